@@ -1,0 +1,28 @@
+# The README's two commands: `make demo` and `make test`. Only Python and pip are needed.
+PYTHON ?= python3
+VENV   ?= .venv
+BIN    := $(VENV)/bin
+HOME_DIR ?= srdi-home
+export DO_NOT_TRACK := 1
+export PREFECT_SERVER_ANALYTICS_ENABLED := false
+
+.PHONY: demo test venv venv-test bench golden clean
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+
+venv: $(BIN)/python
+	$(BIN)/pip install --quiet -e .
+
+venv-test: $(BIN)/python
+	$(BIN)/pip install --quiet -e '.[test]'
+
+demo: venv
+	$(BIN)/srdi demo --home $(HOME_DIR)
+
+test: venv-test
+	$(BIN)/python -m pytest -q
+
+clean:
+	rm -rf $(VENV) $(HOME_DIR) .pytest_cache test-artifacts

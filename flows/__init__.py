@@ -1,0 +1,1 @@
+"""Prefect flows: each only wires tasks together."""

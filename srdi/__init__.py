@@ -1,0 +1,1 @@
+"""srdi: the data pipeline behind the city's 专精特新 (SRDI) programme."""

@@ -1,0 +1,50 @@
+"""What a bureau gets back in its outbox: an error list in Chinese, one row per problem."""
+from __future__ import annotations
+
+from pathlib import Path
+
+import xlsxwriter
+
+HEADERS = ("序号", "级别", "工作表", "单元格", "表头", "填写内容", "问题说明", "修改建议", "规则编码")
+WIDTHS = (6, 8, 16, 9, 22, 28, 46, 52, 26)
+SEVERITY_CN = {"error": "错误", "warning": "警告"}
+
+
+def write_error_workbook(path: Path, *, bureau: str, file_name: str, period: str | None,
+                         findings: list[dict], rejected: bool) -> Path:
+    """Findings are dicts with severity, sheet, excel_row, excel_col, field, value, message, fix, rule.
+
+    Every value is written with write_string: text a bureau typed (even "=1+1") stays text.
+    """
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(path.name + ".tmp")
+    wb = xlsxwriter.Workbook(str(tmp), {"strings_to_formulas": False, "strings_to_urls": False})
+    ws = wb.add_worksheet("问题清单")
+    title = wb.add_format({"bold": True, "font_size": 14})
+    head = wb.add_format({"bold": True, "bg_color": "#DDEBF7", "border": 1, "text_wrap": True, "valign": "vcenter"})
+    cell = wb.add_format({"border": 1, "text_wrap": True, "valign": "top"})
+    err = wb.add_format({"border": 1, "font_color": "#C00000", "bold": True, "valign": "top"})
+    errors = sum(f["severity"] == "error" for f in findings)
+    warnings = len(findings) - errors
+    verdict = "文件已退回，请按下表修改后重新放入本单位文件夹" if rejected else "文件已入库，以下警告请核对"
+    ws.write_string(0, 0, f"《{file_name}》校验结果（{bureau}，{period or '报送期未识别'}）：{errors} 个错误，{warnings} 个警告。{verdict}。", title)
+    for c, (h, w) in enumerate(zip(HEADERS, WIDTHS)):
+        ws.write_string(2, c, h, head)
+        ws.set_column(c, c, w)
+    order = sorted(findings, key=lambda f: (f["severity"] != "error", f.get("sheet") or "", f.get("excel_row") or 0, f.get("excel_col") or ""))
+    for i, f in enumerate(order, start=1):
+        r = 2 + i
+        cellref = f"{f.get('excel_col') or ''}{f.get('excel_row') or ''}"
+        values = (str(i), SEVERITY_CN.get(f["severity"], f["severity"]), f.get("sheet") or "", cellref,
+                  f.get("field") or "", f.get("value") or "", f.get("message") or "", f.get("fix") or "", f.get("rule") or "")
+        for c, v in enumerate(values):
+            ws.write_string(r, c, v, err if (c == 1 and f["severity"] == "error") else cell)
+    ws.freeze_panes(3, 0)
+    ws.set_landscape()
+    ws.set_paper(9)  # A4
+    ws.fit_to_pages(1, 0)
+    ws.repeat_rows(2)
+    ws.autofilter(2, 0, 2 + len(order), len(HEADERS) - 1)
+    wb.close()
+    tmp.replace(path)
+    return path

@@ -1,0 +1,72 @@
+"""The ingest's transform steps, each over a batch of submissions (Prefect stalls on thousands of tiny tasks)."""
+from __future__ import annotations
+
+from prefect import task
+from prefect.cache_policies import NO_CACHE
+
+from schemas.findings import ERROR, Finding
+from tasks.normalise import normalise_workbook
+from tasks.read import FORMAT_ERRORS, FORMAT_FIXES, UnreadableWorkbook, read_workbook
+from tasks.submission import Submission
+from tasks.validate import validate_form
+
+
+def read_one(sub: Submission) -> None:
+    if sub.rejected or sub.data is None:
+        return
+    try:
+        sub.raw = read_workbook(sub.data)
+        sub.file_format = sub.raw.format
+    except UnreadableWorkbook as exc:
+        kind = str(exc)
+        sub.file_format = kind
+        sub.fail(f"file.{kind}", FORMAT_ERRORS.get(kind, FORMAT_ERRORS["unknown"]), FORMAT_FIXES.get(kind, FORMAT_FIXES["unknown"]))
+    except BaseException as exc:  # a Rust panic in the reader is a BaseException
+        if isinstance(exc, (KeyboardInterrupt, SystemExit)):
+            raise
+        sub.fail("file.unreadable", f"文件无法读取（{type(exc).__name__}）", FORMAT_FIXES["unknown"])
+    finally:
+        sub.data = None
+
+
+def normalise_one(sub: Submission) -> None:
+    if sub.raw is None:
+        return
+    sub.norm = normalise_workbook(sub.raw)
+    sub.raw = None
+    sub.findings.extend(sub.norm.findings)
+    if not sub.norm.forms:
+        sub.fail("form.unrecognised", "未在任何工作表中找到企业库或任务进展的表头",
+                 "请使用模板：企业库需有“企业名称”等列，任务进展需有“任务编号”“推进状态”等列。")
+
+
+def validate_one(sub: Submission) -> None:
+    if sub.norm is None:
+        return
+    for parsed in sub.norm.forms.values():
+        sub.findings.extend(validate_form(parsed, sub.bureau))
+
+
+@task(name="read-workbooks", cache_policy=NO_CACHE)
+def read_workbooks(batch: list[Submission]) -> list[Submission]:
+    for sub in batch:
+        read_one(sub)
+    return batch
+
+
+@task(name="normalise-workbooks", cache_policy=NO_CACHE)
+def normalise_workbooks(batch: list[Submission]) -> list[Submission]:
+    for sub in batch:
+        normalise_one(sub)
+    return batch
+
+
+@task(name="validate-workbooks", cache_policy=NO_CACHE)
+def validate_workbooks(batch: list[Submission]) -> list[Submission]:
+    for sub in batch:
+        validate_one(sub)
+    return batch
+
+
+def count(findings: list[Finding], severity: str = ERROR) -> int:
+    return sum(f.severity == severity for f in findings)

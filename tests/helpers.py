@@ -1,0 +1,30 @@
+"""Run the pure ingest steps (no Prefect) on one file, for fast rule tests."""
+from __future__ import annotations
+
+import hashlib
+from datetime import datetime
+from pathlib import Path
+
+from schemas.findings import col_letter
+from schemas.forms import ENTERPRISE, TASK
+from tasks.steps import normalise_one, read_one, validate_one
+from tasks.submission import Submission
+
+
+def check_file(path: Path, bureau: str) -> Submission:
+    data = Path(path).read_bytes()
+    sub = Submission(path=Path(path), rel=Path(path).name, bureau=bureau, period="2022Q2",
+                     sha256=hashlib.sha256(data).hexdigest(), size_bytes=len(data),
+                     received_at=datetime(2022, 7, 5), data=data)
+    read_one(sub)
+    normalise_one(sub)
+    validate_one(sub)
+    return sub
+
+
+def column_of(form, field: str) -> str:
+    """Excel letter of a field when a sheet is written with the template header from column A."""
+    return col_letter([f.name for f in form.fields].index(field))
+
+
+ENT, TSK = ENTERPRISE, TASK

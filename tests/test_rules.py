@@ -1,0 +1,107 @@
+"""Every validation rule, each on a workbook with one bad cell: the finding names that cell."""
+from __future__ import annotations
+
+import pytest
+
+from schemas.forms import ENTERPRISE, TASK
+from tests.factories import credit_code, enterprise_rows, task_rows, write_xlsx
+from tests.helpers import check_file, column_of
+
+# (rule, severity, field to spoil, data row index (0-based), new value, field the finding points at)
+ENTERPRISE_CASES = [
+    ("required.enterprise_name", "error", "enterprise_name", 1, None, "enterprise_name"),
+    ("parse.int", "error", "patents", 0, "约20", "patents"),
+    ("range.min", "error", "patents", 2, -3, "patents"),
+    ("parse.year", "error", "planned_city_year", 1, "明年", "planned_city_year"),
+    ("range.year", "error", "planned_city_year", 1, "2099年", "planned_city_year"),
+    ("parse.credit_code", "error", "credit_code", 0, "12345", "credit_code"),
+    ("credit_code.check_digit", "error", "credit_code", 0, 912202810000012345, "credit_code"),  # typed as a number
+    ("credit_code.check_digit", "error", "credit_code", 1, credit_code(5)[:17] + ("0" if credit_code(5)[17] != "0" else "1"), "credit_code"),
+    ("enum.operating_status", "error", "operating_status", 2, "倒闭", "operating_status"),
+    ("enum.tech_center_level", "error", "tech_center_level", 0, "县级", "tech_center_level"),
+    ("enum.listing_status", "error", "listing_status", 0, "准备上市", "listing_status"),
+    ("parse.srdi_level", "error", "srdi_level_text", 1, "正在研究", "srdi_level_text"),
+    ("staff.tech_gt_total", "error", "tech_staff", 0, 99999, "tech_staff"),
+    ("parse.number", "error", "rd_expense", 0, "很多", "rd_expense"),
+    ("missing.operating_status", "warning", "operating_status", 1, None, "operating_status"),
+    ("planned.order", "warning", "planned_province_year", 0, 2021, "planned_province_year"),
+    ("rd.above_sales", "warning", "rd_expense", 2, 999999, "rd_expense"),
+    ("patents.implausible", "warning", "patents", 1, 50000, "patents"),
+]
+
+
+@pytest.mark.parametrize("rule,severity,field,row,value,points_at", ENTERPRISE_CASES,
+                         ids=[f"{c[0]}-{c[4]}" for c in ENTERPRISE_CASES])
+def test_enterprise_rule_names_its_cell(tmp_path, rule, severity, field, row, value, points_at):
+    rows = enterprise_rows(3, seed=11)
+    names = [f.name for f in ENTERPRISE.fields]
+    rows[1 + row][names.index(field)] = value
+    if rule == "planned.order":
+        rows[1 + row][names.index("planned_city_year")] = 2024
+    sub = check_file(write_xlsx(tmp_path / "e2022Q2.xlsx", rows, sheet="企业库"), "工信局")
+    hits = [f for f in sub.findings if f.rule == rule]
+    assert hits, [(f.rule, f.cell) for f in sub.findings]
+    cell = f"{column_of(ENTERPRISE, points_at)}{row + 2}"
+    assert any(f.cell == cell and f.sheet == "企业库" and f.severity == severity for f in hits), [(f.rule, f.cell) for f in hits]
+    assert sub.rejected == (severity == "error")
+    # the finding tells a bureau what is wrong and how to fix it, in Chinese
+    assert all(f.message and f.fix for f in hits)
+
+
+def test_duplicate_enterprise_and_code_name_both_rows(tmp_path):
+    rows = enterprise_rows(4, seed=3)
+    rows[3] = list(rows[1])  # row 4 repeats row 2
+    sub = check_file(write_xlsx(tmp_path / "dup2022Q2.xlsx", rows), "工信局")
+    name_col, code_col = column_of(ENTERPRISE, "enterprise_name"), column_of(ENTERPRISE, "credit_code")
+    assert {f.cell for f in sub.findings if f.rule == "duplicate.enterprise"} == {f"{name_col}2", f"{name_col}4"}
+    assert {f.cell for f in sub.findings if f.rule == "duplicate.credit_code"} == {f"{code_col}2", f"{code_col}4"}
+
+
+TASK_CASES = [
+    ("required.task_id", "error", "task_id", 0, None, "task_id"),
+    ("required.status", "error", "status", 0, None, "status"),
+    ("enum.status", "error", "status", 1, "差不多", "status"),
+    ("range.completion_pct", "error", "completion_pct", 0, 150, "completion_pct"),
+    ("parse.number", "error", "completion_pct", 0, "八成", "completion_pct"),
+    ("task.unknown", "error", "task_id", 1, "T9-9", "task_id"),
+    ("task.not_responsible", "error", "task_id", 1, "T2-4", "task_id"),
+    ("range.min", "error", "trained_persons", 0, -5, "trained_persons"),
+    ("missing.progress", "warning", "progress", 0, None, "progress"),
+    ("unit.mismatch", "warning", "responsible_unit", 0, "人社局", "responsible_unit"),
+]
+
+
+@pytest.mark.parametrize("rule,severity,field,row,value,points_at", TASK_CASES, ids=[c[0] for c in TASK_CASES])
+def test_task_rule_names_its_cell(tmp_path, rule, severity, field, row, value, points_at):
+    rows = task_rows("工信局", seed=5)
+    names = [f.name for f in TASK.fields]
+    rows[1 + row][names.index(field)] = value
+    sub = check_file(write_xlsx(tmp_path / "t2022Q2.xlsx", rows, sheet="任务进展"), "工信局")
+    hits = [f for f in sub.findings if f.rule == rule]
+    cell = f"{column_of(TASK, points_at)}{row + 2}"
+    assert any(f.cell == cell and f.severity == severity for f in hits), [(f.rule, f.cell) for f in sub.findings]
+    assert sub.rejected == (severity == "error")
+
+
+def test_done_but_incomplete_is_a_warning(tmp_path):
+    rows = task_rows("工信局", seed=5)
+    names = [f.name for f in TASK.fields]
+    rows[1][names.index("status")] = "已完成"
+    rows[1][names.index("completion_pct")] = 60
+    sub = check_file(write_xlsx(tmp_path / "t2022Q2.xlsx", rows), "工信局")
+    assert [f.cell for f in sub.findings if f.rule == "status.done_incomplete"] == [f"{column_of(TASK, 'completion_pct')}2"]
+    assert not sub.rejected
+
+
+def test_duplicate_task_names_both_rows(tmp_path):
+    rows = task_rows("工信局", seed=5)
+    rows[3] = list(rows[1])
+    sub = check_file(write_xlsx(tmp_path / "t2022Q2.xlsx", rows), "工信局")
+    col = column_of(TASK, "task_id")
+    assert {f.cell for f in sub.findings if f.rule == "duplicate.task"} == {f"{col}2", f"{col}4"}
+
+
+def test_clean_template_rows_have_no_findings(tmp_path):
+    for rows, bureau in ((enterprise_rows(20, 1), "工信局"), (task_rows("人民银行", 2), "人民银行")):
+        sub = check_file(write_xlsx(tmp_path / f"{bureau}2022Q2.xlsx", rows), bureau)
+        assert sub.findings == []

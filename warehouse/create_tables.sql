@@ -1,0 +1,119 @@
+-- Raw layer: what arrived and what it said. One transaction per submitted file writes here.
+
+CREATE TABLE IF NOT EXISTS submissions (
+    submission_id   INTEGER PRIMARY KEY,
+    bureau          VARCHAR,
+    period          VARCHAR,
+    form            VARCHAR,
+    file_name       VARCHAR NOT NULL,
+    source_path     VARCHAR NOT NULL,
+    sha256          VARCHAR NOT NULL,
+    size_bytes      BIGINT,
+    file_format     VARCHAR,
+    received_at     TIMESTAMP NOT NULL,
+    processed_at    TIMESTAMP NOT NULL,
+    status          VARCHAR NOT NULL,
+    error_count     INTEGER NOT NULL DEFAULT 0,
+    warning_count   INTEGER NOT NULL DEFAULT 0,
+    row_count       INTEGER NOT NULL DEFAULT 0,
+    superseded_by   INTEGER,
+    duplicate_of    INTEGER,
+    stored_path     VARCHAR,
+    moved           BOOLEAN NOT NULL DEFAULT FALSE,
+    message         VARCHAR
+);
+
+CREATE TABLE IF NOT EXISTS validation_errors (
+    submission_id   INTEGER NOT NULL,
+    severity        VARCHAR NOT NULL,
+    sheet           VARCHAR,
+    excel_row       INTEGER,
+    excel_col       VARCHAR,
+    field           VARCHAR,
+    value           VARCHAR,
+    rule            VARCHAR NOT NULL,
+    message         VARCHAR NOT NULL,
+    fix             VARCHAR
+);
+
+CREATE TABLE IF NOT EXISTS enterprise_reports (
+    submission_id         INTEGER NOT NULL,
+    period                VARCHAR NOT NULL,
+    bureau                VARCHAR NOT NULL,
+    sheet                 VARCHAR NOT NULL,
+    excel_row             INTEGER NOT NULL,
+    enterprise_name       VARCHAR NOT NULL,
+    credit_code           VARCHAR,
+    industry              VARCHAR,
+    tech_center_level     VARCHAR,
+    patents               BIGINT,
+    operating_status      VARCHAR,
+    srdi_level_text       VARCHAR,
+    srdi_level            VARCHAR,
+    srdi_level_year       INTEGER,
+    cultivating_level     VARCHAR,
+    in_seed_pool          BOOLEAN,
+    planned_city_year     INTEGER,
+    planned_province_year INTEGER,
+    responsible_leader    VARCHAR,
+    service_team          VARCHAR,
+    rd_expense            DOUBLE,
+    sales_revenue         DOUBLE,
+    tech_staff            BIGINT,
+    total_staff           BIGINT,
+    listing_status        VARCHAR,
+    remarks               VARCHAR
+);
+
+CREATE TABLE IF NOT EXISTS task_reports (
+    submission_id      INTEGER NOT NULL,
+    period             VARCHAR NOT NULL,
+    bureau             VARCHAR NOT NULL,
+    sheet              VARCHAR NOT NULL,
+    excel_row          INTEGER NOT NULL,
+    task_id            VARCHAR NOT NULL,
+    task_group         VARCHAR,
+    item_text          VARCHAR,
+    responsible_unit   VARCHAR,
+    status             VARCHAR NOT NULL,
+    completion_pct     DOUBLE,
+    progress           VARCHAR,
+    problems           VARCHAR,
+    next_steps         VARCHAR,
+    bank_events        BIGINT,
+    trained_persons    BIGINT,
+    enterprises_served BIGINT,
+    remarks            VARCHAR
+);
+
+-- The registry: every enterprise the programme knows. Annex 1 seeds it; the enterprise form adds to it.
+CREATE TABLE IF NOT EXISTS enterprise_registry (
+    enterprise_name      VARCHAR PRIMARY KEY,
+    credit_code          VARCHAR,
+    service_team         VARCHAR,
+    first_period         VARCHAR,
+    first_submission_id  INTEGER,
+    source               VARCHAR NOT NULL
+);
+
+-- Reference data from the policy, refreshed from the project's CSVs on every start.
+CREATE TABLE IF NOT EXISTS ref_bureaus (
+    bureau VARCHAR PRIMARY KEY, full_name VARCHAR, aliases VARCHAR, service_team VARCHAR, responsible_leader VARCHAR
+);
+CREATE TABLE IF NOT EXISTS ref_service_teams (service_team VARCHAR PRIMARY KEY, team_name VARCHAR, bureau VARCHAR);
+CREATE TABLE IF NOT EXISTS ref_task_items (
+    task_id VARCHAR PRIMARY KEY, group_id VARCHAR, group_name VARCHAR, item_text VARCHAR,
+    responsible_units VARCHAR, metrics VARCHAR
+);
+CREATE TABLE IF NOT EXISTS ref_targets (
+    target_id VARCHAR PRIMARY KEY, target VARCHAR, metric VARCHAR, target_value DOUBLE, unit VARCHAR,
+    scope VARCHAR, deadline_year INTEGER, comparator VARCHAR
+);
+
+-- Annex 1 as printed, parsed: the state of the 12 seed enterprises when the plan was issued.
+CREATE TABLE IF NOT EXISTS enterprise_baseline (
+    enterprise_name VARCHAR PRIMARY KEY, industry VARCHAR, tech_center_level VARCHAR, patents BIGINT,
+    operating_status VARCHAR, srdi_level_text VARCHAR, srdi_level VARCHAR, srdi_level_year INTEGER,
+    cultivating_level VARCHAR, in_seed_pool BOOLEAN, planned_city_year INTEGER, planned_province_year INTEGER,
+    responsible_leader VARCHAR, service_team VARCHAR
+);
