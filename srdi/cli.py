@@ -76,6 +76,13 @@ def main(argv: list[str] | None = None) -> int:
     _home_arg(p)
     p.set_defaults(func=cmd_demo)
 
+    # further subcommands live in srdi/cmd_*.py, each with register(subparsers)
+    import importlib
+    import pkgutil
+    import srdi
+    for mod in sorted(m.name for m in pkgutil.iter_modules(srdi.__path__) if m.name.startswith("cmd_")):
+        importlib.import_module(f"srdi.{mod}").register(sub)
+
     args = parser.parse_args(argv)
     return args.func(args)
 

@@ -28,11 +28,15 @@ class SheetGrid:
         return self.frame[row0, col]
 
 
+META_SHEET = "_srdi_meta"   # very hidden sheet our templates carry: bureau, period, form, template_version
+
+
 @dataclass
 class RawWorkbook:
     format: str
     sheets: list[SheetGrid]
     hidden_sheets: list[str] = field(default_factory=list)
+    metadata: dict[str, str] = field(default_factory=dict)
 
 
 def sniff_format(data: bytes) -> str:
@@ -95,9 +99,14 @@ def read_workbook(data: bytes) -> RawWorkbook:
         reader = fastexcel.read_excel(data)
     except Exception as exc:  # calamine's errors are many; the file is unreadable either way
         raise UnreadableWorkbook("unknown") from exc
-    sheets, hidden = [], []
+    sheets, hidden, metadata = [], [], {}
     for name in reader.sheet_names:
         sheet = reader.load_sheet(name, header_row=None, skip_rows=0, dtypes="string")
+        if name == META_SHEET:
+            meta = sheet.to_polars()
+            if meta.width >= 2:
+                metadata = {str(k).strip(): str(v).strip() for k, v in meta.select(meta.columns[:2]).iter_rows() if k and v}
+            continue
         if sheet.visible != "visible":
             hidden.append(name)
             continue
@@ -105,4 +114,4 @@ def read_workbook(data: bytes) -> RawWorkbook:
         letters = [col_letter(c.absolute_index) for c in sheet.available_columns()]
         frame.columns = [f"c{i}" for i in range(frame.width)]
         sheets.append(SheetGrid(name, frame, letters))
-    return RawWorkbook(fmt, sheets, hidden)
+    return RawWorkbook(fmt, sheets, hidden, metadata)

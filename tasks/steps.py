@@ -1,10 +1,13 @@
 """The ingest's transform steps, each over a batch of submissions (Prefect stalls on thousands of tiny tasks)."""
 from __future__ import annotations
 
+import re
+
 from prefect import task
 from prefect.cache_policies import NO_CACHE
 
 from schemas.findings import ERROR, Finding
+from schemas.reference import resolve_bureau
 from tasks.normalise import normalise_workbook
 from tasks.read import FORMAT_ERRORS, FORMAT_FIXES, UnreadableWorkbook, read_workbook
 from tasks.submission import Submission
@@ -12,11 +15,12 @@ from tasks.validate import validate_form
 
 
 def read_one(sub: Submission) -> None:
-    if sub.rejected or sub.data is None:
+    if sub.data is None:   # a duplicate, or already read
         return
     try:
         sub.raw = read_workbook(sub.data)
         sub.file_format = sub.raw.format
+        apply_metadata(sub)
     except UnreadableWorkbook as exc:
         kind = str(exc)
         sub.file_format = kind
@@ -27,6 +31,22 @@ def read_one(sub: Submission) -> None:
         sub.fail("file.unreadable", f"文件无法读取（{type(exc).__name__}）", FORMAT_FIXES["unknown"])
     finally:
         sub.data = None
+
+
+def apply_metadata(sub: Submission) -> None:
+    """A template's metadata sheet names the bureau and period; it wins over the file name but never over the folder."""
+    meta = sub.raw.metadata if sub.raw else {}
+    if not meta:
+        return
+    claimed = resolve_bureau(meta.get("bureau"))
+    if meta.get("bureau") and claimed != sub.bureau:
+        sub.fail("bureau.mismatch", f"文件内标注的报送单位“{meta.get('bureau')}”与所在文件夹“{sub.bureau}”不一致",
+                 "请只把本单位的文件放入本单位文件夹；如文件是其他单位的模板，请使用本单位的模板重新填写。")
+    period = meta.get("period")
+    if period and re.fullmatch(r"\d{4}Q[1-4]", period):
+        # the template's period replaces a missing or different period from the file name
+        sub.findings = [f for f in sub.findings if not f.rule.startswith("period.")]
+        sub.period = period
 
 
 def normalise_one(sub: Submission) -> None:

@@ -183,3 +183,25 @@ def test_bureau_alias_folder_and_extension_lies(home, run_ingest):
     summary = run_ingest(home)
     assert summary["results"][0]["outcome"] == "loaded"
     assert q(home, "SELECT bureau, file_format FROM submissions") == [("工信局", "xlsx")]
+
+
+def test_template_metadata_gives_the_period_and_guards_the_bureau(home, run_ingest):
+    from tests.factories import write_xlsx as w
+    import openpyxl
+
+    def with_meta(path, bureau, period):
+        wb = openpyxl.load_workbook(path)
+        meta = wb.create_sheet("_srdi_meta")
+        for k, v in (("bureau", bureau), ("period", period), ("form", "task"), ("template_version", "1")):
+            meta.append([k, v])
+        meta.sheet_state = "veryHidden"
+        wb.save(path)
+
+    ok = w(drop(home, "人民银行", "任务进展.xlsx"), task_rows("人民银行", seed=1))  # no period in the name
+    with_meta(ok, "人民银行", "2022Q3")
+    other = w(drop(home, "财政局", "任务进展2022Q3.xlsx"), task_rows("财政局", seed=1))
+    with_meta(other, "人民银行", "2022Q3")  # another bureau's template in 财政局's folder
+    results = {r["file"]: (r["outcome"], r["period"]) for r in run_ingest(home)["results"]}
+    assert results["人民银行/任务进展.xlsx"] == ("loaded", "2022Q3")
+    assert results["财政局/任务进展2022Q3.xlsx"][0] == "rejected"
+    assert q(home, "SELECT rule FROM validation_errors") == [("bureau.mismatch",)]
