@@ -1,0 +1,1 @@
+"""`make bench`: seeded workloads, timed medians, every figure against issue 6's targets."""
