@@ -3,36 +3,37 @@ from __future__ import annotations
 
 from prefect import flow
 
+from flows.runners import make_task_runner
 from tasks.discover import discover_submissions
 from tasks.file_away import file_away, finish_interrupted
 from tasks.home import Home
 from tasks.load import load_submissions, prepare_warehouse, publish_warehouse, skip_duplicates
 from tasks.lock import writer_lock
-from tasks.steps import normalise_workbooks, read_workbooks, validate_workbooks
+from tasks.steps import check_workbooks
 from tasks.summary import summarise_ingest
 
-BATCH_SIZE = 200
+BATCH_SIZE = 200   # files loaded and filed away per round: bounds memory and the work a crash can redo
+CHUNK_SIZE = 50    # files per reading task: what one task runner worker takes at a time
 
 
-def batches(items: list, size: int = BATCH_SIZE):
-    for i in range(0, len(items), size):
-        yield items[i:i + size]
+def split(items: list, size: int) -> list[list]:
+    return [items[i:i + size] for i in range(0, len(items), size)]
 
 
-@flow(name="ingest", log_prints=True)
+@flow(name="ingest", task_runner=make_task_runner("thread"))
 def ingest(home: str | None = None, settle_seconds: float = 2.0) -> dict:
     """Take every workbook the bureaus dropped into the share and load what is valid into DuckDB."""
     where = Home.resolve(home).ensure()
     with writer_lock(where):
         prepare_warehouse(where)
-        finish_interrupted(where)
+        finish_interrupted(where)          # files a crash left committed but not yet filed away
         done = []
-        for batch in batches(discover_submissions(where, settle_seconds)):
+        for batch in split(discover_submissions(where, settle_seconds), BATCH_SIZE):
             batch = skip_duplicates(where, batch)
-            batch = read_workbooks(batch)
-            batch = normalise_workbooks(batch)
-            batch = validate_workbooks(batch)
-            batch = load_submissions(where, batch)
-            done += file_away(where, batch)
+            # read → normalise → validate, each file in an isolated child process
+            checked = check_workbooks.map(split(batch, CHUNK_SIZE))
+            batch = [sub for chunk in checked.result() for sub in chunk]
+            batch = load_submissions(where, batch)   # one transaction per file
+            done += file_away(where, batch)          # outbox feedback, then the move out of the inbox
         publish_warehouse(where)
     return summarise_ingest(where, done)

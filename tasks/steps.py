@@ -67,25 +67,11 @@ def validate_one(sub: Submission) -> None:
         sub.findings.extend(validate_form(parsed, sub.bureau))
 
 
-@task(name="read-workbooks", cache_policy=NO_CACHE)
-def read_workbooks(batch: list[Submission]) -> list[Submission]:
-    for sub in batch:
-        read_one(sub)
-    return batch
-
-
-@task(name="normalise-workbooks", cache_policy=NO_CACHE)
-def normalise_workbooks(batch: list[Submission]) -> list[Submission]:
-    for sub in batch:
-        normalise_one(sub)
-    return batch
-
-
-@task(name="validate-workbooks", cache_policy=NO_CACHE)
-def validate_workbooks(batch: list[Submission]) -> list[Submission]:
-    for sub in batch:
-        validate_one(sub)
-    return batch
+@task(name="check-workbooks", cache_policy=NO_CACHE)
+def check_workbooks(chunk: list[Submission]) -> list[Submission]:
+    """read → normalise → validate each file, in child processes with memory and time limits."""
+    from tasks.isolate import check_isolated
+    return check_isolated(chunk)
 
 
 def count(findings: list[Finding], severity: str = ERROR) -> int:
