@@ -4,6 +4,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+import re
 import sys
 from datetime import date, datetime
 from decimal import Decimal
@@ -20,13 +21,30 @@ class QueryError(Exception):
     pass
 
 
+# EXPLAIN ANALYZE runs the statement it explains: judge that one instead
+_EXPLAIN = re.compile(r"^(?:\s|--[^\n]*\n|/\*.*?\*/)*EXPLAIN\s+(?:ANALY[SZ]E\s+|\([^)]*\)\s*)?", re.I | re.S)
+
+
+def _kind(st) -> str:
+    kind = str(st.type).split(".")[-1]
+    if kind == "EXPLAIN":
+        m = _EXPLAIN.match(st.query)
+        try:
+            inner = [str(s.type).split(".")[-1] for s in duckdb.extract_statements(st.query[m.end():])] if m else []
+        except duckdb.Error:
+            inner = []
+        if inner != ["SELECT"]:
+            return "EXPLAIN " + (inner[0] if inner else "?")
+    return kind
+
+
 def check_read_only(sql: str) -> None:
     try:
         statements = duckdb.extract_statements(sql)
     except duckdb.Error as exc:
         raise QueryError(f"SQL 语法错误 / syntax error: {exc}") from None
     for st in statements:
-        kind = str(st.type).split(".")[-1]
+        kind = _kind(st)
         if kind not in ALLOWED:
             raise QueryError(f"只读查询，不允许 {kind} 语句 / read-only: {kind} statements are not allowed")
 
@@ -121,7 +139,7 @@ def run_query(home: Home, sql: str, fmt: str = "table", out: str | None = None) 
         write_csv(cols, rows, buf)
         text = buf.getvalue()
     elif fmt == "json":
-        text = json.dumps([dict(zip(cols, map(_plain, r))) for r in rows], ensure_ascii=False, indent=1) + "\n"
+        text = json.dumps([dict(zip(cols, map(_plain, r))) for r in rows], ensure_ascii=False, indent=1, default=str) + "\n"
     else:
         text = render_table(cols, rows)
     if out:

@@ -1,0 +1,209 @@
+"""`srdi query` for people: table, CSV with BOM, xlsx and JSON; --out; read-only; no Prefect start-up."""
+from __future__ import annotations
+
+import csv
+import io
+import json
+import os
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import duckdb
+import openpyxl
+import pytest
+
+from srdi.cli import main
+from tasks.home import Home
+from warehouse.db import apply_schema
+
+ROOT = Path(__file__).resolve().parents[1]
+ENV = {**os.environ, "PYTHONPATH": str(ROOT) + os.pathsep + os.environ.get("PYTHONPATH", ""), "DO_NOT_TRACK": "1"}
+
+# what bureaus really type: Chinese, and text that a spreadsheet would take for a formula
+ROWS = [
+    (1, "长白山制药股份有限公司", "=HYPERLINK(\"http://x\",\"点我\")", "2022-07-05", 12.5, "王威"),
+    (2, "吉林添正生物科技股份有限公司", "+86 0432 1234567", "2022-07-06", -3.0, "张静"),
+    (3, "蛟河市天翔炭业有限公司", "-停产（见备注）", None, None, "@路建国"),
+    (4, "吉林旺普家具有限公司", "-1", "2022-10-01", 0.0, "滕慧阳"),
+]
+SQL = "SELECT id AS 序号, name AS 企业名称, note AS 备注, day, amount, leader FROM sample ORDER BY id"
+
+
+@pytest.fixture
+def wh(tmp_path) -> Home:
+    """A published analyst copy: the real schema plus a small table of awkward values."""
+    home = Home.resolve(tmp_path / "home").ensure()
+    con = duckdb.connect(str(home.warehouse))
+    apply_schema(con)
+    con.execute("CREATE TABLE sample (id INTEGER, name VARCHAR, note VARCHAR, day DATE, amount DECIMAL(10, 2), leader VARCHAR)")
+    con.executemany("INSERT INTO sample VALUES (?, ?, ?, ?, ?, ?)", ROWS)
+    con.close()
+    return home
+
+
+def query(home: Home, *args: str) -> int:
+    return main(["query", "--home", str(home.root), *args])
+
+
+def test_table_output_lines_up_chinese(wh, capsys):
+    import unicodedata
+    assert query(wh, SQL) == 0
+    out = capsys.readouterr().out.splitlines()
+    assert [c.strip() for c in out[0].split(" | ")] == ["序号", "企业名称", "备注", "day", "amount", "leader"]
+    assert "长白山制药股份有限公司" in out[2] and out[-1] == "(4 rows)"
+    # every line is as wide on screen as the header: CJK characters take two columns
+    width = lambda s: sum(2 if unicodedata.east_asian_width(c) in "WF" else 1 for c in s)
+    assert len({width(line) for line in out[:-1]}) == 1
+    assert set(out[1]) == {"-", "+"}
+
+
+def test_csv_has_a_bom_reads_as_chinese_and_keeps_formula_text_as_text(wh, capsysbinary):
+    assert query(wh, "--format", "csv", SQL) == 0
+    raw = capsysbinary.readouterr().out
+    assert raw.startswith("\ufeff".encode("utf-8"))       # Excel and WPS then read UTF-8
+    rows = list(csv.reader(io.StringIO(raw.decode("utf-8-sig"))))
+    assert rows[0] == ["序号", "企业名称", "备注", "day", "amount", "leader"]
+    assert rows[1][1] == "长白山制药股份有限公司"
+    # a leading = + - @ would run as a formula when the file is opened: kept as text
+    assert rows[1][2] == "'=HYPERLINK(\"http://x\",\"点我\")"
+    assert rows[2][2] == "'+86 0432 1234567"
+    assert rows[3][2] == "'-停产（见备注）" and rows[3][5] == "'@路建国"
+    # real numbers stay numbers; NULL is an empty cell; dates are ISO
+    assert rows[4][2] == "-1" and rows[2][4] == "-3.0"
+    assert rows[3][3] == "" and rows[1][3] == "2022-07-05"
+
+
+def test_csv_out_file_has_a_bom_and_nothing_goes_to_the_terminal(wh, tmp_path, capsys):
+    out = tmp_path / "企业.csv"
+    assert query(wh, "--format", "csv", "--out", str(out), SQL) == 0
+    assert capsys.readouterr().out == ""
+    data = out.read_bytes()
+    assert data.startswith(b"\xef\xbb\xbf") and data.count(b"\xef\xbb\xbf") == 1
+    assert "蛟河市天翔炭业有限公司" in data.decode("utf-8-sig")
+
+
+def test_xlsx_out_keeps_formula_looking_text_as_text(wh, tmp_path):
+    out = tmp_path / "企业.xlsx"
+    assert query(wh, "--format", "xlsx", "--out", str(out), SQL) == 0
+    ws = openpyxl.load_workbook(out).active
+    assert ws.title == "查询结果"
+    assert [c.value for c in ws[1]] == ["序号", "企业名称", "备注", "day", "amount", "leader"]
+    formula = ws["C2"]
+    assert formula.value == "=HYPERLINK(\"http://x\",\"点我\")" and formula.data_type == "s"
+    assert ws["C5"].value == "-1" and ws["C5"].data_type == "s"     # text stays text
+    assert ws["E3"].value == -3 and ws["E3"].data_type == "n"       # numbers stay numbers
+    assert ws["B4"].value == "蛟河市天翔炭业有限公司" and ws["D4"].value is None
+    assert ws.freeze_panes == "A2"
+
+
+def test_xlsx_needs_an_out_file(wh, capsys):
+    assert query(wh, "--format", "xlsx", SQL) == 2
+    assert "--out" in capsys.readouterr().err
+
+
+def test_json_is_readable_chinese_and_typed(wh, capsys):
+    assert query(wh, "--format", "json", SQL) == 0
+    out = capsys.readouterr().out
+    assert "长白山制药股份有限公司" in out          # not \\u957f...
+    data = json.loads(out)
+    assert data[0] == {"序号": 1, "企业名称": "长白山制药股份有限公司", "备注": "=HYPERLINK(\"http://x\",\"点我\")",
+                       "day": "2022-07-05", "amount": 12.5, "leader": "王威"}
+    assert data[2]["day"] is None and data[2]["amount"] is None
+
+
+def test_json_copes_with_every_duckdb_type(wh, capsys, tmp_path):
+    sql = ("SELECT INTERVAL 3 DAY AS i, TIME '08:30:00' AS t, '\\xAA'::BLOB AS b, "
+           "'6ba7b810-9dad-11d1-80b4-00c04fd430c8'::UUID AS u, [1, 2] AS l, {'a': '甲'} AS s, TIMESTAMP '2022-07-05 08:00' AS ts")
+    assert query(wh, "--format", "json", sql) == 0
+    (row,) = json.loads(capsys.readouterr().out)
+    assert row["t"] == "08:30:00" and row["u"] == "6ba7b810-9dad-11d1-80b4-00c04fd430c8"
+    assert row["l"] == [1, 2] and row["s"] == {"a": "甲"} and row["ts"] == "2022-07-05T08:00:00"
+    for fmt in ("table", "csv"):
+        assert query(wh, "--format", fmt, sql) == 0
+    assert query(wh, "--format", "xlsx", "--out", str(tmp_path / "t.xlsx"), sql) == 0
+
+
+@pytest.mark.parametrize("fmt,suffix", [("table", "txt"), ("json", "json")])
+def test_out_writes_utf8_files(wh, tmp_path, capsys, fmt, suffix):
+    out = tmp_path / f"r.{suffix}"
+    assert query(wh, "--format", fmt, "--out", str(out), SQL) == 0
+    assert capsys.readouterr().out == ""
+    text = out.read_text(encoding="utf-8")
+    assert not text.startswith("\ufeff") and "吉林旺普家具有限公司" in text
+
+
+@pytest.mark.parametrize("sql", [
+    "INSERT INTO sample VALUES (9, '新企业', NULL, NULL, NULL, NULL)",
+    "CREATE TABLE x AS SELECT 1",
+    "COPY sample TO '{tmp}/leak.csv'",
+    "ATTACH '{tmp}/other.duckdb' AS other",
+    "UPDATE sample SET name = '改' WHERE id = 1",
+    "DELETE FROM sample",
+    "DROP TABLE sample",
+    "SELECT 1; DELETE FROM sample",
+    "EXPLAIN ANALYZE COPY submissions TO '{tmp}/leak.csv'",
+    "EXPLAIN ANALYZE COPY (SELECT * FROM sample) TO '{tmp}/leak.csv'",
+    "EXPLAIN ANALYZE CREATE TABLE y AS SELECT 1",
+    "EXPORT DATABASE '{tmp}/dump'",
+    "INSTALL httpfs",
+    "SET threads = 1",
+])
+def test_write_statements_are_refused_with_a_clear_error(wh, tmp_path, capsys, sql):
+    before = wh.warehouse.read_bytes()
+    assert query(wh, sql.format(tmp=tmp_path)) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("srdi query: ") and "只读" in err and "read-only" in err
+    assert "Traceback" not in err
+    assert wh.warehouse.read_bytes() == before
+    assert not (tmp_path / "leak.csv").exists() and not (tmp_path / "other.duckdb").exists()
+    assert not (tmp_path / "dump").exists()
+
+
+@pytest.mark.parametrize("sql", [
+    "-- 注释\nSELECT count(*) FROM sample",
+    "WITH a AS (SELECT * FROM sample) SELECT count(*) FROM a",
+    "FROM sample SELECT count(*)",
+    "DESCRIBE sample",
+    "SHOW TABLES",
+    "EXPLAIN SELECT * FROM sample",
+    "EXPLAIN ANALYZE SELECT * FROM sample",
+])
+def test_reading_statements_are_allowed(wh, capsys, sql):
+    assert query(wh, sql) == 0, capsys.readouterr().err
+
+
+def test_bad_sql_and_missing_warehouse_are_one_line_errors(wh, tmp_path, capsys):
+    assert query(wh, "SELEC 1") == 2
+    err = capsys.readouterr().err
+    assert err.startswith("srdi query: SQL 语法错误") and "SELEC" in err and "Traceback" not in err
+    assert query(wh, "SELECT * FROM no_such_table") == 2
+    err = capsys.readouterr().err
+    assert "no_such_table" in err and err.count("\n") == 1
+    empty = Home.resolve(tmp_path / "empty")
+    assert main(["query", "--home", str(empty.root), "SELECT 1"]) == 2
+    assert "srdi ingest" in capsys.readouterr().err
+
+
+def test_query_does_not_import_prefect(wh):
+    code = ("import sys, srdi.cli, tasks.query; assert 'prefect' not in sys.modules, 'imported prefect'; "
+            "rc = srdi.cli.main(['query', '--home', sys.argv[1], '--format', 'json', 'SELECT count(*) AS n FROM sample']); "
+            "loaded = sorted(m for m in sys.modules if m.split('.')[0] in ('prefect', 'flows', 'polars', 'pandera')); "
+            "print(loaded, file=sys.stderr); sys.exit(rc or (3 if loaded else 0))")
+    t = time.perf_counter()
+    res = subprocess.run([sys.executable, "-c", code, str(wh.root)], capture_output=True, text=True, env=ENV, cwd=ROOT, timeout=120)
+    elapsed = time.perf_counter() - t
+    assert res.returncode == 0, res.stderr
+    assert json.loads(res.stdout) == [{"n": 4}]
+    print(f"\n`srdi query` in a fresh process: {elapsed:.2f}s, no prefect/flows/polars/pandera imported")
+
+
+def test_the_command_line_entry_point(wh):
+    res = subprocess.run([sys.executable, "-m", "srdi.cli", "query", "--home", str(wh.root), "--format", "csv",
+                          "SELECT name FROM sample WHERE id = 2"], capture_output=True, env=ENV, cwd=ROOT, timeout=120)
+    assert res.returncode == 0, res.stderr.decode()
+    assert res.stdout.decode("utf-8-sig").splitlines() == ["name", "吉林添正生物科技股份有限公司"]
+    res = subprocess.run([sys.executable, "-m", "srdi.cli", "query", "--home", str(wh.root), "DELETE FROM sample"],
+                         capture_output=True, env=ENV, cwd=ROOT, timeout=120)
+    assert res.returncode == 2 and "只读" in res.stderr.decode()
