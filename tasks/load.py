@@ -85,12 +85,13 @@ def _stored_path(home: Home, sub: Submission, taken: set[str]) -> Path:
         base = home.archive / sub.bureau / (sub.period or "未识别报送期") / "重复报送"
     else:
         base = home.archive / sub.bureau / sub.period
-    cand = base / sub.file_name
+    name = Path(sub.safe_name)
+    cand = base / name
     n = 0
     while cand.exists() or str(cand) in taken:
         n += 1
         suffix = f"__{sub.sha256[:8]}" + (f"_{n}" if n > 1 else "")
-        cand = base / f"{sub.path.stem}{suffix}{sub.path.suffix}"
+        cand = base / f"{name.stem}{suffix}{name.suffix}"
     return cand
 
 
@@ -140,8 +141,14 @@ def publish(home: Home) -> Path:
     with connect(home.writer_db) as con:
         con.execute("CHECKPOINT")
     tmp = home.warehouse.with_name(f".{home.warehouse.name}.{os.getpid()}.tmp")
-    shutil.copyfile(home.writer_db, tmp)
-    os.replace(tmp, home.warehouse)
+    try:
+        shutil.copyfile(home.writer_db, tmp)
+        with open(tmp, "rb+") as f:   # on disk before the rename, so a crash cannot publish a torn file
+            os.fsync(f.fileno())
+        os.replace(tmp, home.warehouse)
+    except BaseException:
+        tmp.unlink(missing_ok=True)   # a failed copy leaves the previous analyst copy and no debris
+        raise
     return home.warehouse
 
 

@@ -356,6 +356,20 @@ def _report(frame, f: Field, sheet, letters, labels, bad: dict, findings: list[F
                                 labels.get(f.name, f.label), value))
 
 
+def _report_cell_errors(grid: SheetGrid, hm: HeaderMatch, raw: pl.DataFrame, findings: list[Finding]) -> None:
+    """Formula error cells (#DIV/0!, #NAME?) read as empty: say so at the cell instead of a silent null."""
+    if not grid.errors:
+        return
+    rows = set(raw["_row"].to_list())
+    fields = {c: name for name, c in hm.columns.items()}
+    for (row0, col), text in sorted(grid.errors.items()):
+        if row0 + 1 in rows and col in fields:
+            name = fields[col]
+            findings.append(Finding(ERROR, "cell.formula_error", f"单元格是公式错误值 {text}",
+                                    "请修正公式，或直接填写数值/文字（可复制后“选择性粘贴→数值”）。",
+                                    grid.name, row0 + 1, grid.columns[col], hm.labels.get(name), text))
+
+
 def normalise_workbook(wb: RawWorkbook) -> NormalisedWorkbook:
     findings: list[Finding] = []
     frames: dict[str, list[pl.DataFrame]] = {}
@@ -381,6 +395,7 @@ def normalise_workbook(wb: RawWorkbook) -> NormalisedWorkbook:
             findings.append(Finding(WARNING, "header.duplicate", f"表头“{text}”重复出现，只读取第一列", "请删除重复的列。",
                                     grid.name, hdr_row, grid.columns[c], text, None))
         raw = _data_rows(grid, hm)
+        _report_cell_errors(grid, hm, raw, findings)
         typed = _typed(raw, hm.form, grid.name, let, hm.labels, findings)
         frames.setdefault(hm.form.name, []).append(typed)
         letters.setdefault(hm.form.name, {})[grid.name] = let

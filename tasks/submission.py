@@ -1,6 +1,7 @@
 """The state of one submitted file as it moves through the batch steps."""
 from __future__ import annotations
 
+import unicodedata
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
@@ -8,6 +9,16 @@ from pathlib import Path
 from schemas.findings import ERROR, Finding
 from tasks.normalise import NormalisedWorkbook
 from tasks.read import RawWorkbook
+
+
+def unsafe_chars(name: str) -> list[str]:
+    """Characters no file name from a bureau should carry: control, format (bidi, zero-width), private."""
+    return [c for c in name if unicodedata.category(c) in ("Cc", "Cf", "Co", "Cs", "Zl", "Zp") or c in "/\\"]
+
+
+def safe_file_name(name: str) -> str:
+    cleaned = "".join("_" if unsafe_chars(c) else c for c in name).strip(". ")
+    return cleaned or "unnamed"
 
 
 @dataclass
@@ -32,6 +43,11 @@ class Submission:
     @property
     def file_name(self) -> str:
         return self.path.name
+
+    @property
+    def safe_name(self) -> str:
+        """The name used for the archived copy: no control, bidi or zero-width characters, no separators."""
+        return safe_file_name(self.path.name)
 
     @property
     def rejected(self) -> bool:
