@@ -1,0 +1,191 @@
+"""The rollups' rules (schemas/refdata/rollup_config.toml), read with tomllib. Pure: no I/O but the file.
+
+    cfg = load()                       # the packaged defaults
+    cfg = load(Path("my_rules.toml"))  # a deployment's own copy
+    cfg.obligations_for("2022Q3")      # [(bureau, form)] owed that quarter
+"""
+from __future__ import annotations
+
+import re
+import tomllib
+from dataclasses import dataclass, field
+from importlib import resources
+from pathlib import Path
+
+from schemas import reference
+from schemas.forms import SRDI_LEVELS, TASK_STATUSES
+
+REPEAT_OPTIONS = ("top_up", "full", "highest_only")
+FORMS = ("enterprise", "task")
+REWARD_KINDS = ("srdi", "tech_center", "innovation_demo")
+_QUARTER = re.compile(r"\d{4}Q[1-4]")
+
+
+class ConfigError(ValueError):
+    pass
+
+
+@dataclass(frozen=True)
+class Obligation:
+    form: str
+    bureaus: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class RewardRule:
+    id: str
+    kind: str
+    level: str
+    amount_yuan: int
+    text: str
+
+
+@dataclass(frozen=True)
+class RollupConfig:
+    first_period: str
+    deadline_days: int
+    count_first_accepted: bool
+    obligations: tuple[Obligation, ...]
+    leaders: dict[str, str]
+    lagging_statuses: tuple[str, ...]
+    not_started_grace_quarters: int
+    stalled_statuses: tuple[str, ...]
+    min_gain_pct: float
+    count_unreported: bool
+    list_due_this_year: bool
+    default_window_start: int
+    window_start: dict[str, int]
+    ratio_levels: tuple[str, ...]
+    listed_levels: tuple[str, ...]
+    year_counts_higher_levels: bool
+    seed_excluded_statuses: tuple[str, ...]
+    rewards_first_year: int
+    repeat_recognition: str
+    tech_center_repeat_recognition: str
+    reward_rules: tuple[RewardRule, ...]
+    source: str = field(default="", compare=False)
+
+    def owes(self, form: str) -> tuple[str, ...]:
+        return tuple(b for o in self.obligations if o.form == form for b in o.bureaus)
+
+    def obligations_for(self, quarter: str) -> list[tuple[str, str]]:
+        """(bureau, form) pairs owed for one quarter; nothing before first_period."""
+        if quarter < self.first_period:
+            return []
+        return [(b, o.form) for o in self.obligations for b in o.bureaus]
+
+    def leader(self, bureau: str) -> str | None:
+        return self.leaders.get(bureau)
+
+    def window_start_of(self, target_id: str) -> int:
+        return self.window_start.get(target_id, self.default_window_start)
+
+    def repeat_mode(self, kind: str) -> str:
+        return self.repeat_recognition if kind == "srdi" else self.tech_center_repeat_recognition
+
+
+def _expand(names: list[str], exclude: list[str], where: str) -> tuple[str, ...]:
+    out: list[str] = []
+    for name in names:
+        if name == "@service_team_bureaus":
+            found = list(reference.service_teams().values())
+        elif name == "@task_units":
+            found = sorted({u for t in reference.task_items().values() for u in t.responsible_units})
+        else:
+            bureau = reference.resolve_bureau(name)
+            if bureau is None:
+                raise ConfigError(f"{where}: 未知单位“{name}” / unknown bureau {name!r}")
+            found = [bureau]
+        out += [b for b in found if b not in out]
+    dropped = {reference.resolve_bureau(x) or x for x in exclude}
+    return tuple(b for b in out if b not in dropped)
+
+
+def _check(cond: bool, message: str) -> None:
+    if not cond:
+        raise ConfigError(message)
+
+
+def parse(data: dict, source: str = "") -> RollupConfig:
+    first = data.get("first_period", "2022Q2")
+    _check(bool(_QUARTER.fullmatch(first)), f"first_period 应为季度，如 2022Q2 / must look like 2022Q2: {first!r}")
+    deadline = data.get("deadline", {})
+    obligations = []
+    for i, ob in enumerate(data.get("obligations", [])):
+        form = ob.get("form")
+        _check(form in FORMS, f"obligations[{i}].form 应为 {FORMS} / must be one of {FORMS}: {form!r}")
+        obligations.append(Obligation(form, _expand(ob.get("owed_by", []), ob.get("exclude", []), f"obligations[{i}]")))
+    leaders = {}
+    for name, who in data.get("leaders", {}).items():
+        bureau = reference.resolve_bureau(name)
+        _check(bureau is not None, f"leaders: 未知单位“{name}” / unknown bureau {name!r}")
+        leaders[bureau] = str(who)
+    lag = data.get("lagging", {})
+    for s in (*lag.get("self_reported_statuses", ()), *lag.get("stalled_statuses", ())):
+        _check(s in TASK_STATUSES, f"lagging: 推进状态“{s}”不在 {TASK_STATUSES} / unknown task status")
+    tg = data.get("targets", {})
+    for lv in (*tg.get("ratio_levels", ()), *tg.get("listed_levels", ())):
+        _check(lv in SRDI_LEVELS, f"targets: 级别“{lv}”不在 {SRDI_LEVELS} / unknown level")
+    rw = data.get("rewards", {})
+    repeat = rw.get("repeat_recognition", "top_up")
+    tc_repeat = rw.get("tech_center_repeat_recognition", "full")
+    for opt in (repeat, tc_repeat):
+        _check(opt in REPEAT_OPTIONS, f"rewards: repeat_recognition 应为 {REPEAT_OPTIONS} / must be one of {REPEAT_OPTIONS}: {opt!r}")
+    rules = []
+    for r in rw.get("rule", []):
+        _check(r.get("kind") in REWARD_KINDS, f"rewards.rule {r.get('id')}: kind 应为 {REWARD_KINDS}")
+        _check(r.get("level") in SRDI_LEVELS[1:], f"rewards.rule {r.get('id')}: level 应为 {SRDI_LEVELS[1:]}")
+        _check(int(r.get("amount_yuan", -1)) >= 0, f"rewards.rule {r.get('id')}: amount_yuan 不能为负")
+        rules.append(RewardRule(str(r["id"]), r["kind"], r["level"], int(r["amount_yuan"]), str(r.get("text", ""))))
+    _check(len({(r.kind, r.level) for r in rules}) == len(rules), "rewards.rule: 同一类别同一级别只能有一条规则 / one rule per kind and level")
+    return RollupConfig(
+        first_period=first,
+        deadline_days=int(deadline.get("days_after_quarter_end", 10)),
+        count_first_accepted=bool(deadline.get("count_first_accepted", True)),
+        obligations=tuple(obligations),
+        leaders=leaders,
+        lagging_statuses=tuple(lag.get("self_reported_statuses", ("滞后",))),
+        not_started_grace_quarters=int(lag.get("not_started_grace_quarters", 1)),
+        stalled_statuses=tuple(lag.get("stalled_statuses", ("推进中",))),
+        min_gain_pct=float(lag.get("min_gain_pct", 5.0)),
+        count_unreported=bool(lag.get("count_unreported", True)),
+        list_due_this_year=bool(lag.get("list_due_this_year", True)),
+        default_window_start=int(tg.get("default_window_start", 2022)),
+        window_start={k: int(v) for k, v in tg.get("window_start", {}).items()},
+        ratio_levels=tuple(tg.get("ratio_levels", ("吉林省级", "国家级"))),
+        listed_levels=tuple(tg.get("listed_levels", SRDI_LEVELS[1:])),
+        year_counts_higher_levels=bool(tg.get("year_counts_higher_levels", True)),
+        seed_excluded_statuses=tuple(tg.get("seed_excluded_statuses", ("注销",))),
+        rewards_first_year=int(rw.get("first_year", 2022)),
+        repeat_recognition=repeat,
+        tech_center_repeat_recognition=tc_repeat,
+        reward_rules=tuple(rules),
+        source=source,
+    )
+
+
+def default_text() -> str:
+    return resources.files("schemas.refdata").joinpath("rollup_config.toml").read_text(encoding="utf-8")
+
+
+def load(path: Path | str | None = None, **overrides) -> RollupConfig:
+    """The packaged rules, or the file at `path`; `overrides` replace top-level fields (tests, what-ifs)."""
+    if path is None:
+        text, source = default_text(), "schemas/refdata/rollup_config.toml"
+    else:
+        text, source = Path(path).read_text(encoding="utf-8"), str(path)
+    try:
+        data = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(f"{source}: TOML 格式错误 / not valid TOML: {exc}") from None
+    cfg = parse(data, source)
+    if overrides:
+        from dataclasses import replace
+        cfg = replace(cfg, **overrides)
+        parse_check_overrides(cfg)
+    return cfg
+
+
+def parse_check_overrides(cfg: RollupConfig) -> None:
+    for opt in (cfg.repeat_recognition, cfg.tech_center_repeat_recognition):
+        _check(opt in REPEAT_OPTIONS, f"repeat_recognition must be one of {REPEAT_OPTIONS}: {opt!r}")
