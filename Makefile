@@ -24,5 +24,9 @@ demo: venv
 test: venv-test
 	$(BIN)/python -m pytest -q
 
+# issue 6's figures against their targets; `make bench BENCH_ARGS=--quick` for a smoke run (docs/benchmarks.md)
+bench: venv-test
+	$(BIN)/python -m bench.run $(BENCH_ARGS)
+
 clean:
 	rm -rf $(VENV) $(HOME_DIR) .pytest_cache test-artifacts
