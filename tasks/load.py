@@ -12,6 +12,7 @@ from prefect.cache_policies import NO_CACHE
 from schemas import reference
 from schemas.findings import ERROR
 from tasks.discover import _logger
+from tasks.faults import crash_point
 from tasks.home import Home
 from tasks.normalise import ParseError, parse_level
 from tasks.submission import Submission
@@ -129,7 +130,8 @@ def load_submissions(home: Home, batch: list[Submission]) -> list[Submission]:
             stored = _stored_path(home, sub, taken)
             taken.add(str(stored))
             recs = _records(sub)
-            wl.write_file_submissions(con, recs, str(stored))
+            wl.write_file_submissions(con, recs, str(stored), before_commit=lambda: crash_point("before-commit"))
+            crash_point("after-commit")
             sub.submission_ids = [r.submission_id for r in recs]
             sub.stored_path = stored
             log.info("%s: %s (%s)", sub.rel, sub.outcome, ", ".join(map(str, sub.submission_ids)))
@@ -140,11 +142,14 @@ def publish(home: Home) -> Path:
     """Checkpoint the writer's database and swap an analyst copy in atomically."""
     with connect(home.writer_db) as con:
         con.execute("CHECKPOINT")
+    for stale in home.warehouse.parent.glob(f".{home.warehouse.name}.*.tmp"):
+        stale.unlink(missing_ok=True)   # debris of a publish that was killed mid-copy
     tmp = home.warehouse.with_name(f".{home.warehouse.name}.{os.getpid()}.tmp")
     try:
         shutil.copyfile(home.writer_db, tmp)
         with open(tmp, "rb+") as f:   # on disk before the rename, so a crash cannot publish a torn file
             os.fsync(f.fileno())
+        crash_point("before-publish-swap")
         os.replace(tmp, home.warehouse)
     except BaseException:
         tmp.unlink(missing_ok=True)   # a failed copy leaves the previous analyst copy and no debris

@@ -70,7 +70,9 @@ def validate_one(sub: Submission) -> None:
 @task(name="check-workbooks", cache_policy=NO_CACHE)
 def check_workbooks(chunk: list[Submission]) -> list[Submission]:
     """read → normalise → validate each file, in child processes with memory and time limits."""
+    from tasks.faults import crash_point
     from tasks.isolate import check_isolated
+    crash_point("before-check")
     return check_isolated(chunk)
 
 

@@ -92,7 +92,7 @@ def mark_moved(con: duckdb.DuckDBPyConnection, source_path: str, sha256: str) ->
 
 
 def write_file_submissions(con: duckdb.DuckDBPyConnection, records: list[SubmissionRecord],
-                           stored_path: str) -> None:
+                           stored_path: str, before_commit=None) -> None:
     """All the submissions one file produced, in one transaction: rows, findings, supersession."""
     con.execute("BEGIN")
     try:
@@ -121,6 +121,8 @@ def write_file_submissions(con: duckdb.DuckDBPyConnection, records: list[Submiss
                 con.unregister("_findings")
             if rec.status == "loaded" and rec.rows is not None and rec.rows.height:
                 _insert_rows(con, rec)
+        if before_commit:
+            before_commit()
         con.execute("COMMIT")
     except Exception:
         con.execute("ROLLBACK")
