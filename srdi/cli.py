@@ -5,7 +5,7 @@ import argparse
 import json
 import sys
 
-from srdi.env import quiet_prefect
+from srdi.env import quiet_prefect, run_flow
 from tasks.home import DEFAULT_HOME, Home
 
 
@@ -17,7 +17,12 @@ def cmd_ingest(args) -> int:
     home = Home.resolve(args.home)
     quiet_prefect(home.root)
     from flows.ingest import ingest
-    summary = ingest(home=str(home.root), settle_seconds=args.settle)
+    from tasks.lock import WriterBusy
+    try:
+        summary = run_flow(ingest, home=str(home.root), settle_seconds=args.settle)
+    except WriterBusy as exc:
+        print(f"srdi ingest: 另一个入库或汇总任务正在写入，本次未运行 / {exc}", file=sys.stderr)
+        return 3
     _print_ingest(summary)
     return 0
 
@@ -43,7 +48,7 @@ def cmd_demo(args) -> int:
     home = Home.resolve(args.home).ensure()
     quiet_prefect(home.root)
     from flows.demo import demo
-    info = demo(home=str(home.root))
+    info = run_flow(demo, home=str(home.root))
     _print_ingest(info["ingest"])
     print()
     print("Where everything is:")
