@@ -21,7 +21,7 @@ from tasks.query import check_read_only, fetch
 from tests.factories import enterprise_rows, write_xlsx
 from warehouse.db import apply_schema
 
-HOSTILE_NAMES = ("<script>alert(1)</script>", "吉林\"><img src=x onerror=alert(2)>有限公司", "吉林A&B<b>粗体</b>有限公司")
+HOSTILE_NAMES = ("<script>alert(1)</script>", "吉林\"><img/src=x/onerror=alert(2)>有限公司", "吉林A&B<b>粗体</b>有限公司")
 _DEMO: dict[str, Home] = {}
 
 

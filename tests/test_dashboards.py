@@ -1,0 +1,439 @@
+"""Offline dashboards: built by the rollup flows beside each pack, self-contained, escaped, and checked in a
+real browser (Debian's chromium, headless, driven over the DevTools protocol; nothing is downloaded).
+
+In the browser each page must show no console errors, make no network requests (only the file:// page itself
+and data: URIs), and draw its charts: every chart has a screenshot that is not blank. Screenshots are kept in
+test-artifacts/dashboards/.
+"""
+from __future__ import annotations
+
+import base64
+import hashlib
+import html
+import json
+import os
+import re
+import shutil
+import struct
+import subprocess
+import sys
+import time
+import zlib
+from collections import Counter
+from pathlib import Path
+
+import duckdb
+import pytest
+
+from dashboards.render import render_period, write_index, write_period_dashboard
+from tests.test_docs import HOSTILE_NAMES, build_demo
+
+ROOT = Path(__file__).resolve().parents[1]
+ARTIFACTS = ROOT / "test-artifacts" / "dashboards"
+CHROMIUM = Path("/usr/bin/chromium")
+PERIODS = ("2022Q2", "2022Q3", "2022H1", "2022")
+
+
+@pytest.fixture(scope="module")
+def demo(tmp_path_factory, prefect_server):
+    return build_demo(tmp_path_factory)
+
+
+@pytest.fixture(scope="module")
+def before_rollups(demo, tmp_path_factory) -> Path:
+    """The same data as an analyst copy that no rollup has touched: dashboards must still render."""
+    root = tmp_path_factory.mktemp("before-rollups")
+    db = root / "warehouse.duckdb"
+    shutil.copyfile(demo.warehouse, db)
+    con = duckdb.connect(str(db))
+    for (name,) in con.execute("""SELECT table_name FROM duckdb_tables() WHERE table_name IN
+                                  (SELECT table_name FROM duckdb_columns() WHERE column_name = 'period')
+                                  AND table_name NOT IN ('submissions', 'enterprise_reports', 'task_reports')""").fetchall():
+        con.execute(f"DROP TABLE {name}")
+    assert "compliance" not in {r[0] for r in con.execute("SELECT table_name FROM duckdb_tables()").fetchall()}
+    write_period_dashboard(con, root / "reports", "2022Q2")
+    con.close()
+    return root / "reports"
+
+
+def read(path: Path) -> str:
+    return path.read_text(encoding="utf-8")
+
+
+# ---------------------------------------------------------------- the files
+
+def test_the_rollup_flows_put_a_dashboard_beside_each_pack(demo):
+    index = read(demo.reports / "index.html")
+    for p in PERIODS:
+        folder = demo.reports / p
+        assert (folder / f"dashboard_{p}.html").is_file()
+        assert list(folder.glob("*.xlsx")), f"no meeting pack beside the {p} dashboard"
+        assert f'href="{p}/dashboard_{p}.html"' in index
+    # newest first: the year, then its second half's quarters, the half-year, the first quarters
+    order = [index.index(f'href="{p}/dashboard_{p}.html"') for p in ("2022", "2022Q3", "2022H1", "2022Q2")]
+    assert order == sorted(order)
+
+
+def test_every_value_is_escaped(demo):
+    page = read(demo.reports / "2022Q3" / "dashboard_2022Q3.html")
+    for name in HOSTILE_NAMES:
+        assert html.escape(name, quote=True) in page, name
+        assert name not in page
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in page
+    assert page.count("<script") == 1
+    assert "<img" not in page and "<b>粗体" not in page
+
+
+def test_pages_load_nothing_from_anywhere(demo, before_rollups):
+    pages = sorted(demo.reports.rglob("*.html")) + sorted(before_rollups.rglob("*.html"))
+    assert len(pages) == (1 + len(PERIODS)) + 2   # the demo's index and dashboards; the pre-rollup ones
+    for path in pages:
+        page = read(path)
+        assert not re.search(r"(?i)\b(?:https?|ftp|wss?):|//[a-z0-9.-]+\.[a-z]{2,}/|@import|url\(", page), path
+        for attr, value in re.findall(r'\b(src|href|action|srcset)\s*=\s*"([^"]*)"', page):
+            assert value.startswith("data:") or (":" not in value and not value.startswith("/")), (path, attr, value)
+        assert re.findall(r"<link\b[^>]*>", page) == ['<link rel="icon" href="data:,">']
+
+
+def test_the_content_security_policy_allows_only_the_pages_own_style_and_script(demo):
+    page = read(demo.reports / "2022" / "dashboard_2022.html")
+    csp = re.search(r'<meta http-equiv="Content-Security-Policy" content="([^"]+)">', page).group(1)
+    assert "default-src 'none'" in csp and "unsafe-inline" not in csp
+    for tag, directive in (("style", "style-src"), ("script", "script-src")):
+        (body,) = re.findall(rf"<{tag}>(.*?)</{tag}>", page, flags=re.S)
+        digest = base64.b64encode(hashlib.sha256(body.encode()).digest()).decode()
+        assert f"{directive} 'sha256-{digest}'" in csp
+
+
+def _tbody_rows(page: str, table_id: str) -> int:
+    table = page.split(f'<table id="{table_id}">', 1)[1].split("</table>", 1)[0]
+    return table.split("<tbody>", 1)[1].count("<tr>")
+
+
+def test_the_sections_show_what_the_database_says(demo):
+    con = duckdb.connect(str(demo.warehouse), read_only=True)
+    try:
+        page = read(demo.reports / "2022Q3" / "dashboard_2022Q3.html")
+        levels = dict(con.execute("SELECT srdi_level, count(*) FROM enterprise_history WHERE period = '2022Q3' GROUP BY 1").fetchall())
+        total = sum(levels.values())
+        assert f">{total} 户</text>" in page
+        assert f">{levels.get('吉林市级', 0) + levels.get('吉林省级', 0) + levels.get('国家级', 0)} 户</text>" in page
+        assert _tbody_rows(page, "enterprise-table") == total
+        tasks = con.execute("SELECT count(*) FROM task_progress WHERE period = '2022Q3'").fetchone()[0]
+        assert _tbody_rows(page, "task-table") == tasks
+        for (target,) in con.execute("SELECT target FROM target_progress WHERE period = '2022Q3'").fetchall():
+            assert html.escape(target if len(target) <= 24 else target[:23] + "…") in page
+        for (bureau,) in con.execute("SELECT DISTINCT bureau FROM compliance WHERE report_period = '2022Q3'").fetchall():
+            assert f'class="lbl">{html.escape(bureau)}</text>' in page
+        assert "来源：compliance（催报清单）" in page
+    finally:
+        con.close()
+    # a half-year or a year shows the ladder of its latest quarter that has reports
+    assert "来源：enterprise_history，2022Q3" in read(demo.reports / "2022" / "dashboard_2022.html")
+    assert "来源：enterprise_history，2022Q2" in read(demo.reports / "2022H1" / "dashboard_2022H1.html")
+
+
+def test_before_any_rollup_the_page_says_not_yet_computed(before_rollups):
+    page = read(before_rollups / "2022Q2" / "dashboard_2022Q2.html")
+    assert "目标进度尚未计算" in page
+    assert "按 submissions 报送记录推算" in page and 'aria-label="报送情况热力图"' in page
+    assert "退回未重报" in page   # 商务局's rejected task report in 2022Q2
+
+
+def test_rendering_is_deterministic_and_periods_are_checked(demo, tmp_path):
+    con = duckdb.connect(str(demo.warehouse), read_only=True)
+    try:
+        assert render_period(con, "2022H1") == render_period(con, "2022H1")
+        for bad in ("../etc", "2022Q5", "2022H3", "22Q1", "2022-Q1"):
+            with pytest.raises(ValueError):
+                write_period_dashboard(con, tmp_path, bad)
+        assert not any(tmp_path.iterdir())
+    finally:
+        con.close()
+
+
+def test_the_index_lists_only_periods_with_a_dashboard(tmp_path):
+    (tmp_path / "2021").mkdir()                                       # a pack but no dashboard
+    (tmp_path / "2021" / "年度总结_2021.xlsx").write_bytes(b"")
+    (tmp_path / "notes").mkdir()
+    (tmp_path / "2020Q4").mkdir()
+    (tmp_path / "2020Q4" / "dashboard_2020Q4.html").write_text("x", encoding="utf-8")
+    (tmp_path / "2020Q4" / "季调度_2020Q4.xlsx").write_bytes(b"")
+    page = read(write_index(tmp_path))
+    assert 'href="2020Q4/dashboard_2020Q4.html"' in page
+    assert "2021/" not in page and "notes" not in page
+    assert 'href="2020Q4/%E5%AD%A3%E8%B0%83%E5%BA%A6_2020Q4.xlsx"' in page   # the pack, linked beside it
+    empty = read(write_index(tmp_path / "none"))
+    assert "还没有生成" in empty
+
+
+def test_dashboards_import_nothing_from_flows_or_tasks():
+    code = ("import sys, dashboards.render; bad = sorted(m for m in sys.modules if m.split('.')[0] in "
+            "('flows', 'tasks', 'prefect', 'srdi')); print(bad); sys.exit(1 if bad else 0)")
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    res = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env, cwd=ROOT, timeout=60)
+    assert res.returncode == 0, res.stdout + res.stderr
+
+
+# ---------------------------------------------------------------- a real browser
+
+FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+         "--disable-background-networking", "--disable-component-update", "--disable-sync",
+         "--disable-dev-shm-usage", "--disable-extensions", "--disable-default-apps", "--no-default-browser-check",
+         "--hide-scrollbars", "--mute-audio", "--remote-debugging-port=0"]
+
+
+class Browser:
+    """Just enough of the Chrome DevTools Protocol, over one websocket (flattened target sessions)."""
+
+    def __init__(self, workdir: Path):
+        from websockets.sync.client import connect
+        profile = workdir / "profile"
+        self.log = workdir / "chromium.log"
+        self.proc = subprocess.Popen([str(CHROMIUM), *FLAGS, f"--user-data-dir={profile}", "about:blank"],
+                                     stdout=subprocess.DEVNULL, stderr=self.log.open("wb"))
+        port_file = profile / "DevToolsActivePort"
+        deadline = time.monotonic() + 60
+        while not (port_file.exists() and len(port_file.read_text().splitlines()) >= 2):
+            if self.proc.poll() is not None or time.monotonic() > deadline:
+                self.close()
+                raise RuntimeError("chromium did not start:\n" + self.log.read_text(errors="replace")[-3000:])
+            time.sleep(0.05)
+        port, path = port_file.read_text().splitlines()[:2]
+        self.ws = connect(f"ws://127.0.0.1:{port}{path}", max_size=None, open_timeout=30)
+        self.next_id = 0
+        self.events: list[dict] = []
+
+    def _recv(self, timeout: float) -> dict | None:
+        try:
+            m = json.loads(self.ws.recv(timeout=max(timeout, 0.01)))
+        except TimeoutError:
+            return None
+        if "method" in m:
+            self.events.append(m)
+        return m
+
+    def send(self, method: str, params: dict | None = None, session: str | None = None, timeout: float = 60):
+        self.next_id += 1
+        msg = {"id": self.next_id, "method": method, "params": params or {}}
+        if session:
+            msg["sessionId"] = session
+        self.ws.send(json.dumps(msg))
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            m = self._recv(deadline - time.monotonic())
+            if m and m.get("id") == self.next_id:
+                if "error" in m:
+                    raise RuntimeError(f"{method}: {m['error']}")
+                return m.get("result", {})
+        raise TimeoutError(method)
+
+    def wait_for(self, method: str, session: str, timeout: float = 60) -> dict:
+        deadline = time.monotonic() + timeout
+        while True:
+            for m in self.events:
+                if m["method"] == method and m.get("sessionId") == session:
+                    return m
+            if time.monotonic() > deadline:
+                raise TimeoutError(method)
+            self._recv(deadline - time.monotonic())
+
+    def drain(self, seconds: float) -> None:
+        deadline = time.monotonic() + seconds
+        while time.monotonic() < deadline:
+            self._recv(deadline - time.monotonic())
+
+    def new_page(self, width: int = 1400, height: int = 1000) -> str:
+        target = self.send("Target.createTarget", {"url": "about:blank"})["targetId"]
+        session = self.send("Target.attachToTarget", {"targetId": target, "flatten": True})["sessionId"]
+        for domain in ("Runtime", "Log", "Network", "Page"):
+            self.send(f"{domain}.enable", session=session)
+        self.send("Emulation.setDeviceMetricsOverride",
+                  {"width": width, "height": height, "deviceScaleFactor": 1, "mobile": False}, session=session)
+        return session
+
+    def evaluate(self, session: str, expression: str):
+        r = self.send("Runtime.evaluate", {"expression": expression, "returnByValue": True, "awaitPromise": True},
+                      session=session)
+        if "exceptionDetails" in r:
+            raise RuntimeError(r["exceptionDetails"])
+        return r["result"].get("value")
+
+    def screenshot(self, session: str, clip: dict | None = None) -> bytes:
+        params = {"format": "png", "captureBeyondViewport": True}
+        if clip:
+            params["clip"] = clip
+        return base64.b64decode(self.send("Page.captureScreenshot", params, session=session)["data"])
+
+    def close(self) -> None:
+        try:
+            self.send("Browser.close", timeout=10)
+        except Exception:
+            pass
+        try:
+            self.ws.close()
+        except Exception:
+            pass
+        try:
+            self.proc.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            self.proc.kill()
+            self.proc.wait()
+
+
+def decode_png(data: bytes) -> tuple[int, int, list[bytes], int]:
+    """8-bit RGB/RGBA, non-interlaced PNG (what Chromium writes) → (width, height, rows, bytes per pixel)."""
+    assert data[:8] == b"\x89PNG\r\n\x1a\n", "not a PNG"
+    pos, idat = 8, []
+    width = height = bpp = 0
+    while pos < len(data):
+        length, kind = struct.unpack(">I4s", data[pos:pos + 8])
+        body = data[pos + 8:pos + 8 + length]
+        pos += 12 + length
+        if kind == b"IHDR":
+            width, height, depth, ctype, _, _, interlace = struct.unpack(">IIBBBBB", body)
+            assert depth == 8 and ctype in (2, 6) and interlace == 0, (depth, ctype, interlace)
+            bpp = 3 if ctype == 2 else 4
+        elif kind == b"IDAT":
+            idat.append(body)
+        elif kind == b"IEND":
+            break
+    raw, stride, rows = zlib.decompress(b"".join(idat)), width * bpp, []
+    prev, i = bytearray(stride), 0
+    for _ in range(height):
+        kind, line = raw[i], bytearray(raw[i + 1:i + 1 + stride])
+        i += 1 + stride
+        for x in range(stride):
+            a = line[x - bpp] if x >= bpp else 0
+            b = prev[x]
+            c = prev[x - bpp] if x >= bpp else 0
+            if kind == 1:
+                line[x] = (line[x] + a) & 255
+            elif kind == 2:
+                line[x] = (line[x] + b) & 255
+            elif kind == 3:
+                line[x] = (line[x] + (a + b) // 2) & 255
+            elif kind == 4:
+                p = a + b - c
+                pa, pb, pc = abs(p - a), abs(p - b), abs(p - c)
+                line[x] = (line[x] + (a if pa <= pb and pa <= pc else b if pb <= pc else c)) & 255
+        rows.append(bytes(line))
+        prev = line
+    return width, height, rows, bpp
+
+
+def colours(png: bytes) -> Counter:
+    _, _, rows, bpp = decode_png(png)
+    return Counter(r[x:x + 3] for r in rows for x in range(0, len(r), bpp))
+
+
+@pytest.fixture(scope="module")
+def browser(tmp_path_factory):
+    if not CHROMIUM.exists():
+        pytest.skip("Debian's chromium is not installed at /usr/bin/chromium "
+                    "(apt-get install -y chromium); the browser checks need it")
+    b = Browser(tmp_path_factory.mktemp("chromium"))
+    yield b
+    b.close()
+
+
+def pages(demo_reports: Path, before: Path) -> list[tuple[str, Path]]:
+    out = [("index", demo_reports / "index.html")]
+    out += [(f"dashboard_{p}", demo_reports / p / f"dashboard_{p}.html") for p in PERIODS]
+    out.append(("dashboard_2022Q2_before_rollups", before / "2022Q2" / "dashboard_2022Q2.html"))
+    return out
+
+
+def test_dashboards_in_a_real_browser(demo, before_rollups, browser):
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    session = browser.new_page()
+    report = []
+    for name, path in pages(demo.reports, before_rollups):
+        url = path.resolve().as_uri()
+        browser.events.clear()
+        browser.send("Page.navigate", {"url": url}, session=session)
+        browser.wait_for("Page.loadEventFired", session)
+        browser.drain(0.5)
+        mine = [m for m in browser.events if m.get("sessionId") == session]
+
+        # 1. no console errors (nor uncaught exceptions, CSP violations or alert dialogs)
+        problems = [m["params"] for m in mine
+                    if (m["method"] == "Runtime.consoleAPICalled" and m["params"]["type"] in ("error", "assert"))
+                    or m["method"] in ("Runtime.exceptionThrown", "Page.javascriptDialogOpening")
+                    or (m["method"] == "Log.entryAdded" and m["params"]["entry"]["level"] == "error")]
+        assert problems == [], (name, problems)
+
+        # 2. no network: the only request is the page itself (data: URIs aside)
+        requested = [m["params"]["request"]["url"] for m in mine if m["method"] == "Network.requestWillBeSent"]
+        assert [u for u in requested if not u.startswith("data:")] == [url], (name, requested)
+        assert not [m for m in mine if m["method"] == "Network.loadingFailed"], name
+
+        dom = browser.evaluate(session, """(() => ({
+            scripts: document.querySelectorAll('script').length,
+            images: document.querySelectorAll('img, iframe, object, embed').length,
+            charts: Array.from(document.querySelectorAll('svg.chart')).map(s => {
+                const r = s.getBoundingClientRect();
+                return {label: s.getAttribute('aria-label'), shapes: s.querySelectorAll('rect, polygon, line, path').length,
+                        x: r.left + window.scrollX, y: r.top + window.scrollY, width: r.width, height: r.height};
+            }),
+            height: document.documentElement.scrollHeight,
+            title: document.title,
+        }))()""")
+        assert dom["images"] == 0 and dom["scripts"] <= 1, (name, dom)
+
+        # 3. charts drawn: every chart has shapes and a screenshot of it that is not blank
+        if name.startswith("dashboard"):
+            assert len(dom["charts"]) >= 3, (name, dom["charts"])
+        for chart in dom["charts"]:
+            assert chart["shapes"] > 0 and chart["width"] > 50 and chart["height"] > 20, (name, chart)
+            shot = browser.screenshot(session, {"x": chart["x"], "y": chart["y"], "width": chart["width"],
+                                                "height": chart["height"], "scale": 0.5})
+            c = colours(shot)
+            assert len(c) >= 3 and c.most_common(1)[0][1] < 0.97 * sum(c.values()), (name, chart["label"], len(c))
+
+        full = browser.screenshot(session, {"x": 0, "y": 0, "width": 1400, "height": dom["height"], "scale": 1})
+        out = ARTIFACTS / f"{name}.png"
+        out.write_bytes(full)
+        small = colours(browser.screenshot(session, {"x": 0, "y": 0, "width": 1400, "height": min(dom["height"], 3000),
+                                                     "scale": 0.25}))
+        dashboard = name.startswith("dashboard")
+        assert len(small) > (40 if dashboard else 8), (name, len(small))
+        assert small.most_common(1)[0][1] < (0.9 if dashboard else 0.99) * sum(small.values()), name
+        report.append(f"{out}  ({len(dom['charts'])} charts, {len(small)} colours)")
+    print("\nscreenshots:\n  " + "\n  ".join(report))
+
+
+def test_search_box_filters_the_enterprise_table_and_hostile_names_stay_text(demo, browser):
+    session = browser.new_page()
+    browser.events.clear()
+    browser.send("Page.navigate", {"url": (demo.reports / "2022Q3" / "dashboard_2022Q3.html").resolve().as_uri()},
+                 session=session)
+    browser.wait_for("Page.loadEventFired", session)
+    visible = """(() => Array.from(document.querySelectorAll('#enterprise-table tbody tr'))
+                  .filter(tr => !tr.hidden).map(tr => tr.cells[0].textContent))()"""
+    everyone = browser.evaluate(session, visible)
+    assert len(everyone) >= 13 and "<script>alert(1)</script>" in everyone
+
+    def search(text: str) -> list[str]:
+        browser.evaluate(session, "(() => { const b = document.getElementById('enterprise-search'); b.focus(); b.select(); })()")
+        browser.send("Input.dispatchKeyEvent", {"type": "keyDown", "key": "Backspace", "code": "Backspace",
+                                                "windowsVirtualKeyCode": 8}, session=session)
+        browser.send("Input.dispatchKeyEvent", {"type": "keyUp", "key": "Backspace", "code": "Backspace",
+                                                "windowsVirtualKeyCode": 8}, session=session)
+        if text:
+            browser.send("Input.insertText", {"text": text}, session=session)
+        return browser.evaluate(session, visible)
+
+    assert search("长白山") == [n for n in everyone if "长白山" in n] != []
+    assert search("script") == ["<script>alert(1)</script>"]
+    assert browser.evaluate(session, "document.getElementById('enterprise-count').textContent") == "1"
+    assert search("onerror") == [HOSTILE_NAMES[1]]
+    assert search("没有这家企业") == []
+    assert search("") == everyone
+    shot = ARTIFACTS / "dashboard_2022Q3_search.png"
+    search("吉林 工业")
+    shot.write_bytes(browser.screenshot(session))
+    print(f"\nsearch screenshot: {shot}")
+    problems = [m for m in browser.events if m.get("sessionId") == session and m["method"] in
+                ("Runtime.exceptionThrown", "Page.javascriptDialogOpening")]
+    assert problems == []
