@@ -1,0 +1,123 @@
+"""Property-based tests: header detection and normalisation hold for any layout a clerk can produce."""
+from __future__ import annotations
+
+import unicodedata
+
+import polars as pl
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from schemas.credit_code import check_char, is_valid
+from schemas.forms import ENTERPRISE, TASK, header_key
+from tasks.normalise import clean_text, find_header, parse_int, parse_level, parse_year
+from tasks.read import SheetGrid
+from schemas.findings import col_letter
+
+FAST = settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+
+
+def _mangle(draw, text: str) -> str:
+    """What people do to a header: line breaks, spaces, full-width brackets, a trailing space."""
+    out = []
+    for ch in text:
+        if draw(st.integers(0, 9)) == 0:
+            out.append(draw(st.sampled_from(["\n", " ", "\r\n", "\u3000"])))
+        out.append({"(": "（", ")": "）"}.get(ch, ch) if draw(st.booleans()) else ch)
+    return draw(st.sampled_from(["", " "])) + "".join(out) + draw(st.sampled_from(["", " ", "\n"]))
+
+
+@st.composite
+def sheets(draw, form):
+    fields = draw(st.lists(st.sampled_from(form.fields), min_size=3, max_size=len(form.fields), unique_by=lambda f: f.name))
+    if not any(f.name in form.identifying for f in fields):
+        fields = [form.field(form.identifying[0])] + fields
+    headers = [_mangle(draw, draw(st.sampled_from([f.label, *f.aliases]))) for f in fields]
+    with_seq = draw(st.booleans())
+    if with_seq:
+        headers = ["序号"] + headers
+    title_rows = draw(st.integers(0, 4))
+    lead_cols = draw(st.integers(0, 3))
+    width = lead_cols + len(headers)
+    rows = []
+    for i in range(title_rows):
+        row = [None] * width
+        if draw(st.booleans()):
+            row[lead_cols] = draw(st.sampled_from(["蛟河市“专精特新”重点培育种子企业库", "填报单位：工信局", "2022年第二季度"]))
+        rows.append(row)
+    rows.append([None] * lead_cols + headers)
+    for r in range(draw(st.integers(1, 5))):
+        rows.append([None] * lead_cols + [f"值{r}{c}" for c in range(len(headers))])
+    grid = SheetGrid("S", pl.DataFrame({f"c{i}": [row[i] for row in rows] for i in range(width)},
+                                       schema={f"c{i}": pl.Utf8 for i in range(width)}),
+                     [col_letter(i) for i in range(width)])
+    offset = lead_cols + (1 if with_seq else 0)
+    return grid, {f.name: offset + i for i, f in enumerate(fields)}, title_rows
+
+
+@FAST
+@given(st.data())
+def test_header_found_whatever_the_layout(data):
+    form = data.draw(st.sampled_from([ENTERPRISE, TASK]))
+    grid, expected, header_row = data.draw(sheets(form))
+    hm = find_header(grid)
+    assert hm is not None and hm.form.name == form.name
+    assert hm.header_rows[0] == header_row
+    assert hm.columns == expected
+
+
+@FAST
+@given(st.text(alphabet=st.sampled_from("王威张静路建国任峰尤海阳滕慧ABC"), min_size=1, max_size=6),
+       st.lists(st.sampled_from([" ", "  ", "\u3000", "\n", "\t"]), min_size=0, max_size=4))
+def test_names_lose_padding_and_wrap_artefacts(name, pads):
+    padded = name
+    for i, p in enumerate(pads):
+        k = (i * 7) % (len(padded) + 1)
+        padded = padded[:k] + p + padded[k:]
+    out = pl.DataFrame({"v": [padded]}).select(clean_text(pl.col("v"), "name")).item()
+    assert out == "".join(unicodedata.normalize("NFKC", name).split())
+
+
+@FAST
+@given(st.text(alphabet="冶金建材医药农副产品加工", min_size=2, max_size=8), st.integers(1, 6))
+def test_line_breaks_inside_text_are_wrap_artefacts(text, at):
+    k = at % len(text)
+    out = pl.DataFrame({"v": [text[:k] + "\n" + text[k:]]}).select(clean_text(pl.col("v"), "text")).item()
+    assert out == text
+
+
+@FAST
+@given(st.integers(0, 10**7), st.sampled_from(["", "项", "件", "个", " ", ".0"]), st.booleans())
+def test_numbers_stored_as_text_are_numbers(n, suffix, commas):
+    text = f"{n:,}" if commas else str(n)
+    assert parse_int(unicodedata.normalize("NFKC", text + suffix)) == n
+
+
+@FAST
+@given(st.integers(2015, 2035), st.sampled_from(["", "年", "年度", ".0"]))
+def test_years_as_people_write_them(year, suffix):
+    assert parse_year(f"{year}{suffix}") == year
+
+
+@FAST
+@given(st.integers(2015, 2030), st.sampled_from(["市级", "吉林市级", "省级", "吉林省级", "国家级"]),
+       st.sampled_from(["", "国家级拟培育", "省级拟培育"]), st.sampled_from(["", " ", "，"]))
+def test_level_text_becomes_fields(year, level, cultivating, sep):
+    parsed = parse_level(f"{year}年已认定{level}{sep}{cultivating}")
+    assert parsed["srdi_level"] == {"市级": "吉林市级", "省级": "吉林省级"}.get(level, level)
+    assert parsed["srdi_level_year"] == year
+    assert parsed["cultivating_level"] == ({"国家级拟培育": "国家级", "省级拟培育": "吉林省级"}.get(cultivating))
+
+
+@FAST
+@given(st.text(alphabet="0123456789ABCDEFGHJKLMNPQRTUWXY", min_size=17, max_size=17),
+       st.integers(0, 16), st.sampled_from("0123456789ABCDEFGHJKLMNPQRTUWXY"))
+def test_credit_code_check_digit_catches_a_changed_character(body, pos, repl):
+    code = body + check_char(body)
+    assert is_valid(code)
+    changed = code[:pos] + repl + code[pos + 1:]
+    assert is_valid(changed) == (changed == code)
+
+
+def test_header_key_ignores_notes_and_breaks():
+    assert header_key("经营状态\n（生产、半生产、停产、注销）") == header_key("经营状态")
+    assert header_key("“专精特新”\n认定级别") == "专精特新认定级别"
