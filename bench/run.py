@@ -1,0 +1,625 @@
+"""`make bench`: time srdi on three seeded workloads and print every figure of issue 6 against its target.
+
+Each workload is generated once into bench-data/ (see bench/generate.py; not timed). Each repetition
+then uses a fresh home (copying the pristine share in is not timed) and measures, in this order:
+
+    fixed      `srdi ingest` on an empty inbox of an already-initialised home (subprocess)
+    end-to-end `srdi ingest --settle 0` on the copied share (subprocess: the fixed cost is included)
+    no-op      `srdi ingest` again: nothing new in the inbox (the ingest moved everything out)
+    bare read  fastexcel read of the same files, every visible sheet to polars, in this process
+    naive      bench/naive.py (pandas + openpyxl → DuckDB) on the same files (subprocess)
+
+and prints medians. marginal = end-to-end − fixed (medians of the same run). Peak RSS is the
+largest resident set of the subprocess tree (os.wait4 rusage). Once per workload an in-process
+run (one Python process: warm-up, then timed empty, full and no-op ingests) separates Prefect's
+server start-up from the per-file cost. The rollups (flows/rollups.py, when present) are timed
+over the ten-year warehouse, in process after a warm-up, and once through the CLI.
+
+    python -m bench.run [--quick] [--reps 3] [--big-reps 2] [--only provincial] [--profile]
+"""
+from __future__ import annotations
+
+import argparse
+import concurrent.futures as cf
+import json
+import os
+import platform
+import re
+import shutil
+import statistics
+import subprocess
+import sys
+import time
+from dataclasses import dataclass, field
+from datetime import datetime
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+TARGETS = {
+    "marginal_over_bare": ("≤ 1.5", lambda v: v <= 1.5),
+    "naive_over_marginal": ("≥ 8", lambda v: v >= 8),
+    "fixed_s": ("≤ 5 s", lambda v: v <= 5),
+    "noop_minus_fixed_s": ("≤ fixed + 1 s", lambda v: v <= 1),
+    "rollup_s": ("< 1 s", lambda v: v < 1),
+    "big_peak_rss_mb": ("< 1 GB", lambda v: v < 1024),
+}
+ROLLUPS = (("quarterly", "quarterly_dispatch"), ("midyear", "midyear_meeting"), ("annual", "annual_summary"))
+
+
+def bench_env() -> dict[str, str]:
+    env = dict(os.environ)
+    env.update(DO_NOT_TRACK="1", PREFECT_SERVER_ANALYTICS_ENABLED="false", PYTHONPATH=str(ROOT),
+               PYTHONUNBUFFERED="1")
+    # Prefect gives its temporary server 20 s to start; on a busy machine that is not always enough
+    env.setdefault("PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS", "120")
+    for k in ("PREFECT_HOME", "PREFECT_API_URL", "PREFECT_PROFILE", "SRDI_HOME"):
+        env.pop(k, None)   # each home gets its own Prefect home and temporary server, as a user's would
+    return env
+
+
+# ---------------------------------------------------------------- subprocess timing with peak RSS
+
+@dataclass
+class Run:
+    seconds: float
+    rc: int
+    rss_mb: float          # the largest single process of the tree (wait4 rusage, or sampled if larger)
+    out: str
+    tree_mb: float = 0.0   # the largest sampled sum over the whole tree (incl. Prefect's temporary server)
+
+
+PAGE_MB = os.sysconf("SC_PAGE_SIZE") / 2**20
+
+
+class TreeSampler:
+    """Samples /proc every 50 ms: the peak RSS of any one process under `pid`, and of the tree's sum.
+
+    Needed because the ingest parses in forkserver children, whose rusage may never be waited for
+    by the process we wait on, so wait4's ru_maxrss alone could miss the biggest process.
+    """
+
+    def __init__(self, pid: int, every: float = 0.05):
+        import threading
+        self.pid, self.every = pid, every
+        self.single = self.total = 0.0
+        self._stop = threading.Event()
+        self._t = threading.Thread(target=self._run, daemon=True)
+        self._t.start()
+
+    def _sample(self) -> None:
+        parent, rss = {}, {}
+        for d in os.listdir("/proc"):
+            if not d.isdigit():
+                continue
+            try:
+                with open(f"/proc/{d}/stat", "rb") as fh:
+                    st = fh.read().rsplit(b")", 1)[1].split()
+                parent[int(d)] = int(st[1])
+                rss[int(d)] = int(st[21]) * PAGE_MB
+            except (OSError, IndexError, ValueError):
+                continue
+        tree, frontier = {self.pid}, [self.pid]
+        children: dict[int, list[int]] = {}
+        for c, p in parent.items():
+            children.setdefault(p, []).append(c)
+        while frontier:
+            for c in children.get(frontier.pop(), []):
+                if c not in tree:
+                    tree.add(c)
+                    frontier.append(c)
+        vals = [rss.get(p, 0.0) for p in tree]
+        self.single = max(self.single, max(vals, default=0.0))
+        self.total = max(self.total, sum(vals))
+
+    def _run(self) -> None:
+        while not self._stop.is_set():
+            try:
+                self._sample()
+            except Exception:
+                pass
+            self._stop.wait(self.every)
+
+    def stop(self) -> None:
+        self._stop.set()
+        self._t.join()
+
+
+def timed(cmd: list[str], log: Path, env: dict[str, str] | None = None) -> Run:
+    log.parent.mkdir(parents=True, exist_ok=True)
+    with open(log, "w", encoding="utf-8") as fh:
+        t0 = time.perf_counter()
+        p = subprocess.Popen(cmd, stdout=fh, stderr=subprocess.STDOUT, env=env or bench_env(), cwd=ROOT)
+        sampler = TreeSampler(p.pid)
+        _, status, usage = os.wait4(p.pid, 0)
+        seconds = time.perf_counter() - t0
+        sampler.stop()
+        p.returncode = os.waitstatus_to_exitcode(status)
+    out = log.read_text(encoding="utf-8", errors="replace")
+    # ru_maxrss is in KiB on Linux; wait4's figure covers the child and its waited-for children (max, not sum)
+    return Run(seconds, p.returncode, max(usage.ru_maxrss / 1024, sampler.single), out, sampler.total)
+
+
+def srdi(home: Path, log: Path, *args: str) -> Run:
+    return timed([sys.executable, "-m", "srdi.cli", *args, "--home", str(home)], log)
+
+
+SERVER_TIMEOUT = "Timed out while attempting to connect to ephemeral Prefect API server"
+
+
+def ingest(home: Path, log: Path) -> Run:
+    cmd = [sys.executable, "-m", "srdi.cli", "ingest", "--home", str(home), "--settle", "0"]
+    r = timed(cmd, log)
+    if r.rc != 0 and SERVER_TIMEOUT in r.out:   # the flow never started: nothing was touched, run it again
+        print(f"  (temporary Prefect server did not start in time; retrying, see {log})", flush=True)
+        r = timed(cmd, log.with_suffix(".retry.log"))
+    if r.rc != 0:
+        raise SystemExit(f"srdi ingest failed (exit {r.rc}); see {log}")
+    return r
+
+
+def counts(out: str) -> dict[str, int]:
+    m = re.search(r"files: (\d+)\s+loaded: (\d+)\s+rejected: (\d+)\s+duplicate: (\d+)", out)
+    return dict(zip(("files", "loaded", "rejected", "duplicate"), map(int, m.groups()))) if m else {}
+
+
+# ---------------------------------------------------------------- the bare reader floor
+
+def files_of(inbox: Path) -> list[Path]:
+    return sorted(p for p in inbox.rglob("*") if p.is_file())
+
+
+def bare_one(path: Path) -> int:
+    import fastexcel
+    reader = fastexcel.read_excel(path.read_bytes())
+    rows = 0
+    for i in range(len(reader.sheet_names)):
+        sheet = reader.load_sheet(i, header_row=None, skip_rows=0, dtypes="string")
+        if sheet.visible == "visible":
+            rows += sheet.to_polars().height
+    return rows
+
+
+def bare_read(files: list[Path], threads: int = 1) -> float:
+    t0 = time.perf_counter()
+    if threads == 1:
+        for p in files:
+            bare_one(p)
+    else:
+        with cf.ThreadPoolExecutor(threads) as pool:
+            list(pool.map(bare_one, files))
+    return time.perf_counter() - t0
+
+
+# ---------------------------------------------------------------- per-file checks without Prefect or isolation
+
+def run_checks(files: list[Path], inbox: Path, profile: Path | None = None) -> float:
+    """read → normalise → validate of each file, sequentially in this process (what one child does)."""
+    import hashlib
+    from datetime import datetime as dt
+
+    from schemas.reference import resolve_bureau
+    from tasks.steps import normalise_one, read_one, validate_one
+    from tasks.submission import Submission
+    prof = None
+    if profile:
+        import cProfile
+        prof = cProfile.Profile()
+    t0 = time.perf_counter()
+    for p in files:
+        data = p.read_bytes()
+        if prof:
+            prof.enable()
+        sub = Submission(path=p, rel=str(p.relative_to(inbox)), bureau=resolve_bureau(p.parent.name), period="2024Q2",
+                         sha256=hashlib.sha256(data).hexdigest(), size_bytes=len(data), received_at=dt(2024, 7, 5),
+                         data=data)
+        read_one(sub)
+        normalise_one(sub)
+        validate_one(sub)
+        if prof:
+            prof.disable()
+    seconds = time.perf_counter() - t0
+    if prof:
+        prof.dump_stats(str(profile))
+    return seconds
+
+
+# ---------------------------------------------------------------- in-process workers (run as subprocesses)
+
+def worker_ingest(home: Path, staged: Path, profile: Path | None) -> dict:
+    """Warm up, then time an empty ingest, the staged share, and a no-op, all in one process."""
+    from srdi.env import quiet_prefect
+    quiet_prefect(home)
+    t0 = time.perf_counter()
+    from flows.ingest import ingest as flow
+    out = {"import_s": time.perf_counter() - t0}
+    t0 = time.perf_counter()
+    flow(home=str(home), settle_seconds=0)
+    out["first_empty_s"] = time.perf_counter() - t0          # includes starting the temporary server
+    t0 = time.perf_counter()
+    flow(home=str(home), settle_seconds=0)
+    out["fixed_s"] = time.perf_counter() - t0
+    inbox = home / "share" / "inbox"
+    shutil.rmtree(inbox)
+    os.replace(staged, inbox)                                 # a rename: instant, not timed
+    prof = None
+    if profile:
+        import cProfile
+        prof = cProfile.Profile()
+        prof.enable()
+    t0 = time.perf_counter()
+    summary = flow(home=str(home), settle_seconds=0)
+    out["e2e_s"] = time.perf_counter() - t0
+    if prof:
+        prof.disable()
+        prof.dump_stats(str(profile))
+    out["files"] = summary["files"]
+    t0 = time.perf_counter()
+    flow(home=str(home), settle_seconds=0)
+    out["noop_s"] = time.perf_counter() - t0
+    return out
+
+
+def worker_rollups(home: Path, periods: dict[str, str], reps: int) -> dict:
+    from srdi.env import quiet_prefect
+    quiet_prefect(home)
+    try:
+        import flows.rollups as rollups
+    except ImportError as exc:
+        return {"present": False, "why": str(exc)}
+    out: dict = {"present": True}
+    for kind, fn_name in ROLLUPS:
+        fn = getattr(rollups, fn_name, None)
+        if fn is None:
+            out[kind] = {"error": f"flows.rollups has no {fn_name}"}
+            continue
+        times = []
+        try:
+            for i in range(reps + 1):               # the first call is a warm-up (server start, imports)
+                t0 = time.perf_counter()
+                fn(str(home), periods[kind])
+                if i:
+                    times.append(time.perf_counter() - t0)
+        except Exception as exc:  # a rollup still being built: report, keep going
+            out[kind] = {"error": f"{type(exc).__name__}: {exc}"[:300]}
+            continue
+        out[kind] = {"median_s": statistics.median(times), "all_s": times}
+    return out
+
+
+def run_worker(args: list[str], log: Path) -> tuple[dict, Run]:
+    r = timed([sys.executable, "-m", "bench.run", "--worker", *args], log)
+    m = re.search(r"^BENCH-RESULT (.*)$", r.out, flags=re.M)
+    if r.rc != 0 or not m:
+        raise SystemExit(f"bench worker {args[0]} failed (exit {r.rc}); see {log}")
+    return json.loads(m.group(1)), r
+
+
+# ---------------------------------------------------------------- one workload
+
+@dataclass
+class Figures:
+    workload: str
+    files: int
+    rows: int
+    reps: int
+    raw: dict[str, list[float]] = field(default_factory=dict)
+    info: dict = field(default_factory=dict)
+
+    def add(self, key: str, value: float) -> None:
+        self.raw.setdefault(key, []).append(value)
+
+    def med(self, key: str) -> float | None:
+        v = self.raw.get(key)
+        return statistics.median(v) if v else None
+
+    def medians(self) -> dict[str, float]:
+        out = {k: self.med(k) for k in self.raw}
+        fixed, e2e, bare, naive = out.get("fixed_s"), out.get("e2e_s"), out.get("bare_s"), out.get("naive_s")
+        if fixed is not None and e2e is not None:
+            marg = max(e2e - fixed, 1e-9)
+            out["marginal_s"] = marg
+            out["files_per_s"] = self.files / e2e
+            out["rows_per_s"] = self.rows / e2e
+            out["marginal_files_per_s"] = self.files / marg
+            out["marginal_rows_per_s"] = self.rows / marg
+            if bare:
+                out["marginal_over_bare"] = marg / bare
+            if naive:
+                out["naive_over_marginal"] = naive / marg
+            if out.get("noop_s") is not None:
+                out["noop_minus_fixed_s"] = out["noop_s"] - fixed
+        if out.get("inproc_e2e_s") is not None and out.get("inproc_fixed_s") is not None:
+            im = max(out["inproc_e2e_s"] - out["inproc_fixed_s"], 1e-9)
+            out["inproc_marginal_s"] = im
+            if bare:
+                out["inproc_marginal_over_bare"] = im / bare
+        return out
+
+
+def copy_share(src_share: Path, home: Path) -> None:
+    shutil.copytree(src_share / "inbox", home / "share" / "inbox", dirs_exist_ok=True, copy_function=shutil.copy2)
+
+
+def bench_workload(name: str, data: Path, work: Path, reps: int, *, naive: bool, inproc: bool,
+                   profile: bool, log) -> tuple[Figures, Path]:
+    from bench.generate import load_manifest, share_of
+    man = load_manifest(data, name)
+    share = share_of(data, name)
+    files = files_of(share / "inbox")
+    fig = Figures(name, len(files), man.rows, reps)
+    fig.info["expected_rejected"] = man.errors
+    logs = work / "logs" / name
+    home = work / name
+    for rep in range(reps):
+        home = work / f"{name}-{rep}"
+        shutil.rmtree(home, ignore_errors=True)
+        home.mkdir(parents=True)
+        cold = ingest(home, logs / f"{rep}-cold.log")                 # creates the Prefect DB and warehouse
+        fig.add("cold_fixed_s", cold.seconds)
+        fixed = ingest(home, logs / f"{rep}-fixed.log")
+        fig.add("fixed_s", fixed.seconds)
+        fig.add("fixed_rss_mb", fixed.rss_mb)
+        copy_share(share, home)                                        # not timed
+        e2e = ingest(home, logs / f"{rep}-e2e.log")
+        c = counts(e2e.out)
+        if c.get("files") != len(files):
+            raise SystemExit(f"{name}: ingest saw {c.get('files')} files, expected {len(files)}; see {logs}/{rep}-e2e.log")
+        fig.info["outcomes"] = c
+        fig.add("e2e_s", e2e.seconds)
+        fig.add("e2e_rss_mb", e2e.rss_mb)
+        fig.add("e2e_tree_rss_mb", e2e.tree_mb)
+        noop = ingest(home, logs / f"{rep}-noop.log")
+        if counts(noop.out).get("files") != 0:
+            raise SystemExit(f"{name}: the no-op re-run found files; see {logs}/{rep}-noop.log")
+        fig.add("noop_s", noop.seconds)
+        fig.add("bare_s", bare_read(files))
+        fig.add("bare_2threads_s", bare_read(files, threads=2))
+        if naive:
+            db = work / f"naive-{name}.duckdb"
+            db.unlink(missing_ok=True)
+            nv = timed([sys.executable, "-m", "bench.naive", str(share / "inbox"), str(db)], logs / f"{rep}-naive.log")
+            if nv.rc != 0:
+                raise SystemExit(f"naive script failed; see {logs}/{rep}-naive.log")
+            db.unlink(missing_ok=True)
+            fig.add("naive_s", nv.seconds)
+            fig.add("naive_rss_mb", nv.rss_mb)
+        m = fig.medians()
+        log(f"  {name} rep {rep + 1}/{reps}: fixed {fixed.seconds:.2f}s  end-to-end {e2e.seconds:.2f}s  "
+            f"no-op {noop.seconds:.2f}s  bare {fig.raw['bare_s'][-1]:.2f}s"
+            + (f"  naive {fig.raw['naive_s'][-1]:.2f}s" if naive else "") + f"  rss {e2e.rss_mb:.0f} MB"
+            + f"  (running medians: marginal/bare {m.get('marginal_over_bare', 0):.2f})")
+    if inproc or profile:
+        ih = work / f"{name}-inproc"
+        shutil.rmtree(ih, ignore_errors=True)
+        ih.mkdir(parents=True)
+        staged = ih / "staged"
+        shutil.copytree(share / "inbox", staged, copy_function=shutil.copy2)
+        prof = work / f"{name}.prof" if profile else None
+        res, r = run_worker(["ingest", str(ih), str(staged)] + ([str(prof)] if prof else []), logs / "inproc.log")
+        for k in ("import_s", "first_empty_s", "fixed_s", "e2e_s", "noop_s"):
+            fig.add(f"inproc_{k}", res[k])
+        fig.info["inproc_rss_mb"] = r.rss_mb
+        if prof:
+            fig.info["profile"] = str(prof)
+            fig.add("checks_s", run_checks(files, share / "inbox"))
+            cprof = work / f"{name}-checks.prof"
+            run_checks(files, share / "inbox", cprof)
+            fig.info["checks_profile"] = str(cprof)
+            log(f"  {name}: read+normalise+validate, sequential in one process, no Prefect: {fig.raw['checks_s'][-1]:.2f}s")
+        log(f"  {name} in-process: import {res['import_s']:.2f}s  first flow {res['first_empty_s']:.2f}s  "
+            f"empty {res['fixed_s']:.2f}s  full {res['e2e_s']:.2f}s  no-op {res['noop_s']:.2f}s")
+    return fig, home
+
+
+# ---------------------------------------------------------------- rollups
+
+def bench_rollups(home: Path, work: Path, periods: dict[str, str], reps: int, log) -> dict:
+    res, _ = run_worker(["rollups", str(home), json.dumps(periods), str(reps)], work / "logs" / "rollups.log")
+    if not res.get("present"):
+        log(f"  rollups: n/a (rollups not present: {res.get('why')})")
+        return res
+    for kind, _fn in ROLLUPS:
+        cli = srdi(home, work / "logs" / f"rollup-{kind}.log", "rollup", kind, "--period", periods[kind])
+        res.setdefault(kind, {})["cli_s"] = cli.seconds if cli.rc == 0 else None
+        if cli.rc != 0:
+            res[kind]["cli_error"] = f"exit {cli.rc}: see {work / 'logs' / f'rollup-{kind}.log'}"
+        log(f"  rollup {kind} {periods[kind]}: " + (f"in-process median {res[kind]['median_s']:.3f}s"
+            if "median_s" in res[kind] else res[kind].get("error", "?")) + f", CLI {cli.seconds:.2f}s")
+    return res
+
+
+# ---------------------------------------------------------------- machine and report
+
+def machine() -> dict:
+    info = {"nproc": os.cpu_count(), "python": platform.python_version(), "platform": platform.platform()}
+    try:
+        cpu = Path("/proc/cpuinfo").read_text()
+        info["cpu"] = re.search(r"model name\s*:\s*(.*)", cpu).group(1)
+        mem = Path("/proc/meminfo").read_text()
+        info["mem_gb"] = round(int(re.search(r"MemTotal:\s*(\d+)", mem).group(1)) / 1024 ** 2, 1)
+        info["loadavg"] = Path("/proc/loadavg").read_text().split()[:3]
+    except Exception:
+        pass
+    from importlib.metadata import PackageNotFoundError, version
+    pk = {}
+    for name in ("prefect", "polars", "duckdb", "pandera", "fastexcel", "openpyxl", "xlsxwriter", "pandas", "pyarrow"):
+        try:
+            pk[name] = version(name)
+        except PackageNotFoundError:
+            pk[name] = None
+    info["packages"] = pk
+    return info
+
+
+def fmt(v, unit="s") -> str:
+    if v is None:
+        return "—"
+    if unit == "s":
+        return f"{v:.2f} s"
+    if unit == "x":
+        return f"{v:.2f}×"
+    if unit == "MB":
+        return f"{v:.0f} MB"
+    return f"{v:,.0f}"
+
+
+def report(figs: list[Figures], rollups: dict | None, out=print) -> list[tuple]:
+    out("\n== per workload (medians) ==")
+    rows = [("files", "files", "n"), ("data rows", "rows", "n"), ("repetitions", "reps", "n"),
+            ("fixed cost (empty inbox)", "fixed_s", "s"), ("first run on a new home", "cold_fixed_s", "s"),
+            ("end-to-end srdi ingest", "e2e_s", "s"), ("marginal (e2e − fixed)", "marginal_s", "s"),
+            ("files/s (end-to-end)", "files_per_s", "n"), ("rows/s (end-to-end)", "rows_per_s", "n"),
+            ("files/s (marginal)", "marginal_files_per_s", "n"), ("rows/s (marginal)", "marginal_rows_per_s", "n"),
+            ("bare fastexcel read", "bare_s", "s"), ("bare read, 2 threads", "bare_2threads_s", "s"),
+            ("checks only (1 process, no Prefect)", "checks_s", "s"),
+            ("marginal / bare", "marginal_over_bare", "x"), ("naive pandas+openpyxl", "naive_s", "s"),
+            ("naive / marginal", "naive_over_marginal", "x"), ("no-op re-run", "noop_s", "s"),
+            ("no-op − fixed", "noop_minus_fixed_s", "s"), ("peak RSS, ingest", "e2e_rss_mb", "MB"),
+            ("peak RSS, ingest tree (sum)", "e2e_tree_rss_mb", "MB"), ("peak RSS, naive", "naive_rss_mb", "MB"), ("in-process: import", "inproc_import_s", "s"),
+            ("in-process: first (server start)", "inproc_first_empty_s", "s"),
+            ("in-process: empty ingest", "inproc_fixed_s", "s"), ("in-process: full ingest", "inproc_e2e_s", "s"),
+            ("in-process: no-op", "inproc_noop_s", "s"), ("in-process marginal / bare", "inproc_marginal_over_bare", "x")]
+    meds = {f.workload: {**f.medians(), "files": f.files, "rows": f.rows, "reps": f.reps} for f in figs}
+    widths = [34] + [16] * len(figs)
+    out("".join(s.ljust(w) for s, w in zip(["figure", *meds], widths)))
+    for label, key, unit in rows:
+        vals = [meds[f.workload].get(key) for f in figs]
+        if all(v is None for v in vals):
+            continue
+        out("".join(s.ljust(w) for s, w in zip([label, *(fmt(v, unit) for v in vals)], widths)))
+    for f in figs:
+        if f.info.get("outcomes"):
+            out(f"  {f.workload}: outcomes {f.info['outcomes']} (expected rejected: {f.info['expected_rejected']})")
+
+    table = []
+    fixed_all = [v for f in figs for v in f.raw.get("fixed_s", [])]
+    if fixed_all:
+        table.append(("fixed cost of srdi ingest", "all", statistics.median(fixed_all), "fixed_s", "s"))
+    for f in figs:
+        m = meds[f.workload]
+        table.append(("marginal ingest / bare read", f.workload, m.get("marginal_over_bare"), "marginal_over_bare", "x"))
+        table.append(("naive script / marginal ingest", f.workload, m.get("naive_over_marginal"), "naive_over_marginal", "x"))
+        table.append(("no-op re-run − fixed cost", f.workload, m.get("noop_minus_fixed_s"), "noop_minus_fixed_s", "s"))
+    for kind, _fn in ROLLUPS:
+        if rollups is None:
+            continue
+        if not rollups.get("present"):
+            table.append((f"rollup {kind}", "ten_years", "n/a (rollups not present)", "rollup_s", "s"))
+        else:
+            table.append((f"rollup {kind}", "ten_years", rollups.get(kind, {}).get("median_s")
+                          or rollups.get(kind, {}).get("error", "n/a"), "rollup_s", "s"))
+    big = next((f for f in figs if f.workload == "big"), None)
+    if big:
+        rss = max(big.raw.get("e2e_rss_mb", [0]))
+        table.append(("peak RSS, 100k-row workbook" if big.rows >= 100_000 else f"peak RSS, {big.rows:,}-row workbook",
+                      "big", rss, "big_peak_rss_mb", "MB"))
+    out("\n== targets ==")
+    out(f"{'figure':<34}{'workload':<12}{'value':<30}{'target':<16}result")
+    result = []
+    for label, wl, v, key, unit in table:
+        target, ok = TARGETS[key]
+        if isinstance(v, (int, float)):
+            verdict = "PASS" if ok(v) else "MISS"
+            shown = fmt(v, unit)
+            if key == "noop_minus_fixed_s":
+                shown = ("+" if v >= 0 else "") + fmt(v, unit)
+        else:
+            verdict, shown = "n/a", str(v)
+        out(f"{label:<34}{wl:<12}{shown[:29]:<30}{target:<16}{verdict}")
+        result.append((label, wl, v, target, verdict))
+    return result
+
+
+# ---------------------------------------------------------------- main
+
+def main(argv: list[str] | None = None) -> int:
+    argv = sys.argv[1:] if argv is None else argv
+    if argv[:1] == ["--worker"]:
+        return _worker(argv[1:])
+    ap = argparse.ArgumentParser(prog="python -m bench.run", description=__doc__.split("\n")[0])
+    ap.add_argument("--quick", action="store_true", help="small workloads (smoke run): 2 years, 200 files, 10k rows")
+    ap.add_argument("--reps", type=int, default=int(os.environ.get("BENCH_REPS", 3)), help="repetitions per workload (default 3)")
+    ap.add_argument("--big-reps", type=int, default=int(os.environ.get("BENCH_BIG_REPS", 2)),
+                    help="repetitions for the 100k-row workbook (default 2)")
+    ap.add_argument("--rollup-reps", type=int, default=5)
+    ap.add_argument("--only", action="append", choices=("ten_years", "provincial", "big"))
+    ap.add_argument("--data", default=str(ROOT / "bench-data"), help="pristine workloads (default bench-data/)")
+    ap.add_argument("--work", default=None, help="scratch homes (default bench-data/runs/<mode>)")
+    ap.add_argument("--no-naive", action="store_true")
+    ap.add_argument("--no-inproc", action="store_true", help="skip the in-process breakdown run")
+    ap.add_argument("--profile", action="store_true", help="cProfile the in-process full ingest; print the top functions")
+    ap.add_argument("--periods", default='{"quarterly": "2025Q4", "midyear": "2025H1", "annual": "2025"}')
+    args = ap.parse_args(argv)
+
+    from bench.generate import WORKLOADS, Scale, generate
+    mode = "quick" if args.quick else "full"
+    data = Path(args.data) / mode
+    work = Path(args.work) if args.work else Path(args.data) / "runs" / mode
+    work.mkdir(parents=True, exist_ok=True)
+    log = lambda s: print(s, flush=True)  # noqa: E731
+    started = datetime.now()
+    mach = machine()
+    log(f"srdi benchmark ({mode}) — {mach.get('cpu')}, {mach['nproc']} cores, {mach.get('mem_gb')} GB, "
+        f"Python {mach['python']}, load {' '.join(mach.get('loadavg', []))}")
+    scale = Scale.from_env(args.quick)
+    wanted = args.only or list(WORKLOADS)
+    for w in wanted:
+        generate(data, w, scale, log=lambda s: log("  " + s))
+
+    figs, homes = [], {}
+    for w in wanted:
+        reps = args.big_reps if w == "big" else args.reps
+        log(f"{w}: {reps} repetition(s)")
+        fig, home = bench_workload(w, data, work, reps, naive=not args.no_naive, inproc=not args.no_inproc,
+                                   profile=args.profile and w == "provincial", log=log)
+        figs.append(fig)
+        homes[w] = home
+    rollups = None
+    if "ten_years" in homes:
+        log("rollups over the ten-year warehouse:")
+        rollups = bench_rollups(homes["ten_years"], work, json.loads(args.periods), args.rollup_reps, log)
+
+    result = report(figs, rollups, out=log)
+    if args.profile:
+        for f in figs:
+            if f.info.get("profile"):
+                print_profile(Path(f.info["profile"]), log, f"the in-process {f.workload} ingest (main process only)")
+            if f.info.get("checks_profile"):
+                print_profile(Path(f.info["checks_profile"]), log, f"read+normalise+validate of the {f.workload} files")
+    saved = {"started": started.isoformat(timespec="seconds"), "seconds": (datetime.now() - started).total_seconds(),
+             "mode": mode, "command": "python -m bench.run " + " ".join(argv), "machine": mach,
+             "workloads": {f.workload: {"files": f.files, "rows": f.rows, "reps": f.reps, "raw": f.raw,
+                                        "medians": f.medians(), "info": f.info} for f in figs},
+             "rollups": rollups, "targets": [list(map(str, r)) for r in result]}
+    out = Path(args.data) / "results" / f"{mode}-{started:%Y%m%d-%H%M%S}.json"
+    out.parent.mkdir(parents=True, exist_ok=True)
+    out.write_text(json.dumps(saved, ensure_ascii=False, indent=1, default=str), encoding="utf-8")
+    log(f"\nresults: {out}   (took {saved['seconds'] / 60:.1f} min)")
+    return 0
+
+
+def print_profile(path: Path, log, what: str, top: int = 25) -> None:
+    import io
+    import pstats
+    for order in ("tottime", "cumulative"):
+        buf = io.StringIO()
+        pstats.Stats(str(path), stream=buf).sort_stats(order).print_stats(top)
+        log(f"\n== profile of {what}, by {order} ==")
+        text = buf.getvalue()
+        log(text[text.find("   ncalls"):] if "   ncalls" in text else text)
+
+
+def _worker(argv: list[str]) -> int:
+    kind = argv[0]
+    if kind == "ingest":
+        res = worker_ingest(Path(argv[1]), Path(argv[2]), Path(argv[3]) if len(argv) > 3 else None)
+    elif kind == "rollups":
+        res = worker_rollups(Path(argv[1]), json.loads(argv[2]), int(argv[3]))
+    else:
+        raise SystemExit(f"unknown worker {kind}")
+    print("BENCH-RESULT " + json.dumps(res), flush=True)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
