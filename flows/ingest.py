@@ -21,10 +21,10 @@ def split(items: list, size: int) -> list[list]:
 
 
 @flow(name="ingest", task_runner=make_task_runner("thread"))
-def ingest(home: str | None = None, settle_seconds: float = 2.0) -> dict:
+def ingest(home: str | None = None, settle_seconds: float = 2.0, wait_seconds: float | None = None) -> dict:
     """Take every workbook the bureaus dropped into the share and load what is valid into DuckDB."""
     where = Home.resolve(home).ensure()
-    with writer_lock(where):
+    with writer_lock(where, wait_seconds):    # one writer at a time: a second run waits, then gives up clearly
         prepare_warehouse(where)
         finish_interrupted(where)          # files a crash left committed but not yet filed away
         done = []

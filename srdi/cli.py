@@ -17,9 +17,10 @@ def cmd_ingest(args) -> int:
     home = Home.resolve(args.home)
     quiet_prefect(home.root)
     from flows.ingest import ingest
-    from tasks.lock import WriterBusy
+    from tasks.lock import WriterBusy, writer_lock
     try:
-        summary = run_flow(ingest, home=str(home.root), settle_seconds=args.settle)
+        with writer_lock(home, args.wait):
+            summary = run_flow(ingest, home=str(home.root), settle_seconds=args.settle)
     except WriterBusy as exc:
         print(f"srdi ingest: 另一个入库或汇总任务正在写入，本次未运行 / {exc}", file=sys.stderr)
         return 3
@@ -68,6 +69,7 @@ def main(argv: list[str] | None = None) -> int:
     p = sub.add_parser("ingest", help="load the workbooks waiting in the share's inbox")
     _home_arg(p)
     p.add_argument("--settle", type=float, default=2.0, help="seconds a file must be unchanged before it is read")
+    p.add_argument("--wait", type=float, default=None, help="seconds to wait for another running ingest or rollup (default 600)")
     p.set_defaults(func=cmd_ingest)
 
     p = sub.add_parser("query", help="run read-only SQL against the published warehouse")

@@ -38,7 +38,14 @@ def cmd_rollup(args) -> int:
     home = Home.resolve(args.home)
     quiet_prefect(home.root)
     from flows.rollups import ROLLUPS
-    _print(ROLLUPS[args.kind](home=str(home.root), period=period))
+    from srdi.env import run_flow
+    from tasks.lock import WriterBusy, writer_lock
+    try:
+        with writer_lock(home):
+            _print(run_flow(ROLLUPS[args.kind], home=str(home.root), period=period))
+    except WriterBusy as exc:
+        print(f"srdi rollup: 另一个入库或汇总任务正在写入，本次未运行 / {exc}", file=sys.stderr)
+        return 3
     return 0
 
 
