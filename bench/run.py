@@ -146,12 +146,12 @@ def srdi(home: Path, log: Path, *args: str) -> Run:
 SERVER_TIMEOUT = "Timed out while attempting to connect to ephemeral Prefect API server"
 
 
-def ingest(home: Path, log: Path) -> Run:
+def ingest(home: Path, log: Path, env: dict[str, str] | None = None) -> Run:
     cmd = [sys.executable, "-m", "srdi.cli", "ingest", "--home", str(home), "--settle", "0"]
-    r = timed(cmd, log)
+    r = timed(cmd, log, env)
     if r.rc != 0 and SERVER_TIMEOUT in r.out:   # the flow never started: nothing was touched, run it again
         print(f"  (temporary Prefect server did not start in time; retrying, see {log})", flush=True)
-        r = timed(cmd, log.with_suffix(".retry.log"))
+        r = timed(cmd, log.with_suffix(".retry.log"), env)
     if r.rc != 0:
         raise SystemExit(f"srdi ingest failed (exit {r.rc}); see {log}")
     return r
@@ -180,6 +180,7 @@ def bare_one(path: Path) -> int:
 
 
 def bare_read(files: list[Path], threads: int = 1) -> float:
+    bare_one(files[0])          # warm-up, untimed: imports fastexcel and polars
     t0 = time.perf_counter()
     if threads == 1:
         for p in files:
@@ -411,6 +412,61 @@ def bench_workload(name: str, data: Path, work: Path, reps: int, *, naive: bool,
     return fig, home
 
 
+# ---------------------------------------------------------------- fixed cost against a long-lived server
+
+def server_fixed(work: Path, reps: int, log) -> dict:
+    """`srdi ingest` on an empty inbox with PREFECT_API_URL pointing at a running `prefect server`."""
+    import socket
+    import urllib.request
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    env = bench_env()
+    env["PREFECT_HOME"] = str(work / "server-prefect-home")
+    prefect = Path(sys.executable).with_name("prefect")
+    cmd = [str(prefect) if prefect.exists() else (shutil.which("prefect") or "prefect"),
+           "server", "start", "--host", "127.0.0.1", "--port", str(port)]
+    (work / "logs").mkdir(parents=True, exist_ok=True)
+    fh = open(work / "logs" / "prefect-server.log", "w")
+    srv = subprocess.Popen(cmd, stdout=fh, stderr=subprocess.STDOUT, env=env, cwd=ROOT, start_new_session=True)
+    out: dict = {}
+    try:
+        t0 = time.perf_counter()
+        url = f"http://127.0.0.1:{port}/api"
+        while True:
+            try:
+                urllib.request.urlopen(url + "/health", timeout=2).read()
+                break
+            except Exception:
+                if srv.poll() is not None or time.perf_counter() - t0 > 180:
+                    log(f"  prefect server did not start; see {work / 'logs' / 'prefect-server.log'}")
+                    return {"error": "server did not start"}
+                time.sleep(0.5)
+        out["server_start_s"] = time.perf_counter() - t0
+        cenv = bench_env()
+        cenv["PREFECT_API_URL"] = url
+        home = work / "server-home"
+        shutil.rmtree(home, ignore_errors=True)
+        home.mkdir(parents=True)
+        ingest(home, work / "logs" / "server-cold.log", cenv)
+        times = [ingest(home, work / "logs" / f"server-fixed-{i}.log", cenv).seconds for i in range(reps)]
+        out["fixed_s"] = statistics.median(times)
+        out["all_s"] = times
+        log(f"  fixed cost with a running Prefect server: median {out['fixed_s']:.2f}s of {len(times)} "
+            f"(server took {out['server_start_s']:.1f}s to start)")
+    finally:
+        try:
+            os.killpg(srv.pid, 15)     # our own server's process group, started above
+            srv.wait(30)
+        except Exception:
+            try:
+                os.killpg(srv.pid, 9)
+            except Exception:
+                pass
+        fh.close()
+    return out
+
+
 # ---------------------------------------------------------------- rollups
 
 def bench_rollups(home: Path, work: Path, periods: dict[str, str], reps: int, log) -> dict:
@@ -463,7 +519,7 @@ def fmt(v, unit="s") -> str:
     return f"{v:,.0f}"
 
 
-def report(figs: list[Figures], rollups: dict | None, out=print) -> list[tuple]:
+def report(figs: list[Figures], rollups: dict | None, server: dict | None = None, out=print) -> list[tuple]:
     out("\n== per workload (medians) ==")
     rows = [("files", "files", "n"), ("data rows", "rows", "n"), ("repetitions", "reps", "n"),
             ("fixed cost (empty inbox)", "fixed_s", "s"), ("first run on a new home", "cold_fixed_s", "s"),
@@ -495,6 +551,8 @@ def report(figs: list[Figures], rollups: dict | None, out=print) -> list[tuple]:
     fixed_all = [v for f in figs for v in f.raw.get("fixed_s", [])]
     if fixed_all:
         table.append(("fixed cost of srdi ingest", "all", statistics.median(fixed_all), "fixed_s", "s"))
+    if server and server.get("fixed_s") is not None:
+        table.append(("fixed cost, running server", "all", server["fixed_s"], "fixed_s", "s"))
     for f in figs:
         m = meds[f.workload]
         table.append(("marginal ingest / bare read", f.workload, m.get("marginal_over_bare"), "marginal_over_bare", "x"))
@@ -547,6 +605,7 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--work", default=None, help="scratch homes (default bench-data/runs/<mode>)")
     ap.add_argument("--no-naive", action="store_true")
     ap.add_argument("--no-inproc", action="store_true", help="skip the in-process breakdown run")
+    ap.add_argument("--no-server", action="store_true", help="skip the fixed cost against a running prefect server")
     ap.add_argument("--profile", action="store_true", help="cProfile the in-process full ingest; print the top functions")
     ap.add_argument("--periods", default='{"quarterly": "2025Q4", "midyear": "2025H1", "annual": "2025"}')
     args = ap.parse_args(argv)
@@ -574,12 +633,16 @@ def main(argv: list[str] | None = None) -> int:
                                    profile=args.profile and w == "provincial", log=log)
         figs.append(fig)
         homes[w] = home
+    server = None
+    if not args.no_server:
+        log("fixed cost against a long-lived Prefect server (PREFECT_API_URL set):")
+        server = server_fixed(work, args.reps, log)
     rollups = None
     if "ten_years" in homes:
         log("rollups over the ten-year warehouse:")
         rollups = bench_rollups(homes["ten_years"], work, json.loads(args.periods), args.rollup_reps, log)
 
-    result = report(figs, rollups, out=log)
+    result = report(figs, rollups, server, out=log)
     if args.profile:
         for f in figs:
             if f.info.get("profile"):
@@ -590,7 +653,7 @@ def main(argv: list[str] | None = None) -> int:
              "mode": mode, "command": "python -m bench.run " + " ".join(argv), "machine": mach,
              "workloads": {f.workload: {"files": f.files, "rows": f.rows, "reps": f.reps, "raw": f.raw,
                                         "medians": f.medians(), "info": f.info} for f in figs},
-             "rollups": rollups, "targets": [list(map(str, r)) for r in result]}
+             "rollups": rollups, "server": server, "targets": [list(map(str, r)) for r in result]}
     out = Path(args.data) / "results" / f"{mode}-{started:%Y%m%d-%H%M%S}.json"
     out.parent.mkdir(parents=True, exist_ok=True)
     out.write_text(json.dumps(saved, ensure_ascii=False, indent=1, default=str), encoding="utf-8")
