@@ -66,9 +66,11 @@ class Run:
     rss_mb: float          # the largest single process of the tree (wait4 rusage, or sampled if larger)
     out: str
     tree_mb: float = 0.0   # the largest sampled sum over the whole tree (incl. Prefect's temporary server)
+    cpu_s: float = 0.0     # user+system CPU of the whole tree (sampled per process; robust to a busy machine)
 
 
 PAGE_MB = os.sysconf("SC_PAGE_SIZE") / 2**20
+TICK_S = 1 / os.sysconf("SC_CLK_TCK")
 
 
 class TreeSampler:
@@ -82,12 +84,13 @@ class TreeSampler:
         import threading
         self.pid, self.every = pid, every
         self.single = self.total = 0.0
+        self.cpu: dict[int, float] = {}     # pid -> last seen utime+stime of a process in the tree
         self._stop = threading.Event()
         self._t = threading.Thread(target=self._run, daemon=True)
         self._t.start()
 
     def _sample(self) -> None:
-        parent, rss = {}, {}
+        parent, rss, cpu = {}, {}, {}
         for d in os.listdir("/proc"):
             if not d.isdigit():
                 continue
@@ -96,6 +99,7 @@ class TreeSampler:
                     st = fh.read().rsplit(b")", 1)[1].split()
                 parent[int(d)] = int(st[1])
                 rss[int(d)] = int(st[21]) * PAGE_MB
+                cpu[int(d)] = (int(st[11]) + int(st[12])) * TICK_S
             except (OSError, IndexError, ValueError):
                 continue
         tree, frontier = {self.pid}, [self.pid]
@@ -107,6 +111,9 @@ class TreeSampler:
                 if c not in tree:
                     tree.add(c)
                     frontier.append(c)
+        for p in tree:
+            if p in cpu:
+                self.cpu[p] = max(self.cpu.get(p, 0.0), cpu[p])
         vals = [rss.get(p, 0.0) for p in tree]
         self.single = max(self.single, max(vals, default=0.0))
         self.total = max(self.total, sum(vals))
@@ -136,7 +143,11 @@ def timed(cmd: list[str], log: Path, env: dict[str, str] | None = None) -> Run:
         p.returncode = os.waitstatus_to_exitcode(status)
     out = log.read_text(encoding="utf-8", errors="replace")
     # ru_maxrss is in KiB on Linux; wait4's figure covers the child and its waited-for children (max, not sum)
-    return Run(seconds, p.returncode, max(usage.ru_maxrss / 1024, sampler.single), out, sampler.total)
+    # the direct child's CPU is exact from wait4 (incl. the children it reaped); the rest is sampled
+    own = usage.ru_utime + usage.ru_stime
+    others = sum(v for pid, v in sampler.cpu.items() if pid != p.pid)
+    return Run(seconds, p.returncode, max(usage.ru_maxrss / 1024, sampler.single), out, sampler.total,
+               max(own, sampler.cpu.get(p.pid, 0.0)) + others)
 
 
 def srdi(home: Path, log: Path, *args: str) -> Run:
@@ -179,16 +190,17 @@ def bare_one(path: Path) -> int:
     return rows
 
 
-def bare_read(files: list[Path], threads: int = 1) -> float:
+def bare_read(files: list[Path], threads: int = 1) -> tuple[float, float]:
+    """Wall seconds and CPU seconds (this process, all threads) of reading every file."""
     bare_one(files[0])          # warm-up, untimed: imports fastexcel and polars
-    t0 = time.perf_counter()
+    t0, c0 = time.perf_counter(), time.process_time()
     if threads == 1:
         for p in files:
             bare_one(p)
     else:
         with cf.ThreadPoolExecutor(threads) as pool:
             list(pool.map(bare_one, files))
-    return time.perf_counter() - t0
+    return time.perf_counter() - t0, time.process_time() - c0
 
 
 # ---------------------------------------------------------------- per-file checks without Prefect or isolation
@@ -329,6 +341,13 @@ class Figures:
                 out["naive_over_marginal"] = naive / marg
             if out.get("noop_s") is not None:
                 out["noop_minus_fixed_s"] = out["noop_s"] - fixed
+        if out.get("e2e_cpu_s") is not None and out.get("fixed_cpu_s") is not None:
+            mc = max(out["e2e_cpu_s"] - out["fixed_cpu_s"], 1e-9)
+            out["marginal_cpu_s"] = mc
+            if out.get("bare_cpu_s"):
+                out["marginal_cpu_over_bare_cpu"] = mc / out["bare_cpu_s"]
+            if out.get("naive_cpu_s"):
+                out["naive_cpu_over_marginal_cpu"] = out["naive_cpu_s"] / mc
         if out.get("inproc_e2e_s") is not None and out.get("inproc_fixed_s") is not None:
             im = max(out["inproc_e2e_s"] - out["inproc_fixed_s"], 1e-9)
             out["inproc_marginal_s"] = im
@@ -359,6 +378,7 @@ def bench_workload(name: str, data: Path, work: Path, reps: int, *, naive: bool,
         fig.add("cold_fixed_s", cold.seconds)
         fixed = ingest(home, logs / f"{rep}-fixed.log")
         fig.add("fixed_s", fixed.seconds)
+        fig.add("fixed_cpu_s", fixed.cpu_s)
         fig.add("fixed_rss_mb", fixed.rss_mb)
         copy_share(share, home)                                        # not timed
         e2e = ingest(home, logs / f"{rep}-e2e.log")
@@ -367,14 +387,18 @@ def bench_workload(name: str, data: Path, work: Path, reps: int, *, naive: bool,
             raise SystemExit(f"{name}: ingest saw {c.get('files')} files, expected {len(files)}; see {logs}/{rep}-e2e.log")
         fig.info["outcomes"] = c
         fig.add("e2e_s", e2e.seconds)
+        fig.add("e2e_cpu_s", e2e.cpu_s)
         fig.add("e2e_rss_mb", e2e.rss_mb)
         fig.add("e2e_tree_rss_mb", e2e.tree_mb)
         noop = ingest(home, logs / f"{rep}-noop.log")
         if counts(noop.out).get("files") != 0:
             raise SystemExit(f"{name}: the no-op re-run found files; see {logs}/{rep}-noop.log")
         fig.add("noop_s", noop.seconds)
-        fig.add("bare_s", bare_read(files))
-        fig.add("bare_2threads_s", bare_read(files, threads=2))
+        fig.add("noop_cpu_s", noop.cpu_s)
+        wall, cpu = bare_read(files)
+        fig.add("bare_s", wall)
+        fig.add("bare_cpu_s", cpu)
+        fig.add("bare_2threads_s", bare_read(files, threads=2)[0])
         if naive:
             db = work / f"naive-{name}.duckdb"
             db.unlink(missing_ok=True)
@@ -383,10 +407,11 @@ def bench_workload(name: str, data: Path, work: Path, reps: int, *, naive: bool,
                 raise SystemExit(f"naive script failed; see {logs}/{rep}-naive.log")
             db.unlink(missing_ok=True)
             fig.add("naive_s", nv.seconds)
+            fig.add("naive_cpu_s", nv.cpu_s)
             fig.add("naive_rss_mb", nv.rss_mb)
         m = fig.medians()
         log(f"  {name} rep {rep + 1}/{reps}: fixed {fixed.seconds:.2f}s  end-to-end {e2e.seconds:.2f}s  "
-            f"no-op {noop.seconds:.2f}s  bare {fig.raw['bare_s'][-1]:.2f}s"
+            f"no-op {noop.seconds:.2f}s  bare {fig.raw['bare_s'][-1]:.2f}s  cpu e2e/fixed {e2e.cpu_s:.1f}/{fixed.cpu_s:.1f}s"
             + (f"  naive {fig.raw['naive_s'][-1]:.2f}s" if naive else "") + f"  rss {e2e.rss_mb:.0f} MB"
             + f"  (running medians: marginal/bare {m.get('marginal_over_bare', 0):.2f})")
     if inproc or profile:
@@ -534,7 +559,12 @@ def report(figs: list[Figures], rollups: dict | None, server: dict | None = None
             ("peak RSS, ingest tree (sum)", "e2e_tree_rss_mb", "MB"), ("peak RSS, naive", "naive_rss_mb", "MB"), ("in-process: import", "inproc_import_s", "s"),
             ("in-process: first (server start)", "inproc_first_empty_s", "s"),
             ("in-process: empty ingest", "inproc_fixed_s", "s"), ("in-process: full ingest", "inproc_e2e_s", "s"),
-            ("in-process: no-op", "inproc_noop_s", "s"), ("in-process marginal / bare", "inproc_marginal_over_bare", "x")]
+            ("in-process: no-op", "inproc_noop_s", "s"), ("in-process marginal / bare", "inproc_marginal_over_bare", "x"),
+            ("CPU: fixed (whole tree)", "fixed_cpu_s", "s"), ("CPU: end-to-end (whole tree)", "e2e_cpu_s", "s"),
+            ("CPU: marginal", "marginal_cpu_s", "s"), ("CPU: no-op", "noop_cpu_s", "s"),
+            ("CPU: bare read", "bare_cpu_s", "s"), ("CPU: naive", "naive_cpu_s", "s"),
+            ("CPU: marginal / bare", "marginal_cpu_over_bare_cpu", "x"),
+            ("CPU: naive / marginal", "naive_cpu_over_marginal_cpu", "x")]
     meds = {f.workload: {**f.medians(), "files": f.files, "rows": f.rows, "reps": f.reps} for f in figs}
     widths = [34] + [16] * len(figs)
     out("".join(s.ljust(w) for s, w in zip(["figure", *meds], widths)))
@@ -626,21 +656,25 @@ def main(argv: list[str] | None = None) -> int:
         generate(data, w, scale, log=lambda s: log("  " + s))
 
     figs, homes = [], {}
-    for w in wanted:
+    rollups = server = None
+    # the slowest workload last, so that a run cut short still has the other figures
+    for w in sorted(wanted, key=("ten_years", "big", "provincial").index):
         reps = args.big_reps if w == "big" else args.reps
         log(f"{w}: {reps} repetition(s)")
         fig, home = bench_workload(w, data, work, reps, naive=not args.no_naive, inproc=not args.no_inproc,
                                    profile=args.profile and w == "provincial", log=log)
         figs.append(fig)
         homes[w] = home
-    server = None
-    if not args.no_server:
-        log("fixed cost against a long-lived Prefect server (PREFECT_API_URL set):")
-        server = server_fixed(work, args.reps, log)
-    rollups = None
-    if "ten_years" in homes:
-        log("rollups over the ten-year warehouse:")
-        rollups = bench_rollups(homes["ten_years"], work, json.loads(args.periods), args.rollup_reps, log)
+        partial = Path(args.data) / "results" / f"{mode}-{started:%Y%m%d-%H%M%S}.partial.json"
+        partial.parent.mkdir(parents=True, exist_ok=True)
+        partial.write_text(json.dumps({f.workload: {"raw": f.raw, "medians": f.medians(), "info": f.info} for f in figs},
+                                      ensure_ascii=False, indent=1, default=str), encoding="utf-8")
+        if w == "ten_years":
+            log("rollups over the ten-year warehouse:")
+            rollups = bench_rollups(home, work, json.loads(args.periods), args.rollup_reps, log)
+            if not args.no_server:
+                log("fixed cost against a long-lived Prefect server (PREFECT_API_URL set):")
+                server = server_fixed(work, args.reps, log)
 
     result = report(figs, rollups, server, out=log)
     if args.profile:
