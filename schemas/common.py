@@ -29,4 +29,5 @@ def rule_for(rules: dict[tuple[str, str], Rule], column: str, check: str) -> Rul
 
 
 def unique_ignoring_nulls(col: str) -> pl.Expr:
-    return pl.col(col).is_null() | ~pl.col(col).is_duplicated()
+    """Unique within each file (`_file`: frames of several files are validated in one call)."""
+    return pl.col(col).is_null() | ~pl.col(col).is_duplicated().over("_file")

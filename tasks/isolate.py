@@ -16,7 +16,7 @@ import zipfile
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass
 
-from tasks.steps import normalise_one, read_one, validate_one
+from tasks.steps import check_many
 from tasks.submission import Submission
 
 
@@ -72,12 +72,27 @@ def precheck(sub: Submission, limits: Limits) -> None:
         sub.data = None
 
 
-def check_one(sub: Submission) -> Submission:
-    """read → normalise → validate, the three steps for one file (runs in the child)."""
-    read_one(sub)
-    normalise_one(sub)
-    validate_one(sub)
-    return sub
+def check_chunk(chunk: list[Submission]) -> list[Submission]:
+    """read → normalise → validate for a chunk of files (runs in the child)."""
+    return check_many(chunk)
+
+
+CHUNK_FILES = 32
+CHUNK_BYTES = 4 * 2**20
+
+
+def chunks_of(subs: list[Submission]) -> list[list[Submission]]:
+    """Files grouped so that each child call carries enough work to amortise the batched steps."""
+    out, cur, size = [], [], 0
+    for sub in subs:
+        if cur and (len(cur) >= CHUNK_FILES or size + sub.size_bytes > CHUNK_BYTES):
+            out.append(cur)
+            cur, size = [], 0
+        cur.append(sub)
+        size += sub.size_bytes
+    if cur:
+        out.append(cur)
+    return out
 
 
 def _child_init(memory_mb: float) -> None:
@@ -126,57 +141,68 @@ def _key(sub: Submission) -> tuple[str, str]:
     return sub.rel, sub.sha256
 
 
-def _run(subs: list[Submission], limits: Limits, workers: int) -> tuple[list[Submission], list[Submission]]:
-    """Run subs in one pool, at most `workers` in flight, so that when a child dies the suspects are
-    only the files that were in flight. Returns (finished, suspects)."""
+def _run(chunks: list[list[Submission]], limits: Limits, workers: int
+         ) -> tuple[list[Submission], list[list[Submission]]]:
+    """Run chunks in one pool, at most `workers` in flight, so that when a child dies or hangs the suspects
+    are only the chunks in flight. Returns (finished files, suspect chunks)."""
     done: list[Submission] = []
-    suspects: list[Submission] = []
-    queue = list(reversed(subs))
+    suspects: list[list[Submission]] = []
+    queue = list(reversed(chunks))
     pool = cf.ProcessPoolExecutor(max_workers=workers, mp_context=_context(),
                                   initializer=_child_init, initargs=(limits.memory_mb,))
-    inflight: dict[cf.Future, Submission] = {}
+    inflight: dict[cf.Future, list[Submission]] = {}
     broken = False
     try:
         while queue or inflight:
             while queue and len(inflight) < workers and not broken:
-                sub = queue.pop()
-                inflight[pool.submit(check_one, sub)] = sub
+                chunk = queue.pop()
+                inflight[pool.submit(check_chunk, chunk)] = chunk
             if not inflight:
                 break
             finished, _ = cf.wait(set(inflight), timeout=limits.seconds, return_when=cf.FIRST_COMPLETED)
             if not finished:
-                # nothing finished for the whole limit: every file in flight has run at least that long
-                for f, sub in inflight.items():
-                    _timed_out(sub, limits)
-                    done.append(sub)
+                # nothing finished for the whole limit: every chunk in flight has run at least that long
+                suspects += [("timeout", c) for c in inflight.values()]
                 inflight.clear()
                 _kill(pool)
-                if queue:
-                    more_done, more_suspects = _run(list(reversed(queue)), limits, workers)
-                    done += more_done
-                    suspects += more_suspects
-                queue = []
+                broken = True
                 break
             for f in finished:
-                sub = inflight.pop(f)
+                chunk = inflight.pop(f)
                 try:
-                    done.append(f.result())
+                    done += f.result()
                 except BrokenProcessPool:
-                    suspects.append(sub)
+                    suspects.append(("crash", chunk))
                     broken = True
                 except BaseException as exc:  # an error raised in the child, pickled back
-                    sub.data = None
-                    sub.fail("file.unreadable", f"文件无法读取（{type(exc).__name__}）", "请用 Excel/WPS 另存为 .xlsx 格式后重新上传。")
-                    done.append(sub)
+                    suspects.append(("error:" + type(exc).__name__, chunk))
             if broken and not inflight:
                 break
     finally:
-        pool.shutdown(wait=True, cancel_futures=True)
-    if broken and queue:  # the files never started go on in a fresh pool
+        pool.shutdown(wait=not broken, cancel_futures=True)
+    if broken and queue:  # the chunks never started go on in a fresh pool
         more_done, more_suspects = _run(list(reversed(queue)), limits, workers)
         done += more_done
         suspects += more_suspects
     return done, suspects
+
+
+def _settle(kind: str, chunk: list[Submission], limits: Limits) -> list[Submission]:
+    """A chunk whose child died, hung or raised: each file again on its own, to find the culprit."""
+    if len(chunk) > 1:
+        done, suspects = _run([[s] for s in chunk], limits, 1)
+        for k, c in suspects:
+            done += _settle(k, c, limits)
+        return done
+    (sub,) = chunk
+    if kind == "timeout":
+        _timed_out(sub, limits)
+    elif kind == "crash":
+        _crashed(sub, limits)
+    else:
+        sub.data = None
+        sub.fail("file.unreadable", f"文件无法读取（{kind.split(':', 1)[-1]}）", "请用 Excel/WPS 另存为 .xlsx 格式后重新上传。")
+    return [sub]
 
 
 def check_isolated(batch: list[Submission], limits: Limits | None = None) -> list[Submission]:
@@ -190,13 +216,9 @@ def check_isolated(batch: list[Submission], limits: Limits | None = None) -> lis
             todo.append(sub)
     out = {_key(s): s for s in batch}
     if todo:
-        done, suspects = _run(todo, limits, max(1, min(limits.workers, len(todo))))
-        # a crash took the files in flight down with it: retry each alone to find the culprit
-        for s in suspects:
-            solo_done, solo_suspects = _run([s], limits, 1)
-            done += solo_done
-            for bad in solo_suspects:
-                _crashed(bad, limits)
-                done.append(bad)
+        chunks = chunks_of(todo)
+        done, suspects = _run(chunks, limits, max(1, min(limits.workers, len(chunks))))
+        for kind, chunk in suspects:
+            done += _settle(kind, chunk, limits)
         out.update({_key(s): s for s in done})
     return [out[_key(s)] for s in batch]

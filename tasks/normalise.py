@@ -7,12 +7,13 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from functools import lru_cache
 from dataclasses import dataclass, field
 
 import polars as pl
 
 from schemas.findings import ERROR, WARNING, Finding
-from schemas.forms import FORMS, SEQ_KEYS, Field, Form, header_key
+from schemas.forms import FORMS, FORMS_BY_NAME, SEQ_KEYS, Field, Form, header_key
 from tasks.read import RawWorkbook, SheetGrid
 
 HEADER_SCAN_ROWS = 30
@@ -54,6 +55,16 @@ def _row_texts(grid: SheetGrid, r: int) -> list[str | None]:
     return [v if v is None else v.strip() or None for v in grid.frame.row(r)]
 
 
+@lru_cache(maxsize=65536)
+def _match(form_name: str, text: str) -> Field | None:
+    return FORMS_BY_NAME[form_name].match(text)
+
+
+@lru_cache(maxsize=65536)
+def _known(text: str) -> bool:
+    return header_key(text) in SEQ_KEYS or any(f.match(text) for f in FORMS)
+
+
 def _match_labels(form: Form, labels: list[str | None]) -> HeaderMatch:
     cols: dict[str, int] = {}
     written: dict[str, str] = {}
@@ -61,7 +72,7 @@ def _match_labels(form: Form, labels: list[str | None]) -> HeaderMatch:
     for c, label in enumerate(labels):
         if not label:
             continue
-        f = form.match(label)
+        f = _match(form.name, label)
         if f is None:
             if header_key(label) not in SEQ_KEYS:
                 unmatched.append((c, label))
@@ -89,9 +100,9 @@ def _two_row_labels(top: list[str | None], sub: list[str | None], form: Form) ->
             out.append(parent)
             continue
         combined = (parent or "") + s
-        if parent and form.match(combined):
+        if parent and _match(form.name, combined):
             out.append(combined)
-        elif form.match(s) or parent is None:
+        elif _match(form.name, s) or parent is None:
             out.append(s)
         else:
             out.append(parent)
@@ -101,15 +112,18 @@ def _two_row_labels(top: list[str | None], sub: list[str | None], form: Form) ->
 def find_header(grid: SheetGrid) -> HeaderMatch | None:
     best: HeaderMatch | None = None
     rows = min(HEADER_SCAN_ROWS, grid.frame.height)
+    texts = [_row_texts(grid, r) for r in range(min(rows + 1, grid.frame.height))]
+    known = [sum(1 for v in t if v and _known(v)) for t in texts] + [0]
+    blank = [None] * grid.frame.width
     for r in range(rows):
-        top = _row_texts(grid, r)
-        if sum(v is not None for v in top) < 2:
-            continue
-        sub = _row_texts(grid, r + 1)
+        top = texts[r]
+        if known[r] + known[r + 1] < 2 or sum(v is not None for v in top) < 2:
+            continue   # a title row, or rows without two known headers: no header starts here
+        nxt = texts[r + 1] if r + 1 < len(texts) else blank
         for form in FORMS:
             cands = [(_match_labels(form, top), (r,))]
-            if r + 1 < grid.frame.height:
-                cands.append((_match_labels(form, _two_row_labels(top, sub, form)), (r, r + 1)))
+            if r + 1 < grid.frame.height and any(nxt):
+                cands.append((_match_labels(form, _two_row_labels(top, nxt, form)), (r, r + 1)))
             for m, hdr in cands:
                 if m.score < 2:
                     continue
@@ -251,131 +265,26 @@ PARSERS = {"int": (parse_int, pl.Int64), "float": (parse_float, pl.Float64), "ye
            "pct": (parse_pct, pl.Float64), "code": (parse_code, pl.Utf8)}
 
 
-# ---------------------------------------------------------------- text clean-up (vectorised)
+# ---------------------------------------------------------------- sheets -> typed rows, batched
+#
+# Per sheet only the header is found and one select takes its rows; cleaning, filtering, parsing and
+# (in tasks/validate.py) validation then run once over the rows of every sheet of a batch of files:
+# polars and pandera cost a fixed amount per call, which per file would dwarf the reading itself.
 
-def clean_text(expr: pl.Expr, kind: str) -> pl.Expr:
-    """NFKC; line breaks are wrap artefacts; names and codes lose all inner spaces (王  威 -> 王威)."""
-    e = expr.str.normalize("NFKC").str.replace_all(r"[\r\n]+", "")
-    if kind in ("name", "code", "int", "float", "year", "pct", "enum", "level"):
-        e = e.str.replace_all(r"\s+", "")
-    else:
-        e = e.str.replace_all(r"[ \t\u3000]+", " ").str.strip_chars()
-        # a space between two CJK characters is padding, not meaning
-        e = e.str.replace_all(r"([\p{Han}])\s+([\p{Han}])", "${1}${2}")
-    return pl.when(e.str.len_chars() == 0).then(None).otherwise(e)
-
-
-# ---------------------------------------------------------------- sheet -> typed rows
-
-def _data_rows(grid: SheetGrid, hm: HeaderMatch) -> pl.DataFrame:
-    start = hm.header_rows[-1] + 1
-    fields = hm.form.fields
-    cols = {f.name: hm.columns[f.name] for f in fields if f.name in hm.columns}
-    frame = grid.frame.slice(start)
-    raw = frame.select(
-        [pl.col(f"c{c}").alias(name) for name, c in cols.items()]
-    ).with_columns(_row=pl.int_range(start + 1, start + 1 + frame.height, dtype=pl.Int64))
-    kinds = {f.name: f.kind for f in fields}
-    raw = raw.with_columns([clean_text(pl.col(n), kinds[n]).alias(n) for n in cols])
-    # the first non-empty cell of the row, over every column, tells footer rows (备注：…) apart
-    first = pl.coalesce([clean_text(pl.col(c), "text") for c in frame.columns]) if frame.width else pl.lit(None)
-    raw = raw.with_columns(_first=frame.select(first.alias("f")).to_series() if frame.height else pl.Series([], dtype=pl.Utf8))
-    names = list(cols)
-    nonempty = pl.any_horizontal([pl.col(n).is_not_null() for n in names]) if names else pl.lit(False)
-    footer = pl.col("_first").str.starts_with(FOOTER_PREFIXES[0])
-    for p in FOOTER_PREFIXES[1:]:
-        footer = footer | pl.col("_first").str.starts_with(p)
-    raw = raw.filter(nonempty & ~footer.fill_null(False))
-    if names:
-        # a header repeated further down (printed page breaks) is not data
-        repeated = pl.all_horizontal([pl.col(n).fill_null("").map_elements(header_key, return_dtype=pl.Utf8)
-                                      == header_key(hm.labels[n]) for n in names[:2]])
-        raw = raw.filter(~repeated)
-    for f in fields:
-        if f.fill_down and f.name in raw.columns:
-            raw = raw.with_columns(pl.col(f.name).forward_fill())
-    return raw.drop("_first")
+@dataclass
+class RawSheet:
+    """One sheet's data rows of one form, still text: what the batched steps work on."""
+    form: Form
+    sheet: str
+    frame: pl.DataFrame                 # field columns (text) + _row (Excel row) + _first (first non-empty cell)
+    letters: dict[str, str]             # field -> Excel column letter
+    labels: dict[str, str]              # field -> header as written
+    errors: dict[tuple[int, str], str]  # (Excel row, field) -> formula error such as #DIV/0!
 
 
-def _typed(raw: pl.DataFrame, form: Form, sheet: str, letters: dict[str, str],
-           labels: dict[str, str], findings: list[Finding]) -> pl.DataFrame:
-    out = raw
-    for f in form.fields:
-        if f.name not in out.columns:
-            continue
-        if f.kind == "enum":
-            out = out.with_columns(pl.col(f.name).replace_strict(
-                {v: parse_enum(f.name, v) for v in out[f.name].drop_nulls().unique().to_list()},
-                default=None, return_dtype=pl.Utf8))
-            continue
-        if f.kind == "level":
-            parsed, bad = {}, {}
-            for v in out[f.name].drop_nulls().unique().to_list():
-                try:
-                    parsed[v] = parse_level(v)
-                except ParseError as e:
-                    bad[v] = e
-            _report(out, f, sheet, letters, labels, bad, findings)
-            src = out[f.name]
-            out = out.with_columns(
-                srdi_level=src.replace_strict({k: v["srdi_level"] for k, v in parsed.items()}, default="种子", return_dtype=pl.Utf8),
-                srdi_level_year=src.replace_strict({k: v["srdi_level_year"] for k, v in parsed.items()}, default=None, return_dtype=pl.Int64),
-                cultivating_level=src.replace_strict({k: v["cultivating_level"] for k, v in parsed.items()}, default=None, return_dtype=pl.Utf8),
-                in_seed_pool=src.replace_strict({k: v["in_seed_pool"] for k, v in parsed.items()}, default=False, return_dtype=pl.Boolean),
-            )
-            continue
-        if f.kind not in PARSERS:
-            continue
-        fn, dtype = PARSERS[f.kind]
-        good, bad = {}, {}
-        for v in out[f.name].drop_nulls().unique().to_list():
-            try:
-                good[v] = fn(v)
-            except ParseError as e:
-                bad[v] = e
-        _report(out, f, sheet, letters, labels, bad, findings)
-        out = out.with_columns(pl.col(f.name).replace_strict(good, default=None, return_dtype=dtype))
-    # every field exists in the typed frame, empty when the sheet had no such column
-    for f in form.fields:
-        if f.name not in out.columns:
-            dtype = PARSERS[f.kind][1] if f.kind in PARSERS else pl.Utf8
-            out = out.with_columns(pl.lit(None, dtype=dtype).alias(f.name))
-    if form.name == "enterprise" and "srdi_level" not in out.columns:
-        out = out.with_columns(srdi_level=pl.lit("种子"), srdi_level_year=pl.lit(None, pl.Int64),
-                               cultivating_level=pl.lit(None, pl.Utf8), in_seed_pool=pl.lit(False))
-    return out.with_columns(_sheet=pl.lit(sheet))
-
-
-def _report(frame, f: Field, sheet, letters, labels, bad: dict, findings: list[Finding]) -> None:
-    if not bad:
-        return
-    hits = frame.filter(pl.col(f.name).is_in(list(bad))).select(f.name, "_row")
-    for value, row in hits.iter_rows():
-        e = bad[value]
-        findings.append(Finding(ERROR, e.rule, e.message, e.fix, sheet, row, letters.get(f.name),
-                                labels.get(f.name, f.label), value))
-
-
-def _report_cell_errors(grid: SheetGrid, hm: HeaderMatch, raw: pl.DataFrame, findings: list[Finding]) -> None:
-    """Formula error cells (#DIV/0!, #NAME?) read as empty: say so at the cell instead of a silent null."""
-    if not grid.errors:
-        return
-    rows = set(raw["_row"].to_list())
-    fields = {c: name for name, c in hm.columns.items()}
-    for (row0, col), text in sorted(grid.errors.items()):
-        if row0 + 1 in rows and col in fields:
-            name = fields[col]
-            findings.append(Finding(ERROR, "cell.formula_error", f"单元格是公式错误值 {text}",
-                                    "请修正公式，或直接填写数值/文字（可复制后“选择性粘贴→数值”）。",
-                                    grid.name, row0 + 1, grid.columns[col], hm.labels.get(name), text))
-
-
-def normalise_workbook(wb: RawWorkbook) -> NormalisedWorkbook:
+def extract_sheets(wb: RawWorkbook) -> tuple[list[RawSheet], list[Finding]]:
     findings: list[Finding] = []
-    frames: dict[str, list[pl.DataFrame]] = {}
-    letters: dict[str, dict[str, dict[str, str]]] = {}
-    labels: dict[str, dict[str, dict[str, str]]] = {}
-    sheets: dict[str, list[str]] = {}
+    out: list[RawSheet] = []
     for name in wb.hidden_sheets:
         findings.append(Finding(WARNING, "sheet.hidden", f"工作表“{name}”是隐藏的，未读取", "如需报送，请取消隐藏后重新上传。", name))
     for grid in wb.sheets:
@@ -386,27 +295,174 @@ def normalise_workbook(wb: RawWorkbook) -> NormalisedWorkbook:
             findings.append(Finding(WARNING, "sheet.unrecognised", f"工作表“{grid.name}”中未找到可识别的表头，未读取",
                                     "如该表需要报送，请使用模板表头（如“企业名称”或“任务编号”“推进状态”）。", grid.name))
             continue
-        let = {n: grid.columns[c] for n, c in hm.columns.items()}
-        hdr_row = hm.header_rows[-1] + 1
         for c, text in hm.unmatched:
             findings.append(Finding(WARNING, "header.unknown", f"未识别的列“{text}”，该列已忽略", "如为必报内容，请使用模板中的表头名称。",
                                     grid.name, hm.header_rows[0] + 1, grid.columns[c], text, None))
         for c, text in hm.duplicates:
             findings.append(Finding(WARNING, "header.duplicate", f"表头“{text}”重复出现，只读取第一列", "请删除重复的列。",
-                                    grid.name, hdr_row, grid.columns[c], text, None))
-        raw = _data_rows(grid, hm)
-        _report_cell_errors(grid, hm, raw, findings)
-        typed = _typed(raw, hm.form, grid.name, let, hm.labels, findings)
-        frames.setdefault(hm.form.name, []).append(typed)
-        letters.setdefault(hm.form.name, {})[grid.name] = let
-        labels.setdefault(hm.form.name, {})[grid.name] = hm.labels
-        sheets.setdefault(hm.form.name, []).append(grid.name)
-    forms = {}
-    for name, fs in frames.items():
-        form = next(f for f in FORMS if f.name == name)
-        forms[name] = ParsedForm(form, pl.concat(fs, how="diagonal_relaxed"), letters[name], labels[name], sheets[name])
-    return NormalisedWorkbook(forms, findings)
+                                    grid.name, hm.header_rows[-1] + 1, grid.columns[c], text, None))
+        start = hm.header_rows[-1] + 1
+        body = grid.frame.slice(start)
+        frame = body.select(
+            *[pl.col(f"c{c}").alias(n) for n, c in hm.columns.items()],
+            pl.int_range(start + 1, start + 1 + body.height, dtype=pl.Int64).alias("_row"),
+            pl.coalesce(pl.all()).str.strip_chars().alias("_first"),
+        )
+        fields = {c: n for n, c in hm.columns.items()}
+        errors = {(r0 + 1, fields[c]): text for (r0, c), text in grid.errors.items() if c in fields and r0 >= start}
+        out.append(RawSheet(hm.form, grid.name, frame, {n: grid.columns[c] for n, c in hm.columns.items()},
+                            hm.labels, errors))
+    return out, findings
 
 
-def nfkc(s: str) -> str:
-    return unicodedata.normalize("NFKC", s)
+_FOOTER = "^(" + "|".join(re.escape(p) for p in FOOTER_PREFIXES) + ")"
+
+
+def _header_like(expr: pl.Expr) -> pl.Expr:
+    """header_key() as a polars expression, on text that clean_text already normalised."""
+    return expr.str.replace_all(r"[\s\"'“”‘’「」『』:：*＊]", "").str.replace_all(r"[(\[【<《].*?[)\]】>》]", "")
+
+
+def _lookup(frame: pl.DataFrame, col: str, keys: pl.Series, outputs: dict[str, pl.Series]) -> pl.DataFrame:
+    """Map `col` through a lookup table built from its distinct values: one join instead of a Python dict
+    per value (polars' replace with a dict costs about a microsecond per entry)."""
+    lut = pl.DataFrame({"_key": keys, **outputs})
+    return frame.join(lut, left_on=col, right_on="_key", how="left", coalesce=True)
+
+
+_WS = re.compile(r"[ \t\u3000\xa0]+")
+_HAN_GAP = re.compile(r"(?<=[\u3400-\u9fff])\s+(?=[\u3400-\u9fff])")
+_COMPACT = {"name", "code", "int", "float", "year", "pct", "enum", "level"}
+
+
+def clean_value(text: str, kind: str) -> str | None:
+    """NFKC; line breaks are wrap artefacts (冶金\n建材 is 冶金建材); names, codes and numbers lose every
+    space (王  威 is 王威); in free text runs of spaces become one, and a space between two CJK characters goes."""
+    s = unicodedata.normalize("NFKC", text).replace("\r", "").replace("\n", "")
+    if kind in _COMPACT:
+        s = "".join(s.split())
+    else:
+        s = _HAN_GAP.sub("", _WS.sub(" ", s).strip())
+    return s or None
+
+
+def _clean_columns(raw: pl.DataFrame, names: list[str], kinds: dict[str, str]) -> pl.DataFrame:
+    for n in names:
+        keys = raw[n].drop_nulls().unique()
+        cleaned = pl.Series([clean_value(v, kinds[n]) for v in keys.to_list()], dtype=pl.Utf8)
+        raw = _lookup(raw.rename({n: "_raw"}), "_raw", keys, {n: cleaned}).drop("_raw")
+    return raw
+
+
+def type_sheets(sheets: list[RawSheet]) -> tuple[dict[str, pl.DataFrame], list[tuple[int, Finding]]]:
+    """Clean, filter and parse the rows of many sheets at once. Typed frames carry _src (the sheet's index
+    in `sheets`), _sheet and _row; each finding comes with the index of its sheet."""
+    findings: list[tuple[int, Finding]] = []
+    typed: dict[str, pl.DataFrame] = {}
+    for form in FORMS:
+        idxs = [i for i, s in enumerate(sheets) if s.form.name == form.name]
+        if not idxs:
+            continue
+        raw = pl.concat([sheets[i].frame.with_columns(_src=pl.lit(i, pl.Int32)) for i in idxs], how="diagonal_relaxed")
+        names = [f.name for f in form.fields if f.name in raw.columns]
+        kinds = {f.name: f.kind for f in form.fields}
+        raw = _clean_columns(raw, names, kinds).sort("_src", "_row")
+        keep = pl.any_horizontal([pl.col(n).is_not_null() for n in names]) if names else pl.lit(False)
+        keep = keep & ~pl.col("_first").str.contains(_FOOTER).fill_null(False)   # 备注：… rows
+        key = next((n for n in (form.row_key, *form.identifying) if n in names), None)
+        if key:   # a header repeated further down (printed page breaks) is not data
+            keep = keep & ~_header_like(pl.col(key)).is_in(list(form.field(key).keys)).fill_null(False)
+        raw = raw.filter(keep).drop("_first")
+        fill = [f.name for f in form.fields if f.fill_down and f.name in names]
+        if fill:   # a merged cell spanning rows holds its value only in its top-left cell
+            raw = raw.with_columns([pl.col(n).forward_fill().over("_src") for n in fill])
+        for i in idxs:
+            if sheets[i].errors:
+                rows = set(raw.filter(pl.col("_src") == i)["_row"].to_list())
+                sh = sheets[i]
+                for (row, name), text in sorted(sh.errors.items()):
+                    if row in rows:
+                        findings.append((i, Finding(ERROR, "cell.formula_error", f"单元格是公式错误值 {text}",
+                                                    "请修正公式，或直接填写数值/文字（可复制后“选择性粘贴→数值”）。",
+                                                    sh.sheet, row, sh.letters.get(name), sh.labels.get(name), text)))
+        out = _typed(raw, form, sheets, findings)
+        sheet_names = pl.DataFrame({"_src": pl.Series(idxs, dtype=pl.Int32), "_sheet": [sheets[i].sheet for i in idxs]})
+        typed[form.name] = out.join(sheet_names, on="_src", how="left").sort("_src", "_row")
+    return typed, findings
+
+
+_LEVEL_OUT = (("srdi_level", pl.Utf8), ("srdi_level_year", pl.Int64), ("cultivating_level", pl.Utf8),
+              ("in_seed_pool", pl.Boolean))
+
+
+def _typed(out: pl.DataFrame, form: Form, sheets: list[RawSheet], findings: list) -> pl.DataFrame:
+    for f in form.fields:
+        if f.name not in out.columns or f.kind not in ("enum", "level", *PARSERS):
+            continue
+        keys = out[f.name].drop_nulls().unique()
+        values = keys.to_list()
+        if f.kind == "enum":
+            mapped = pl.Series([parse_enum(f.name, v) for v in values], dtype=pl.Utf8)
+            out = _lookup(out.rename({f.name: "_text"}), "_text", keys, {f.name: mapped}).drop("_text")
+            continue
+        parsed, bad = [], {}
+        fn, dtype = (parse_level, None) if f.kind == "level" else PARSERS[f.kind]
+        for v in values:
+            try:
+                parsed.append(fn(v))
+            except ParseError as e:
+                parsed.append(None)
+                bad[v] = e
+        _report(out, f, sheets, bad, findings)
+        if f.kind == "level":
+            cols = {name: pl.Series([p[name] if p else None for p in parsed], dtype=t) for name, t in _LEVEL_OUT}
+            out = _lookup(out, f.name, keys, cols).with_columns(
+                pl.col("srdi_level").fill_null("种子"), pl.col("in_seed_pool").fill_null(False))
+        else:
+            out = _lookup(out.rename({f.name: "_text"}), "_text", keys, {f.name: pl.Series(parsed, dtype=dtype)}).drop("_text")
+    # every field exists in the typed frame, empty when no sheet had such a column
+    missing = [f for f in form.fields if f.name not in out.columns]
+    out = out.with_columns([pl.lit(None, dtype=PARSERS[f.kind][1] if f.kind in PARSERS else pl.Utf8).alias(f.name)
+                            for f in missing])
+    if form.name == "enterprise" and "srdi_level" not in out.columns:
+        out = out.with_columns(srdi_level=pl.lit("种子"), srdi_level_year=pl.lit(None, pl.Int64),
+                               cultivating_level=pl.lit(None, pl.Utf8), in_seed_pool=pl.lit(False))
+    return out
+
+
+def _report(frame: pl.DataFrame, f: Field, sheets: list[RawSheet], bad: dict, findings: list) -> None:
+    if not bad:
+        return
+    hits = frame.filter(pl.col(f.name).is_in(list(bad))).select(f.name, "_row", "_src")
+    for value, row, src in hits.iter_rows():
+        e, sh = bad[value], sheets[src]
+        findings.append((src, Finding(ERROR, e.rule, e.message, e.fix, sh.sheet, row, sh.letters.get(f.name),
+                                      sh.labels.get(f.name, f.label), value)))
+
+
+def normalise_many(wbs: list[RawWorkbook]) -> list[NormalisedWorkbook]:
+    """Normalise several workbooks with one pass of the batched steps."""
+    sheets: list[RawSheet] = []
+    owner: list[int] = []
+    results = []
+    for k, wb in enumerate(wbs):
+        found, fnd = extract_sheets(wb)
+        sheets += found
+        owner += [k] * len(found)
+        results.append(NormalisedWorkbook({}, fnd))
+    typed, findings = type_sheets(sheets)
+    for src, f in findings:
+        results[owner[src]].findings.append(f)
+    for name, frame in typed.items():
+        frame = frame.with_columns(_wb=pl.col("_src").replace_strict(dict(enumerate(owner)), return_dtype=pl.Int32))
+        parts = {k[0]: v for k, v in frame.partition_by("_wb", as_dict=True, include_key=False).items()}
+        for k in sorted({owner[i] for i, s in enumerate(sheets) if s.form.name == name}):
+            mine = [s for i, s in enumerate(sheets) if owner[i] == k and s.form.name == name]
+            part = parts.get(k, frame.drop("_wb").clear()).drop("_src")
+            results[k].forms[name] = ParsedForm(FORMS_BY_NAME[name], part, {s.sheet: s.letters for s in mine},
+                                                {s.sheet: s.labels for s in mine}, [s.sheet for s in mine])
+    return results
+
+
+def normalise_workbook(wb: RawWorkbook) -> NormalisedWorkbook:
+    return normalise_many([wb])[0]

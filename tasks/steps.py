@@ -8,10 +8,10 @@ from prefect.cache_policies import NO_CACHE
 
 from schemas.findings import ERROR, Finding
 from schemas.reference import resolve_bureau
-from tasks.normalise import normalise_workbook
+from tasks.normalise import normalise_many
 from tasks.read import FORMAT_ERRORS, FORMAT_FIXES, UnreadableWorkbook, read_workbook
 from tasks.submission import Submission
-from tasks.validate import validate_form
+from tasks.validate import validate_many
 
 
 def read_one(sub: Submission) -> None:
@@ -49,22 +49,22 @@ def apply_metadata(sub: Submission) -> None:
         sub.period = period
 
 
-def normalise_one(sub: Submission) -> None:
-    if sub.raw is None:
-        return
-    sub.norm = normalise_workbook(sub.raw)
-    sub.raw = None
-    sub.findings.extend(sub.norm.findings)
-    if not sub.norm.forms:
-        sub.fail("form.unrecognised", "未在任何工作表中找到企业库或任务进展的表头",
-                 "请使用模板：企业库需有“企业名称”等列，任务进展需有“任务编号”“推进状态”等列。")
-
-
-def validate_one(sub: Submission) -> None:
-    if sub.norm is None:
-        return
-    for parsed in sub.norm.forms.values():
-        sub.findings.extend(validate_form(parsed, sub.bureau))
+def check_many(subs: list[Submission]) -> list[Submission]:
+    """read → normalise → validate for a batch of files: reading per file, the rest once for the batch."""
+    for sub in subs:
+        read_one(sub)
+    readable = [s for s in subs if s.raw is not None]
+    for sub, norm in zip(readable, normalise_many([s.raw for s in readable])):
+        sub.raw = None
+        sub.norm = norm
+        sub.findings.extend(norm.findings)
+        if not norm.forms:
+            sub.fail("form.unrecognised", "未在任何工作表中找到企业库或任务进展的表头",
+                     "请使用模板：企业库需有“企业名称”等列，任务进展需有“任务编号”“推进状态”等列。")
+    items = [(sub, parsed) for sub in readable for parsed in sub.norm.forms.values()]
+    for (sub, _), found in zip(items, validate_many([(parsed, sub.bureau) for sub, parsed in items])):
+        sub.findings.extend(found)
+    return subs
 
 
 @task(name="check-workbooks", cache_policy=NO_CACHE)

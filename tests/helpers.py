@@ -7,7 +7,7 @@ from pathlib import Path
 
 from schemas.findings import col_letter
 from schemas.forms import ENTERPRISE, TASK
-from tasks.steps import normalise_one, read_one, validate_one
+from tasks.steps import check_many
 from tasks.submission import Submission
 
 
@@ -16,10 +16,7 @@ def check_file(path: Path, bureau: str) -> Submission:
     sub = Submission(path=Path(path), rel=Path(path).name, bureau=bureau, period="2022Q2",
                      sha256=hashlib.sha256(data).hexdigest(), size_bytes=len(data),
                      received_at=datetime(2022, 7, 5), data=data)
-    read_one(sub)
-    normalise_one(sub)
-    validate_one(sub)
-    return sub
+    return check_many([sub])[0]
 
 
 def column_of(form, field: str) -> str:

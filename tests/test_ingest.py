@@ -158,7 +158,7 @@ def test_a_rejected_resubmission_does_not_supersede(home, run_ingest):
     (b"<html><body><table><tr><td>1</td></tr></table></body></html>", "form.unrecognised"),
     (b"<html><body><p>no table here</p></body></html>", "file.html"),
     (b"PK\x03\x04 broken zip", "file.unknown"),
-    (b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\x00" * 600, "file.unreadable"),
+    (b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\x00" * 600, "file.unknown"),
 ])
 def test_a_file_that_is_not_a_workbook_is_rejected_with_a_reason(home, run_ingest, content, expected_rule):
     drop(home, "工信局", "企业库2022Q2.xlsx").write_bytes(content)

@@ -9,7 +9,7 @@ from hypothesis import strategies as st
 
 from schemas.credit_code import check_char, is_valid
 from schemas.forms import ENTERPRISE, TASK, header_key
-from tasks.normalise import clean_text, find_header, parse_int, parse_level, parse_year
+from tasks.normalise import clean_value, find_header, parse_int, parse_level, parse_year
 from tasks.read import SheetGrid
 from schemas.findings import col_letter
 
@@ -73,7 +73,7 @@ def test_names_lose_padding_and_wrap_artefacts(name, pads):
     for i, p in enumerate(pads):
         k = (i * 7) % (len(padded) + 1)
         padded = padded[:k] + p + padded[k:]
-    out = pl.DataFrame({"v": [padded]}).select(clean_text(pl.col("v"), "name")).item()
+    out = clean_value(padded, "name")
     assert out == "".join(unicodedata.normalize("NFKC", name).split())
 
 
@@ -81,7 +81,7 @@ def test_names_lose_padding_and_wrap_artefacts(name, pads):
 @given(st.text(alphabet="冶金建材医药农副产品加工", min_size=2, max_size=8), st.integers(1, 6))
 def test_line_breaks_inside_text_are_wrap_artefacts(text, at):
     k = at % len(text)
-    out = pl.DataFrame({"v": [text[:k] + "\n" + text[k:]]}).select(clean_text(pl.col("v"), "text")).item()
+    out = clean_value(text[:k] + "\n" + text[k:], "text")
     assert out == text
 
 
