@@ -30,3 +30,7 @@ bench: venv-test
 
 clean:
 	rm -rf $(VENV) $(HOME_DIR) .pytest_cache test-artifacts
+
+# Rewrite tests/golden/*.json from the fixture share (review the diff before committing).
+golden: venv-test
+	SRDI_UPDATE_GOLDEN=1 $(BIN)/python -m pytest -q tests/test_rollups.py

@@ -189,3 +189,47 @@ def task_rows(bureau: str, seed: int) -> list[list]:
                 values[metric] = rng.randint(*_METRIC_FIELDS[metric])
         rows.append([values[f.name] for f in TASK.fields])
     return rows
+
+
+# ---------------------------------------------------------------- rollup fixtures: chosen content, chosen arrival
+
+def enterprise_form(records: list[dict]) -> list[list]:
+    """Header (the template labels) + one row per record, a dict of field name -> value; absent fields empty."""
+    header = [f.label for f in ENTERPRISE.fields]
+    return [header, *([rec.get(f.name) for f in ENTERPRISE.fields] for rec in records)]
+
+
+def task_form(bureau: str, records: dict[str, dict]) -> list[list]:
+    """Header + one row per task id of `bureau` in `records` (task id -> field values); defaults fill the rest."""
+    items = reference.task_items()
+    header = [f.label for f in TASK.fields]
+    rows = [header]
+    for task_id, rec in records.items():
+        t = items[task_id]
+        values = {"task_id": task_id, "task_group": f"{t.group_id}{t.group_name}", "item_text": t.item_text,
+                  "responsible_unit": bureau, "status": "推进中", "completion_pct": 50,
+                  "progress": f"{bureau}推进{task_id}相关工作。", "next_steps": "继续抓好落实。", **rec}
+        rows.append([values.get(f.name) for f in TASK.fields])
+    return rows
+
+
+def arrive(path, when) -> pathlib.Path:
+    """Give a dropped file the arrival time `when` (a naive local datetime): its modification time."""
+    path = pathlib.Path(path)
+    ts = when.timestamp()
+    import os
+    os.utime(path, (ts, ts))
+    return path
+
+
+def keep_as_text(path, sheet_cell_values: dict[str, str]) -> pathlib.Path:
+    """Rewrite cells (e.g. {"H2": "=SUM(1)"}) as literal strings, the way a bureau's typed text is stored,
+    so text that looks like a formula or a link reaches the pipeline as text."""
+    path = pathlib.Path(path)
+    wb = openpyxl.load_workbook(path)
+    ws = wb.active
+    for ref, text in sheet_cell_values.items():
+        ws[ref].value = text
+        ws[ref].data_type = "s"
+    wb.save(path)
+    return path

@@ -63,7 +63,9 @@ count_stock AS (
 count_by_year AS (
     SELECT 'seed_enterprises' AS metric, year(quarter_end(coalesce(entered_period, $plan_first_quarter))) AS year,
            count(*) AS n
-    FROM read_state GROUP BY ALL
+    FROM read_state
+    WHERE NOT list_contains(CAST($seed_excluded_statuses AS VARCHAR[]), coalesce(operating_status, ''))
+    GROUP BY ALL
     UNION ALL SELECT 'city_level_or_above', city_year, count(*) FROM find_threshold_years GROUP BY ALL
     UNION ALL SELECT 'province_level_or_above', province_year, count(*) FROM find_threshold_years GROUP BY ALL
     UNION ALL SELECT 'national_level', national_year, count(*) FROM find_threshold_years GROUP BY ALL
