@@ -122,6 +122,7 @@ def load_submissions(home: Home, batch: list[Submission]) -> list[Submission]:
     log = _logger()
     with connect(home.writer_db) as con:
         taken = {r[0] for r in con.execute("SELECT stored_path FROM submissions WHERE NOT moved").fetchall()}
+        next_id = wl.next_submission_id(con)
         for sub in batch:
             if sub.outcome == "duplicate" and sub.duplicate_of is None:
                 sub.duplicate_of = wl.find_original(con, sub.sha256)
@@ -130,7 +131,8 @@ def load_submissions(home: Home, batch: list[Submission]) -> list[Submission]:
             stored = _stored_path(home, sub, taken)
             taken.add(str(stored))
             recs = _records(sub)
-            wl.write_file_submissions(con, recs, str(stored), before_commit=lambda: crash_point("before-commit"))
+            next_id = wl.write_file_submissions(con, recs, str(stored), next_id,
+                                                before_commit=lambda: crash_point("before-commit"))
             crash_point("after-commit")
             sub.submission_ids = [r.submission_id for r in recs]
             sub.stored_path = stored

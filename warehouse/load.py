@@ -91,12 +91,16 @@ def mark_moved(con: duckdb.DuckDBPyConnection, source_path: str, sha256: str) ->
     con.execute("UPDATE submissions SET moved = TRUE WHERE source_path = ? AND sha256 = ?", [source_path, sha256])
 
 
+def next_submission_id(con: duckdb.DuckDBPyConnection) -> int:
+    return con.execute("SELECT coalesce(max(submission_id), 0) + 1 FROM submissions").fetchone()[0]
+
+
 def write_file_submissions(con: duckdb.DuckDBPyConnection, records: list[SubmissionRecord],
-                           stored_path: str, before_commit=None) -> None:
-    """All the submissions one file produced, in one transaction: rows, findings, supersession."""
+                           stored_path: str, next_id: int, before_commit=None) -> int:
+    """All the submissions one file produced, in one transaction: rows, findings, supersession.
+    Ids start at `next_id` (the caller holds the writer lock); returns the id after the last one used."""
     con.execute("BEGIN")
     try:
-        next_id = con.execute("SELECT coalesce(max(submission_id), 0) + 1 FROM submissions").fetchone()[0]
         now = datetime.now()
         for rec in records:
             rec.submission_id = next_id
@@ -127,6 +131,7 @@ def write_file_submissions(con: duckdb.DuckDBPyConnection, records: list[Submiss
     except Exception:
         con.execute("ROLLBACK")
         raise
+    return next_id
 
 
 def _insert_rows(con: duckdb.DuckDBPyConnection, rec: SubmissionRecord) -> None:
