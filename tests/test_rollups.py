@@ -80,11 +80,15 @@ def build_rollup_share(home) -> None:
              planned_city_year=2022, responsible_leader="张静",
              rd_expense=150.0, sales_revenue=6500.0, tech_staff=26, total_staff=130),
     ])), datetime(2023, 1, 9, 9))
-    # 2023Q1: 开普 becomes a national 小巨人 (a later, higher recognition)
+    # 2023Q1: 开普 becomes a national 小巨人 (a later, higher recognition); 长白山制药's 2022 recognition is
+    # reported only now (late)
     arrive(write_xlsx(drop(home, "工信局", "工信局种子企业库2023Q1.xlsx"), enterprise_form([
         _ent(KAIPU, industry="装备制造", tech_center_level="吉林市级", srdi_level_text="2023年已认定国家级",
              planned_city_year=2022, planned_province_year=2022, responsible_leader="尤海阳",
              rd_expense=25.0, sales_revenue=2300.0, tech_staff=15, total_staff=103),
+        _ent(PHARMA, industry="医药", tech_center_level="国家级", srdi_level_text="2022年已认定吉林市级",
+             planned_city_year=2022, planned_province_year=2023, responsible_leader="王威",
+             rd_expense=120.0, sales_revenue=5600.0, tech_staff=45, total_staff=755),
     ])), datetime(2023, 4, 8, 9))
 
 
@@ -338,6 +342,17 @@ def test_repeated_recognition_option(rolled, option, y2022, y2023):
         frame = compute_rewards.fn(home, RollupPeriod.of("annual", year), cfg)
         kaipu = frame.filter(frame["enterprise_name"] == KAIPU)
         assert int(kaipu["amount_yuan"].sum()) == want, (option, year, kaipu.to_dicts())
+
+
+def test_a_late_reported_recognition_is_paid_in_the_year_it_was_reported(rolled):
+    from schemas.rollup_config import load
+    from tasks.rollup import RollupPeriod, compute_rewards
+    home, _, _ = rolled
+    assert not any(r["enterprise_name"] == PHARMA and r["category"] == "srdi" for r in rows(home, "rewards", "2022"))
+    ledger = compute_rewards.fn(home, RollupPeriod.of("annual", "2023"), load()).to_dicts()
+    (late,) = [r for r in ledger if r["enterprise_name"] == PHARMA]
+    assert (late["year"], late["level"], late["amount_yuan"], late["trigger_period"]) == (2023, "吉林市级", 50_000, "2023Q1")
+    assert "2022年首次认定" in late["reason"] and "2023年补报" in late["reason"]
 
 
 # ---------------------------------------------------------------- tasks

@@ -1,40 +1,42 @@
--- grain: one row per enterprise per reward category (srdi | tech_center) per level first recognised in $year
+-- grain: one row per enterprise per reward category (srdi | tech_center) per level first recognised, in the ledger of the year it is paid ($year)
 -- The one-time rewards of 二、（一）（二）, each traced to the accepted report (or Annex 1 row) that first showed the
--- recognition. Rules and amounts come from the registered frame `rollup_reward_rules` (kind, level, rule_id,
--- amount_yuan, rule_text, repeat_mode); repeat_mode is the repeated-recognition option (docs/rollups.md):
+-- recognition. A recognition is paid in the year it was recognised, or in the year it was first reported when a
+-- bureau reported it late (a 2022 recognition first reported in 2023Q1 is in the 2023 ledger, marked 补报).
+-- Rules and amounts come from the registered frame `rollup_reward_rules` (kind, level, rule_id, amount_yuan,
+-- rule_text, repeat_mode); repeat_mode is the repeated-recognition option (docs/rollups.md):
 --   full          every level's first recognition is paid in full;
 --   top_up        the highest level of a year is paid, minus what earlier years already paid; lower levels get 0;
 --   highest_only  only the highest level of the first rewarded year is paid; everything later gets 0.
 -- Recognitions before $first_year (or with no known year) predate the plan and are never paid.
 WITH read_recognitions AS (
-    SELECT r.*, rr.rule_id, rr.amount_yuan, rr.rule_text, rr.repeat_mode
+    SELECT r.*, rr.rule_id, rr.amount_yuan, rr.rule_text, rr.repeat_mode,
+           greatest(r.recognised_year, coalesce(CAST(left(r.first_period, 4) AS INTEGER), r.recognised_year)) AS pay_year
     FROM recognitions_through($last_quarter) r
     JOIN rollup_reward_rules rr USING (kind, level)
 ),
 keep_rewardable AS (
     SELECT * FROM read_recognitions
-    WHERE recognised_year IS NOT NULL AND recognised_year BETWEEN $first_year AND $year
+    WHERE recognised_year IS NOT NULL AND recognised_year >= $first_year AND pay_year <= $year
 ),
 rank_within_years AS (
     SELECT *,
-           row_number() OVER (PARTITION BY enterprise_name, kind, recognised_year
+           row_number() OVER (PARTITION BY enterprise_name, kind, pay_year
                               ORDER BY amount_yuan DESC, level_rank DESC) AS rank_in_year,
-           max(amount_yuan) OVER (PARTITION BY enterprise_name, kind, recognised_year) AS year_max,
-           min(recognised_year) OVER (PARTITION BY enterprise_name, kind) AS first_rewarded_year
+           min(pay_year) OVER (PARTITION BY enterprise_name, kind) AS first_rewarded_year
     FROM keep_rewardable
 ),
 sum_earlier_years AS (
     SELECT r.*,
            coalesce((SELECT max(e.amount_yuan) FROM keep_rewardable e
                      WHERE e.enterprise_name = r.enterprise_name AND e.kind = r.kind
-                       AND e.recognised_year < r.recognised_year), 0) AS earlier_max,
+                       AND e.pay_year < r.pay_year), 0) AS earlier_max,
            coalesce((SELECT CAST(sum(e.amount_yuan) AS BIGINT) FROM keep_rewardable e
                      WHERE e.enterprise_name = r.enterprise_name AND e.kind = r.kind
-                       AND e.recognised_year < r.recognised_year), 0) AS earlier_sum,
+                       AND e.pay_year < r.pay_year), 0) AS earlier_sum,
            coalesce((SELECT max(e.amount_yuan) FROM keep_rewardable e
                      WHERE e.enterprise_name = r.enterprise_name AND e.kind = r.kind
-                       AND e.recognised_year = r.first_rewarded_year
-                       AND e.recognised_year < r.recognised_year), 0) AS first_year_max
+                       AND e.pay_year = r.first_rewarded_year
+                       AND e.pay_year < r.pay_year), 0) AS first_year_max
     FROM rank_within_years r
 ),
 compute_amounts AS (
@@ -42,7 +44,7 @@ compute_amounts AS (
            CASE repeat_mode
                WHEN 'full' THEN amount_yuan
                WHEN 'top_up' THEN CASE WHEN rank_in_year = 1 THEN greatest(amount_yuan - earlier_max, 0) ELSE 0 END
-               WHEN 'highest_only' THEN CASE WHEN rank_in_year = 1 AND recognised_year = first_rewarded_year
+               WHEN 'highest_only' THEN CASE WHEN rank_in_year = 1 AND pay_year = first_rewarded_year
                                              THEN amount_yuan ELSE 0 END
            END AS amount,
            CASE repeat_mode WHEN 'full' THEN earlier_sum WHEN 'top_up' THEN earlier_max ELSE first_year_max END AS previously_paid
@@ -50,7 +52,6 @@ compute_amounts AS (
 ),
 describe_rewards AS (
     SELECT *,
-           CASE kind WHEN 'srdi' THEN '专精特新认定' WHEN 'tech_center' THEN '企业技术中心' ELSE kind END AS category_name,
            CASE WHEN kind = 'srdi' AND level = '吉林市级' THEN '吉林市级“专精特新”中小企业'
                 WHEN kind = 'srdi' AND level = '吉林省级' THEN '省级“专精特新”中小企业'
                 WHEN kind = 'srdi' AND level = '国家级' THEN '国家级“专精特新”小巨人企业'
@@ -59,8 +60,9 @@ describe_rewards AS (
                 ELSE level END AS level_name
     FROM compute_amounts
 )
-SELECT $period AS period, recognised_year AS year, enterprise_name, kind AS category, level,
+SELECT $period AS period, pay_year AS year, enterprise_name, kind AS category, level,
        printf('%d年首次认定为%s', recognised_year, level_name) ||
+       CASE WHEN recognised_year < pay_year THEN printf('（%d年补报）', pay_year) ELSE '' END ||
        CASE WHEN amount = amount_yuan THEN ''
             WHEN amount > 0 THEN printf('；此前已奖励%d元，按“只享受一次高级别奖励”补差', previously_paid)
             WHEN rank_in_year > 1 AND repeat_mode <> 'full' THEN '；同年已认定更高级别，只享受一次高级别奖励'
@@ -73,5 +75,5 @@ SELECT $period AS period, recognised_year AS year, enterprise_name, kind AS cate
                         CASE kind WHEN 'srdi' THEN '认定级别' ELSE '技术中心' END, coalesce(level_text, level)) END AS source,
        first_period AS trigger_period, submission_id, bureau, excel_row, level_text
 FROM describe_rewards
-WHERE recognised_year = $year
+WHERE pay_year = $year
 ORDER BY category, amount_yuan DESC, enterprise_name, level;
