@@ -16,6 +16,7 @@ server start-up from the per-file cost. The rollups (flows/rollups.py, when pres
 over the ten-year warehouse, in process after a warm-up, and once through the CLI.
 
     python -m bench.run [--quick] [--reps 3] [--big-reps 2] [--only provincial] [--profile]
+    python -m bench.run --markdown bench-data/results/<run>.json     # the tables for docs/benchmarks.md
 """
 from __future__ import annotations
 
@@ -624,6 +625,9 @@ def main(argv: list[str] | None = None) -> int:
     argv = sys.argv[1:] if argv is None else argv
     if argv[:1] == ["--worker"]:
         return _worker(argv[1:])
+    if argv[:1] == ["--markdown"]:
+        print(markdown(Path(argv[1])))
+        return 0
     ap = argparse.ArgumentParser(prog="python -m bench.run", description=__doc__.split("\n")[0])
     ap.add_argument("--quick", action="store_true", help="small workloads (smoke run): 2 years, 200 files, 10k rows")
     ap.add_argument("--reps", type=int, default=int(os.environ.get("BENCH_REPS", 3)), help="repetitions per workload (default 3)")
@@ -693,6 +697,53 @@ def main(argv: list[str] | None = None) -> int:
     out.write_text(json.dumps(saved, ensure_ascii=False, indent=1, default=str), encoding="utf-8")
     log(f"\nresults: {out}   (took {saved['seconds'] / 60:.1f} min)")
     return 0
+
+
+MD_ROWS = (("files", "files", "n"), ("data rows", "rows", "n"), ("repetitions", "reps", "n"),
+           ("fixed cost: `srdi ingest`, empty inbox", "fixed_s", "s"), ("first run on a new home", "cold_fixed_s", "s"),
+           ("end-to-end `srdi ingest`", "e2e_s", "s"), ("marginal (end-to-end − fixed)", "marginal_s", "s"),
+           ("files/s, end-to-end", "files_per_s", "f"), ("rows/s, end-to-end", "rows_per_s", "n"),
+           ("files/s, marginal", "marginal_files_per_s", "f"), ("rows/s, marginal", "marginal_rows_per_s", "n"),
+           ("bare fastexcel read", "bare_s", "s"), ("bare read, 2 threads", "bare_2threads_s", "s"),
+           ("**marginal / bare read**", "marginal_over_bare", "x"), ("naive pandas + openpyxl → DuckDB", "naive_s", "s"),
+           ("**naive / marginal**", "naive_over_marginal", "x"), ("no-op re-run", "noop_s", "s"),
+           ("**no-op − fixed**", "noop_minus_fixed_s", "s"), ("peak RSS, largest ingest process", "e2e_rss_mb", "MB"),
+           ("peak RSS, ingest tree summed", "e2e_tree_rss_mb", "MB"), ("peak RSS, naive", "naive_rss_mb", "MB"),
+           ("in-process: imports", "inproc_import_s", "s"), ("in-process: first flow (starts the server)", "inproc_first_empty_s", "s"),
+           ("in-process: empty ingest", "inproc_fixed_s", "s"), ("in-process: full ingest", "inproc_e2e_s", "s"),
+           ("in-process: no-op", "inproc_noop_s", "s"), ("in-process marginal / bare read", "inproc_marginal_over_bare", "x"),
+           ("CPU s: fixed (process tree)", "fixed_cpu_s", "s"), ("CPU s: end-to-end", "e2e_cpu_s", "s"),
+           ("CPU s: marginal", "marginal_cpu_s", "s"), ("CPU s: no-op", "noop_cpu_s", "s"),
+           ("CPU s: bare read", "bare_cpu_s", "s"), ("CPU s: naive", "naive_cpu_s", "s"),
+           ("CPU: marginal / bare read", "marginal_cpu_over_bare_cpu", "x"),
+           ("CPU: naive / marginal", "naive_cpu_over_marginal_cpu", "x"))
+
+
+def markdown(results: Path) -> str:
+    """A saved results JSON as the markdown tables of docs/benchmarks.md."""
+    r = json.loads(results.read_text(encoding="utf-8"))
+    wl = r["workloads"]
+    names = [w for w in ("ten_years", "provincial", "big") if w in wl]
+
+    def cell(v, unit):
+        if v is None:
+            return "—"
+        return {"s": f"{v:.2f} s", "x": f"{v:.2f}×", "MB": f"{v:.0f} MB", "f": f"{v:.1f}"}.get(unit, f"{v:,.0f}")
+    lines = ["| figure (median) | " + " | ".join(names) + " |", "| --- |" + " ---: |" * len(names)]
+    for label, key, unit in MD_ROWS:
+        vals = [wl[w]["medians"].get(key, wl[w].get(key)) for w in names]
+        if all(v is None for v in vals):
+            continue
+        lines.append(f"| {label} | " + " | ".join(cell(v, unit) for v in vals) + " |")
+    lines += ["", "| figure | workload | value | target | result |", "| --- | --- | ---: | --- | --- |"]
+    for label, w, v, target, verdict in r["targets"]:
+        try:
+            num = float(v)
+            v = f"{num:.2f}" + ("×" if "/" in label else (" MB" if "RSS" in label else " s"))
+        except ValueError:
+            pass
+        lines.append(f"| {label} | {w} | {v} | {target} | **{verdict}** |")
+    return "\n".join(lines)
 
 
 def print_profile(path: Path, log, what: str, top: int = 25) -> None:
