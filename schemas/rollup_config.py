@@ -182,10 +182,10 @@ def load(path: Path | str | None = None, **overrides) -> RollupConfig:
     if overrides:
         from dataclasses import replace
         cfg = replace(cfg, **overrides)
-        parse_check_overrides(cfg)
+        _check_overrides(cfg)
     return cfg
 
 
-def parse_check_overrides(cfg: RollupConfig) -> None:
+def _check_overrides(cfg: RollupConfig) -> None:
     for opt in (cfg.repeat_recognition, cfg.tech_center_repeat_recognition):
         _check(opt in REPEAT_OPTIONS, f"repeat_recognition must be one of {REPEAT_OPTIONS}: {opt!r}")

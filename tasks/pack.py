@@ -30,7 +30,7 @@ A4 = 9
 FONT = "宋体"
 TITLE_ROWS = 2          # title, then a line saying what one row is
 HEADER_ROW = TITLE_ROWS
-MAX_WIDTH = {"wide": 46, "normal": 24}
+MAX_WIDTH = {"wide": 46, "normal": 36}
 
 KIND_CN = {"quarterly": "季调度", "midyear": "半年例会", "annual": "年度总结"}
 FORM_CN = {"enterprise": "种子企业库", "task": "任务进展"}
