@@ -27,13 +27,16 @@ def ingest(home: str | None = None, settle_seconds: float = 2.0, wait_seconds: f
     with writer_lock(where, wait_seconds):    # one writer at a time: a second run waits, then gives up clearly
         prepare_warehouse(where)
         finish_interrupted(where)          # files a crash left committed but not yet filed away
-        done = []
+        done, deferred = [], []
         for batch in split(discover_submissions(where, settle_seconds), BATCH_SIZE):
             batch = skip_duplicates(where, batch)
             # read → normalise → validate, each file in an isolated child process
             checked = check_workbooks.map(split(batch, CHUNK_SIZE))
             batch = [sub for chunk in checked.result() for sub in chunk]
             batch = load_submissions(where, batch)   # one transaction per file
-            done += file_away(where, batch)          # outbox feedback, then the move out of the inbox
+            deferred += [s for s in batch if s.deferred]
+            done += file_away(where, [s for s in batch if not s.deferred])   # outbox feedback, then the move
+            if deferred:
+                break                                # disk full or no permission: the rest waits for the next run
         publish_warehouse(where)
-    return summarise_ingest(where, done)
+    return summarise_ingest(where, done, deferred)

@@ -25,6 +25,9 @@ def cmd_ingest(args) -> int:
         print(f"srdi ingest: 另一个入库或汇总任务正在写入，本次未运行 / {exc}", file=sys.stderr)
         return 3
     _print_ingest(summary)
+    if summary.get("storage_error"):
+        print(f"srdi ingest: {summary['storage_error']}", file=sys.stderr)
+        return 4
     return 0
 
 

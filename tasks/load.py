@@ -5,6 +5,7 @@ import os
 import shutil
 from pathlib import Path
 
+import duckdb
 import polars as pl
 from prefect import task
 from prefect.cache_policies import NO_CACHE
@@ -117,13 +118,24 @@ def _records(sub: Submission) -> list[wl.SubmissionRecord]:
     return recs
 
 
+STORAGE_HELP = "磁盘空间不足或没有写入权限：{where}（{error}）。本批未入库的文件保留在收件箱，问题解决后下次运行会自动重试。"
+
+
+def storage_problem(where: str, exc: BaseException) -> str:
+    return STORAGE_HELP.format(where=where, error=getattr(exc, "strerror", None) or str(exc).splitlines()[0])
+
+
 @task(name="load-submissions", cache_policy=NO_CACHE, retries=1, retry_delay_seconds=1)
 def load_submissions(home: Home, batch: list[Submission]) -> list[Submission]:
     log = _logger()
     with connect(home.writer_db) as con:
         taken = {r[0] for r in con.execute("SELECT stored_path FROM submissions WHERE NOT moved").fetchall()}
         next_id = wl.next_submission_id(con)
+        problem = None
         for sub in batch:
+            if problem:
+                sub.deferred = problem
+                continue
             if sub.outcome == "duplicate" and sub.duplicate_of is None:
                 sub.duplicate_of = wl.find_original(con, sub.sha256)
             if sub.outcome != "duplicate":
@@ -131,8 +143,13 @@ def load_submissions(home: Home, batch: list[Submission]) -> list[Submission]:
             stored = _stored_path(home, sub, taken)
             taken.add(str(stored))
             recs = _records(sub)
-            next_id = wl.write_file_submissions(con, recs, str(stored), next_id,
-                                                before_commit=lambda: crash_point("before-commit"))
+            try:
+                next_id = wl.write_file_submissions(con, recs, str(stored), next_id,
+                                                    before_commit=lambda: crash_point("before-commit"))
+            except (OSError, duckdb.IOException) as exc:   # disk full, read-only or permission denied
+                problem = sub.deferred = storage_problem(str(home.writer_db), exc)
+                log.error(problem)
+                continue
             crash_point("after-commit")
             sub.submission_ids = [r.submission_id for r in recs]
             sub.stored_path = stored

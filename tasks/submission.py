@@ -39,6 +39,7 @@ class Submission:
     submission_ids: list[int] = field(default_factory=list)
     duplicate_of: int | None = None
     stored_path: Path | None = None
+    deferred: str | None = None     # a storage error kept it in the inbox for the next run
 
     @property
     def file_name(self) -> str:
