@@ -6,6 +6,7 @@ from prefect import flow
 from flows.ingest import ingest
 from flows.rollups import annual_summary, midyear_meeting, quarterly_dispatch
 from tasks.home import Home
+from tasks.pack import display_width
 from tasks.rollup import date_demo_arrivals
 from tasks.sample import build_demo_share
 
@@ -25,5 +26,6 @@ def demo(home: str | None = None) -> dict:
     return {"ingest": summary, "warehouse": str(where.warehouse), "inbox": str(where.inbox),
             "archive": str(where.archive), "rejected": str(where.rejected), "outbox": str(where.outbox),
             "reports": str(where.reports), "packs": [p["pack"] for p in packs],
-            "notes": [f"{p['title']:<20} {p['pack']}" + (f"  看板 {p['dashboard']}" if p.get("dashboard") else "")
+            "notes": [p["title"] + " " * (26 - display_width(p["title"])) + p["pack"]
+                      + (f"  看板 {p['dashboard']}" if p.get("dashboard") else "")
                       for p in packs]}

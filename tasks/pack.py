@@ -387,8 +387,8 @@ def write_pack(home: Home, rp: RollupPeriod, cfg: RollupConfig, sections: dict[s
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_name(f".{path.stem}.{os.getpid()}.tmp.xlsx")
     title = f"蛟河市“专精特新”中小企业{KIND_CN[rp.kind]}（{rp.label}）"
-    subtitle = (f"数据：{rp.first_quarter}–{rp.last_quarter} 已入库报送；计算日期 {rp.as_of.isoformat()}（北京时间）；"
-                f"领导小组办公室")
+    span = rp.first_quarter if rp.first_quarter == rp.last_quarter else f"{rp.first_quarter}–{rp.last_quarter}"
+    subtitle = f"数据：{span} 已入库报送；计算日期 {rp.as_of.isoformat()}（北京时间）；领导小组办公室"
     w = PackWriter(tmp, title, subtitle)
     try:
         w.summary(summary_lines(rp, cfg, sections), subtitle)
