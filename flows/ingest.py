@@ -21,7 +21,8 @@ def split(items: list, size: int) -> list[list]:
 
 
 @flow(name="ingest", task_runner=make_task_runner("thread"))
-def ingest(home: str | None = None, settle_seconds: float = 2.0, wait_seconds: float | None = None) -> dict:
+def ingest(home: str | None = None, settle_seconds: float = 2.0, wait_seconds: float | None = None,
+           chunk_size: int = CHUNK_SIZE) -> dict:
     """Take every workbook the bureaus dropped into the share and load what is valid into DuckDB."""
     where = Home.resolve(home).ensure()
     with writer_lock(where, wait_seconds):    # one writer at a time: a second run waits, then gives up clearly
@@ -31,7 +32,7 @@ def ingest(home: str | None = None, settle_seconds: float = 2.0, wait_seconds: f
         for batch in split(discover_submissions(where, settle_seconds), BATCH_SIZE):
             batch = skip_duplicates(where, batch)
             # read → normalise → validate, each file in an isolated child process
-            checked = check_workbooks.map(split(batch, CHUNK_SIZE))
+            checked = check_workbooks.map(split(batch, chunk_size))
             batch = [sub for chunk in checked.result() for sub in chunk]
             batch = load_submissions(where, batch)   # one transaction per file
             deferred += [s for s in batch if s.deferred]

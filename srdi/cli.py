@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
 
 from srdi.env import quiet_prefect, run_flow
@@ -19,8 +20,12 @@ def cmd_ingest(args) -> int:
     from flows.ingest import ingest
     from tasks.lock import WriterBusy, writer_lock
     try:
+        flow = ingest
+        if args.runner or os.environ.get("SRDI_TASK_RUNNER"):
+            from flows.runners import make_task_runner
+            flow = ingest.with_options(task_runner=make_task_runner(args.runner))
         with writer_lock(home, args.wait):
-            summary = run_flow(ingest, home=str(home.root), settle_seconds=args.settle)
+            summary = run_flow(flow, home=str(home.root), settle_seconds=args.settle)
     except WriterBusy as exc:
         print(f"srdi ingest: 另一个入库或汇总任务正在写入，本次未运行 / {exc}", file=sys.stderr)
         return 3
@@ -72,6 +77,8 @@ def main(argv: list[str] | None = None) -> int:
     p = sub.add_parser("ingest", help="load the workbooks waiting in the share's inbox")
     _home_arg(p)
     p.add_argument("--settle", type=float, default=2.0, help="seconds a file must be unchanged before it is read")
+    p.add_argument("--runner", choices=("thread", "dask"), default=None,
+                   help="task runner: thread (default) or dask (a local cluster, or $SRDI_DASK_ADDRESS)")
     p.add_argument("--wait", type=float, default=None, help="seconds to wait for another running ingest or rollup (default 600)")
     p.set_defaults(func=cmd_ingest)
 
