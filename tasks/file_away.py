@@ -1,4 +1,15 @@
-"""After the commit: feedback to the outbox, then the file moves out of the inbox. Nothing is deleted."""
+"""After the commit: feedback to the outbox, then the file moves out of the inbox. Nothing is deleted.
+
+What the bureau gets back in `share/outbox/<bureau>/` (N = the file's first submission id):
+  rejected  …_错误清单_N.xlsx   the error list
+            …_批注版_N.xlsx     its own workbook with each problem cell marked (when a finding points at
+                                a cell and the file is not too large; otherwise the error list says why)
+  loaded    …_回执_N.xlsx       the receipt: rows loaded per sheet, warnings, what it superseded
+  duplicate …_回执_N.xlsx       the receipt says which submission it repeats and that nothing changed
+
+Every name is fixed by the submission id and every file is written to a temporary name and swapped
+in, so `finish_interrupted` can redo the feedback of a run that crashed before the move.
+"""
 from __future__ import annotations
 
 import hashlib
@@ -8,9 +19,12 @@ from pathlib import Path
 from prefect import task
 from prefect.cache_policies import NO_CACHE
 
+from tasks.annotate import AnnotationSkipped, annotate_workbook
 from tasks.discover import _logger
+from tasks.faults import crash_point
 from tasks.feedback import write_error_workbook
 from tasks.home import Home
+from tasks.receipt import receipt_data, write_receipt
 from tasks.submission import Submission
 from warehouse import load as wl
 from warehouse.db import connect
@@ -19,7 +33,12 @@ FINDING_SQL = """SELECT severity, sheet, excel_row, excel_col, field, value, rul
                  FROM validation_errors WHERE submission_id IN (SELECT unnest(?)) ORDER BY submission_id"""
 
 
-def _feedback(con, home: Home, ids: list[int]) -> None:
+def outbox_names(stem: str, first_id: int) -> dict[str, str]:
+    return {"errors": f"{stem}_错误清单_{first_id}.xlsx", "annotated": f"{stem}_批注版_{first_id}.xlsx",
+            "receipt": f"{stem}_回执_{first_id}.xlsx"}
+
+
+def _feedback(con, home: Home, ids: list[int], source: Path) -> None:
     rows = con.execute(
         "SELECT submission_id, bureau, period, file_name, status FROM submissions WHERE submission_id IN (SELECT unnest(?)) ORDER BY 1",
         [ids]).fetchall()
@@ -28,11 +47,24 @@ def _feedback(con, home: Home, ids: list[int]) -> None:
     _, bureau, period, file_name, status = rows[0]
     cols = ["severity", "sheet", "excel_row", "excel_col", "field", "value", "rule", "message", "fix"]
     findings = [dict(zip(cols, r)) for r in con.execute(FINDING_SQL, [ids]).fetchall()]
-    if status == "rejected" or findings:
-        stem = Path(file_name).stem
-        kind = "错误清单" if status == "rejected" else "校验提示"
-        write_error_workbook(home.outbox / bureau / f"{stem}_{kind}_{ids[0]}.xlsx", bureau=bureau, file_name=file_name,
-                             period=period, findings=findings, rejected=status == "rejected")
+    out = home.outbox / bureau
+    names = outbox_names(Path(file_name).stem, ids[0])
+    if status != "rejected":
+        write_receipt(out / names["receipt"], receipt_data(con, ids))
+        return
+    note = None
+    if any(f["sheet"] and f["excel_row"] and f["excel_col"] for f in findings):   # something to mark in the file
+        try:
+            annotate_workbook(source, out / names["annotated"], findings=findings, bureau=bureau, period=period,
+                              file_name=file_name, rejected=True)
+            note = f"另附《{names['annotated']}》：在您报送的表格中用红色标出了每个错误单元格，鼠标移到单元格上可看修改说明。"
+        except AnnotationSkipped as exc:
+            note = str(exc)
+        except Exception as exc:  # an exotic workbook openpyxl cannot open must not stop the filing away
+            _logger().warning("%s: no annotated copy (%s: %s)", file_name, type(exc).__name__, exc)
+            note = "未能生成批注副本，请按本清单逐条修改。"
+    write_error_workbook(out / names["errors"], bureau=bureau, file_name=file_name, period=period,
+                         findings=findings, rejected=True, note=note)
 
 
 def _move(src: Path, dst: Path) -> None:
@@ -44,8 +76,10 @@ def _move(src: Path, dst: Path) -> None:
 def file_away(home: Home, batch: list[Submission]) -> list[Submission]:
     with connect(home.writer_db) as con:
         for sub in batch:
-            _feedback(con, home, sub.submission_ids)
+            _feedback(con, home, sub.submission_ids, sub.path)
+            crash_point("after-outbox")
             _move(sub.path, sub.stored_path)
+            crash_point("after-move")
             wl.mark_moved(con, sub.rel, sub.sha256)
     return batch
 
@@ -60,7 +94,7 @@ def finish_interrupted(home: Home) -> int:
             ids = [r[0] for r in con.execute(
                 "SELECT submission_id FROM submissions WHERE source_path = ? AND sha256 = ? AND NOT moved", [source, sha]).fetchall()]
             if src.exists() and hashlib.sha256(src.read_bytes()).hexdigest() == sha:
-                _feedback(con, home, ids)
+                _feedback(con, home, ids, src)
                 _move(src, dst)
             elif not dst.exists():
                 _logger().error("submission %s: %s is neither in the inbox nor at %s", sid, source, stored)
