@@ -38,8 +38,9 @@ def cmd_docs(args) -> int:
         else:
             from srdi.env import quiet_prefect
             print("building a fresh demo warehouse to document (srdi demo in a temporary folder)…", file=sys.stderr)
-            quiet_prefect(Path(tmp) / "home")
-            db = build_reference_warehouse(Path(tmp) / "home")
+            home = Home.resolve(Path(tmp) / "home").ensure()
+            quiet_prefect(home.root)
+            db = build_reference_warehouse(home.root)
         con = duckdb.connect(str(db), read_only=True)
         try:
             text = render_markdown(con)
