@@ -213,8 +213,8 @@ def mark_cells(wb: openpyxl.Workbook, findings: list[dict]) -> dict[int, str]:
         body = "\n\n".join(t for _, t in items)
         if cell.comment is not None:   # the bureau's own note stays, after ours
             body += f"\n\n——原批注：{cell.comment.text}"
-        lines = sum(max(1, len(part) // 18 + 1) for part in body.split("\n"))
-        cell.comment = Comment(body, AUTHOR, width=300, height=min(600, 16 * lines + 20))
+        lines = sum(max(1, -(-len(part) // 20)) for part in body.split("\n"))   # ~20 CJK characters a line
+        cell.comment = Comment(body, AUTHOR, width=320, height=min(640, 18 * lines + 24))
     return marked
 
 

@@ -65,7 +65,7 @@ TITLE_ROW, NOTE_ROW, HEADER_ROW = 0, 1, 2   # 0-based; data starts on Excel row 
 FIRST_DATA = HEADER_ROW + 1
 
 WIDTHS = {   # wide enough that each header wraps at most once and a company name fits on one line
-    "enterprise_name": 34, "credit_code": 21, "industry": 12, "tech_center_level": 10, "patents": 11,
+    "enterprise_name": 34, "credit_code": 21, "industry": 14, "tech_center_level": 10, "patents": 11,
     "operating_status": 18, "srdi_level_text": 28, "planned_city_year": 10, "planned_province_year": 10,
     "responsible_leader": 9, "service_team": 9, "rd_expense": 11, "sales_revenue": 11, "tech_staff": 10,
     "total_staff": 9, "listing_status": 11, "remarks": 16,
