@@ -114,7 +114,9 @@ def _records(sub: Submission) -> list[wl.SubmissionRecord]:
         mine = [f for f in findings if f["sheet"] in parsed.sheets or (i == 0 and f["sheet"] not in
                 {s for p in forms.values() for s in p.sheets})]
         rows = parsed.frame if sub.outcome == "loaded" else None
-        recs.append(wl.SubmissionRecord(form=name, findings=mine, rows=rows, **common))
+        columns = [{"sheet": sheet, "field": f, "excel_col": col, "header": parsed.labels.get(sheet, {}).get(f)}
+                   for sheet, letters in parsed.letters.items() for f, col in letters.items()]
+        recs.append(wl.SubmissionRecord(form=name, findings=mine, rows=rows, columns=columns, **common))
     return recs
 
 

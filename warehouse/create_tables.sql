@@ -86,6 +86,15 @@ CREATE TABLE IF NOT EXISTS task_reports (
     remarks            VARCHAR
 );
 
+-- Where each field sat in each sheet of a submission: with excel_row on a fact row it names the cell.
+CREATE TABLE IF NOT EXISTS submission_columns (
+    submission_id INTEGER NOT NULL,
+    sheet         VARCHAR NOT NULL,
+    field         VARCHAR NOT NULL,
+    excel_col     VARCHAR NOT NULL,
+    header        VARCHAR
+);
+
 -- The registry: every enterprise the programme knows. Annex 1 seeds it; the enterprise form adds to it.
 CREATE TABLE IF NOT EXISTS enterprise_registry (
     enterprise_name      VARCHAR PRIMARY KEY,

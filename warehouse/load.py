@@ -41,6 +41,7 @@ class SubmissionRecord:
     submission_id: int | None = None
     superseded: list[int] = field(default_factory=list)
     duplicate_of: int | None = None
+    columns: list[dict] = field(default_factory=list)   # sheet, field, excel_col, header
 
 
 def refresh_reference(con: duckdb.DuckDBPyConnection, tables: dict[str, pl.DataFrame]) -> None:
@@ -125,6 +126,9 @@ def write_file_submissions(con: duckdb.DuckDBPyConnection, records: list[Submiss
                 con.unregister("_findings")
             if rec.status == "loaded" and rec.rows is not None and rec.rows.height:
                 _insert_rows(con, rec)
+            if rec.columns:
+                con.executemany("INSERT INTO submission_columns VALUES (?, ?, ?, ?, ?)",
+                                [[rec.submission_id, c["sheet"], c["field"], c["excel_col"], c["header"]] for c in rec.columns])
         if before_commit:
             before_commit()
         con.execute("COMMIT")
