@@ -36,7 +36,9 @@ def ingest(home: str | None = None, settle_seconds: float = 2.0, wait_seconds: f
             batch = [sub for chunk in checked.result() for sub in chunk]
             batch = load_submissions(where, batch)   # one transaction per file
             deferred += [s for s in batch if s.deferred]
-            done += file_away(where, [s for s in batch if not s.deferred])   # outbox feedback, then the move
+            filed = file_away(where, [s for s in batch if not s.deferred])   # outbox feedback, then the move
+            done += [s for s in filed if not s.deferred]
+            deferred += [s for s in filed if s.deferred]
             if deferred:
                 break                                # disk full or no permission: the rest waits for the next run
         publish_warehouse(where)

@@ -15,7 +15,7 @@ def _home_arg(p: argparse.ArgumentParser) -> None:
 
 
 def cmd_ingest(args) -> int:
-    home = Home.resolve(args.home)
+    home = Home.resolve(args.home).ensure()
     quiet_prefect(home.root)
     from flows.ingest import ingest
     from tasks.lock import WriterBusy, writer_lock
@@ -62,7 +62,7 @@ def cmd_demo(args) -> int:
     print()
     print("Where everything is:")
     for label, key in (("warehouse (analyst copy)", "warehouse"), ("inbox", "inbox"), ("archive", "archive"),
-                       ("rejected", "rejected"), ("outbox (error lists)", "outbox"), ("reports", "reports")):
+                       ("rejected", "rejected"), ("outbox (模板, 回执, 错误清单, 批注版)", "outbox"), ("reports", "reports")):
         print(f"  {label:<26} {info[key]}")
     for extra in info.get("notes", []):
         print(f"  {extra}")

@@ -35,7 +35,7 @@ def cmd_rollup(args) -> int:
     except ValueError as exc:
         print(f"srdi rollup: {exc}", file=sys.stderr)
         return 2
-    home = Home.resolve(args.home)
+    home = Home.resolve(args.home).ensure()
     quiet_prefect(home.root)
     from flows.rollups import ROLLUPS
     from srdi.env import run_flow
@@ -56,7 +56,7 @@ def cmd_backfill(args) -> int:
     except ValueError as exc:
         print(f"srdi backfill: {exc}", file=sys.stderr)
         return 2
-    home = Home.resolve(args.home)
+    home = Home.resolve(args.home).ensure()
     quiet_prefect(home.root)
     from flows.rollups import backfill
     print(f"backfill {args.kind}: {', '.join(periods)}")

@@ -24,6 +24,7 @@ from tasks.discover import _logger
 from tasks.faults import crash_point
 from tasks.feedback import write_error_workbook
 from tasks.home import Home
+from tasks.load import storage_problem
 from tasks.receipt import receipt_data, write_receipt
 from tasks.submission import Submission
 from warehouse import load as wl
@@ -74,13 +75,22 @@ def _move(src: Path, dst: Path) -> None:
 
 @task(name="file-away", cache_policy=NO_CACHE, retries=2, retry_delay_seconds=2)
 def file_away(home: Home, batch: list[Submission]) -> list[Submission]:
+    """Outbox feedback, then the move. A disk full or a permission denied on the share moves nothing of
+    that file: it stays in the inbox, committed, and the next run files it (finish_interrupted)."""
+    moved = []
     with connect(home.writer_db) as con:
         for sub in batch:
-            _feedback(con, home, sub.submission_ids, sub.path)
-            crash_point("after-outbox")
-            _move(sub.path, sub.stored_path)
+            try:
+                _feedback(con, home, sub.submission_ids, sub.path)
+                crash_point("after-outbox")
+                _move(sub.path, sub.stored_path)
+            except OSError as exc:
+                sub.deferred = storage_problem(str(exc.filename or home.share), exc)
+                _logger().error(sub.deferred)
+                continue
             crash_point("after-move")
-            wl.mark_moved(con, sub.rel, sub.sha256)
+            moved.append((sub.rel, sub.sha256))
+        wl.mark_moved_many(con, moved)
     return batch
 
 
@@ -94,8 +104,12 @@ def finish_interrupted(home: Home) -> int:
             ids = [r[0] for r in con.execute(
                 "SELECT submission_id FROM submissions WHERE source_path = ? AND sha256 = ? AND NOT moved", [source, sha]).fetchall()]
             if src.exists() and hashlib.sha256(src.read_bytes()).hexdigest() == sha:
-                _feedback(con, home, ids, src)
-                _move(src, dst)
+                try:
+                    _feedback(con, home, ids, src)
+                    _move(src, dst)
+                except OSError as exc:   # still no space or no permission: next run again
+                    _logger().error(storage_problem(str(exc.filename or home.share), exc))
+                    continue
             elif not dst.exists():
                 _logger().error("submission %s: %s is neither in the inbox nor at %s", sid, source, stored)
                 continue

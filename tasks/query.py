@@ -109,7 +109,7 @@ def _is_number(s: str) -> bool:
 
 def write_xlsx(cols, rows, path: Path) -> None:
     import xlsxwriter
-    wb = xlsxwriter.Workbook(str(path), {"strings_to_formulas": False, "strings_to_urls": False, "strings_to_numbers": False})
+    wb = xlsxwriter.Workbook(str(path), {"in_memory": True, "strings_to_formulas": False, "strings_to_urls": False, "strings_to_numbers": False})
     ws = wb.add_worksheet("查询结果")
     bold = wb.add_format({"bold": True})
     for c, name in enumerate(cols):

@@ -78,7 +78,7 @@ def _when(t: datetime | None) -> str:
 def write_receipt(path: Path, r: Receipt) -> Path:
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_name(f".{path.name}.tmp")
-    wb = xlsxwriter.Workbook(str(tmp), {"strings_to_formulas": False, "strings_to_urls": False,
+    wb = xlsxwriter.Workbook(str(tmp), {"in_memory": True, "strings_to_formulas": False, "strings_to_urls": False,
                                          "strings_to_numbers": False})
     wb.set_properties({"title": f"回执：{r.file_name}", "author": "srdi",
                        "created": r.processed_at or datetime(2000, 1, 1)})

@@ -40,3 +40,24 @@ def test_disk_full_while_loading_keeps_files_for_the_next_run(three_files, run_i
     assert summary["loaded"] == 2 and summary["storage_error"] is None
     assert files_under(home.inbox) == [] and len(files_under(home.archive)) == 3
     assert q(home, "SELECT count(*) FROM submissions WHERE status = 'loaded'")[0][0] == 3
+
+
+def test_permission_denied_on_the_share_moves_nothing_and_the_next_run_files_it(three_files, run_ingest, monkeypatch):
+    home = three_files
+    import tasks.file_away as fa
+    real = fa._move
+
+    def denied(src, dst):
+        raise PermissionError(13, "Permission denied", str(dst))
+
+    monkeypatch.setattr(fa, "_move", denied)
+    summary = run_ingest(home)
+    assert "没有写入权限" in summary["storage_error"]
+    assert len(files_under(home.inbox)) == 3 and files_under(home.archive) == []    # nothing moved
+    assert q(home, "SELECT count(*) FROM submissions WHERE status = 'loaded' AND NOT moved")[0][0] == 3
+    monkeypatch.setattr(fa, "_move", real)
+    summary = run_ingest(home)
+    assert summary["files"] == 0 and summary["storage_error"] is None   # nothing new, the three are filed
+    assert files_under(home.inbox) == [] and len(files_under(home.archive)) == 3
+    assert q(home, "SELECT count(*) FROM submissions")[0][0] == 3       # and not counted twice
+    assert q(home, "SELECT count(*) FROM submissions WHERE NOT moved")[0][0] == 0

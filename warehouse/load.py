@@ -88,6 +88,14 @@ def unmoved_submissions(con: duckdb.DuckDBPyConnection) -> list[tuple[int, str, 
         "FROM submissions WHERE NOT moved ORDER BY source_path, sha256, submission_id").fetchall()
 
 
+def mark_moved_many(con: duckdb.DuckDBPyConnection, files: list[tuple[str, str]]) -> None:
+    """One statement for a batch of (source_path, sha256) that left the inbox."""
+    if files:
+        con.execute("""UPDATE submissions SET moved = TRUE
+                       WHERE NOT moved AND source_path || '|' || sha256 IN (SELECT unnest(?))""",
+                    [[f"{p}|{s}" for p, s in files]])
+
+
 def mark_moved(con: duckdb.DuckDBPyConnection, source_path: str, sha256: str) -> None:
     con.execute("UPDATE submissions SET moved = TRUE WHERE source_path = ? AND sha256 = ?", [source_path, sha256])
 
