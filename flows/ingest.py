@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from prefect import flow
+from prefect.utilities.annotations import quote
 
 from flows.runners import make_task_runner
 from tasks.discover import discover_submissions
@@ -12,8 +13,8 @@ from tasks.lock import writer_lock
 from tasks.steps import check_workbooks
 from tasks.summary import summarise_ingest
 
-BATCH_SIZE = 200   # files loaded and filed away per round: bounds memory and the work a crash can redo
-CHUNK_SIZE = 50    # files per reading task: what one task runner worker takes at a time
+BATCH_SIZE = 400   # files loaded and filed away per round: bounds memory and the work a crash can redo
+CHUNK_SIZE = 400   # files per reading task; smaller spreads a batch over a Dask cluster's workers
 
 
 def split(items: list, size: int) -> list[list]:
@@ -30,16 +31,17 @@ def ingest(home: str | None = None, settle_seconds: float = 2.0, wait_seconds: f
         finish_interrupted(where)          # files a crash left committed but not yet filed away
         done, deferred = [], []
         for batch in split(discover_submissions(where, settle_seconds), BATCH_SIZE):
-            batch = skip_duplicates(where, batch)
+            # quote(): the batches are plain data, Prefect need not search them for upstream futures
+            batch = skip_duplicates(where, quote(batch))
             # read → normalise → validate, each file in an isolated child process
-            checked = check_workbooks.map(split(batch, chunk_size))
-            batch = [sub for chunk in checked.result() for sub in chunk]
-            batch = load_submissions(where, batch)   # one transaction per file
+            checked = [check_workbooks.submit(chunk) for chunk in split(batch, chunk_size)]   # no quote: Dask reads tuples as tasks
+            batch = [sub for future in checked for sub in future.result()]
+            batch = load_submissions(where, quote(batch))   # one transaction per file
             deferred += [s for s in batch if s.deferred]
-            filed = file_away(where, [s for s in batch if not s.deferred])   # outbox feedback, then the move
+            filed = file_away(where, quote([s for s in batch if not s.deferred]))   # outbox feedback, then the move
             done += [s for s in filed if not s.deferred]
             deferred += [s for s in filed if s.deferred]
             if deferred:
                 break                                # disk full or no permission: the rest waits for the next run
         publish_warehouse(where)
-    return summarise_ingest(where, done, deferred)
+    return summarise_ingest(where, quote(done), quote(deferred))

@@ -25,33 +25,29 @@ from tasks.faults import crash_point
 from tasks.feedback import write_error_workbook
 from tasks.home import Home
 from tasks.load import storage_problem
-from tasks.receipt import receipt_data, write_receipt
+from tasks.receipt import FeedbackData, receipt_data, write_receipt
 from tasks.submission import Submission
 from warehouse import load as wl
 from warehouse.db import connect
-
-FINDING_SQL = """SELECT severity, sheet, excel_row, excel_col, field, value, rule, message, fix
-                 FROM validation_errors WHERE submission_id IN (SELECT unnest(?)) ORDER BY submission_id"""
-
 
 def outbox_names(stem: str, first_id: int) -> dict[str, str]:
     return {"errors": f"{stem}_错误清单_{first_id}.xlsx", "annotated": f"{stem}_批注版_{first_id}.xlsx",
             "receipt": f"{stem}_回执_{first_id}.xlsx"}
 
 
-def _feedback(con, home: Home, ids: list[int], source: Path) -> None:
-    rows = con.execute(
-        "SELECT submission_id, bureau, period, file_name, status FROM submissions WHERE submission_id IN (SELECT unnest(?)) ORDER BY 1",
-        [ids]).fetchall()
-    if not rows:
+def _feedback(data, home: Home, ids: list[int], source: Path) -> None:
+    """`data`: a FeedbackData covering `ids` (or a DuckDB connection, to fetch it for this file alone)."""
+    if not isinstance(data, FeedbackData):
+        data = FeedbackData.load(data, ids)
+    subs = [data.subs[i] for i in sorted(ids) if i in data.subs]
+    if not subs:
         return
-    _, bureau, period, file_name, status = rows[0]
-    cols = ["severity", "sheet", "excel_row", "excel_col", "field", "value", "rule", "message", "fix"]
-    findings = [dict(zip(cols, r)) for r in con.execute(FINDING_SQL, [ids]).fetchall()]
+    bureau, period, file_name, status = subs[0]["bureau"], subs[0]["period"], subs[0]["file_name"], subs[0]["status"]
+    findings = [f for i in sorted(ids) for f in data.findings.get(i, [])]
     out = home.outbox / bureau
     names = outbox_names(Path(file_name).stem, ids[0])
     if status != "rejected":
-        write_receipt(out / names["receipt"], receipt_data(con, ids))
+        write_receipt(out / names["receipt"], receipt_data(data, ids))
         return
     note = None
     if any(f["sheet"] and f["excel_row"] and f["excel_col"] for f in findings):   # something to mark in the file
@@ -79,9 +75,10 @@ def file_away(home: Home, batch: list[Submission]) -> list[Submission]:
     that file: it stays in the inbox, committed, and the next run files it (finish_interrupted)."""
     moved = []
     with connect(home.writer_db) as con:
+        data = FeedbackData.load(con, [i for sub in batch for i in sub.submission_ids])
         for sub in batch:
             try:
-                _feedback(con, home, sub.submission_ids, sub.path)
+                _feedback(data, home, sub.submission_ids, sub.path)
                 crash_point("after-outbox")
                 _move(sub.path, sub.stored_path)
             except OSError as exc:

@@ -37,37 +37,73 @@ class Receipt:
     duplicate_of: dict | None = None
 
 
-def receipt_data(con, ids: list[int]) -> Receipt:
-    subs = con.execute(
-        "SELECT submission_id, bureau, period, form, file_name, received_at, processed_at, status, duplicate_of "
-        "FROM submissions WHERE submission_id IN (SELECT unnest(?)) ORDER BY 1", [ids]).fetchall()
+SUB_COLS = ["submission_id", "bureau", "period", "form", "file_name", "received_at", "processed_at", "status",
+            "duplicate_of", "superseded_by", "row_count"]
+FINDING_COLS = ["submission_id", "severity", "sheet", "excel_row", "excel_col", "field", "value", "rule", "message", "fix"]
+
+
+@dataclass
+class FeedbackData:
+    """What the outbox needs for a batch of submissions, fetched with a handful of queries for the whole
+    batch (per file, a dozen small queries cost more than writing the receipt itself)."""
+    subs: dict[int, dict]
+    findings: dict[int, list[dict]]
+    loaded: dict[int, list[tuple[str, str, int]]]
+    superseded: dict[int, list[dict]]
+
+    @classmethod
+    def load(cls, con, ids: list[int]) -> "FeedbackData":
+        rows = con.execute(
+            f"SELECT {', '.join(SUB_COLS)} FROM submissions WHERE submission_id IN (SELECT unnest($ids)) "
+            "OR superseded_by IN (SELECT unnest($ids)) "
+            "OR submission_id IN (SELECT duplicate_of FROM submissions WHERE submission_id IN (SELECT unnest($ids)))",
+            {"ids": ids}).fetchall()
+        subs = {r[0]: dict(zip(SUB_COLS, r)) for r in rows}
+        findings: dict[int, list[dict]] = {}
+        for r in con.execute(f"SELECT {', '.join(FINDING_COLS)} FROM validation_errors WHERE submission_id IN (SELECT unnest(?)) "
+                             "ORDER BY submission_id, sheet, excel_row, excel_col", [ids]).fetchall():
+            findings.setdefault(r[0], []).append(dict(zip(FINDING_COLS[1:], r[1:])))
+        loaded: dict[int, list[tuple[str, str, int]]] = {}
+        for table, form in (("enterprise_reports", "enterprise"), ("task_reports", "task")):
+            for sid, sheet, n in con.execute(
+                    f"SELECT submission_id, sheet, count(*) FROM {table} WHERE submission_id IN (SELECT unnest(?)) "
+                    "GROUP BY ALL ORDER BY submission_id, min(excel_row), sheet", [ids]).fetchall():
+                loaded.setdefault(sid, []).append((form, sheet, n))
+        superseded: dict[int, list[dict]] = {}
+        for s in subs.values():
+            if s["superseded_by"] is not None:
+                superseded.setdefault(s["superseded_by"], []).append(s)
+        return cls(subs, findings, loaded, superseded)
+
+
+def receipt_data(data: "FeedbackData | object", ids: list[int]) -> Receipt:
+    """The receipt of one file's submissions; `data` is a FeedbackData, or a DuckDB connection."""
+    if not isinstance(data, FeedbackData):
+        data = FeedbackData.load(data, ids)
+    subs = [data.subs[i] for i in sorted(ids) if i in data.subs]
     first = subs[0]
-    r = Receipt(bureau=first[1], period=first[2], file_name=first[4], received_at=first[5], processed_at=first[6],
-                submission_ids=[s[0] for s in subs], status=first[7])
-    for table, form in (("enterprise_reports", "enterprise"), ("task_reports", "task")):
-        for sheet, n in con.execute(
-                f"SELECT sheet, count(*) FROM {table} WHERE submission_id IN (SELECT unnest(?)) GROUP BY sheet ORDER BY min(excel_row), sheet",
-                [ids]).fetchall():
-            r.loaded.append((form, sheet, n))
+    r = Receipt(bureau=first["bureau"], period=first["period"], file_name=first["file_name"],
+                received_at=first["received_at"], processed_at=first["processed_at"],
+                submission_ids=[s["submission_id"] for s in subs], status=first["status"])
+    for form in ("enterprise", "task"):
+        for i in sorted(ids):
+            r.loaded += [x for x in data.loaded.get(i, []) if x[0] == form]
     # a form recognised but with no rows is still worth saying (e.g. an enterprise template with no enterprise)
     seen = {f for f, _, _ in r.loaded}
     for s in subs:
-        if s[3] and s[3] not in seen and s[7] != "duplicate":
-            r.loaded.append((s[3], "—", 0))
+        if s["form"] and s["form"] not in seen and s["status"] != "duplicate":
+            r.loaded.append((s["form"], "—", 0))
     cols = ["submission_id", "form", "file_name", "received_at", "processed_at", "row_count"]
-    r.superseded = [dict(zip(cols, row)) for row in con.execute(
-        f"SELECT {', '.join(cols)} FROM submissions WHERE superseded_by IN (SELECT unnest(?)) ORDER BY submission_id",
-        [ids]).fetchall()]
-    wcols = ["severity", "sheet", "excel_row", "excel_col", "field", "value", "rule", "message", "fix"]
-    r.warnings = [dict(zip(wcols, row)) for row in con.execute(
-        f"SELECT {', '.join(wcols)} FROM validation_errors WHERE submission_id IN (SELECT unnest(?)) AND severity = 'warning' "
-        "ORDER BY sheet, excel_row, excel_col", [ids]).fetchall()]
-    if first[7] == "duplicate" and first[8] is not None:
-        orig = con.execute("SELECT submission_id, file_name, received_at, processed_at, status, superseded_by "
-                           "FROM submissions WHERE submission_id = ?", [first[8]]).fetchone()
+    r.superseded = sorted(({k: s[k] for k in cols} for i in ids for s in data.superseded.get(i, [])),
+                          key=lambda s: s["submission_id"])
+    r.warnings = [{k: v for k, v in f.items()} for i in sorted(ids) for f in data.findings.get(i, [])
+                  if f["severity"] == "warning"]
+    r.warnings.sort(key=lambda f: (f["sheet"] or "", f["excel_row"] or 0, f["excel_col"] or ""))
+    if first["status"] == "duplicate" and first["duplicate_of"] is not None:
+        orig = data.subs.get(first["duplicate_of"])
         if orig:
-            r.duplicate_of = dict(zip(["submission_id", "file_name", "received_at", "processed_at", "status",
-                                       "superseded_by"], orig))
+            r.duplicate_of = {k: orig[k] for k in ("submission_id", "file_name", "received_at", "processed_at",
+                                                   "status", "superseded_by")}
     return r
 
 

@@ -134,9 +134,9 @@ def write_file_submissions(con: duckdb.DuckDBPyConnection, records: list[Submiss
                 con.unregister("_findings")
             if rec.status == "loaded" and rec.rows is not None and rec.rows.height:
                 _insert_rows(con, rec)
-            if rec.columns:
-                con.executemany("INSERT INTO submission_columns VALUES (?, ?, ?, ?, ?)",
-                                [[rec.submission_id, c["sheet"], c["field"], c["excel_col"], c["header"]] for c in rec.columns])
+            if rec.columns:   # one statement, not one per column
+                con.execute("INSERT INTO submission_columns SELECT ?, unnest(?), unnest(?), unnest(?), unnest(?)",
+                            [rec.submission_id, *([c[k] for c in rec.columns] for k in ("sheet", "field", "excel_col", "header"))])
         if before_commit:
             before_commit()
         con.execute("COMMIT")
