@@ -25,7 +25,7 @@ from tasks.home import Home
 from tasks.rollup import RollupPeriod, pack_path
 from warehouse.db import connect
 
-WORKBOOK_OPTIONS = {"strings_to_formulas": False, "strings_to_urls": False, "strings_to_numbers": False}
+WORKBOOK_OPTIONS = {"in_memory": True, "strings_to_formulas": False, "strings_to_urls": False, "strings_to_numbers": False}
 A4 = 9
 FONT = "宋体"
 TITLE_ROWS = 2          # title, then a line saying what one row is
