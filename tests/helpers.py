@@ -5,6 +5,8 @@ import hashlib
 from datetime import datetime
 from pathlib import Path
 
+import duckdb
+
 from schemas.findings import col_letter
 from schemas.forms import ENTERPRISE, TASK
 from tasks.steps import check_many
@@ -25,3 +27,12 @@ def column_of(form, field: str) -> str:
 
 
 ENT, TSK = ENTERPRISE, TASK
+
+
+def q(home, sql, params=None):
+    """Rows of a read-only query on the published analyst copy."""
+    con = duckdb.connect(str(home.warehouse), read_only=True)
+    try:
+        return con.execute(sql, params or []).fetchall()
+    finally:
+        con.close()

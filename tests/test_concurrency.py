@@ -11,7 +11,7 @@ from pathlib import Path
 from tasks.lock import writer_lock
 from tests.conftest import drop
 from tests.factories import task_rows, write_xlsx
-from tests.test_ingest import q
+from tests.helpers import q
 
 ROOT = Path(__file__).resolve().parents[1]
 

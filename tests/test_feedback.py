@@ -7,25 +7,16 @@ import shutil
 import zipfile
 from pathlib import Path
 
-import duckdb
 import openpyxl
 import pytest
 
 from tasks.annotate import AUTHOR, SUMMARY_SHEET, AnnotationSkipped, annotate_workbook
 from tests.conftest import drop
 from tests.factories import enterprise_rows, task_rows, write_xls, write_xlsx
-from tests.helpers import TSK, column_of
+from tests.helpers import TSK, column_of, q
 
 NS_MAIN = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
 REL = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
-
-
-def q(home, sql, params=None):
-    con = duckdb.connect(str(home.warehouse), read_only=True)
-    try:
-        return con.execute(sql, params or []).fetchall()
-    finally:
-        con.close()
 
 
 def outbox(home, bureau: str, kind: str) -> list[Path]:

@@ -13,7 +13,8 @@ import xlsxwriter
 from tests.conftest import drop
 from tests.factories import enterprise_rows, task_rows, write_xls, write_xlsx
 from tests.helpers import check_file
-from tests.test_ingest import files_under, q
+from tests.helpers import q
+from tests.test_ingest import files_under
 
 
 def _xlsx_bytes(rows) -> bytes:

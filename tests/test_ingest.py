@@ -3,21 +3,13 @@ from __future__ import annotations
 
 import shutil
 
-import duckdb
 import openpyxl
 import pytest
 
 from tasks.sample_share import build_sample_share
 from tests.conftest import drop
 from tests.factories import enterprise_rows, task_rows, write_xlsx
-
-
-def q(home, sql, params=None):
-    con = duckdb.connect(str(home.warehouse), read_only=True)
-    try:
-        return con.execute(sql, params or []).fetchall()
-    finally:
-        con.close()
+from tests.helpers import q
 
 
 def files_under(path):

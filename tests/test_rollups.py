@@ -22,6 +22,7 @@ from tasks.periods import period_from_name
 from tasks.sample_share import build_sample_share
 from tests.conftest import drop
 from tests.factories import arrive, credit_code, enterprise_form, keep_as_text, task_form, write_xlsx
+from tests.helpers import q
 
 GOLDEN = Path(__file__).parent / "golden"
 UPDATE = os.environ.get("SRDI_UPDATE_GOLDEN") == "1"
@@ -102,14 +103,6 @@ def rolled(tmp_path_factory, prefect_server):
     summary = ingest(home=str(home.root), settle_seconds=0)
     results = {period: ROLLUPS[kind](home=str(home.root), period=period) for kind, period in RUNS}
     return home, summary, results
-
-
-def q(home, sql, params=None):
-    con = duckdb.connect(str(home.warehouse), read_only=True)
-    try:
-        return con.execute(sql, params or []).fetchall()
-    finally:
-        con.close()
 
 
 def rows(home, table, period):

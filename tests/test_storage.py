@@ -7,7 +7,8 @@ import pytest
 
 from tests.conftest import drop
 from tests.factories import task_rows, write_xlsx
-from tests.test_ingest import files_under, q
+from tests.helpers import q
+from tests.test_ingest import files_under
 
 
 @pytest.fixture

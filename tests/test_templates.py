@@ -6,7 +6,6 @@ import re
 import shutil
 from datetime import date
 
-import duckdb
 import openpyxl
 import pytest
 from openpyxl.utils import column_index_from_string, get_column_letter
@@ -20,7 +19,7 @@ from tasks.templates import (
 )
 from tests.conftest import drop
 from tests.factories import credit_code, enterprise_rows as factory_enterprise_rows, write_xlsx
-from tests.helpers import check_file
+from tests.helpers import check_file, q
 
 HEADER = FIRST_DATA            # Excel row of the header (1-based): rows 1-2 are title and instructions
 DATA = FIRST_DATA + 1          # first data row
@@ -36,14 +35,6 @@ def validations_by_column(ws) -> dict[str, list]:
         for rng in str(dv.sqref).split():
             out.setdefault("".join(ch for ch in rng.split(":")[0] if ch.isalpha()), []).append(dv)
     return out
-
-
-def q(home, sql, params=None):
-    con = duckdb.connect(str(home.warehouse), read_only=True)
-    try:
-        return con.execute(sql, params or []).fetchall()
-    finally:
-        con.close()
 
 
 @pytest.fixture
