@@ -110,6 +110,6 @@ def finish_interrupted(home: Home) -> int:
             elif not dst.exists():
                 _logger().error("submission %s: %s is neither in the inbox nor at %s", sid, source, stored)
                 continue
-            wl.mark_moved(con, source, sha)
+            wl.mark_moved_many(con, [(source, sha)])
             done += 1
     return done

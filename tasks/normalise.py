@@ -462,7 +462,3 @@ def normalise_many(wbs: list[RawWorkbook]) -> list[NormalisedWorkbook]:
             results[k].forms[name] = ParsedForm(FORMS_BY_NAME[name], part, {s.sheet: s.letters for s in mine},
                                                 {s.sheet: s.labels for s in mine}, [s.sheet for s in mine])
     return results
-
-
-def normalise_workbook(wb: RawWorkbook) -> NormalisedWorkbook:
-    return normalise_many([wb])[0]

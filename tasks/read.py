@@ -28,9 +28,6 @@ class SheetGrid:
     columns: list[str]               # Excel letter of each frame column
     errors: dict[tuple[int, int], str] = field(default_factory=dict)  # (row0, frame col) -> #DIV/0! …
 
-    def cell(self, row0: int, col: int):
-        return self.frame[row0, col]
-
 
 META_SHEET = "_srdi_meta"   # very hidden sheet our templates carry: bureau, period, form, template_version
 

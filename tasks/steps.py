@@ -6,7 +6,6 @@ import re
 from prefect import task
 from prefect.cache_policies import NO_CACHE
 
-from schemas.findings import ERROR, Finding
 from schemas.reference import resolve_bureau
 from tasks.normalise import normalise_many
 from tasks.read import FORMAT_ERRORS, FORMAT_FIXES, UnreadableWorkbook, read_workbook
@@ -74,7 +73,3 @@ def check_workbooks(chunk: list[Submission]) -> list[Submission]:
     from tasks.isolate import check_isolated
     crash_point("before-check")
     return check_isolated(chunk)
-
-
-def count(findings: list[Finding], severity: str = ERROR) -> int:
-    return sum(f.severity == severity for f in findings)

@@ -38,10 +38,6 @@ def validate_many(items: list[tuple[ParsedForm, str]]) -> list[list[Finding]]:
     return out
 
 
-def validate_form(parsed: ParsedForm, bureau: str) -> list[Finding]:
-    return validate_many([(parsed, bureau)])[0]
-
-
 def _to_findings(cases: pl.DataFrame, frame: pl.DataFrame, items, rules, severity: str):
     for case in cases.iter_rows(named=True):
         column = case["column"] if case["schema_context"] == "Column" else "*"

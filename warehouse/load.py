@@ -96,10 +96,6 @@ def mark_moved_many(con: duckdb.DuckDBPyConnection, files: list[tuple[str, str]]
                     [[f"{p}|{s}" for p, s in files]])
 
 
-def mark_moved(con: duckdb.DuckDBPyConnection, source_path: str, sha256: str) -> None:
-    con.execute("UPDATE submissions SET moved = TRUE WHERE source_path = ? AND sha256 = ?", [source_path, sha256])
-
-
 def next_submission_id(con: duckdb.DuckDBPyConnection) -> int:
     return con.execute("SELECT coalesce(max(submission_id), 0) + 1 FROM submissions").fetchone()[0]
 
