@@ -37,8 +37,8 @@ from pathlib import Path
 import xlsxwriter
 
 from schemas import reference
-from tasks.sample_share import ANNEX1_HEADER, EXTRA_HEADER, TASK_LABELS, TASK_WIDTHS
-from tests.factories import credit_code
+from samples.share import ANNEX1_HEADER, EXTRA_HEADER, TASK_LABELS, TASK_WIDTHS
+from samples.workbooks import credit_code
 
 GENERATOR_VERSION = 3
 WORKLOADS = ("ten_years", "provincial", "big")

@@ -212,9 +212,9 @@ def run_checks(files: list[Path], inbox: Path, profile: Path | None = None) -> f
     import hashlib
     from datetime import datetime as dt
 
-    import tasks.steps as steps
+    import tasks.intake.check_batch as steps
     from schemas.reference import resolve_bureau
-    from tasks.submission import Submission
+    from tasks.intake.submission import Submission
 
     def sub_of(p: Path) -> Submission:
         data = p.read_bytes()
@@ -224,7 +224,7 @@ def run_checks(files: list[Path], inbox: Path, profile: Path | None = None) -> f
 
     if hasattr(steps, "check_many"):
         try:
-            from tasks.isolate import chunks_of
+            from tasks.intake.isolate import chunks_of
         except ImportError:
             def chunks_of(subs):
                 return [subs[i:i + 32] for i in range(0, len(subs), 32)]
@@ -261,7 +261,7 @@ def call_flow(fn, **kwargs):
     """Call a flow as the `srdi` CLI does (srdi.env.run_flow: no heartbeat thread, whose join costs up
     to a second at the end of every flow run); plain call on a tree without it."""
     try:
-        from srdi.env import run_flow
+        from srdi.prefect_env import run_flow
     except ImportError:
         return fn(**kwargs)
     return run_flow(fn, **kwargs)
@@ -269,7 +269,7 @@ def call_flow(fn, **kwargs):
 
 def worker_ingest(home: Path, staged: Path, profile: Path | None) -> dict:
     """Warm up, then time an empty ingest, the staged share, and a no-op, all in one process."""
-    from srdi.env import quiet_prefect
+    from srdi.prefect_env import quiet_prefect
     quiet_prefect(home)
     t0 = time.perf_counter()
     from flows.ingest import ingest as flow
@@ -302,7 +302,7 @@ def worker_ingest(home: Path, staged: Path, profile: Path | None) -> dict:
 
 
 def worker_rollups(home: Path, periods: dict[str, str], reps: int) -> dict:
-    from srdi.env import quiet_prefect
+    from srdi.prefect_env import quiet_prefect
     quiet_prefect(home)
     try:
         import flows.rollups as rollups

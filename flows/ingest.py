@@ -4,14 +4,15 @@ from __future__ import annotations
 from prefect import flow
 from prefect.utilities.annotations import quote
 
-from flows.runners import make_task_runner
-from tasks.discover import discover_submissions
-from tasks.file_away import file_away, finish_interrupted
-from tasks.home import Home
-from tasks.load import load_submissions, prepare_warehouse, publish_warehouse, skip_duplicates
-from tasks.lock import writer_lock
-from tasks.steps import check_workbooks
-from tasks.summary import summarise_ingest
+from flows.task_runners import make_task_runner
+from tasks.intake.discover import discover_submissions
+from tasks.intake.file_away import file_away, finish_interrupted
+from warehouse.home import Home
+from tasks.intake.load import load_submissions, skip_duplicates
+from tasks.storage import prepare_warehouse, publish_warehouse
+from warehouse.lock import writer_lock
+from tasks.intake.check_workbooks import check_workbooks
+from tasks.intake.summarise import summarise_ingest
 
 BATCH_SIZE = 400   # files loaded and filed away per round: bounds memory and the work a crash can redo
 CHUNK_SIZE = 400   # files per reading task; smaller spreads a batch over a Dask cluster's workers

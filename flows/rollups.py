@@ -8,17 +8,18 @@ ended most recently (Asia/Shanghai).
 from __future__ import annotations
 
 from prefect import flow
+from prefect.utilities.annotations import quote
 
-from tasks.home import Home
-from tasks.load import prepare_warehouse, publish_warehouse
-from tasks.lock import writer_lock
-from tasks.pack import publish_artifacts, render_dashboard, summarise_rollup, write_pack
-from tasks.rollup import (
-    check_bank_events, compare_service_teams, compute_compliance, compute_ladder_changes, compute_ratios,
-    compute_rewards, compute_target_progress, compute_task_status, count_ladder, find_conflicts,
-    find_lagging_enterprises, list_cultivation, list_ladder_enterprises, list_task_problems, load_rollup_config,
-    periods_between, prepare_rollup_tables, resolve_period, store_rollup,
-)
+from schemas.periods import periods_between
+from schemas.sections import sections_for
+from tasks.rollup.artifacts import publish_artifacts
+from tasks.rollup.compute import compute_section, load_rollup_config, prepare_rollup_tables, resolve_period, store_rollup
+from tasks.rollup.dashboard import render_dashboard
+from tasks.rollup.pack import write_pack
+from tasks.rollup.summarise import summarise_rollup
+from tasks.storage import prepare_warehouse, publish_warehouse
+from warehouse.home import Home
+from warehouse.lock import writer_lock
 
 
 def _rollup(kind: str, home: str | None, period: str | None) -> dict:
@@ -28,29 +29,15 @@ def _rollup(kind: str, home: str | None, period: str | None) -> dict:
     with writer_lock(where):
         prepare_warehouse(where)
         prepare_rollup_tables(where)
-        s = {
-            "compliance": compute_compliance(where, rp, cfg),
-            "ladder_enterprises": list_ladder_enterprises(where, rp, cfg),
-            "ladder_counts": count_ladder(where, rp, cfg),
-            "ladder_changes": compute_ladder_changes(where, rp, cfg),
-            "ladder_lagging": find_lagging_enterprises(where, rp, cfg),
-            "ladder_conflicts": find_conflicts(where, rp, cfg),
-            "task_status": compute_task_status(where, rp, cfg),
-            "task_problems": list_task_problems(where, rp, cfg),
-            "bank_events": check_bank_events(where, rp, cfg),
-            "ratio_enterprises": compute_ratios(where, rp, cfg),
-        }
-        s["target_progress"] = compute_target_progress(where, rp, cfg, s["ratio_enterprises"])
-        if kind in ("midyear", "annual"):
-            s["service_team_comparison"] = compare_service_teams(where, rp, cfg, s)
-        if kind == "annual":
-            s["rewards"] = compute_rewards(where, rp, cfg)
-            s["cultivation_list"] = list_cultivation(where, rp, cfg)
-        counts = store_rollup(where, rp, cfg, s)
+        sections = {}
+        for section in sections_for(kind):           # schemas/sections.py: each section its own named task run
+            step = compute_section.with_options(name=section.task_name)
+            sections[section.table] = step(where, rp, cfg, section, quote({n: sections[n] for n in section.needs}))
+        counts = store_rollup(where, rp, cfg, quote(sections))
         publish_warehouse(where)
-        pack = write_pack(where, rp, cfg, s)
+        pack = write_pack(where, rp, cfg, quote(sections))
         dashboard = render_dashboard(where, rp.period)
-    publish_artifacts(rp, cfg, s, pack)
+    publish_artifacts(rp, cfg, quote(sections), pack)
     return summarise_rollup(where, rp, counts, pack, dashboard)
 
 

@@ -3,9 +3,9 @@ from __future__ import annotations
 
 from prefect import flow
 
-from tasks.home import Home
-from tasks.lock import writer_lock
-from tasks.templates import current_quarter, read_template_prefill, write_bureau_templates
+from warehouse.home import Home
+from warehouse.lock import writer_lock
+from tasks.bureau.templates import current_quarter, read_template_prefill, write_bureau_templates
 
 
 @flow(name="templates", log_prints=True)

@@ -8,7 +8,7 @@ os.environ["PREFECT_SERVER_ANALYTICS_ENABLED"] = "false"
 
 import pytest  # noqa: E402
 
-from tasks.home import Home  # noqa: E402
+from warehouse.home import Home  # noqa: E402
 
 
 @pytest.fixture(scope="session")

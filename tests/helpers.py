@@ -9,8 +9,8 @@ import duckdb
 
 from schemas.findings import col_letter
 from schemas.forms import ENTERPRISE, TASK
-from tasks.steps import check_many
-from tasks.submission import Submission
+from tasks.intake.check_batch import check_many
+from tasks.intake.submission import Submission
 
 
 def check_file(path: Path, bureau: str) -> Submission:

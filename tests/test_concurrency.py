@@ -8,9 +8,9 @@ import threading
 import time
 from pathlib import Path
 
-from tasks.lock import writer_lock
+from warehouse.lock import writer_lock
 from tests.conftest import drop
-from tests.factories import task_rows, write_xlsx
+from samples.workbooks import task_rows, write_xlsx
 from tests.helpers import q
 
 ROOT = Path(__file__).resolve().parents[1]

@@ -14,11 +14,11 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from tasks.faults import POINTS
-from tasks.home import Home
-from tasks.sample_share import build_sample_share
+from warehouse.crash_points import POINTS
+from warehouse.home import Home
+from samples.share import build_sample_share
 from tests.conftest import drop
-from tests.factories import enterprise_rows, task_rows, write_xlsx
+from samples.workbooks import enterprise_rows, task_rows, write_xlsx
 
 ROOT = Path(__file__).resolve().parents[1]
 

@@ -5,8 +5,8 @@ import shutil
 
 import pytest
 
-from tasks.home import Home
-from tasks.sample_share import build_sample_share
+from warehouse.home import Home
+from samples.share import build_sample_share
 from tests.test_crash import placement, snapshot
 
 pytest.importorskip("prefect_dask")
@@ -14,7 +14,7 @@ pytest.importorskip("prefect_dask")
 
 def test_dask_runner_gives_the_same_warehouse(tmp_path, prefect_server):
     from flows.ingest import ingest
-    from flows.runners import make_task_runner
+    from flows.task_runners import make_task_runner
 
     src = Home.resolve(tmp_path / "src").ensure()
     build_sample_share(src.inbox)

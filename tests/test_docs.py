@@ -15,11 +15,11 @@ import pytest
 
 from srdi.cli import main
 from srdi.cmd_docs import build_reference_warehouse
-from tasks.docs import DOC_PATH, QUERIES_DIR, missing_comments, relations, render_markdown, saved_queries
-from tasks.home import Home
-from tasks.query import check_read_only, fetch
-from tests.factories import enterprise_rows, write_xlsx
-from warehouse.db import apply_schema
+from warehouse.catalog import DOC_PATH, QUERIES_DIR, missing_comments, relations, render_markdown, saved_queries
+from warehouse.home import Home
+from warehouse.query import check_read_only, fetch
+from samples.workbooks import enterprise_rows, write_xlsx
+from warehouse.connection import apply_schema
 
 HOSTILE_NAMES = ("<script>alert(1)</script>", "吉林\"><img/src=x/onerror=alert(2)>有限公司", "吉林A&B<b>粗体</b>有限公司")
 _DEMO: dict[str, Home] = {}

@@ -10,9 +10,9 @@ from pathlib import Path
 import openpyxl
 import pytest
 
-from tasks.annotate import AUTHOR, SUMMARY_SHEET, AnnotationSkipped, annotate_workbook
+from tasks.bureau.annotated_copy import AUTHOR, SUMMARY_SHEET, AnnotationSkipped, annotate_workbook
 from tests.conftest import drop
-from tests.factories import enterprise_rows, task_rows, write_xls, write_xlsx
+from samples.workbooks import enterprise_rows, task_rows, write_xls, write_xlsx
 from tests.helpers import TSK, column_of, q
 
 NS_MAIN = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
@@ -134,7 +134,7 @@ def test_a_formula_stays_text_in_the_summary_and_values_replace_formulas(tmp_pat
 
 
 def test_too_large_means_no_copy(tmp_path, monkeypatch):
-    import tasks.annotate as annotate
+    import tasks.bureau.annotated_copy as annotate
     src = write_xlsx(tmp_path / "big.xlsx", enterprise_rows(30, seed=2))
     monkeypatch.setattr(annotate, "MAX_ROWS", 10)
     with pytest.raises(AnnotationSkipped, match="行数较多"):
@@ -209,7 +209,7 @@ def test_rejected_xls_is_rebuilt_as_xlsx_and_annotated(home, run_ingest):
 
 
 def test_a_very_large_file_gets_only_the_error_list_which_says_so(home, run_ingest, monkeypatch):
-    import tasks.annotate as annotate
+    import tasks.bureau.annotated_copy as annotate
     monkeypatch.setattr(annotate, "MAX_ROWS", 5)
     rows = enterprise_rows(8, seed=7)
     rows[3][5] = "差不多"
@@ -268,8 +268,8 @@ def test_a_byte_identical_redrop_gets_a_receipt_saying_nothing_changed(home, run
 
 def test_feedback_redone_after_a_crash_writes_the_same_outbox(home, run_ingest):
     """finish_interrupted may redo the feedback of a committed file: same names, nothing added."""
-    from tasks.file_away import _feedback
-    from warehouse.db import connect
+    from tasks.intake.file_away import _feedback
+    from warehouse.connection import connect
 
     bad = task_rows("财政局", seed=5)
     bad[1][4] = "差不多"

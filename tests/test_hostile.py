@@ -11,7 +11,7 @@ import pytest
 import xlsxwriter
 
 from tests.conftest import drop
-from tests.factories import enterprise_rows, task_rows, write_xls, write_xlsx
+from samples.workbooks import enterprise_rows, task_rows, write_xls, write_xlsx
 from tests.helpers import check_file
 from tests.helpers import q
 from tests.test_ingest import files_under
@@ -158,7 +158,7 @@ CASES = [
 @pytest.fixture(scope="module")
 def hostile_run(tmp_path_factory, prefect_server):
     from flows.ingest import ingest
-    from tasks.home import Home
+    from warehouse.home import Home
     home = Home.resolve(tmp_path_factory.mktemp("hostile")).ensure()
     tmp = tmp_path_factory.mktemp("src")
     for i, (name, make, _, _) in enumerate(CASES):
@@ -217,7 +217,7 @@ def test_unsafe_names_and_symlinks(home, run_ingest, tmp_path):
 
 @pytest.mark.parametrize("value", ["=1+1", "+SUM(A1:A2)", "-2+3", "@cmd", "=HYPERLINK(\"http://x\",\"点我\")"])
 def test_formula_looking_bureau_text_stays_text_in_the_error_workbook(tmp_path, value):
-    from tasks.feedback import write_error_workbook
+    from tasks.bureau.error_list import write_error_workbook
     path = write_error_workbook(tmp_path / "out.xlsx", bureau="工信局", file_name=value + ".xlsx", period="2022Q2",
                                 findings=[{"severity": "error", "sheet": value, "excel_row": 2, "excel_col": "B",
                                            "field": value, "value": value, "rule": "x", "message": value, "fix": value}],

@@ -6,9 +6,9 @@ import shutil
 import openpyxl
 import pytest
 
-from tasks.sample_share import build_sample_share
+from samples.share import build_sample_share
 from tests.conftest import drop
-from tests.factories import enterprise_rows, task_rows, write_xlsx
+from samples.workbooks import enterprise_rows, task_rows, write_xlsx
 from tests.helpers import q
 
 
@@ -19,7 +19,7 @@ def files_under(path):
 @pytest.fixture(scope="module")
 def demo_home(tmp_path_factory, prefect_server):
     from flows.ingest import ingest
-    from tasks.home import Home
+    from warehouse.home import Home
     home = Home.resolve(tmp_path_factory.mktemp("demo")).ensure()
     written = build_sample_share(home.inbox)
     summary = ingest(home=str(home.root), settle_seconds=0)
@@ -179,7 +179,7 @@ def test_bureau_alias_folder_and_extension_lies(home, run_ingest):
 
 
 def test_template_metadata_gives_the_period_and_guards_the_bureau(home, run_ingest):
-    from tests.factories import write_xlsx as w
+    from samples.workbooks import write_xlsx as w
     import openpyxl
 
     def with_meta(path, bureau, period):

@@ -9,8 +9,9 @@ from hypothesis import strategies as st
 
 from schemas.credit_code import check_char, is_valid
 from schemas.forms import ENTERPRISE, TASK, header_key
-from tasks.normalise import clean_value, find_header, parse_int, parse_level, parse_year
-from tasks.read import SheetGrid
+from schemas.values import clean_value, parse_int, parse_level, parse_year
+from tasks.intake.normalise import find_header
+from tasks.intake.read import SheetGrid
 from schemas.findings import col_letter
 
 FAST = settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])

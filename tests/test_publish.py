@@ -22,11 +22,11 @@ import pytest
 
 from schemas import reference
 from tasks import load as tl
-from tasks.home import Home
-from tasks.sample_share import build_sample_share
+from warehouse.home import Home
+from samples.share import build_sample_share
 from tests.conftest import drop
-from tests.factories import enterprise_rows, task_rows, write_xlsx
-from warehouse.db import apply_schema, connect
+from samples.workbooks import enterprise_rows, task_rows, write_xlsx
+from warehouse.connection import apply_schema, connect
 
 ROOT = Path(__file__).resolve().parents[1]
 ENV = {**os.environ, "PYTHONPATH": str(ROOT) + os.pathsep + os.environ.get("PYTHONPATH", ""), "DO_NOT_TRACK": "1"}

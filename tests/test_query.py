@@ -15,8 +15,8 @@ import openpyxl
 import pytest
 
 from srdi.cli import main
-from tasks.home import Home
-from warehouse.db import apply_schema
+from warehouse.home import Home
+from warehouse.connection import apply_schema
 
 ROOT = Path(__file__).resolve().parents[1]
 ENV = {**os.environ, "PYTHONPATH": str(ROOT) + os.pathsep + os.environ.get("PYTHONPATH", ""), "DO_NOT_TRACK": "1"}
@@ -187,7 +187,7 @@ def test_bad_sql_and_missing_warehouse_are_one_line_errors(wh, tmp_path, capsys)
 
 
 def test_query_does_not_import_prefect(wh):
-    code = ("import sys, srdi.cli, tasks.query; assert 'prefect' not in sys.modules, 'imported prefect'; "
+    code = ("import sys, srdi.cli, warehouse.query; assert 'prefect' not in sys.modules, 'imported prefect'; "
             "rc = srdi.cli.main(['query', '--home', sys.argv[1], '--format', 'json', 'SELECT count(*) AS n FROM sample']); "
             "loaded = sorted(m for m in sys.modules if m.split('.')[0] in ('prefect', 'flows', 'polars', 'pandera')); "
             "print(loaded, file=sys.stderr); sys.exit(rc or (3 if loaded else 0))")

@@ -18,10 +18,10 @@ import duckdb
 import openpyxl
 import pytest
 
-from tasks.periods import period_from_name
-from tasks.sample_share import build_sample_share
+from schemas.periods import period_from_name
+from samples.share import build_sample_share
 from tests.conftest import drop
-from tests.factories import arrive, credit_code, enterprise_form, keep_as_text, task_form, write_xlsx
+from samples.workbooks import arrive, credit_code, enterprise_form, keep_as_text, task_form, write_xlsx
 from tests.helpers import q
 
 GOLDEN = Path(__file__).parent / "golden"
@@ -97,7 +97,7 @@ def build_rollup_share(home) -> None:
 def rolled(tmp_path_factory, prefect_server):
     from flows.ingest import ingest
     from flows.rollups import ROLLUPS
-    from tasks.home import Home
+    from warehouse.home import Home
     home = Home.resolve(tmp_path_factory.mktemp("rollups")).ensure()
     build_rollup_share(home)
     summary = ingest(home=str(home.root), settle_seconds=0)
@@ -328,7 +328,7 @@ def test_every_reward_traces_to_the_report_that_triggered_it(rolled):
 ])
 def test_repeated_recognition_option(rolled, option, y2022, y2023):
     from schemas.rollup_config import load
-    from tasks.rollup import RollupPeriod, compute_rewards
+    from tasks.rollup.compute import RollupPeriod, compute_rewards
     home, _, _ = rolled
     cfg = load(repeat_recognition=option)
     for year, want in (("2022", y2022), ("2023", y2023)):
@@ -339,7 +339,7 @@ def test_repeated_recognition_option(rolled, option, y2022, y2023):
 
 def test_a_late_reported_recognition_is_paid_in_the_year_it_was_reported(rolled):
     from schemas.rollup_config import load
-    from tasks.rollup import RollupPeriod, compute_rewards
+    from tasks.rollup.compute import RollupPeriod, compute_rewards
     home, _, _ = rolled
     assert not any(r["enterprise_name"] == PHARMA and r["category"] == "srdi" for r in rows(home, "rewards", "2022"))
     ledger = compute_rewards.fn(home, RollupPeriod.of("annual", "2023"), load()).to_dicts()
@@ -451,12 +451,12 @@ def test_backfill_runs_each_period_in_order(rolled):
     ("annual", date(2023, 1, 10), "2022"),
 ])
 def test_default_period_is_the_one_just_ended(kind, today, expected):
-    from tasks.rollup import default_period
+    from tasks.rollup.compute import default_period
     assert default_period(kind, today) == expected
 
 
 def test_periods_between_and_bad_periods():
-    from tasks.rollup import check_period, periods_between
+    from tasks.rollup.compute import check_period, periods_between
     assert periods_between("quarterly", "2022Q3", "2023Q2") == ["2022Q3", "2022Q4", "2023Q1", "2023Q2"]
     assert periods_between("midyear", "2022H1", "2023H1") == ["2022H1", "2022H2", "2023H1"]
     with pytest.raises(ValueError):

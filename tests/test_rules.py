@@ -4,7 +4,7 @@ from __future__ import annotations
 import pytest
 
 from schemas.forms import ENTERPRISE, TASK
-from tests.factories import credit_code, enterprise_rows, task_rows, write_xlsx
+from samples.workbooks import credit_code, enterprise_rows, task_rows, write_xlsx
 from tests.helpers import check_file, column_of
 
 # (rule, severity, field to spoil, data row index (0-based), new value, field the finding points at)

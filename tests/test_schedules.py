@@ -15,9 +15,9 @@ import duckdb
 import pytest
 import yaml
 
-from srdi.serve import free_port, healthy
-from tasks.home import Home
-from tasks.sample_share import build_sample_share
+from srdi.local_server import free_port, healthy
+from warehouse.home import Home
+from samples.share import build_sample_share
 
 ROOT = Path(__file__).resolve().parents[1]
 SHANGHAI = ZoneInfo("Asia/Shanghai")

@@ -6,7 +6,7 @@ import errno
 import pytest
 
 from tests.conftest import drop
-from tests.factories import task_rows, write_xlsx
+from samples.workbooks import task_rows, write_xlsx
 from tests.helpers import q
 from tests.test_ingest import files_under
 
@@ -20,7 +20,7 @@ def three_files(home):
 
 def test_disk_full_while_loading_keeps_files_for_the_next_run(three_files, run_ingest, monkeypatch):
     home = three_files
-    import warehouse.load as wl
+    import warehouse.submissions as wl
     real = wl.write_file_submissions
     calls = {"n": 0}
 
@@ -45,7 +45,7 @@ def test_disk_full_while_loading_keeps_files_for_the_next_run(three_files, run_i
 
 def test_permission_denied_on_the_share_moves_nothing_and_the_next_run_files_it(three_files, run_ingest, monkeypatch):
     home = three_files
-    import tasks.file_away as fa
+    import tasks.intake.file_away as fa
     real = fa._move
 
     def denied(src, dst):

@@ -12,13 +12,13 @@ from openpyxl.utils import column_index_from_string, get_column_letter
 
 from schemas import reference
 from schemas.forms import ENTERPRISE, TASK, TASK_STATUSES
-from tasks.read import META_SHEET
-from tasks.templates import (
+from tasks.intake.read import META_SHEET
+from tasks.bureau.templates import (
     FIRST_DATA, NEVER_REPORTED_STATUS, PrefillData, current_quarter, enterprise_rows, forms_for,
     read_prefill, registry_prefill, task_rows, template_name, write_all,
 )
 from tests.conftest import drop
-from tests.factories import credit_code, enterprise_rows as factory_enterprise_rows, write_xlsx
+from samples.workbooks import credit_code, enterprise_rows as factory_enterprise_rows, write_xlsx
 from tests.helpers import check_file, q
 
 HEADER = FIRST_DATA            # Excel row of the header (1-based): rows 1-2 are title and instructions
@@ -200,7 +200,7 @@ def test_prefill_rules_carry_status_not_period_figures():
     assert (tasks["T1-1"]["status"], tasks["T1-1"]["completion_pct"], tasks["T1-1"]["progress"]) == ("持续推进", 60.0, None)
     assert (tasks["T1-2"]["progress"], tasks["T1-2"]["enterprises_served"]) == ("本季度已报", 2)
     assert (tasks["T2-1"]["status"], tasks["T2-1"]["completion_pct"]) == (NEVER_REPORTED_STATUS, 0)
-    from tasks.normalise import parse_level
+    from schemas.values import parse_level
     assert parse_level(ents["甲公司"]["srdi_level_text"])["srdi_level"] == "吉林省级"
     assert len(registry_prefill()) == len(reference.registry_enterprises())
 

@@ -1,0 +1,68 @@
+"""The Chinese label catalogue: every code srdi stores in English (forms, statuses, judgements, kinds) and the one
+Chinese wording the packs, the dashboard, receipts, error lists and templates show for it. An output never keeps a
+label table of its own; `label(CATALOGUE, code)` falls back to the code itself, so a new code shows, never hides.
+"""
+from __future__ import annotations
+
+# meeting kinds (三、（三）：季调度、半年例会、年度总结)
+KIND = {"quarterly": "季调度", "midyear": "半年例会", "annual": "年度总结"}
+
+# the two forms a bureau fills
+FORM = {"enterprise": "种子企业库", "task": "任务进展"}
+# the short word for a form inside file names (工信局_企业库_2022Q3_模板.xlsx): a naming convention, not a label
+FORM_FILE_WORD = {"enterprise": "企业库", "task": "任务进展"}
+
+# a finding
+SEVERITY = {"error": "错误", "warning": "警告"}
+
+# what became of a dropped file
+OUTCOME = {"loaded": "已入库", "rejected": "退回", "duplicate": "重复"}
+
+# the 催报 list (compliance.status)
+COMPLIANCE = {"on_time": "按时", "late": "逾期", "missing": "未报送", "rejected": "退回未重报"}
+
+# ladder changes (ladder_changes.change)
+CHANGE = {"new_recognition": "新认定", "status_change": "经营状态变化", "new_entry": "新入库",
+          "tech_center": "技术中心升级", "level_down": "级别下降"}
+
+# lagging enterprises (ladder_lagging.status)
+LAGGING = {"lagging": "滞后", "due_this_year": "临期（本年到期）"}
+
+# a target's judgement (target_progress.status)
+TARGET_STATUS = {"achieved": "已完成", "on_track": "进度正常", "at_risk": "有风险", "not_achieved": "未完成",
+                 "no_data": "无数据"}
+
+# ladder_counts.breakdown
+BREAKDOWN = {"all": "合计", "service_team": "服务专班", "industry": "行业"}
+
+# rewards.category
+REWARD_CATEGORY = {"srdi": "专精特新认定", "tech_center": "企业技术中心"}
+
+# cultivation_list.reason
+CULTIVATION = {"planned": "按计划培育", "carried_over": "滞后结转", "cultivating": "拟培育（未定年份）"}
+
+# ratio targets (ratio_enterprises.target_id)
+RATIO = {"rd_ratio": "研发投入占销售收入", "tech_staff_ratio": "科技人员占职工总数"}
+
+# rewards.repeat_recognition (rollup_config.toml)
+REPEAT = {"top_up": "补差（高级别奖励只享受一次，差额补足）", "full": "每个级别首次认定全额奖励",
+          "highest_only": "只奖励一次（首次获奖年度的最高级别）"}
+
+# target scopes (ref_targets.scope; year:YYYY is written out)
+SCOPE = {"cumulative": "累计", "ratio": "比例", "quarterly": "每季度"}
+
+# booleans in tables
+YES_NO = {True: "是", False: "否"}
+
+
+def label(catalogue: dict, code):
+    """The Chinese for `code`, or the code itself when the catalogue has none."""
+    return catalogue.get(code, code)
+
+
+def scope_label(scope: str | None) -> str | None:
+    if scope is None:
+        return None
+    if scope.startswith("year:"):
+        return f"{scope[5:]}年当年"
+    return SCOPE.get(scope, scope)

@@ -1,0 +1,143 @@
+"""Reporting periods: quarters (2022Q2), halves (2022H1), years (2022); the one place that reads, checks and
+names them (file names, templates, rollups, dashboards)."""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+from zoneinfo import ZoneInfo
+
+_CN = {"一": 1, "二": 2, "三": 3, "四": 4, "1": 1, "2": 2, "3": 3, "4": 4}
+_PATTERNS = (
+    re.compile(r"(20\d{2})\s*[-_.年 ]?\s*[Qq]\s*([1-4])(?!\d)"),
+    re.compile(r"(20\d{2})\s*年?\s*(?:度)?\s*第?\s*([一二三四1-4])\s*季(?:度)?"),
+)
+NAMING_HELP = ("文件名中未找到报送期。请在文件名中写明季度，例如“2022Q2”“2022-Q2”“2022年第二季度”"
+               "“2022年二季度”或“2022年2季度”（如：工信局任务进展2022年第二季度.xlsx），或使用系统下发的模板。")
+
+
+def period_from_name(name: str) -> str | None | list[str]:
+    """The quarter a file name states; a list when it states several different ones."""
+    found = []
+    for pat in _PATTERNS:
+        for m in pat.finditer(name):
+            found.append(f"{m.group(1)}Q{_CN[m.group(2)]}")
+    found = sorted(set(found))
+    if not found:
+        return None
+    return found[0] if len(found) == 1 else found
+
+
+def quarter_end(period: str) -> date:
+    y, q = int(period[:4]), int(period[-1])
+    return date(y + (q == 4), (q * 3) % 12 + 1, 1) - timedelta(days=1)
+
+
+def quarters_of(period: str) -> list[str]:
+    """2022 -> the four quarters; 2022H1 -> Q1, Q2; 2022Q3 -> itself."""
+    if re.fullmatch(r"\d{4}", period):
+        return [f"{period}Q{q}" for q in range(1, 5)]
+    if re.fullmatch(r"\d{4}H[12]", period):
+        h = int(period[-1])
+        return [f"{period[:4]}Q{q}" for q in ((1, 2) if h == 1 else (3, 4))]
+    if re.fullmatch(r"\d{4}Q[1-4]", period):
+        return [period]
+    raise ValueError(f"not a period: {period}")
+
+
+def previous_quarter(period: str) -> str:
+    y, q = int(period[:4]), int(period[-1])
+    return f"{y - 1}Q4" if q == 1 else f"{y}Q{q - 1}"
+
+
+# ---------------------------------------------------------------- rollup periods
+
+TIMEZONE = ZoneInfo("Asia/Shanghai")
+KINDS = ("quarterly", "midyear", "annual")
+PERIOD_FORMS = {"quarterly": re.compile(r"\d{4}Q[1-4]"), "midyear": re.compile(r"\d{4}H[12]"),
+                "annual": re.compile(r"\d{4}")}
+PERIOD_HELP = {"quarterly": "季度，如 2022Q2", "midyear": "半年，如 2022H1", "annual": "年度，如 2022"}
+
+
+def today_in_china() -> date:
+    return datetime.now(TIMEZONE).date()
+
+
+def check_period(kind: str, period: str) -> str:
+    if kind not in KINDS:
+        raise ValueError(f"unknown rollup kind {kind!r}; one of {KINDS}")
+    period = str(period).strip().upper()
+    if not PERIOD_FORMS[kind].fullmatch(period):
+        raise ValueError(f"{kind} 的汇总期应为{PERIOD_HELP[kind]} / {kind} period must look like "
+                         f"{PERIOD_HELP[kind].split('如 ')[1]}: {period!r}")
+    return period
+
+
+def default_period(kind: str, today: date | None = None) -> str:
+    """The period that ended most recently before `today` (Asia/Shanghai)."""
+    today = today or today_in_china()
+    if kind == "quarterly":
+        return previous_quarter(f"{today.year}Q{(today.month - 1) // 3 + 1}")
+    if kind == "midyear":
+        return f"{today.year}H1" if today.month >= 7 else f"{today.year - 1}H2"
+    if kind == "annual":
+        return str(today.year - 1)
+    raise ValueError(f"unknown rollup kind {kind!r}")
+
+
+def next_period(kind: str, period: str) -> str:
+    y = int(period[:4])
+    if kind == "quarterly":
+        q = int(period[-1])
+        return f"{y + 1}Q1" if q == 4 else f"{y}Q{q + 1}"
+    if kind == "midyear":
+        return f"{y + 1}H1" if period.endswith("2") else f"{y}H2"
+    return str(y + 1)
+
+
+def periods_between(kind: str, start: str, end: str) -> list[str]:
+    """Every period of `kind` from start to end, inclusive."""
+    start, end = check_period(kind, start), check_period(kind, end)
+    if end < start:
+        raise ValueError(f"--from {start} 晚于 --to {end} / start is after end")
+    out = [start]
+    while out[-1] != end:
+        out.append(next_period(kind, out[-1]))
+    return out
+
+
+def period_label(period: str) -> str:
+    """2022Q3 -> 2022年第三季度, 2022H1 -> 2022年上半年, 2022 -> 2022年."""
+    if "Q" in period:
+        return f"{period[:4]}年第{'一二三四'[int(period[-1]) - 1]}季度"
+    if "H" in period:
+        return f"{period[:4]}年{'上' if period.endswith('1') else '下'}半年"
+    return f"{period}年"
+
+
+@dataclass(frozen=True)
+class RollupPeriod:
+    kind: str
+    period: str
+    quarters: tuple[str, ...]
+    as_of: date
+
+    @classmethod
+    def of(cls, kind: str, period: str, as_of: date | None = None) -> "RollupPeriod":
+        period = check_period(kind, period)
+        return cls(kind, period, tuple(quarters_of(period)), as_of or today_in_china())
+
+    @property
+    def first_quarter(self) -> str: return self.quarters[0]
+    @property
+    def last_quarter(self) -> str: return self.quarters[-1]
+    @property
+    def prev_quarter(self) -> str: return previous_quarter(self.first_quarter)
+    @property
+    def year(self) -> int: return int(self.period[:4])
+    @property
+    def start(self) -> date: return quarter_end(self.prev_quarter) + timedelta(days=1)
+    @property
+    def end(self) -> date: return quarter_end(self.last_quarter)
+    @property
+    def label(self) -> str: return period_label(self.period)

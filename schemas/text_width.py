@@ -1,0 +1,30 @@
+"""How wide text is, in the two places srdi lays text out. One function for each; nothing else measures text.
+
+* terminal_width: columns in a terminal (`srdi query` tables, the CLI's aligned lists). East Asian wide and
+  full-width characters take two columns; everything else one.
+* excel_width: Excel's column-width unit for 10-point 宋体, the font of every workbook srdi writes (packs,
+  receipts, error lists, annotated copies, templates). A CJK character needs about 1.7 units, measured on
+  LibreOffice renders; ambiguous-width punctuation such as “” is drawn wide by CJK fonts and counts the same.
+"""
+from __future__ import annotations
+
+import math
+import unicodedata
+
+EXCEL_CJK_UNITS = 1.7
+
+
+def terminal_width(text: str) -> int:
+    return sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in text)
+
+
+def excel_width(text: str) -> float:
+    return sum(EXCEL_CJK_UNITS if unicodedata.east_asian_width(ch) in "WFA" else 1.0 for ch in text)
+
+
+def excel_lines(text: str | None, column_width: float) -> int:
+    """Lines a wrapped cell of `column_width` units needs for `text` (Excel does not grow rows on open)."""
+    if not text:
+        return 1
+    usable = max(column_width - 1, 4)
+    return sum(max(1, math.ceil(excel_width(part) / usable)) for part in str(text).split("\n"))

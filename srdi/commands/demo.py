@@ -1,0 +1,29 @@
+"""`srdi demo`: build a sample share from the policy and run the pipeline on it."""
+from __future__ import annotations
+
+from srdi.commands.ingest import print_ingest
+from srdi.prefect_env import quiet_prefect, run_flow
+from warehouse.home import DEFAULT_HOME, Home
+
+
+def register(sub) -> None:
+    p = sub.add_parser("demo", help="build a sample share from the policy and run the pipeline on it")
+    p.add_argument("--home", default=None, help=f"project home (default: $SRDI_HOME or ./{DEFAULT_HOME})")
+    p.set_defaults(func=run)
+
+
+def run(args) -> int:
+    home = Home.resolve(args.home).ensure()
+    quiet_prefect(home.root)
+    from samples.demo import demo
+    info = run_flow(demo, home=str(home.root))
+    print_ingest(info["ingest"])
+    print()
+    print("Where everything is:")
+    for label, key in (("warehouse (analyst copy)", "warehouse"), ("inbox", "inbox"), ("archive", "archive"),
+                       ("rejected", "rejected"), ("outbox (模板, 回执, 错误清单, 批注版)", "outbox"), ("reports", "reports")):
+        print(f"  {label:<26} {info[key]}")
+    for extra in info.get("notes", []):
+        print(f"  {extra}")
+    print(f'\nTry: srdi query --home {home.root} "SELECT bureau, period, form, status FROM submissions"')
+    return 0

@@ -1,0 +1,329 @@
+"""The bureau's own workbook, marked: each problem cell filled and commented, a summary sheet first.
+
+    annotate_workbook(src, dst, findings=…, bureau=…, period=…, file_name=…) -> dst | None
+
+* Always written as .xlsx. Macros (vbaProject.bin) and links to other workbooks are never carried
+  over: openpyxl loads with keep_vba=False and keep_links=False, defined names pointing into other
+  workbooks are dropped, and formulas are replaced by their last computed values (data_only=True),
+  so nothing in the copy reaches outside it.
+* .xls and .ods, which openpyxl cannot open, are rebuilt as a plain .xlsx from the cell values
+  fastexcel reads (as ingest does), then marked the same way.
+* A mark on a cell inside a merged range goes on the range's top-left cell, the only one Excel shows.
+* Errors are filled red, warnings yellow; several findings on one cell share one comment.
+* A copy we annotated before (a bureau may correct the annotated copy and send it back) loses our
+  old summary sheet, comments and fills first, so marks never pile up.
+* Too large (> MAX_BYTES or > MAX_ROWS rows): no copy; `too_large()` says why, for the error list.
+"""
+from __future__ import annotations
+
+import io
+import os
+import re
+from pathlib import Path
+
+import fastexcel
+import openpyxl
+from openpyxl.comments import Comment
+from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
+from openpyxl.utils import column_index_from_string, get_column_letter
+from openpyxl.worksheet.hyperlink import Hyperlink
+
+from tasks.intake.read import META_SHEET, UnreadableWorkbook, read_workbook, sniff_format
+
+MAX_BYTES = 5 * 1024 * 1024
+MAX_ROWS = 50_000
+SUMMARY_SHEET = "校验结果"
+AUTHOR = "srdi 校验"
+ERROR_FILL = PatternFill("solid", fgColor="FFC7CE")
+WARNING_FILL = PatternFill("solid", fgColor="FFEB9C")
+OUR_FILLS = {"00FFC7CE", "FFFFC7CE", "00FFEB9C", "FFFFEB9C"}
+SEVERITY_CN = {"error": "错误", "warning": "警告"}
+FONT = "宋体"
+SUMMARY_HEADERS = ("序号", "级别", "工作表", "单元格", "表头", "填写内容", "问题说明", "修改建议")
+SUMMARY_WIDTHS = (6, 7, 14, 9, 18, 20, 40, 48)
+
+
+class AnnotationSkipped(Exception):
+    """No annotated copy; the message (Chinese) says why, for the error list."""
+
+
+def too_large(path: Path) -> str | None:
+    """Why the file is too large to annotate, or None. Reads sheet dimensions only, not the cells."""
+    size = path.stat().st_size
+    if size > MAX_BYTES:
+        return f"文件较大（{size / 1024 / 1024:.1f} MB），未生成批注副本，请按本清单逐条修改。"
+    fmt = _format(path)
+    if fmt in ("xlsx", "xlsm", "ods"):
+        import zipfile
+        with zipfile.ZipFile(path) as z:
+            unpacked = sum(i.file_size for i in z.infolist())
+        if unpacked > 20 * MAX_BYTES:
+            return f"文件解压后较大（{unpacked / 1024 / 1024:.0f} MB），未生成批注副本，请按本清单逐条修改。"
+    rows = 0
+    if fmt in ("xlsx", "xlsm"):
+        wb = openpyxl.load_workbook(path, read_only=True)
+        try:
+            for ws in wb.worksheets:
+                rows = max(rows, ws.max_row or 0)
+        finally:
+            wb.close()
+    elif fmt in ("xls", "ods"):
+        reader = fastexcel.read_excel(path.read_bytes())
+        for name in reader.sheet_names:
+            rows = max(rows, reader.load_sheet(name, header_row=None, dtypes="string").height)
+    if rows > MAX_ROWS:
+        return f"文件行数较多（{rows:,} 行），未生成批注副本，请按本清单逐条修改。"
+    return None
+
+
+def _format(path: Path) -> str:
+    return sniff_format(path.read_bytes())
+
+
+# ---------------------------------------------------------------- opening the bureau's workbook
+
+def _open(path: Path, fmt: str) -> openpyxl.Workbook:
+    if fmt in ("xlsx", "xlsm"):
+        try:
+            wb = openpyxl.load_workbook(path, keep_vba=False, keep_links=False, data_only=True, rich_text=False)
+        except Exception:   # calamine read it (ingest did); openpyxl cannot: rebuild from the values
+            return _rebuild(path)
+        wb._external_links = []
+        wb.vba_archive = None
+        for name in list(wb.defined_names):
+            if "[" in (wb.defined_names[name].value or ""):   # points into another workbook
+                del wb.defined_names[name]
+        for ws in wb.worksheets:
+            for name in list(ws.defined_names):
+                if "[" in (ws.defined_names[name].value or ""):
+                    del ws.defined_names[name]
+        return wb
+    return _rebuild(path)
+
+
+_NUMBER = re.compile(r"^-?(0|[1-9]\d{0,14})(\.\d+)?$")
+
+
+def _rebuild(path: Path) -> openpyxl.Workbook:
+    """A plain .xlsx holding the cell values ingest read (.xls, .ods, HTML/CSV exports), at the same
+    addresses, so every finding lands on its cell. Merges and formatting are not carried over;
+    a template's metadata sheet is, very hidden, so a corrected copy still says bureau and period."""
+    try:
+        raw = read_workbook(path.read_bytes())
+    except UnreadableWorkbook as exc:
+        raise AnnotationSkipped("文件无法读取，未生成批注副本。") from exc
+    wb = openpyxl.Workbook()
+    wb.remove(wb.active)
+    for grid in raw.sheets:
+        ws = wb.create_sheet(_safe_title(grid.name, wb))
+        cols = [column_index_from_string(letter) for letter in grid.columns]
+        for r, row in enumerate(grid.frame.iter_rows(), start=1):
+            for c0, (c, v) in enumerate(zip(cols, row)):
+                v = grid.errors.get((r - 1, c0), v)
+                if v is None or v == "":
+                    continue
+                cell = ws.cell(row=r, column=c)
+                if _NUMBER.match(v):   # numbers stay numbers; codes with leading zeros or 18 characters stay text
+                    cell.value = float(v) if "." in v else int(v)
+                else:
+                    _text(cell, v)
+        for c in cols:
+            ws.column_dimensions[get_column_letter(c)].width = 16
+    if raw.metadata:
+        meta = wb.create_sheet(META_SHEET)
+        for k, v in raw.metadata.items():
+            meta.append([k, v])
+        meta.sheet_state = "veryHidden"
+    if not raw.sheets:
+        wb.create_sheet("Sheet1")
+    return wb
+
+
+def _safe_title(name: str, wb: openpyxl.Workbook) -> str:
+    title = re.sub(r"[\\/?*\[\]:]", "_", name)[:31] or "Sheet"
+    n = 1
+    while title in wb.sheetnames:
+        n += 1
+        title = f"{title[:28]}_{n}"
+    return title
+
+
+def _text(cell, value: str) -> None:
+    """A string stays a string, even "=1+1"."""
+    cell.value = value
+    if isinstance(value, str) and value.startswith("="):
+        cell.data_type = "s"
+
+
+# ---------------------------------------------------------------- marking
+
+def _clear_previous(wb: openpyxl.Workbook) -> None:
+    if SUMMARY_SHEET in wb.sheetnames:
+        wb.remove(wb[SUMMARY_SHEET])
+    for ws in wb.worksheets:
+        for row in ws.iter_rows():
+            for cell in row:
+                if cell.comment is not None and cell.comment.author == AUTHOR:
+                    cell.comment = None
+                    if cell.fill is not None and cell.fill.fgColor is not None and str(cell.fill.fgColor.rgb) in OUR_FILLS:
+                        cell.fill = PatternFill(fill_type=None)
+
+
+def _anchor(ws, row: int, col: int) -> tuple[int, int, str | None]:
+    """The cell that shows (row, col): the top-left of the merged range containing it, if any."""
+    for rng in ws.merged_cells.ranges:
+        if rng.min_row <= row <= rng.max_row and rng.min_col <= col <= rng.max_col:
+            if (rng.min_row, rng.min_col) != (row, col):
+                return rng.min_row, rng.min_col, rng.coord
+            return row, col, None
+    return row, col, None
+
+
+def _located(f: dict) -> bool:
+    return bool(f.get("sheet") and f.get("excel_row") and f.get("excel_col"))
+
+
+def mark_cells(wb: openpyxl.Workbook, findings: list[dict]) -> dict[int, str]:
+    """Fill and comment each located finding's cell; returns finding index -> the cell marked ('B5')."""
+    notes: dict[tuple[str, int, int], list[tuple[str, str]]] = {}
+    marked: dict[int, str] = {}
+    for i, f in enumerate(findings):
+        if not _located(f) or f["sheet"] not in wb.sheetnames:
+            continue
+        ws = wb[f["sheet"]]
+        try:
+            col = column_index_from_string(f["excel_col"])
+        except ValueError:
+            continue
+        row, col2, merged = _anchor(ws, int(f["excel_row"]), col)
+        where = f"{f['excel_col']}{f['excel_row']}"
+        text = f"【{SEVERITY_CN.get(f['severity'], f['severity'])}】{f.get('message') or ''}"
+        if merged:
+            text = f"【{SEVERITY_CN.get(f['severity'], f['severity'])}】（合并单元格 {merged} 中的 {where}）{f.get('message') or ''}"
+        if f.get("fix"):
+            text += f"\n修改：{f['fix']}"
+        notes.setdefault((f["sheet"], row, col2), []).append((f["severity"], text))
+        marked[i] = f"{get_column_letter(col2)}{row}"
+    for sheet in {k[0] for k in notes}:
+        _printable(wb[sheet])
+    for (sheet, row, col), items in notes.items():
+        cell = wb[sheet].cell(row=row, column=col)
+        worst = "error" if any(s == "error" for s, _ in items) else "warning"
+        cell.fill = ERROR_FILL if worst == "error" else WARNING_FILL
+        body = "\n\n".join(t for _, t in items)
+        if cell.comment is not None:   # the bureau's own note stays, after ours
+            body += f"\n\n——原批注：{cell.comment.text}"
+        lines = sum(max(1, -(-len(part) // 20)) for part in body.split("\n"))   # ~20 CJK characters a line
+        cell.comment = Comment(body, AUTHOR, width=320, height=min(640, 18 * lines + 24))
+    return marked
+
+
+def _printable(ws) -> None:
+    """A marked sheet prints A4 landscape, one page wide, comments listed at the end (Excel) —
+    unless the bureau set up its own printing, which is kept."""
+    ps, props = ws.page_setup, ws.sheet_properties
+    own = ps.orientation or (props.pageSetUpPr is not None and props.pageSetUpPr.fitToPage)
+    if not own:
+        ps.orientation, ps.paperSize = "landscape", ws.PAPERSIZE_A4
+        ps.fitToWidth, ps.fitToHeight = 1, 0
+        props.pageSetUpPr.fitToPage = True
+    ps.cellComments = "atEnd"
+
+
+def add_summary(wb: openpyxl.Workbook, findings: list[dict], marked: dict[int, str], *, bureau: str,
+                period: str | None, file_name: str, rejected: bool) -> None:
+    ws = wb.create_sheet(SUMMARY_SHEET, 0)
+    errors = sum(f["severity"] == "error" for f in findings)
+    warnings = len(findings) - errors
+    verdict = "已退回：请修改全部错误后，重新放入本单位报送文件夹" if rejected else "已入库，以下警告请核对"
+    thin = Side(style="thin", color="A6A6A6")
+    border = Border(left=thin, right=thin, top=thin, bottom=thin)
+    wrap = Alignment(wrap_text=True, vertical="top")
+    ws["A1"] = f"《{file_name}》校验结果"
+    ws["A1"].font = Font(name=FONT, bold=True, size=14)
+    ws["A2"] = f"报送单位：{bureau}　报送期：{period or '未识别'}　错误 {errors} 个，警告 {warnings} 个。{verdict}。"
+    ws["A2"].font = Font(name=FONT, bold=True, color="C00000" if rejected else "000000")
+    ws["A3"].font = Font(name=FONT, color="404040")
+    ws["A3"] = ("本文件是您报送文件的副本：红色单元格为错误（必须修改），黄色为警告（请核对）；鼠标移到单元格上可看批注。"
+                "点击下表“单元格”列可跳转。可直接在本副本中修改后重新报送（本页不会被读取），也可在原文件中修改。"
+                "副本中的公式已转为数值，宏和外部链接已去除。")
+    for ref in ("A2", "A3"):
+        ws.merge_cells(f"{ref}:H{ref[1:]}")
+        ws[ref].alignment = Alignment(wrap_text=True, vertical="top")
+    ws.row_dimensions[3].height = 48
+    for c, (h, w) in enumerate(zip(SUMMARY_HEADERS, SUMMARY_WIDTHS), start=1):
+        cell = ws.cell(row=5, column=c, value=h)
+        cell.font = Font(name=FONT, bold=True)
+        cell.fill = PatternFill("solid", fgColor="DDEBF7")
+        cell.border = border
+        cell.alignment = Alignment(wrap_text=True, vertical="center", horizontal="center")
+        ws.column_dimensions[get_column_letter(c)].width = w
+    order = sorted(range(len(findings)), key=lambda i: (findings[i]["severity"] != "error", findings[i].get("sheet") or "",
+                                                       findings[i].get("excel_row") or 0, findings[i].get("excel_col") or ""))
+    for n, i in enumerate(order, start=1):
+        f = findings[i]
+        r = 5 + n
+        where = f"{f.get('excel_col') or ''}{f.get('excel_row') or ''}"
+        values = (n, SEVERITY_CN.get(f["severity"], f["severity"]), f.get("sheet") or "", where,
+                  f.get("field") or "", f.get("value") or "", f.get("message") or "", f.get("fix") or "")
+        for c, v in enumerate(values, start=1):
+            cell = ws.cell(row=r, column=c)
+            if isinstance(v, str):
+                _text(cell, v)
+            else:
+                cell.value = v
+            cell.border = border
+            cell.alignment = wrap if c > 4 else Alignment(vertical="top", horizontal="center" if c in (1, 2, 4) else None,
+                                                          wrap_text=True)
+            cell.font = Font(name=FONT)
+        ws.cell(row=r, column=2).font = Font(name=FONT, bold=True, color="C00000" if f["severity"] == "error" else "9C5700")
+        if i in marked:
+            cell = ws.cell(row=r, column=4)
+            cell.hyperlink = Hyperlink(ref=cell.coordinate, location=f"'{f['sheet']}'!{marked[i]}", display=where)
+            cell.font = Font(name=FONT, color="0563C1", underline="single")
+        longest = max(_cjk_lines(values[6], SUMMARY_WIDTHS[6]), _cjk_lines(values[7], SUMMARY_WIDTHS[7]),
+                      _cjk_lines(values[5], SUMMARY_WIDTHS[5]))
+        if longest > 1:
+            ws.row_dimensions[r].height = 15 * longest + 2
+    ws.freeze_panes = "A6"
+    ws.print_title_rows = "5:5"
+    ws.page_setup.orientation = "landscape"
+    ws.page_setup.paperSize = ws.PAPERSIZE_A4
+    ws.page_setup.fitToWidth = 1
+    ws.page_setup.fitToHeight = 0
+    ws.sheet_properties.pageSetUpPr.fitToPage = True
+    ws.print_area = f"A1:H{5 + len(findings)}"
+    ws.page_margins.top = ws.page_margins.bottom = 0.6
+    ws.page_margins.left = ws.page_margins.right = 0.4
+    # the summary is the sheet that opens; no other sheet stays selected (Excel would group them)
+    for other in wb.worksheets:
+        other.sheet_view.tabSelected = False
+    ws.sheet_view.tabSelected = True
+    wb.active = 0
+
+
+def _cjk_lines(text: str, width: int) -> int:
+    import unicodedata
+    if not text:
+        return 1
+    w = sum(1.7 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in str(text))
+    return max(1, -(-w // max(width - 1, 4)))
+
+
+def annotate_workbook(src: Path, dst: Path, *, findings: list[dict], bureau: str, period: str | None,
+                      file_name: str, rejected: bool = True) -> Path:
+    """Write the marked copy of `src` to `dst` (.xlsx). Raises AnnotationSkipped when there is none to write."""
+    reason = too_large(src)
+    if reason:
+        raise AnnotationSkipped(reason)
+    wb = _open(src, _format(src))
+    _clear_previous(wb)
+    marked = mark_cells(wb, findings)
+    add_summary(wb, findings, marked, bureau=bureau, period=period, file_name=file_name, rejected=rejected)
+    dst.parent.mkdir(parents=True, exist_ok=True)
+    tmp = dst.with_name(f".{dst.name}.tmp")
+    buf = io.BytesIO()
+    wb.save(buf)
+    tmp.write_bytes(buf.getvalue())
+    os.replace(tmp, dst)
+    return dst

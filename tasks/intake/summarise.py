@@ -1,0 +1,37 @@
+"""What an ingest run did, for the CLI and the Prefect UI."""
+from __future__ import annotations
+
+from collections import Counter
+
+from prefect import task
+from prefect.artifacts import create_markdown_artifact
+from prefect.cache_policies import NO_CACHE
+
+from warehouse.home import Home
+from tasks.intake.submission import Submission
+
+OUTCOME_CN = {"loaded": "已入库", "rejected": "退回", "duplicate": "重复"}
+
+
+@task(name="summarise-ingest", cache_policy=NO_CACHE)
+def summarise_ingest(home: Home, done: list[Submission], deferred: list[Submission] | None = None) -> dict:
+    counts = Counter(s.outcome for s in done)
+    lines = ["| 文件 | 单位 | 报送期 | 结果 | 错误 | 警告 |", "| --- | --- | --- | --- | --- | --- |"]
+    for s in done:
+        e = sum(f.severity == "error" for f in s.findings)
+        name = s.rel.replace("|", "\\|")
+        lines.append(f"| {name} | {s.bureau} | {s.period or '—'} | {OUTCOME_CN.get(s.outcome, s.outcome)} | {e} | {len(s.findings) - e} |")
+    try:
+        create_markdown_artifact(key="ingest-summary", markdown="# 本次入库\n\n" + "\n".join(lines),
+                                 description="srdi ingest")
+    except Exception:
+        pass
+    return {
+        "files": len(done), "loaded": counts["loaded"], "rejected": counts["rejected"],
+        "duplicate": counts["duplicate"], "warehouse": str(home.warehouse),
+        "archive": str(home.archive), "rejected_dir": str(home.rejected), "outbox": str(home.outbox),
+        "storage_error": next((s.deferred for s in deferred or [] if s.deferred), None),
+        "deferred": [s.rel for s in deferred or []],
+        "results": [{"file": s.rel, "bureau": s.bureau, "period": s.period, "outcome": s.outcome,
+                     "submission_ids": s.submission_ids} for s in done],
+    }

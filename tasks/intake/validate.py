@@ -1,0 +1,64 @@
+"""Validate typed frames with the pandera models; every failure becomes a finding at its cell.
+
+The frames of many files are validated in one pandera call per model (a call has a fixed cost that per
+file would dwarf the work); `_file` keeps duplicates checks within each file and findings with their file.
+"""
+from __future__ import annotations
+
+import pandera.polars as pa
+import polars as pl
+
+from schemas import enterprise, task_progress
+from schemas.common import rule_for
+from schemas.findings import ERROR, WARNING, Finding
+from tasks.intake.normalise import ParsedForm
+
+MODELS = {
+    "enterprise": ((enterprise.EnterpriseErrors, ERROR), (enterprise.EnterpriseWarnings, WARNING)),
+    "task": ((task_progress.TaskErrors, ERROR), (task_progress.TaskWarnings, WARNING)),
+}
+RULES = {"enterprise": enterprise.RULES, "task": task_progress.RULES}
+
+
+def validate_many(items: list[tuple[ParsedForm, str]]) -> list[list[Finding]]:
+    """Findings for each (parsed form, submitting bureau), in the order given."""
+    out: list[list[Finding]] = [[] for _ in items]
+    for form_name, models in MODELS.items():
+        idxs = [i for i, (p, _) in enumerate(items) if p.form.name == form_name]
+        if not idxs:
+            continue
+        frame = pl.concat([items[i][0].frame.with_columns(_file=pl.lit(i, pl.Int32), _bureau=pl.lit(items[i][1]))
+                           for i in idxs], how="diagonal_relaxed")
+        for model, severity in models:
+            try:
+                model.validate(frame, lazy=True)
+            except pa.errors.SchemaErrors as exc:
+                for i, finding in _to_findings(exc.failure_cases, frame, items, RULES[form_name], severity):
+                    out[i].append(finding)
+    return out
+
+
+def _to_findings(cases: pl.DataFrame, frame: pl.DataFrame, items, rules, severity: str):
+    for case in cases.iter_rows(named=True):
+        column = case["column"] if case["schema_context"] == "Column" else "*"
+        rule = rule_for(rules, column, case["check"] or "")
+        field = rule.field or column
+        idx = case["index"]
+        if idx is None:
+            continue   # a frame-level failure without a row never happens with these models
+        row = frame.row(idx, named=True)
+        parsed = items[row["_file"]][0]
+        sheet = row["_sheet"]
+        if field in ("srdi_level", "srdi_level_year"):
+            field = "srdi_level_text"
+        shown = next((f for f in parsed.form.fields if f.name == field), None)
+        value = row.get(field)
+        if field == "srdi_level_text" and value is None:
+            value = row.get("srdi_level_year")
+        if isinstance(value, float) and value.is_integer():
+            value = int(value)
+        text = "" if value is None else str(value)
+        letter = parsed.letters.get(sheet, {}).get(field)
+        label = parsed.labels.get(sheet, {}).get(field) or (shown.label if shown else field)
+        yield row["_file"], Finding(severity, rule.code, rule.message.format(value=text), rule.fix,
+                                    sheet, row["_row"], letter, label, text or None)

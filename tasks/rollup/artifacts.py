@@ -1,0 +1,51 @@
+"""The rollup as the Prefect UI shows it: a markdown summary (the pack's 概要) and a table artifact for each
+section the registry marks `artifact`, with the columns and Chinese labels of its first pack sheet."""
+from __future__ import annotations
+
+from datetime import date, datetime
+
+import polars as pl
+from prefect import task
+from prefect.cache_policies import NO_CACHE
+
+from schemas.labels import KIND
+from schemas.periods import RollupPeriod
+from schemas.rollup_config import RollupConfig
+from schemas.sections import SECTIONS, Sheet
+from tasks.rollup.pack import cell_text, summary_lines
+from tasks.run_log import run_logger
+
+
+def _plain(v):
+    if isinstance(v, (date, datetime)):
+        return v.isoformat()
+    if isinstance(v, float):
+        return round(v, 2)
+    return v
+
+
+def artifact_rows(frame: pl.DataFrame, sheet: Sheet) -> list[dict]:
+    return [{c.header: (cell_text(c, r[c.name]) if c.labels is not None else _plain(r[c.name])) for c in sheet.cols}
+            for r in frame.iter_rows(named=True)]
+
+
+@task(name="publish-artifacts", cache_policy=NO_CACHE)
+def publish_artifacts(rp: RollupPeriod, cfg: RollupConfig, sections: dict[str, pl.DataFrame], pack: str) -> list[str]:
+    """A markdown summary and the key tables, visible in the Prefect UI for this run."""
+    from prefect.artifacts import create_markdown_artifact, create_table_artifact
+    base = f"{rp.kind}-{rp.period}".lower()
+    keys = []
+    md = [f"# {KIND[rp.kind]} {rp.label}", "", f"会议材料：`{pack}`", "", "| 项目 | 情况 |", "| --- | --- |"]
+    md += [f"| {k} | {v.replace(chr(10), '<br>').replace('|', '｜')} |" for k, v in summary_lines(rp, cfg, sections)]
+    try:
+        keys.append(create_markdown_artifact(key=f"{base}-summary", markdown="\n".join(md),
+                                             description=f"srdi {rp.kind} {rp.period}"))
+        for section in SECTIONS:
+            if section.artifact and section.table in sections:
+                sheet = section.sheets[0]
+                keys.append(create_table_artifact(key=f"{base}-{section.table.replace('_', '-')}",
+                                                  table=artifact_rows(sections[section.table], sheet),
+                                                  description=f"{KIND[rp.kind]} {rp.label}：{sheet.title}"))
+    except Exception as exc:  # the UI is a convenience; the tables and the pack are the record
+        run_logger().warning("could not create artifacts: %s", exc)
+    return [str(k) for k in keys]

@@ -1,0 +1,63 @@
+"""Frames built from the rules (rollup_config.toml) and the policy's reference data, which a section's SQL reads
+as `rollup_<name>` (schemas/sections.py names them in `inputs`). Pure: no storage."""
+from __future__ import annotations
+
+from datetime import timedelta
+
+import polars as pl
+
+from schemas import reference
+from schemas.periods import RollupPeriod, quarter_end
+from schemas.rollup_config import RollupConfig
+
+
+def obligations_frame(rp: RollupPeriod, cfg: RollupConfig) -> pl.DataFrame:
+    """Who owes which form for which quarter of the period, by when, and their responsible leader."""
+    rows = [{"report_period": q, "bureau": b, "form": form,
+             "due_date": quarter_end(q) + timedelta(days=cfg.deadline_days), "responsible_leader": cfg.leader(b)}
+            for q in rp.quarters for b, form in cfg.obligations_for(q)]
+    schema = {"report_period": pl.Utf8, "bureau": pl.Utf8, "form": pl.Utf8, "due_date": pl.Date,
+              "responsible_leader": pl.Utf8}
+    return pl.DataFrame(rows, schema=schema)
+
+
+def target_windows_frame(rp: RollupPeriod, cfg: RollupConfig) -> pl.DataFrame:
+    """Each target's window start year, and its place in the policy's order (一、（三）)."""
+    rows = []
+    for i, t in enumerate(reference.targets()):
+        scope = t["scope"]
+        start = int(scope[5:]) if scope.startswith("year:") else cfg.window_start_of(t["target_id"])
+        rows.append({"target_id": t["target_id"], "window_start": start, "policy_order": i})
+    return pl.DataFrame(rows, schema={"target_id": pl.Utf8, "window_start": pl.Int32, "policy_order": pl.Int32})
+
+
+def reward_rules_frame(rp: RollupPeriod, cfg: RollupConfig) -> pl.DataFrame:
+    rows = [{"kind": r.kind, "level": r.level, "rule_id": r.id, "amount_yuan": r.amount_yuan, "rule_text": r.text,
+             "repeat_mode": cfg.repeat_mode(r.kind)} for r in cfg.reward_rules]
+    return pl.DataFrame(rows, schema={"kind": pl.Utf8, "level": pl.Utf8, "rule_id": pl.Utf8, "amount_yuan": pl.Int64,
+                                      "rule_text": pl.Utf8, "repeat_mode": pl.Utf8})
+
+
+INPUTS = {"obligations": obligations_frame, "target_windows": target_windows_frame, "reward_rules": reward_rules_frame}
+
+
+def sql_params(rp: RollupPeriod, cfg: RollupConfig) -> dict:
+    """Every named parameter the rollup SQL may use (warehouse.rollups.bind picks what each file names)."""
+    plan_first = cfg.first_period
+    year_quarters = [f"{rp.year}Q{i}" for i in range(1, 5)]
+    return {
+        "period": rp.period, "kind": rp.kind, "first_quarter": rp.first_quarter,
+        "last_quarter": rp.last_quarter, "prev_quarter": rp.prev_quarter,
+        "period_start": rp.start, "period_end": rp.end, "year": rp.year, "as_of": rp.as_of,
+        "plan_first_quarter": plan_first,
+        "due_quarters": [q for q in rp.quarters if q >= plan_first],
+        "year_due_quarters": [q for q in year_quarters if plan_first <= q <= rp.last_quarter],
+        "count_first_accepted": cfg.count_first_accepted,
+        "lagging_statuses": list(cfg.lagging_statuses), "stalled_statuses": list(cfg.stalled_statuses),
+        "min_gain_pct": cfg.min_gain_pct, "grace_quarters": cfg.not_started_grace_quarters,
+        "count_unreported": cfg.count_unreported, "list_due_this_year": cfg.list_due_this_year,
+        "ratio_levels": list(cfg.ratio_levels), "listed_levels": list(cfg.listed_levels),
+        "year_counts_higher_levels": cfg.year_counts_higher_levels,
+        "seed_excluded_statuses": list(cfg.seed_excluded_statuses),
+        "first_year": cfg.rewards_first_year,
+    }

@@ -1,0 +1,279 @@
+"""The meeting pack (xlsx, in Chinese): a 概要 sheet, then the sheets the section registry (schemas/sections.py)
+gives this kind of meeting, in its order.
+
+Every sheet is A4 landscape fitted to the page width, a frozen header row repeated on
+every printed page, and column widths measured in display width (a CJK character is two). Every text value —
+above all what bureaus wrote — is written with write_string into a workbook that never turns strings into
+formulas or links.
+"""
+from __future__ import annotations
+
+import io
+import math
+from datetime import date, datetime
+from pathlib import Path
+
+import polars as pl
+import xlsxwriter
+from prefect import task
+from prefect.cache_policies import NO_CACHE
+
+from schemas.labels import COMPLIANCE, FORM, KIND, RATIO, REPEAT, TARGET_STATUS
+from schemas.periods import RollupPeriod
+from schemas.rollup_config import RollupConfig
+from schemas.sections import Col, Sheet, pack_sheets
+from schemas.text_width import excel_width
+from tasks.rollup.compute import pack_path
+from tasks.run_log import run_logger
+from warehouse.atomic_write import write_bytes
+from warehouse.home import Home
+
+WORKBOOK_OPTIONS = {"in_memory": True, "strings_to_formulas": False, "strings_to_urls": False, "strings_to_numbers": False}
+A4 = 9
+FONT = "宋体"
+TITLE_ROWS = 2          # title, then a line saying what one row is
+HEADER_ROW = TITLE_ROWS
+MAX_WIDTH = {"wide": 46, "normal": 36}
+
+BAD = {"late", "missing", "rejected", "at_risk", "not_achieved", "lagging", "level_down", "停产", "注销", True}
+
+
+# ---------------------------------------------------------------- text measures
+
+def cell_text(col: Col, v) -> str | None:
+    if v is None:
+        return None
+    if col.labels is not None:
+        return str(col.labels(v) if callable(col.labels) else col.labels.get(v, v))
+    if col.kind == "bool":
+        return "是" if v else "否"
+    if col.kind in ("num", "pct"):
+        return f"{v:,.2f}"
+    if col.kind == "yuan":
+        return f"{v:,.0f}"
+    if col.kind == "datetime" and isinstance(v, datetime):
+        return v.strftime("%Y-%m-%d %H:%M")
+    if isinstance(v, (date, datetime)):
+        return v.isoformat()
+    return str(v)
+
+
+def _width(col: Col, texts: list[str]) -> float:
+    header = max(excel_width(w) for w in col.header.replace("（", "\n（").split("\n"))
+    longest = max([excel_width(t) for t in texts if t] + [0])
+    cap = MAX_WIDTH["wide"] if col.wide else MAX_WIDTH["normal"]
+    return float(min(max(header, longest, 6) + 2, cap))
+
+
+# ---------------------------------------------------------------- the workbook
+
+class PackWriter:
+    def __init__(self, target, title: str, subtitle: str):
+        self.wb = xlsxwriter.Workbook(target, WORKBOOK_OPTIONS)
+        self.wb.set_properties({"title": title, "subject": subtitle, "author": "srdi", "company": "蛟河市促进中小企业发展工作领导小组办公室"})
+        base = {"font_name": FONT, "font_size": 10, "valign": "vcenter", "border": 1}
+        f = self.wb.add_format
+        self.fmt = {
+            "title": f({"font_name": FONT, "font_size": 16, "bold": True, "align": "center", "valign": "vcenter"}),
+            "sub": f({"font_name": FONT, "font_size": 9, "italic": True, "font_color": "#555555"}),
+            "header": f({**base, "bold": True, "align": "center", "text_wrap": True, "bg_color": "#DDE6F1"}),
+            "text": f({**base, "text_wrap": True}),
+            "int": f({**base, "num_format": "0"}),
+            "num": f({**base, "num_format": "#,##0.00"}),
+            "pct": f({**base, "num_format": "0.00"}),
+            "yuan": f({**base, "num_format": "#,##0"}),
+            "date": f({**base, "num_format": "yyyy-mm-dd", "align": "left"}),
+            "datetime": f({**base, "num_format": "yyyy-mm-dd hh:mm", "align": "left"}),
+            "bad": f({**base, "text_wrap": True, "bg_color": "#FBE3E3", "font_color": "#9C0006"}),
+            "total": f({**base, "bold": True, "num_format": "#,##0"}),
+            "totaltext": f({**base, "bold": True}),
+            "key": f({**base, "bold": True, "bg_color": "#F2F2F2", "text_wrap": True}),
+        }
+        self.title = title
+
+    def _page(self, ws, sheet_title: str, width: int, header_row: int) -> None:
+        ws.set_landscape()
+        ws.set_paper(A4)
+        ws.set_margins(left=0.4, right=0.4, top=0.6, bottom=0.6)
+        ws.fit_to_pages(1, 0)
+        ws.center_horizontally()
+        ws.repeat_rows(header_row)
+        ws.freeze_panes(header_row + 1, 0)
+        ws.set_header(f"&L&\"{FONT}\"&9{self.title}&R&\"{FONT}\"&9{sheet_title}")
+        ws.set_footer(f"&C&\"{FONT}\"&9第 &P 页，共 &N 页")
+        ws.hide_gridlines(2)
+
+    def write_value(self, ws, r: int, c: int, col: Col, v) -> None:
+        bad = col.flag and v in BAD
+        text_fmt = self.fmt["bad"] if bad else self.fmt["text"]
+        if v is None and col.blank:
+            ws.write_string(r, c, col.blank, text_fmt)
+        elif v is None:
+            ws.write_blank(r, c, None, text_fmt)
+        elif col.labels is not None or col.kind in ("text", "bool") or isinstance(v, str):
+            ws.write_string(r, c, cell_text(col, v), text_fmt)
+        elif col.kind in ("date", "datetime") and isinstance(v, (date, datetime)):
+            ws.write_datetime(r, c, v, self.fmt[col.kind])
+        else:
+            ws.write_number(r, c, float(v), self.fmt[col.kind] if col.kind in self.fmt else self.fmt["num"])
+
+    def section(self, sec: Sheet, frame: pl.DataFrame, subtitle: str, total_row: list | None = None) -> None:
+        ws = self.wb.add_worksheet(sec.name)
+        if sec.where is not None and frame.height:
+            frame = frame.filter(sec.where)
+        if sec.sort and frame.height:
+            frame = frame.sort(list(sec.sort))
+        rows = frame.select([c.name for c in sec.cols]).rows() if frame.height else []
+        n = len(sec.cols)
+        ws.merge_range(0, 0, 0, n - 1, sec.title, self.fmt["title"])
+        ws.set_row(0, 28)
+        ws.merge_range(1, 0, 1, n - 1, f"{subtitle}　{sec.grain}", self.fmt["sub"])
+        texts = [[cell_text(c, r[i]) for r in rows] for i, c in enumerate(sec.cols)]
+        widths = [_width(c, t) for c, t in zip(sec.cols, texts)]
+        for i, (c, w) in enumerate(zip(sec.cols, widths)):
+            ws.set_column(i, i, w)
+            ws.write_string(HEADER_ROW, i, c.header, self.fmt["header"])
+        ws.set_row(HEADER_ROW, 15 * max(math.ceil(excel_width(c.header) / (w - 1)) for c, w in zip(sec.cols, widths)))
+        r = HEADER_ROW + 1
+        for row in rows:
+            for i, (c, v) in enumerate(zip(sec.cols, row)):
+                self.write_value(ws, r, i, c, v)
+            lines = max(math.ceil(excel_width(t or "") / max(w - 1, 1)) for t, w in zip((x[r - HEADER_ROW - 1] for x in texts), widths))
+            ws.set_row(r, 14 * max(lines, 1) + 2)
+            r += 1
+        if not rows:
+            ws.merge_range(r, 0, r, n - 1, sec.empty, self.fmt["text"])
+            r += 1
+        if total_row is not None and rows:
+            for i, v in enumerate(total_row):
+                if isinstance(v, (int, float)):
+                    ws.write_number(r, i, v, self.fmt["total"])
+                else:
+                    ws.write_string(r, i, v or "", self.fmt["totaltext"])
+        self._page(ws, sec.title, n, HEADER_ROW)
+
+    def summary(self, lines: list[tuple[str, str]], subtitle: str) -> None:
+        ws = self.wb.add_worksheet("概要")
+        ws.merge_range(0, 0, 0, 1, self.title, self.fmt["title"])
+        ws.set_row(0, 28)
+        ws.merge_range(1, 0, 1, 1, subtitle, self.fmt["sub"])
+        ws.write_string(HEADER_ROW, 0, "项目", self.fmt["header"])
+        ws.write_string(HEADER_ROW, 1, "情况", self.fmt["header"])
+        ws.set_column(0, 0, 22)
+        ws.set_column(1, 1, 96)
+        for r, (k, v) in enumerate(lines, HEADER_ROW + 1):
+            ws.write_string(r, 0, k, self.fmt["key"])
+            ws.write_string(r, 1, v, self.fmt["text"])
+            ws.set_row(r, 14 * max(1, math.ceil(excel_width(v) / 94), v.count("\n") + 1) + 2)
+        self._page(ws, "概要", 2, HEADER_ROW)
+        ws.activate()
+
+    def close(self) -> None:
+        self.wb.close()
+
+
+# ---------------------------------------------------------------- what the summary says
+
+def _count(frame: pl.DataFrame | None, expr=None) -> int:
+    if frame is None or not frame.height:
+        return 0
+    return frame.height if expr is None else frame.filter(expr).height
+
+
+def summary_lines(rp: RollupPeriod, cfg: RollupConfig, s: dict[str, pl.DataFrame]) -> list[tuple[str, str]]:
+    out: list[tuple[str, str]] = []
+    c = s["compliance"]
+    by = {k: _count(c, pl.col("status") == k) for k in COMPLIANCE}
+    owed = "、".join(f"{r['bureau']}（{FORM[r['form']]}{'，' + r['report_period'] if rp.kind != 'quarterly' else ''}："
+                     f"{COMPLIANCE[r['status']]}）" for r in c.filter(pl.col("status") != "on_time").iter_rows(named=True))
+    out.append(("报送情况", f"应报 {c.height} 份：按时 {by['on_time']}，逾期 {by['late']}，未报送 {by['missing']}，"
+                        f"被退回未重报 {by['rejected']}。" + (f"\n需催报：{owed}" if owed else "")))
+    allrow = s["ladder_counts"].filter(pl.col("breakdown") == "all").row(0, named=True) if _count(s["ladder_counts"]) else None
+    if allrow:
+        out.append(("企业梯队", f"库内企业 {allrow['total_count']} 户：种子 {allrow['seed_count']}，吉林市级 {allrow['city_count']}，"
+                            f"吉林省级 {allrow['province_count']}，国家级小巨人 {allrow['national_count']}；"
+                            f"其中停产或注销 {allrow['stopped_count']} 户。"))
+    ch = s["ladder_changes"]
+    news = [f"{r['enterprise_name']}（{r['from_value']}→{r['to_value']}）" for r in
+            ch.filter(pl.col("change") == "new_recognition").iter_rows(named=True)]
+    stops = [f"{r['enterprise_name']}（{r['to_value']}）" for r in ch.filter(pl.col("flag").is_in(["停产", "注销"])).iter_rows(named=True)]
+    entries = [r["enterprise_name"] for r in ch.filter(pl.col("change") == "new_entry").iter_rows(named=True)]
+    out.append(("企业变动", f"新认定 {len(news)} 户" + (f"：{'、'.join(news)}" if news else "") + "；"
+                        f"停产/注销 {len(stops)} 户" + (f"：{'、'.join(stops)}" if stops else "") + "；"
+                        f"新入库 {len(entries)} 户" + (f"：{'、'.join(entries)}" if entries else "") + "。"))
+    lag = s["ladder_lagging"]
+    out.append(("滞后企业", f"拟培育年份已过仍未认定 {lag.filter(pl.col('status') == 'lagging')['enterprise_name'].n_unique() if lag.height else 0} 户，"
+                        f"本年到期尚未认定 {lag.filter(pl.col('status') == 'due_this_year')['enterprise_name'].n_unique() if lag.height else 0} 户。"))
+    out.append(("数据冲突", f"{_count(s['ladder_conflicts'])} 处（同一季度两个单位对同一企业填报不一致，详见“数据冲突”）。"))
+    t = s["task_status"]
+    out.append(("工作任务", f"任务×责任单位 {t.height} 项：已报 {_count(t, pl.col('reported'))}，"
+                        f"已完成 {_count(t, pl.col('status') == '已完成')}，滞后 {_count(t, pl.col('lagging'))}。"))
+    out.append(("报市政府问题", f"{_count(s['task_problems'])} 条（详见“报市政府问题”）。"))
+    b = s["bank_events"]
+    held = [f"{r['report_period']}{'已开展' if r['held'] else '未开展'}" for r in b.iter_rows(named=True)]
+    out.append(("银企对接", "；".join(held) + "。" if held else "本期无应开展的季度。"))
+    tp = s["target_progress"]
+    risky = [f"{r['target']}（{TARGET_STATUS[r['status']]}）" for r in
+             tp.filter(pl.col("status").is_in(["at_risk", "not_achieved"])).iter_rows(named=True)]
+    out.append(("发展目标", f"{tp.height} 项：已完成 {_count(tp, pl.col('status') == 'achieved')}，"
+                        f"进度正常 {_count(tp, pl.col('status') == 'on_track')}，存在风险 {_count(tp, pl.col('status') == 'at_risk')}，"
+                        f"未完成 {_count(tp, pl.col('status') == 'not_achieved')}。" + (f"\n需关注：{'；'.join(risky)}" if risky else "")))
+    if "rewards" in s:
+        rw = s["rewards"]
+        total = int(rw["amount_yuan"].sum()) if rw.height else 0
+        out.append(("奖励台账", f"{rp.year}年应兑现一次性奖励 {_count(rw, pl.col('amount_yuan') > 0)} 笔，合计 {total:,} 元"
+                            f"（重复认定口径：{REPEAT[cfg.repeat_recognition]}）。"))
+    if "cultivation_list" in s:
+        cl = s["cultivation_list"]
+        out.append(("明年培育名单", f"{rp.year + 1}年拟培育 {cl['enterprise_name'].n_unique() if cl.height else 0} 户企业、{cl.height} 个目标级别。"))
+    out.append(("口径", f"截止日期为季度结束后 {cfg.deadline_days} 天；只使用已入库（未被退回、未被替代）的报送；"
+                      f"规则文件：{cfg.source}；说明见 docs/rollups.md。"))
+    return out
+
+
+# ---------------------------------------------------------------- tasks
+
+@task(name="write-pack", cache_policy=NO_CACHE)
+def write_pack(home: Home, rp: RollupPeriod, cfg: RollupConfig, sections: dict[str, pl.DataFrame]) -> str:
+    path = pack_path(home, rp)
+    write_bytes(path, pack_bytes(rp, cfg, sections))
+    run_logger().info("pack written: %s", path)
+    return str(path)
+
+
+def pack_bytes(rp: RollupPeriod, cfg: RollupConfig, sections: dict[str, pl.DataFrame]) -> bytes:
+    title = f"蛟河市“专精特新”中小企业{KIND[rp.kind]}（{rp.label}）"
+    span = rp.first_quarter if rp.first_quarter == rp.last_quarter else f"{rp.first_quarter}–{rp.last_quarter}"
+    subtitle = f"数据：{span} 已入库报送；计算日期 {rp.as_of.isoformat()}（北京时间）；领导小组办公室"
+    buf = io.BytesIO()
+    w = PackWriter(buf, title, subtitle)
+    try:
+        w.summary(summary_lines(rp, cfg, sections), subtitle)
+        for section, sheet in pack_sheets(rp.kind):
+            frame = sections.get(section.table, pl.DataFrame())
+            if sheet.appendix == "ratio_totals":
+                frame = _with_ratio_totals(frame, sections["target_progress"])
+            total = None
+            if sheet.total and frame.height:
+                total = [("合计" if i == 0 else None) for i in range(len(sheet.cols))]
+                for i, col in enumerate(sheet.cols):
+                    if col.name in sheet.total:
+                        total[i] = float(frame[col.name].sum())
+            w.section(sheet, frame, subtitle, total)
+    finally:
+        w.close()
+    return buf.getvalue()
+
+
+def _with_ratio_totals(frame: pl.DataFrame, targets: pl.DataFrame) -> pl.DataFrame:
+    """Append, per ratio target, a 合计 row whose ratio is sum(numerator) / sum(denominator) (from target_progress)."""
+    if not frame.height:
+        return frame
+    totals = targets.filter(pl.col("target_id").is_in(list(RATIO))).select(
+        "period", "target_id", pl.lit("合计（分子合计÷分母合计）").alias("enterprise_name"), pl.lit("—").alias("srdi_level"),
+        "numerator", "denominator", pl.col("actual_value").alias("ratio_pct"), pl.col("target_value").alias("threshold_pct"),
+        (pl.col("actual_value") >= pl.col("target_value")).alias("meets"),
+        pl.lit(None, pl.Utf8).alias("report_period"), pl.lit(None, pl.Int32).alias("submission_id"))
+    frame = frame.with_columns(pl.lit(0).alias("_order"))
+    totals = totals.with_columns(pl.lit(1).alias("_order")).cast({c: frame.schema[c] for c in totals.columns if c in frame.schema})
+    return pl.concat([frame, totals], how="diagonal_relaxed").sort(["target_id", "_order"], maintain_order=True).drop("_order")

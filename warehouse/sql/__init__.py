@@ -1,0 +1,46 @@
+"""Every SQL statement srdi runs lives in a .sql file under this folder, one statement (or one script) per
+file, named verb_object. `load("rollups/compute_compliance")` is the one way to get one.
+
+    schema/    DDL: tables, macros, views and their Chinese comments (raw → staged layers)
+    intake/    what one ingest writes and reads (submissions, rows, lineage, supersession)
+    rollups/   the rollup tables and one SELECT per section (marts), each stating its grain on line 1
+    outbox/    what the bureau's receipts, error lists and templates read
+    catalog/   what docs/warehouse.md reads from DuckDB's own catalog
+    query/     the few statements `srdi query` needs
+
+A file may name one identifier placeholder, `{table}`, filled only from srdi's own list of rollup tables
+(never from input); values are always bound parameters ($name or ?).
+"""
+from __future__ import annotations
+
+import re
+from functools import cache
+from importlib import resources
+
+_IDENTIFIER = re.compile(r"^[a-z_][a-z0-9_]*$")
+
+
+@cache
+def _text(name: str) -> str:
+    area, _, stem = name.rpartition("/")
+    if not area or not _IDENTIFIER.match(stem):
+        raise ValueError(f"SQL files are named <area>/<verb_object>: {name!r}")
+    return resources.files("warehouse.sql").joinpath(area, f"{stem}.sql").read_text(encoding="utf-8")
+
+
+def load(name: str, *, table: str | None = None) -> str:
+    """The text of warehouse/sql/<name>.sql; `table` fills a `{table}` placeholder (a checked identifier)."""
+    text = _text(name)
+    if "{table}" in text:
+        if table is None or not _IDENTIFIER.match(table):
+            raise ValueError(f"{name}.sql needs a table name, got {table!r}")
+        return text.replace("{table}", table)
+    return text
+
+
+def grain(name: str) -> str:
+    """The grain a file states on its first line ("-- grain: …")."""
+    first = _text(name).splitlines()[0]
+    if not first.startswith("-- grain:"):
+        raise ValueError(f"warehouse/sql/{name}.sql does not state its grain on its first line")
+    return first.removeprefix("-- grain:").strip()
