@@ -19,6 +19,7 @@ import openpyxl
 import pytest
 
 from schemas.periods import period_from_name
+from schemas.sections import SECTIONS
 from samples.share import build_sample_share
 from tests.conftest import drop
 from samples.workbooks import arrive, credit_code, enterprise_form, keep_as_text, task_form, write_xlsx
@@ -30,9 +31,7 @@ Q2_AT, Q3_AT = datetime(2022, 7, 5, 9, 0), datetime(2022, 10, 10, 9, 0)   # on t
 FORMULA_LIKE = "=需市政府协调司法鉴定资源 http://www.jiaohe.gov.cn/zjtx"
 RUNS = [("quarterly", "2022Q2"), ("quarterly", "2022Q3"), ("quarterly", "2022Q4"), ("midyear", "2022H1"),
         ("annual", "2022")]
-TABLES = ("compliance", "ladder_enterprises", "ladder_counts", "ladder_changes", "ladder_lagging", "ladder_conflicts",
-          "task_status", "task_problems", "bank_events", "target_progress", "ratio_enterprises",
-          "service_team_comparison", "rewards", "cultivation_list")
+TABLES = tuple(s.table for s in SECTIONS)   # the registry's sections, every one in every golden file
 
 KAIPU, SONGJIANG, TIANXIANG = "吉林开普科立辉动力有限公司", "吉林市松江塑料管道设备有限责任公司", "蛟河市天翔炭业有限公司"
 PHARMA, TIANZHENG = "长白山制药股份有限公司", "吉林添正生物科技股份有限公司"
@@ -321,6 +320,14 @@ def test_every_reward_traces_to_the_report_that_triggered_it(rolled):
                     (SONGJIANG, "srdi", "吉林市级"): 50_000, (PHARMA, "tech_center", "国家级"): 200_000}
 
 
+def _rewards(home, year, cfg):
+    """The rewards section computed the way the flow computes it (compute_section's body), on the fixture's data."""
+    from schemas.periods import RollupPeriod
+    from schemas.sections import BY_TABLE
+    from tasks.rollup.compute import compute_section
+    return compute_section.fn(home, RollupPeriod.of("annual", year), cfg, BY_TABLE["rewards"], {})
+
+
 @pytest.mark.parametrize("option,y2022,y2023", [
     ("top_up", 100_000, 100_000),        # 2022: 省级 10万 (市级 the same year: once); 2023: 20万 − 10万
     ("full", 150_000, 200_000),          # every level's first recognition in full
@@ -328,21 +335,19 @@ def test_every_reward_traces_to_the_report_that_triggered_it(rolled):
 ])
 def test_repeated_recognition_option(rolled, option, y2022, y2023):
     from schemas.rollup_config import load
-    from tasks.rollup.compute import RollupPeriod, compute_rewards
     home, _, _ = rolled
     cfg = load(repeat_recognition=option)
     for year, want in (("2022", y2022), ("2023", y2023)):
-        frame = compute_rewards.fn(home, RollupPeriod.of("annual", year), cfg)
+        frame = _rewards(home, year, cfg)
         kaipu = frame.filter(frame["enterprise_name"] == KAIPU)
         assert int(kaipu["amount_yuan"].sum()) == want, (option, year, kaipu.to_dicts())
 
 
 def test_a_late_reported_recognition_is_paid_in_the_year_it_was_reported(rolled):
     from schemas.rollup_config import load
-    from tasks.rollup.compute import RollupPeriod, compute_rewards
     home, _, _ = rolled
     assert not any(r["enterprise_name"] == PHARMA and r["category"] == "srdi" for r in rows(home, "rewards", "2022"))
-    ledger = compute_rewards.fn(home, RollupPeriod.of("annual", "2023"), load()).to_dicts()
+    ledger = _rewards(home, "2023", load()).to_dicts()
     (late,) = [r for r in ledger if r["enterprise_name"] == PHARMA]
     assert (late["year"], late["level"], late["amount_yuan"], late["trigger_period"]) == (2023, "吉林市级", 50_000, "2023Q1")
     assert "2022年首次认定" in late["reason"] and "2023年补报" in late["reason"]
@@ -451,12 +456,12 @@ def test_backfill_runs_each_period_in_order(rolled):
     ("annual", date(2023, 1, 10), "2022"),
 ])
 def test_default_period_is_the_one_just_ended(kind, today, expected):
-    from tasks.rollup.compute import default_period
+    from schemas.periods import default_period
     assert default_period(kind, today) == expected
 
 
 def test_periods_between_and_bad_periods():
-    from tasks.rollup.compute import check_period, periods_between
+    from schemas.periods import check_period, periods_between
     assert periods_between("quarterly", "2022Q3", "2023Q2") == ["2022Q3", "2022Q4", "2023Q1", "2023Q2"]
     assert periods_between("midyear", "2022H1", "2023H1") == ["2022H1", "2022H2", "2023H1"]
     with pytest.raises(ValueError):
@@ -493,9 +498,29 @@ def test_config_defaults_and_validation(tmp_path):
 
 def test_every_rollup_sql_file_states_its_grain_and_takes_parameters():
     from importlib import resources
-    files = [f for f in resources.files("warehouse.rollups").iterdir() if f.name.endswith(".sql")]
+    files = [f for f in resources.files("warehouse.sql").joinpath("rollups").iterdir() if f.name.endswith(".sql")]
     assert len(files) >= 15
     for f in files:
         text = f.read_text(encoding="utf-8")
         assert text.startswith("-- grain: "), f.name
-        assert "{" not in text.replace("{}", ""), f.name       # no str.format placeholders
+        # values are bound parameters; the one placeholder is a table name from the registry
+        assert "{" not in text.replace("{}", "").replace("{table}", ""), f.name
+
+
+def test_every_section_of_the_registry_has_its_sql_and_its_table():
+    from schemas.sections import SECTIONS
+    from warehouse.sql import load
+    ddl = load("rollups/create_rollup_tables")
+    for s in SECTIONS:
+        assert load(f"rollups/{s.sql}").startswith("-- grain: "), s.sql
+        assert f"CREATE TABLE IF NOT EXISTS {s.table} (" in ddl, s.table
+
+
+@pytest.mark.parametrize("kind,period", RUNS, ids=[p for _, p in RUNS])
+def test_each_table_holds_one_row_per_key_of_its_stated_grain(rolled, kind, period):
+    from schemas.sections import sections_for
+    home, _, _ = rolled
+    for s in sections_for(kind):
+        got = rows(home, s.table, period)
+        keys = [tuple(r[k] for k in s.key) for r in got]
+        assert len(keys) == len(set(keys)), f"{s.table} {period}: key {s.key} repeats"

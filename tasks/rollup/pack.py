@@ -215,9 +215,9 @@ def summary_lines(rp: RollupPeriod, cfg: RollupConfig, s: dict[str, pl.DataFrame
     tp = s["target_progress"]
     risky = [f"{r['target']}（{TARGET_STATUS[r['status']]}）" for r in
              tp.filter(pl.col("status").is_in(["at_risk", "not_achieved"])).iter_rows(named=True)]
-    out.append(("发展目标", f"{tp.height} 项：已完成 {_count(tp, pl.col('status') == 'achieved')}，"
-                        f"进度正常 {_count(tp, pl.col('status') == 'on_track')}，存在风险 {_count(tp, pl.col('status') == 'at_risk')}，"
-                        f"未完成 {_count(tp, pl.col('status') == 'not_achieved')}。" + (f"\n需关注：{'；'.join(risky)}" if risky else "")))
+    judged = "，".join(f"{TARGET_STATUS[s]} {_count(tp, pl.col('status') == s)}"
+                       for s in ("achieved", "on_track", "at_risk", "not_achieved"))
+    out.append(("发展目标", f"{tp.height} 项：{judged}。" + (f"\n需关注：{'；'.join(risky)}" if risky else "")))
     if "rewards" in s:
         rw = s["rewards"]
         total = int(rw["amount_yuan"].sum()) if rw.height else 0
