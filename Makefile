@@ -6,7 +6,7 @@ HOME_DIR ?= srdi-home
 export DO_NOT_TRACK := 1
 export PREFECT_SERVER_ANALYTICS_ENABLED := false
 
-.PHONY: demo test venv venv-test bench golden clean
+.PHONY: demo test check venv venv-test bench golden clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -23,6 +23,10 @@ demo: venv
 
 test: venv-test
 	$(BIN)/python -m pytest -q
+
+# the fast tier only (pure rules, no Prefect server, no subprocesses): the inner loop, under a minute
+check: venv-test
+	SRDI_TEST_TIER=fast $(BIN)/python -m pytest -q
 
 # issue 6's figures against their targets; `make bench BENCH_ARGS=--quick` for a smoke run (docs/benchmarks.md)
 bench: venv-test

@@ -25,13 +25,13 @@ def connect_memory() -> duckdb.DuckDBPyConnection:
 @contextlib.contextmanager
 def transaction(con: duckdb.DuckDBPyConnection):
     """BEGIN … COMMIT, or ROLLBACK on any exception: all of it or none of it."""
-    con.execute("BEGIN")
+    con.begin()
     try:
         yield con
     except BaseException:
-        con.execute("ROLLBACK")
+        con.rollback()
         raise
-    con.execute("COMMIT")
+    con.commit()
 
 
 def apply_schema(con: duckdb.DuckDBPyConnection) -> None:

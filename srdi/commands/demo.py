@@ -4,6 +4,7 @@ from __future__ import annotations
 from srdi.commands.ingest import print_ingest
 from srdi.prefect_env import quiet_prefect, run_flow
 from warehouse.home import DEFAULT_HOME, Home
+from warehouse.sql import load as sql
 
 
 def register(sub) -> None:
@@ -25,5 +26,6 @@ def run(args) -> int:
         print(f"  {label:<26} {info[key]}")
     for extra in info.get("notes", []):
         print(f"  {extra}")
-    print(f'\nTry: srdi query --home {home.root} "SELECT bureau, period, form, status FROM submissions"')
+    example = " ".join(line for line in sql("query/suggest_submissions").splitlines() if not line.startswith("--"))
+    print(f'\nTry: srdi query --home {home.root} "{example}"')
     return 0
