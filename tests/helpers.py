@@ -5,12 +5,11 @@ import hashlib
 from datetime import datetime
 from pathlib import Path
 
-import duckdb
-
 from schemas.findings import col_letter
 from schemas.forms import ENTERPRISE, TASK
 from tasks.intake.check_batch import check_many
 from tasks.intake.submission import Submission
+from warehouse.connection import connect
 
 
 def check_file(path: Path, bureau: str) -> Submission:
@@ -31,7 +30,7 @@ ENT, TSK = ENTERPRISE, TASK
 
 def q(home, sql, params=None):
     """Rows of a read-only query on the published analyst copy."""
-    con = duckdb.connect(str(home.warehouse), read_only=True)
+    con = connect(home.warehouse, read_only=True)
     try:
         return con.execute(sql, params or []).fetchall()
     finally:

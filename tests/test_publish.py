@@ -21,12 +21,13 @@ import duckdb
 import pytest
 
 from schemas import reference
-from tasks import load as tl
 from warehouse.home import Home
 from samples.share import build_sample_share
 from tests.conftest import drop
 from samples.workbooks import enterprise_rows, task_rows, write_xlsx
+from warehouse import atomic_write
 from warehouse.connection import apply_schema, connect
+from warehouse.publish import publish
 
 ROOT = Path(__file__).resolve().parents[1]
 ENV = {**os.environ, "PYTHONPATH": str(ROOT) + os.pathsep + os.environ.get("PYTHONPATH", ""), "DO_NOT_TRACK": "1"}
@@ -243,8 +244,8 @@ def test_publish_writes_a_temp_file_beside_the_copy_and_renames_it(writer, monke
         con.close()
         real_replace(src, dst)
 
-    monkeypatch.setattr(tl.os, "replace", spy)
-    assert tl.publish(writer) == writer.warehouse
+    monkeypatch.setattr(atomic_write.os, "replace", spy)
+    assert publish(writer) == writer.warehouse
     assert [d for _, d in calls] == [writer.warehouse]
     assert not calls[0][0].exists()
     # checkpointed: the copy needs no write-ahead log and equals the writer's database
@@ -257,7 +258,7 @@ def test_publish_includes_writes_not_yet_checkpointed(writer):
     con = connect(writer.writer_db)                    # a writer connection still open in this process
     con.execute("INSERT INTO t SELECT 5000")          # sits in the WAL until a checkpoint
     assert Path(str(writer.writer_db) + ".wal").exists()
-    tl.publish(writer)
+    publish(writer)
     con.close()
     c = duckdb.connect(str(writer.warehouse), read_only=True)
     assert c.execute("SELECT count(*) FROM t").fetchone()[0] == 1001
@@ -265,24 +266,40 @@ def test_publish_includes_writes_not_yet_checkpointed(writer):
 
 
 def test_a_failed_publish_leaves_the_previous_copy_whole_and_no_debris(writer, monkeypatch):
-    tl.publish(writer)
+    publish(writer)
     good = sha(writer.warehouse)
     with connect(writer.writer_db) as con:
         con.execute("INSERT INTO t SELECT range FROM range(1000, 50000)")
 
+    written = []
+
     def half_copy(src, dst):
+        written.append(Path(dst))
         data = Path(src).read_bytes()
         Path(dst).write_bytes(data[: len(data) // 2])
         raise OSError(28, "No space left on device")
 
-    monkeypatch.setattr(tl.shutil, "copyfile", half_copy)
+    monkeypatch.setattr(shutil, "copyfile", half_copy)   # what atomic_write.copy_file copies with
     with pytest.raises(OSError):
-        tl.publish(writer)
+        publish(writer)
+    # the disk filled while copying to a temp file beside the copy, never the copy itself
+    assert len(written) == 1 and written[0].parent == writer.root and written[0] != writer.warehouse
+    assert not written[0].exists()
     assert sha(writer.warehouse) == good
     con = duckdb.connect(str(writer.warehouse), read_only=True)
     assert con.execute("SELECT count(*) FROM t").fetchone()[0] == 1000
     con.close()
     assert sorted(p.name for p in writer.root.iterdir() if p.is_file()) == ["warehouse.duckdb"], "temp file left behind"
+
+
+def test_a_publish_killed_midway_leaves_debris_the_next_publish_removes(writer):
+    publish(writer)
+    # what a SIGKILL during the copy leaves: a partial temp file beside the copy, under another pid
+    stale = writer.root / f".{writer.warehouse.name}.999999.tmp"
+    stale.write_bytes(writer.writer_db.read_bytes()[:4096])
+    publish(writer)
+    assert sorted(p.name for p in writer.root.iterdir() if p.is_file()) == ["warehouse.duckdb"]
+    assert sha(writer.warehouse) == sha(writer.writer_db)
 
 
 def test_the_copy_is_on_disk_before_it_is_renamed_into_place(writer, monkeypatch):
@@ -297,15 +314,15 @@ def test_the_copy_is_on_disk_before_it_is_renamed_into_place(writer, monkeypatch
         events.append(("replace", Path(src).name))
         real_replace(src, dst)
 
-    monkeypatch.setattr(tl.os, "fsync", fsync)
-    monkeypatch.setattr(tl.os, "replace", replace)
-    tl.publish(writer)
+    monkeypatch.setattr(atomic_write.os, "fsync", fsync)
+    monkeypatch.setattr(atomic_write.os, "replace", replace)
+    publish(writer)
     tmp = next(name for kind, name in events if kind == "replace")
     assert events.index(("fsync", tmp)) < events.index(("replace", tmp))
 
 
 def test_readers_never_see_a_half_written_copy_while_publishing_repeatedly(writer, tmp_path):
-    tl.publish(writer)
+    publish(writer)
     stop, out, ready = tmp_path / "stop", tmp_path / "r.json", tmp_path / "ready"
     reader = subprocess.Popen([sys.executable, "-c", READER.replace("SELECT count(*) FROM submissions", "SELECT count(*) FROM t"),
                                str(writer.warehouse), str(stop), str(out), str(ready)], env=ENV, stderr=subprocess.PIPE, text=True)
@@ -316,7 +333,7 @@ def test_readers_never_see_a_half_written_copy_while_publishing_repeatedly(write
     for k in range(30):
         with connect(writer.writer_db) as con:
             con.execute("INSERT INTO t SELECT range FROM range(?, ?)", [100_000 + k * 5000, 100_000 + (k + 1) * 5000])
-        tl.publish(writer)
+        publish(writer)
     stop.touch()
     reader.wait(timeout=60)
     result = json.loads(out.read_text())

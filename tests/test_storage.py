@@ -2,13 +2,17 @@
 from __future__ import annotations
 
 import errno
+from datetime import datetime
 
+import polars as pl
 import pytest
 
 from tests.conftest import drop
 from samples.workbooks import task_rows, write_xlsx
 from tests.helpers import q
 from tests.test_ingest import files_under
+from warehouse import submissions as wl
+from warehouse.connection import apply_schema, connect_memory
 
 
 @pytest.fixture
@@ -62,3 +66,50 @@ def test_permission_denied_on_the_share_moves_nothing_and_the_next_run_files_it(
     assert files_under(home.inbox) == [] and len(files_under(home.archive)) == 3
     assert q(home, "SELECT count(*) FROM submissions")[0][0] == 3       # and not counted twice
     assert q(home, "SELECT count(*) FROM submissions WHERE NOT moved")[0][0] == 0
+
+
+# ---------------------------------------------------------------- one file's transaction, no Prefect
+
+def _task_file(sha: str, rows: int) -> wl.SubmissionRecord:
+    """One task form of 人民银行 for 2022Q2 with `rows` rows, one warning and two mapped columns."""
+    frame = pl.DataFrame({"_sheet": ["任务进展"] * rows, "_row": list(range(3, 3 + rows)),
+                          "task_id": [f"1.{i + 1}" for i in range(rows)], "status": ["推进中"] * rows})
+    finding = {"severity": "warning", "sheet": "任务进展", "excel_row": 3, "excel_col": "F", "field": "completion_pct",
+               "value": None, "rule": "task.pct_missing", "message": "完成比例未填写", "fix": "请填写"}
+    columns = [{"sheet": "任务进展", "field": "task_id", "excel_col": "A", "header": "任务编号"},
+               {"sheet": "任务进展", "field": "status", "excel_col": "E", "header": "推进状态"}]
+    return wl.SubmissionRecord(bureau="人民银行", period="2022Q2", form="task", file_name=f"任务{sha}.xlsx",
+                               source_path=f"人民银行/任务{sha}.xlsx", sha256=sha, size_bytes=100, file_format="xlsx",
+                               received_at=datetime(2022, 7, 5), status="loaded", rows=frame, findings=[finding],
+                               columns=columns)
+
+
+def test_a_file_that_fails_before_its_commit_writes_nothing_and_the_next_write_is_whole():
+    con = connect_memory()
+    apply_schema(con)
+    tables = ("submissions", "task_reports", "validation_errors", "submission_columns")
+
+    def counts():
+        return [con.execute(f"SELECT count(*) FROM {t}").fetchone()[0] for t in tables]
+
+    assert wl.write_file_submissions(con, [_task_file("a", 2)], "/archive/a.xlsx", 1) == 2
+    assert counts() == [1, 2, 1, 2]
+
+    def disk_full():
+        raise OSError(errno.ENOSPC, "No space left on device")
+
+    with pytest.raises(OSError):   # everything of file b was written, then the commit could not happen
+        wl.write_file_submissions(con, [_task_file("b", 3)], "/archive/b.xlsx", 2, before_commit=disk_full)
+    assert counts() == [1, 2, 1, 2]   # nothing of b, not even its supersession of a
+    assert con.execute("SELECT status, superseded_by FROM submissions").fetchall() == [("loaded", None)]
+
+    # the connection is not left inside a transaction: b again, whole, superseding a
+    assert wl.write_file_submissions(con, [_task_file("b", 3)], "/archive/b.xlsx", 2) == 3
+    assert counts() == [2, 5, 2, 4]
+    assert con.execute("SELECT submission_id, status, superseded_by FROM submissions ORDER BY 1").fetchall() == [
+        (1, "superseded", 2), (2, "loaded", None)]
+    assert wl.unmoved_stored_paths(con) == {"/archive/a.xlsx", "/archive/b.xlsx"}
+    wl.mark_moved_many(con, [("人民银行/任务a.xlsx", "a")])
+    assert wl.unmoved_submissions(con) == [(2, "人民银行/任务b.xlsx", "b", "/archive/b.xlsx")]
+    assert wl.unmoved_submission_ids(con, "人民银行/任务b.xlsx", "b") == [2]
+    con.close()

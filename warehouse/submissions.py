@@ -1,4 +1,6 @@
-"""Loaders: each submitted file is written in one transaction, or not at all."""
+"""What the intake writes to and reads from the writer database: each submitted file in one transaction, or not at
+all (rows, findings, column lineage, supersession); the reference tables and Annex 1; which files are still to be
+filed away. Every statement is a file under warehouse/sql/intake/."""
 from __future__ import annotations
 
 from dataclasses import dataclass, field
@@ -7,6 +9,7 @@ from datetime import datetime
 import duckdb
 import polars as pl
 
+from warehouse.connection import transaction
 from warehouse.sql import load as sql
 
 ENTERPRISE_COLUMNS = [
@@ -44,68 +47,79 @@ class SubmissionRecord:
     columns: list[dict] = field(default_factory=list)   # sheet, field, excel_col, header
 
 
+# What a full disk, a read-only file system or a denied permission raises while writing the database
+STORAGE_ERRORS = (OSError, duckdb.IOException)
+
+REFERENCE_TABLES = ("ref_bureaus", "ref_service_teams", "ref_task_items", "ref_targets")
+REPORT_TABLES = {"enterprise": "enterprise_reports", "task": "task_reports"}
+
+
 def refresh_reference(con: duckdb.DuckDBPyConnection, tables: dict[str, pl.DataFrame]) -> None:
-    con.execute("BEGIN")
-    try:
+    """The reference tables emptied and filled again from schemas/refdata/, all of them or none."""
+    unknown = set(tables) - set(REFERENCE_TABLES)
+    if unknown:
+        raise ValueError(f"not a reference table: {sorted(unknown)}")
+    with transaction(con):
         for name, frame in tables.items():
-            con.execute(f"DELETE FROM {name}")
+            con.execute(sql("intake/delete_reference_rows", table=name))
             con.register("_ref", frame)
-            con.execute(f"INSERT INTO {name} BY NAME SELECT * FROM _ref")
+            con.execute(sql("intake/insert_reference_rows", table=name))
             con.unregister("_ref")
-        con.execute("COMMIT")
-    except Exception:
-        con.execute("ROLLBACK")
-        raise
 
 
 def seed_registry(con: duckdb.DuckDBPyConnection, baseline: pl.DataFrame) -> None:
     """Annex 1 enters the registry once; later runs never overwrite what reports changed."""
     con.register("_base", baseline)
-    con.execute("INSERT OR REPLACE INTO enterprise_baseline BY NAME SELECT * FROM _base")
-    con.execute("""
-        INSERT INTO enterprise_registry (enterprise_name, service_team, source)
-        SELECT enterprise_name, service_team, '附件1' FROM _base
-        ON CONFLICT DO NOTHING""")
+    con.execute(sql("intake/replace_enterprise_baseline"))
+    con.execute(sql("intake/seed_enterprise_registry"))
     con.unregister("_base")
 
 
-def find_loaded_sha(con: duckdb.DuckDBPyConnection, sha256: str) -> int | None:
-    row = con.execute(
-        "SELECT min(submission_id) FROM submissions WHERE sha256 = ? AND status IN ('loaded', 'superseded')",
-        [sha256]).fetchone()
+def _first_value(con: duckdb.DuckDBPyConnection, name: str, params: list | None = None):
+    row = con.execute(sql(name), params or []).fetchone()
     return row[0] if row else None
+
+
+def find_loaded_sha(con: duckdb.DuckDBPyConnection, sha256: str) -> int | None:
+    """The first submission whose rows these bytes loaded (loaded or since superseded), if any."""
+    return _first_value(con, "intake/find_loaded_sha", [sha256])
 
 
 def find_original(con: duckdb.DuckDBPyConnection, sha256: str) -> int | None:
-    row = con.execute("SELECT min(submission_id) FROM submissions WHERE sha256 = ? AND status <> 'duplicate'", [sha256]).fetchone()
-    return row[0] if row else None
+    """The first submission of these bytes that was not itself a duplicate, if any."""
+    return _first_value(con, "intake/find_original_submission", [sha256])
 
 
 def unmoved_submissions(con: duckdb.DuckDBPyConnection) -> list[tuple[int, str, str, str]]:
     """Submissions committed whose file was not yet filed away (a crash between commit and move)."""
-    return con.execute(
-        "SELECT DISTINCT ON (source_path, sha256) submission_id, source_path, sha256, stored_path "
-        "FROM submissions WHERE NOT moved ORDER BY source_path, sha256, submission_id").fetchall()
+    return con.execute(sql("intake/list_unmoved_files")).fetchall()
+
+
+def unmoved_submission_ids(con: duckdb.DuckDBPyConnection, source_path: str, sha256: str) -> list[int]:
+    """Every submission of one file (source_path, sha256) not yet filed away."""
+    return [r[0] for r in con.execute(sql("intake/list_unmoved_submission_ids"), [source_path, sha256]).fetchall()]
+
+
+def unmoved_stored_paths(con: duckdb.DuckDBPyConnection) -> set[str]:
+    """The archive paths promised to files not yet filed away: a new file must not be given one of them."""
+    return {r[0] for r in con.execute(sql("intake/list_unmoved_stored_paths")).fetchall()}
 
 
 def mark_moved_many(con: duckdb.DuckDBPyConnection, files: list[tuple[str, str]]) -> None:
     """One statement for a batch of (source_path, sha256) that left the inbox."""
     if files:
-        con.execute("""UPDATE submissions SET moved = TRUE
-                       WHERE NOT moved AND source_path || '|' || sha256 IN (SELECT unnest(?))""",
-                    [[f"{p}|{s}" for p, s in files]])
+        con.execute(sql("intake/mark_files_moved"), [[f"{p}|{s}" for p, s in files]])
 
 
 def next_submission_id(con: duckdb.DuckDBPyConnection) -> int:
-    return con.execute("SELECT coalesce(max(submission_id), 0) + 1 FROM submissions").fetchone()[0]
+    return _first_value(con, "intake/find_next_submission_id")
 
 
 def write_file_submissions(con: duckdb.DuckDBPyConnection, records: list[SubmissionRecord],
                            stored_path: str, next_id: int, before_commit=None) -> int:
     """All the submissions one file produced, in one transaction: rows, findings, supersession.
     Ids start at `next_id` (the caller holds the writer lock); returns the id after the last one used."""
-    con.execute("BEGIN")
-    try:
+    with transaction(con):
         now = datetime.now()
         for rec in records:
             rec.submission_id = next_id
@@ -113,9 +127,8 @@ def write_file_submissions(con: duckdb.DuckDBPyConnection, records: list[Submiss
             errors = sum(f["severity"] == "error" for f in rec.findings)
             warnings = len(rec.findings) - errors
             if rec.status == "loaded":
-                rec.superseded = [r[0] for r in con.execute(
-                    "SELECT submission_id FROM submissions WHERE bureau = ? AND period = ? AND form = ? AND status = 'loaded'",
-                    [rec.bureau, rec.period, rec.form]).fetchall()]
+                rec.superseded = [r[0] for r in con.execute(sql("intake/find_superseded_submissions"),
+                                                            [rec.bureau, rec.period, rec.form]).fetchall()]
                 if rec.superseded:
                     con.execute(sql("intake/supersede_submissions"), [rec.submission_id, rec.superseded])
             con.execute(sql("intake/insert_submission"), [
@@ -126,19 +139,15 @@ def write_file_submissions(con: duckdb.DuckDBPyConnection, records: list[Submiss
                 frame = pl.DataFrame(rec.findings, schema={c: (pl.Int32 if c == "excel_row" else pl.Utf8) for c in FINDING_COLUMNS})
                 frame = frame.with_columns(submission_id=pl.lit(rec.submission_id, pl.Int32))
                 con.register("_findings", frame)
-                con.execute("INSERT INTO validation_errors BY NAME SELECT * FROM _findings")
+                con.execute(sql("intake/insert_validation_errors"))
                 con.unregister("_findings")
             if rec.status == "loaded" and rec.rows is not None and rec.rows.height:
                 _insert_rows(con, rec)
             if rec.columns:   # one statement, not one per column
-                con.execute("INSERT INTO submission_columns SELECT ?, unnest(?), unnest(?), unnest(?), unnest(?)",
+                con.execute(sql("intake/insert_submission_columns"),
                             [rec.submission_id, *([c[k] for c in rec.columns] for k in ("sheet", "field", "excel_col", "header"))])
         if before_commit:
-            before_commit()
-        con.execute("COMMIT")
-    except Exception:
-        con.execute("ROLLBACK")
-        raise
+            before_commit()   # a crash point: everything written, nothing committed
     return next_id
 
 
@@ -150,9 +159,9 @@ def _insert_rows(con: duckdb.DuckDBPyConnection, rec: SubmissionRecord) -> None:
         pl.col("_sheet").alias("sheet"), pl.col("_row").cast(pl.Int32).alias("excel_row"),
         *[pl.col(c) for c in cols if c in rec.rows.columns],
     )
-    table = "enterprise_reports" if rec.form == "enterprise" else "task_reports"
+    table = REPORT_TABLES["enterprise" if rec.form == "enterprise" else "task"]
     con.register("_rows", frame)
-    con.execute(f"INSERT INTO {table} BY NAME SELECT * FROM _rows")
+    con.execute(sql("intake/insert_report_rows", table=table))
     if rec.form == "enterprise":
         con.execute(sql("intake/merge_into_enterprise_registry"), [rec.period, rec.submission_id])
     con.unregister("_rows")

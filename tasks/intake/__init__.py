@@ -1,5 +1,14 @@
 """Intake: what happens to a workbook a bureau drops in the inbox, one step per module.
 
-discover → (isolate: read → normalise → validate, in child processes) → load → file away; publish is shared
-with the rollups (tasks/storage.py).
+    discover.py         find the files in the inbox: bureau (folder), period (name), bytes    @task
+    load.py             skip_duplicates: the same bytes again are not read                     @task
+    check_workbooks.py  read → normalise → validate each chunk in isolated children           @task
+      isolate.py          children with memory and time limits (no Prefect: forkserver preload)
+      check_batch.py      what a child runs: read.py → normalise.py → validate.py for a batch
+    load.py             load_submissions: each file in one transaction (warehouse/submissions.py)   @task
+    file_away.py        outbox feedback, then the move out of the inbox                        @task
+    summarise.py        what the run did                                                       @task
+
+submission.py holds the state of one file through these steps. Publishing the analyst copy is shared with the
+rollups (tasks/storage.py).
 """

@@ -1,20 +1,20 @@
-"""Warehouse steps of the ingest: skip duplicates, then load each file in one transaction."""
+"""Warehouse steps of the ingest: skip duplicates (same bytes, nothing read), then load each file in one
+transaction (warehouse/submissions.py), giving each its place in the archive. A disk full or a permission denied
+stops the batch cleanly: the files not loaded stay in the inbox for the next run."""
 from __future__ import annotations
 
 from pathlib import Path
 
-import duckdb
-import polars as pl
 from prefect import task
 from prefect.cache_policies import NO_CACHE
 
 from schemas.findings import ERROR
-from tasks.run_log import run_logger
-from warehouse.crash_points import crash_point
-from warehouse.home import Home
 from tasks.intake.submission import Submission
+from tasks.run_log import run_logger
 from warehouse import submissions as wl
 from warehouse.connection import connect
+from warehouse.crash_points import crash_point
+from warehouse.home import Home
 
 
 @task(name="skip-duplicates", cache_policy=NO_CACHE)
@@ -85,7 +85,7 @@ def storage_problem(where: str, exc: BaseException) -> str:
 def load_submissions(home: Home, batch: list[Submission]) -> list[Submission]:
     log = run_logger()
     with connect(home.writer_db) as con:
-        taken = {r[0] for r in con.execute("SELECT stored_path FROM submissions WHERE NOT moved").fetchall()}
+        taken = wl.unmoved_stored_paths(con)
         next_id = wl.next_submission_id(con)
         problem = None
         for sub in batch:
@@ -102,7 +102,7 @@ def load_submissions(home: Home, batch: list[Submission]) -> list[Submission]:
             try:
                 next_id = wl.write_file_submissions(con, recs, str(stored), next_id,
                                                     before_commit=lambda: crash_point("before-commit"))
-            except (OSError, duckdb.IOException) as exc:   # disk full, read-only or permission denied
+            except wl.STORAGE_ERRORS as exc:   # disk full, read-only or permission denied
                 problem = sub.deferred = storage_problem(str(home.writer_db), exc)
                 log.error(problem)
                 continue

@@ -1,7 +1,7 @@
 """Find the header in each sheet, recognise the form, and turn cell text into typed values.
 
 Everything here is parse-first: a value that cannot be parsed becomes a Finding at its cell,
-never a silent null. pandera then validates the typed frame (tasks/validate.py).
+never a silent null. pandera then validates the typed frame (tasks/intake/validate.py).
 """
 from __future__ import annotations
 
