@@ -6,6 +6,7 @@ import subprocess
 import sys
 import threading
 import time
+from datetime import datetime
 from pathlib import Path
 
 from warehouse.lock import writer_lock
@@ -52,9 +53,30 @@ def test_a_second_ingest_waits_for_the_first_then_runs(home, prefect_server):
     assert q(home, "SELECT status FROM submissions") == [("loaded",)]
 
 
-def test_a_rollup_waits_while_an_ingest_writes(home, prefect_server):
-    """Rollups take the same lock, so they never read a half-loaded submission."""
+def test_a_rollup_gives_up_clearly_while_an_ingest_writes(home, prefect_server):
+    """Rollups take the same lock, so they never read a half-loaded submission; past --wait they leave cleanly."""
     with writer_lock(home):
         r = cli(home, "rollup", "quarterly", "--period", "2022Q2", env_extra={"SRDI_LOCK_WAIT_SECONDS": "1"})
-    assert r.returncode != 0
-    assert "Traceback" not in r.stderr
+    assert r.returncode == 3, r.stderr
+    assert "另一个入库或汇总任务正在写入" in r.stderr and "Traceback" not in r.stderr
+    assert not (home.reports / "2022Q2").exists()          # nothing computed, no pack
+
+
+def test_a_rollup_waits_for_the_writer_then_runs(home, prefect_server):
+    """While another run holds the lock the rollup waits; once it is released the rollup computes the period."""
+    released_at: list[datetime] = []
+
+    def hold():
+        with writer_lock(home):
+            time.sleep(4)
+            released_at.append(datetime.now())
+
+    t = threading.Thread(target=hold)
+    t.start()
+    time.sleep(0.5)
+    r = cli(home, "rollup", "quarterly", "--period", "2022Q2", env_extra={"SRDI_LOCK_WAIT_SECONDS": "120"})
+    t.join()
+    assert r.returncode == 0, r.stderr
+    (computed_at,) = q(home, "SELECT computed_at FROM rollup_runs WHERE period = '2022Q2'")[0]
+    assert computed_at >= released_at[0]                   # it ran after the lock was released, not beside it
+    assert (home.reports / "2022Q2" / "季调度_2022Q2.xlsx").exists()

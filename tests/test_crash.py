@@ -110,16 +110,33 @@ def test_killed_at_a_crash_point_then_finished_equals_a_clean_run(pristine, clea
     assert placement(home) == placement(clean)
 
 
+def kill_while_working(home: Home, delay: float) -> bool:
+    """Start an ingest, wait until it holds the writer lock (its imports are done and the work has begun), let it
+    work `delay` seconds, then SIGKILL it. True when the kill landed mid-run: the process was still working."""
+    proc = subprocess.Popen(INGEST + [str(home.root)], env=_env(), stdout=subprocess.DEVNULL,
+                            stderr=subprocess.DEVNULL, cwd=ROOT)
+    deadline = time.monotonic() + 120
+    while proc.poll() is None and time.monotonic() < deadline:
+        try:
+            if home.lock_file.read_text().strip() == str(proc.pid):
+                break
+        except OSError:
+            pass
+        time.sleep(0.02)
+    time.sleep(delay)
+    landed = proc.poll() is None
+    proc.send_signal(signal.SIGKILL)
+    proc.wait(timeout=60)
+    return landed
+
+
 def test_killed_at_random_moments_several_times_then_finished_equals_a_clean_run(pristine, clean, tmp_path):
     rng = random.Random(20221)
     home = fresh_home(pristine, tmp_path, "h")
-    kills = 0
-    for _ in range(4):
-        # the child needs ~2-4 s to import; kill somewhere in the work that follows
-        if ingest_process(home, kill_after=rng.uniform(2.0, 7.0)) == -signal.SIGKILL:
-            kills += 1
+    # each run redoes only what the previous one left, so later runs are shorter: keep the delays inside the work
+    landed = [kill_while_working(home, rng.uniform(0.05, 0.6)) for _ in range(4)]
+    assert sum(landed) >= 3, f"kills that landed while the run was working: {landed}"
     assert ingest_process(home) == 0
-    print(f"random kills that landed mid-run: {kills}")
     assert snapshot(home) == snapshot(clean)
     assert placement(home) == placement(clean)
     sources = [s[5] for s in snapshot(home)["submissions"]]

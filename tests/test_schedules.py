@@ -24,13 +24,33 @@ SHANGHAI = ZoneInfo("Asia/Shanghai")
 pytestmark = pytest.mark.integration
 
 
-def next_fire(cron: str, now: datetime) -> datetime:
-    """Next time of a 'minute hour day months *' cron in Asia/Shanghai, computed without Prefect."""
-    minute, hour, day, months, _ = cron.split()
+# The policy's rhythm (三、（三）: 季调度、半年例会、年度总结), written out by hand — not read from prefect.yaml — so a
+# wrong cron string or timezone there shows up here. All at 08:00 Beijing time:
+#   季调度   on the 10th of the month after each quarter (10 Jan, 10 Apr, 10 Jul, 10 Oct), for the quarter just ended;
+#   半年例会 on 15 July, for the first half;
+#   年度总结 on 20 January, for the year before.
+def _next(now: datetime, dates: list[tuple[int, int]]) -> datetime:
     local = now.astimezone(SHANGHAI)
-    candidates = [datetime(y, int(m), int(day), int(hour), int(minute), tzinfo=SHANGHAI)
-                  for y in (local.year, local.year + 1) for m in months.split(",")]
-    return min(c for c in candidates if c > local)
+    return min(c for y in (local.year, local.year + 1) for m, d in dates
+               if (c := datetime(y, m, d, 8, 0, tzinfo=SHANGHAI)) > local)
+
+
+EXPECTED_RHYTHM = {
+    "quarterly-dispatch": lambda now: _next(now, [(1, 10), (4, 10), (7, 10), (10, 10)]),
+    "midyear-meeting": lambda now: _next(now, [(7, 15)]),
+    "annual-summary": lambda now: _next(now, [(1, 20)]),
+}
+
+
+def test_the_rhythm_itself():
+    """The hand-written rhythm, checked on dates worked out on a calendar."""
+    now = datetime(2026, 11, 29, 12, 0, tzinfo=SHANGHAI)
+    assert EXPECTED_RHYTHM["quarterly-dispatch"](now) == datetime(2027, 1, 10, 8, 0, tzinfo=SHANGHAI)
+    assert EXPECTED_RHYTHM["midyear-meeting"](now) == datetime(2027, 7, 15, 8, 0, tzinfo=SHANGHAI)
+    assert EXPECTED_RHYTHM["annual-summary"](now) == datetime(2027, 1, 20, 8, 0, tzinfo=SHANGHAI)
+    # 2027-04-10 07:59 Beijing is 2027-04-09 23:59 UTC: the next dispatch is a minute away, the same day
+    utc_eve = datetime(2027, 4, 9, 23, 59, tzinfo=timezone.utc)
+    assert EXPECTED_RHYTHM["quarterly-dispatch"](utc_eve) == datetime(2027, 4, 10, 8, 0, tzinfo=SHANGHAI)
 
 
 @pytest.fixture(scope="module")
@@ -38,18 +58,8 @@ def served(tmp_path_factory):
     home = Home.resolve(tmp_path_factory.mktemp("served")).ensure()
     build_sample_share(home.inbox)
     port = free_port()
-    env = dict(os.environ, PYTHONPATH=str(ROOT), DO_NOT_TRACK="1", PREFECT_SERVER_ANALYTICS_ENABLED="false",
-               PREFECT_HOME=str(home.root / ".prefect"))
-    env.pop("PREFECT_API_URL", None)
-    proc = subprocess.Popen([sys.executable, "-m", "srdi.cli", "serve", "--home", str(home.root), "--port", str(port)],
-                            cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
-    url = f"http://127.0.0.1:{port}/api"
-    deadline = time.monotonic() + 180
-    while not (home.state / "prefect-server.json").exists():
-        assert proc.poll() is None, proc.stdout.read()
-        assert time.monotonic() < deadline, "srdi serve did not come up"
-        time.sleep(1)
-    yield home, url, proc
+    proc = start_serve(home, port)
+    yield home, f"http://127.0.0.1:{port}/api", proc
     if proc.poll() is None:
         proc.send_signal(signal.SIGINT)
         proc.wait(timeout=60)
@@ -90,10 +100,9 @@ def test_next_scheduled_runs_follow_cron_and_timezone(served):
     from prefect.client.schemas.sorting import FlowRunSort
 
     spec = {d["name"]: d for d in yaml.safe_load((ROOT / "prefect.yaml").read_text(encoding="utf-8"))["deployments"]}
+    assert set(spec) == {"ingest", *EXPECTED_RHYTHM}
     now = datetime.now(timezone.utc)
-    expected = {name: next_fire(d["schedules"][0]["cron"], now) for name, d in spec.items() if "cron" in d["schedules"][0]}
-    assert set(expected) == {"quarterly-dispatch", "midyear-meeting", "annual-summary"}
-    assert all(d["schedules"][0]["timezone"] == "Asia/Shanghai" for d in spec.values())
+    expected = {name: rhythm(now) for name, rhythm in EXPECTED_RHYTHM.items()}
     with _client_settings(url), get_client(sync_client=True) as client:
         for name, want in expected.items():
             deadline = time.monotonic() + 120
@@ -114,8 +123,26 @@ def test_next_scheduled_runs_follow_cron_and_timezone(served):
         assert len(ingest) == 2 and ingest[1].expected_start_time - ingest[0].expected_start_time == timedelta(minutes=15)
 
 
-def test_ctrl_c_stops_server_and_worker_cleanly(served):
-    home, url, proc = served
+def start_serve(home: Home, port: int) -> subprocess.Popen:
+    env = dict(os.environ, PYTHONPATH=str(ROOT), DO_NOT_TRACK="1", PREFECT_SERVER_ANALYTICS_ENABLED="false",
+               PREFECT_HOME=str(home.root / ".prefect"))
+    env.pop("PREFECT_API_URL", None)
+    proc = subprocess.Popen([sys.executable, "-m", "srdi.cli", "serve", "--home", str(home.root), "--port", str(port)],
+                            cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    deadline = time.monotonic() + 180
+    while not (home.state / "prefect-server.json").exists():
+        assert proc.poll() is None, proc.stdout.read()
+        assert time.monotonic() < deadline, "srdi serve did not come up"
+        time.sleep(0.5)
+    return proc
+
+
+def test_ctrl_c_stops_server_and_worker_cleanly(tmp_path):
+    """Its own `srdi serve` (not the module's), so what it stops no other test relies on."""
+    home = Home.resolve(tmp_path / "home").ensure()
+    port = free_port()
+    proc = start_serve(home, port)
+    url = f"http://127.0.0.1:{port}/api"
     assert healthy(url)
     proc.send_signal(signal.SIGINT)
     assert proc.wait(timeout=60) == 0
