@@ -37,7 +37,8 @@ from pathlib import Path
 import xlsxwriter
 
 from schemas import reference
-from samples.share import ANNEX1_HEADER, EXTRA_HEADER, TASK_LABELS, TASK_WIDTHS
+from samples.share import (ANNEX1_HEADER, ANNEX1_NOTE, ANNEX1_WIDTHS, EXTRA_HEADER, REPORTERS, TASK_LABELS,
+                           TASK_WIDTHS)
 from samples.workbooks import credit_code
 
 GENERATOR_VERSION = 3
@@ -101,11 +102,9 @@ TRADES = (("装备\n制造", "机械制造有限公司"), ("农副产\n品加工
           ("冶金\n建材", "建材有限公司"), ("家具\n制造", "木业有限公司"), ("石材加工", "石材有限公司"),
           ("废弃资源综合利用", "环保科技有限公司"), ("葡萄酒\n制造", "酒业有限公司"))
 LEADERS = ("王  威", "张  静", "路建国", "王媚春", "任  峰", "尤海阳", "滕慧阳", "李国忠", "刘  洋", "孙丽娜")
-REPORTERS = ("刘  洋", "孙丽娜", "赵  磊", "陈晓东", "周  敏", "吴海涛", "郑  爽")
 TECH_CENTERS = (None, None, None, "吉林市级", "吉林省级", "省级")
 STATUSES = ("生产", "生产", "生产", "生产", "半生产", "停产")
 CN_Q = "一二三四"
-NOTE = "  备注：培育企业实行动态管理，结合企业发展情况适时调整。"
 
 
 def enterprise_name(i: int) -> str:
@@ -217,7 +216,6 @@ class PrintedWorkbook:
 # ---------------------------------------------------------------- enterprise rows
 
 ENTERPRISE_HEADER = [*ANNEX1_HEADER, *EXTRA_HEADER]      # 15 printed columns, 序号 first
-ENT_WIDTHS = {0: 6, 1: 34, 2: 10, 3: 10, 4: 10, 5: 16, 6: 22, 7: 10, 8: 10, 9: 9, 10: 22, 11: 12, 12: 12, 13: 10, 14: 10}
 
 
 @dataclass
@@ -270,8 +268,8 @@ def spoil_enterprise(body: list[list], rng: random.Random, kind: str) -> None:
 
 def write_enterprise(path: Path, title: str, body: list[list], stamp: datetime, *, big: bool = False) -> int:
     wb = PrintedWorkbook(path, stamp, big=big)
-    wb.sheet("种子企业库", title, ENTERPRISE_HEADER, body, footer=NOTE, footer_cols=(1, 9),
-             text_cols=(10,), widths=ENT_WIDTHS)
+    wb.sheet("种子企业库", title, ENTERPRISE_HEADER, body, footer=ANNEX1_NOTE, footer_cols=(1, 9),
+             text_cols=(10,), widths=ANNEX1_WIDTHS)
     return wb.close()
 
 

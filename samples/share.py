@@ -28,72 +28,38 @@ from openpyxl.styles import Alignment, Border, Font, Side
 from openpyxl.utils import get_column_letter
 
 from schemas import reference
+from schemas.credit_code import CHARSET, make_code
 from schemas.forms import ENTERPRISE
 
-# ---------------------------------------------------------------- GB 32100 unified social credit codes
-
-CREDIT_WEIGHTS = (1, 3, 9, 27, 19, 26, 16, 17, 20, 29, 25, 13, 8, 24, 10, 30, 28)
-# 31 characters: the digits and the capitals without I, O, S, V, Z (M is included).
-CREDIT_CHARSET = "0123456789ABCDEFGHJKLMNPQRTUWXY"
-ORG_WEIGHTS = (3, 7, 9, 10, 5, 8, 4, 2)          # GB 11714 organisation code, chars 9-17
-JIAOHE_DIVISION = "220281"                         # administrative division code of 蛟河市
-
-
-def credit_code_check_char(first17: str) -> str:
-    """The 18th character of a unified social credit code (GB 32100-2015)."""
-    if len(first17) != 17:
-        raise ValueError(f"need 17 characters, got {len(first17)}")
-    total = sum(w * CREDIT_CHARSET.index(ch) for w, ch in zip(CREDIT_WEIGHTS, first17.upper()))
-    return CREDIT_CHARSET[(31 - total % 31) % 31]
-
-
-def org_code_check_char(first8: str) -> str:
-    """The 9th character of an organisation code (GB 11714): embedded in credit-code chars 9-17."""
-    total = sum(w * int(ch, 36) for w, ch in zip(ORG_WEIGHTS, first8.upper()))
-    c = 11 - total % 11
-    return {10: "X", 11: "0"}.get(c, str(c))
-
-
-def make_credit_code(body8: str, division: str = JIAOHE_DIVISION) -> str:
-    """'91' (工商 registered enterprise) + division + organisation code + check character."""
-    first17 = "91" + division + body8 + org_code_check_char(body8)
-    return first17 + credit_code_check_char(first17)
-
+# ---------------------------------------------------------------- unified social credit codes (schemas.credit_code)
 
 def _random_credit_code(rng: random.Random, *, new_style: bool = False) -> str:
     # Enterprises registered after 2015 got organisation codes starting "MA".
     if new_style:
-        body = "MA" + "".join(rng.choice("0123456789ABCDEFGHJKLMNPQRTUWXY") for _ in range(6))
+        body = "MA" + "".join(rng.choice(CHARSET) for _ in range(6))
     else:
         body = str(rng.randint(1, 7)) + "".join(rng.choice("0123456789") for _ in range(7))
-    return make_credit_code(body)
+    return make_code(body)
 
 
 # ---------------------------------------------------------------- Annex 1 as printed
 
 ANNEX1_TITLE = "蛟河市“专精特新”重点培育种子企业库"
-ANNEX1_HEADER = (
-    "序号", "企业名称", "行业\n类别", "技术中心", "专利数量\n（含软著）",
-    "经营状态\n（生产、半生产、停产、注销）", "“专精特新”\n认定级别",
-    " 拟培育\n吉林市级", "拟培育\n吉林省级", "包保\n领导",
-)
+_ANNEX1 = reference.annex1_as_printed()
+ANNEX1_HEADER = _ANNEX1.header[:-1]          # the printed columns; the last one, 服务专班, is ours
 # Columns the rollups need, appended to the right of the printed table.
 EXTRA_HEADER = ("统一社会信用代码", "研发投入（万元）", "销售收入（万元）", "科技人员数", "职工总数")
-# Exactly as printed in 蛟政发〔2022〕4号 附件1: line breaks, padded names, leading spaces, blanks.
-ANNEX1_ROWS = (
-    (1, "长白山制药股份有限公司", "医药", "吉林省级", 2, "生产", "已纳入吉林市培育库", "2022年", "2023年", "王  威"),
-    (2, "吉林添正生物科技股份有限公司", "医药", "吉林市级", 19, "生产", " 2021年已认定省级国家级拟培育", "2022年", None, "张  静"),
-    (3, "吉林市松江塑料管道设备有限责任公司", "冶金\n建材", "吉林市级", 25, "生产", "已纳入吉林市培育库", "2022年", "2022年", "路建国"),
-    (4, "蛟河市天翔炭业有限公司", "冶金\n建材", None, 6, "生产", "已纳入吉林市培育库", "2022年", "2023年", "路建国"),
-    (5, "吉林天一昊宇食品科技有限公司", "农副产\n品加工", None, 1, "生产", None, "2023年", "2024年", "王媚春"),
-    (6, "吉林金亿食品有限责任公司", "农副产\n品加工", None, None, "生产", None, "2024年", "2025年", "王媚春"),
-    (7, "吉林省松花湖管业有限公司", "冶金\n建材", "吉林市级", 13, "生产", " 2021年已认定省级", "2022年", None, "任  峰"),
-    (8, "长白山酒业集团有限公司", "葡萄酒\n制造", None, 1, "生产", None, "2023年", "2025年", "任  峰"),
-    (9, "吉林得利斯食品有限公司", "农副产\n品加工", "吉林市级", None, "生产", None, "2023年", "2023年", "尤海阳"),
-    (10, "吉林开普科立辉动力有限公司", "装备\n制造", "吉林市级", 18, "生产", "已纳入吉林市培育库", "2022年", "2022年", "尤海阳"),
-    (11, "吉林鸿源绿洲环保科技有限公司", "废弃资源综合利用", None, 4, "生产", "已纳入吉林市培育库", "2023年", "2024年", "滕慧阳"),
-    (12, "吉林旺普家具有限公司", "家具\n制造", None, None, "生产", None, "2024年", "2025年", "滕慧阳"),
-)
+
+
+def _as_typed(cell: str) -> int | str | None:
+    """A printed cell as Excel holds it: digits are a number, an empty cell is empty, the rest is text as printed."""
+    return int(cell) if cell.isdigit() else cell or None
+
+
+# Exactly as printed in 蛟政发〔2022〕4号 附件1 (schemas/refdata/annex1.csv): line breaks, padded names,
+# leading spaces, blanks; with the service team we assign to each enterprise.
+ANNEX1_ROWS = tuple(tuple(_as_typed(c) for c in row[:-1]) for row in _ANNEX1.rows)
+ANNEX1_TEAMS = {row[1]: row[-1] for row in _ANNEX1.rows}
 ANNEX1_NOTE = "  备注：培育企业实行动态管理，结合企业发展情况适时调整。"
 
 # Q3 changes to the printed table (values in the printed style).
@@ -168,7 +134,6 @@ def _q3_figures(rng: random.Random, q2: Figures, stopped: bool) -> Figures:
 
 
 def _enterprises(rng: random.Random) -> list[Enterprise]:
-    teams = {r["enterprise_name"]: r["service_team"] for r in reference.registry_enterprises()}
     out, codes = [], set()
     for printed in (*ANNEX1_ROWS, Q3_NEW_ENTERPRISE):
         code = _random_credit_code(rng, new_style=printed is Q3_NEW_ENTERPRISE)
@@ -177,7 +142,7 @@ def _enterprises(rng: random.Random) -> list[Enterprise]:
         codes.add(code)
         name = printed[1]
         ent = Enterprise(printed, code, _figures(rng, name, _is_provincial(printed[6])),
-                         service_team=teams.get(name, "工业"))
+                         service_team=ANNEX1_TEAMS.get(name, "工业"))
         ent.q3 = _q3_figures(rng, ent.q2, stopped=name in Q3_STATUS_CHANGES)
         out.append(ent)
     return out

@@ -1,12 +1,11 @@
-"""Small helpers for tests that need workbooks on disk.
+"""Small helpers for tests and the bench that need workbooks on disk.
 
     write_xlsx(path, rows, title=…, merges=[…], hidden_sheets={…})   openpyxl
     write_xls(path, rows, title=…)                                    xlwt (BIFF8 .xls)
     enterprise_rows(n, seed) / task_rows(bureau, seed)                header + valid rows, template labels
-    credit_code(i) / credit_code_check_char(first17)                  valid GB 32100 codes
+    credit_code(i)                                                    valid GB 32100 codes (schemas.credit_code)
 
-The check digit is implemented here on its own (not imported from samples.share), so tests
-have an independent oracle for it.
+Tests check the check digit against hand-computed codes (tests/test_properties.py), not against this module.
 """
 from __future__ import annotations
 
@@ -18,30 +17,15 @@ import openpyxl
 import xlwt
 
 from schemas import reference
+from schemas.credit_code import make_code
 from schemas.forms import ENTERPRISE, TASK, TASK_STATUSES
 
 # ---------------------------------------------------------------- credit codes
 
-_CREDIT_WEIGHTS = (1, 3, 9, 27, 19, 26, 16, 17, 20, 29, 25, 13, 8, 24, 10, 30, 28)
-_CREDIT_CHARSET = "0123456789ABCDEFGHJKLMNPQRTUWXY"   # 31 chars: no I, O, S, V, Z
-
-
-def credit_code_check_char(first17: str) -> str:
-    """18th character of a unified social credit code: (31 - Σ wᵢ·vᵢ mod 31) mod 31 in the charset."""
-    if len(first17) != 17:
-        raise ValueError(f"need 17 characters, got {len(first17)}")
-    total = sum(w * _CREDIT_CHARSET.index(ch) for w, ch in zip(_CREDIT_WEIGHTS, first17.upper()))
-    return _CREDIT_CHARSET[(31 - total % 31) % 31]
-
-
 def credit_code(seed_int: int) -> str:
     """A valid 18-character code for 蛟河市 (220281); distinct seeds in [0, 10⁸) give distinct codes."""
     body = (seed_int * 48271 + 12345678) % 10**8          # a bijection on 8-digit numbers
-    digits = f"{body:08d}"
-    org = sum(w * int(d) for w, d in zip((3, 7, 9, 10, 5, 8, 4, 2), digits))
-    org_check = {10: "X", 11: "0"}.get(11 - org % 11, str(11 - org % 11))   # GB 11714
-    first17 = "91220281" + digits + org_check
-    return first17 + credit_code_check_char(first17)
+    return make_code(f"{body:08d}")
 
 
 # ---------------------------------------------------------------- writers

@@ -6,10 +6,14 @@ enterprises and the targets table are part of the project.
 from __future__ import annotations
 
 import csv
+import io
 import unicodedata
 from dataclasses import dataclass
 from functools import cache
 from importlib import resources
+
+from schemas.forms import ENTERPRISE, Field
+from schemas.values import PARSERS, clean_value, parse_enum, parse_level
 
 
 def _rows(name: str) -> list[dict[str, str]]:
@@ -96,10 +100,45 @@ def tasks_of(bureau: str) -> list[TaskItem]:
     return [t for t in task_items().values() if bureau in t.responsible_units]
 
 
+@dataclass(frozen=True)
+class PrintedTable:
+    header: tuple[str, ...]
+    rows: tuple[tuple[str, ...], ...]     # cell text as printed; '' for an empty cell
+
+
+@cache
+def annex1_as_printed() -> PrintedTable:
+    """Annex 1 (the 12 seed enterprises) exactly as printed in 蛟政发〔2022〕4号: line breaks in headers and
+    cells ("冶金\n建材"), padded names ("王  威"), leading spaces (" 2021年已认定省级"), years as "2022年", blanks.
+    refdata/annex1.csv adds one column of ours, 服务专班 (the service team we assign), as its last column."""
+    text = resources.files("schemas.refdata").joinpath("annex1.csv").read_text(encoding="utf-8")
+    header, *rows = csv.reader(io.StringIO(text, newline=""))     # quoted cells span lines
+    return PrintedTable(tuple(header), tuple(tuple(r) for r in rows))
+
+
+def _registry_value(field: Field, text: str) -> str:
+    """One printed cell as the intake reads it (schemas.values), written back as text; '' when empty."""
+    value = clean_value(text, field.kind)
+    if value is None:
+        return ""
+    if field.kind in PARSERS:
+        return str(PARSERS[field.kind][0](value))
+    if field.kind == "enum":
+        return parse_enum(field.name, value)
+    if field.kind == "level":
+        parse_level(value)          # the registry only holds level texts the intake understands
+    return value
+
+
 @cache
 def registry_enterprises() -> list[dict[str, str]]:
-    """Annex 1: the 12 seed enterprises as printed, the registry's starting point."""
-    return _rows("enterprises.csv")
+    """Annex 1 read the way the intake reads a submission, the registry's starting point: each header matched to
+    its enterprise field, each cell cleaned and parsed ("王  威" → 王威, "冶金\n建材" → 冶金建材, "2022年" → 2022),
+    values as text ('' when empty), keyed by field name in column order: enterprise_name … service_team."""
+    table = annex1_as_printed()
+    fields = [ENTERPRISE.match(h) for h in table.header]     # 序号 matches no field
+    return [{f.name: _registry_value(f, cell) for f, cell in zip(fields, row) if f is not None}
+            for row in table.rows]
 
 
 @cache

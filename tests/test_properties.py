@@ -7,7 +7,7 @@ import polars as pl
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from schemas.credit_code import check_char, is_valid
+from schemas.credit_code import check_char, is_valid, make_code, org_check_char
 from schemas.forms import ENTERPRISE, TASK, header_key
 from schemas.values import clean_value, parse_int, parse_level, parse_year
 from tasks.intake.normalise import find_header
@@ -109,14 +109,49 @@ def test_level_text_becomes_fields(year, level, cultivating, sep):
     assert parsed["cultivating_level"] == ({"国家级拟培育": "国家级", "省级拟培育": "吉林省级"}.get(cultivating))
 
 
+# Worked by hand from the standards, not from schemas/credit_code.py.
+# GB 11714 organisation code: weights 3 7 9 10 5 8 4 2, characters read base 36 (A = 10, M = 22);
+#   check = 11 − Σ mod 11, written X for 10 and 0 for 11.
+# GB 32100 credit code: weights 1 3 9 27 19 26 16 17 20 29 25 13 8 24 10 30 28 over the first 17, characters
+#   valued by their place in 0123456789ABCDEFGHJKLMNPQRTUWXY (A = 10, M = 21, X = 29, Y = 30);
+#   check = (31 − Σ mod 31) mod 31, written in that charset.
+# "91220281" (工商 enterprise, 蛟河市 220281) contributes 9·1 + 1·3 + 2·9 + 2·27 + 0·19 + 2·26 + 8·16 + 1·17 = 281.
+#
+# 1. body 12345678: 3·1 + 7·2 + 9·3 + 10·4 + 5·5 + 8·6 + 4·7 + 2·8 = 201, 201 mod 11 = 3, 11 − 3 = 8.
+#    281 + 1·20 + 2·29 + 3·25 + 4·13 + 5·8 + 6·24 + 7·10 + 8·30 + 8·28 = 281 + 923 = 1204 = 38·31 + 26; 31 − 26 = 5.
+# 2. body MA000004: 3·22 + 7·10 + 2·4 = 144 = 13·11 + 1, 11 − 1 = 10 → X.
+#    281 + 21·20 + 10·29 + 4·30 + 29·28 = 281 + 1642 = 1923 = 62·31 + 1; 31 − 1 = 30 → Y.
+# 3. body 00000000: Σ = 0, 11 − 0 = 11 → 0.  281 = 9·31 + 2; 31 − 2 = 29 → X.
+# 4. 9122028100000000B (not a real organisation code): 281 + 11·28 = 589 = 19·31; (31 − 0) mod 31 = 0 → 0.
+HAND_WORKED = [("91220281123456788", "5"), ("91220281MA000004X", "Y"), ("91220281000000000", "X"),
+               ("9122028100000000B", "0")]
+
+
+def test_credit_code_check_characters_worked_by_hand():
+    for first17, check in HAND_WORKED:
+        assert check_char(first17) == check
+        assert is_valid(first17 + check)
+    assert [org_check_char(b) for b in ("12345678", "MA000004", "00000000")] == ["8", "X", "0"]
+    assert [make_code(b) for b in ("12345678", "MA000004", "00000000")] == [
+        "912202811234567885", "91220281MA000004XY", "91220281000000000X"]
+
+
 @FAST
 @given(st.text(alphabet="0123456789ABCDEFGHJKLMNPQRTUWXY", min_size=17, max_size=17),
-       st.integers(0, 16), st.sampled_from("0123456789ABCDEFGHJKLMNPQRTUWXY"))
+       st.integers(0, 17), st.sampled_from("0123456789ABCDEFGHJKLMNPQRTUWXY"))
 def test_credit_code_check_digit_catches_a_changed_character(body, pos, repl):
     code = body + check_char(body)
     assert is_valid(code)
     changed = code[:pos] + repl + code[pos + 1:]
     assert is_valid(changed) == (changed == code)
+
+
+def test_credit_code_check_digit_catches_every_changed_character_of_a_hand_worked_code():
+    for first17, check in HAND_WORKED:
+        code = first17 + check
+        for pos in range(18):
+            for repl in "0123456789ABCDEFGHJKLMNPQRTUWXY".replace(code[pos], ""):
+                assert not is_valid(code[:pos] + repl + code[pos + 1:]), (code, pos, repl)
 
 
 def test_header_key_ignores_notes_and_breaks():
