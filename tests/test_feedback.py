@@ -246,11 +246,11 @@ def test_receipts_say_what_was_loaded_the_warnings_and_what_was_superseded(home,
     cells = [[c.value for c in r] for r in ws.iter_rows()]
     flat = " ".join(str(v) for r in cells for v in r if v is not None)
     # what was loaded, per sheet
-    loaded = next(r for r in cells if r[1] == "工作任务进展" and r[3] == "Sheet1")
+    loaded = next(r for r in cells if r[1] == "任务进展" and r[3] == "Sheet1")     # the catalogue's word (labels.FORM)
     assert loaded[2] == 1
     # what it superseded: the submission id, the file name, when
     sup = next(r for r in cells if r[5] == "任务2022Q2.xlsx")
-    assert sup[0] == 1 and sup[1] == "工作任务进展" and re.match(r"\d{4}-\d\d-\d\d \d\d:\d\d", sup[3])
+    assert sup[0] == 1 and sup[1] == "任务进展" and re.match(r"\d{4}-\d\d-\d\d \d\d:\d\d", sup[3])
     # the warning, at its cell
     assert "本期进展未填写" in flat and any(r[2] == "G2" for r in cells)
     assert "有 1 个警告" in flat
@@ -268,7 +268,7 @@ def test_a_byte_identical_redrop_gets_a_receipt_saying_nothing_changed(home, run
 
 def test_feedback_redone_after_a_crash_writes_the_same_outbox(home, run_ingest):
     """finish_interrupted may redo the feedback of a committed file: same names, nothing added."""
-    from tasks.intake.file_away import _feedback
+    from tasks.bureau.outbox import write_feedback
     from warehouse.connection import connect
 
     bad = task_rows("财政局", seed=5)
@@ -289,6 +289,6 @@ def test_feedback_redone_after_a_crash_writes_the_same_outbox(home, run_ingest):
     assert len(before) == 3   # error list + annotated copy, receipt
     with connect(home.writer_db) as con:
         for sid, stored in con.execute("SELECT submission_id, stored_path FROM submissions").fetchall():
-            _feedback(con, home, [sid], Path(stored))
+            write_feedback(con, home, [sid], Path(stored))
     assert contents() == before
     assert not [p for p in home.outbox.rglob("*") if p.name.endswith(".tmp")]

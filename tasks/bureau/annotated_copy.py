@@ -17,30 +17,32 @@
 from __future__ import annotations
 
 import io
-import os
 import re
 from pathlib import Path
 
 import fastexcel
 import openpyxl
 from openpyxl.comments import Comment
-from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
+from openpyxl.styles import Alignment, PatternFill
 from openpyxl.utils import column_index_from_string, get_column_letter
 from openpyxl.worksheet.hyperlink import Hyperlink
 
+from schemas.labels import SEVERITY, label
 from tasks.intake.read import META_SHEET, UnreadableWorkbook, read_workbook, sniff_format
+from tasks.xlsx_layout import (BAD_FILL, ERROR_FONT, NOTE_FONT, PX_BORDER, WARNING_FONT, comment_box, px_fill,
+                               px_fit_a4, px_fit_row, px_font, px_header, px_page, px_widths)
+from warehouse.atomic_write import write_bytes
 
 MAX_BYTES = 5 * 1024 * 1024
 MAX_ROWS = 50_000
 SUMMARY_SHEET = "校验结果"
 AUTHOR = "srdi 校验"
-ERROR_FILL = PatternFill("solid", fgColor="FFC7CE")
-WARNING_FILL = PatternFill("solid", fgColor="FFEB9C")
+ERROR_FILL = px_fill(BAD_FILL)
+WARNING_FILL = px_fill("#FFEB9C")
 OUR_FILLS = {"00FFC7CE", "FFFFC7CE", "00FFEB9C", "FFFFEB9C"}
-SEVERITY_CN = {"error": "错误", "warning": "警告"}
-FONT = "宋体"
 SUMMARY_HEADERS = ("序号", "级别", "工作表", "单元格", "表头", "填写内容", "问题说明", "修改建议")
 SUMMARY_WIDTHS = (6, 7, 14, 9, 18, 20, 40, 48)
+HEADER_ROW = 5          # 1-based: title, verdict, how to read the copy, a blank row, then the table
 
 
 class AnnotationSkipped(Exception):
@@ -197,9 +199,9 @@ def mark_cells(wb: openpyxl.Workbook, findings: list[dict]) -> dict[int, str]:
             continue
         row, col2, merged = _anchor(ws, int(f["excel_row"]), col)
         where = f"{f['excel_col']}{f['excel_row']}"
-        text = f"【{SEVERITY_CN.get(f['severity'], f['severity'])}】{f.get('message') or ''}"
+        text = f"【{label(SEVERITY, f['severity'])}】{f.get('message') or ''}"
         if merged:
-            text = f"【{SEVERITY_CN.get(f['severity'], f['severity'])}】（合并单元格 {merged} 中的 {where}）{f.get('message') or ''}"
+            text = f"【{label(SEVERITY, f['severity'])}】（合并单元格 {merged} 中的 {where}）{f.get('message') or ''}"
         if f.get("fix"):
             text += f"\n修改：{f['fix']}"
         notes.setdefault((f["sheet"], row, col2), []).append((f["severity"], text))
@@ -213,8 +215,8 @@ def mark_cells(wb: openpyxl.Workbook, findings: list[dict]) -> dict[int, str]:
         body = "\n\n".join(t for _, t in items)
         if cell.comment is not None:   # the bureau's own note stays, after ours
             body += f"\n\n——原批注：{cell.comment.text}"
-        lines = sum(max(1, -(-len(part) // 20)) for part in body.split("\n"))   # ~20 CJK characters a line
-        cell.comment = Comment(body, AUTHOR, width=320, height=min(640, 18 * lines + 24))
+        width, height = comment_box(body)
+        cell.comment = Comment(body, AUTHOR, width=width, height=height)
     return marked
 
 
@@ -224,9 +226,7 @@ def _printable(ws) -> None:
     ps, props = ws.page_setup, ws.sheet_properties
     own = ps.orientation or (props.pageSetUpPr is not None and props.pageSetUpPr.fitToPage)
     if not own:
-        ps.orientation, ps.paperSize = "landscape", ws.PAPERSIZE_A4
-        ps.fitToWidth, ps.fitToHeight = 1, 0
-        props.pageSetUpPr.fitToPage = True
+        px_fit_a4(ws)
     ps.cellComments = "atEnd"
 
 
@@ -236,35 +236,32 @@ def add_summary(wb: openpyxl.Workbook, findings: list[dict], marked: dict[int, s
     errors = sum(f["severity"] == "error" for f in findings)
     warnings = len(findings) - errors
     verdict = "已退回：请修改全部错误后，重新放入本单位报送文件夹" if rejected else "已入库，以下警告请核对"
-    thin = Side(style="thin", color="A6A6A6")
-    border = Border(left=thin, right=thin, top=thin, bottom=thin)
     wrap = Alignment(wrap_text=True, vertical="top")
+    total_width = sum(SUMMARY_WIDTHS)
+    last = get_column_letter(len(SUMMARY_HEADERS))
+    px_widths(ws, SUMMARY_WIDTHS)
     ws["A1"] = f"《{file_name}》校验结果"
-    ws["A1"].font = Font(name=FONT, bold=True, size=14)
+    ws["A1"].font = px_font(bold=True, size=14)
+    ws.row_dimensions[1].height = 22
     ws["A2"] = f"报送单位：{bureau}　报送期：{period or '未识别'}　错误 {errors} 个，警告 {warnings} 个。{verdict}。"
-    ws["A2"].font = Font(name=FONT, bold=True, color="C00000" if rejected else "000000")
-    ws["A3"].font = Font(name=FONT, color="404040")
+    ws["A2"].font = px_font(bold=True, color=ERROR_FONT.lstrip("#") if rejected else "000000")
     ws["A3"] = ("本文件是您报送文件的副本：红色单元格为错误（必须修改），黄色为警告（请核对）；鼠标移到单元格上可看批注。"
                 "点击下表“单元格”列可跳转。可直接在本副本中修改后重新报送（本页不会被读取），也可在原文件中修改。"
                 "副本中的公式已转为数值，宏和外部链接已去除。")
+    ws["A3"].font = px_font(color=NOTE_FONT.lstrip("#"))
     for ref in ("A2", "A3"):
-        ws.merge_cells(f"{ref}:H{ref[1:]}")
-        ws[ref].alignment = Alignment(wrap_text=True, vertical="top")
-    ws.row_dimensions[3].height = 48
-    for c, (h, w) in enumerate(zip(SUMMARY_HEADERS, SUMMARY_WIDTHS), start=1):
-        cell = ws.cell(row=5, column=c, value=h)
-        cell.font = Font(name=FONT, bold=True)
-        cell.fill = PatternFill("solid", fgColor="DDEBF7")
-        cell.border = border
-        cell.alignment = Alignment(wrap_text=True, vertical="center", horizontal="center")
-        ws.column_dimensions[get_column_letter(c)].width = w
+        ws.merge_cells(f"{ref}:{last}{ref[1:]}")
+        ws[ref].alignment = wrap
+        px_fit_row(ws, int(ref[1:]), [(ws[ref].value, total_width)])
+    for c, h in enumerate(SUMMARY_HEADERS, start=1):
+        px_header(ws.cell(row=HEADER_ROW, column=c), h)
     order = sorted(range(len(findings)), key=lambda i: (findings[i]["severity"] != "error", findings[i].get("sheet") or "",
                                                        findings[i].get("excel_row") or 0, findings[i].get("excel_col") or ""))
     for n, i in enumerate(order, start=1):
         f = findings[i]
-        r = 5 + n
+        r = HEADER_ROW + n
         where = f"{f.get('excel_col') or ''}{f.get('excel_row') or ''}"
-        values = (n, SEVERITY_CN.get(f["severity"], f["severity"]), f.get("sheet") or "", where,
+        values = (n, label(SEVERITY, f["severity"]), f.get("sheet") or "", where,
                   f.get("field") or "", f.get("value") or "", f.get("message") or "", f.get("fix") or "")
         for c, v in enumerate(values, start=1):
             cell = ws.cell(row=r, column=c)
@@ -272,42 +269,23 @@ def add_summary(wb: openpyxl.Workbook, findings: list[dict], marked: dict[int, s
                 _text(cell, v)
             else:
                 cell.value = v
-            cell.border = border
+            cell.border = PX_BORDER
             cell.alignment = wrap if c > 4 else Alignment(vertical="top", horizontal="center" if c in (1, 2, 4) else None,
                                                           wrap_text=True)
-            cell.font = Font(name=FONT)
-        ws.cell(row=r, column=2).font = Font(name=FONT, bold=True, color="C00000" if f["severity"] == "error" else "9C5700")
+            cell.font = px_font()
+        ws.cell(row=r, column=2).font = px_font(bold=True, color=(ERROR_FONT if f["severity"] == "error" else WARNING_FONT).lstrip("#"))
         if i in marked:
             cell = ws.cell(row=r, column=4)
             cell.hyperlink = Hyperlink(ref=cell.coordinate, location=f"'{f['sheet']}'!{marked[i]}", display=where)
-            cell.font = Font(name=FONT, color="0563C1", underline="single")
-        longest = max(_cjk_lines(values[6], SUMMARY_WIDTHS[6]), _cjk_lines(values[7], SUMMARY_WIDTHS[7]),
-                      _cjk_lines(values[5], SUMMARY_WIDTHS[5]))
-        if longest > 1:
-            ws.row_dimensions[r].height = 15 * longest + 2
-    ws.freeze_panes = "A6"
-    ws.print_title_rows = "5:5"
-    ws.page_setup.orientation = "landscape"
-    ws.page_setup.paperSize = ws.PAPERSIZE_A4
-    ws.page_setup.fitToWidth = 1
-    ws.page_setup.fitToHeight = 0
-    ws.sheet_properties.pageSetUpPr.fitToPage = True
-    ws.print_area = f"A1:H{5 + len(findings)}"
-    ws.page_margins.top = ws.page_margins.bottom = 0.6
-    ws.page_margins.left = ws.page_margins.right = 0.4
+            cell.font = px_font(color="0563C1", underline="single")
+        px_fit_row(ws, r, zip(values, SUMMARY_WIDTHS))
+    px_page(ws, header_row=HEADER_ROW, freeze=f"A{HEADER_ROW + 1}",
+            print_area=f"A1:{last}{HEADER_ROW + len(findings)}")
     # the summary is the sheet that opens; no other sheet stays selected (Excel would group them)
     for other in wb.worksheets:
         other.sheet_view.tabSelected = False
     ws.sheet_view.tabSelected = True
     wb.active = 0
-
-
-def _cjk_lines(text: str, width: int) -> int:
-    import unicodedata
-    if not text:
-        return 1
-    w = sum(1.7 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in str(text))
-    return max(1, -(-w // max(width - 1, 4)))
 
 
 def annotate_workbook(src: Path, dst: Path, *, findings: list[dict], bureau: str, period: str | None,
@@ -320,10 +298,6 @@ def annotate_workbook(src: Path, dst: Path, *, findings: list[dict], bureau: str
     _clear_previous(wb)
     marked = mark_cells(wb, findings)
     add_summary(wb, findings, marked, bureau=bureau, period=period, file_name=file_name, rejected=rejected)
-    dst.parent.mkdir(parents=True, exist_ok=True)
-    tmp = dst.with_name(f".{dst.name}.tmp")
     buf = io.BytesIO()
     wb.save(buf)
-    tmp.write_bytes(buf.getvalue())
-    os.replace(tmp, dst)
-    return dst
+    return write_bytes(dst, buf.getvalue())

@@ -15,8 +15,9 @@ What makes the template hard to get wrong:
     before it guesses the period from the file name, and with which it checks the folder.
 
 What is prefilled, and why an unchanged template loads without errors:
-  * Enterprise form: the team's enterprises from the `enterprises` view of the writer database
-    (the Annex 1 registry CSV when the warehouse is empty). Stable facts are carried over (name,
+  * Enterprise form: the team's enterprises, each in its state as of the template's quarter
+    (warehouse/prefill.py: the enterprise_state_as_of macro, the one definition of that state; the
+    Annex 1 registry CSV when the warehouse is empty). Stable facts are carried over (name,
     code, industry, levels, years, leader, listing). The period's own figures (研发投入, 销售收入,
     科技人员数, 职工总数) are left blank, unless the bureau already has an accepted report for this
     very period — then the template doubles as a correction form and carries everything.
@@ -33,25 +34,24 @@ from __future__ import annotations
 
 import hashlib
 import json
-import math
-import os
-import unicodedata
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from pathlib import Path
 
-import xlsxwriter
 from prefect import task
 from prefect.cache_policies import NO_CACHE
 
 from schemas import reference
 from schemas.enterprise import YEAR_MAX, YEAR_MIN
 from schemas.forms import ENTERPRISE, LISTING_STATUSES, TASK, TASK_STATUSES, Field, Form
-from warehouse.home import Home
+from schemas.labels import FORM_FILE_WORD
 from tasks.intake.read import META_SHEET
+from tasks.xlsx_layout import Book, KEY_FILL, fit_row, header_lines, page, set_widths
+from warehouse import prefill
+from warehouse.atomic_write import write_bytes, write_text
+from warehouse.home import Home
 
 TEMPLATE_VERSION = "1"
-FORM_CN = {"enterprise": "企业库", "task": "任务进展"}
 NEVER_REPORTED_STATUS = "未启动"
 ENTERPRISE_BLANK_ROWS = 200            # unlocked, validated rows below the prefilled enterprises
 QUARTERLY_FIGURES = ("rd_expense", "sales_revenue", "tech_staff", "total_staff")
@@ -84,7 +84,7 @@ def current_quarter(today: date | None = None) -> str:
 
 def template_name(bureau: str, form: str, period: str) -> str:
     """工信局_任务进展_2022Q3_模板.xlsx — the period in the name too, for people and for ingest."""
-    return f"{bureau}_{FORM_CN[form]}_{period}_模板.xlsx"
+    return f"{bureau}_{FORM_FILE_WORD[form]}_{period}_模板.xlsx"
 
 
 def forms_for(bureau: str) -> list[str]:
@@ -97,29 +97,6 @@ def forms_for(bureau: str) -> list[str]:
 
 
 # ---------------------------------------------------------------- what to prefill
-
-ENTERPRISE_SQL = """
-SELECT e.enterprise_name, e.credit_code, e.industry, e.tech_center_level, e.patents, e.operating_status,
-       CASE WHEN h.enterprise_name IS NOT NULL THEN h.srdi_level_text ELSE b.srdi_level_text END AS srdi_level_text,
-       e.srdi_level, e.srdi_level_year, e.cultivating_level,
-       e.planned_city_year, e.planned_province_year, e.responsible_leader, e.service_team,
-       h.listing_status, h.period AS report_period,
-       h.rd_expense, h.sales_revenue, h.tech_staff, h.total_staff, r.remarks
-FROM enterprises e
-LEFT JOIN enterprise_history h ON h.enterprise_name = e.enterprise_name AND h.period = e.last_period
-LEFT JOIN enterprise_reports r ON r.submission_id = h.submission_id AND r.sheet = h.sheet AND r.excel_row = h.excel_row
-LEFT JOIN enterprise_baseline b ON b.enterprise_name = e.enterprise_name
-ORDER BY e.service_team, h.submission_id NULLS LAST, h.excel_row, e.enterprise_name
-"""
-
-TASK_SQL = """
-SELECT r.bureau, r.period, r.task_id, r.status, r.completion_pct, r.progress, r.problems, r.next_steps,
-       r.bank_events, r.trained_persons, r.enterprises_served, r.remarks
-FROM task_reports r JOIN submissions s USING (submission_id)
-WHERE s.status = 'loaded' AND r.period <= ?
-QUALIFY row_number() OVER (PARTITION BY r.bureau, r.task_id ORDER BY r.period DESC, r.submission_id DESC) = 1
-"""
-
 
 @dataclass
 class PrefillData:
@@ -155,25 +132,13 @@ def registry_prefill() -> list[dict]:
 
 
 def read_prefill(db: Path, period: str) -> PrefillData:
-    """Read the writer database (read-only) — the caller holds the writer lock."""
+    """What the writer database knows as of `period` (read-only; the caller holds the writer lock), or the
+    Annex 1 registry when it has no schema or no enterprise yet."""
     data = PrefillData(period)
-    if db.exists():
-        import duckdb
-        con = duckdb.connect(str(db), read_only=True)
-        try:
-            has_views = con.execute(
-                "SELECT count(*) FROM duckdb_views() WHERE view_name = 'enterprises' AND NOT internal").fetchone()[0]
-            if has_views:
-                cur = con.execute(ENTERPRISE_SQL)
-                cols = [d[0] for d in cur.description]
-                data.enterprises = [dict(zip(cols, r)) for r in cur.fetchall()]
-                cur = con.execute(TASK_SQL, [period])
-                cols = [d[0] for d in cur.description]
-                for r in cur.fetchall():
-                    row = dict(zip(cols, r))
-                    data.tasks[(row["bureau"], row["task_id"])] = row
-        finally:
-            con.close()
+    found = prefill.read(db, period)
+    if found is not None:
+        data.enterprises, tasks = found
+        data.tasks = {(t["bureau"], t["task_id"]): t for t in tasks}
     if not data.enterprises:
         data.enterprises, data.source = registry_prefill(), "附件1"
     return data
@@ -284,27 +249,9 @@ def validations(form: Form, period: str) -> dict[str, dict]:
 
 # ---------------------------------------------------------------- writing
 
-def display_width(text: str) -> float:
-    """Columns a 10-point text needs in Excel's width unit: a CJK character about 1.6 (measured on renders)."""
-    return sum(1.6 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in text)
-
-
-def row_height(values: dict[str, object], widths: dict[str, float], line: float = 15.0) -> float | None:
-    """Height for a row whose wrapped texts need several lines (Excel does not autofit on open)."""
-    lines = 1
-    for name, v in values.items():
-        if v is None or name not in widths:
-            continue
-        usable = max(widths[name] - 1, 4)
-        n = sum(max(1, math.ceil(display_width(part) / usable)) for part in str(v).split("\n"))
-        lines = max(lines, n)
-    return None if lines == 1 else lines * line + 3
-
-
 def header_text(f: Field) -> str:
     """The label as printed forms set it: the bracketed unit on its own line. Ingest ignores line breaks."""
-    i = f.label.find("（")
-    return f.label if i <= 0 else f.label[:i] + "\n" + f.label[i:]
+    return "\n".join(header_lines(f.label))
 
 
 NOTES = {
@@ -317,31 +264,23 @@ NOTES = {
 }
 
 
-def write_template(path: Path, *, bureau: str, period: str, form: Form, rows: list[dict]) -> Path:
+def template_bytes(*, bureau: str, period: str, form: Form, rows: list[dict]) -> bytes:
     """One template workbook: title, instructions, locked header, prefilled rows, metadata sheet."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(f".{path.name}.tmp")
-    wb = xlsxwriter.Workbook(str(tmp), {"strings_to_formulas": False, "strings_to_urls": False,
-                                         "strings_to_numbers": False})
     y, q = int(period[:4]), int(period[-1])
-    wb.set_properties({"title": f"{bureau}{form.title}{period}", "author": "srdi", "company": "蛟河市专精特新领导小组办公室",
-                       "created": datetime(y, 3 * q - 2, 1)})   # fixed: same inputs, same bytes
-    ws = wb.add_worksheet(form.title)
-    base = {"font_name": "宋体", "font_size": 10, "valign": "vcenter"}
-    f_title = wb.add_format({**base, "bold": True, "font_size": 14, "align": "center", "locked": True})
-    f_note = wb.add_format({**base, "text_wrap": True, "font_color": "#404040", "locked": True, "valign": "top"})
-    f_head = wb.add_format({**base, "bold": True, "bg_color": "#DDEBF7", "border": 1, "text_wrap": True,
-                            "align": "center", "locked": True})
-    f_head_ref = wb.add_format({**base, "bold": True, "bg_color": "#D9D9D9", "border": 1, "text_wrap": True,
-                                "align": "center", "locked": True})
-    open_fmt = {**base, "border": 1, "text_wrap": True, "locked": False}
-    f_open = wb.add_format(open_fmt)
-    f_open_text = wb.add_format({**open_fmt, "num_format": "@"})
-    f_open_num = wb.add_format({**open_fmt, "text_wrap": False, "align": "center"})
-    f_ref = wb.add_format({**base, "border": 1, "text_wrap": True, "locked": True, "bg_color": "#F2F2F2"})
-    f_ref_text = wb.add_format({**base, "border": 1, "text_wrap": True, "locked": True, "bg_color": "#F2F2F2",
-                                "num_format": "@"})
-    f_na = wb.add_format({**base, "border": 1, "locked": True, "bg_color": "#BFBFBF"})
+    book = Book(properties={"title": f"{bureau}{form.title}{period}", "company": "蛟河市专精特新领导小组办公室",
+                            "created": datetime(y, 3 * q - 2, 1)})   # fixed: same inputs, same bytes
+    ws = book.add_worksheet(form.title)
+    cell = {"border": 1, "text_wrap": True, "valign": "vcenter"}
+    f_title = book.format("title", locked=True)
+    f_note = book.format("note", locked=True)
+    f_head = book.format("header", locked=True)
+    f_head_ref = book.format("header", locked=True, bg_color="#D9D9D9")
+    f_open = book.format(**cell, locked=False)
+    f_open_text = book.format(**cell, locked=False, num_format="@")
+    f_open_num = book.format(**{**cell, "text_wrap": False}, locked=False, align="center")
+    f_ref = book.format(**cell, locked=True, bg_color=KEY_FILL)
+    f_ref_text = book.format(**cell, locked=True, bg_color=KEY_FILL, num_format="@")
+    f_na = book.format(border=1, valign="vcenter", locked=True, bg_color="#BFBFBF")
 
     fields = form.fields
     ncol = len(fields)
@@ -355,24 +294,18 @@ def write_template(path: Path, *, bureau: str, period: str, form: Form, rows: li
 
     # columns: the enterprise form's cells are open all the way down (new enterprises go below);
     # the task form opens only its task rows (cells are written one by one below)
-    for c, f in enumerate(fields):
-        if is_task:
-            ws.set_column(c, c, widths[f.name])
-        else:
-            ws.set_column(c, c, widths[f.name], f_open_text if f.name in text_fields else
-                          (f_open_num if f.kind in numeric else f_open))
+    set_widths(ws, widths.values(), formats=None if is_task else [
+        f_open_text if f.name in text_fields else (f_open_num if f.kind in numeric else f_open) for f in fields])
 
     ws.merge_range(TITLE_ROW, 0, TITLE_ROW, ncol - 1,
                    f"蛟河市“专精特新”{form.title}（{bureau} · {period[:4]}年第{'一二三四'[q - 1]}季度）", f_title)
     ws.set_row(TITLE_ROW, 26)
     note = NOTES[form.name]
     ws.merge_range(NOTE_ROW, 0, NOTE_ROW, ncol - 1, note, f_note)
-    total_width = sum(widths.values())
-    ws.set_row(NOTE_ROW, 15 * max(2, math.ceil(display_width(note) / (total_width * 0.95))) + 4)
+    fit_row(ws, NOTE_ROW, [(note, sum(widths.values()))], min_lines=2)
     for c, f in enumerate(fields):
         ws.write_string(HEADER_ROW, c, header_text(f), f_head_ref if (is_task and f.name in TASK_REFERENCE) else f_head)
-    ws.set_row(HEADER_ROW, 15 * max(sum(math.ceil(display_width(part) / max(widths[f.name] - 1, 4))
-                                        for part in header_text(f).split("\n")) for f in fields) + 4)
+    fit_row(ws, HEADER_ROW, [(header_text(f), widths[f.name]) for f in fields])
 
     items = reference.task_items()
     for i, row in enumerate(rows):
@@ -398,9 +331,7 @@ def write_template(path: Path, *, bureau: str, period: str, form: Form, rows: li
                 ws.write_number(r, c, int(v) if float(v).is_integer() else float(v), fmt)
             else:
                 ws.write_string(r, c, str(v), fmt)
-        h = row_height({k: v for k, v in row.items() if k in widths}, widths)
-        if h:
-            ws.set_row(r, h)
+        fit_row(ws, r, [(v, widths[k]) for k, v in row.items() if k in widths and v is not None])
 
     checks = validations(form, period)
     for c, f in enumerate(fields):
@@ -414,28 +345,25 @@ def write_template(path: Path, *, bureau: str, period: str, form: Form, rows: li
             continue
         ws.data_validation(FIRST_DATA, c, last, c, v)
 
-    ws.freeze_panes(FIRST_DATA, 1 if form.name == "enterprise" else 2)
     ws.protect("", {"format_columns": True, "format_rows": True, "insert_rows": not is_task,
                     "select_locked_cells": True, "select_unlocked_cells": True})
-    ws.set_landscape()
-    ws.set_paper(9)                        # A4
-    ws.set_margins(left=0.4, right=0.4, top=0.5, bottom=0.6)
-    ws.fit_to_pages(1, 0)                  # one page wide
-    ws.repeat_rows(HEADER_ROW)
-    ws.print_area(0, 0, FIRST_DATA + max(len(rows), 1) - 1 + (0 if is_task else 10), ncol - 1)
-    ws.set_footer("&C第 &P 页，共 &N 页")
+    page(ws, header_row=HEADER_ROW, freeze=(FIRST_DATA, 1 if form.name == "enterprise" else 2),
+         print_area=(FIRST_DATA + max(len(rows), 1) - 1 + (0 if is_task else 10), ncol - 1))
     ws.activate()
 
-    meta = wb.add_worksheet(META_SHEET)
+    meta = book.add_worksheet(META_SHEET)
     for r, (k, v) in enumerate((("bureau", bureau), ("period", period), ("form", form.name),
                                 ("template_version", TEMPLATE_VERSION))):
         meta.write_string(r, 0, k)
         meta.write_string(r, 1, v)
     meta.very_hidden()
     meta.protect()
-    wb.close()
-    os.replace(tmp, path)
-    return path
+    return book.close()
+
+
+def write_template(path: Path, *, bureau: str, period: str, form: Form, rows: list[dict]) -> Path:
+    """One template, written to `path` in one step."""
+    return write_bytes(path, template_bytes(bureau=bureau, period=period, form=form, rows=rows))
 
 
 # ---------------------------------------------------------------- a template edited in place is kept
@@ -453,10 +381,7 @@ def load_state(home: Home) -> dict[str, str]:
 
 
 def save_state(home: Home, state: dict[str, str]) -> None:
-    p = home.state / STATE_FILE
-    tmp = p.with_name(p.name + ".tmp")
-    tmp.write_text(json.dumps(state, ensure_ascii=False, indent=1, sort_keys=True), encoding="utf-8")
-    os.replace(tmp, p)
+    write_text(home.state / STATE_FILE, json.dumps(state, ensure_ascii=False, indent=1, sort_keys=True))
 
 
 def write_all(home: Home, data: PrefillData) -> dict[str, list[str]]:

@@ -1,20 +1,18 @@
 """The meeting pack (xlsx, in Chinese): a 概要 sheet, then the sheets the section registry (schemas/sections.py)
 gives this kind of meeting, in its order.
 
-Every sheet is A4 landscape fitted to the page width, a frozen header row repeated on
-every printed page, and column widths measured in display width (a CJK character is two). Every text value —
-above all what bureaus wrote — is written with write_string into a workbook that never turns strings into
+Laid out as every srdi workbook is (tasks/xlsx_layout.py): A4 landscape fitted to the page width, a frozen header
+row repeated on every printed page, column widths and row heights measured with schemas.text_width. Every text
+value — above all what bureaus wrote — is written with write_string into a workbook that never turns strings into
 formulas or links.
 """
 from __future__ import annotations
 
 import io
-import math
 from datetime import date, datetime
 from pathlib import Path
 
 import polars as pl
-import xlsxwriter
 from prefect import task
 from prefect.cache_policies import NO_CACHE
 
@@ -22,23 +20,21 @@ from schemas.labels import COMPLIANCE, FORM, KIND, RATIO, REPEAT, TARGET_STATUS
 from schemas.periods import RollupPeriod
 from schemas.rollup_config import RollupConfig
 from schemas.sections import Col, Sheet, pack_sheets
-from schemas.text_width import excel_width
 from tasks.rollup.compute import pack_path
 from tasks.run_log import run_logger
+from tasks.xlsx_layout import Book, fit_row, fit_width, page, set_widths
 from warehouse.atomic_write import write_bytes
 from warehouse.home import Home
 
-WORKBOOK_OPTIONS = {"in_memory": True, "strings_to_formulas": False, "strings_to_urls": False, "strings_to_numbers": False}
-A4 = 9
-FONT = "宋体"
 TITLE_ROWS = 2          # title, then a line saying what one row is
 HEADER_ROW = TITLE_ROWS
 MAX_WIDTH = {"wide": 46, "normal": 36}
+SUMMARY_WIDTHS = (22, 96)
 
 BAD = {"late", "missing", "rejected", "at_risk", "not_achieved", "lagging", "level_down", "停产", "注销", True}
 
 
-# ---------------------------------------------------------------- text measures
+# ---------------------------------------------------------------- cell texts
 
 def cell_text(col: Col, v) -> str | None:
     if v is None:
@@ -59,48 +55,38 @@ def cell_text(col: Col, v) -> str | None:
 
 
 def _width(col: Col, texts: list[str]) -> float:
-    header = max(excel_width(w) for w in col.header.replace("（", "\n（").split("\n"))
-    longest = max([excel_width(t) for t in texts if t] + [0])
-    cap = MAX_WIDTH["wide"] if col.wide else MAX_WIDTH["normal"]
-    return float(min(max(header, longest, 6) + 2, cap))
+    return fit_width(col.header, texts, widest=MAX_WIDTH["wide"] if col.wide else MAX_WIDTH["normal"])
 
 
 # ---------------------------------------------------------------- the workbook
 
 class PackWriter:
-    def __init__(self, target, title: str, subtitle: str):
-        self.wb = xlsxwriter.Workbook(target, WORKBOOK_OPTIONS)
-        self.wb.set_properties({"title": title, "subject": subtitle, "author": "srdi", "company": "蛟河市促进中小企业发展工作领导小组办公室"})
-        base = {"font_name": FONT, "font_size": 10, "valign": "vcenter", "border": 1}
-        f = self.wb.add_format
+    def __init__(self, target: io.BytesIO, title: str, subtitle: str):
+        self.book = Book(target, {"title": title, "subject": subtitle,
+                                  "company": "蛟河市促进中小企业发展工作领导小组办公室"})
+        self.wb = self.book.wb
+        f = self.book.format
+        cell = {"valign": "vcenter"}
         self.fmt = {
-            "title": f({"font_name": FONT, "font_size": 16, "bold": True, "align": "center", "valign": "vcenter"}),
-            "sub": f({"font_name": FONT, "font_size": 9, "italic": True, "font_color": "#555555"}),
-            "header": f({**base, "bold": True, "align": "center", "text_wrap": True, "bg_color": "#DDE6F1"}),
-            "text": f({**base, "text_wrap": True}),
-            "int": f({**base, "num_format": "0"}),
-            "num": f({**base, "num_format": "#,##0.00"}),
-            "pct": f({**base, "num_format": "0.00"}),
-            "yuan": f({**base, "num_format": "#,##0"}),
-            "date": f({**base, "num_format": "yyyy-mm-dd", "align": "left"}),
-            "datetime": f({**base, "num_format": "yyyy-mm-dd hh:mm", "align": "left"}),
-            "bad": f({**base, "text_wrap": True, "bg_color": "#FBE3E3", "font_color": "#9C0006"}),
-            "total": f({**base, "bold": True, "num_format": "#,##0"}),
-            "totaltext": f({**base, "bold": True}),
-            "key": f({**base, "bold": True, "bg_color": "#F2F2F2", "text_wrap": True}),
+            "title": f("title"),
+            "sub": f("subtitle"),
+            "header": f("header"),
+            "text": f("text", **cell),
+            "int": f("number", **cell, align="right", num_format="0"),
+            "num": f("number", **cell, align="right", num_format="#,##0.00"),
+            "pct": f("number", **cell, align="right", num_format="0.00"),
+            "yuan": f("number", **cell, align="right", num_format="#,##0"),
+            "date": f("number", **cell, align="left", num_format="yyyy-mm-dd"),
+            "datetime": f("number", **cell, align="left", num_format="yyyy-mm-dd hh:mm"),
+            "bad": f("bad", **cell),
+            "total": f("number", **cell, align="right", bold=True, num_format="#,##0"),
+            "totaltext": f("text", **cell, bold=True),
+            "key": f("key"),
         }
         self.title = title
 
-    def _page(self, ws, sheet_title: str, width: int, header_row: int) -> None:
-        ws.set_landscape()
-        ws.set_paper(A4)
-        ws.set_margins(left=0.4, right=0.4, top=0.6, bottom=0.6)
-        ws.fit_to_pages(1, 0)
-        ws.center_horizontally()
-        ws.repeat_rows(header_row)
-        ws.freeze_panes(header_row + 1, 0)
-        ws.set_header(f"&L&\"{FONT}\"&9{self.title}&R&\"{FONT}\"&9{sheet_title}")
-        ws.set_footer(f"&C&\"{FONT}\"&9第 &P 页，共 &N 页")
+    def _page(self, ws, sheet_title: str) -> None:
+        page(ws, header_row=HEADER_ROW, freeze=(HEADER_ROW + 1, 0), page_header=(self.title, sheet_title), center=True)
         ws.hide_gridlines(2)
 
     def write_value(self, ws, r: int, c: int, col: Col, v) -> None:
@@ -130,16 +116,15 @@ class PackWriter:
         ws.merge_range(1, 0, 1, n - 1, f"{subtitle}　{sec.grain}", self.fmt["sub"])
         texts = [[cell_text(c, r[i]) for r in rows] for i, c in enumerate(sec.cols)]
         widths = [_width(c, t) for c, t in zip(sec.cols, texts)]
-        for i, (c, w) in enumerate(zip(sec.cols, widths)):
-            ws.set_column(i, i, w)
+        set_widths(ws, widths)
+        for i, c in enumerate(sec.cols):
             ws.write_string(HEADER_ROW, i, c.header, self.fmt["header"])
-        ws.set_row(HEADER_ROW, 15 * max(math.ceil(excel_width(c.header) / (w - 1)) for c, w in zip(sec.cols, widths)))
+        fit_row(ws, HEADER_ROW, [(c.header, w) for c, w in zip(sec.cols, widths)])
         r = HEADER_ROW + 1
-        for row in rows:
+        for k, row in enumerate(rows):
             for i, (c, v) in enumerate(zip(sec.cols, row)):
                 self.write_value(ws, r, i, c, v)
-            lines = max(math.ceil(excel_width(t or "") / max(w - 1, 1)) for t, w in zip((x[r - HEADER_ROW - 1] for x in texts), widths))
-            ws.set_row(r, 14 * max(lines, 1) + 2)
+            fit_row(ws, r, [(t[k], w) for t, w in zip(texts, widths)])
             r += 1
         if not rows:
             ws.merge_range(r, 0, r, n - 1, sec.empty, self.fmt["text"])
@@ -150,7 +135,7 @@ class PackWriter:
                     ws.write_number(r, i, v, self.fmt["total"])
                 else:
                     ws.write_string(r, i, v or "", self.fmt["totaltext"])
-        self._page(ws, sec.title, n, HEADER_ROW)
+        self._page(ws, sec.title)
 
     def summary(self, lines: list[tuple[str, str]], subtitle: str) -> None:
         ws = self.wb.add_worksheet("概要")
@@ -159,17 +144,16 @@ class PackWriter:
         ws.merge_range(1, 0, 1, 1, subtitle, self.fmt["sub"])
         ws.write_string(HEADER_ROW, 0, "项目", self.fmt["header"])
         ws.write_string(HEADER_ROW, 1, "情况", self.fmt["header"])
-        ws.set_column(0, 0, 22)
-        ws.set_column(1, 1, 96)
+        set_widths(ws, SUMMARY_WIDTHS)
         for r, (k, v) in enumerate(lines, HEADER_ROW + 1):
             ws.write_string(r, 0, k, self.fmt["key"])
             ws.write_string(r, 1, v, self.fmt["text"])
-            ws.set_row(r, 14 * max(1, math.ceil(excel_width(v) / 94), v.count("\n") + 1) + 2)
-        self._page(ws, "概要", 2, HEADER_ROW)
+            fit_row(ws, r, zip((k, v), SUMMARY_WIDTHS))
+        self._page(ws, "概要")
         ws.activate()
 
     def close(self) -> None:
-        self.wb.close()
+        self.book.close()
 
 
 # ---------------------------------------------------------------- what the summary says

@@ -1,0 +1,239 @@
+"""How every workbook srdi writes is laid out: meeting packs, receipts, error lists, annotated copies, templates.
+
+One place for what they share, so they look alike and print alike; each output keeps its own content:
+
+* a safe workbook: xlsxwriter never turns a string into a formula, a link or a number (what a bureau typed,
+  even "=1+1", stays text), built in memory (a BytesIO) and handed over as bytes for
+  `warehouse.atomic_write.write_bytes`;
+* one base font, 10-point 宋体, for every cell of every workbook (`schemas.text_width.excel_width` measures
+  text in exactly that font);
+* named formats (STYLES: title, header, text, number, bad, …), to which an output adds only what is its own;
+* column widths and the heights of rows with wrapped text, measured only with `excel_width` / `excel_lines`
+  (Excel does not grow rows for wrapped text when it opens a file);
+* freeze panes and print setup: A4 landscape, one page wide, the header row repeated on every page,
+  footer "第 &P 页，共 &N 页".
+
+`Book` and `page` are for xlsxwriter (workbooks srdi builds); the `px_*` functions are their openpyxl
+twins, for the bureau's own workbook that the annotated copy edits.
+"""
+from __future__ import annotations
+
+import io
+from typing import Iterable
+
+import xlsxwriter
+from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
+
+from schemas.text_width import excel_lines, excel_width
+
+WORKBOOK_OPTIONS = {"in_memory": True, "strings_to_formulas": False, "strings_to_urls": False,
+                    "strings_to_numbers": False}
+FONT = "宋体"
+FONT_SIZE = 10
+LINE_HEIGHT = 14.0          # points a line of 10-point 宋体 takes in a row
+ROW_PADDING = 4.0           # points above and below the lines of a grown row
+A4 = 9                      # paper size code (Excel, xlsxwriter and openpyxl alike)
+MARGINS = {"left": 0.4, "right": 0.4, "top": 0.6, "bottom": 0.6}   # inches
+PAGE_NUMBERS = "第 &P 页，共 &N 页"
+NARROWEST, WIDEST = 6.0, 46.0   # bounds of a measured column width
+
+# colours the outputs share
+HEADER_FILL = "#DDEBF7"
+KEY_FILL = "#F2F2F2"
+BAD_FILL, BAD_FONT = "#FFC7CE", "#9C0006"      # Excel's own "Bad" cell style
+GOOD_FILL, GOOD_FONT = "#C6EFCE", "#006100"    # and its "Good"
+NOTE_FONT = "#404040"
+ERROR_FONT, WARNING_FONT = "#C00000", "#9C5700"
+
+# named formats, each on top of 10-point 宋体; an output passes overrides for what is its own
+STYLES: dict[str, dict] = {
+    "title": {"bold": True, "font_size": 16, "align": "center", "valign": "vcenter"},
+    "heading": {"bold": True, "font_size": 12, "valign": "vcenter"},
+    "subtitle": {"font_size": 9, "italic": True, "font_color": "#555555", "valign": "vcenter"},
+    "section": {"bold": True, "font_size": 12, "bottom": 2, "valign": "vcenter"},
+    "note": {"text_wrap": True, "font_color": NOTE_FONT, "valign": "top"},
+    "header": {"bold": True, "bg_color": HEADER_FILL, "border": 1, "text_wrap": True, "align": "center",
+               "valign": "vcenter"},
+    "key": {"bold": True, "bg_color": KEY_FILL, "border": 1, "text_wrap": True, "valign": "vcenter"},
+    "text": {"border": 1, "text_wrap": True, "valign": "top"},
+    "number": {"border": 1, "align": "center", "valign": "top"},
+    "code": {"border": 1, "font_size": 9, "font_color": "#808080", "valign": "top"},
+    "good": {"bold": True, "font_size": 12, "bg_color": GOOD_FILL, "font_color": GOOD_FONT, "text_wrap": True,
+             "valign": "vcenter"},
+    "bad": {"border": 1, "text_wrap": True, "bg_color": BAD_FILL, "font_color": BAD_FONT, "valign": "top"},
+    "error": {"border": 1, "bold": True, "font_color": ERROR_FONT, "align": "center", "valign": "top"},
+    "warning": {"border": 1, "bold": True, "font_color": WARNING_FONT, "align": "center", "valign": "top"},
+}
+
+
+# ---------------------------------------------------------------- measures (schemas.text_width only)
+
+def header_lines(header: str) -> list[str]:
+    """A header as printed: its own line breaks, and a bracketed unit on a line of its own."""
+    return [part for line in header.split("\n") for part in line.replace("（", "\n（").split("\n") if part] or [""]
+
+
+def fit_width(header: str, texts: Iterable[str | None] = (), *, narrowest: float = NARROWEST,
+              widest: float = WIDEST, padding: float = 2.0) -> float:
+    """A column wide enough for its header's longest line and its longest text (plus `padding`), within bounds."""
+    longest = max([excel_width(line) for line in header_lines(header)]
+                  + [excel_width(line) for t in texts if t for line in str(t).split("\n")] + [0.0])
+    return float(min(max(longest, narrowest) + padding, widest))
+
+
+def lines_needed(cells: Iterable[tuple[object, float]]) -> int:
+    """Lines the tallest of (text, column width) cells needs when wrapped."""
+    return max([excel_lines(None if t is None else str(t), w) for t, w in cells] + [1])
+
+
+def row_height(cells: Iterable[tuple[object, float]], *, min_lines: int = 1, font_size: float = FONT_SIZE) -> float | None:
+    """Points for a row whose wrapped cells need several lines; None when one line (the default height) does."""
+    lines = max(lines_needed(cells), min_lines)
+    if lines <= 1:
+        return None
+    return round(LINE_HEIGHT * font_size / FONT_SIZE * lines + ROW_PADDING, 1)
+
+
+def comment_box(text: str, width_px: int = 320) -> tuple[int, int]:
+    """Pixels (width, height) of a cell comment that shows `text`: a comment's 9-point text takes about 9 pixels
+    a width unit (20 CJK characters a line in the default 320)."""
+    lines = excel_lines(text, width_px / 9)
+    return width_px, min(640, 18 * lines + 24)
+
+
+# ---------------------------------------------------------------- xlsxwriter
+
+class Book:
+    """An xlsxwriter workbook with the safe options and the base font, written into memory.
+
+        book = Book(properties={"title": …})
+        ws = book.add_worksheet("回执")
+        ws.write_string(0, 0, "…", book.format("title"))
+        data = book.close()        # bytes, for warehouse.atomic_write.write_bytes
+    """
+
+    def __init__(self, target: io.BytesIO | None = None, properties: dict | None = None):
+        self.buffer = target if target is not None else io.BytesIO()
+        self.wb = xlsxwriter.Workbook(self.buffer, {**WORKBOOK_OPTIONS, "default_format_properties":
+                                                    {"font_name": FONT, "font_size": FONT_SIZE}})
+        if properties:
+            self.wb.set_properties({"author": "srdi", **properties})
+        self._formats: dict[tuple, object] = {}
+
+    def format(self, name: str | None = None, **overrides):
+        """The named format (STYLES) with `overrides`, in 10-point 宋体; the same one each time it is asked for."""
+        props = {"font_name": FONT, "font_size": FONT_SIZE, **(STYLES[name] if name else {}), **overrides}
+        key = tuple(sorted(props.items()))
+        if key not in self._formats:
+            self._formats[key] = self.wb.add_format(props)
+        return self._formats[key]
+
+    def add_worksheet(self, name: str):
+        return self.wb.add_worksheet(name)
+
+    def close(self) -> bytes:
+        self.wb.close()
+        return self.buffer.getvalue()
+
+
+def set_widths(ws, widths: Iterable[float], first: int = 0, formats: Iterable | None = None) -> None:
+    formats = list(formats) if formats is not None else None
+    for i, w in enumerate(widths):
+        ws.set_column(first + i, first + i, w, formats[i] if formats else None)
+
+
+def fit_row(ws, row: int, cells: Iterable[tuple[object, float]], *, min_lines: int = 1,
+            font_size: float = FONT_SIZE) -> None:
+    """Grow `row` to the lines its wrapped cells need (nothing when one line does)."""
+    h = row_height(cells, min_lines=min_lines, font_size=font_size)
+    if h:
+        ws.set_row(row, h)
+
+
+def _header_footer(left: str | None = None, center: str | None = None, right: str | None = None) -> str:
+    font = f'&"{FONT}"&9'
+    return "".join(f"&{pos}{font}{text}" for pos, text in (("L", left), ("C", center), ("R", right)) if text)
+
+
+def page(ws, *, header_row: int | None, freeze: tuple[int, int] | None = None,
+         print_area: tuple[int, int] | None = None, page_header: tuple[str, str] | None = None,
+         footer_note: str | None = None, center: bool = False) -> None:
+    """Print setup of a sheet: A4 landscape, one page wide, `header_row` repeated on every page, frozen panes
+    at `freeze` (first row, first column below/right of the split), page numbers in the footer
+    (with `footer_note` on the left), `page_header` (left, right) at the top of each page."""
+    ws.set_landscape()
+    ws.set_paper(A4)
+    ws.set_margins(**MARGINS)
+    ws.fit_to_pages(1, 0)
+    if center:
+        ws.center_horizontally()
+    if header_row is not None:
+        ws.repeat_rows(header_row)
+    if freeze is not None:
+        ws.freeze_panes(*freeze)
+    if print_area is not None:
+        ws.print_area(0, 0, max(print_area[0], 0), print_area[1])
+    if page_header is not None:
+        ws.set_header(_header_footer(left=page_header[0], right=page_header[1]))
+    ws.set_footer(_header_footer(left=footer_note, center=PAGE_NUMBERS))
+
+
+# ---------------------------------------------------------------- openpyxl (the bureau's own workbook)
+
+_THIN = Side(style="thin", color="A6A6A6")
+PX_BORDER = Border(left=_THIN, right=_THIN, top=_THIN, bottom=_THIN)
+
+
+def px_font(**kw) -> Font:
+    """10-point 宋体, with `kw` (bold, color, size, underline)."""
+    return Font(**{"name": FONT, "size": FONT_SIZE, **kw})
+
+
+def px_fill(colour: str) -> PatternFill:
+    return PatternFill("solid", fgColor=colour.lstrip("#"))
+
+
+def px_header(cell, text: str) -> None:
+    cell.value = text
+    cell.font = px_font(bold=True)
+    cell.fill = px_fill(HEADER_FILL)
+    cell.border = PX_BORDER
+    cell.alignment = Alignment(wrap_text=True, vertical="center", horizontal="center")
+
+
+def px_widths(ws, widths: Iterable[float], first: int = 1) -> None:
+    from openpyxl.utils import get_column_letter
+    for i, w in enumerate(widths):
+        ws.column_dimensions[get_column_letter(first + i)].width = w
+
+
+def px_fit_row(ws, row: int, cells: Iterable[tuple[object, float]], *, min_lines: int = 1) -> None:
+    """`row` is 1-based, as openpyxl counts."""
+    h = row_height(cells, min_lines=min_lines)
+    if h:
+        ws.row_dimensions[row].height = h
+
+
+def px_fit_a4(ws) -> None:
+    """A4 landscape, one page wide (the part of the print setup a bureau's own sheet gets)."""
+    ws.page_setup.orientation = "landscape"
+    ws.page_setup.paperSize = A4
+    ws.page_setup.fitToWidth = 1
+    ws.page_setup.fitToHeight = 0
+    ws.sheet_properties.pageSetUpPr.fitToPage = True
+
+
+def px_page(ws, *, header_row: int | None, freeze: str | None = None, print_area: str | None = None) -> None:
+    """The openpyxl twin of `page`: rows are 1-based, `freeze` a cell ("A6"), `print_area` a range."""
+    px_fit_a4(ws)
+    for side, inches in MARGINS.items():
+        setattr(ws.page_margins, side, inches)
+    if header_row is not None:
+        ws.print_title_rows = f"{header_row}:{header_row}"
+    if freeze is not None:
+        ws.freeze_panes = freeze
+    if print_area is not None:
+        ws.print_area = print_area
+    ws.oddFooter.center.text = PAGE_NUMBERS
+    ws.oddFooter.center.font = f"{FONT},Regular"
+    ws.oddFooter.center.size = 9

@@ -1,0 +1,55 @@
+"""What the bureau's outbox reads from the writer database: the submissions, findings and loaded rows behind a
+batch's receipts and error lists (warehouse/sql/outbox/), and which submissions a file not yet filed away has."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import duckdb
+
+from warehouse.sql import load as sql
+
+SUBMISSION_COLUMNS = ["submission_id", "bureau", "period", "form", "file_name", "received_at", "processed_at",
+                      "status", "duplicate_of", "superseded_by", "row_count"]
+
+
+def _dicts(cur: duckdb.DuckDBPyConnection) -> list[dict]:
+    cols = [d[0] for d in cur.description]
+    return [dict(zip(cols, r)) for r in cur.fetchall()]
+
+
+@dataclass
+class FeedbackData:
+    """What the outbox needs for a batch of submissions, fetched with a handful of queries for the whole
+    batch (per file, a dozen small queries cost more than writing the receipt itself).
+
+    subs:       submission_id -> its row (SUBMISSION_COLUMNS), for the batch, what it superseded, what it repeats
+    findings:   submission_id -> its findings (severity, sheet, excel_row, excel_col, field, value, rule, message, fix)
+    loaded:     submission_id -> (form, sheet, rows loaded), enterprise forms first, sheets in workbook order
+    superseded: submission_id -> the submissions it superseded
+    """
+    subs: dict[int, dict]
+    findings: dict[int, list[dict]]
+    loaded: dict[int, list[tuple[str, str, int]]]
+    superseded: dict[int, list[dict]]
+
+    @classmethod
+    def load(cls, con: duckdb.DuckDBPyConnection, ids: list[int]) -> "FeedbackData":
+        params = {"ids": list(ids)}
+        subs = {r["submission_id"]: r for r in _dicts(con.execute(sql("outbox/select_feedback_submissions"), params))}
+        findings: dict[int, list[dict]] = {}
+        for r in _dicts(con.execute(sql("outbox/select_feedback_findings"), params)):
+            findings.setdefault(r.pop("submission_id"), []).append(r)
+        loaded: dict[int, list[tuple[str, str, int]]] = {}
+        for form, sid, sheet, n in con.execute(sql("outbox/count_loaded_rows"), params).fetchall():
+            loaded.setdefault(sid, []).append((form, sheet, n))
+        superseded: dict[int, list[dict]] = {}
+        for s in subs.values():
+            if s["superseded_by"] is not None:
+                superseded.setdefault(s["superseded_by"], []).append(s)
+        return cls(subs, findings, loaded, superseded)
+
+
+def unfiled_submission_ids(con: duckdb.DuckDBPyConnection, source_path: str, sha256: str) -> list[int]:
+    """The submissions of one dropped file (inbox path and content) that were committed but not filed away."""
+    return [r[0] for r in con.execute(sql("outbox/select_unfiled_submission_ids"),
+                                      {"source_path": source_path, "sha256": sha256}).fetchall()]
