@@ -66,3 +66,6 @@ def scope_label(scope: str | None) -> str | None:
     if scope.startswith("year:"):
         return f"{scope[5:]}年当年"
     return SCOPE.get(scope, scope)
+
+# task_status.reported: a unit owed a report on a work item and sent none in the period
+TASK_REPORTED = {True: "已报送", False: "未报送"}

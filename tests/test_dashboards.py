@@ -1,5 +1,6 @@
-"""Offline dashboards: built by the rollup flows beside each pack, self-contained, escaped, and checked in a
-real browser (Debian's chromium, headless, driven over the DevTools protocol; nothing is downloaded).
+"""Offline dashboards: built by the rollup flows beside each pack from the rollup tables only (the rows the pack
+shows), self-contained, escaped, and checked in a real browser (Debian's chromium, headless, driven over the
+DevTools protocol; nothing is downloaded).
 
 In the browser each page must show no console errors, make no network requests (only the file:// page itself
 and data: URIs), and draw its charts: every chart has a screenshot that is not blank. Screenshots are kept in
@@ -20,18 +21,24 @@ import sys
 import time
 import zlib
 from collections import Counter
+from importlib import resources
 from pathlib import Path
 
-import duckdb
+import openpyxl
 import pytest
 
-from dashboards.render import render_period, write_index, write_period_dashboard
+from dashboards import render_period, write_index, write_period_dashboard
+from schemas import labels
+from schemas.sections import SECTIONS, TABLES
 from tests.test_docs import HOSTILE_NAMES, build_demo
+from warehouse.connection import connect
 
 ROOT = Path(__file__).resolve().parents[1]
 ARTIFACTS = ROOT / "test-artifacts" / "dashboards"
 CHROMIUM = Path("/usr/bin/chromium")
 PERIODS = ("2022Q2", "2022Q3", "2022H1", "2022")
+# the pack's sheets are laid out as tasks/rollup/pack.py writes them: title, a line saying what a row is, header
+HEADER_ROW = 3
 
 
 @pytest.fixture(scope="module")
@@ -45,11 +52,9 @@ def before_rollups(demo, tmp_path_factory) -> Path:
     root = tmp_path_factory.mktemp("before-rollups")
     db = root / "warehouse.duckdb"
     shutil.copyfile(demo.warehouse, db)
-    con = duckdb.connect(str(db))
-    for (name,) in con.execute("""SELECT table_name FROM duckdb_tables() WHERE table_name IN
-                                  (SELECT table_name FROM duckdb_columns() WHERE column_name = 'period')
-                                  AND table_name NOT IN ('submissions', 'enterprise_reports', 'task_reports')""").fetchall():
-        con.execute(f"DROP TABLE {name}")
+    con = connect(db)
+    for name in TABLES:                      # every table a rollup writes
+        con.execute(f"DROP TABLE IF EXISTS {name}")
     assert "compliance" not in {r[0] for r in con.execute("SELECT table_name FROM duckdb_tables()").fetchall()}
     write_period_dashboard(con, root / "reports", "2022Q2")
     con.close()
@@ -58,6 +63,16 @@ def before_rollups(demo, tmp_path_factory) -> Path:
 
 def read(path: Path) -> str:
     return path.read_text(encoding="utf-8")
+
+
+def dashboard(demo, period: str) -> str:
+    return read(demo.reports / period / f"dashboard_{period}.html")
+
+
+def visible_text(page: str) -> str:
+    """What a reader can see or hover over: no style, script, tags or attributes."""
+    page = re.sub(r"<(style|script)>.*?</\1>", " ", page, flags=re.S)
+    return html.unescape(re.sub(r"<[^>]+>", " ", page))
 
 
 # ---------------------------------------------------------------- the files
@@ -72,10 +87,11 @@ def test_the_rollup_flows_put_a_dashboard_beside_each_pack(demo):
     # newest first: the year, then its second half's quarters, the half-year, the first quarters
     order = [index.index(f'href="{p}/dashboard_{p}.html"') for p in ("2022", "2022Q3", "2022H1", "2022Q2")]
     assert order == sorted(order)
+    assert "2022年上半年（半年例会） 数据看板" in index and "2022年（年度总结） 数据看板" in index
 
 
 def test_every_value_is_escaped(demo):
-    page = read(demo.reports / "2022Q3" / "dashboard_2022Q3.html")
+    page = dashboard(demo, "2022Q3")
     for name in HOSTILE_NAMES:
         assert html.escape(name, quote=True) in page, name
         assert name not in page
@@ -93,14 +109,17 @@ def test_pages_load_nothing_from_anywhere(demo, before_rollups):
         for attr, value in re.findall(r'\b(src|href|action|srcset)\s*=\s*"([^"]*)"', page):
             assert value.startswith("data:") or (":" not in value and not value.startswith("/")), (path, attr, value)
         assert re.findall(r"<link\b[^>]*>", page) == ['<link rel="icon" href="data:,">']
+        assert " style=" not in page    # an inline style attribute would need 'unsafe-inline': colours are classes
 
 
 def test_the_content_security_policy_allows_only_the_pages_own_style_and_script(demo):
-    page = read(demo.reports / "2022" / "dashboard_2022.html")
+    page = dashboard(demo, "2022")
     csp = re.search(r'<meta http-equiv="Content-Security-Policy" content="([^"]+)">', page).group(1)
     assert "default-src 'none'" in csp and "unsafe-inline" not in csp
-    for tag, directive in (("style", "style-src"), ("script", "script-src")):
+    for tag, directive, asset in (("style", "style-src", "style.css"), ("script", "script-src", "search.js")):
         (body,) = re.findall(rf"<{tag}>(.*?)</{tag}>", page, flags=re.S)
+        # the inlined text is the package's own file, byte for byte
+        assert body == resources.files("dashboards").joinpath(asset).read_text(encoding="utf-8")
         digest = base64.b64encode(hashlib.sha256(body.encode()).digest()).decode()
         assert f"{directive} 'sha256-{digest}'" in csp
 
@@ -110,41 +129,67 @@ def _tbody_rows(page: str, table_id: str) -> int:
     return table.split("<tbody>", 1)[1].count("<tr>")
 
 
-def test_the_sections_show_what_the_database_says(demo):
-    con = duckdb.connect(str(demo.warehouse), read_only=True)
-    try:
-        page = read(demo.reports / "2022Q3" / "dashboard_2022Q3.html")
-        levels = dict(con.execute("SELECT srdi_level, count(*) FROM enterprise_history WHERE period = '2022Q3' GROUP BY 1").fetchall())
-        total = sum(levels.values())
-        assert f">{total} 户</text>" in page
-        assert f">{levels.get('吉林市级', 0) + levels.get('吉林省级', 0) + levels.get('国家级', 0)} 户</text>" in page
-        assert _tbody_rows(page, "enterprise-table") == total
-        tasks = con.execute("SELECT count(*) FROM task_progress WHERE period = '2022Q3'").fetchone()[0]
-        assert _tbody_rows(page, "task-table") == tasks
-        for (target,) in con.execute("SELECT target FROM target_progress WHERE period = '2022Q3'").fetchall():
-            assert html.escape(target if len(target) <= 24 else target[:23] + "…") in page
-        for (bureau,) in con.execute("SELECT DISTINCT bureau FROM compliance WHERE report_period = '2022Q3'").fetchall():
-            assert f'class="lbl">{html.escape(bureau)}</text>' in page
-        assert "来源：compliance（催报清单）" in page
-    finally:
-        con.close()
-    # a half-year or a year shows the ladder of its latest quarter that has reports
-    assert "来源：enterprise_history，2022Q3" in read(demo.reports / "2022" / "dashboard_2022.html")
-    assert "来源：enterprise_history，2022Q2" in read(demo.reports / "2022H1" / "dashboard_2022H1.html")
+def _funnel(page: str) -> list[int]:
+    """The four tiers' figures, widest first."""
+    return [int(n) for n in re.findall(r'<g class="tier" data-tier="\d">.*?class="big [^"]*">(\d+) 户</text>', page)]
+
+
+def test_the_registry_decides_which_sections_the_page_shows(demo):
+    shown = [s.table for s in SECTIONS if s.dashboard]
+    assert set(shown) == {"target_progress", "ladder_counts", "ladder_enterprises", "compliance", "task_status"}
+    for p in PERIODS:
+        ids = re.findall(r'<section id="([^"]+)">', dashboard(demo, p))
+        assert sorted(ids) == sorted(shown), (p, ids)
+
+
+def test_the_ladder_is_the_library_at_the_period_end_not_who_reported_that_quarter(demo):
+    """Policy Annex 1 (附件1) puts 12 enterprises in the library in 2022, two of them already 吉林省级 (2021年已认定省级:
+    吉林添正生物科技、吉林省松花湖管业). In 2022Q2 only two bureaus sent the enterprise form, and none of the demo's
+    reports changes a level that quarter: the ladder at the end of 2022Q2 is those 12, not the ones reported."""
+    page = dashboard(demo, "2022Q2")
+    assert _funnel(page) == [12, 2, 2, 0]
+    assert _tbody_rows(page, "enterprise-table") == 12
+    assert 'id="ladder-stopped">其中经营状态为停产或注销 <b>0</b> 户' in page
+
+
+def test_no_code_reaches_the_page_untranslated(demo, before_rollups):
+    codes = {*labels.COMPLIANCE, *labels.TARGET_STATUS, *labels.FORM, *labels.BREAKDOWN, *labels.LAGGING}
+    pages = [demo.reports / p / f"dashboard_{p}.html" for p in PERIODS] + [before_rollups / "2022Q2" / "dashboard_2022Q2.html"]
+    for path in pages:
+        text = visible_text(read(path))
+        found = sorted(c for c in codes if re.search(rf"(?<![A-Za-z_]){c}(?![A-Za-z_])", text))
+        assert not found, (path.name, found)
+        assert not re.search(r"\b(?:None|True|False|nan|NaT)\b", text), path.name
+    assert "有风险" in visible_text(dashboard(demo, "2022"))          # at_risk, in the catalogue's words
+    assert "无数据" in visible_text(dashboard(demo, "2022"))          # no_data: the legend names it too
 
 
 def test_before_any_rollup_the_page_says_not_yet_computed(before_rollups):
     page = read(before_rollups / "2022Q2" / "dashboard_2022Q2.html")
-    assert "目标进度尚未计算" in page
-    assert "按 submissions 报送记录推算" in page and 'aria-label="报送情况热力图"' in page
-    assert "退回未重报" in page   # 商务局's rejected task report in 2022Q2
+    assert "2022Q2 尚未计算" in page and "本期尚未汇总" in page
+    for what in ("目标进度", "企业梯队", "催报清单", "任务进展", "企业名单"):
+        assert f"{what}尚未计算" in page, what
+    assert "<svg class=\"chart\"" not in page and "<table" not in page   # nothing drawn from data it does not have
 
 
-def test_rendering_is_deterministic_and_periods_are_checked(demo, tmp_path):
-    con = duckdb.connect(str(demo.warehouse), read_only=True)
+def test_rendering_is_deterministic_across_processes_and_periods_are_checked(demo, tmp_path):
+    """Two fresh interpreters with different hash seeds render the same bytes, and the same bytes the rollup
+    flow wrote (later rollups do not touch this period's rows)."""
+    code = ("import sys; from warehouse.connection import connect; from dashboards import render_period; "
+            "con = connect(sys.argv[1], read_only=True); "
+            "sys.stdout.buffer.write(render_period(con, sys.argv[2]).encode('utf-8')); con.close()")
+    outputs = []
+    for seed in ("1", "2"):
+        env = {**os.environ, "PYTHONPATH": str(ROOT), "PYTHONHASHSEED": seed, "PYTHONWARNINGS": "ignore"}
+        res = subprocess.run([sys.executable, "-c", code, str(demo.warehouse), "2022H1"], capture_output=True,
+                             env=env, cwd=ROOT, timeout=120)
+        assert res.returncode == 0, res.stderr.decode(errors="replace")
+        outputs.append(res.stdout)
+    assert outputs[0] == outputs[1]
+    assert outputs[0] == (demo.reports / "2022H1" / "dashboard_2022H1.html").read_bytes()
+    con = connect(demo.warehouse, read_only=True)
     try:
-        assert render_period(con, "2022H1") == render_period(con, "2022H1")
-        for bad in ("../etc", "2022Q5", "2022H3", "22Q1", "2022-Q1"):
+        for bad in ("../etc", "2022Q5", "2022H3", "22Q1", "2022-Q1", "２０２２Q1", ""):
             with pytest.raises(ValueError):
                 write_period_dashboard(con, tmp_path, bad)
         assert not any(tmp_path.iterdir())
@@ -168,11 +213,68 @@ def test_the_index_lists_only_periods_with_a_dashboard(tmp_path):
 
 
 def test_dashboards_import_nothing_from_flows_or_tasks():
-    code = ("import sys, dashboards.render; bad = sorted(m for m in sys.modules if m.split('.')[0] in "
-            "('flows', 'tasks', 'prefect', 'srdi')); print(bad); sys.exit(1 if bad else 0)")
+    code = ("import sys, dashboards; bad = sorted(m for m in sys.modules if m.split('.')[0] in "
+            "('flows', 'tasks', 'prefect', 'srdi', 'samples')); print(bad); sys.exit(1 if bad else 0)")
     env = {**os.environ, "PYTHONPATH": str(ROOT)}
     res = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env, cwd=ROOT, timeout=60)
     assert res.returncode == 0, res.stdout + res.stderr
+
+
+# ---------------------------------------------------------------- the pack and the dashboard agree
+
+def sheet_rows(ws) -> list[dict]:
+    """A pack sheet's data rows as {header: value} (title and grain lines above the header; none when （无）)."""
+    rows = list(ws.iter_rows(min_row=HEADER_ROW, values_only=True))
+    header, data = rows[0], rows[1:]
+    out = [dict(zip(header, r)) for r in data if r[0] is not None]
+    return [r for r in out if r[header[0]] != "（无）"]
+
+
+def _heat_cells(page: str) -> set[tuple[str, str, str, str]]:
+    return {tuple(html.unescape(x) for x in m) for m in re.findall(
+        r'<g class="heat-cell" data-bureau="([^"]*)" data-quarter="([^"]*)" data-form="([^"]*)">'
+        r'<title>.*?</title><rect [^>]*/><text [^>]*class="cell">([^<]*)</text></g>', page)}
+
+
+def _target_bars(page: str) -> list[tuple[str, str]]:
+    return [(html.unescape(name), html.unescape(status)) for name, status in re.findall(
+        r'<g class="target" data-target="[^"]*"><title>(.*?)：实际 .*?<tspan class="[^"]*">([^<]*)</tspan>', page)]
+
+
+@pytest.mark.parametrize("period", PERIODS)
+def test_the_pack_and_the_dashboard_show_the_same_figures(demo, period):
+    """Read the meeting pack as a person would (openpyxl, the Chinese headers) and the page the same period's
+    rollup wrote beside it: every figure the page shows is one the pack shows."""
+    (pack,) = (demo.reports / period).glob("*.xlsx")
+    wb = openpyxl.load_workbook(pack, read_only=True)
+    page = dashboard(demo, period)
+
+    # 企业梯队: the 合计 row is the funnel's first tier and its levels the narrower tiers; 企业名单 is the table
+    (total,) = [r for r in sheet_rows(wb["企业梯队"]) if r["分组"] == labels.BREAKDOWN["all"]]
+    levels = [total["种子企业"], total["吉林市级"], total["吉林省级"], total["国家级小巨人"]]
+    assert _funnel(page) == [total["合计"], sum(levels[1:]), sum(levels[2:]), levels[3]]
+    assert f'id="ladder-stopped">其中经营状态为停产或注销 <b>{total["其中停产/注销"]}</b> 户' in page
+    names = [r["企业名称"] for r in sheet_rows(wb["企业名单"])]
+    assert len(names) == total["合计"] == _tbody_rows(page, "enterprise-table")
+    table = page.split('<table id="enterprise-table">', 1)[1]
+    assert [html.unescape(n) for n in re.findall(r"<tr><td[^>]*>([^<]*)</td>", table)] == names
+
+    # 催报清单: one heat-map cell per row, same unit, quarter, form and status
+    rows = sheet_rows(wb["催报清单"])
+    assert _heat_cells(page) == {(r["单位"], r["应报季度"], r["表种"], r["报送情况"]) for r in rows}
+    assert len(_heat_cells(page)) == len(rows) > 0
+    assert f"<b>{sum(r['报送情况'] == labels.COMPLIANCE['on_time'] for r in rows)}/{len(rows)}</b>" in page
+
+    # 目标进度: one bar per target, in the pack's order, with the pack's judgement
+    assert _target_bars(page) == [(r["目标"], r["判断"]) for r in sheet_rows(wb["目标进度"])] != []
+
+    # 任务进展: every owed unit is a row; the lagging ones are flagged 滞后
+    tasks = sheet_rows(wb["任务进展"])
+    assert _tbody_rows(page, "task-table") == len(tasks) > 0
+    lagging = sum(r["滞后"] == "是" for r in tasks)
+    assert f'id="tasks-lagging">其中滞后 <b>{lagging}</b> 项' in page
+    assert page.count('<span class="chip ts-lagging">滞后</span>') == lagging
+    assert len(sheet_rows(wb["滞后任务"])) == lagging
 
 
 # ---------------------------------------------------------------- a real browser
@@ -382,8 +484,11 @@ def test_dashboards_in_a_real_browser(demo, before_rollups, browser):
         assert dom["images"] == 0 and dom["scripts"] <= 1, (name, dom)
 
         # 3. charts drawn: every chart has shapes and a screenshot of it that is not blank
-        if name.startswith("dashboard"):
-            assert len(dom["charts"]) >= 3, (name, dom["charts"])
+        dashboard = name.startswith("dashboard") and "before" not in name
+        if dashboard:
+            assert len(dom["charts"]) == 4, (name, dom["charts"])     # targets, ladder, heat map, task status
+        else:
+            assert dom["charts"] == [], (name, dom["charts"])
         for chart in dom["charts"]:
             assert chart["shapes"] > 0 and chart["width"] > 50 and chart["height"] > 20, (name, chart)
             shot = browser.screenshot(session, {"x": chart["x"], "y": chart["y"], "width": chart["width"],
@@ -396,7 +501,6 @@ def test_dashboards_in_a_real_browser(demo, before_rollups, browser):
         out.write_bytes(full)
         small = colours(browser.screenshot(session, {"x": 0, "y": 0, "width": 1400, "height": min(dom["height"], 3000),
                                                      "scale": 0.25}))
-        dashboard = name.startswith("dashboard")
         assert len(small) > (40 if dashboard else 8), (name, len(small))
         assert small.most_common(1)[0][1] < (0.9 if dashboard else 0.99) * sum(small.values()), name
         report.append(f"{out}  ({len(dom['charts'])} charts, {len(small)} colours)")

@@ -14,7 +14,7 @@ import openpyxl
 import pytest
 
 from srdi.cli import main
-from srdi.cmd_docs import build_reference_warehouse
+from srdi.commands.docs import build_reference_warehouse
 from warehouse.catalog import DOC_PATH, QUERIES_DIR, missing_comments, relations, render_markdown, saved_queries
 from warehouse.home import Home
 from warehouse.query import check_read_only, fetch

@@ -1,0 +1,297 @@
+"""Page assembly: one self-contained page per period, and an index linking every period.
+
+    write_period_dashboard(con, reports_dir, "2022Q2")  ->  <reports_dir>/2022Q2/dashboard_2022Q2.html
+    write_index(reports_dir)                             ->  <reports_dir>/index.html
+
+Government intranets have no internet: a page carries its stylesheet (dashboards/style.css), its script
+(dashboards/search.js) and its charts (SVG, dashboards/charts.py) inline, loads nothing, and works from file://.
+A Content-Security-Policy allows only this page's own style and script (by hash), so even a value that slipped
+past escaping could not run or fetch anything; every value is escaped with html.escape anyway.
+
+The figures are the rollup tables' rows (dashboards/data.py), never a computation of the page's own: a section
+whose table no rollup has written for the period says so (尚未计算).
+"""
+from __future__ import annotations
+
+import base64
+import hashlib
+from functools import cache
+from importlib import resources
+from pathlib import Path
+from urllib.parse import quote
+
+from dashboards import charts
+from dashboards.charts import e
+from dashboards.data import LEVEL_COLUMNS, SHOWN, PeriodData, heat, kind_of, ladder_total, read_period_data
+from schemas.labels import COMPLIANCE, KIND, LAGGING, TARGET_STATUS, TASK_REPORTED, label
+from schemas.periods import period_label, quarters_of
+from schemas.sections import BY_TABLE, Col
+from warehouse.atomic_write import write_text
+
+CITY = "蛟河市“专精特新”中小企业培育工作"
+OFFLINE = "本页为离线文件：不联网、不加载任何外部资源"
+LAGGING_WORD = LAGGING["lagging"]                  # 滞后
+
+
+@cache
+def asset(name: str) -> str:
+    """dashboards/<name> (package data): style.css, search.js."""
+    return resources.files("dashboards").joinpath(name).read_text(encoding="utf-8")
+
+
+def _csp_hash(text: str) -> str:
+    return "'sha256-" + base64.b64encode(hashlib.sha256(text.encode("utf-8")).digest()).decode() + "'"
+
+
+def page(title: str, body: str, script: str | None = None) -> str:
+    css = asset("style.css")
+    csp = f"default-src 'none'; style-src {_csp_hash(css)}; img-src data:; base-uri 'none'; form-action 'none'"
+    if script:
+        csp += f"; script-src {_csp_hash(script)}"
+    return ("<!DOCTYPE html>\n<html lang=\"zh-CN\">\n<head>\n<meta charset=\"utf-8\">\n"
+            f"<meta http-equiv=\"Content-Security-Policy\" content=\"{csp}\">\n"
+            "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n"
+            "<link rel=\"icon\" href=\"data:,\">\n"
+            f"<title>{e(title)}</title>\n<style>{css}</style>\n</head>\n<body>\n{body}\n"
+            + (f"<script>{script}</script>\n" if script else "") + "</body>\n</html>\n")
+
+
+def _section(sid: str, title: str, inner: str, note: str | None = None) -> str:
+    return (f'<section id="{e(sid)}"><h2>{e(title)}</h2>{inner}'
+            + (f'<p class="note">{e(note)}</p>' if note else "") + "</section>")
+
+
+def _notice(text: str) -> str:
+    return f'<p class="notice">{e(text)}</p>'
+
+
+def _chip(text: str, cls: str) -> str:
+    return f'<span class="chip {e(cls)}">{e(text)}</span>'
+
+
+def _source(table: str) -> str:
+    sheet = BY_TABLE[table].sheets[0]
+    return f"来源：汇总表 {table}，即会议材料“{sheet.name}”表的同一批数据"
+
+
+def _col(table: str, name: str) -> Col:
+    return next(c for c in BY_TABLE[table].sheets[0].cols if c.name == name)
+
+
+def _text(col: Col, v) -> str:
+    """A cell as the pack words it: labels from the catalogue, 是/否, whole numbers without separators."""
+    if v is None:
+        return col.blank or ""
+    if col.labels is not None:
+        return str(col.labels(v) if callable(col.labels) else label(col.labels, v))
+    if col.kind == "bool":
+        return "是" if v else "否"
+    if col.kind in ("num", "pct", "yuan"):
+        return charts.num(v)
+    if col.kind == "datetime" and hasattr(v, "strftime"):
+        return v.strftime("%Y-%m-%d %H:%M")
+    return str(v)
+
+
+# ---------------------------------------------------------------- the sections
+
+def _not_computed(d: PeriodData, what: str) -> str:
+    return _notice(f"{what}尚未计算：{d.period} 还没有汇总结果，运行本期汇总（srdi rollup）后生成。")
+
+
+def targets_section(d: PeriodData) -> str:
+    table = "target_progress"
+    rows = d.rows(table)
+    if not d.computed(table):
+        inner = _not_computed(d, "目标进度")
+    elif not rows:
+        inner = _notice(BY_TABLE[table].sheets[0].empty)
+    else:
+        inner = charts.svg_target_bars(rows) + charts.legend(
+            [(t, charts.target_class(code)) for code, t in TARGET_STATUS.items()])
+    return _section(table, "发展目标进度（实际 / 目标）", inner,
+                    _source(table) + "。竖线为目标值，条长为实际值占目标的比例（超过目标按 100% 显示）。")
+
+
+def ladder_section(d: PeriodData) -> str:
+    table = "ladder_counts"
+    total = ladder_total(d)
+    last = d.quarters[-1]
+    if not d.computed(table):
+        inner = _not_computed(d, "企业梯队")
+    elif total is None:
+        inner = _notice(BY_TABLE[table].sheets[0].empty)
+    else:
+        inner = charts.svg_funnel(charts.funnel_tiers(total, LEVEL_COLUMNS))
+        inner += (f'<p class="note" id="ladder-stopped">其中经营状态为停产或注销 '
+                  f'<b>{e(total["stopped_count"])}</b> 户（计入各自级别）。</p>')
+    return _section(table, "企业梯队（种子 → 吉林市级 → 吉林省级 → 国家级）", inner,
+                    f"{_source(table)}（合计行）。期末状态：截至 {last}，每个企业取最近一次已入库报送（无报送时为附件1）。")
+
+
+def compliance_section(d: PeriodData) -> str:
+    table = "compliance"
+    if not d.computed(table):
+        inner = _not_computed(d, "催报清单")
+    else:
+        h = heat(d)
+        if not h.cells:
+            inner = _notice(BY_TABLE[table].sheets[0].empty)
+        else:
+            inner = charts.svg_heatmap(h.bureaus, h.columns, h.cells) + charts.legend(
+                [(t, charts.compliance_class(code)) for code, t in COMPLIANCE.items()]
+                + [(charts.NOTHING_OWED, "cp-none")])
+    return _section(table, "各单位报送情况（单位 × 季度 × 表种）", inner,
+                    _source(table) + "：每格为一个单位当季应报的一张表；鼠标悬停查看截止日期、报送时间与说明。")
+
+
+def _task_status_text(r: dict) -> str:
+    return r["status"] if r["reported"] and r["status"] else TASK_REPORTED[False]
+
+
+def tasks_section(d: PeriodData) -> str:
+    table = "task_status"
+    rows = d.rows(table)
+    if not d.computed(table):
+        inner = _not_computed(d, "任务进展")
+    elif not rows:
+        inner = _notice(BY_TABLE[table].sheets[0].empty)
+    else:
+        counts: dict[str, int] = {}
+        for r in rows:
+            counts[_task_status_text(r)] = counts.get(_task_status_text(r), 0) + 1
+        lagging = sum(1 for r in rows if r["lagging"])
+        h = {c: e(_col(table, c).header) for c in ("task_id", "responsible_unit", "status",
+                                                    "completion_pct", "progress", "lagging")}
+        body = []
+        for r in rows:
+            status = _task_status_text(r)
+            flag = (_chip(LAGGING_WORD, "ts-lagging") + f'<span class="reason">{e(r["lagging_reason"])}</span>'
+                    if r["lagging"] else "")
+            pct = (f'{charts.svg_pct(r["completion_pct"])} {e(charts.num(r["completion_pct"]))}%'
+                   if r["completion_pct"] is not None else "")
+            body.append(f'<tr><td class="nw" title="{e(r["group_name"])}">{e(r["task_id"])}</td>'
+                        f'<td class="wide">{e(r["item_text"])}</td><td class="nw">{e(r["responsible_unit"])}</td>'
+                        f'<td class="nw">{_chip(status, charts.task_class(status))}</td>'
+                        f'<td class="num">{pct}</td><td class="text">{e(r["progress"])}</td>'
+                        f'<td class="nw">{flag}</td></tr>')
+        inner = (charts.svg_task_status(counts)
+                 + f'<p class="note" id="tasks-lagging">其中{LAGGING_WORD} <b>{lagging}</b> 项（见“{h["lagging"]}”列及原因）。</p>'
+                 + f'<table id="task-table"><thead><tr><th>{h["task_id"]}</th><th>工作内容</th>'
+                   f'<th>{h["responsible_unit"]}</th><th>{h["status"]}</th><th>{h["completion_pct"]}</th>'
+                   f'<th>{h["progress"]}</th><th>{h["lagging"]}</th></tr></thead><tbody>' + "".join(body)
+                 + "</tbody></table>")
+    return _section(table, "附件2 工作任务推进情况", inner,
+                    _source(table) + f"：每个责任单位每项任务一行，期内未报送的单位也列出（{TASK_REPORTED[False]}）。")
+
+
+def enterprises_section(d: PeriodData) -> str:
+    table = "ladder_enterprises"
+    rows = d.rows(table)
+    sheet = BY_TABLE[table].sheets[0]
+    if not d.computed(table):
+        inner = _not_computed(d, "企业名单")
+    elif not rows:
+        inner = _notice(sheet.empty)
+    else:
+        body = "".join("<tr>" + "".join(f'<td class="nw">{e(_text(c, r[c.name]))}</td>' for c in sheet.cols) + "</tr>"
+                       for r in rows)
+        inner = ('<div class="search"><label for="enterprise-search">搜索企业：</label>'
+                 '<input id="enterprise-search" type="search" placeholder="企业名称、专班、行业、包保领导……" autocomplete="off">'
+                 f'<span>显示 <b id="enterprise-count">{len(rows)}</b> / {len(rows)} 户</span></div>'
+                 '<table id="enterprise-table"><thead><tr>' + "".join(f"<th>{e(c.header)}</th>" for c in sheet.cols)
+                 + "</tr></thead><tbody>" + body + "</tbody></table>")
+    return _section(table, f"企业名单（{sheet.title}）", inner, _source(table) + "。")
+
+
+SECTION_PAGES = {"target_progress": targets_section, "ladder_counts": ladder_section, "compliance": compliance_section,
+                 "task_status": tasks_section, "ladder_enterprises": enterprises_section}   # in page order
+if set(SECTION_PAGES) != set(SHOWN):
+    raise ValueError(f"dashboards: the registry shows {sorted(SHOWN)}, the page draws {sorted(SECTION_PAGES)}")
+
+
+def _cards(d: PeriodData) -> str:
+    total = ladder_total(d)
+    comp = d.rows("compliance")
+    tasks = d.rows("task_status")
+    dash = "—"
+    on_time = sum(1 for r in comp if r["status"] == "on_time")
+    done = sum(1 for r in tasks if r["reported"] and r["status"] == "已完成")
+    cards = [
+        (total["total_count"] if total else dash, "库内企业（户）", f"期末 {d.quarters[-1]}，企业梯队合计"),
+        (sum(total[LEVEL_COLUMNS[lv]] for lv in list(LEVEL_COLUMNS)[1:]) if total else dash, "吉林市级及以上（户）",
+         "专精特新认定"),
+        (f"{on_time}/{len(comp)}" if comp else dash, f"{COMPLIANCE['on_time']}报送（份）", "见各单位报送情况"),
+        (f"{done}/{len(tasks)}" if tasks else dash, "任务已完成（项）", "任务 × 责任单位"),
+        (sum(1 for r in tasks if r["lagging"]) if tasks else dash, f"{LAGGING_WORD}任务（项）", "见工作任务推进情况"),
+    ]
+    return '<div class="cards">' + "".join(
+        f'<div class="card"><b>{e(v)}</b><span>{e(t)}</span><br><span class="note">{e(n)}</span></div>'
+        for v, t, n in cards) + "</div>"
+
+
+def title_of(period: str) -> str:
+    return f"{period_label(period)}（{KIND[kind_of(period)]}）"
+
+
+def render(d: PeriodData) -> str:
+    run = d.run
+    when = (f" · 汇总计算于 {run['computed_at']:%Y-%m-%d %H:%M}（计算日期 {run['as_of']}）" if run else " · 本期尚未汇总")
+    parts = [f'<header><h1>{CITY}数据看板 · {e(title_of(d.period))}</h1>'
+             f'<p>汇总期 {e(d.period)}（{e("、".join(d.quarters))}）{e(when)}'
+             ' · <a href="../index.html">全部报告期</a></p></header><main>']
+    if run is None:
+        parts.append(_notice(f"{d.period} 尚未计算：还没有运行本期汇总（srdi rollup），以下各部分待汇总后生成。"))
+    parts.append(_cards(d))
+    parts += [draw(d) for draw in SECTION_PAGES.values()]
+    parts.append(f"</main><footer>{OFFLINE}；由 srdi 根据数据仓库的汇总表生成，与同期会议材料一致。</footer>")
+    return page(f"专精特新数据看板 {d.period}", "".join(parts), asset("search.js"))
+
+
+def render_period(con, period: str) -> str:
+    """The page for `period` from the rollup tables (a read-only connection is enough)."""
+    return render(read_period_data(con, period))
+
+
+def write_period_dashboard(con, reports_dir: Path, period: str) -> Path:
+    """<reports_dir>/<period>/dashboard_<period>.html; the index is refreshed too."""
+    kind_of(period)  # checks the period before it becomes a folder name
+    reports_dir = Path(reports_dir)
+    out = write_text(reports_dir / period / f"dashboard_{period}.html", render_period(con, period))
+    write_index(reports_dir)
+    return out
+
+
+# ---------------------------------------------------------------- the index
+
+def _is_period(name: str) -> bool:
+    try:
+        kind_of(name)
+    except ValueError:
+        return False
+    return True
+
+
+def _newest_first(period: str) -> tuple[str, int]:
+    """Later periods first; of two ending in the same quarter, the longer one (the year before its Q4)."""
+    quarters = quarters_of(period)
+    return quarters[-1], len(quarters)
+
+
+def write_index(reports_dir: Path) -> Path:
+    """<reports_dir>/index.html linking every period that has a dashboard (and its meeting packs)."""
+    reports_dir = Path(reports_dir)
+    periods = sorted((p.name for p in reports_dir.iterdir() if p.is_dir() and _is_period(p.name)
+                      and (p / f"dashboard_{p.name}.html").exists()),
+                     key=_newest_first, reverse=True) if reports_dir.exists() else []
+    items = []
+    for p in periods:
+        packs = sorted(f.name for f in (reports_dir / p).glob("*.xlsx") if not f.name.startswith((".", "~$")))
+        links = "".join(f' · <a href="{e(quote(p))}/{e(quote(f))}">{e(f)}</a>' for f in packs)
+        items.append(f'<li><a href="{e(quote(p))}/{e(quote(f"dashboard_{p}.html"))}">{e(title_of(p))} 数据看板</a>'
+                     f' <span class="note">{e(p)}</span>{links}</li>')
+    inner = '<ul class="periods">' + "".join(items) + "</ul>" if items else _notice("还没有生成任何报告期的数据看板。")
+    body = (f'<header><h1>{CITY} · 报告期</h1><p>季调度、半年例会、年度总结的数据看板与会议材料</p></header>'
+            f'<main>{_section("periods", "全部报告期", inner)}</main>'
+            f'<footer>{OFFLINE}。</footer>')
+    return write_text(reports_dir / "index.html", page("专精特新数据看板 · 报告期", body))
