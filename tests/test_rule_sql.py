@@ -170,4 +170,4 @@ def test_ladder_counts_every_enterprise_once_at_its_level(con):
     assert (total["seed_count"], total["city_count"], total["province_count"], total["national_count"]) == (9, 1, 2, 0)
     assert (total["total_count"], total["stopped_count"]) == (12, 1)
     teams = {r["group_value"]: r["total_count"] for r in counts.filter(pl.col("breakdown") == "service_team").iter_rows(named=True)}
-    assert teams["工业"] + teams["农业"] == 12 and teams["建筑"] == 0     # Annex 1: 8 工业, 4 农业 (enterprises.csv)
+    assert teams["工业"] + teams["农业"] == 12 and teams["建筑"] == 0     # Annex 1: 8 工业, 4 农业 (refdata/annex1.csv)
