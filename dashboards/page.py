@@ -20,7 +20,7 @@ from importlib import resources
 from pathlib import Path
 from urllib.parse import quote
 
-from dashboards import charts
+import dashboards.charts as charts
 from dashboards.charts import e
 from dashboards.data import LEVEL_COLUMNS, SHOWN, PeriodData, heat, kind_of, ladder_total, read_period_data
 from schemas.labels import COMPLIANCE, KIND, LAGGING, TARGET_STATUS, TASK_REPORTED, label

@@ -5,23 +5,35 @@
     write_doc(db_path, out)     render from a database file and write the document
 
 Every relation in the main schema is documented except internal ones, whose names start with `_`. Nothing here
-imports Prefect: `srdi docs` builds the database (a fresh demo, or --home) and calls this.
+imports Prefect: `srdi docs` builds the database (a fresh demo, or --home) and calls this. What it asks DuckDB's
+catalog is in warehouse/sql/catalog/*.sql; the document's prose (how to connect, with examples) is the template
+warehouse/templates/warehouse_md_header.md, the saved queries' introduction warehouse_md_saved_queries.md.
 """
 from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from functools import cache
+from importlib import resources
 from pathlib import Path
 
 import duckdb
 
+from warehouse.atomic_write import write_text
 from warehouse.connection import connect
+from warehouse.sql import load as sql
 
 ROOT = Path(__file__).resolve().parents[1]
 DOC_PATH = ROOT / "docs" / "warehouse.md"
 QUERIES_DIR = ROOT / "docs" / "queries"
 CJK = re.compile(r"[\u4e00-\u9fff]")
-REGENERATE = "srdi docs"
+
+
+@cache
+def template(name: str) -> list[str]:
+    """warehouse/templates/<name> (package data) as lines, without the final line break."""
+    text = resources.files("warehouse").joinpath("templates", name).read_text(encoding="utf-8")
+    return text.rstrip("\n").split("\n")
 
 
 @dataclass
@@ -41,19 +53,10 @@ class Relation:
 
 def relations(con: duckdb.DuckDBPyConnection) -> list[Relation]:
     """Analyst-facing tables and views of the main schema, sorted by name, columns in table order."""
-    rows = con.execute("""
-        SELECT table_name, 'table', comment FROM duckdb_tables()
-        WHERE NOT internal AND NOT temporary AND schema_name = 'main' AND database_name = current_database()
-        UNION ALL
-        SELECT view_name, 'view', comment FROM duckdb_views()
-        WHERE NOT internal AND NOT temporary AND schema_name = 'main' AND database_name = current_database()
-        ORDER BY 1""").fetchall()
+    rows = con.execute(sql("catalog/list_documented_relations")).fetchall()
     out = [Relation(name, kind, comment) for name, kind, comment in rows if not name.startswith("_")]
     cols: dict[str, list[Column]] = {}
-    for table, name, dtype, comment in con.execute("""
-            SELECT table_name, column_name, data_type, comment FROM duckdb_columns()
-            WHERE NOT internal AND schema_name = 'main' AND database_name = current_database()
-            ORDER BY table_name, column_index""").fetchall():
+    for table, name, dtype, comment in con.execute(sql("catalog/list_documented_columns")).fetchall():
         cols.setdefault(table, []).append(Column(name, dtype, comment))
     for r in out:
         r.columns = cols.get(r.name, [])
@@ -61,11 +64,7 @@ def relations(con: duckdb.DuckDBPyConnection) -> list[Relation]:
 
 
 def macros(con: duckdb.DuckDBPyConnection) -> list[tuple[str, list[str], str | None]]:
-    rows = con.execute("""
-        SELECT function_name, parameters, comment FROM duckdb_functions()
-        WHERE NOT internal AND schema_name = 'main' AND database_name = current_database()
-          AND function_type IN ('macro', 'table_macro')
-        ORDER BY function_name, len(parameters)""").fetchall()
+    rows = con.execute(sql("catalog/list_macros")).fetchall()
     return [(n, list(p or []), c) for n, p, c in rows if not n.startswith("_")]
 
 
@@ -105,34 +104,7 @@ def render_markdown(con: duckdb.DuckDBPyConnection, queries_dir: Path = QUERIES_
     views = [r for r in rels if r.kind == "view"]
     tables = [r for r in rels if r.kind == "table"]
     lines = [
-        "# 数据仓库说明 / Warehouse reference",
-        "",
-        f"<!-- 本文件由 `{REGENERATE}` 根据数据库中的 COMMENT 自动生成，请勿手工编辑。"
-        f" Generated from the database's COMMENTs by `{REGENERATE}`; do not edit by hand. -->",
-        "",
-        "## 怎样连接 / How to connect",
-        "",
-        "分析人员只读 **已发布的分析副本** `<home>/warehouse.duckdb`（默认 home 为 `./srdi-home`）。"
-        "流水线只写它自己的数据库 `state/pipeline.duckdb`，每次入库或汇总成功后做检查点并原子替换分析副本："
-        "分析人员的连接不会被锁住，也不会挡住入库；已打开的连接继续看到旧版本，重新连接即看到新数据。",
-        "",
-        "Analysts read the published copy `<home>/warehouse.duckdb`, never `state/pipeline.duckdb`. Open it read-only;"
-        " reconnect to see the latest run.",
-        "",
-        "```sh",
-        'srdi query "SELECT * FROM enterprise_history LIMIT 5"                  # 表格 / table',
-        'srdi query --format csv --out 企业.csv "SELECT * FROM enterprises"      # CSV（UTF-8 带 BOM，Excel/WPS 直接打开）',
-        'srdi query --format xlsx --out 企业.xlsx "SELECT * FROM enterprises"    # xlsx；另有 --format json',
-        'srdi query "$(cat docs/queries/enterprise_history.sql)"                # 运行保存的查询',
-        "```",
-        "",
-        "```python",
-        "import duckdb",
-        'con = duckdb.connect("srdi-home/warehouse.duckdb", read_only=True)',
-        "```",
-        "",
-        "DBeaver 等工具：新建 DuckDB 连接，路径选 `warehouse.duckdb`，并勾选只读（Read-only）。"
-        " `srdi query` 只接受查询语句（SELECT、WITH、DESCRIBE、SHOW、EXPLAIN），写入语句会被拒绝。",
+        *template("warehouse_md_header.md"),
         "",
         "## 目录 / Contents",
         "",
@@ -153,9 +125,7 @@ def render_markdown(con: duckdb.DuckDBPyConnection, queries_dir: Path = QUERIES_
         lines += [f"| `{n}({', '.join(p)})` | {_cell(c)} |" for n, p, c in ms]
     queries = saved_queries(queries_dir)
     if queries:
-        lines += ["", "## 保存的查询 / Saved queries", "",
-                  "在 `docs/queries/` 中；修改文件开头 `params` 里的参数后运行："
-                  ' `srdi query "$(cat docs/queries/<文件>.sql)"`。', ""]
+        lines += ["", *template("warehouse_md_saved_queries.md"), ""]
         for name, head in queries:
             lines.append(f"- [`{name}`](queries/{name})：" + (_cell(head[0]) if head else ""))
             lines += [f"  {_cell(h)}" for h in head[1:]]
@@ -173,6 +143,4 @@ def describe(db_path: Path | str, queries_dir: Path = QUERIES_DIR) -> tuple[str,
 
 def write_doc(db_path: Path | str, out: Path = DOC_PATH, queries_dir: Path = QUERIES_DIR) -> Path:
     text, _ = describe(db_path, queries_dir)
-    out.parent.mkdir(parents=True, exist_ok=True)
-    out.write_text(text, encoding="utf-8")
-    return out
+    return write_text(out, text)

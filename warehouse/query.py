@@ -12,6 +12,7 @@ from pathlib import Path
 
 import duckdb
 
+from warehouse.connection import connect
 from warehouse.home import Home
 
 ALLOWED = {"SELECT", "EXPLAIN"}
@@ -53,7 +54,7 @@ def fetch(home: Home, sql: str) -> tuple[list[str], list[tuple]]:
     check_read_only(sql)
     if not home.warehouse.exists():
         raise QueryError(f"还没有已发布的数据仓库 / no published warehouse at {home.warehouse}: run `srdi ingest` first")
-    con = duckdb.connect(str(home.warehouse), read_only=True)
+    con = connect(home.warehouse, read_only=True)
     try:
         cur = con.execute(sql)
         cols = [d[0] for d in cur.description] if cur.description else []
