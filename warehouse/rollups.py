@@ -84,4 +84,4 @@ def read_period(con: duckdb.DuckDBPyConnection, table: str, period: str) -> pl.D
         raise KeyError(f"not a rollup table: {table!r}")
     if table not in relations(con):
         return None
-    return pl.from_arrow(con.execute(sql("rollups/read_period_rows"), {"table": table, "period": period}).to_arrow_table())
+    return pl.from_arrow(con.sql(sql("rollups/read_period_rows"), params={"table": table, "period": period}).to_arrow_table())
