@@ -19,6 +19,7 @@ twins, for the bureau's own workbook that the annotated copy edits.
 from __future__ import annotations
 
 import io
+import math
 from typing import Iterable
 
 import xlsxwriter
@@ -32,10 +33,12 @@ FONT = "宋体"
 FONT_SIZE = 10
 LINE_HEIGHT = 14.0          # points a line of 10-point 宋体 takes in a row
 ROW_PADDING = 4.0           # points above and below the lines of a grown row
+PIXEL = 0.75                # points in a pixel at 96 dpi: Excel keeps row heights in whole pixels
 A4 = 9                      # paper size code (Excel, xlsxwriter and openpyxl alike)
 MARGINS = {"left": 0.4, "right": 0.4, "top": 0.6, "bottom": 0.6}   # inches
 PAGE_NUMBERS = "第 &P 页，共 &N 页"
 NARROWEST, WIDEST = 6.0, 46.0   # bounds of a measured column width
+HEADER_ONE_LINE = 20.0          # a measured column's header up to this width (12 CJK characters) is not wrapped
 
 # colours the outputs share
 HEADER_FILL = "#DDEBF7"
@@ -75,10 +78,19 @@ def header_lines(header: str) -> list[str]:
 
 def fit_width(header: str, texts: Iterable[str | None] = (), *, narrowest: float = NARROWEST,
               widest: float = WIDEST, padding: float = 2.0) -> float:
-    """A column wide enough for its header's longest line and its longest text (plus `padding`), within bounds."""
-    longest = max([excel_width(line) for line in header_lines(header)]
-                  + [excel_width(line) for t in texts if t for line in str(t).split("\n")] + [0.0])
-    return float(min(max(longest, narrowest) + padding, widest))
+    """A column wide enough for its longest text and its header, plus `padding`, within bounds.
+
+    A header up to HEADER_ONE_LINE units stays on one line. Excel breaks a wrapped header where the width ends
+    (not before its bracketed unit), and fonts differ a little from excel_width, so a longer header gets 0.6
+    of its width (two lines, the second well filled), and a column whose header would only just not fit
+    is widened to the whole header: no character is left alone on a header's last line."""
+    whole = max(excel_width(line) for line in header.split("\n"))
+    need = whole if whole <= HEADER_ONE_LINE else 0.6 * whole
+    longest = max([excel_width(line) for t in texts if t for line in str(t).split("\n")] + [0.0])
+    width = max(need, longest, narrowest) + padding
+    if 0.7 * whole < width - 1 < whole:       # excel_lines counts width - 1 usable
+        width = whole + padding
+    return float(min(width, widest))
 
 
 def lines_needed(cells: Iterable[tuple[object, float]]) -> int:
@@ -91,7 +103,8 @@ def row_height(cells: Iterable[tuple[object, float]], *, min_lines: int = 1, fon
     lines = max(lines_needed(cells), min_lines)
     if lines <= 1:
         return None
-    return round(LINE_HEIGHT * font_size / FONT_SIZE * lines + ROW_PADDING, 1)
+    points = LINE_HEIGHT * font_size / FONT_SIZE * lines + ROW_PADDING
+    return math.ceil(points / PIXEL - 1e-9) * PIXEL      # whole pixels, as Excel stores them, rounded up
 
 
 def comment_box(text: str, width_px: int = 320) -> tuple[int, int]:
@@ -114,8 +127,9 @@ class Book:
 
     def __init__(self, target: io.BytesIO | None = None, properties: dict | None = None):
         self.buffer = target if target is not None else io.BytesIO()
-        self.wb = xlsxwriter.Workbook(self.buffer, {**WORKBOOK_OPTIONS, "default_format_properties":
-                                                    {"font_name": FONT, "font_size": FONT_SIZE}})
+        # The Normal style stays xlsxwriter's (Calibri 11): Excel's column-width unit is the width of a digit in
+        # that font, the unit excel_width was measured in. Every format below sets 10-point 宋体 itself.
+        self.wb = xlsxwriter.Workbook(self.buffer, WORKBOOK_OPTIONS)
         if properties:
             self.wb.set_properties({"author": "srdi", **properties})
         self._formats: dict[tuple, object] = {}

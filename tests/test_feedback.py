@@ -292,3 +292,55 @@ def test_feedback_redone_after_a_crash_writes_the_same_outbox(home, run_ingest):
             write_feedback(con, home, [sid], Path(stored))
     assert contents() == before
     assert not [p for p in home.outbox.rglob("*") if p.name.endswith(".tmp")]
+
+
+# ---------------------------------------------------------------- laid out alike (tasks/xlsx_layout.py)
+
+def test_every_outbox_workbook_prints_a4_landscape_one_page_wide_with_page_numbers_in_songti(home, run_ingest):
+    bad = task_rows("财政局", seed=5)
+    bad[1][4] = "差不多"
+    write_xlsx(drop(home, "财政局", "任务2022Q2.xlsx"), bad)
+    write_xlsx(drop(home, "人民银行", "任务2022Q2.xlsx"), task_rows("人民银行", seed=5))
+    run_ingest(home)
+    books = {p.stem.split("_")[-2]: p for p in home.outbox.rglob("*.xlsx")}
+    assert sorted(books) == ["回执", "批注版", "错误清单"]
+    for kind, path in books.items():
+        ws = openpyxl.load_workbook(path).worksheets[0]      # the annotated copy opens on its summary
+        ps = ws.page_setup
+        assert (ps.orientation, str(ps.paperSize), ps.fitToHeight) == ("landscape", "9", 0), kind
+        assert ps.fitToWidth in (None, 1) and ws.sheet_properties.pageSetUpPr.fitToPage, kind   # absent means 1
+        assert ws.oddFooter.center.text == "第 &P 页，共 &N 页", kind
+        assert (ws.page_margins.left, ws.page_margins.top) == (0.4, 0.6), kind
+        fonts = {(c.font.name, c.font.sz) for r in ws.iter_rows() for c in r if c.value is not None}
+        assert {name for name, _ in fonts} == {"宋体"} and ("宋体", 10) in fonts, kind   # titles may be larger
+    lists = openpyxl.load_workbook(books["错误清单"]).active
+    assert lists.print_title_rows == "$3:$3" and lists.freeze_panes == "A4"
+    summary = openpyxl.load_workbook(books["批注版"])[SUMMARY_SHEET]
+    assert summary.print_title_rows == "$5:$5" and summary.freeze_panes == "A6"
+
+
+def test_a_wrapped_finding_gets_a_row_tall_enough_and_a_one_line_finding_the_default_height(tmp_path):
+    from tasks.bureau.error_list import write_error_workbook
+    base = {"sheet": "Sheet1", "excel_row": 2, "excel_col": "B", "field": "推进状态", "value": "1", "rule": "r",
+            "message": "短"}
+    findings = [{**base, "severity": "error", "fix": "请" * 60},    # 修改建议 is 46 wide (45 usable): 60 × 1.7 = 102 → 3 lines
+                {**base, "severity": "warning", "fix": "请核对。"}]
+    ws = openpyxl.load_workbook(write_error_workbook(tmp_path / "e.xlsx", bureau="工信局", file_name="x.xlsx",
+                                                     period="2022Q2", findings=findings, rejected=True)).active
+    assert ws["H4"].value == "请" * 60 and ws["H5"].value == "请核对。"
+    assert ws.row_dimensions[4].height == 46.5   # three lines of 14 points, 4 of padding: 46, up to whole pixels (0.75)
+    assert ws.row_dimensions[5].height is None               # one line: Excel's own height
+
+
+def test_measured_widths_fit_the_text_and_keep_a_header_on_one_line():
+    from tasks.xlsx_layout import fit_width
+    w = pytest.approx
+    assert fit_width("应报季度", ["2022Q3"]) == w(4 * 1.7 + 2)              # the header is the widest: 6.8 + 2
+    assert fit_width("单位", ["农业农村局"]) == w(5 * 1.7 + 2)               # the text is
+    assert fit_width("编号", ["T1"]) == w(6 + 2)                            # never narrower than 6 (+2)
+    assert fit_width("银企对接（次）", ["1"]) == w(7 * 1.7 + 2)               # a short header is not wrapped
+    assert fit_width("备注", ["长" * 40], widest=36) == 36                  # long text wraps at the cap
+    long_header = "一个很长的表头一个很长的表头一个很长的表头（户）"            # 24 CJK: 40.8 units, two lines
+    assert fit_width(long_header) == w(0.6 * 24 * 1.7 + 2)
+    # text that leaves the header all but one character short: widened to the whole header
+    assert fit_width(long_header, ["长" * 23]) == w(24 * 1.7 + 2)

@@ -396,8 +396,11 @@ def test_pack_is_chinese_a4_landscape_with_frozen_headers(rolled):
     assert wb.sheetnames[:3] == ["概要", "催报清单", "企业梯队"]
     for ws in wb.worksheets:
         assert ws.page_setup.orientation == "landscape" and str(ws.page_setup.paperSize) == "9", ws.title
+        assert ws.sheet_properties.pageSetUpPr.fitToPage and ws.page_setup.fitToHeight == 0, ws.title   # one page wide
         assert ws.freeze_panes == "A4", ws.title
         assert ws.print_title_rows == "$3:$3", ws.title
+        assert ws.oddFooter.center.text == "第 &P 页，共 &N 页", ws.title
+        assert {c.font.name for r in ws.iter_rows() for c in r if c.value is not None} == {"宋体"}, ws.title
     ws = wb["催报清单"]
     header = [c.value for c in ws[3]]
     assert header[:5] == ["应报季度", "单位", "表种", "截止日期", "报送情况"]
@@ -405,6 +408,10 @@ def test_pack_is_chinese_a4_landscape_with_frozen_headers(rolled):
     assert status[("银保监", "任务进展")] == "逾期" and status[("农业农村局", "种子企业库")] == "未报送"
     widths = {c: ws.column_dimensions[c].width for c in "ABJ"}
     assert widths["J"] > widths["A"]                          # the note column is wider than the quarter
+    # a short header with a unit stays on one line: 银企对接（次） is 7 CJK characters, 1.7 units each, + 2
+    ws = wb["任务进展"]
+    col = next(c for c in ws[3] if c.value == "银企对接（次）").column_letter
+    assert ws.column_dimensions[col].width >= 7 * 1.7 + 2 and ws.row_dimensions[3].height is None
 
 
 def test_bureau_text_stays_text_in_the_pack(rolled):

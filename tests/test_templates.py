@@ -283,6 +283,14 @@ def test_templates_filled_or_unchanged_load_through_ingest_and_the_next_template
     assert ws.cell(row=DATA, column=tcol["completion_pct"]).value == 40
     assert ws.cell(row=DATA, column=tcol["progress"]).value is None
 
+    # each template shows the state as of its own quarter: a 2022Q2 one knows nothing reported for 2022Q3
+    earlier = {e["enterprise_name"]: e for e in read_prefill(home.writer_db, "2022Q2").enterprises}
+    assert "蛟河市新增测试机械有限公司" not in earlier
+    assert (earlier[first]["report_period"], earlier[first]["total_staff"]) == (None, None)   # Annex 1 as printed
+    later = {e["enterprise_name"]: e for e in read_prefill(home.writer_db, "2022Q4").enterprises}
+    assert "蛟河市新增测试机械有限公司" in later
+    assert (later[first]["report_period"], later[first]["total_staff"]) == ("2022Q3", 310)
+
 
 def test_an_unchanged_template_of_every_bureau_loads_with_no_errors(home, run_ingest):
     from flows.templates import write_templates
