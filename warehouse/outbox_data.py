@@ -47,9 +47,3 @@ class FeedbackData:
             if s["superseded_by"] is not None:
                 superseded.setdefault(s["superseded_by"], []).append(s)
         return cls(subs, findings, loaded, superseded)
-
-
-def unfiled_submission_ids(con: duckdb.DuckDBPyConnection, source_path: str, sha256: str) -> list[int]:
-    """The submissions of one dropped file (inbox path and content) that were committed but not filed away."""
-    return [r[0] for r in con.execute(sql("outbox/select_unfiled_submission_ids"),
-                                      {"source_path": source_path, "sha256": sha256}).fetchall()]

@@ -21,7 +21,7 @@ from warehouse import submissions as wl
 from warehouse.connection import connect
 from warehouse.crash_points import crash_point
 from warehouse.home import Home
-from warehouse.outbox_data import FeedbackData, unfiled_submission_ids
+from warehouse.outbox_data import FeedbackData
 
 
 def _move(src: Path, dst: Path) -> None:
@@ -58,7 +58,7 @@ def finish_interrupted(home: Home) -> int:
     with connect(home.writer_db) as con:
         for sid, source, sha, stored in wl.unmoved_submissions(con):
             src, dst = home.inbox / source, Path(stored)
-            ids = unfiled_submission_ids(con, source, sha)
+            ids = wl.unmoved_submission_ids(con, source, sha)
             if src.exists() and hashlib.sha256(src.read_bytes()).hexdigest() == sha:
                 try:
                     write_feedback(con, home, ids, src)

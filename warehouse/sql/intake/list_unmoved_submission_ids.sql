@@ -1,2 +1,3 @@
--- grain: one row per submission of one file (source_path = $1, sha256 = $2) not yet filed away.
-SELECT submission_id FROM submissions WHERE source_path = $1 AND sha256 = $2 AND NOT moved;
+-- grain: one row per submission of one dropped file ($1 = source_path, $2 = sha256) committed but not yet
+-- filed away (moved out of the inbox): what finish_interrupted redoes the feedback of.
+SELECT submission_id FROM submissions WHERE source_path = $1 AND sha256 = $2 AND NOT moved ORDER BY submission_id;
