@@ -212,6 +212,7 @@ def test_the_index_lists_only_periods_with_a_dashboard(tmp_path):
     assert "还没有生成" in empty
 
 
+@pytest.mark.slow   # a subprocess
 def test_dashboards_import_nothing_from_flows_or_tasks():
     code = ("import sys, dashboards; bad = sorted(m for m in sys.modules if m.split('.')[0] in "
             "('flows', 'tasks', 'prefect', 'srdi', 'samples')); print(bad); sys.exit(1 if bad else 0)")

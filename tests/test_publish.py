@@ -321,6 +321,7 @@ def test_the_copy_is_on_disk_before_it_is_renamed_into_place(writer, monkeypatch
     assert events.index(("fsync", tmp)) < events.index(("replace", tmp))
 
 
+@pytest.mark.slow   # a subprocess
 def test_readers_never_see_a_half_written_copy_while_publishing_repeatedly(writer, tmp_path):
     publish(writer)
     stop, out, ready = tmp_path / "stop", tmp_path / "r.json", tmp_path / "ready"

@@ -186,6 +186,7 @@ def test_bad_sql_and_missing_warehouse_are_one_line_errors(wh, tmp_path, capsys)
     assert "srdi ingest" in capsys.readouterr().err
 
 
+@pytest.mark.slow   # a subprocess
 def test_query_does_not_import_prefect(wh):
     code = ("import sys, srdi.cli, warehouse.query; assert 'prefect' not in sys.modules, 'imported prefect'; "
             "rc = srdi.cli.main(['query', '--home', sys.argv[1], '--format', 'json', 'SELECT count(*) AS n FROM sample']); "
@@ -199,6 +200,7 @@ def test_query_does_not_import_prefect(wh):
     print(f"\n`srdi query` in a fresh process: {elapsed:.2f}s, no prefect/flows/polars/pandera imported")
 
 
+@pytest.mark.slow   # a subprocess
 def test_the_command_line_entry_point(wh):
     res = subprocess.run([sys.executable, "-m", "srdi.cli", "query", "--home", str(wh.root), "--format", "csv",
                           "SELECT name FROM sample WHERE id = 2"], capture_output=True, env=ENV, cwd=ROOT, timeout=120)
