@@ -10,6 +10,7 @@ import duckdb
 import polars as pl
 
 from warehouse.connection import transaction
+from warehouse import cell_texts
 from warehouse.sql import load as sql
 
 ENTERPRISE_COLUMNS = [
@@ -45,6 +46,7 @@ class SubmissionRecord:
     superseded: list[int] = field(default_factory=list)
     duplicate_of: int | None = None
     columns: list[dict] = field(default_factory=list)   # sheet, field, excel_col, header
+    cells: pl.DataFrame | None = None   # what the clerk typed in each fact cell (warehouse/cell_texts.py)
 
 
 # What a full disk, a read-only file system or a denied permission raises while writing the database
@@ -143,6 +145,8 @@ def write_file_submissions(con: duckdb.DuckDBPyConnection, records: list[Submiss
                 con.unregister("_findings")
             if rec.status == "loaded" and rec.rows is not None and rec.rows.height:
                 _insert_rows(con, rec)
+                if rec.cells is not None and rec.cells.height:
+                    cell_texts.insert(con, rec.submission_id, rec.cells)
             if rec.columns:   # one statement, not one per column
                 con.execute(sql("intake/insert_submission_columns"),
                             [rec.submission_id, *([c[k] for c in rec.columns] for k in ("sheet", "field", "excel_col", "header"))])

@@ -70,7 +70,8 @@ def _records(sub: Submission) -> list[wl.SubmissionRecord]:
         rows = parsed.frame if sub.outcome == "loaded" else None
         columns = [{"sheet": sheet, "field": f, "excel_col": col, "header": parsed.labels.get(sheet, {}).get(f)}
                    for sheet, letters in parsed.letters.items() for f, col in letters.items()]
-        recs.append(wl.SubmissionRecord(form=name, findings=mine, rows=rows, columns=columns, **common))
+        recs.append(wl.SubmissionRecord(form=name, findings=mine, rows=rows, columns=columns,
+                                        cells=parsed.cells if sub.outcome == "loaded" else None, **common))
     return recs
 
 

@@ -40,6 +40,7 @@ class ParsedForm:
     letters: dict[str, dict[str, str]]       # sheet -> field -> Excel column letter
     labels: dict[str, dict[str, str]]        # sheet -> field -> header text as written
     sheets: list[str]
+    cells: pl.DataFrame | None = None        # the raw text of each fact cell (warehouse/cell_texts.py)
 
 
 @dataclass
