@@ -57,15 +57,41 @@ def test_permission_denied_on_the_share_moves_nothing_and_the_next_run_files_it(
 
     monkeypatch.setattr(fa, "_move", denied)
     summary = run_ingest(home)
-    assert "没有写入权限" in summary["storage_error"]
+    # one file's move refused is that file's: each stays in the inbox, committed, with a note to its bureau
+    assert summary["storage_error"] is None and summary["loaded"] == 3
+    assert sorted(h["file"] for h in summary["held"]) == sorted(str(p.relative_to(home.inbox)) for p in files_under(home.inbox))
+    assert all("无法把它移出收件箱" in h["reason"] for h in summary["held"])
     assert len(files_under(home.inbox)) == 3 and files_under(home.archive) == []    # nothing moved
     assert q(home, "SELECT count(*) FROM submissions WHERE status = 'loaded' AND NOT moved")[0][0] == 3
+    notes = sorted(p.name for p in home.outbox.rglob("*_未处理说明.txt"))
+    assert len(notes) == 3
+    summary = run_ingest(home)                       # still refused: no second note, nothing counted twice
+    assert summary["files"] == 0 and sorted(p.name for p in home.outbox.rglob("*_未处理说明.txt")) == notes
+    assert q(home, "SELECT count(*) FROM submissions")[0][0] == 3
     monkeypatch.setattr(fa, "_move", real)
     summary = run_ingest(home)
     assert summary["files"] == 0 and summary["storage_error"] is None   # nothing new, the three are filed
     assert files_under(home.inbox) == [] and len(files_under(home.archive)) == 3
     assert q(home, "SELECT count(*) FROM submissions")[0][0] == 3       # and not counted twice
     assert q(home, "SELECT count(*) FROM submissions WHERE NOT moved")[0][0] == 0
+
+
+def test_disk_full_while_filing_away_stops_the_batch_and_the_next_run_files_it(three_files, run_ingest, monkeypatch):
+    home = three_files
+    import tasks.intake.file_away as fa
+    real = fa._move
+
+    def full(src, dst):
+        raise OSError(errno.ENOSPC, "No space left on device", str(dst))
+
+    monkeypatch.setattr(fa, "_move", full)
+    summary = run_ingest(home)
+    assert "磁盘空间不足" in summary["storage_error"]
+    assert len(files_under(home.inbox)) == 3 and files_under(home.archive) == []
+    monkeypatch.setattr(fa, "_move", real)
+    summary = run_ingest(home)
+    assert summary["storage_error"] is None and files_under(home.inbox) == [] and len(files_under(home.archive)) == 3
+    assert q(home, "SELECT count(*) FROM submissions")[0][0] == 3
 
 
 # ---------------------------------------------------------------- one file's transaction, no Prefect

@@ -1,21 +1,36 @@
-"""Crash points for the crash-safety tests: `SRDI_CRASH_AT=name:n` SIGKILLs this process the n-th time
-the pipeline passes `name`. Unset (always, outside those tests), a crash point does nothing."""
+"""Crash points for the crash-safety tests. `SRDI_CRASH_AT=name:n` SIGKILLs this process the n-th time the
+pipeline passes `name`; `SRDI_CRASH_AT=name:n:raise` raises InjectedFault there instead, once (the n-th pass
+only), the way an unexpected exception in that step would. Unset (always, outside those tests), a crash point
+does nothing."""
 from __future__ import annotations
 
 import os
 import signal
 
-_SPEC = os.environ.get("SRDI_CRASH_AT", "")
 _COUNTS: dict[str, int] = {}
 POINTS = ("before-check", "before-commit", "after-commit", "after-outbox", "after-move", "before-publish-swap")
 
 
+class InjectedFault(RuntimeError):
+    """What a crash point in `raise` mode raises: an exception nobody expected, in the middle of a step."""
+
+
+def reset() -> None:
+    """Forget how often each point was passed (tests that arm a point in-process)."""
+    _COUNTS.clear()
+
+
 def crash_point(name: str) -> None:
-    if not _SPEC:
+    spec = os.environ.get("SRDI_CRASH_AT", "")
+    if not spec:
         return
-    want, _, nth = _SPEC.partition(":")
+    want, _, rest = spec.partition(":")
     if want != name:
         return
+    nth, _, mode = rest.partition(":")
     _COUNTS[name] = _COUNTS.get(name, 0) + 1
-    if _COUNTS[name] >= int(nth or 1):
+    if mode == "raise":
+        if _COUNTS[name] == int(nth or 1):
+            raise InjectedFault(f"injected fault at {name} (pass {_COUNTS[name]})")
+    elif _COUNTS[name] >= int(nth or 1):
         os.kill(os.getpid(), signal.SIGKILL)

@@ -97,6 +97,25 @@ def unmoved_submissions(con: duckdb.DuckDBPyConnection) -> list[tuple[int, str, 
     return con.execute(sql("intake/list_unmoved_files")).fetchall()
 
 
+def unmoved_keys(con: duckdb.DuckDBPyConnection) -> set[tuple[str, str]]:
+    """(source_path, sha256) of every dropped file committed and not yet filed away."""
+    return {(source, sha) for _, source, sha, _ in unmoved_submissions(con)}
+
+
+def file_submissions(con: duckdb.DuckDBPyConnection, source_path: str, sha256: str) -> list[dict]:
+    """The submissions one dropped file (source_path, sha256) committed and not yet filed away: what a second
+    load of the same file finds instead of inserting it again."""
+    cur = con.execute(sql("intake/list_file_submissions"), [source_path, sha256])
+    cols = [d[0] for d in cur.description]
+    return [dict(zip(cols, r)) for r in cur.fetchall()]
+
+
+def mark_replaced(con: duckdb.DuckDBPyConnection, source_path: str, sha256: str, note: str) -> None:
+    """A committed file whose bytes were replaced in the inbox before they could be archived: nothing is left to
+    archive; its submissions stay (they were loaded and answered) with `note` and no stored path."""
+    con.execute(sql("intake/mark_file_replaced"), [source_path, sha256, note])
+
+
 def unmoved_submission_ids(con: duckdb.DuckDBPyConnection, source_path: str, sha256: str) -> list[int]:
     """Every submission of one file (source_path, sha256) not yet filed away."""
     return [r[0] for r in con.execute(sql("intake/list_unmoved_submission_ids"), [source_path, sha256]).fetchall()]

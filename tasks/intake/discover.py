@@ -1,99 +1,366 @@
-"""Find what bureaus dropped in the inbox: who (the folder), which period (the name), which bytes."""
+"""Find what bureaus dropped in the inbox: who (the folder), which period (the name), which bytes, and when it
+arrived (when srdi first saw it, not what the sender's clock says).
+
+Every entry of the inbox gets an answer. A workbook in a bureau's folder goes on to be read; anything srdi will not
+process (a hidden file, a link, a pipe, a file at the inbox root or in a folder of no known bureau) gets a short
+Chinese note in an outbox, written once: the bureau's own (`share/outbox/<bureau>/`) or `share/outbox/_未处理/`
+when the folder names no bureau. Office lock files and Windows' Thumbs.db/desktop.ini stay silent.
+
+One entry's trouble is that entry's alone: a name that is not UTF-8 is renamed (read as GB18030) and the bureau
+told; a file srdi may not read is rejected with a reason; anything unexpected leaves the entry in place with a note,
+and the scan goes on.
+"""
 from __future__ import annotations
 
 import hashlib
 import os
+import stat
 import time
-from datetime import datetime
+from dataclasses import dataclass, field, replace
+from datetime import datetime, timedelta
 from pathlib import Path
 
 from prefect import task
 
-from schemas.reference import resolve_bureau
-from tasks.run_log import run_logger
-from warehouse.home import Home
 from schemas.periods import NAMING_HELP, period_from_name
-from tasks.intake.submission import Submission, unsafe_chars
+from schemas.reference import resolve_bureau
+from tasks.bureau.outbox import UNKNOWN_FOLDER, write_note
+from tasks.intake.submission import UNREADABLE_PREFIX, Submission, unsafe_chars
+from tasks.run_log import run_logger
+from warehouse import inbox as inbox_db
+from warehouse import submissions as wl
+from warehouse.connection import connect
+from warehouse.home import Home
+from warehouse.inbox import InboxEntry
+from warehouse.names import fit_name, has_undecodable_bytes, path_key, repair_name
 
-IGNORED_PREFIXES = ("~$", ".~lock", ".")
-IGNORED_NAMES = {"Thumbs.db", "desktop.ini"}
+# The ingest runs every 15 minutes (prefect.yaml: `interval: 900`): a file whose modification time is at most
+# one interval before srdi first saw it was dropped then (23:55, seen at 00:05, is on time); an earlier one is
+# the sender's clock, not an arrival, and the file arrived when srdi first saw it.
+MTIME_WINDOW = timedelta(seconds=900)
+# A file whose modification time is in the future settles by srdi's own clock: the scan waits this long at most
+# to see it unchanged (longer settle times wait for the next run).
+FUTURE_WAIT_MAX = 10.0
+
+SILENT_PREFIXES = ("~$", ".~lock", "._")                  # Office/LibreOffice lock files, macOS resource forks
+SILENT_NAMES = {"thumbs.db", "desktop.ini", ".ds_store"}  # what Windows and macOS leave in every folder
+FORMATS_HELP = "请放入 Excel 或 WPS 工作簿（.xlsx、.xls、.et 或导出的 .csv）。"
+
+# why an entry is not processed, and what the bureau can do; {folder} is the folder's name
+NOTES = {
+    "hidden": ("文件名以“.”开头，系统视为隐藏文件，不予处理。",
+               "如需报送，请把文件改名（去掉开头的“.”）后放回本单位文件夹。"),
+    "hidden_folder": ("文件夹名以“.”开头，系统视为隐藏文件夹，其中的文件不予处理。",
+                      "请把要报送的文件直接放入本单位文件夹，不要放在隐藏文件夹里。"),
+    "symlink": ("这是一个符号链接（快捷方式），系统不跟随链接读取。",
+                "请把文件本身（而不是链接或快捷方式）复制到本单位文件夹。"),
+    "special": ("这不是普通文件（可能是管道、设备或套接字），系统不予读取。", FORMATS_HELP),
+    "root": ("文件直接放在收件箱根目录，系统无法确定报送单位，不予处理。",
+             "请把文件放入本单位的文件夹（如“工信局”）。"),
+    "unknown_folder": ("文件夹“{folder}”不是已知的责任单位，其中的文件不予处理。",
+                       "请把文件移到本单位的文件夹（用单位简称或全称命名，如“工信局”或“蛟河市工业和信息化局”）；"
+                       "如“{folder}”是新的责任单位，请联系市专精特新工作专班。"),
+    "undecodable_folder": ("文件夹名不是 UTF-8 编码，系统无法确定报送单位，其中的文件不予处理。",
+                           "请把文件移到本单位的文件夹（如“工信局”），或把文件夹改为本单位名称。"),
+    "rename_failed": ("文件名不是 UTF-8 编码，系统无法把它改为可识别的名称，不予处理。",
+                      "请把文件改名（只用汉字、字母、数字和常用标点）后重新放入本单位文件夹。"),
+    "error": ("系统处理此文件时出错（{error}），文件留在原处。",
+              "请稍后重新放入一次；如仍出现此说明，请联系市专精特新工作专班。"),
+}
 
 
-def _walk(folder: Path):
-    """Every entry under a bureau folder, never following symbolic links out of the share."""
+def arrival(first_seen: datetime, mtime: datetime, window: timedelta = MTIME_WINDOW,
+            trust_mtime: bool = False) -> datetime:
+    """When a file arrived: its modification time when that lies at most `window` before srdi first saw it (the
+    file was dropped just before a scheduled run), else the moment srdi first saw it. A future mtime, or one after
+    the first sighting (the file was still being written), says nothing earlier. `trust_mtime` takes any mtime up
+    to the first sighting: for an inbox restored from an old share with its times kept, never for a live one."""
+    if mtime > first_seen:
+        return first_seen
+    if trust_mtime or first_seen - mtime <= window:
+        return mtime
+    return first_seen
+
+
+@dataclass
+class Note:
+    key: str
+    rel: str                  # as the bureau reads it
+    bureau: str | None        # whose outbox; None: _未处理
+    reason: str               # a key of NOTES
+    detail: dict = field(default_factory=dict)
+
+
+@dataclass
+class Scan:
+    home: Home
+    now: datetime
+    known: dict[str, InboxEntry]          # what the previous scans saw
+    settle_seconds: float
+    window: timedelta
+    trust_mtime: bool
+    committed: set[tuple[str, str]]       # (rel, sha256) committed and not yet filed away: finish_interrupted's
+    seen: dict[str, InboxEntry] = field(default_factory=dict)
+    found: list[Submission] = field(default_factory=list)
+    notes: list[Note] = field(default_factory=list)
+    waiting: list[str] = field(default_factory=list)
+    future: list[tuple[Path, str, str, os.stat_result]] = field(default_factory=list)
+
+    # ------------------------------------------------------------ what the scan saw
+    def see(self, key: str, st: os.stat_result | None = None, first_seen: datetime | None = None,
+            renamed_from: str | None = None) -> InboxEntry:
+        prev = self.seen.get(key) or self.known.get(key)
+        size = st.st_size if st is not None and stat.S_ISREG(st.st_mode) else None
+        mtime_ns = st.st_mtime_ns if st is not None else None
+        changed = prev is None or (prev.size_bytes, prev.mtime_ns) != (size, mtime_ns)
+        entry = InboxEntry(
+            path_key=key, first_seen=first_seen or (prev.first_seen if prev else self.now), last_seen=self.now,
+            changed_at=self.now if changed else prev.changed_at, size_bytes=size, mtime_ns=mtime_ns,
+            renamed_from=renamed_from or (prev.renamed_from if prev else None),
+            note_reason=prev.note_reason if prev else None, note_path=prev.note_path if prev else None)
+        self.seen[key] = entry
+        return entry
+
+    def note(self, rel: str, bureau: str | None, reason: str, st: os.stat_result | None = None, **detail) -> None:
+        key = path_key(rel)
+        if key not in self.seen:
+            self.see(key, st)
+        self.notes.append(Note(key, display(rel), bureau, reason, detail))
+
+
+def display(rel: str) -> str:
+    """A relative path as a person reads it, whatever its bytes."""
+    return "/".join(repair_name(p)[0] if has_undecodable_bytes(p) else p for p in rel.split("/"))
+
+
+def silent(name: str) -> bool:
+    return name.startswith(SILENT_PREFIXES) or name.lower() in SILENT_NAMES
+
+
+def _lstat(path: Path) -> os.stat_result | None:
+    try:
+        return os.lstat(path)
+    except OSError:
+        return None
+
+
+def scan_inbox(home: Home, con, settle_seconds: float = 2.0, *, window: timedelta = MTIME_WINDOW,
+               trust_mtime: bool = False, now: datetime | None = None) -> Scan:
+    """Look at every entry of the inbox once (see the module's docstring). `con`: the writer database."""
+    scan = Scan(home=home, now=now or datetime.now(), known=inbox_db.entries(con), settle_seconds=settle_seconds,
+                window=window, trust_mtime=trust_mtime, committed=wl.unmoved_keys(con))
+    if not home.inbox.exists():
+        return scan
+    for top in sorted(home.inbox.iterdir()):
+        name = top.name
+        if silent(name):
+            continue
+        st = _lstat(top)
+        if st is None:
+            continue
+        if stat.S_ISLNK(st.st_mode):
+            scan.note(name, None, "symlink", st)
+        elif name.startswith("."):
+            scan.note(name, None, "hidden_folder" if stat.S_ISDIR(st.st_mode) else "hidden", st)
+        elif not stat.S_ISDIR(st.st_mode):
+            scan.note(name, None, "root" if stat.S_ISREG(st.st_mode) else "special", st)
+        elif has_undecodable_bytes(name):
+            for path, rel, est in _walk_all(home, top):
+                scan.note(rel, None, "undecodable_folder", est)
+        else:
+            bureau = resolve_bureau(name)
+            if bureau is None:
+                for path, rel, est in _walk_all(home, top):
+                    scan.note(rel, None, "unknown_folder", est, folder=name)
+            else:
+                _scan_bureau(scan, top, bureau)
+    _wait_for_future_mtimes(scan)
+    scan.found.sort(key=lambda s: (s.received_at, s.rel))  # arrival order: a resubmission supersedes
+    return scan
+
+
+def _walk_all(home: Home, folder: Path):
+    """Every non-directory entry under `folder`, never following links (for the notes of a folder no one owns)."""
     for root, dirs, files in os.walk(folder, followlinks=False):
         dirs.sort()
         base = Path(root)
-        for name in dirs:
-            if (base / name).is_symlink():
-                yield base / name
-        for name in sorted(files):
-            yield base / name
+        for name in [d for d in dirs if (base / d).is_symlink()] + sorted(files):
+            if silent(name):
+                continue
+            path = base / name
+            yield path, str(path.relative_to(home.inbox)), _lstat(path)
 
 
-def scan_inbox(home: Home, settle_seconds: float = 2.0) -> tuple[list[Submission], list[str]]:
-    """Files ready to ingest, and notes about what was left in place (unknown folders, files still being written)."""
-    notes: list[str] = []
-    found: list[Submission] = []
-    now = time.time()
-    if not home.inbox.exists():
-        return found, notes
-    for folder in sorted(p for p in home.inbox.iterdir()):
-        if folder.name.startswith("."):
+def _scan_bureau(scan: Scan, folder: Path, bureau: str) -> None:
+    try:
+        children = sorted(folder.iterdir())
+    except OSError as exc:
+        scan.note(str(folder.relative_to(scan.home.inbox)), bureau, "error", error=type(exc).__name__)
+        return
+    for path in children:
+        rel = str(path.relative_to(scan.home.inbox))
+        if silent(path.name):
             continue
-        if folder.is_symlink():
-            notes.append(f"“{folder.name}”是符号链接，系统不跟随链接读取，未处理")
+        try:
+            _entry(scan, path, rel, bureau)
+        except Exception:
+            try:   # once more, in case it was passing; a second failure is this entry's own problem
+                _entry(scan, path, rel, bureau)
+            except Exception as exc:
+                run_logger().error("%s: %s: %s", display(rel), type(exc).__name__, exc)
+                scan.note(rel, bureau, "error", _lstat(path), error=type(exc).__name__)
+
+
+def _entry(scan: Scan, path: Path, rel: str, bureau: str) -> None:
+    st = os.lstat(path)
+    if stat.S_ISLNK(st.st_mode):
+        scan.note(rel, bureau, "symlink", st)
+        return
+    if path.name.startswith("."):
+        scan.note(rel, bureau, "hidden_folder" if stat.S_ISDIR(st.st_mode) else "hidden", st)
+        return
+    if has_undecodable_bytes(path.name):
+        renamed = _rename_undecodable(scan, path, rel, bureau, st)
+        if renamed is None:
+            return
+        path, rel, st = renamed
+    if stat.S_ISDIR(st.st_mode):
+        _scan_bureau(scan, path, bureau)
+        return
+    if not stat.S_ISREG(st.st_mode):
+        scan.note(rel, bureau, "special", st)
+        return
+    _regular_file(scan, path, rel, bureau, st)
+
+
+def _rename_undecodable(scan: Scan, path: Path, rel: str, bureau: str, st: os.stat_result):
+    """A name that is not UTF-8 (DuckDB, the logs and the bureau's Excel all need text): renamed in place to its
+    GB18030 reading, or with "_" for what nothing reads. Returns the new (path, rel, stat), or None (noted)."""
+    old_key = path_key(rel)
+    text, _ = repair_name(path.name)
+    stem_ext = fit_name(text)
+    target = path.with_name(stem_ext)
+    n = 1
+    while target.exists() or target.is_symlink():
+        n += 1
+        target = path.with_name(fit_name(text, f"_{n}"))
+    try:
+        os.rename(path, target)
+    except OSError:
+        scan.note(rel, bureau, "rename_failed", st)
+        return None
+    new_rel = str(target.relative_to(scan.home.inbox))
+    prev = scan.known.get(old_key)
+    run_logger().warning("%s: the name is not UTF-8; renamed to %s", display(rel), new_rel)
+    new_st = os.lstat(target)
+    scan.see(path_key(new_rel), new_st, first_seen=prev.first_seen if prev else scan.now, renamed_from=old_key)
+    return target, new_rel, new_st
+
+
+def _regular_file(scan: Scan, path: Path, rel: str, bureau: str, st: os.stat_result) -> None:
+    entry = scan.see(path_key(rel), st)
+    mtime = datetime.fromtimestamp(st.st_mtime)
+    if mtime > scan.now:   # the sender's clock is ahead: how long it has been unchanged is srdi's to measure
+        if (scan.now - entry.changed_at).total_seconds() < scan.settle_seconds:
+            scan.future.append((path, rel, bureau, st))
+            return
+    elif (scan.now - mtime).total_seconds() < scan.settle_seconds:
+        scan.waiting.append(f"{rel} 仍在写入，留待下次处理")
+        return
+    _read(scan, path, rel, bureau, st, entry)
+
+
+def _read(scan: Scan, path: Path, rel: str, bureau: str, st: os.stat_result, entry: InboxEntry) -> None:
+    try:
+        data = path.read_bytes()
+    except PermissionError:
+        data = None
+    else:
+        after = os.stat(path)
+        if len(data) != st.st_size or (after.st_size, after.st_mtime_ns) != (st.st_size, st.st_mtime_ns):
+            scan.waiting.append(f"{rel} 读取时发生变化，留待下次处理")
+            return
+    sha = hashlib.sha256(data).hexdigest() if data is not None else f"{UNREADABLE_PREFIX}{st.st_ino}:{st.st_mtime_ns}"
+    if (rel, sha) in scan.committed:
+        return   # loaded by an earlier run and not yet filed away: finish_interrupted files it
+    sub = Submission(
+        path=path, rel=rel, bureau=bureau, period=None, sha256=sha, size_bytes=st.st_size,
+        received_at=arrival(entry.first_seen, datetime.fromtimestamp(st.st_mtime), scan.window, scan.trust_mtime),
+        data=data, first_seen=entry.first_seen, signature=(st.st_size, st.st_mtime_ns, st.st_ino))
+    if data is None:
+        sub.fail("file.permission", f"系统没有读取此文件的权限（文件权限 {stat.filemode(st.st_mode)}），无法检查其内容",
+                 "请在本单位文件夹中把文件另存或复制一份（让共享文件夹的所有用户可读）后重新放入；"
+                 "如仍出现此问题，请联系管理员检查共享文件夹的权限设置。")
+    if entry.renamed_from:
+        sub.warn("file.name_encoding", f"文件名不是 UTF-8 编码（多见于旧版 Windows 共享），系统已把它改名为“{path.name}”"
+                 "后处理（按 GB18030 识别，无法识别的字符用“_”代替）",
+                 "无需处理；如改名后的名称不对，请以正确的名称重新上传。")
+    bad = unsafe_chars(path.name)
+    if bad:
+        codes = "、".join(f"U+{ord(c):04X}" for c in dict.fromkeys(bad))
+        sub.fail("file.name_unsafe", f"文件名含有不可见或控制字符（{codes}）",
+                 "请把文件重命名为只含汉字、字母、数字和常用标点的名称后重新上传。")
+    period = period_from_name(path.stem)
+    if isinstance(period, list):
+        sub.fail("period.ambiguous", f"文件名中有多个不同的报送期（{'、'.join(period)}）", NAMING_HELP)
+    elif period is None:
+        sub.fail("period.missing", "文件名中未找到报送期", NAMING_HELP)
+    else:
+        sub.period = period
+    scan.found.append(sub)
+
+
+def _wait_for_future_mtimes(scan: Scan) -> None:
+    """Files whose mtime is in the future: unchanged over the settle time by srdi's clock, they are read now."""
+    if not scan.future:
+        return
+    if scan.settle_seconds > FUTURE_WAIT_MAX:
+        scan.waiting += [f"{rel} 的修改时间在未来，按系统时钟等待其不再变化，留待下次处理" for _, rel, _, _ in scan.future]
+        return
+    time.sleep(scan.settle_seconds)
+    for path, rel, bureau, st in scan.future:
+        now = _lstat(path)
+        if now is None or (now.st_size, now.st_mtime_ns, now.st_ino) != (st.st_size, st.st_mtime_ns, st.st_ino):
+            scan.waiting.append(f"{rel} 仍在写入，留待下次处理")
             continue
-        if not folder.is_dir():
-            notes.append(f"收件箱根目录下的文件“{folder.name}”未放在单位文件夹中，未处理")
+        _read(scan, path, rel, bureau, st, scan.seen[path_key(rel)])
+
+
+def write_notes(scan: Scan, con) -> list[str]:
+    """Each note once: an entry keeps its note until it leaves the inbox or its reason changes. Returns the
+    notes written now (what the log says; a note already written is not repeated)."""
+    log = run_logger()
+    written = []
+    for note in scan.notes:
+        entry = scan.seen[note.key]
+        if entry.note_reason == note.reason:
+            continue   # written by an earlier run (even if the bureau has since deleted it)
+        what, fix = NOTES[note.reason]
+        what, fix = what.format(**note.detail), fix.format(**note.detail)
+        try:
+            path = write_note(scan.home, note.bureau, note.rel, what, fix, scan.now)
+        except OSError as exc:
+            log.error("%s: no note written (%s)", note.rel, exc)
             continue
-        bureau = resolve_bureau(folder.name)
-        if bureau is None:
-            notes.append(f"文件夹“{folder.name}”不是已知的责任单位，其中的文件未处理")
-            continue
-        for path in _walk(folder):
-            if path.is_symlink():
-                notes.append(f"{path.relative_to(home.inbox)} 是符号链接，系统不跟随链接读取，未处理")
-                continue
-            if not path.is_file():
-                continue
-            if path.name.startswith(IGNORED_PREFIXES) or path.name in IGNORED_NAMES:
-                continue
-            st = path.stat()
-            if now - st.st_mtime < settle_seconds:
-                notes.append(f"{path.relative_to(home.inbox)} 仍在写入，留待下次处理")
-                continue
-            data = path.read_bytes()
-            if len(data) != st.st_size:
-                notes.append(f"{path.relative_to(home.inbox)} 读取时大小变化，留待下次处理")
-                continue
-            sub = Submission(
-                path=path, rel=str(path.relative_to(home.inbox)), bureau=bureau, period=None,
-                sha256=hashlib.sha256(data).hexdigest(), size_bytes=len(data),
-                received_at=datetime.fromtimestamp(st.st_mtime), data=data,
-            )
-            bad = unsafe_chars(path.name)
-            if bad:
-                codes = "、".join(f"U+{ord(c):04X}" for c in dict.fromkeys(bad))
-                sub.fail("file.name_unsafe", f"文件名含有不可见或控制字符（{codes}）",
-                         "请把文件重命名为只含汉字、字母、数字和常用标点的名称后重新上传。")
-            period = period_from_name(path.stem)
-            if isinstance(period, list):
-                sub.fail("period.ambiguous", f"文件名中有多个不同的报送期（{'、'.join(period)}）", NAMING_HELP)
-            elif period is None:
-                sub.fail("period.missing", "文件名中未找到报送期", NAMING_HELP)
-            else:
-                sub.period = period
-            found.append(sub)
-    found.sort(key=lambda s: (s.received_at, s.rel))  # arrival order: a resubmission supersedes
-    return found, notes
+        scan.seen[note.key] = replace(entry, note_reason=note.reason, note_path=str(path))
+        written.append(f"{note.rel}: {what}")
+        log.warning("%s: %s（说明已写入 %s）", note.rel, what, path.relative_to(scan.home.share))
+    return written
 
 
 @task(name="discover-submissions", retries=2, retry_delay_seconds=2)
-def discover_submissions(home: Home, settle_seconds: float = 2.0) -> list[Submission]:
-    subs, notes = scan_inbox(home, settle_seconds)
+def discover_submissions(home: Home, settle_seconds: float = 2.0, trust_mtime: bool = False,
+                         mtime_window_seconds: float = MTIME_WINDOW.total_seconds()) -> list[Submission]:
+    """The workbooks ready to read, in arrival order; notes for what will not be read; what was seen remembered."""
     log = run_logger()
-    for n in notes:
-        log.warning(n)
-    log.info("found %d file(s) in the inbox", len(subs))
-    return subs
+    with connect(home.writer_db) as con:
+        scan = scan_inbox(home, con, settle_seconds, window=timedelta(seconds=mtime_window_seconds),
+                          trust_mtime=trust_mtime)
+        write_notes(scan, con)
+        inbox_db.replace_entries(con, list(scan.seen.values()))
+    for line in scan.waiting:
+        log.info(line)
+    noted = len({n.key for n in scan.notes})
+    log.info("found %d file(s) in the inbox%s", len(scan.found),
+             f"; {noted} entr{'y' if noted == 1 else 'ies'} not processed (see the notes in share/outbox)" if noted else "")
+    return scan.found

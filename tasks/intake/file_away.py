@@ -1,74 +1,209 @@
 """After the commit: feedback to the outbox (tasks/bureau/outbox.py), then the file moves out of the inbox.
 Nothing is deleted.
 
-The outbox names are fixed by the submission ids and each file is written in one step, so
-`finish_interrupted` can redo the feedback of a run that crashed before the move: same names, same files.
+Exactly once: each step looks the file up by its key (place in the inbox, sha256) first. A file already filed
+away is left alone; one moved but not yet marked is marked; the outbox names are fixed by the submission ids and
+each outbox file is written in one step, so doing the feedback again gives the same outbox. `finish_interrupted`
+redoes what a crash or an exception left between the commit and the move.
+
+What was read is what is archived: the bytes are hashed again just before the move. A file changed since it was
+read stays in the inbox for the next run, which reads it as a new drop; its loaded submissions keep their rows and
+say that their bytes could not be archived.
+
+One file's trouble is that file's: an outbox workbook that cannot be built becomes a short text (the bureau still
+hears); a file that cannot be moved stays in the inbox, committed, with a note to its bureau, and the next run
+tries again. Only a full disk or a read-only share stops the batch.
 """
 from __future__ import annotations
 
 import hashlib
 import os
+from datetime import datetime
 from pathlib import Path
 
 from prefect import task
 from prefect.cache_policies import NO_CACHE
 
-from tasks.bureau.outbox import write_feedback
-from tasks.intake.load import storage_problem
-from tasks.intake.submission import Submission
+from schemas.reference import resolve_bureau
+from tasks.bureau.outbox import write_feedback, write_feedback_text, write_note
+from tasks.intake.load import stops_the_batch, storage_problem
+from tasks.intake.submission import UNREADABLE_PREFIX, Submission
 from tasks.run_log import run_logger
+from warehouse import inbox as inbox_db
 from warehouse import submissions as wl
 from warehouse.connection import connect
 from warehouse.crash_points import crash_point
 from warehouse.home import Home
+from warehouse.names import path_key
 from warehouse.outbox_data import FeedbackData
+
+CHANGED = "文件在入库后、归档前被修改或替换，本次未归档；收件箱中的新内容将在下次运行时作为新的报送处理"
+REPLACED_NOTE = "原文件在入库后、归档前已被替换或删除，未能归档"
+CANNOT_MOVE = ("文件已处理（报送编号 {ids}），但系统无法把它移出收件箱（{error}），文件暂留原处，系统会在下次运行时再试。",
+               "无需重新报送；如此说明长期存在，请联系管理员检查共享文件夹的权限。")
+
+
+def same_bytes(path: Path, sha256: str) -> bool:
+    """The file at `path` still has the bytes that were read (for a file srdi may not read, the same inode and
+    modification time)."""
+    if sha256.startswith(UNREADABLE_PREFIX):
+        st = os.stat(path)
+        return sha256 == f"{UNREADABLE_PREFIX}{st.st_ino}:{st.st_mtime_ns}"
+    h = hashlib.sha256()
+    with open(path, "rb") as f:
+        for block in iter(lambda: f.read(1 << 20), b""):
+            h.update(block)
+    return h.hexdigest() == sha256
 
 
 def _move(src: Path, dst: Path) -> None:
     dst.parent.mkdir(parents=True, exist_ok=True)
+    if os.path.lexists(dst):
+        raise FileExistsError(17, "the archive already holds a file of that name", str(dst))
     os.replace(src, dst)
+
+
+def _feedback(data, home: Home, ids: list[int], src: Path | None, name: str) -> None:
+    """The outbox files of one file; built again on an exception, then said as text (the bureau still hears)."""
+    for attempt in range(2):
+        try:
+            write_feedback(data, home, ids, src)
+            return
+        except Exception as exc:
+            if stops_the_batch(exc):
+                raise
+            run_logger().error("%s: feedback: %s: %s (attempt %d)", name, type(exc).__name__, exc, attempt + 1)
+    write_feedback_text(data, home, ids)
+
+
+def _filed(con, source: str, sha256: str) -> None:
+    wl.mark_moved_many(con, [(source, sha256)])
+    inbox_db.forget(con, [path_key(source)])
+
+
+def _replaced(con, source: str, sha256: str) -> None:
+    wl.mark_replaced(con, source, sha256, REPLACED_NOTE)
+    inbox_db.forget(con, [path_key(source)])   # what is in the inbox now is a new arrival
+
+
+def _unchanged(src: Path, sha256: str, signature: tuple[int, int, int] | None) -> bool:
+    if signature is not None:   # the run that read it: its size, mtime and inode then
+        st = os.stat(src)
+        return (st.st_size, st.st_mtime_ns, st.st_ino) == signature
+    return same_bytes(src, sha256)
+
+
+def file_one(con, home: Home, data, ids: list[int], source: str, sha256: str, src: Path, dst: Path,
+             signature: tuple[int, int, int] | None = None) -> str:
+    """Feedback, then the move, of one committed file, from wherever an earlier attempt stopped.
+    Returns what happened: filed | already | changed | gone."""
+    if not wl.file_submissions(con, source, sha256):
+        return "already"                   # filed away by an earlier attempt
+    if not os.path.lexists(src):
+        if os.path.lexists(dst):           # moved by an earlier attempt that stopped before marking it
+            _filed(con, source, sha256)
+            return "filed"
+        if not src.parent.is_dir():
+            raise FileNotFoundError(2, "the bureau's inbox folder is missing", str(src.parent))
+        _replaced(con, source, sha256)     # deleted from the inbox after it was loaded
+        return "gone"
+    unchanged = _unchanged(src, sha256, signature)
+    if not unchanged and os.path.lexists(dst):   # moved before, and the bureau has dropped something new since
+        _filed(con, source, sha256)
+        return "filed"
+    # the bureau hears what became of the bytes that were loaded (no marked copy of bytes that are not those)
+    _feedback(data, home, ids, src if unchanged else None, source)
+    crash_point("after-outbox")
+    if not unchanged or not same_bytes(src, sha256):   # what was read is what is archived
+        _replaced(con, source, sha256)
+        return "changed"
+    _move(src, dst)
+    crash_point("after-move")
+    _filed(con, source, sha256)
+    return "filed"
+
+
+def _hold(con, home: Home, bureau: str, source: str, ids: list[int], exc: BaseException) -> str:
+    """A file that cannot be moved stays in the inbox; its bureau gets a note, once."""
+    what, fix = CANNOT_MOVE
+    what = what.format(ids="、".join(map(str, ids)), error=getattr(exc, "strerror", None) or type(exc).__name__)
+    key = path_key(source)
+    try:
+        if inbox_db.note_reason(con, key) != "cannot_move":
+            path = write_note(home, bureau, source, what, fix, datetime.now())
+            inbox_db.set_note(con, key, "cannot_move", str(path))
+    except Exception as note_exc:   # the note is a courtesy: its failure changes nothing else
+        run_logger().error("%s: no note written (%s)", source, note_exc)
+    return what
+
+
+def _isolated(con, home: Home, bureau: str, ids: list[int], source: str, step) -> tuple[str, str | None]:
+    """`step` for one file, tried again on an exception; then the file is held. Returns (what happened, a
+    storage problem that stops the batch or None)."""
+    log = run_logger()
+    for attempt in range(2):
+        try:
+            return step(), None
+        except Exception as exc:
+            if stops_the_batch(exc):
+                return "deferred", storage_problem(str(getattr(exc, "filename", None) or home.share), exc)
+            log.error("%s: %s: %s (attempt %d)", source, type(exc).__name__, exc, attempt + 1)
+            last = exc
+    return "held:" + _hold(con, home, bureau, source, ids, last), None
 
 
 @task(name="file-away", cache_policy=NO_CACHE, retries=2, retry_delay_seconds=2)
 def file_away(home: Home, batch: list[Submission]) -> list[Submission]:
-    """Outbox feedback, then the move. A disk full or a permission denied on the share moves nothing of
-    that file: it stays in the inbox, committed, and the next run files it (finish_interrupted)."""
-    moved = []
+    """Outbox feedback, then the move, file by file (see the module's docstring)."""
+    log = run_logger()
     with connect(home.writer_db) as con:
         data = FeedbackData.load(con, [i for sub in batch for i in sub.submission_ids])
+        problem = None
         for sub in batch:
-            try:
-                write_feedback(data, home, sub.submission_ids, sub.path)
-                crash_point("after-outbox")
-                _move(sub.path, sub.stored_path)
-            except OSError as exc:
-                sub.deferred = storage_problem(str(exc.filename or home.share), exc)
-                run_logger().error(sub.deferred)
+            sub.deferred = None
+            if problem:
+                sub.deferred = problem
                 continue
-            crash_point("after-move")
-            moved.append((sub.rel, sub.sha256))
-        wl.mark_moved_many(con, moved)
+            if not sub.submission_ids or sub.stored_path is None:
+                continue
+
+            def step(sub=sub):
+                return file_one(con, home, data, sub.submission_ids, sub.rel, sub.sha256, sub.path, sub.stored_path,
+                                sub.signature)
+            what, problem = _isolated(con, home, sub.bureau, sub.submission_ids, sub.rel, step)
+            if problem:
+                sub.deferred = problem
+                log.error(problem)
+            elif what == "changed":
+                sub.held = CHANGED
+                log.warning("%s: %s", sub.rel, CHANGED)
+            elif what.startswith("held:"):
+                sub.held = what.removeprefix("held:")
     return batch
 
 
 @task(name="finish-interrupted-runs", retries=2, retry_delay_seconds=2)
 def finish_interrupted(home: Home) -> int:
-    """A crash between the commit and the move leaves committed files in the inbox: file them now."""
+    """Files an earlier run committed but did not file away (a crash, an exception, a share that refused the
+    move): file them now, each on its own. Returns how many were filed."""
     done = 0
+    log = run_logger()
     with connect(home.writer_db) as con:
         for sid, source, sha, stored in wl.unmoved_submissions(con):
-            src, dst = home.inbox / source, Path(stored)
             ids = wl.unmoved_submission_ids(con, source, sha)
-            if src.exists() and hashlib.sha256(src.read_bytes()).hexdigest() == sha:
-                try:
-                    write_feedback(con, home, ids, src)
-                    _move(src, dst)
-                except OSError as exc:   # still no space or no permission: next run again
-                    run_logger().error(storage_problem(str(exc.filename or home.share), exc))
-                    continue
-            elif not dst.exists():
-                run_logger().error("submission %s: %s is neither in the inbox nor at %s", sid, source, stored)
-                continue
-            wl.mark_moved_many(con, [(source, sha)])
-            done += 1
+            src, dst = home.inbox / source, Path(stored)
+            folder = source.split("/", 1)[0]
+            bureau = resolve_bureau(folder) or folder
+
+            def step(source=source, sha=sha, src=src, dst=dst, ids=ids):
+                return file_one(con, home, con, ids, source, sha, src, dst)
+            what, problem = _isolated(con, home, bureau, ids, source, step)
+            if problem:
+                log.error(problem)
+                break                                   # a full disk: nothing else can be filed either
+            if what in ("filed", "changed", "gone"):
+                done += 1
+                if what != "filed":
+                    log.warning("submission %s: %s: %s", sid, source, REPLACED_NOTE)
     return done
+

@@ -1,8 +1,14 @@
 """Warehouse steps of the ingest: skip duplicates (same bytes, nothing read), then load each file in one
-transaction (warehouse/submissions.py), giving each its place in the archive. A disk full or a permission denied
-stops the batch cleanly: the files not loaded stay in the inbox for the next run."""
+transaction (warehouse/submissions.py), giving each its place in the archive.
+
+Exactly once: a file is identified by (its place in the inbox, the sha256 of its bytes); loading it again finds
+what was committed instead of inserting it twice. One file's failure is that file's: tried once more, then rejected
+with the reason, and the batch goes on. A full disk or a database that cannot be written stops the batch cleanly:
+the files not loaded stay in the inbox for the next run."""
 from __future__ import annotations
 
+import errno
+import os
 from pathlib import Path
 
 from prefect import task
@@ -15,6 +21,7 @@ from warehouse import submissions as wl
 from warehouse.connection import connect
 from warehouse.crash_points import crash_point
 from warehouse.home import Home
+from warehouse.names import NAME_BYTES, byte_length, fit_name, safe_file_name
 
 
 @task(name="skip-duplicates", cache_policy=NO_CACHE)
@@ -35,19 +42,22 @@ def skip_duplicates(home: Home, batch: list[Submission]) -> list[Submission]:
 
 
 def _stored_path(home: Home, sub: Submission, taken: set[str]) -> Path:
+    """Where the file goes: its own name (made safe, and cut to fit with its hash's first 8 digits kept when it
+    is too long), with __<hash> added when another file already has that name there."""
     if sub.outcome == "rejected":
         base = home.rejected / sub.bureau
     elif sub.outcome == "duplicate":
         base = home.archive / sub.bureau / (sub.period or "未识别报送期") / "重复报送"
     else:
         base = home.archive / sub.bureau / sub.period
-    name = Path(sub.safe_name)
+    name = safe_file_name(sub.path.name)
+    if byte_length(name) > NAME_BYTES:
+        name = fit_name(name, f"__{sub.short_hash}")
     cand = base / name
     n = 0
     while cand.exists() or str(cand) in taken:
         n += 1
-        suffix = f"__{sub.sha256[:8]}" + (f"_{n}" if n > 1 else "")
-        cand = base / f"{name.stem}{suffix}{name.suffix}"
+        cand = base / fit_name(name, f"__{sub.short_hash}" + (f"_{n}" if n > 1 else ""))
     return cand
 
 
@@ -76,39 +86,128 @@ def _records(sub: Submission) -> list[wl.SubmissionRecord]:
 
 
 STORAGE_HELP = "磁盘空间不足或没有写入权限：{where}（{error}）。本批未入库的文件保留在收件箱，问题解决后下次运行会自动重试。"
+# What stops the whole batch (the disk or the database, not one file): the files not yet loaded wait for the next run
+SHARE_FULL = {errno.ENOSPC, errno.EDQUOT, errno.EROFS}
 
 
 def storage_problem(where: str, exc: BaseException) -> str:
     return STORAGE_HELP.format(where=where, error=getattr(exc, "strerror", None) or str(exc).splitlines()[0])
 
 
+def stops_the_batch(exc: BaseException) -> bool:
+    """A disk full, a read-only file system, a database that cannot be written: no file can go on."""
+    if isinstance(exc, OSError):
+        return exc.errno in SHARE_FULL
+    return isinstance(exc, wl.STORAGE_ERRORS)
+
+
+def internal_error(exc: BaseException) -> tuple[str, str]:
+    return (f"系统处理此文件时出错（{type(exc).__name__}），未能入库，文件已退回",
+            "请稍后重新放入一次；如再次退回，请联系市专精特新工作专班并附上本清单。")
+
+
+def changed_since_read(sub: Submission) -> bool:
+    """The file at sub.path is not the one read (replaced, rewritten or gone since discovery)."""
+    if sub.signature is None:
+        return False
+    try:
+        st = os.stat(sub.path)
+    except FileNotFoundError:
+        return True
+    return (st.st_size, st.st_mtime_ns, st.st_ino) != sub.signature
+
+
+CHANGED = "文件在读取后被修改或替换，本次未入库，留待下次运行按新内容处理"
+
+
+def _load_one(con, home: Home, sub: Submission, taken: set[str], next_id: int) -> int:
+    """One file in one transaction, or what an earlier attempt of this step committed for it (its key)."""
+    earlier = wl.file_submissions(con, sub.rel, sub.sha256)
+    if earlier:   # a retry: committed before, not filed away yet — nothing is written again
+        sub.submission_ids = [r["submission_id"] for r in earlier]
+        sub.outcome = earlier[0]["status"] if earlier[0]["status"] != "superseded" else "loaded"
+        sub.duplicate_of = earlier[0]["duplicate_of"]
+        sub.stored_path = Path(earlier[0]["stored_path"])
+        return next_id
+    if sub.outcome == "duplicate" and sub.duplicate_of is None:
+        sub.duplicate_of = wl.find_original(con, sub.sha256)
+    if sub.outcome != "duplicate":
+        sub.outcome = "rejected" if sub.rejected else "loaded"
+    stored = _stored_path(home, sub, taken)
+    recs = _records(sub)
+
+    def before_commit():
+        crash_point("before-commit")
+        if changed_since_read(sub):
+            raise FileChanged(CHANGED)
+
+    next_id = wl.write_file_submissions(con, recs, str(stored), next_id, before_commit=before_commit)
+    taken.add(str(stored))
+    sub.submission_ids = [r.submission_id for r in recs]
+    sub.stored_path = stored
+    crash_point("after-commit")
+    return next_id
+
+
+class FileChanged(Exception):
+    """The file in the inbox is no longer the one read: nothing of it is committed, it waits for the next run."""
+
+
+def _quarantine(sub: Submission, exc: BaseException) -> None:
+    """A file whose load failed twice over is rejected with the reason: what it had read is dropped."""
+    message, fix = internal_error(exc)
+    sub.norm = None
+    sub.outcome = "rejected"
+    sub.fail("file.internal_error", message, fix)
+
+
+HELD_ERROR = "系统处理此文件时一再出错（{error}），文件留在收件箱，下次运行再试"
+
+
+def _load_isolated(con, home: Home, sub: Submission, taken: set[str]) -> str | None:
+    """One file, isolated: tried again on an exception, then rejected with the reason, then left in the inbox
+    (sub.held). Returns a storage problem that stops the batch, or None."""
+    log = run_logger()
+    for attempt in range(3):
+        try:
+            _load_one(con, home, sub, taken, wl.next_submission_id(con))
+            return None
+        except FileChanged as exc:
+            sub.held = str(exc)
+            log.warning("%s: %s", sub.rel, sub.held)
+            return None
+        except Exception as exc:
+            if stops_the_batch(exc):
+                return storage_problem(str(home.writer_db), exc)
+            log.error("%s: %s: %s (attempt %d)", sub.rel, type(exc).__name__, exc, attempt + 1)
+            if attempt == 1:
+                _quarantine(sub, exc)    # the last attempt writes the rejection alone
+            error = type(exc).__name__
+    sub.held = HELD_ERROR.format(error=error)
+    return None
+
+
 @task(name="load-submissions", cache_policy=NO_CACHE, retries=1, retry_delay_seconds=1)
 def load_submissions(home: Home, batch: list[Submission]) -> list[Submission]:
+    """Each file in its own transaction. Done again (a Prefect retry, a re-run), a file already committed is found
+    by its key and not written twice. A file that fails is tried once more, then rejected with the reason; a file
+    changed since it was read is left for the next run; a full disk or a database that cannot be written stops
+    the batch (the rest waits in the inbox)."""
     log = run_logger()
     with connect(home.writer_db) as con:
         taken = wl.unmoved_stored_paths(con)
-        next_id = wl.next_submission_id(con)
         problem = None
         for sub in batch:
             if problem:
                 sub.deferred = problem
                 continue
-            if sub.outcome == "duplicate" and sub.duplicate_of is None:
-                sub.duplicate_of = wl.find_original(con, sub.sha256)
-            if sub.outcome != "duplicate":
-                sub.outcome = "rejected" if sub.rejected else "loaded"
-            stored = _stored_path(home, sub, taken)
-            taken.add(str(stored))
-            recs = _records(sub)
-            try:
-                next_id = wl.write_file_submissions(con, recs, str(stored), next_id,
-                                                    before_commit=lambda: crash_point("before-commit"))
-            except wl.STORAGE_ERRORS as exc:   # disk full, read-only or permission denied
-                problem = sub.deferred = storage_problem(str(home.writer_db), exc)
-                log.error(problem)
+            sub.deferred = None          # what an earlier attempt of this task said no longer holds
+            if sub.held:
                 continue
-            crash_point("after-commit")
-            sub.submission_ids = [r.submission_id for r in recs]
-            sub.stored_path = stored
-            log.info("%s: %s (%s)", sub.rel, sub.outcome, ", ".join(map(str, sub.submission_ids)))
+            problem = _load_isolated(con, home, sub, taken)
+            if problem:
+                sub.deferred = problem
+                log.error(problem)
+            elif sub.submission_ids:
+                log.info("%s: %s (%s)", sub.rel, sub.outcome, ", ".join(map(str, sub.submission_ids)))
     return batch

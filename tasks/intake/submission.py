@@ -1,24 +1,22 @@
-"""The state of one submitted file as it moves through the batch steps."""
+"""The state of one submitted file as it moves through the batch steps.
+
+A dropped file is identified by its place in the inbox and its bytes: `key` = (rel, sha256). Every step that
+writes (load, file away, finish_interrupted) looks that key up first, so doing a step again never counts, supersedes
+or moves a file twice."""
 from __future__ import annotations
 
-import unicodedata
+import hashlib
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
 
-from schemas.findings import ERROR, Finding
+from schemas.findings import ERROR, WARNING, Finding
 from tasks.intake.normalise import NormalisedWorkbook
 from tasks.intake.read import RawWorkbook
+from warehouse.names import fit_name, safe_file_name, unsafe_chars  # noqa: F401 (unsafe_chars: discover's)
 
 
-def unsafe_chars(name: str) -> list[str]:
-    """Characters no file name from a bureau should carry: control, format (bidi, zero-width), private."""
-    return [c for c in name if unicodedata.category(c) in ("Cc", "Cf", "Co", "Cs", "Zl", "Zp") or c in "/\\"]
-
-
-def safe_file_name(name: str) -> str:
-    cleaned = "".join("_" if unsafe_chars(c) else c for c in name).strip(". ")
-    return cleaned or "unnamed"
+UNREADABLE_PREFIX = "unreadable:"   # the sha256 stand-in of a file srdi may not read: unreadable:<inode>:<mtime_ns>
 
 
 @dataclass
@@ -40,6 +38,24 @@ class Submission:
     duplicate_of: int | None = None
     stored_path: Path | None = None
     deferred: str | None = None     # a storage error kept it in the inbox for the next run
+    held: str | None = None         # this file alone is left in the inbox, with the reason (Chinese)
+    first_seen: datetime | None = None   # when srdi first saw it in the inbox
+    signature: tuple[int, int, int] | None = None   # (size, mtime_ns, inode) when its bytes were read
+
+    @property
+    def key(self) -> tuple[str, str]:
+        """What identifies a dropped file: its place in the inbox and the sha256 of its bytes."""
+        return self.rel, self.sha256
+
+    @property
+    def readable(self) -> bool:
+        """False for a file whose bytes srdi may not read (its sha256 is then a stand-in, UNREADABLE_PREFIX…)."""
+        return not self.sha256.startswith(UNREADABLE_PREFIX)
+
+    @property
+    def short_hash(self) -> str:
+        """8 hex digits that tell this file's bytes apart (in archive names)."""
+        return self.sha256[:8] if self.readable else hashlib.sha256(self.sha256.encode()).hexdigest()[:8]
 
     @property
     def file_name(self) -> str:
@@ -47,8 +63,9 @@ class Submission:
 
     @property
     def safe_name(self) -> str:
-        """The name used for the archived copy: no control, bidi or zero-width characters, no separators."""
-        return safe_file_name(self.path.name)
+        """The name used for the archived copy: no control, bidi or zero-width characters, no separators, and
+        short enough for any file system (warehouse.names)."""
+        return fit_name(safe_file_name(self.path.name))
 
     @property
     def rejected(self) -> bool:
@@ -56,3 +73,6 @@ class Submission:
 
     def fail(self, rule: str, message: str, fix: str = "") -> None:
         self.findings.append(Finding(ERROR, rule, message, fix))
+
+    def warn(self, rule: str, message: str, fix: str = "") -> None:
+        self.findings.append(Finding(WARNING, rule, message, fix))

@@ -14,13 +14,20 @@ OUTCOME_CN = {"loaded": "已入库", "rejected": "退回", "duplicate": "重复"
 
 
 @task(name="summarise-ingest", cache_policy=NO_CACHE)
-def summarise_ingest(home: Home, done: list[Submission], deferred: list[Submission] | None = None) -> dict:
+def summarise_ingest(home: Home, done: list[Submission], deferred: list[Submission] | None = None,
+                     held: list[Submission] | None = None) -> dict:
+    """`done`: files loaded, rejected or found duplicate; `deferred`: kept for the next run by a full disk;
+    `held`: files left in the inbox on their own account (changed since read, cannot be moved), with the reason."""
     counts = Counter(s.outcome for s in done)
+    held = held or []
     lines = ["| 文件 | 单位 | 报送期 | 结果 | 错误 | 警告 |", "| --- | --- | --- | --- | --- | --- |"]
     for s in done:
         e = sum(f.severity == "error" for f in s.findings)
         name = s.rel.replace("|", "\\|")
         lines.append(f"| {name} | {s.bureau} | {s.period or '—'} | {OUTCOME_CN.get(s.outcome, s.outcome)} | {e} | {len(s.findings) - e} |")
+    if held:
+        lines += ["", "## 留在收件箱的文件", "", "| 文件 | 原因 |", "| --- | --- |"]
+        lines += [f"| {s.rel.replace('|', chr(92) + '|')} | {s.held} |" for s in held]
     try:
         create_markdown_artifact(key="ingest-summary", markdown="# 本次入库\n\n" + "\n".join(lines),
                                  description="srdi ingest")
@@ -32,6 +39,7 @@ def summarise_ingest(home: Home, done: list[Submission], deferred: list[Submissi
         "archive": str(home.archive), "rejected_dir": str(home.rejected), "outbox": str(home.outbox),
         "storage_error": next((s.deferred for s in deferred or [] if s.deferred), None),
         "deferred": [s.rel for s in deferred or []],
+        "held": [{"file": s.rel, "reason": s.held} for s in held],
         "results": [{"file": s.rel, "bureau": s.bureau, "period": s.period, "outcome": s.outcome,
                      "submission_ids": s.submission_ids} for s in done],
     }

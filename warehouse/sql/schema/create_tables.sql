@@ -23,6 +23,20 @@ CREATE TABLE IF NOT EXISTS submissions (
     message         VARCHAR
 );
 
+-- What srdi has seen in the inbox and not yet filed away: when it first saw each entry (the arrival time, whatever
+-- the sender's clock says), how it looked at the last scan, and the note it wrote when it cannot process it.
+CREATE TABLE IF NOT EXISTS inbox_files (
+    path_key      VARCHAR PRIMARY KEY,
+    first_seen    TIMESTAMP NOT NULL,
+    last_seen     TIMESTAMP NOT NULL,
+    changed_at    TIMESTAMP NOT NULL,
+    size_bytes    BIGINT,
+    mtime_ns      BIGINT,
+    renamed_from  VARCHAR,
+    note_reason   VARCHAR,
+    note_path     VARCHAR
+);
+
 CREATE TABLE IF NOT EXISTS validation_errors (
     submission_id   INTEGER NOT NULL,
     severity        VARCHAR NOT NULL,
