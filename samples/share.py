@@ -4,7 +4,9 @@
     inbox/工信局/种子企业库2022Q3.xls                         Q3 update (.xls, two-row header)
     inbox/农业农村局/2022-Q2 农业专班企业情况.xlsx            the 农业 service team's enterprises
     inbox/<bureau>/…任务进展….xlsx                            Annex 2 task progress, Q2 and Q3
-    inbox/商务局/商务局任务进展2022年第二季度.xlsx            a task report full of mistakes
+    inbox/商务局/商务局任务进展2022年第二季度.xlsx            a task report full of mistakes: started from the 2022Q1
+                                                             template (its period conflicts with the name), a 合计
+                                                             row with SUM formulas at the bottom
     inbox/住建局/企业情况.xlsx                                 valid, but no period in its name
 
 Everything is drawn from one `random.Random(seed)`; .xlsx files get fixed zip and document-property
@@ -160,6 +162,8 @@ class Grid:
     text_cols: tuple[int, ...] = ()                    # stored as text ("@"), e.g. credit codes
     widths: dict[int, float] = field(default_factory=dict)
     sheet: str = "Sheet1"
+    formulas: dict[tuple[int, int], tuple[str, float]] = field(default_factory=dict)  # 0-based cell -> (=…, value Excel cached)
+    metadata: dict[str, str] = field(default_factory=dict)   # a template's very hidden _srdi_meta sheet, when started from one
 
     @property
     def width(self) -> int:
@@ -203,9 +207,33 @@ def _xlsx_bytes(grid: Grid, stamp: str) -> bytes:
         ws.column_dimensions[get_column_letter(c + 1)].width = w
     for r in grid.title_rows:
         ws.row_dimensions[r + 1].height = 30
+    for (r, c), (formula, _) in grid.formulas.items():
+        ws.cell(row=r + 1, column=c + 1).value = formula
+    if grid.metadata:
+        meta = wb.create_sheet("_srdi_meta")
+        for k, v in grid.metadata.items():
+            meta.append([k, v])
+        meta.sheet_state = "veryHidden"
     buf = io.BytesIO()
     wb.save(buf)
-    return _freeze_zip(buf.getvalue(), stamp)
+    data = buf.getvalue()
+    if grid.formulas:
+        data = _cache_formula_values(data, {f"{get_column_letter(c + 1)}{r + 1}": v for (r, c), (_, v) in grid.formulas.items()})
+    return _freeze_zip(data, stamp)
+
+
+def _cache_formula_values(data: bytes, values: dict[str, float]) -> bytes:
+    """Formula cells with the value Excel keeps beside each formula (openpyxl writes none), as Excel saves them."""
+    out = io.BytesIO()
+    with zipfile.ZipFile(io.BytesIO(data)) as src, zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as dst:
+        for info in src.infolist():
+            body = src.read(info.filename)
+            if info.filename == "xl/worksheets/sheet1.xml":
+                for ref, v in values.items():
+                    body = re.sub(rb'(<c r="' + ref.encode() + rb'"[^>]*><f>[^<]*</f>)<v\s*/>',
+                                  lambda m: m.group(1) + b"<v>" + f"{v:g}".encode() + b"</v>", body)
+            dst.writestr(info, body)
+    return out.getvalue()
 
 
 def _freeze_zip(data: bytes, stamp: str) -> bytes:
@@ -593,6 +621,26 @@ def _mistakes_rows() -> list[list]:
     return body
 
 
+# The 2022Q1 template 商务局 filled for the second quarter: its metadata still says 2022Q1 (issue #11's period conflict).
+TEMPLATE_REUSED = {"bureau": "商务局", "period": "2022Q1", "form": "task", "template_version": "1"}
+TOTAL_COLUMNS = (10, 11, 12)    # 银企对接活动（次）, 培训人才（人次）, 服务企业（户）: K, L, M
+
+
+def _with_total_row(grid: Grid, metadata: dict[str, str]) -> Grid:
+    """A 合计 row under the tasks, SUM formulas over them (with the values Excel caches), and the template's
+    metadata sheet: what a clerk's own additions to a reused template look like."""
+    first, last = 3, len(grid.rows) - 2          # 0-based: the header is row 2, the 填报人 line the last row
+    total = ["合计"] + [None] * (grid.width - 1)
+    for c in TOTAL_COLUMNS:
+        letter = get_column_letter(c + 1)
+        value = sum(r[c] or 0 for r in grid.rows[first:last + 1])
+        grid.formulas[(last + 1, c)] = (f"=SUM({letter}{first + 1}:{letter}{last + 1})", value)
+    grid.rows.insert(last + 1, total)
+    grid.table_rows = (grid.table_rows[0], grid.table_rows[1] + 1)
+    grid.metadata.update(metadata)
+    return grid
+
+
 # ---------------------------------------------------------------- the share
 
 def build_sample_share(inbox: pathlib.Path, seed: int = 7) -> list[pathlib.Path]:
@@ -615,9 +663,9 @@ def build_sample_share(inbox: pathlib.Path, seed: int = 7) -> list[pathlib.Path]
             body = _task_rows(bureau, period, rng)
             _save(inbox / bureau / names[period], _task_sheet(bureau, period, body, rng), STAMP[period], written)
 
-    # 5: a task report with mistakes
+    # 5: a task report with mistakes, started from last quarter's template, with a 合计 row
     _save(inbox / "商务局" / "商务局任务进展2022年第二季度.xlsx",
-          _task_sheet("商务局", Q2, _mistakes_rows(), rng), STAMP[Q2], written)
+          _with_total_row(_task_sheet("商务局", Q2, _mistakes_rows(), rng), TEMPLATE_REUSED), STAMP[Q2], written)
 
     # 6: valid enterprise form, but the file name carries no period
     _save(inbox / "住建局" / "企业情况.xlsx", _construction(rng, {e.credit_code for e in ents}), STAMP[Q2], written)

@@ -5,6 +5,9 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from dataclasses import dataclass
+from datetime import date
+from decimal import Decimal
 
 import polars as pl
 
@@ -15,7 +18,10 @@ _COMPACT = {"name", "code", "int", "float", "year", "pct", "enum", "level"}
 
 def clean_value(text: str, kind: str) -> str | None:
     """NFKC; line breaks are wrap artefacts (冶金\n建材 is 冶金建材); names, codes and numbers lose every
-    space (王  威 is 王威); in free text runs of spaces become one, and a space between two CJK characters goes."""
+    space (王  威 is 王威); in short texts runs of spaces become one, and a space between two CJK characters goes.
+    Free text (kind "free": progress, problems, plans, notes) is only trimmed: it is stored as typed."""
+    if kind == "free":
+        return text.strip() or None
     s = unicodedata.normalize("NFKC", text).replace("\r", "").replace("\n", "")
     if kind in _COMPACT:
         s = "".join(s.split())
@@ -134,21 +140,29 @@ def parse_level(s: str) -> dict:
     return {"srdi_level": level or "种子", "srdi_level_year": year, "cultivating_level": cult, "in_seed_pool": pool}
 
 
+# Another word for an allowed value: read as that value, and said so at the cell (已按“已完成”理解), because the
+# clerk's word is not the list's and may not mean quite the same.
 ENUM_SYNONYMS = {
     "operating_status": {"正常生产": "生产", "在产": "生产", "正常": "生产", "半停产": "半生产",
                          "部分生产": "半生产", "停业": "停产", "已停产": "停产", "已注销": "注销"},
-    "tech_center_level": {"市级": "吉林市级", "吉林市": "吉林市级", "省级": "吉林省级", "吉林省": "吉林省级",
-                          "国家": "国家级"},
     "status": {"进行中": "推进中", "正在推进": "推进中", "正在进行": "推进中", "完成": "已完成",
                "已经完成": "已完成", "未开始": "未启动", "尚未启动": "未启动", "常态化推进": "持续推进",
                "长期推进": "持续推进", "持续": "持续推进", "落后": "滞后", "进度滞后": "滞后"},
-    "listing_status": {"无": "未上市", "否": "未上市", "新三板": "新三板挂牌", "北交所": "北交所上市",
-                       "上交所": "上交所上市", "深交所": "深交所上市", "主板": "主板上市"},
+    "listing_status": {"无": "未上市", "否": "未上市"},
+}
+# The same value written short (省级 for 吉林省级 in a Jilin list, 新三板 for 新三板挂牌): read silently, as the
+# 认定级别 column reads 省级.
+ENUM_SHORT_FORMS = {
+    "tech_center_level": {"市级": "吉林市级", "吉林市": "吉林市级", "省级": "吉林省级", "吉林省": "吉林省级",
+                          "国家": "国家级"},
+    "listing_status": {"新三板": "新三板挂牌", "北交所": "北交所上市", "上交所": "上交所上市", "深交所": "深交所上市",
+                       "主板": "主板上市"},
 }
 
 
 def parse_enum(name: str, s: str) -> str:
     t = re.sub(r"(企业)?技术中心$", "", s) if name == "tech_center_level" else s
+    t = ENUM_SHORT_FORMS.get(name, {}).get(t, t)
     return ENUM_SYNONYMS.get(name, {}).get(t, t)
 
 
@@ -156,3 +170,253 @@ PARSERS = {"int": (parse_int, pl.Int64), "float": (parse_float, pl.Float64), "ye
            "pct": (parse_pct, pl.Float64), "code": (parse_code, pl.Utf8)}
 
 
+
+
+# ---------------------------------------------------------------- one cell, as the intake reads it
+#
+# read_cell(raw, field) is the one reading of a clerk's cell: what the clerk sees (a date cell shown as a date),
+# invisible control and bidi characters removed (#10 item 8), too long refused, placeholders (无, /, —) empty,
+# then the field's kind: free text kept as typed (only trimmed), keys NFKC-cleaned, numbers read with the
+# column's unit, years also from dates, percentages, enumeration aliases. A reading that changes what the text
+# literally says (完成 → 已完成, 45万 → 45万元, a date → its year, 0.85 → 85%) comes back as a note, which the
+# intake reports at the cell as 已按“…”理解.
+
+_CONTROLS = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u061c\u200b-\u200f\u202a-\u202e\u2060-\u2069\ufeff]")
+_CALAMINE_DATETIME = re.compile(r"^(\d{4})-(\d{2})-(\d{2}) (\d{2}):(\d{2}):(\d{2})(?:\.\d+)?$")
+_PLACEHOLDER = re.compile(
+    r"^(?:无|暂无|没有|无问题|暂无问题|没有问题|无需协调|无需协调解决|无需市政府协调|不涉及|不适用|空|空白|"
+    r"n/?a|none|null|[-—–―─~/\\、.…_]+)[。.!！;；]*$", re.IGNORECASE)
+
+
+_PLACEHOLDER_FIRST = set("无暂没不空nN/／-－—–―─~～\\、.。…_")
+
+
+def strip_controls(text: str) -> tuple[str, tuple[str, ...]]:
+    """The text without C0/C1 control characters (tab and line breaks stay), bidi overrides and isolates
+    (U+202A–202E, U+2066–2069), marks and zero-width characters; and the code points removed."""
+    if _CONTROLS.search(text) is None:
+        return text, ()
+    found = _CONTROLS.findall(text)
+    if not found:
+        return text, ()
+    return _CONTROLS.sub("", text), tuple(dict.fromkeys(f"U+{ord(c):04X}" for c in found))
+
+
+def shown_text(raw: str) -> str:
+    """A cell as the clerk sees it in Excel/WPS: the reader renders a date cell as '2023-05-01 00:00:00'; the
+    clerk sees 2023/5/1 (with the time only when there is one)."""
+    m = _CALAMINE_DATETIME.match(raw) if len(raw) >= 19 and raw[4:5] == "-" else None
+    if not m:
+        return raw
+    y, mo, d, hh, mm, ss = m.groups()
+    out = f"{int(y)}/{int(mo)}/{int(d)}"
+    return out if (hh, mm, ss) == ("00", "00", "00") else f"{out} {int(hh)}:{mm}"
+
+
+def is_placeholder(text: str | None) -> bool:
+    """无, 暂无, 没有, 无问题, —, -, / and the like: the clerk's way of leaving a cell empty."""
+    if not text or len(text) > 16 or text.lstrip()[:1] not in _PLACEHOLDER_FIRST:
+        return False
+    return bool(_PLACEHOLDER.match("".join(unicodedata.normalize("NFKC", text).split())))
+
+
+# column unit -> {unit written after a number: None when it is the column's unit, else the unit it is read as}
+UNIT_EQUIVALENTS = {
+    "万元": {"万元": None, "万": "万元"},
+    "人": {"人": None, "名": None, "位": None},
+    "人次": {"人次": None, "人": "人次"},
+    "次": {"次": None, "场": None, "期": None, "回": None},
+    "户": {"户": None, "家": None},
+    "项": {"项": None, "件": None, "个": None},
+    "年": {"年": None, "年度": None},
+    "%": {"%": None},
+}
+KNOWN_UNITS = ("万元", "亿元", "千元", "元", "万", "亿", "千", "人次", "人", "名", "位", "次", "场", "期", "回", "户",
+               "家", "个", "项", "件", "年度", "年", "%", "‰", "天", "月", "小时", "吨", "台", "套", "平方米", "亩")
+_MONEY_FACTORS = {"元": Decimal("0.0001"), "千元": Decimal("0.1"), "亿元": Decimal(10000), "亿": Decimal(10000)}
+_NUMBER_UNIT = re.compile(r"^([+-]?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d+)?)(.*)$")
+_PLAIN_YEAR = re.compile(r"^(\d{4})(?:年度?)?(?:\.0+)?$")
+_DATE_TEXT = re.compile(r"^(\d{4})[-/.年](\d{1,2})(?:[-/.月](\d{1,2})日?|月)?(?:\d{1,2}:\d{2}(?::\d{2})?)?$")
+_EXCEL_EPOCH = date(1899, 12, 30)
+
+
+def _fmt(d: Decimal) -> str:
+    """A decimal as a clerk would write it: 85, 0.5, 1200 (never 1.2E+3)."""
+    s = format(d.normalize(), "f")
+    return s.rstrip("0").rstrip(".") if "." in s else s
+
+
+@dataclass(slots=True)
+class CellReading:
+    text: str | None                 # cleaned text: what filters, keys and enumerations see; None when empty
+    value: object = None             # the typed value (text kinds: the text; the 认定级别 column: a dict)
+    shown: str = ""                  # the cell as the clerk sees it, control characters removed
+    error: ParseError | None = None
+    note: str | None = None          # a meaning-changing reading, in Chinese: “完成”已按“已完成”理解
+    understood: str | None = None    # what it was understood as: 已完成, 45万元, 2023年, 85%
+    removed: tuple[str, ...] = ()    # control / bidi characters removed (U+202E …)
+
+
+def _number(t: str, shown: str, f) -> tuple[Decimal, str | None]:
+    """A number with an optional unit after it, read against the column's unit: (number, note's reading)."""
+    m = _NUMBER_UNIT.match(t.replace(",", ""))
+    if not m:
+        kind = "整数" if f.kind == "int" else "数字"
+        example = "12" if f.kind == "int" else "125.5"
+        raise ParseError("parse.int" if f.kind == "int" else "parse.number", f"“{shown}”不是{kind}",
+                         f"请只填写阿拉伯数字，如 {example}（单位见表头）；不要填写“约”“若干”等文字；不适用请留空。")
+    number, unit = Decimal(m.group(1)), m.group(2).strip()
+    if not unit:
+        return number, None
+    accepted = UNIT_EQUIVALENTS.get(f.unit or "", {})
+    if unit in accepted:
+        read_as = accepted[unit]
+        return number, (f"{_fmt(number)}{read_as}" if read_as else None)
+    if unit in KNOWN_UNITS:
+        column = f.unit or "无单位"
+        if f.unit == "万元" and unit in _MONEY_FACTORS:
+            fix = (f"本列以万元为单位：请把{unit}换算成万元后只填数字（{_fmt(number)}{unit}应填 "
+                   f"{_fmt(number * _MONEY_FACTORS[unit])}）。")
+        else:
+            fix = f"本列单位为“{column}”，请只填写以{column}计的数字，不要带“{unit}”。"
+        raise ParseError("parse.unit", f"“{shown}”的单位“{unit}”与本列单位“{column}”不符", fix)
+    kind = "整数" if f.kind == "int" else "数字"
+    raise ParseError("parse.int" if f.kind == "int" else "parse.number", f"“{shown}”不是{kind}",
+                     "请只填写阿拉伯数字（单位见表头）；不要填写“约”“若干”等文字；不适用请留空。")
+
+
+def _read_int(t: str, shown: str, f) -> tuple[int, str | None]:
+    number, understood = _number(t, shown, f)
+    if number != number.to_integral_value():
+        raise ParseError("parse.int", f"“{shown}”不是整数", "请填写整数，如 12。")
+    return int(number), understood
+
+
+def _read_year(t: str, shown: str) -> tuple[int, str | None, str | None]:
+    """(year, note, understood): 2023, 2023年, 2023年度; a date gives its year, with a note; a year typed into
+    a date-formatted cell shows as a date around 1905 (serial number 2023 = 1905/7/15): the year typed."""
+    m = _PLAIN_YEAR.match(t)
+    if m:
+        return int(m.group(1)), None, None
+    m = _DATE_TEXT.match(t)
+    if m:
+        y, mo, d = int(m.group(1)), int(m.group(2)), int(m.group(3) or 1)
+        try:
+            day = date(y, mo, d)
+        except ValueError:
+            day = None
+        if day is not None and y < 1910 and m.group(3):
+            serial = (day - _EXCEL_EPOCH).days
+            if 1900 <= serial <= 2100:
+                return serial, (f"单元格显示为日期“{shown}”（输入 {serial} 时该单元格是日期格式），已按“{serial}年”理解"), f"{serial}年"
+        if day is not None:
+            return y, f"日期“{shown}”已按“{y}年”理解", f"{y}年"
+    raise ParseError("parse.year", f"“{shown}”不是年份", "请填写四位年份，如 2023 或 2023年；不适用请留空。")
+
+
+def _read_pct(t: str, shown: str, f) -> tuple[float, str | None, str | None]:
+    if t.endswith("%"):
+        number, _ = _number(t[:-1], shown, f)
+        return float(number), None, None
+    number, _ = _number(t, shown, f)
+    if 0 < number < 1:   # a share written as a fraction: 0.85 is 85 %
+        pct = number * 100
+        return float(pct), f"“{shown}”已按“{_fmt(pct)}%”理解", f"{_fmt(pct)}%"
+    return float(number), None, None
+
+
+def _enum(f, t: str) -> tuple[str | None, str | None]:
+    base = re.sub(r"(企业)?技术中心$", "", t) if f.name == "tech_center_level" else t
+    base = ENUM_SHORT_FORMS.get(f.name, {}).get(base, base)
+    synonyms = ENUM_SYNONYMS.get(f.name, {})
+    if base in synonyms:
+        return synonyms[base], synonyms[base]
+    if is_placeholder(base) or not base:
+        return None, None
+    return base, None
+
+
+def read_cell(raw: str, f) -> CellReading:
+    """One cell of field `f` (schemas.forms.Field), as the intake reads it."""
+    shown, removed = strip_controls(shown_text(raw))
+    trimmed = shown.strip()
+    if not trimmed:
+        return CellReading(None, None, trimmed, removed=removed)
+    if len(trimmed) > f.max_length:   # kept as text, so the row is not taken for an empty one
+        value = trimmed if f.kind in ("name", "text", "free", "code", "enum", "level") else None
+        return CellReading(trimmed, value, trimmed, ParseError(
+            "cell.too_long", f"内容过长（{len(trimmed)} 字，本列最多 {f.max_length} 字）",
+            "请精简后重新填写；详细材料请另行报送。"), removed=removed)
+    kind = f.kind
+    if kind == "free":   # progress, problems, plans, notes: as typed, only trimmed
+        text = trimmed.replace("\r\n", "\n").replace("\r", "\n")
+        text = None if is_placeholder(text) else text
+        return CellReading(text, text, trimmed, removed=removed)
+    if kind == "enum":
+        t = clean_value(shown, "enum")
+        value, understood = _enum(f, t) if t else (None, None)
+        note = f"“{trimmed}”已按“{understood}”理解" if understood else None
+        return CellReading(value, value, trimmed, note=note, understood=understood, removed=removed)
+    t = clean_value(shown, kind)
+    if t is None or is_placeholder(t):
+        return CellReading(None, None, trimmed, removed=removed)
+    try:
+        if kind in ("text", "name"):
+            return CellReading(t, t, trimmed, removed=removed)
+        if kind == "code":
+            return CellReading(t, parse_code(t), trimmed, removed=removed)
+        if kind == "level":
+            return CellReading(t, parse_level(t), trimmed, removed=removed)
+        if kind == "int":
+            v, understood = _read_int(t, trimmed, f)
+            note = f"“{trimmed}”已按“{understood}”理解" if understood else None
+            return CellReading(t, v, trimmed, note=note, understood=understood, removed=removed)
+        if kind == "float":
+            number, understood = _number(t, trimmed, f)
+            note = f"“{trimmed}”已按“{understood}”理解" if understood else None
+            return CellReading(t, float(number), trimmed, note=note, understood=understood, removed=removed)
+        if kind == "year":
+            v, note, understood = _read_year(t, trimmed)
+            return CellReading(t, v, trimmed, note=note, understood=understood, removed=removed)
+        if kind == "pct":
+            v, note, understood = _read_pct(t, trimmed, f)
+            return CellReading(t, v, trimmed, note=note, understood=understood, removed=removed)
+    except ParseError as e:
+        return CellReading(t, None, trimmed, e, removed=removed)
+    return CellReading(t, t, trimmed, removed=removed)
+
+
+# ---------------------------------------------------------------- the plain cells, all at once
+#
+# A 100k-row workbook has some 300,000 distinct cell texts, nearly all of them plain: a name without spaces, an
+# 18-character code, a whole number. For those read_cell is the identity (the text is the value), so the intake
+# selects them with one vectorised test and calls read_cell only for the rest. tests/test_clerk.py checks that
+# read_cell agrees on every text this test passes.
+
+_PLAIN_COMMON = (f"[{_CONTROLS.pattern[1:-1]}]"            # control or bidi characters: read_cell removes them
+                 r"|^[无暂没不空nN/／\-－—–―─~～\\、.。…_]"      # could be a placeholder
+                 r"|^\d{4}-\d{2}-\d{2} \d{2}:")              # a date the reader rendered
+_PLAIN_VALUE = {
+    "name": r"^\S+$", "text": r"^\S+$", "code": r"^[0-9A-HJ-NPQRTUWXY]{18}$",
+    "int": r"^-?[1-9]\d{0,17}$|^0$", "float": r"^-?(?:[1-9]\d{0,14}|0)(?:\.\d{1,12})?$", "year": r"^(?:19|20)\d\d$",
+    "pct": r"^(?:[1-9]\d{0,2}|0)(?:\.\d{1,6})?$",
+}
+
+
+def plain_texts(texts: pl.Series, f) -> pl.Series:
+    """For each distinct text of field `f`, whether read_cell(text, f) reads it as itself (text, value and shown
+    all the text; for a number, the number it spells): no control characters, already NFKC, short enough, no
+    placeholder, no unit, no date. Conservative: False only sends a text the slow way."""
+    kind = f.kind
+    ok = ~texts.str.contains(_PLAIN_COMMON) & (texts.str.normalize("NFKC") == texts) & (texts.str.len_chars() <= f.max_length)
+    if kind == "free":
+        ok = ok & ~texts.str.contains(r"^\s|\s$|\r")
+    elif kind == "enum":
+        ok = ok & texts.is_in(list(f.choices))
+    elif kind == "pct":
+        ok = ok & texts.str.contains(_PLAIN_VALUE["pct"]) & ~texts.str.contains(r"^0\.")
+    elif kind in _PLAIN_VALUE:
+        ok = ok & texts.str.contains(_PLAIN_VALUE[kind])
+    else:   # level: few distinct texts, always read one by one
+        ok = ok & False
+    return ok.fill_null(False)

@@ -2,7 +2,7 @@
 batch's receipts and error lists (warehouse/sql/outbox/), and which submissions a file not yet filed away has."""
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import duckdb
 
@@ -26,11 +26,13 @@ class FeedbackData:
     findings:   submission_id -> its findings (severity, sheet, excel_row, excel_col, field, value, rule, message, fix)
     loaded:     submission_id -> (form, sheet, rows loaded), enterprise forms first, sheets in workbook order
     superseded: submission_id -> the submissions it superseded
+    not_reported: submission_id -> sheet -> the fields of its form the sheet had no column for
     """
     subs: dict[int, dict]
     findings: dict[int, list[dict]]
     loaded: dict[int, list[tuple[str, str, int]]]
     superseded: dict[int, list[dict]]
+    not_reported: dict[int, dict[str, list[str]]] = field(default_factory=dict)
 
     @classmethod
     def load(cls, con: duckdb.DuckDBPyConnection, ids: list[int]) -> "FeedbackData":
@@ -46,4 +48,7 @@ class FeedbackData:
         for s in subs.values():
             if s["superseded_by"] is not None:
                 superseded.setdefault(s["superseded_by"], []).append(s)
-        return cls(subs, findings, loaded, superseded)
+        not_reported: dict[int, dict[str, list[str]]] = {}
+        for sid, sheet, _, fields in con.execute(sql("outbox/select_feedback_not_reported"), params).fetchall():
+            not_reported.setdefault(sid, {})[sheet] = list(fields or [])
+        return cls(subs, findings, loaded, superseded, not_reported)

@@ -1,24 +1,35 @@
--- 数字溯源（企业库）：一个数从 enterprise_history 追到文件、工作表、行和列 / lineage of an enterprise figure to its file and cell
+-- 数字溯源（企业库）：一个数从 enterprise_history 追到文件、工作表、单元格，以及填报人在单元格里填写的原文 / lineage of an enterprise figure to its file, cell and the text typed there
 -- 参数 params：enterprise_name 企业名称、period 报送期、field 字段名（如 rd_expense；设为 NULL 列出该行全部字段）
--- 单元格 = Excel 列字母（submission_columns）+ Excel 行号。stored_path 为归档后的文件位置。
+-- 单元格 = Excel 列字母（submission_columns）+ Excel 行号；填写原文来自 cell_texts（如 1,500、80%、完成），
+-- 理解为 = 改变字面含义的理解（如 完成→已完成、45万→45万元）。报送情况“未报送”表示该工作表没有这一列（保留此前的值）。
+-- stored_path 为归档后的文件位置。
 WITH params AS (
     SELECT '长白山制药股份有限公司' AS enterprise_name, '2022Q2' AS period, 'rd_expense' AS field
 ),
 row_of AS (
-    SELECT enterprise_name, period, submission_id, sheet, excel_row,
-           COLUMNS(* EXCLUDE (enterprise_name, period, submission_id, sheet, excel_row))::VARCHAR
+    SELECT enterprise_name, period, submission_id, sheet, excel_row, not_reported,
+           COLUMNS(* EXCLUDE (enterprise_name, period, submission_id, sheet, excel_row, not_reported))::VARCHAR
     FROM enterprise_history
     WHERE enterprise_name = (SELECT enterprise_name FROM params) AND period = (SELECT period FROM params)
 ),
 cells AS (
-    UNPIVOT row_of ON COLUMNS(* EXCLUDE (enterprise_name, period, submission_id, sheet, excel_row))
+    UNPIVOT INCLUDE NULLS row_of ON COLUMNS(* EXCLUDE (enterprise_name, period, submission_id, sheet, excel_row, not_reported))
     INTO NAME field VALUE value
+),
+source_columns AS (   -- the four level fields are read from the 认定级别 column
+    SELECT *, CASE WHEN field IN ('srdi_level', 'srdi_level_year', 'cultivating_level', 'in_seed_pool')
+                   THEN 'srdi_level_text' ELSE field END AS source_field
+    FROM cells
 )
 SELECT c.enterprise_name AS 企业名称,
        c.period          AS 报送期,
        c.field           AS 字段,
        col.comment       AS 列说明,
        c.value           AS 数值,
+       t.raw_text        AS 填写原文,
+       t.understood_as   AS 理解为,
+       CASE WHEN list_contains(c.not_reported, c.source_field) THEN '未报送（表中无此列，保留此前的值）'
+            WHEN c.value IS NULL THEN '空白' ELSE '已填写' END AS 报送情况,
        s.bureau          AS 报送单位,
        s.file_name       AS 原文件名,
        s.stored_path     AS 文件位置,
@@ -28,9 +39,11 @@ SELECT c.enterprise_name AS 企业名称,
        sc.header         AS 表头原文,
        c.submission_id   AS 报送编号,
        s.received_at     AS 收到时间
-FROM cells c
+FROM source_columns c
 JOIN submissions s USING (submission_id)
-LEFT JOIN submission_columns sc ON sc.submission_id = c.submission_id AND sc.sheet = c.sheet AND sc.field = c.field
+LEFT JOIN submission_columns sc ON sc.submission_id = c.submission_id AND sc.sheet = c.sheet AND sc.field = c.source_field
+LEFT JOIN cell_texts t ON t.submission_id = c.submission_id AND t.sheet = c.sheet AND t.excel_row = c.excel_row
+                      AND t.field = c.source_field
 LEFT JOIN duckdb_columns() col ON col.table_name = 'enterprise_history' AND col.column_name = c.field
 WHERE (SELECT field FROM params) IS NULL OR c.field = (SELECT field FROM params)
 ORDER BY col.column_index;

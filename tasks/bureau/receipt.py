@@ -5,6 +5,10 @@
 
 A byte-identical re-drop (status duplicate) gets a receipt too, saying nothing changed and which
 submission it repeats: the clerk's question "did you get my file?" has an answer either way.
+
+Besides the rows, the receipt says what the clerk may not expect: the columns a sheet did not have (not
+reported: the warehouse keeps what it knew, nothing was emptied), and among the warnings every reading that
+changed what a cell literally says (已按“已完成”理解), total rows skipped, headers taken by their meaning.
 """
 from __future__ import annotations
 
@@ -12,6 +16,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
 
+from schemas.forms import FORMS_BY_NAME
 from schemas.labels import FORM, label
 from tasks.xlsx_layout import Book, fit_row, page, set_widths
 from warehouse.atomic_write import write_bytes
@@ -22,6 +27,9 @@ COLUMNS = (  # one grid for the sheet's three tables
 )
 WIDTHS = tuple(w for _, w in COLUMNS)
 FOOTER_NOTE = "蛟河市“专精特新”数据报送系统自动生成"
+NOT_REPORTED_HEADER = "未报送的列（表中没有这些列）"
+NOT_REPORTED_NOTE = ("表中没有的列视为本次未报送：系统保留此前报送的数据，不会清空；如需更新这些内容，"
+                     "请在表中加上这些列后重新报送。表中有该列但单元格为空，才表示该项为空。")
 
 
 def form_label(form: str | None) -> str:
@@ -41,6 +49,15 @@ class Receipt:
     superseded: list[dict] = field(default_factory=list)
     warnings: list[dict] = field(default_factory=list)
     duplicate_of: dict | None = None
+    not_reported: dict[tuple[str | None, str], list[str]] = field(default_factory=dict)   # (form, sheet) -> headers
+
+
+def not_reported_labels(form: str | None, fields: list[str]) -> list[str]:
+    """The template headers of the fields a sheet had no column for, in the form's order."""
+    f = FORMS_BY_NAME.get(form or "")
+    if f is None:
+        return list(fields)
+    return [x.label for x in f.fields if x.name in set(fields)]
 
 
 def receipt_data(data: "FeedbackData | object", ids: list[int]) -> Receipt:
@@ -60,6 +77,11 @@ def receipt_data(data: "FeedbackData | object", ids: list[int]) -> Receipt:
     for s in subs:
         if s["form"] and s["form"] not in seen and s["status"] != "duplicate":
             r.loaded.append((s["form"], "—", 0))
+    for i in sorted(ids):
+        form = data.subs[i]["form"] if i in data.subs else None
+        for sheet, fields in data.not_reported.get(i, {}).items():
+            if fields:
+                r.not_reported[(form, sheet)] = not_reported_labels(form, fields)
     cols = ["submission_id", "form", "file_name", "received_at", "processed_at", "row_count"]
     r.superseded = sorted(({k: s[k] for k in cols} for i in ids for s in data.superseded.get(i, [])),
                           key=lambda s: s["submission_id"])
@@ -119,13 +141,20 @@ def receipt_bytes(r: Receipt) -> bytes:
         row += 1
         for c, h in enumerate(("序号", "表种", "入库行数", "工作表")):
             ws.write_string(row, c, h, f_head)
+        ws.merge_range(row, 4, row, last, NOT_REPORTED_HEADER, f_head)
         row += 1
         for i, (form, sheet, n) in enumerate(r.loaded, start=1):
+            missing = "、".join(r.not_reported.get((form, sheet), [])) or "无"
             ws.write_number(row, 0, i, f_num)
             ws.write_string(row, 1, form_label(form), f_cell)
             ws.write_number(row, 2, n, f_num)
             ws.write_string(row, 3, sheet, f_cell)
-            fit_row(ws, row, [(sheet, WIDTHS[3])])
+            ws.merge_range(row, 4, row, last, missing, f_cell)
+            fit_row(ws, row, [(sheet, WIDTHS[3]), (missing, sum(WIDTHS[4:]))])
+            row += 1
+        if any(r.not_reported.values()):
+            ws.merge_range(row, 0, row, last, NOT_REPORTED_NOTE, f_plain)
+            fit_row(ws, row, [(NOT_REPORTED_NOTE, total_width)])
             row += 1
 
         row += 1

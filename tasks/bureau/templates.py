@@ -154,9 +154,11 @@ def enterprise_rows(data: PrefillData, bureau: str) -> list[dict]:
         row = {f.name: e.get(f.name) for f in ENTERPRISE.fields}
         row["srdi_level_text"] = _level_text(e)
         row["service_team"] = team
-        if e.get("report_period") != data.period:   # figures and remarks belong to their own period
-            for name in (*QUARTERLY_FIGURES, "remarks"):
+        if (e.get("figures_period") or e.get("report_period")) != data.period:   # figures belong to their own period
+            for name in QUARTERLY_FIGURES:
                 row[name] = None
+        if e.get("report_period") != data.period:   # so do the remarks
+            row["remarks"] = None
         rows.append(row)
     return rows
 

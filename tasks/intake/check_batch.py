@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import re
 
+from schemas.periods import period_from_name, period_label
 from schemas.reference import resolve_bureau
 from tasks.intake.normalise import normalise_many
-from tasks.intake.read import FORMAT_ERRORS, FORMAT_FIXES, UnreadableWorkbook, read_workbook
+from tasks.intake.read import FORMAT_ERRORS, FORMAT_FIXES, UnreadableWorkbook, read_workbook, sniff_format
 from tasks.intake.submission import Submission
 from tasks.intake.validate import validate_many
 
@@ -25,13 +26,31 @@ def read_one(sub: Submission) -> None:
     except BaseException as exc:  # a Rust panic in the reader is a BaseException
         if isinstance(exc, (KeyboardInterrupt, SystemExit)):
             raise
-        sub.fail("file.unreadable", f"文件无法读取（{type(exc).__name__}）", FORMAT_FIXES["unknown"])
+        try:
+            sub.file_format = sub.file_format or sniff_format(sub.data or b"")
+        except Exception:  # noqa: BLE001 - the reason below is all the clerk needs
+            pass
+        sub.fail("file.unreadable", UNREADABLE.get(sub.file_format or "", UNREADABLE["unknown"]), FORMAT_FIXES["unknown"])
     finally:
         sub.data = None
 
 
+# why a file that passed the format check could still not be read, by the format it claimed to be
+UNREADABLE = {
+    "xlsx": "文件看起来是 .xlsx 工作簿，但内部结构已损坏，系统无法读取其中的表格。",
+    "xlsm": "文件看起来是 .xlsm 工作簿，但内部结构已损坏，系统无法读取其中的表格。",
+    "xls": "文件看起来是 .xls 工作簿，但内部结构已损坏或版本过旧，系统无法读取其中的表格。",
+    "ods": "文件看起来是 .ods 表格，但内部结构已损坏，系统无法读取其中的表格。",
+    "csv": "文件是 CSV/文本格式，但内容无法分成行和列（引号不成对或含有不可读的字符）。",
+    "html": "文件是网页（HTML）格式，但其中的表格无法读取。",
+    "unknown": "文件内容已损坏或不是 Excel/WPS 工作簿，系统无法读取其中的表格。",
+}
+
+
 def apply_metadata(sub: Submission) -> None:
-    """A template's metadata sheet names the bureau and period; it wins over the file name but never over the folder."""
+    """A template's metadata sheet names the bureau and period. It never wins over the folder (the bureau), and
+    never silently over the file name: a name that states another period rejects the file (period.conflict).
+    A name without a period (or with several, one of them the template's) takes the template's."""
     meta = sub.raw.metadata if sub.raw else {}
     if not meta:
         return
@@ -40,10 +59,22 @@ def apply_metadata(sub: Submission) -> None:
         sub.fail("bureau.mismatch", f"文件内标注的报送单位“{meta.get('bureau')}”与所在文件夹“{sub.bureau}”不一致",
                  "请只把本单位的文件放入本单位文件夹；如文件是其他单位的模板，请使用本单位的模板重新填写。")
     period = meta.get("period")
-    if period and re.fullmatch(r"\d{4}Q[1-4]", period):
-        # the template's period replaces a missing or different period from the file name
-        sub.findings = [f for f in sub.findings if not f.rule.startswith("period.")]
-        sub.period = period
+    if not (period and re.fullmatch(r"\d{4}Q[1-4]", period)):
+        return
+    named = period_from_name(sub.path.stem)
+    if isinstance(named, str) and named != period:
+        sub.fail("period.conflict",
+                 f"文件名中的报送期是{period_label(named)}（{named}），但文件所用模板是{period_label(period)}（{period}）的，"
+                 "系统无法确定报送的是哪一期",
+                 f"如本文件报送的是{period_label(named)}的数据，请使用{named}的模板重新填写（模板在本单位的下发文件夹，"
+                 f"名称含“{named}_模板”）；如报送的确是{period_label(period)}的数据，请把文件名中的报送期改为"
+                 f"“{period}”或“{period_label(period)}”后重新上传。")
+        return
+    if isinstance(named, list) and period not in named:
+        return   # period.ambiguous stands: neither the name nor the template settles it
+    # the template's period replaces a missing period, or picks one of several the name states
+    sub.findings = [f for f in sub.findings if not f.rule.startswith("period.")]
+    sub.period = period
 
 
 def check_many(subs: list[Submission]) -> list[Submission]:

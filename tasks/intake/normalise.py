@@ -2,23 +2,35 @@
 
 Everything here is parse-first: a value that cannot be parsed becomes a Finding at its cell,
 never a silent null. pandera then validates the typed frame (tasks/intake/validate.py).
+
+What the clerk meant, not only what the cell says (issue #11):
+  * a header recognised by meaning ("本期工作进展情况" → 本期进展) is taken with a warning naming the field;
+  * total, subtotal and average rows (合计, 小计, 平均…, or formulas over the rows above) are skipped with a
+    warning and never become an enterprise or a task;
+  * a cell formatted as a percentage is read as the percentage the clerk sees (1 → 100 %);
+  * every cell is read once per distinct text by schemas.values.read_cell: placeholders (无, /, —) are empty,
+    units are read against the column's, dates in year columns give their year, control characters go;
+    a reading that changes what the text says comes back as a warning 已按“…”理解 at its cell;
+  * what was typed travels with the rows (ParsedForm.cells) into the warehouse (warehouse/cell_texts.py).
 """
 from __future__ import annotations
 
 import re
-import unicodedata
-from functools import lru_cache
 from dataclasses import dataclass, field
+from decimal import Decimal, InvalidOperation
+from functools import lru_cache
 
 import polars as pl
 
 from schemas.findings import ERROR, WARNING, Finding
-from schemas.forms import FORMS, FORMS_BY_NAME, SEQ_KEYS, Field, Form, header_key
-from schemas.values import PARSERS, ParseError, clean_value, parse_enum, parse_level
-from tasks.intake.read import RawWorkbook, SheetGrid
+from schemas.forms import FORMS, FORMS_BY_NAME, SEQ_KEYS, TOTAL_LABEL, Field, Form, header_key
+from schemas.values import CellReading, plain_texts, read_cell
+from tasks.intake.read import OWN_SHEETS, RawWorkbook, SheetGrid, letter_index
 
 HEADER_SCAN_ROWS = 30
 FOOTER_PREFIXES = ("备注", "注：", "注:", "说明", "填表说明", "填报人", "审核人", "联系人", "联系电话", "填报日期", "制表", "单位负责人")
+NUMERIC_KINDS = ("int", "float", "pct")
+CELL_COLUMNS = {"sheet": pl.Utf8, "excel_row": pl.Int32, "field": pl.Utf8, "raw_text": pl.Utf8, "understood_as": pl.Utf8}
 
 
 @dataclass
@@ -37,10 +49,10 @@ class ParsedForm:
     """One form's rows from one workbook, typed, with where each came from."""
     form: Form
     frame: pl.DataFrame                      # typed columns + _sheet, _row
-    letters: dict[str, dict[str, str]]       # sheet -> field -> Excel column letter
+    letters: dict[str, dict[str, str]]       # sheet -> field -> Excel column letter (the columns the sheet has)
     labels: dict[str, dict[str, str]]        # sheet -> field -> header text as written
     sheets: list[str]
-    cells: pl.DataFrame | None = None        # the raw text of each fact cell (warehouse/cell_texts.py)
+    cells: pl.DataFrame | None = None        # what was typed in each fact cell: CELL_COLUMNS (warehouse/cell_texts.py)
 
 
 @dataclass
@@ -135,6 +147,10 @@ def find_header(grid: SheetGrid) -> HeaderMatch | None:
     return best
 
 
+def _shown_header(text: str) -> str:
+    return " ".join(text.split())
+
+
 # ---------------------------------------------------------------- sheets -> typed rows, batched
 #
 # Per sheet only the header is found and one select takes its rows; cleaning, filtering, parsing and
@@ -150,14 +166,66 @@ class RawSheet:
     letters: dict[str, str]             # field -> Excel column letter
     labels: dict[str, str]              # field -> header as written
     errors: dict[tuple[int, str], str]  # (Excel row, field) -> formula error such as #DIV/0!
+    grid: SheetGrid | None = None       # the sheet itself: a total row's label column, its formulas
+    header_row: int = 0                 # Excel row of the header's last row
+    fraction_pct: set[str] = field(default_factory=set)   # percent fields written as fractions (formats unknown)
+
+
+def _percent_text(v: str) -> str:
+    """A percent-formatted cell's value as the clerk sees it: 0.85 -> 85%."""
+    try:
+        d = Decimal(v.strip()) * 100
+    except InvalidOperation:
+        return v
+    s = format(d.normalize(), "f")
+    return (s.rstrip("0").rstrip(".") if "." in s else s) + "%"
+
+
+def _as_number(v: str | None) -> float | None:
+    try:
+        return float(v.replace(",", "")) if v is not None else None
+    except ValueError:
+        return None
+
+
+def _read_percent_formats(grid: SheetGrid, columns: dict[str, int], form: Form, start: int) -> tuple[SheetGrid, set[str]]:
+    """Percent columns read as the clerk sees them. With the workbook's number formats (xlsx; CSV/HTML carry the
+    text itself) a percent-formatted cell becomes "85%"; without them (.xls, .ods) a column whose numbers all lie
+    in 0–1, some strictly between, is a column of fractions (returned, so that its 1 is read as 100 %)."""
+    fractions: set[str] = set()
+    frame = grid.frame
+    for name, c in columns.items():
+        if form.field(name).kind != "pct":
+            continue
+        col = f"c{c}"
+        if grid.cells.known:
+            rows = grid.cells.percent_rows(grid.columns[c])
+            if rows:
+                values = frame[col].to_list()
+                for r in rows:
+                    if 0 < r <= len(values) and values[r - 1] is not None and r - 1 >= start:
+                        values[r - 1] = _percent_text(values[r - 1])
+                frame = frame.with_columns(pl.Series(col, values, dtype=pl.Utf8))
+        else:
+            numbers = [_as_number(v) for v in frame[col].to_list()[start:] if v is not None and v.strip()]
+            numbers = [n for n in numbers if n is not None]
+            if numbers and all(0 <= n <= 1 for n in numbers) and any(0 < n < 1 for n in numbers):
+                fractions.add(name)
+    if frame is not grid.frame:
+        grid = SheetGrid(grid.name, frame, grid.columns, grid.errors, grid.cells)
+    return grid, fractions
 
 
 def extract_sheets(wb: RawWorkbook) -> tuple[list[RawSheet], list[Finding]]:
     findings: list[Finding] = []
     out: list[RawSheet] = []
     for name in wb.hidden_sheets:
+        if name in OWN_SHEETS:
+            continue
         findings.append(Finding(WARNING, "sheet.hidden", f"工作表“{name}”是隐藏的，未读取", "如需报送，请取消隐藏后重新上传。", name))
     for grid in wb.sheets:
+        if grid.name in OWN_SHEETS:   # srdi's own sheets in a resubmitted annotated copy: not the bureau's data
+            continue
         if grid.frame.height == 0 or grid.frame.width == 0:
             continue
         hm = find_header(grid)
@@ -165,13 +233,31 @@ def extract_sheets(wb: RawWorkbook) -> tuple[list[RawSheet], list[Finding]]:
             findings.append(Finding(WARNING, "sheet.unrecognised", f"工作表“{grid.name}”中未找到可识别的表头，未读取",
                                     "如该表需要报送，请使用模板表头（如“企业名称”或“任务编号”“推进状态”）。", grid.name))
             continue
+        header_row = hm.header_rows[-1] + 1
         for c, text in hm.unmatched:
-            findings.append(Finding(WARNING, "header.unknown", f"未识别的列“{text}”，该列已忽略", "如为必报内容，请使用模板中的表头名称。",
-                                    grid.name, hm.header_rows[0] + 1, grid.columns[c], text, None))
+            f = hm.form.by_meaning(text)
+            letter = grid.columns[c]
+            if f is not None and f.name not in hm.columns:
+                hm.columns[f.name] = c
+                hm.labels[f.name] = "".join(text.split())
+                findings.append(Finding(WARNING, "header.by_meaning",
+                                        f"{letter} 列表头“{_shown_header(text)}”已按“{f.label}”读取",
+                                        f"如理解有误，请把表头改为模板中的名称（如“{f.label}”）。",
+                                        grid.name, header_row, letter, _shown_header(text), None))
+                continue
+            findings.append(Finding(WARNING, "header.unknown", f"{letter} 列“{_shown_header(text)}”不是本表的栏目，该列未读取",
+                                    "如为必报内容，请使用模板中的表头名称；如不需要报送可删除该列。",
+                                    grid.name, header_row, letter, _shown_header(text), None))
         for c, text in hm.duplicates:
-            findings.append(Finding(WARNING, "header.duplicate", f"表头“{text}”重复出现，只读取第一列", "请删除重复的列。",
-                                    grid.name, hm.header_rows[-1] + 1, grid.columns[c], text, None))
+            findings.append(Finding(WARNING, "header.duplicate", f"表头“{_shown_header(text)}”重复出现，只读取第一列", "请删除重复的列。",
+                                    grid.name, header_row, grid.columns[c], text, None))
+        for f in hm.form.fields:
+            if f.required and f.name not in hm.columns:
+                findings.append(Finding(ERROR, "header.missing", f"工作表“{grid.name}”缺少“{f.label}”列",
+                                        f"请在表头中加上“{f.label}”列并逐行填写（可使用模板）。", grid.name, header_row,
+                                        None, f.label, None))
         start = hm.header_rows[-1] + 1
+        grid, fractions = _read_percent_formats(grid, hm.columns, hm.form, start)
         body = grid.frame.slice(start)
         frame = body.select(
             *[pl.col(f"c{c}").alias(n) for n, c in hm.columns.items()],
@@ -181,11 +267,12 @@ def extract_sheets(wb: RawWorkbook) -> tuple[list[RawSheet], list[Finding]]:
         fields = {c: n for n, c in hm.columns.items()}
         errors = {(r0 + 1, fields[c]): text for (r0, c), text in grid.errors.items() if c in fields and r0 >= start}
         out.append(RawSheet(hm.form, grid.name, frame, {n: grid.columns[c] for n, c in hm.columns.items()},
-                            hm.labels, errors))
+                            hm.labels, errors, grid, header_row, fractions))
     return out, findings
 
 
 _FOOTER = "^(" + "|".join(re.escape(p) for p in FOOTER_PREFIXES) + ")"
+_TOTAL_LABEL = re.compile(TOTAL_LABEL)
 
 
 def _header_like(expr: pl.Expr) -> pl.Expr:
@@ -200,36 +287,210 @@ def _lookup(frame: pl.DataFrame, col: str, keys: pl.Series, outputs: dict[str, p
     return frame.join(lut, left_on=col, right_on="_key", how="left", coalesce=True)
 
 
-def _clean_columns(raw: pl.DataFrame, names: list[str], kinds: dict[str, str]) -> pl.DataFrame:
-    for n in names:
-        keys = raw[n].drop_nulls().unique()
-        cleaned = pl.Series([clean_value(v, kinds[n]) for v in keys.to_list()], dtype=pl.Utf8)
-        raw = _lookup(raw.rename({n: "_raw"}), "_raw", keys, {n: cleaned}).drop("_raw")
-    return raw
+_LEVEL_OUT = (("srdi_level", pl.Utf8), ("srdi_level_year", pl.Int64), ("cultivating_level", pl.Utf8),
+              ("in_seed_pool", pl.Boolean))
+_DTYPES = {"int": pl.Int64, "year": pl.Int64, "float": pl.Float64, "pct": pl.Float64}
 
 
-def type_sheets(sheets: list[RawSheet]) -> tuple[dict[str, pl.DataFrame], list[tuple[int, Finding]]]:
+def _read_column(raw: pl.DataFrame, f: Field) -> tuple[pl.DataFrame, dict[str, CellReading]]:
+    """Read every distinct text of field `f` once (schemas.values.read_cell) and join the readings back:
+    `f.name` becomes the cleaned text (what filters and keys see), `_raw_<f>` keeps the cell as read,
+    `_shown_<f>` / `_und_<f>` what the clerk saw and what it was understood as, `_val_<f>` the typed value
+    (for the 认定级别 column: the four level columns). Returns the readings worth a finding, by raw text."""
+    n = f.name
+    keys = raw[n].drop_nulls().unique()
+    plain = plain_texts(keys, f)
+    easy, hard = keys.filter(plain), keys.filter(~plain)     # plain texts read as themselves (schemas.values)
+    readings = [read_cell(v, f) for v in hard.to_list()]
+    dtype = _DTYPES.get(f.kind, pl.Utf8)
+    outputs = {n: pl.concat([easy, pl.Series([r.text for r in readings], dtype=pl.Utf8)]),
+               f"_shown_{n}": pl.concat([easy, pl.Series([r.shown or None for r in readings], dtype=pl.Utf8)]),
+               f"_und_{n}": pl.Series([None] * easy.len() + [r.understood for r in readings], dtype=pl.Utf8)}
+    if f.kind == "level":
+        for name, out_type in _LEVEL_OUT:
+            outputs[name] = pl.Series([r.value[name] if isinstance(r.value, dict) else None for r in readings], dtype=out_type)
+    else:
+        outputs[f"_val_{n}"] = pl.concat([easy.cast(dtype), pl.Series([r.value for r in readings], dtype=dtype)])
+    raw = _lookup(raw.rename({n: f"_raw_{n}"}), f"_raw_{n}", pl.concat([easy, hard]), outputs)
+    worth = {k: r for k, r in zip(hard.to_list(), readings) if r.error or r.note or r.removed}
+    return raw, worth
+
+
+def _aggregates_above(formula: str, row: int, header_row: int) -> bool:
+    """=SUM(L4:L14), =SUBTOTAL(9,L4:L14), =AVERAGE(…), =L4+L5+L6: a formula over data rows above its own."""
+    if "!" in formula:
+        return False
+    refs = [(int(m.group(2)), int(m.group(4) or m.group(2)))
+            for m in re.finditer(r"(?<![A-Za-z_\d.])\$?([A-Z]{1,3})\$?(\d+)(?::\$?([A-Z]{1,3})\$?(\d+))?(?![\w(])", formula)]
+    if not refs or any(max(a, b) >= row for a, b in refs):
+        return False
+    if any(a != b for a, b in refs):
+        return True
+    return len(refs) >= 2 and re.fullmatch(r"[\s$A-Z\d+()]*", formula) is not None
+
+
+def _value_totals(frame: pl.DataFrame, numeric: list[str], candidates: set[int]) -> set[int]:
+    """Candidate rows (no name or id) whose every figure is the sum or the average of the same column over the
+    rows above (since the header, or since the last total): a total row whose formulas the file did not keep."""
+    found: set[int] = set()
+    rows = frame.select("_row", "_label_total", *[f"_val_{n}" for n in numeric]).iter_rows()
+    since_all = {n: [0.0, 0] for n in numeric}
+    since_last = {n: [0.0, 0] for n in numeric}
+    for row, label_total, *values in rows:
+        if row in candidates:
+            present = [(n, v) for n, v in zip(numeric, values) if v is not None]
+            ok = bool(present)
+            for n, v in present:
+                sums = (since_all[n], since_last[n])
+                ok &= any(cnt >= 2 and (abs(v - s) <= 1e-6 * max(1.0, abs(s)) or abs(v - s / cnt) <= 1e-6 * max(1.0, abs(s)))
+                          for s, cnt in sums)
+            if ok:
+                found.add(row)
+                since_last = {n: [0.0, 0] for n in numeric}
+                continue
+        if label_total:
+            since_last = {n: [0.0, 0] for n in numeric}
+            continue
+        for n, v in zip(numeric, values):
+            if v is not None:
+                since_all[n][0] += v
+                since_all[n][1] += 1
+                since_last[n][0] += v
+                since_last[n][1] += 1
+    return found
+
+
+def _label_cell(sh: RawSheet, row: int, key: str | None, key_text: str | None) -> tuple[str | None, str | None]:
+    """(column letter, text) of the cell that says a row is a total."""
+    if key and key_text and _TOTAL_LABEL.search(key_text):
+        return sh.letters.get(key), key_text
+    if sh.grid is not None and 0 < row <= sh.grid.frame.height:
+        for c, v in enumerate(sh.grid.frame.row(row - 1)):
+            if v is not None and v.strip():
+                return sh.grid.columns[c], v.strip()
+    return None, key_text
+
+
+def _find_totals(raw: pl.DataFrame, form: Form, names: list[str], key: str | None, sheets: list[RawSheet],
+                 findings: list) -> pl.DataFrame:
+    """Mark total rows (_total): by their label (合计, 小计, 平均… in the name or id column or the row's first cell),
+    or, for a row without name or id, by formulas over the rows above (xlsx) or figures that sum the rows above."""
+    label = pl.col("_first").str.contains(TOTAL_LABEL).fill_null(False)
+    if key:
+        label = label | pl.col(key).str.contains(TOTAL_LABEL).fill_null(False)
+    raw = raw.with_columns(_label_total=label)
+    numeric = [n for n in names if form.field(n).kind in NUMERIC_KINDS]
+    totals: dict[tuple[int, int], tuple[str | None, str | None, str]] = {}   # (src, row) -> letter, text, how
+    for src, row, key_text in raw.filter(pl.col("_label_total")).select("_src", "_row", key or "_first").iter_rows():
+        letter, text = _label_cell(sheets[src], row, key, key_text)
+        totals[(src, row)] = (letter, text, "label")
+    if numeric:
+        no_key = pl.col(key).is_null() if key else pl.lit(True)
+        cand = raw.filter(~pl.col("_label_total") & no_key & pl.any_horizontal([pl.col(n).is_not_null() for n in numeric]))
+        for (src,), part in (cand.partition_by("_src", as_dict=True).items() if cand.height else ()):
+            sh = sheets[src]
+            rows = set(part["_row"].to_list())
+            formulas = sh.grid.cells.formulas(rows) if sh.grid is not None else {}
+            for (row, letter), text in sorted(formulas.items()):
+                if row in rows and (src, row) not in totals and _aggregates_above(text, row, sh.header_row):
+                    totals[(src, row)] = (letter, "=" + text, "formula")
+            rest = rows - {r for s, r in totals if s == src}
+            if rest:
+                mine = raw.filter(pl.col("_src") == src).sort("_row")
+                for row in _value_totals(mine, numeric, rest):
+                    totals[(src, row)] = (None, None, "values")
+    for (src, row), (letter, text, how) in sorted(totals.items()):
+        sh = sheets[src]
+        if how == "label":
+            message = f"第 {row} 行“{text}”是合计/小计/平均行，已跳过，未入库"
+        elif how == "formula":
+            message = f"第 {row} 行是对上方各行的汇总（{letter}{row} 的公式 {text}），已跳过，未入库"
+        else:
+            message = f"第 {row} 行没有{form.field(key).label if key else '名称'}，各数值等于上方各行的合计或平均，按合计行跳过，未入库"
+        findings.append((src, Finding(WARNING, "row.total", message,
+                                      "合计、小计、平均等汇总行由系统自动计算，无需报送；如该行是一条实际数据，请填写"
+                                      f"{form.field(key).label if key else '名称'}。", sh.sheet, row, letter, None, text)))
+    if not totals:
+        return raw.with_columns(_total=pl.lit(False))
+    marks = pl.DataFrame({"_src": [s for s, _ in totals], "_row": [r for _, r in totals]},
+                         schema={"_src": pl.Int32, "_row": pl.Int64}).with_columns(_total=pl.lit(True))
+    return raw.join(marks, on=["_src", "_row"], how="left").with_columns(pl.col("_total").fill_null(False))
+
+
+_NOTE_RULES = {"enum": "normalised.enum", "int": "normalised.unit", "float": "normalised.unit", "year": "normalised.year",
+               "pct": "normalised.percent"}
+_NOTE_FIXES = {
+    "enum": "如理解有误，请改用下拉选项中的规范写法后重新报送。",
+    "int": "本列单位见表头，建议只填写数字；如理解有误请修改后重新报送。",
+    "float": "本列单位见表头，建议只填写数字；如理解有误请修改后重新报送。",
+    "year": "年份请填写四位数字（如 2023），并把该列设为“常规”格式；如理解有误请修改后重新报送。",
+    "pct": "完成进度按百分数填写（如 85 表示 85%）；如理解有误请修改后重新报送。",
+}
+
+
+def _cell_findings(raw: pl.DataFrame, f: Field, worth: dict[str, CellReading], sheets: list[RawSheet], findings: list) -> None:
+    """Findings at the cells of kept rows whose text needed more than reading: an error, a note, controls."""
+    if not worth:
+        return
+    n = f.name
+    hits = raw.filter(pl.col(f"_raw_{n}").is_in(list(worth))).select(f"_raw_{n}", "_row", "_src")
+    for value, row, src in hits.iter_rows():
+        r, sh = worth[value], sheets[src]
+        where = (sh.sheet, row, sh.letters.get(n), sh.labels.get(n, f.label), r.shown or None)
+        if r.removed:
+            findings.append((src, Finding(WARNING, "cell.control_chars",
+                                          f"已删除单元格中不可见的控制字符（{'、'.join(r.removed)}）",
+                                          "这类字符多为复制粘贴带入，会让文字显示顺序错乱；如内容显示异常请核对。", *where)))
+        if r.error:
+            findings.append((src, Finding(ERROR, r.error.rule, r.error.message, r.error.fix, *where)))
+        elif r.note:
+            findings.append((src, Finding(WARNING, _NOTE_RULES.get(f.kind, "normalised.value"), r.note,
+                                          _NOTE_FIXES.get(f.kind, "如理解有误，请修改后重新报送。"), *where)))
+
+
+def _fraction_percent(out: pl.DataFrame, sheets: list[RawSheet], findings: list) -> pl.DataFrame:
+    """A percent column of fractions in a file without number formats (.xls, .ods): its 1 is 100 %."""
+    for src, sh in enumerate(sheets):
+        for n in sh.fraction_pct:
+            if n not in out.columns:
+                continue
+            ones = (pl.col("_src") == src) & (pl.col(n) == 1.0)
+            for row, shown in out.filter(ones).select("_row", f"_shown_{n}").iter_rows():
+                findings.append((src, Finding(WARNING, "normalised.percent",
+                                              f"“{shown}”已按“100%”理解（本列其他单元格是 0.85 这样的小数）",
+                                              _NOTE_FIXES["pct"], sh.sheet, row, sh.letters.get(n), sh.labels.get(n), shown)))
+            out = out.with_columns(pl.when(ones).then(100.0).otherwise(pl.col(n)).alias(n),
+                                   pl.when(ones).then(pl.lit("100%")).otherwise(pl.col(f"_und_{n}")).alias(f"_und_{n}"))
+    return out
+
+
+def type_sheets(sheets: list[RawSheet]) -> tuple[dict[str, pl.DataFrame], list[tuple[int, Finding]], dict[str, pl.DataFrame]]:
     """Clean, filter and parse the rows of many sheets at once. Typed frames carry _src (the sheet's index
-    in `sheets`), _sheet and _row; each finding comes with the index of its sheet."""
+    in `sheets`), _sheet and _row; each finding comes with the index of its sheet; the cells frames hold
+    what was typed in each fact cell of the typed rows (CELL_COLUMNS + _src)."""
     findings: list[tuple[int, Finding]] = []
     typed: dict[str, pl.DataFrame] = {}
+    cells: dict[str, pl.DataFrame] = {}
     for form in FORMS:
         idxs = [i for i, s in enumerate(sheets) if s.form.name == form.name]
         if not idxs:
             continue
         raw = pl.concat([sheets[i].frame.with_columns(_src=pl.lit(i, pl.Int32)) for i in idxs], how="diagonal_relaxed")
         names = [f.name for f in form.fields if f.name in raw.columns]
-        kinds = {f.name: f.kind for f in form.fields}
-        raw = _clean_columns(raw, names, kinds).sort("_src", "_row")
+        worth: dict[str, dict[str, CellReading]] = {}
+        for n in names:
+            raw, worth[n] = _read_column(raw, form.field(n))
+        raw = raw.sort("_src", "_row")
         keep = pl.any_horizontal([pl.col(n).is_not_null() for n in names]) if names else pl.lit(False)
         keep = keep & ~pl.col("_first").str.contains(_FOOTER).fill_null(False)   # 备注：… rows
         key = next((n for n in (form.row_key, *form.identifying) if n in names), None)
         if key:   # a header repeated further down (printed page breaks) is not data
             keep = keep & ~_header_like(pl.col(key)).is_in(list(form.field(key).keys)).fill_null(False)
-        raw = raw.filter(keep).drop("_first")
+        raw = _find_totals(raw.filter(keep), form, names, key, sheets, findings)
+        raw = raw.filter(~pl.col("_total")).drop("_first", "_total", "_label_total").sort("_src", "_row")
         fill = [f.name for f in form.fields if f.fill_down and f.name in names]
         if fill:   # a merged cell spanning rows holds its value only in its top-left cell
-            raw = raw.with_columns([pl.col(n).forward_fill().over("_src") for n in fill])
+            raw = raw.with_columns([pl.col(c).forward_fill().over("_src") for n in fill for c in (n, f"_val_{n}")])
         for i in idxs:
             if sheets[i].errors:
                 rows = set(raw.filter(pl.col("_src") == i)["_row"].to_list())
@@ -239,59 +500,42 @@ def type_sheets(sheets: list[RawSheet]) -> tuple[dict[str, pl.DataFrame], list[t
                         findings.append((i, Finding(ERROR, "cell.formula_error", f"单元格是公式错误值 {text}",
                                                     "请修正公式，或直接填写数值/文字（可复制后“选择性粘贴→数值”）。",
                                                     sh.sheet, row, sh.letters.get(name), sh.labels.get(name), text)))
-        out = _typed(raw, form, sheets, findings)
+        for n in names:
+            _cell_findings(raw, form.field(n), worth[n], sheets, findings)
+        out = raw.with_columns([pl.col(f"_val_{n}").alias(n) for n in names if form.field(n).kind != "level"])
+        out = _fraction_percent(out, sheets, findings)
+        cells[form.name] = _cells(out, names)
+        out = out.drop([c for c in out.columns if c.startswith(("_raw_", "_shown_", "_und_", "_val_"))])
+        out = _complete(out, form)
         sheet_names = pl.DataFrame({"_src": pl.Series(idxs, dtype=pl.Int32), "_sheet": [sheets[i].sheet for i in idxs]})
         typed[form.name] = out.join(sheet_names, on="_src", how="left").sort("_src", "_row")
-    return typed, findings
+        cells[form.name] = cells[form.name].join(sheet_names.rename({"_sheet": "sheet"}), on="_src", how="left")
+    return typed, findings, cells
 
 
-_LEVEL_OUT = (("srdi_level", pl.Utf8), ("srdi_level_year", pl.Int64), ("cultivating_level", pl.Utf8),
-              ("in_seed_pool", pl.Boolean))
+def _cells(out: pl.DataFrame, names: list[str]) -> pl.DataFrame:
+    """One row per non-empty fact cell of the typed rows: what the clerk saw in it, and what a meaning-changing
+    reading understood it as."""
+    parts = [out.select("_src", pl.col("_row").cast(pl.Int32).alias("excel_row"), pl.lit(n).alias("field"),
+                        pl.col(f"_shown_{n}").alias("raw_text"), pl.col(f"_und_{n}").alias("understood_as"))
+             .filter(pl.col("raw_text").is_not_null()) for n in names]
+    if not parts:
+        return pl.DataFrame(schema={"_src": pl.Int32, **{k: v for k, v in CELL_COLUMNS.items() if k != "sheet"}})
+    return pl.concat(parts)
 
 
-def _typed(out: pl.DataFrame, form: Form, sheets: list[RawSheet], findings: list) -> pl.DataFrame:
-    for f in form.fields:
-        if f.name not in out.columns or f.kind not in ("enum", "level", *PARSERS):
-            continue
-        keys = out[f.name].drop_nulls().unique()
-        values = keys.to_list()
-        if f.kind == "enum":
-            mapped = pl.Series([parse_enum(f.name, v) for v in values], dtype=pl.Utf8)
-            out = _lookup(out.rename({f.name: "_text"}), "_text", keys, {f.name: mapped}).drop("_text")
-            continue
-        parsed, bad = [], {}
-        fn, dtype = (parse_level, None) if f.kind == "level" else PARSERS[f.kind]
-        for v in values:
-            try:
-                parsed.append(fn(v))
-            except ParseError as e:
-                parsed.append(None)
-                bad[v] = e
-        _report(out, f, sheets, bad, findings)
-        if f.kind == "level":
-            cols = {name: pl.Series([p[name] if p else None for p in parsed], dtype=t) for name, t in _LEVEL_OUT}
-            out = _lookup(out, f.name, keys, cols).with_columns(
-                pl.col("srdi_level").fill_null("种子"), pl.col("in_seed_pool").fill_null(False))
-        else:
-            out = _lookup(out.rename({f.name: "_text"}), "_text", keys, {f.name: pl.Series(parsed, dtype=dtype)}).drop("_text")
-    # every field exists in the typed frame, empty when no sheet had such a column
+def _complete(out: pl.DataFrame, form: Form) -> pl.DataFrame:
+    """Every field exists in the typed frame, empty when no sheet had such a column (receipts and the warehouse
+    tell "not reported" from "blank" by the columns each sheet had: submission_columns)."""
     missing = [f for f in form.fields if f.name not in out.columns]
-    out = out.with_columns([pl.lit(None, dtype=PARSERS[f.kind][1] if f.kind in PARSERS else pl.Utf8).alias(f.name)
-                            for f in missing])
-    if form.name == "enterprise" and "srdi_level" not in out.columns:
-        out = out.with_columns(srdi_level=pl.lit("种子"), srdi_level_year=pl.lit(None, pl.Int64),
-                               cultivating_level=pl.lit(None, pl.Utf8), in_seed_pool=pl.lit(False))
+    out = out.with_columns([pl.lit(None, dtype=_DTYPES.get(f.kind, pl.Utf8)).alias(f.name) for f in missing])
+    if form.name == "enterprise":
+        if "srdi_level" not in out.columns:
+            out = out.with_columns(srdi_level=pl.lit("种子"), srdi_level_year=pl.lit(None, pl.Int64),
+                                   cultivating_level=pl.lit(None, pl.Utf8), in_seed_pool=pl.lit(False))
+        else:
+            out = out.with_columns(pl.col("srdi_level").fill_null("种子"), pl.col("in_seed_pool").fill_null(False))
     return out
-
-
-def _report(frame: pl.DataFrame, f: Field, sheets: list[RawSheet], bad: dict, findings: list) -> None:
-    if not bad:
-        return
-    hits = frame.filter(pl.col(f.name).is_in(list(bad))).select(f.name, "_row", "_src")
-    for value, row, src in hits.iter_rows():
-        e, sh = bad[value], sheets[src]
-        findings.append((src, Finding(ERROR, e.rule, e.message, e.fix, sh.sheet, row, sh.letters.get(f.name),
-                                      sh.labels.get(f.name, f.label), value)))
 
 
 def normalise_many(wbs: list[RawWorkbook]) -> list[NormalisedWorkbook]:
@@ -304,15 +548,20 @@ def normalise_many(wbs: list[RawWorkbook]) -> list[NormalisedWorkbook]:
         sheets += found
         owner += [k] * len(found)
         results.append(NormalisedWorkbook({}, fnd))
-    typed, findings = type_sheets(sheets)
+    typed, findings, cells = type_sheets(sheets)
     for src, f in findings:
         results[owner[src]].findings.append(f)
+    wb_of = dict(enumerate(owner))
     for name, frame in typed.items():
-        frame = frame.with_columns(_wb=pl.col("_src").replace_strict(dict(enumerate(owner)), return_dtype=pl.Int32))
+        frame = frame.with_columns(_wb=pl.col("_src").replace_strict(wb_of, return_dtype=pl.Int32))
         parts = {k[0]: v for k, v in frame.partition_by("_wb", as_dict=True, include_key=False).items()}
+        cell_frame = cells[name].with_columns(_wb=pl.col("_src").replace_strict(wb_of, return_dtype=pl.Int32))
+        cell_parts = {k[0]: v for k, v in cell_frame.partition_by("_wb", as_dict=True, include_key=False).items()}
         for k in sorted({owner[i] for i, s in enumerate(sheets) if s.form.name == name}):
             mine = [s for i, s in enumerate(sheets) if owner[i] == k and s.form.name == name]
             part = parts.get(k, frame.drop("_wb").clear()).drop("_src")
+            cell_part = cell_parts.get(k, cell_frame.drop("_wb").clear()).select(list(CELL_COLUMNS))
             results[k].forms[name] = ParsedForm(FORMS_BY_NAME[name], part, {s.sheet: s.letters for s in mine},
-                                                {s.sheet: s.labels for s in mine}, [s.sheet for s in mine])
+                                                {s.sheet: s.labels for s in mine}, [s.sheet for s in mine],
+                                                cell_part.cast(CELL_COLUMNS))
     return results

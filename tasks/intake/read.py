@@ -1,4 +1,10 @@
-"""Read a workbook's bytes into string grids that remember where each value sat in Excel."""
+"""Read a workbook's bytes into string grids that remember where each value sat in Excel.
+
+Values come from calamine (fastexcel), which is fast but gives values only. What else a cell carries is read
+only when the intake asks, for the few cells that need it (`CellInfo`): the number format of a percent
+column's cells (0.85 shown as 85 %), and the formulas of a row that may be a total (=SUM(L4:L14)). For an
+.xlsx that is one pass of a regular expression over the sheet's XML, and only for those cells.
+"""
 from __future__ import annotations
 
 import csv
@@ -21,15 +27,172 @@ class UnreadableWorkbook(Exception):
     """The file cannot be read as a workbook; the message is Chinese and says why."""
 
 
+class CellInfo:
+    """What a sheet's cells carry besides their values, read on demand. The base class knows nothing (.xls,
+    .ods): `known` is False, so the intake falls back on what the values alone say."""
+    known = False
+
+    def percent_rows(self, letter: str) -> set[int]:
+        """Excel rows whose cell in column `letter` has a percent number format."""
+        return set()
+
+    def formulas(self, rows: set[int]) -> dict[tuple[int, str], str]:
+        """(Excel row, column letter) -> formula text (without '='), for the cells of `rows` that hold one."""
+        return {}
+
+
+class TextCells(CellInfo):
+    """CSV and HTML exports: what the clerk saw is the text itself ("85%"), and there are no formulas."""
+    known = True
+
+
 @dataclass
 class SheetGrid:
     name: str
     frame: pl.DataFrame              # all Utf8; row i is Excel row i+1
     columns: list[str]               # Excel letter of each frame column
     errors: dict[tuple[int, int], str] = field(default_factory=dict)  # (row0, frame col) -> #DIV/0! …
+    cells: CellInfo = field(default_factory=CellInfo)
 
 
 META_SHEET = "_srdi_meta"   # very hidden sheet our templates carry: bureau, period, form, template_version
+SUMMARY_SHEET = "校验结果"   # the first sheet of srdi's annotated copy (tasks/bureau/annotated_copy.py)
+OWN_SHEETS = (META_SHEET, SUMMARY_SHEET)   # srdi's own sheets: a resubmitted annotated copy carries them
+
+
+# ---------------------------------------------------------------- .xlsx: formats and formulas, on demand
+
+_NS = rb"(?:\w+:)?"
+_SHEET_TAG = re.compile(rb"<" + _NS + rb"sheet\b([^>]*)/?>")
+_REL_TAG = re.compile(rb"<(?:\w+:)?Relationship\b([^>]*)/?>")
+_ATTR = re.compile(rb'([\w:]+)="([^"]*)"')
+_NUMFMT = re.compile(rb"<" + _NS + rb"numFmt\b([^>]*)/?>")
+_CELLXFS = re.compile(rb"<" + _NS + rb"cellXfs\b[^>]*>(.*?)</" + _NS + rb"cellXfs>", re.S)
+_XF = re.compile(rb"<" + _NS + rb"xf\b([^>]*?)(?:/>|>)")
+_F = re.compile(rb"<" + _NS + rb"f\b([^>]*?)(?:/>|>([^<]*)</" + _NS + rb"f>)", re.S)
+_PERCENT_BUILTIN = {9, 10}
+
+
+def _attrs(blob: bytes) -> dict[str, str]:
+    return {k.decode().split(":")[-1] if k != b"r:id" else "r:id": v.decode("utf-8", "replace")
+            for k, v in _ATTR.findall(blob)}
+
+
+def _unescape(text: str) -> str:
+    return text.replace("&lt;", "<").replace("&gt;", ">").replace("&quot;", '"').replace("&apos;", "'").replace("&amp;", "&")
+
+
+def _is_percent_code(code: str) -> bool:
+    """A number format that shows a percentage: a % outside quotes and not escaped."""
+    code = re.sub(r'"[^"]*"|\\.', "", code)
+    return "%" in code
+
+
+class XlsxCells(CellInfo):
+    """Formats and formulas of one sheet of an .xlsx, from its XML, read the first time they are asked for."""
+    known = True
+
+    def __init__(self, data: bytes, sheet: str):
+        self._data, self._sheet = data, sheet
+        self._xml: bytes | None = None
+        self._percent_xf: set[int] | None = None
+
+    def _zip(self) -> zipfile.ZipFile:
+        return zipfile.ZipFile(io.BytesIO(self._data))
+
+    def _sheet_xml(self) -> bytes:
+        if self._xml is None:
+            self._xml = b""
+            try:
+                with self._zip() as z:
+                    names = set(z.namelist())
+                    rid = next((a.get("r:id") or a.get("id") for a in map(_attrs, _SHEET_TAG.findall(z.read("xl/workbook.xml")))
+                                if _unescape(a.get("name", "")) == self._sheet), None)
+                    rels = {a.get("Id"): a.get("Target", "") for a in map(_attrs, _REL_TAG.findall(z.read("xl/_rels/workbook.xml.rels")))}
+                    target = rels.get(rid, "")
+                    path = target.lstrip("/") if target.startswith("/") else "xl/" + target
+                    if path in names:
+                        self._xml = z.read(path)
+            except (KeyError, zipfile.BadZipFile, OSError, ValueError):
+                self._xml = b""
+        return self._xml
+
+    def _percent_styles(self) -> set[int]:
+        if self._percent_xf is None:
+            self._percent_xf = set()
+            try:
+                with self._zip() as z:
+                    styles = z.read("xl/styles.xml")
+            except (KeyError, zipfile.BadZipFile, OSError):
+                return self._percent_xf
+            custom = {}
+            for a in map(_attrs, _NUMFMT.findall(styles)):
+                try:
+                    custom[int(a.get("numFmtId", "-1"))] = _unescape(a.get("formatCode", ""))
+                except ValueError:
+                    continue
+            m = _CELLXFS.search(styles)
+            for i, a in enumerate(map(_attrs, _XF.findall(m.group(1) if m else b""))):
+                try:
+                    fmt = int(a.get("numFmtId", "0"))
+                except ValueError:
+                    continue
+                if fmt in _PERCENT_BUILTIN or (fmt in custom and _is_percent_code(custom[fmt])):
+                    self._percent_xf.add(i)
+        return self._percent_xf
+
+    def percent_rows(self, letter: str) -> set[int]:
+        styles = self._percent_styles()
+        if not styles:      # no percent format anywhere in the workbook: nothing to read in the sheet
+            return set()
+        cell = re.compile(rb"<" + _NS + rb'c\b(?=[^>]*\br="' + letter.encode() + rb'(\d+)")(?=[^>]*\bs="(\d+)")')
+        return {int(r) for r, st in cell.findall(self._sheet_xml()) if int(st) in styles}
+
+    def formulas(self, rows: set[int]) -> dict[tuple[int, str], str]:
+        xml = self._sheet_xml()
+        out: dict[tuple[int, str], str] = {}
+        for row in rows:
+            m = re.search(rb"<" + _NS + rb'row\b[^>]*\br="' + str(row).encode() + rb'"[^>]*>(.*?)</' + _NS + rb"row>", xml, re.S)
+            if not m:
+                continue
+            for cm in re.finditer(rb"<" + _NS + rb'c\b[^>]*?\br="([A-Z]+)(\d+)"[^>]*?>(.*?)</' + _NS + rb"c>", m.group(1), re.S):
+                fm = _F.search(cm.group(3))
+                if not fm:
+                    continue
+                letter = cm.group(1).decode()
+                text = _unescape((fm.group(2) or b"").decode("utf-8", "replace")).strip()
+                if not text:
+                    text = self._shared(xml, _attrs(fm.group(1)).get("si"), letter, row)
+                if text:
+                    out[(row, letter)] = text
+        return out
+
+    @staticmethod
+    def _shared(xml: bytes, si: str | None, letter: str, row: int) -> str:
+        """A shared formula's text as it reads in (row, letter): the master's, moved by the offset."""
+        if si is None:
+            return ""
+        m = re.search(rb"<" + _NS + rb'c\b[^>]*?\br="([A-Z]+)(\d+)"[^>]*?>\s*<' + _NS + rb'f\b[^>]*\bsi="'
+                      + si.encode() + rb'"[^>]*>([^<]+)</', xml)
+        if not m:
+            return ""
+        dc = letter_index(letter) - letter_index(m.group(1).decode())
+        dr = row - int(m.group(2))
+
+        def move(ref: re.Match) -> str:
+            c_abs, c, r_abs, r = ref.groups()
+            c2 = c if c_abs else col_letter(letter_index(c) + dc)
+            r2 = r if r_abs else str(int(r) + dr)
+            return f"{c_abs}{c2}{r_abs}{r2}"
+        return re.sub(r"(\$?)([A-Z]{1,3})(\$?)(\d+)", move, _unescape(m.group(3).decode("utf-8", "replace")))
+
+
+def letter_index(letter: str) -> int:
+    """Excel letters -> 0-based column index (A -> 0, AA -> 26)."""
+    n = 0
+    for ch in letter:
+        n = n * 26 + ord(ch) - 64
+    return n - 1
 
 
 @dataclass
@@ -60,6 +223,8 @@ def sniff_format(data: bytes) -> str:
         if b"E\x00n\x00c\x00r\x00y\x00p\x00t\x00i\x00o\x00n\x00I\x00n\x00f\x00o" in data[:65536 * 8]:
             return "encrypted"
         return "xls"
+    if data.startswith((b"\xff\xfe", b"\xfe\xff")) or _utf16_without_bom(data):
+        return "csv"   # Excel's "Unicode text" (UTF-16, tab-separated)
     head = data[:2048].lstrip(b"\xef\xbb\xbf \t\r\n").lower()
     if head.startswith((b"<!doctype html", b"<html", b"<table", b"<?xml")) or b"<table" in head:
         return "html"
@@ -75,11 +240,20 @@ def sniff_format(data: bytes) -> str:
     return "unknown"
 
 
+def _utf16_without_bom(data: bytes) -> bool:
+    """UTF-16 text whose BOM was lost: every other byte of the ASCII parts is NUL."""
+    head = data[:4096]
+    if len(head) < 8 or head.count(b"\x00") < len(head) // 4:
+        return False
+    return head[1::2].count(0) > len(head) // 4 or head[0::2].count(0) > len(head) // 4
+
+
 FORMAT_ERRORS = {
     "empty": "文件为空（0 字节），可能复制未完成或保存失败。",
     "encrypted": "文件设置了打开密码，系统无法读取。",
     "html": "文件实际是网页（HTML）格式，其中没有可读取的表格。",
-    "csv": "文件实际是 CSV 文本，但无法按 UTF-8 或 GB18030 编码读取。",
+    "csv": "文件实际是 CSV 文本，但无法按 UTF-8、GB18030 或 UTF-16（Unicode 文本）编码读取。",
+    "csv_layout": "文件实际是 CSV 文本，但其中的引号或分隔符不成对，无法分成行和列。",
     "no_sheets": "工作簿中没有任何可见的工作表。",
     "unknown": "文件不是可识别的 Excel/WPS 工作簿（.xlsx/.xlsm/.xls/.ods）。",
 }
@@ -88,6 +262,7 @@ FORMAT_FIXES = {
     "encrypted": "请在 Excel/WPS 中取消打开密码（文件→信息→保护工作簿）后重新上传。",
     "html": "请用 Excel/WPS 打开后“另存为” .xlsx 格式再上传。",
     "csv": "请用 Excel/WPS 打开后“另存为” .xlsx 格式再上传。",
+    "csv_layout": "请用 Excel/WPS 打开后“另存为” .xlsx 格式再上传。",
     "no_sheets": "请确认数据所在的工作表没有被隐藏或删除，保存后重新上传。",
     "unknown": "请用 Excel/WPS 另存为 .xlsx 格式后重新上传。",
 }
@@ -105,11 +280,19 @@ def _error_text(detail: str) -> str:
 def _grid(name: str, rows: list[list[str | None]]) -> SheetGrid:
     width = max((len(r) for r in rows), default=0)
     cols = {f"c{i}": [r[i] if i < len(r) else None for r in rows] for i in range(width)}
-    return SheetGrid(name, pl.DataFrame(cols, schema={c: pl.Utf8 for c in cols}), [col_letter(i) for i in range(width)])
+    return SheetGrid(name, pl.DataFrame(cols, schema={c: pl.Utf8 for c in cols}), [col_letter(i) for i in range(width)],
+                     cells=TextCells())
 
 
 def _decode(data: bytes) -> str:
-    for enc in ("utf-8-sig", "gb18030"):
+    """Text as Excel and WPS save it: UTF-8 (with or without BOM), UTF-16 "Unicode text", or GB18030/GBK."""
+    if data.startswith((b"\xff\xfe", b"\xfe\xff")):
+        encodings = ("utf-16",)
+    elif _utf16_without_bom(data):
+        encodings = ("utf-16-le",) if data[1:2] == b"\x00" else ("utf-16-be",)
+    else:
+        encodings = ("utf-8-sig", "gb18030")
+    for enc in encodings:
         try:
             return data.decode(enc)
         except UnicodeDecodeError:
@@ -117,10 +300,32 @@ def _decode(data: bytes) -> str:
     raise UnreadableWorkbook("csv")
 
 
+def _delimiter(text: str) -> str:
+    """The delimiter that splits the first lines into the most columns, consistently: Excel's CSV uses commas
+    (semicolons in some locales), its "Unicode text" tabs. Quoted fields may hold commas and line breaks."""
+    sample = text[:65536]
+    best, score = ",", (-1, -1)
+    for d in (",", "\t", ";"):
+        try:
+            widths = [len(r) for r, _ in zip(csv.reader(io.StringIO(sample, newline=""), delimiter=d), range(50))]
+        except csv.Error:
+            continue
+        if not widths:
+            continue
+        common = max(set(widths), key=widths.count)
+        s = (sum(w == common for w in widths) if common > 1 else 0, common)
+        if s > score:
+            best, score = d, s
+    return best
+
+
 def read_csv_text(data: bytes) -> RawWorkbook:
     text = _decode(data)
-    dialect = csv.Sniffer().sniff(text[:4096], delimiters=",\t;") if text.strip() else csv.excel
-    rows = [[c if c.strip() else None for c in r] for r in csv.reader(io.StringIO(text), dialect)]
+    try:
+        rows = [[c if c.strip() else None for c in r]
+                for r in csv.reader(io.StringIO(text, newline=""), delimiter=_delimiter(text), strict=False)]
+    except csv.Error as exc:
+        raise UnreadableWorkbook("csv_layout") from exc
     return RawWorkbook("csv", [_grid("CSV", rows)] if rows else [])
 
 
@@ -203,7 +408,8 @@ def read_workbook(data: bytes) -> RawWorkbook:
         errors = {}
         for e in (cell_errors.errors if cell_errors else []):
             errors[(e.position[0], e.position[1])] = _error_text(e.detail)
-        sheets.append(SheetGrid(name, frame, letters, errors))
+        cells = XlsxCells(data, name) if fmt in ("xlsx", "xlsm") else CellInfo()
+        sheets.append(SheetGrid(name, frame, letters, errors, cells))
     if not sheets and not hidden:
         raise UnreadableWorkbook("no_sheets")
     return RawWorkbook(fmt, sheets, hidden, metadata)

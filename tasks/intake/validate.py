@@ -38,6 +38,14 @@ def validate_many(items: list[tuple[ParsedForm, str]]) -> list[list[Finding]]:
     return out
 
 
+def _typed_as(parsed: ParsedForm, sheet: str, row: int, field: str) -> str | None:
+    """The cell as the clerk sees it ("150%", "1,200"), when it was typed: error texts show that."""
+    if parsed.cells is None or not parsed.cells.height:
+        return None
+    hit = parsed.cells.filter((pl.col("sheet") == sheet) & (pl.col("excel_row") == row) & (pl.col("field") == field))
+    return hit["raw_text"][0] if hit.height else None
+
+
 def _to_findings(cases: pl.DataFrame, frame: pl.DataFrame, items, rules, severity: str):
     for case in cases.iter_rows(named=True):
         column = case["column"] if case["schema_context"] == "Column" else "*"
@@ -57,8 +65,14 @@ def _to_findings(cases: pl.DataFrame, frame: pl.DataFrame, items, rules, severit
             value = row.get("srdi_level_year")
         if isinstance(value, float) and value.is_integer():
             value = int(value)
-        text = "" if value is None else str(value)
         letter = parsed.letters.get(sheet, {}).get(field)
+        if letter is None and any(f.name == field for f in parsed.form.fields):
+            # the sheet has no such column: "not reported", not "blank" (a missing required column is one error
+            # at the header, tasks/intake/normalise.py)
+            continue
+        text = "" if value is None else str(value)
+        if value is not None:
+            text = _typed_as(parsed, sheet, row["_row"], field) or text
         label = parsed.labels.get(sheet, {}).get(field) or (shown.label if shown else field)
         yield row["_file"], Finding(severity, rule.code, rule.message.format(value=text), rule.fix,
                                     sheet, row["_row"], letter, label, text or None)

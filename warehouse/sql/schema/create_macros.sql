@@ -10,37 +10,72 @@ CREATE OR REPLACE MACRO quarter_index(q) AS CAST(left(q, 4) AS INTEGER) * 4 + CA
 -- scalar: place on the recognition ladder (种子 0, 吉林市级 1, 吉林省级 2, 国家级 3); also used for technology centres
 CREATE OR REPLACE MACRO level_rank(lv) AS CASE lv WHEN '吉林市级' THEN 1 WHEN '吉林省级' THEN 2 WHEN '国家级' THEN 3 ELSE 0 END;
 
--- grain: one row per enterprise in the library by the end of quarter q: its latest accepted report up to q,
--- or Annex 1 as printed when it has none yet. The one definition of an enterprise's state: the `enterprises` view
--- is this macro over every quarter ('9999Q4').
+-- grain: one row per enterprise in the library by the end of quarter q: each field from the latest accepted report
+-- up to q whose sheet had that column, or Annex 1 as printed when no report had it. A column a workbook did not have
+-- is "not reported" (enterprise_history.not_reported) and keeps the last known value; an emptied cell in a column
+-- that is there is blank. The one definition of an enterprise's state: the `enterprises` view is this macro over
+-- every quarter ('9999Q4'). report_period … excel_row name the latest report; figures_period the report the
+-- figures (研发投入, 销售收入, 科技人员数, 职工总数) come from.
 CREATE OR REPLACE MACRO enterprise_state_as_of(q) AS TABLE
-WITH pick_latest_report AS (
-    SELECT * FROM enterprise_history
-    WHERE period <= q
+WITH read_reports AS (
+    SELECT * FROM enterprise_history WHERE period <= q
+),
+pick_latest_report AS (
+    SELECT * FROM read_reports
     QUALIFY row_number() OVER (PARTITION BY enterprise_name ORDER BY period DESC) = 1
+),
+pick_latest_reported_fields AS (   -- per field {'v': value} of the latest report that had the column; NULL if none
+    SELECT enterprise_name,
+           arg_max({'v': credit_code}, period) FILTER (NOT list_contains(not_reported, 'credit_code'))             AS credit_code,
+           arg_max({'v': industry}, period) FILTER (NOT list_contains(not_reported, 'industry'))                   AS industry,
+           arg_max({'v': tech_center_level}, period) FILTER (NOT list_contains(not_reported, 'tech_center_level')) AS tech_center_level,
+           arg_max({'v': patents}, period) FILTER (NOT list_contains(not_reported, 'patents'))                     AS patents,
+           arg_max({'v': operating_status}, period) FILTER (NOT list_contains(not_reported, 'operating_status'))   AS operating_status,
+           arg_max({'v': srdi_level, 'year': srdi_level_year, 'text': srdi_level_text, 'cultivating': cultivating_level}, period)
+               FILTER (NOT list_contains(not_reported, 'srdi_level_text'))                                        AS level,
+           arg_max({'v': planned_city_year}, period) FILTER (NOT list_contains(not_reported, 'planned_city_year')) AS planned_city_year,
+           arg_max({'v': planned_province_year}, period)
+               FILTER (NOT list_contains(not_reported, 'planned_province_year'))                                  AS planned_province_year,
+           arg_max({'v': responsible_leader}, period) FILTER (NOT list_contains(not_reported, 'responsible_leader')) AS responsible_leader,
+           arg_max({'v': service_team}, period) FILTER (NOT list_contains(not_reported, 'service_team'))           AS service_team,
+           arg_max({'v': listing_status}, period) FILTER (NOT list_contains(not_reported, 'listing_status'))       AS listing_status,
+           arg_max({'v': rd_expense}, period) FILTER (NOT list_contains(not_reported, 'rd_expense'))               AS rd_expense,
+           arg_max({'v': sales_revenue}, period) FILTER (NOT list_contains(not_reported, 'sales_revenue'))         AS sales_revenue,
+           arg_max({'v': tech_staff}, period) FILTER (NOT list_contains(not_reported, 'tech_staff'))               AS tech_staff,
+           arg_max({'v': total_staff}, period) FILTER (NOT list_contains(not_reported, 'total_staff'))             AS total_staff,
+           max(period) FILTER (NOT list_contains(not_reported, 'rd_expense')
+                               OR NOT list_contains(not_reported, 'sales_revenue')
+                               OR NOT list_contains(not_reported, 'tech_staff')
+                               OR NOT list_contains(not_reported, 'total_staff'))                                 AS figures_period
+    FROM read_reports
+    GROUP BY enterprise_name
 )
 SELECT g.enterprise_name,
-       coalesce(l.credit_code, g.credit_code)                                                       AS credit_code,
-       coalesce(l.srdi_level, b.srdi_level, '种子')                                                  AS srdi_level,
-       level_rank(coalesce(l.srdi_level, b.srdi_level, '种子'))                                      AS level_rank,
-       CASE WHEN l.enterprise_name IS NULL THEN b.srdi_level_year ELSE l.srdi_level_year END        AS srdi_level_year,
-       CASE WHEN l.enterprise_name IS NULL THEN b.srdi_level_text ELSE l.srdi_level_text END        AS srdi_level_text,
-       coalesce(l.operating_status, b.operating_status)                                             AS operating_status,
-       coalesce(l.service_team, g.service_team, b.service_team)                                     AS service_team,
-       coalesce(l.industry, b.industry)                                                             AS industry,
-       CASE WHEN l.enterprise_name IS NULL THEN b.tech_center_level ELSE l.tech_center_level END    AS tech_center_level,
-       CASE WHEN l.enterprise_name IS NULL THEN b.patents ELSE l.patents END                        AS patents,
-       CASE WHEN l.enterprise_name IS NULL THEN b.planned_city_year ELSE l.planned_city_year END    AS planned_city_year,
-       CASE WHEN l.enterprise_name IS NULL THEN b.planned_province_year ELSE l.planned_province_year END AS planned_province_year,
-       CASE WHEN l.enterprise_name IS NULL THEN b.cultivating_level ELSE l.cultivating_level END    AS cultivating_level,
-       coalesce(l.responsible_leader, b.responsible_leader)                                         AS responsible_leader,
-       l.listing_status, l.rd_expense, l.sales_revenue, l.tech_staff, l.total_staff,
+       coalesce(f.credit_code.v, g.credit_code)                                                     AS credit_code,
+       CASE WHEN f.level IS NULL THEN coalesce(b.srdi_level, '种子') ELSE f.level.v END             AS srdi_level,
+       level_rank(CASE WHEN f.level IS NULL THEN coalesce(b.srdi_level, '种子') ELSE f.level.v END) AS level_rank,
+       CASE WHEN f.level IS NULL THEN b.srdi_level_year ELSE f.level.year END                      AS srdi_level_year,
+       CASE WHEN f.level IS NULL THEN b.srdi_level_text ELSE f.level.text END                      AS srdi_level_text,
+       coalesce(f.operating_status.v, b.operating_status)                                           AS operating_status,
+       coalesce(f.service_team.v, g.service_team, b.service_team)                                   AS service_team,
+       coalesce(f.industry.v, b.industry)                                                           AS industry,
+       CASE WHEN f.tech_center_level IS NULL THEN b.tech_center_level ELSE f.tech_center_level.v END AS tech_center_level,
+       CASE WHEN f.patents IS NULL THEN b.patents ELSE f.patents.v END                              AS patents,
+       CASE WHEN f.planned_city_year IS NULL THEN b.planned_city_year ELSE f.planned_city_year.v END AS planned_city_year,
+       CASE WHEN f.planned_province_year IS NULL THEN b.planned_province_year
+            ELSE f.planned_province_year.v END                                                      AS planned_province_year,
+       CASE WHEN f.level IS NULL THEN b.cultivating_level ELSE f.level.cultivating END             AS cultivating_level,
+       coalesce(f.responsible_leader.v, b.responsible_leader)                                       AS responsible_leader,
+       f.listing_status.v AS listing_status, f.rd_expense.v AS rd_expense, f.sales_revenue.v AS sales_revenue,
+       f.tech_staff.v AS tech_staff, f.total_staff.v AS total_staff,
        l.period AS report_period, l.bureau, l.submission_id, l.sheet, l.excel_row,
        CASE WHEN l.enterprise_name IS NULL THEN '附件1' ELSE '报送' END                              AS source,
        g.first_period                                                                               AS entered_period,
-       g.source                                                                                     AS registry_source
+       g.source                                                                                     AS registry_source,
+       f.figures_period
 FROM enterprise_registry g
 LEFT JOIN pick_latest_report l USING (enterprise_name)
+LEFT JOIN pick_latest_reported_fields f USING (enterprise_name)
 LEFT JOIN enterprise_baseline b USING (enterprise_name)
 WHERE b.enterprise_name IS NOT NULL OR l.enterprise_name IS NOT NULL;
 

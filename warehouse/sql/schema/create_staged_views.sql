@@ -1,10 +1,34 @@
 -- Staged views over the raw layer: what was accepted, one row per enterprise or task per period.
 
+-- grain: one row per (submission, sheet) of a loaded form: the fields of its form the sheet had no column for.
+-- A column the workbook does not have means "not reported" (the state keeps the last known value), never "blank".
+-- The four level columns come from the 认定级别 column (srdi_level_text). A sheet with no recorded columns at all
+-- (loaded before columns were recorded) reported every field.
+CREATE OR REPLACE VIEW sheet_fields_not_reported AS
+WITH sheet_columns AS (
+    SELECT submission_id, sheet, list(field) AS fields FROM submission_columns GROUP BY ALL
+),
+form_fields AS (
+    SELECT 'enterprise' AS form, ['enterprise_name', 'credit_code', 'industry', 'tech_center_level', 'patents',
+           'operating_status', 'srdi_level_text', 'planned_city_year', 'planned_province_year', 'responsible_leader',
+           'service_team', 'rd_expense', 'sales_revenue', 'tech_staff', 'total_staff', 'listing_status',
+           'remarks'] AS fields
+    UNION ALL
+    SELECT 'task', ['task_id', 'task_group', 'item_text', 'responsible_unit', 'status', 'completion_pct', 'progress',
+           'problems', 'next_steps', 'bank_events', 'trained_persons', 'enterprises_served', 'remarks']
+)
+SELECT c.submission_id, c.sheet, s.form,
+       list_filter(f.fields, lambda x: NOT list_contains(c.fields, x)) AS not_reported
+FROM sheet_columns c
+JOIN submissions s USING (submission_id)
+JOIN form_fields f ON f.form = s.form;
+
 -- grain: one row per enterprise row of an accepted (loaded, not superseded) submission
 CREATE OR REPLACE VIEW enterprise_reports_accepted AS
-SELECT r.*, s.received_at
+SELECT r.*, s.received_at, coalesce(n.not_reported, []::VARCHAR[]) AS not_reported
 FROM enterprise_reports r
 JOIN submissions s USING (submission_id)
+LEFT JOIN sheet_fields_not_reported n ON n.submission_id = r.submission_id AND n.sheet = r.sheet
 WHERE s.status = 'loaded';
 
 -- grain: one row per enterprise per period (the accepted report; when two bureaus report the same
@@ -25,14 +49,15 @@ SELECT enterprise_name, period, credit_code, industry, tech_center_level, patent
        srdi_level_text, srdi_level, srdi_level_year, cultivating_level, in_seed_pool,
        planned_city_year, planned_province_year, responsible_leader, service_team,
        rd_expense, sales_revenue, tech_staff, total_staff, listing_status,
-       bureau, submission_id, sheet, excel_row
+       bureau, submission_id, sheet, excel_row, not_reported
 FROM ranked WHERE rn = 1;
 
 -- grain: one row per task per bureau per period (accepted submissions only)
 CREATE OR REPLACE VIEW task_progress AS
 SELECT r.period, r.task_id, r.bureau, r.status, r.completion_pct, r.progress, r.problems, r.next_steps,
        r.bank_events, r.trained_persons, r.enterprises_served, r.task_group, r.item_text,
-       r.submission_id, r.sheet, r.excel_row
+       r.submission_id, r.sheet, r.excel_row, coalesce(n.not_reported, []::VARCHAR[]) AS not_reported
 FROM task_reports r
 JOIN submissions s USING (submission_id)
+LEFT JOIN sheet_fields_not_reported n ON n.submission_id = r.submission_id AND n.sheet = r.sheet
 WHERE s.status = 'loaded';

@@ -109,6 +109,17 @@ CREATE TABLE IF NOT EXISTS submission_columns (
     header        VARCHAR
 );
 
+-- What the clerk typed in each non-empty fact cell of a loaded submission, beside the parsed value in its report
+-- row (warehouse/cell_texts.py): 1,500 for 1500, 80% for 80, 完成 for 已完成.
+CREATE TABLE IF NOT EXISTS cell_texts (
+    submission_id INTEGER NOT NULL,
+    sheet         VARCHAR NOT NULL,
+    excel_row     INTEGER NOT NULL,
+    field         VARCHAR NOT NULL,
+    raw_text      VARCHAR NOT NULL,
+    understood_as VARCHAR
+);
+
 -- The registry: every enterprise the programme knows. Annex 1 seeds it; the enterprise form adds to it.
 CREATE TABLE IF NOT EXISTS enterprise_registry (
     enterprise_name      VARCHAR PRIMARY KEY,
