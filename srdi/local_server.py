@@ -77,9 +77,12 @@ class Services:
         self.worker: subprocess.Popen | None = None
 
     def _spawn(self, name: str, args: list[str]) -> subprocess.Popen:
-        out = open(self.logs / f"{name}.log", "ab")
-        return subprocess.Popen(args, env=self.env, cwd=REPO, stdout=out, stderr=subprocess.STDOUT,
-                                start_new_session=True)
+        """In a session of its own (Ctrl-C reaches `srdi serve`, which stops it in order); the kernel kills it if
+        `srdi serve` dies (srdi/processes.py: and the guard stops what it started, such as flow runs)."""
+        from srdi.processes import die_with_parent
+        with open(self.logs / f"{name}.log", "ab") as out:
+            return subprocess.Popen(args, env=self.env, cwd=REPO, stdout=out, stderr=subprocess.STDOUT,
+                                    start_new_session=True, preexec_fn=die_with_parent())
 
     def _run(self, args: list[str]) -> None:
         r = subprocess.run(args, env=self.env, cwd=REPO, capture_output=True, text=True)

@@ -1,7 +1,8 @@
-"""Process environment the project sets before Prefect is imported: no telemetry, a local home."""
+"""Process environment the project sets before Prefect is imported: no telemetry, a local home, an API server."""
 from __future__ import annotations
 
 import os
+import sys
 from pathlib import Path
 
 QUIET = {
@@ -11,21 +12,39 @@ QUIET = {
 
 
 def quiet_prefect(home: Path) -> None:
-    """No telemetry; Prefect's state under the home; the home's `srdi serve` server when one is running."""
+    """No telemetry; Prefect's state under the home; an API: the one already configured, this home's `srdi serve`
+    server when one is running, else (inside a supervised command, before Prefect is imported) a server of the
+    command's own that the command stops and never leaves behind (srdi/processes.py)."""
+    from srdi import processes
+    from srdi.local_server import running_server
+    from warehouse.home import Home
+
     for k, v in QUIET.items():
         os.environ.setdefault(k, v)
     os.environ.setdefault("PREFECT_HOME", str(Path(home) / ".prefect"))
-    if not os.environ.get("PREFECT_API_URL"):
-        from srdi.local_server import running_server
-        from warehouse.home import Home
-        url = running_server(Home.resolve(home))
-        if url:
-            os.environ["PREFECT_API_URL"] = url
+    where = Home.resolve(home)
+    supervisor = processes.current()
+    if supervisor is not None:
+        supervisor.use_home(where)
+    if os.environ.get("PREFECT_API_URL"):
+        return
+    url = running_server(where)
+    if url:
+        os.environ["PREFECT_API_URL"] = url
+        return
+    if supervisor is not None and supervisor.own_process and "prefect" not in sys.modules:
+        supervisor.prefect_server(where)   # it starts while the flows are imported
 
 
 def run_flow(flow, **kwargs):
     """Run a flow once from the command line: no heartbeat thread (it only serves crash detection of
-    scheduled runs, and costs a second at the end of every run)."""
+    scheduled runs, and costs a second at the end of every run); the supervisor notes the run and waits for its
+    server first."""
     from prefect.settings import PREFECT_FLOWS_HEARTBEAT_FREQUENCY, temporary_settings
+
+    from srdi import processes
+    supervisor = processes.current()
+    if supervisor is not None:
+        supervisor.before_flow()
     with temporary_settings(updates={PREFECT_FLOWS_HEARTBEAT_FREQUENCY: None}):
         return flow(**kwargs)

@@ -10,7 +10,7 @@ from warehouse.sql import load as sql
 def register(sub) -> None:
     p = sub.add_parser("demo", help="build a sample share from the policy and run the pipeline on it")
     p.add_argument("--home", default=None, help=f"project home (default: $SRDI_HOME or ./{DEFAULT_HOME})")
-    p.set_defaults(func=run)
+    p.set_defaults(func=run, supervised=True)
 
 
 def run(args) -> int:

@@ -17,9 +17,10 @@ from pathlib import Path
 def build_reference_warehouse(root: Path) -> Path:
     """A fresh demo under root; returns its published warehouse. Prefect is imported only here."""
     from samples.demo import demo
+    from srdi.prefect_env import run_flow
     from warehouse.home import Home
     home = Home.resolve(root).ensure()
-    demo(home=str(home.root))
+    run_flow(demo, home=str(home.root))
     return home.warehouse
 
 
@@ -64,4 +65,4 @@ def register(subparsers) -> None:
                    help="document this home's published warehouse (default: a fresh demo in a temporary folder)")
     p.add_argument("--out", default=None, help="write here instead of docs/warehouse.md")
     p.add_argument("--check", action="store_true", help="only compare; exit 1 when the file is out of date")
-    p.set_defaults(func=cmd_docs)
+    p.set_defaults(func=cmd_docs, supervised=True)

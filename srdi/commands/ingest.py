@@ -15,7 +15,7 @@ def register(sub) -> None:
     p.add_argument("--runner", choices=("thread", "dask"), default=None,
                    help="task runner: thread (default) or dask (a local cluster, or $SRDI_DASK_ADDRESS)")
     p.add_argument("--wait", type=float, default=None, help="seconds to wait for another running ingest or rollup (default 600)")
-    p.set_defaults(func=run)
+    p.set_defaults(func=run, supervised=True)
 
 
 def run(args) -> int:

@@ -4,7 +4,7 @@ from __future__ import annotations
 import argparse
 import sys
 
-from srdi.prefect_env import quiet_prefect
+from srdi.prefect_env import quiet_prefect, run_flow
 from warehouse.home import DEFAULT_HOME, Home
 
 KINDS = ("quarterly", "midyear", "annual")
@@ -38,7 +38,6 @@ def cmd_rollup(args) -> int:
     home = Home.resolve(args.home).ensure()
     quiet_prefect(home.root)
     from flows.rollups import ROLLUPS
-    from srdi.prefect_env import run_flow
     from warehouse.lock import WriterBusy, writer_lock
     try:
         with writer_lock(home):
@@ -60,7 +59,7 @@ def cmd_backfill(args) -> int:
     quiet_prefect(home.root)
     from flows.rollups import backfill
     print(f"backfill {args.kind}: {', '.join(periods)}")
-    for result in backfill(kind=args.kind, start=periods[0], end=periods[-1], home=str(home.root)):
+    for result in run_flow(backfill, kind=args.kind, start=periods[0], end=periods[-1], home=str(home.root)):
         _print(result)
     return 0
 
@@ -72,11 +71,11 @@ def register(sub) -> None:
     p.add_argument("kind", choices=KINDS)
     p.add_argument("--period", default=None, help="2022Q2 | 2022H1 | 2022 (default: the period just ended)")
     _home_arg(p)
-    p.set_defaults(func=cmd_rollup)
+    p.set_defaults(func=cmd_rollup, supervised=True)
 
     p = sub.add_parser("backfill", help="run a rollup for every period in a range, oldest first")
     p.add_argument("--kind", choices=KINDS, required=True)
     p.add_argument("--from", dest="start", required=True, help="first period, e.g. 2022Q1")
     p.add_argument("--to", dest="end", required=True, help="last period, e.g. 2022Q4")
     _home_arg(p)
-    p.set_defaults(func=cmd_backfill)
+    p.set_defaults(func=cmd_backfill, supervised=True)

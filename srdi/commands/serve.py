@@ -9,7 +9,8 @@ def register(sub) -> None:
     p = sub.add_parser("serve", help="run the schedules: local Prefect server + deployments + worker (Ctrl-C stops)")
     p.add_argument("--home", default=None)
     p.add_argument("--port", type=int, default=4200)
-    p.set_defaults(func=run)
+    # supervised for the mark, the guard and the kernel tie; Ctrl-C is its normal way to stop (exit code 0)
+    p.set_defaults(func=run, supervised=True, handles_signals=False)
 
 
 def run(args) -> int:

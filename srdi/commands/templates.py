@@ -4,7 +4,7 @@ from __future__ import annotations
 import argparse
 import sys
 
-from srdi.prefect_env import quiet_prefect
+from srdi.prefect_env import quiet_prefect, run_flow
 from warehouse.home import DEFAULT_HOME, Home
 from schemas.periods import period_from_name
 
@@ -14,7 +14,7 @@ def register(subparsers) -> None:
     p.add_argument("--home", default=None, help=f"project home (default: $SRDI_HOME or ./{DEFAULT_HOME})")
     p.add_argument("--period", default=None,
                    help="quarter, e.g. 2022Q3, 2022-Q3 or 2022年第三季度 (default: the current quarter)")
-    p.set_defaults(func=run)
+    p.set_defaults(func=run, supervised=True)
 
 
 def run(args: argparse.Namespace) -> int:
@@ -27,7 +27,7 @@ def run(args: argparse.Namespace) -> int:
     home = Home.resolve(args.home).ensure()   # Prefect's home lives inside it and is not created with parents
     quiet_prefect(home.root)
     from flows.templates import write_templates
-    info = write_templates(home=str(home.root), period=period)
+    info = run_flow(write_templates, home=str(home.root), period=period)
     source = "the warehouse" if info["source"] == "warehouse" else "the Annex 1 registry (nothing loaded yet)"
     print(f"templates for {info['period']} (enterprises from {source}): {len(info['written'])} written")
     for p in info["written"]:

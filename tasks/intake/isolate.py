@@ -3,18 +3,34 @@
 A hostile file (a 1.5 KB .xlsx with a cell at XFD1048576 makes calamine ask for ~550 GB and abort;
 a malformed .xls raises a Rust panic that `except Exception` misses) kills only its own child: the
 file is rejected with a Chinese reason and the batch goes on. Both cores work meanwhile.
+
+Limits, each with the reason it gives when it strikes:
+- memory: what a child really uses (its resident set, polled from /proc every 0.1 s), not its address space.
+  Polars, pandera and calamine reserve gigabytes they never touch (a child reading a 60 MB workbook maps 3.4 GB
+  and uses 1.1 GB), so an address-space limit rejected valid files. The default fits the largest workbook the
+  other limits let through: a 88 MB .xlsx of 1,048,575 rows (Excel's limit) × 17 columns peaked at 4.4 GB.
+- time: per chunk of files a child reads; a child over it is killed.
+- a crash: the child died on its own (an abort, a segfault); its last words (stderr) say whether it was
+  a failed memory allocation.
+A child stopped from outside (SIGTERM, SIGINT, SIGHUP: Ctrl-C on the command, a shutdown) is not the file's
+fault: the read stops with `ReadingInterrupted` and no file is rejected.
+
+No child outlives the process that reads: each child dies with the forkserver (PR_SET_PDEATHSIG), and lets the
+forkserver end when the reading process does (it drops its copy of the forkserver's "alive" pipe).
 """
 from __future__ import annotations
 
-import concurrent.futures as cf
 import io
 import multiprocessing as mp
+import multiprocessing.connection as mpc
 import os
-import resource
+import re
 import signal
+import tempfile
+import time
 import zipfile
-from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass
+from pathlib import Path
 
 from tasks.intake.check_batch import check_many
 from tasks.intake.submission import Submission
@@ -32,8 +48,8 @@ class Limits:
     max_file_mb: float = 100.0        # bigger files are rejected before parsing
     max_unpacked_mb: float = 1024.0   # sum of a zip container's uncompressed members
     max_ratio: float = 200.0          # unpacked / packed: beyond this it is a zip bomb
-    memory_mb: float = 3072.0         # address-space limit of each reading child
-    seconds: float = 300.0            # time limit per file
+    memory_mb: float = 8192.0         # resident memory (RSS) of each reading child
+    seconds: float = 300.0            # time limit per chunk of files (a big file is a chunk of its own)
     workers: int = max(1, min(2, os.cpu_count() or 1))
 
     @classmethod
@@ -47,6 +63,10 @@ class Limits:
             seconds=_env_float("SRDI_READER_SECONDS", d.seconds),
             workers=int(_env_float("SRDI_READER_WORKERS", d.workers)),
         )
+
+
+class ReadingInterrupted(RuntimeError):
+    """A reading child was stopped from outside (Ctrl-C or SIGTERM on the command): no file is to blame."""
 
 
 def precheck(sub: Submission, limits: Limits) -> None:
@@ -95,13 +115,57 @@ def chunks_of(subs: list[Submission]) -> list[list[Submission]]:
     return out
 
 
-def _child_init(memory_mb: float) -> None:
-    limit = int(memory_mb * 2**20)
-    resource.setrlimit(resource.RLIMIT_AS, (limit, limit))
-    signal.signal(signal.SIGINT, signal.SIG_IGN)
+# ------------------------------------------------------------------------------------------- the child
+
+PR_SET_PDEATHSIG = 1
+
+
+def _die_with_parent() -> None:
+    """The kernel kills this child when its parent (the forkserver) ends, however it ends."""
+    try:
+        import ctypes
+        ctypes.CDLL(None, use_errno=True).prctl(PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)
+    except (OSError, AttributeError):
+        pass
+
+
+def _release_forkserver() -> None:
+    """Drop this child's copy of the forkserver's "alive" pipe (multiprocessing hands one to every child), so that
+    the forkserver sees the end of the reading process, ends too, and takes this child with it."""
+    try:
+        from multiprocessing import forkserver
+        fd = forkserver._forkserver._forkserver_alive_fd   # noqa: SLF001 - no public way to drop it
+        if fd is not None:
+            os.close(fd)
+            forkserver._forkserver._forkserver_alive_fd = None
+    except (AttributeError, OSError):
+        pass
+
+
+def _serve(conn, err_path: str) -> None:
+    """A reading child: chunks in, checked chunks out, until the pipe closes."""
+    _die_with_parent()
+    _release_forkserver()
+    signal.signal(signal.SIGINT, signal.SIG_IGN)   # Ctrl-C is the command's to handle; it stops us with SIGTERM
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)
     os.environ["RUST_BACKTRACE"] = "0"
-    devnull = os.open(os.devnull, os.O_WRONLY)
-    os.environ.get("SRDI_DEBUG_CHILD") or os.dup2(devnull, 2)  # an aborting reader prints a Rust backtrace; the finding says what happened
+    if not os.environ.get("SRDI_DEBUG_CHILD"):
+        # an aborting reader prints a Rust backtrace: kept in a file, where the parent reads why it died
+        fd = os.open(err_path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        os.dup2(fd, 2)
+        os.close(fd)
+    while True:
+        try:
+            chunk = conn.recv()
+        except (EOFError, OSError):
+            return
+        if chunk is None:
+            return
+        try:
+            reply = ("ok", check_chunk(chunk))
+        except Exception as exc:   # an error in our own code, not a dead reader: the chunk is settled file by file
+            reply = ("error", type(exc).__name__)
+        conn.send(reply)
 
 
 _CTX = None
@@ -115,94 +179,207 @@ def _context():
     return _CTX
 
 
-def _crashed(sub: Submission, limits: Limits) -> None:
-    sub.data = None
-    sub.fail("file.reader_crashed",
-             f"读取文件时程序异常退出（内存超过 {limits.memory_mb:.0f} MB 上限或文件结构损坏），文件可能含有超大范围的单元格",
-             "请用 Excel/WPS 打开文件，把有效数据复制到新工作簿另存为 .xlsx 后重新上传。")
+# ------------------------------------------------------------------------------------------ the parent
+
+POLL_SECONDS = 0.1
+_PAGE_MB = os.sysconf("SC_PAGE_SIZE") / 2**20 if hasattr(os, "sysconf") else 4 / 1024
+_INTERRUPTS = {-signal.SIGTERM, -signal.SIGINT, -signal.SIGHUP}
 
 
-def _timed_out(sub: Submission, limits: Limits) -> None:
-    sub.data = None
-    sub.fail("file.timeout", f"读取文件超过 {limits.seconds:.0f} 秒仍未完成，已停止读取",
-             "请删除无关的工作表和空白区域，或拆分为多个文件后重新上传。")
+def rss_mb(pid: int) -> float:
+    """Resident memory of a process, from /proc/<pid>/statm (0 when it is gone)."""
+    try:
+        with open(f"/proc/{pid}/statm", "rb") as f:
+            return int(f.read().split()[1]) * _PAGE_MB
+    except (OSError, ValueError, IndexError):
+        return 0.0
 
 
-def _kill(pool: cf.ProcessPoolExecutor) -> None:
-    for p in list((pool._processes or {}).values()):  # noqa: SLF001 - no public way to kill a hung worker
+class _Reader:
+    """One reading child and the chunk it works on."""
+
+    def __init__(self, tmpdir: str, n: int):
+        ctx = _context()
+        self.err_path = os.path.join(tmpdir, f"reader{n}.err")
+        self.conn, child = ctx.Pipe()
+        self.proc = ctx.Process(target=_serve, args=(child, self.err_path), daemon=True, name=f"srdi-reader-{n}")
+        self.proc.start()
+        child.close()
+        self.chunk: list[Submission] | None = None
+        self.started = 0.0
+        self.peak_mb = 0.0
+        self.killed_for: str | None = None
+
+    def give(self, chunk: list[Submission]) -> None:
+        self.chunk, self.started, self.peak_mb, self.killed_for = chunk, time.monotonic(), 0.0, None
+        self.conn.send(chunk)
+
+    def kill(self, why: str | None = None) -> None:
+        self.killed_for = self.killed_for or why
         try:
-            p.kill()
-        except Exception:
+            self.proc.kill()
+        except (OSError, ValueError, AttributeError):
             pass
-    pool.shutdown(wait=False, cancel_futures=True)
+
+    def close(self) -> None:
+        if self.proc.exitcode is None and self.chunk is None:
+            try:
+                self.conn.send(None)
+            except (OSError, ValueError):
+                pass
+            self.proc.join(1.0)
+        if self.proc.exitcode is None:
+            self.kill()
+            self.proc.join(5.0)
+        self.conn.close()
+        try:
+            self.proc.close()
+        except ValueError:
+            pass
+
+    def last_words(self) -> str:
+        try:
+            with open(self.err_path, "rb") as f:
+                f.seek(0, os.SEEK_END)
+                f.seek(max(0, f.tell() - 4096))
+                return f.read().decode("utf-8", "replace")
+        except OSError:
+            return ""
+
+
+def _cause(reader: _Reader, exitcode: int | None) -> tuple[str, str]:
+    """Why a child died: (kind, detail) with kind memory | timeout | killed | crash."""
+    if reader.killed_for == "memory":
+        return "memory", f"{reader.peak_mb:.0f}"
+    if reader.killed_for == "timeout":
+        return "timeout", ""
+    if exitcode in _INTERRUPTS:
+        raise ReadingInterrupted(f"a reading child was stopped from outside (signal {-exitcode})")
+    if exitcode == -signal.SIGKILL:
+        return "killed", ""   # not by us: the system's out-of-memory killer
+    words = reader.last_words()
+    m = re.search(r"memory allocation of (\d+) bytes failed", words)
+    if m:
+        return "allocation", m.group(1)
+    if exitcode is not None and exitcode < 0:
+        try:
+            return "crash", signal.Signals(-exitcode).name
+        except ValueError:
+            return "crash", f"signal {-exitcode}"
+    return "crash", f"exit code {exitcode}"
+
+
+def _run(chunks: list[list[Submission]], limits: Limits, workers: int
+         ) -> tuple[list[Submission], list[tuple[str, str, list[Submission]]]]:
+    """Run chunks in children, at most `workers` at a time. Each child reads one chunk at a time, so when one dies
+    or is killed the chunk it held is the only suspect. Returns (finished files, [(kind, detail, chunk)])."""
+    done: list[Submission] = []
+    failed: list[tuple[str, str, list[Submission]]] = []
+    queue = list(reversed(chunks))
+    readers: list[_Reader] = []
+    started = lost = 0
+    with tempfile.TemporaryDirectory(prefix="srdi-readers-") as tmpdir:
+        try:
+            while queue or any(r.chunk is not None for r in readers):
+                for reader in [r for r in readers if r.chunk is None and r.proc.exitcode is not None]:
+                    reader.close()
+                    readers.remove(reader)
+                idle = [r for r in readers if r.chunk is None]
+                while queue and (idle or len(readers) < workers):
+                    if idle:
+                        reader = idle.pop()
+                    else:
+                        started += 1
+                        reader = _Reader(tmpdir, started)
+                        readers.append(reader)
+                    try:
+                        reader.give(queue[-1])
+                    except (OSError, ValueError):   # it died while idle: the chunk waits for another child
+                        reader.chunk = None
+                        code = reader.proc.exitcode
+                        reader.close()
+                        readers.remove(reader)
+                        if code in _INTERRUPTS:
+                            raise ReadingInterrupted(f"a reading child was stopped from outside (signal {-code})") from None
+                        lost += 1
+                        if lost > 8:
+                            raise RuntimeError("reading children keep dying before they get any work") from None
+                        continue
+                    queue.pop()
+                busy = [r for r in readers if r.chunk is not None]
+                ready = set(mpc.wait([r.conn for r in busy] + [r.proc.sentinel for r in busy], timeout=POLL_SECONDS))
+                now = time.monotonic()
+                for reader in busy:
+                    reply = None
+                    if reader.conn in ready:
+                        try:
+                            reply = reader.conn.recv()
+                        except (EOFError, OSError):
+                            reply = None
+                    if reply is not None:
+                        status, payload = reply
+                        if status == "ok":
+                            done += payload
+                        else:
+                            failed.append(("error", payload, reader.chunk))
+                        reader.chunk = None
+                        continue
+                    if reader.conn in ready or reader.proc.sentinel in ready:
+                        reader.proc.join(5.0)
+                        kind, detail = _cause(reader, reader.proc.exitcode)
+                        failed.append((kind, detail, reader.chunk))
+                        reader.chunk = None
+                        continue
+                    reader.peak_mb = max(reader.peak_mb, rss_mb(reader.proc.pid))
+                    if reader.peak_mb > limits.memory_mb:
+                        reader.kill("memory")
+                    elif now - reader.started > limits.seconds:
+                        reader.kill("timeout")
+        finally:
+            for reader in readers:
+                reader.close()
+    return done, failed
+
+
+def _reject(sub: Submission, kind: str, detail: str, limits: Limits) -> None:
+    sub.data = None
+    if kind == "memory":
+        sub.fail("file.reader_memory",
+                 f"读取文件所需内存超过上限（读到 {float(detail) / 1024:.1f} GB 时停止，上限 {limits.memory_mb / 1024:.1f} GB），"
+                 "文件可能含有超大范围的单元格或过多的行",
+                 "请删除无关的工作表和空白行列（含格式），或按单位拆分为多个文件后重新上传。")
+    elif kind == "killed":
+        sub.fail("file.reader_memory", "读取文件时读取程序被系统终止（多为文件所需内存超过服务器可用内存）",
+                 "请删除无关的工作表和空白行列（含格式），或按单位拆分为多个文件后重新上传。")
+    elif kind == "allocation":
+        gb = int(detail) / 2**30
+        sub.fail("file.reader_crashed",
+                 f"读取文件时读取程序因申请内存失败而退出（文件要求约 {gb:,.0f} GB 内存），文件可能含有超大范围的单元格",
+                 "请用 Excel/WPS 打开文件，把有效数据复制到新工作簿另存为 .xlsx 后重新上传。")
+    elif kind == "timeout":
+        sub.fail("file.timeout", f"读取文件超过 {limits.seconds:.0f} 秒仍未完成，已停止读取",
+                 "请删除无关的工作表和空白区域，或拆分为多个文件后重新上传。")
+    elif kind == "crash":
+        sub.fail("file.reader_crashed", f"读取文件时读取程序异常退出（{detail}），文件结构可能已损坏",
+                 "请用 Excel/WPS 打开文件，把有效数据复制到新工作簿另存为 .xlsx 后重新上传。")
+    else:
+        sub.fail("file.unreadable", f"文件无法读取（{detail}）", "请用 Excel/WPS 另存为 .xlsx 格式后重新上传。")
+
+
+def _settle(kind: str, detail: str, chunk: list[Submission], limits: Limits) -> list[Submission]:
+    """A chunk whose child died, was killed or raised: each file again on its own, to find the culprit."""
+    if len(chunk) > 1:
+        done, failed = _run([[s] for s in chunk], limits, 1)
+        for k, d, c in failed:
+            done += _settle(k, d, c, limits)
+        return done
+    (sub,) = chunk
+    _reject(sub, kind, detail, limits)
+    return [sub]
 
 
 def _key(sub: Submission) -> tuple[str, str]:
     return sub.rel, sub.sha256
-
-
-def _run(chunks: list[list[Submission]], limits: Limits, workers: int
-         ) -> tuple[list[Submission], list[list[Submission]]]:
-    """Run chunks in one pool, at most `workers` in flight, so that when a child dies or hangs the suspects
-    are only the chunks in flight. Returns (finished files, suspect chunks)."""
-    done: list[Submission] = []
-    suspects: list[list[Submission]] = []
-    queue = list(reversed(chunks))
-    pool = cf.ProcessPoolExecutor(max_workers=workers, mp_context=_context(),
-                                  initializer=_child_init, initargs=(limits.memory_mb,))
-    inflight: dict[cf.Future, list[Submission]] = {}
-    broken = False
-    try:
-        while queue or inflight:
-            while queue and len(inflight) < workers and not broken:
-                chunk = queue.pop()
-                inflight[pool.submit(check_chunk, chunk)] = chunk
-            if not inflight:
-                break
-            finished, _ = cf.wait(set(inflight), timeout=limits.seconds, return_when=cf.FIRST_COMPLETED)
-            if not finished:
-                # nothing finished for the whole limit: every chunk in flight has run at least that long
-                suspects += [("timeout", c) for c in inflight.values()]
-                inflight.clear()
-                _kill(pool)
-                broken = True
-                break
-            for f in finished:
-                chunk = inflight.pop(f)
-                try:
-                    done += f.result()
-                except BrokenProcessPool:
-                    suspects.append(("crash", chunk))
-                    broken = True
-                except BaseException as exc:  # an error raised in the child, pickled back
-                    suspects.append(("error:" + type(exc).__name__, chunk))
-            if broken and not inflight:
-                break
-    finally:
-        pool.shutdown(wait=not broken, cancel_futures=True)
-    if broken and queue:  # the chunks never started go on in a fresh pool
-        more_done, more_suspects = _run(list(reversed(queue)), limits, workers)
-        done += more_done
-        suspects += more_suspects
-    return done, suspects
-
-
-def _settle(kind: str, chunk: list[Submission], limits: Limits) -> list[Submission]:
-    """A chunk whose child died, hung or raised: each file again on its own, to find the culprit."""
-    if len(chunk) > 1:
-        done, suspects = _run([[s] for s in chunk], limits, 1)
-        for k, c in suspects:
-            done += _settle(k, c, limits)
-        return done
-    (sub,) = chunk
-    if kind == "timeout":
-        _timed_out(sub, limits)
-    elif kind == "crash":
-        _crashed(sub, limits)
-    else:
-        sub.data = None
-        sub.fail("file.unreadable", f"文件无法读取（{kind.split(':', 1)[-1]}）", "请用 Excel/WPS 另存为 .xlsx 格式后重新上传。")
-    return [sub]
 
 
 def check_isolated(batch: list[Submission], limits: Limits | None = None) -> list[Submission]:
@@ -217,8 +394,8 @@ def check_isolated(batch: list[Submission], limits: Limits | None = None) -> lis
     out = {_key(s): s for s in batch}
     if todo:
         chunks = chunks_of(todo)
-        done, suspects = _run(chunks, limits, max(1, min(limits.workers, len(chunks))))
-        for kind, chunk in suspects:
-            done += _settle(kind, chunk, limits)
+        done, failed = _run(chunks, limits, max(1, min(limits.workers, len(chunks))))
+        for kind, detail, chunk in failed:
+            done += _settle(kind, detail, chunk, limits)
         out.update({_key(s): s for s in done})
     return [out[_key(s)] for s in batch]

@@ -1,0 +1,623 @@
+"""Every process an `srdi` command starts, in one place, and how none of them outlives the command.
+
+A command that runs flows (ingest, rollup, backfill, templates, demo, docs) or the schedules (serve) runs inside a
+`Supervisor`:
+
+* **A mark on every descendant.** SRDI_OWNER=<pid>:<start time> goes into the environment, so every process the
+  command starts inherits it: the Prefect server, multiprocessing's forkserver and its reading children, Dask
+  workers, `srdi serve`'s worker and the flow runs that worker starts. They can be found by the mark even after a
+  kill has reparented them.
+* **A guard.** A tiny Python process in a session of its own waits for the command to end, however it ends
+  (SIGKILL included), then stops every process carrying the mark: SIGTERM, SIGKILL 3 s later.
+* **The next start.** A command first kills marked processes whose owner is gone (a guard killed along with its
+  command, say by `kill -9 -<session>`).
+* **The kernel.** A server the command starts itself (`prefect_server`, `srdi serve`'s server and worker) gets
+  PR_SET_PDEATHSIG: the kernel kills it the moment the command dies. The reading children do the same with their
+  forkserver (tasks/intake/isolate.py).
+* **Ctrl-C and SIGTERM.** The work stops at once: marked processes other than the Prefect server are sent SIGTERM
+  (a reading child stopped so fails no file); the flow runs this command started are set Cancelled through the
+  API; the server is stopped; one line is printed; the exit code is 130. A second Ctrl-C, or 8 s without an
+  exit, kills everything and exits at once. The next run finishes the work (the ingest's exactly-once steps).
+
+Issue #12 may add a per-home Prefect server that later commands reuse and that stops itself when idle: it would
+start here, in `Supervisor.prefect_api`, in place of the command's own server.
+"""
+from __future__ import annotations
+
+import logging
+import os
+import signal
+import socket
+import subprocess
+import sys
+import threading
+import time
+import urllib.request
+from datetime import datetime, timedelta, timezone
+from pathlib import Path
+
+OWNER_ENV = "SRDI_OWNER"
+STOP_DEADLINE = 8.0        # seconds from Ctrl-C to a forced exit: inside the 10 s the command promises
+EXIT_INTERRUPTED = 130
+PR_SET_PDEATHSIG = 1
+
+
+# ------------------------------------------------------------------------------------ processes by mark
+
+def _start_time(pid: int) -> str | None:
+    """A process's start time (clock ticks since boot, /proc/<pid>/stat field 22): with the pid, its identity."""
+    try:
+        with open(f"/proc/{pid}/stat", "rb") as f:
+            data = f.read()
+        return data[data.rindex(b")") + 2:].split()[19].decode()
+    except (OSError, ValueError, IndexError):
+        return None
+
+
+def owner_token(pid: int | None = None) -> str:
+    pid = os.getpid() if pid is None else pid
+    return f"{pid}:{_start_time(pid) or '0'}"
+
+
+def owner_alive(token: str) -> bool:
+    pid, _, start = token.partition(":")
+    try:
+        return _start_time(int(pid)) == start
+    except ValueError:
+        return False
+
+
+def marks() -> dict[int, str]:
+    """Every process we may signal that carries an SRDI_OWNER mark: pid → token."""
+    found: dict[int, str] = {}
+    key = OWNER_ENV.encode() + b"="
+    me = os.getpid()
+    for name in os.listdir("/proc"):
+        if not name.isdigit() or int(name) == me:
+            continue
+        try:
+            with open(f"/proc/{name}/environ", "rb") as f:
+                env = f.read()
+        except OSError:
+            continue
+        for entry in env.split(b"\0"):
+            if entry.startswith(key):
+                found[int(name)] = entry[len(key):].decode("ascii", "replace")
+                break
+    return found
+
+
+def marked(token: str) -> list[int]:
+    return [pid for pid, t in marks().items() if t == token]
+
+
+def _signal(pids, sig) -> None:
+    for pid in pids:
+        try:
+            os.kill(pid, sig)
+        except (ProcessLookupError, PermissionError):
+            pass
+
+
+def sweep_orphans() -> list[int]:
+    """Kill marked processes whose owner is gone: what a command killed together with its guard left behind."""
+    found = marks()
+    alive = {t: owner_alive(t) for t in set(found.values())}
+    orphans = [pid for pid, t in found.items() if not alive[t]]
+    _signal(orphans, signal.SIGKILL)
+    return orphans
+
+
+def _libc():
+    import ctypes
+    return ctypes.CDLL(None, use_errno=True)
+
+
+def die_with_parent(sig: int = signal.SIGKILL):
+    """A preexec_fn: the kernel sends `sig` to the child when the thread that started it ends. Start such children
+    from the main thread only (it lives as long as the process)."""
+    libc = _libc()      # loaded before the fork: nothing is imported in the child
+
+    def preexec() -> None:
+        libc.prctl(PR_SET_PDEATHSIG, int(sig), 0, 0, 0)
+    return preexec
+
+
+# The guard: stdlib only, started with -I -S so it costs ~20 ms. It waits until its stdin closes (the command
+# ended, or died: only the command holds the pipe's other end) or the owner process is gone, then stops every
+# process carrying the mark.
+GUARD = r"""
+import os, select, signal, sys, time
+owner, token = int(sys.argv[1]), sys.argv[2]
+signal.signal(signal.SIGINT, signal.SIG_IGN)
+entry = b"SRDI_OWNER=" + token.encode()
+def marked():
+    out = []
+    for name in os.listdir("/proc"):
+        if name.isdigit() and int(name) not in (os.getpid(), owner):
+            try:
+                with open("/proc/%s/environ" % name, "rb") as f:
+                    if entry in f.read().split(b"\0"):
+                        out.append(int(name))
+            except OSError:
+                pass
+    return out
+def kill(pids, sig):
+    for pid in pids:
+        try:
+            os.kill(pid, sig)
+        except OSError:
+            pass
+fds = [0]
+try:
+    fds.append(os.pidfd_open(owner))
+except (AttributeError, OSError):
+    pass
+while True:
+    ready, _, _ = select.select(fds, [], [], 1.0)
+    if 0 in ready and not os.read(0, 64):
+        break
+    if len(fds) > 1 and fds[1] in ready:
+        break
+    if len(fds) == 1:
+        try:
+            os.kill(owner, 0)
+        except ProcessLookupError:
+            break
+deadline = time.monotonic() + 3
+pids = marked()
+kill(pids, signal.SIGTERM)
+while pids and time.monotonic() < deadline:
+    time.sleep(0.1)
+    pids = marked()
+for _ in range(3):
+    pids = marked()
+    if not pids:
+        break
+    kill(pids, signal.SIGKILL)
+    time.sleep(0.1)
+"""
+
+
+# ------------------------------------------------------------------------------------ the supervisor
+
+class FlowRunRecorder(logging.Handler):
+    """Notes the id of every flow run this process begins (Prefect logs "Beginning flow run" with its id), so an
+    interrupted command cancels exactly its own runs and subflow runs, never a scheduled run beside it. With a
+    ledger file (<home>/state/runs/<owner>.txt) the ids outlive a SIGKILL: the next command marks them Crashed."""
+
+    def __init__(self):
+        super().__init__(level=logging.DEBUG)
+        self.ids: list[str] = []
+        self.ledger: Path | None = None
+
+    def emit(self, record: logging.LogRecord) -> None:
+        run_id = getattr(record, "flow_run_id", None)
+        if run_id and run_id != "<unknown>" and str(run_id) not in self.ids:
+            self.ids.append(str(run_id))
+            if self.ledger is not None:
+                try:
+                    with open(self.ledger, "a", encoding="ascii") as f:
+                        f.write(f"{run_id}\n")
+                except OSError:
+                    pass
+
+
+_current: "Supervisor | None" = None
+
+
+def current() -> "Supervisor | None":
+    return _current
+
+
+class Supervisor:
+    """One command's processes. `own_process`: this is the real `srdi` process (not a call of main() inside
+    another program): it then handles SIGINT/SIGTERM itself and may end with os._exit."""
+
+    def __init__(self, command: str, own_process: bool, handle_signals: bool = True):
+        self.command = command
+        self.own_process = own_process
+        self.handle_signals = handle_signals and own_process and threading.current_thread() is threading.main_thread()
+        self.token = owner_token()
+        self.services: list[subprocess.Popen] = []     # kept until the end: the Prefect server the runs report to
+        self.signum: int | None = None
+        self.stopped_at: datetime | None = None
+        self.recorder = FlowRunRecorder()
+        self._lock = threading.RLock()
+        self._raised = False
+        self._sigints = 0
+        self._done = threading.Event()
+        self._saved_fds: tuple[int, int] | None = None
+        self._guard: subprocess.Popen | None = None
+        self._server: subprocess.Popen | None = None
+        self._api_url: str | None = None
+        self._old_env: str | None = None
+        self._old_handlers: dict = {}
+        self._wakeup: tuple[socket.socket, socket.socket] | None = None
+        self._old_wakeup = -1
+        self.home = None
+
+    # ---- lifetime
+
+    def __enter__(self) -> "Supervisor":
+        global _current
+        sweep_orphans()
+        self._old_env = os.environ.get(OWNER_ENV)
+        os.environ[OWNER_ENV] = self.token
+        self._start_guard()
+        if self.handle_signals:
+            self._install_signals()
+        _current = self
+        return self
+
+    def __exit__(self, exc_type, exc, tb) -> bool:
+        global _current
+        interrupted = self.signum is not None
+        try:
+            if interrupted:
+                self._finish_interrupted()
+            else:
+                self._drain_prefect(5.0)
+                self.stop_services()
+        finally:
+            self._done.set()
+            _current = None
+            if self.recorder.ledger is not None:
+                self.recorder.ledger.unlink(missing_ok=True)
+            logging.getLogger("prefect.flow_runs").removeHandler(self.recorder)
+            self._restore_signals()
+            if self._old_env is None:
+                os.environ.pop(OWNER_ENV, None)
+            else:
+                os.environ[OWNER_ENV] = self._old_env
+            self._stop_guard()
+        if interrupted:
+            self._say_interrupted()
+            if self.own_process:
+                os._exit(EXIT_INTERRUPTED)
+            return True      # the interruption is handled: main() returns 130
+        return False
+
+    @property
+    def interrupted(self) -> bool:
+        return self.signum is not None
+
+    def _start_guard(self) -> None:
+        env = {k: v for k, v in os.environ.items() if k != OWNER_ENV}
+        try:
+            self._guard = subprocess.Popen([sys.executable, "-I", "-S", "-c", GUARD, str(os.getpid()), self.token],
+                                           stdin=subprocess.PIPE, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+                                           env=env, start_new_session=True)
+        except OSError:
+            self._guard = None
+
+    def _stop_guard(self) -> None:
+        """Closing its stdin tells the guard the command is over: it sweeps what is left, then ends."""
+        if self._guard is None:
+            return
+        try:
+            self._guard.stdin.close()
+        except OSError:
+            pass
+        if not self.own_process:
+            try:
+                self._guard.wait(5)   # inside another program (tests): its sweep is done before we go on
+            except subprocess.TimeoutExpired:
+                pass
+
+    # ---- children the command keeps to the end
+
+    def spawn_service(self, args: list[str], *, env: dict | None = None, log: Path | None = None,
+                      pass_fds: tuple[int, ...] = (), cwd=None) -> subprocess.Popen:
+        """A long-lived child: in a session of its own (a Ctrl-C at the terminal reaches the command only, which
+        decides), killed by the kernel if the command dies, stopped at the end of the command."""
+        out = open(log, "ab") if log else subprocess.DEVNULL
+        try:
+            proc = subprocess.Popen(args, env=env, cwd=cwd, stdin=subprocess.DEVNULL, stdout=out,
+                                    stderr=subprocess.STDOUT, start_new_session=True, pass_fds=pass_fds,
+                                    preexec_fn=die_with_parent())
+        finally:
+            if log:
+                out.close()
+        self.services.append(proc)
+        return proc
+
+    def stop_services(self, grace: float = 5.0) -> None:
+        for proc in reversed(self.services):
+            if proc.poll() is None:
+                try:
+                    os.killpg(proc.pid, signal.SIGTERM)
+                except (ProcessLookupError, PermissionError):
+                    pass
+        deadline = time.monotonic() + grace
+        for proc in reversed(self.services):
+            try:
+                proc.wait(max(0.0, deadline - time.monotonic()))
+            except subprocess.TimeoutExpired:
+                try:
+                    os.killpg(proc.pid, signal.SIGKILL)
+                except (ProcessLookupError, PermissionError):
+                    pass
+                proc.wait()
+        self.services.clear()
+
+    # ---- the Prefect API
+
+    def prefect_server(self, home) -> str:
+        """Start this command's own Prefect API server, as Prefect's temporary server would be (the same app, no
+        UI, database under PREFECT_HOME), but as our child: bound to a socket we hold (no port race), killed with
+        us. Returns the API URL at once; `wait_for_prefect` waits until it answers. Call before importing
+        Prefect: it reads PREFECT_API_URL once."""
+        sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+        sock.bind(("127.0.0.1", 0))
+        sock.listen(128)
+        port = sock.getsockname()[1]
+        env = {k: v for k, v in os.environ.items() if k != "PREFECT_API_URL"}
+        env.update({"PREFECT_UI_ENABLED": "0", "PREFECT__SERVER_EPHEMERAL": "1", "PREFECT__SERVER_FINAL": "1"})
+        logs = Path(home.state) / "logs"
+        logs.mkdir(parents=True, exist_ok=True)
+        try:
+            self._server = self.spawn_service(
+                [sys.executable, "-m", "uvicorn", "--factory", "prefect.server.api.server:create_app",
+                 "--fd", str(sock.fileno()), "--log-level", "error", "--lifespan", "on"],
+                env=env, log=logs / "prefect-server.log", pass_fds=(sock.fileno(),))
+        finally:
+            sock.close()
+        self._server_log = logs / "prefect-server.log"
+        self._api_url = f"http://127.0.0.1:{port}/api"
+        os.environ["PREFECT_API_URL"] = self._api_url
+        return self._api_url
+
+    def use_home(self, home) -> None:
+        """The home whose Prefect database this command's runs go to: its ledger of runs lives there."""
+        self.home = home
+
+    def before_flow(self) -> None:
+        """Right before a flow runs (Prefect imported, its logging configured): note the runs it begins, wait for
+        our server, and settle the runs of commands that were killed (they stay RUNNING otherwise)."""
+        runs = logging.getLogger("prefect.flow_runs")
+        if self.recorder not in runs.handlers:
+            runs.addHandler(self.recorder)
+        self.wait_for_prefect()
+        if self.home is not None and self.recorder.ledger is None:
+            folder = Path(self.home.state) / "runs"
+            try:
+                folder.mkdir(parents=True, exist_ok=True)
+                settle_killed_runs(folder)
+            except Exception:
+                pass
+            self.recorder.ledger = folder / f"{self.token.replace(':', '-')}.txt"
+
+    def wait_for_prefect(self, timeout: float = 180.0) -> None:
+        if self._server is None or self._api_url is None:
+            return
+        deadline = time.monotonic() + timeout
+        while True:
+            try:
+                with urllib.request.urlopen(f"{self._api_url}/health", timeout=2) as r:
+                    if r.status == 200:
+                        return
+            except OSError:
+                pass
+            if self._server.poll() is not None:
+                raise RuntimeError(f"the Prefect server exited (code {self._server.returncode}); see {self._server_log}")
+            if time.monotonic() > deadline:
+                raise RuntimeError(f"the Prefect server did not answer within {timeout:.0f}s; see {self._server_log}")
+            time.sleep(0.1)
+
+    def _drain_prefect(self, timeout: float) -> None:
+        """Send Prefect's queued logs and events before the server stops (as Prefect's own harness does)."""
+        if self._server is None or "prefect" not in sys.modules:
+            return
+
+        def drain():
+            try:
+                from prefect.events.worker import EventsWorker
+                from prefect.logging.handlers import APILogWorker
+                APILogWorker.drain_all(timeout=timeout)
+                EventsWorker.drain_all(timeout=timeout)
+            except Exception:
+                pass
+        t = threading.Thread(target=drain, daemon=True)
+        t.start()
+        t.join(timeout + 1)
+
+    # ---- Ctrl-C and SIGTERM
+
+    def _install_signals(self) -> None:
+        for sig in (signal.SIGINT, signal.SIGTERM):
+            self._old_handlers[sig] = signal.signal(sig, self._on_signal)
+        # Prefect swaps in its own SIGTERM handler while a flow runs; the wakeup fd still tells us at once, so the
+        # work stops while Prefect unwinds.
+        a, b = socket.socketpair()
+        a.setblocking(False)
+        b.setblocking(True)
+        self._wakeup = (a, b)
+        self._old_wakeup = signal.set_wakeup_fd(a.fileno(), warn_on_full_buffer=False)
+        threading.Thread(target=self._watch_signals, name="srdi-signals", daemon=True).start()
+
+    def _restore_signals(self) -> None:
+        if not self.handle_signals:
+            return
+        for sig, old in self._old_handlers.items():
+            try:
+                signal.signal(sig, old if old is not None else signal.SIG_DFL)
+            except (ValueError, TypeError):
+                pass
+        try:
+            signal.set_wakeup_fd(self._old_wakeup)
+        except ValueError:
+            pass
+        if self._wakeup:
+            for s in self._wakeup:
+                s.close()
+
+    def _watch_signals(self) -> None:
+        a, b = self._wakeup
+        while not self._done.is_set():
+            try:
+                data = b.recv(64)
+            except OSError:
+                return
+            if not data:
+                return
+            for signum in data:
+                if signum in (signal.SIGINT, signal.SIGTERM):
+                    self.begin_stop(signum)
+
+    def _on_signal(self, signum, frame) -> None:
+        self.begin_stop(signum)
+        if signum == signal.SIGINT:
+            self._sigints += 1
+            if self._sigints >= 2:
+                self._force_exit()          # a second Ctrl-C: no more waiting
+        if not self._raised:
+            self._raised = True
+            raise KeyboardInterrupt
+
+    def begin_stop(self, signum: int) -> None:
+        """Once per command: stop the work (not the Prefect server) and arm the deadline."""
+        with self._lock:
+            if self.signum is not None:
+                return
+            self.signum = signum
+            self.stopped_at = datetime.now(timezone.utc)
+        self._silence()
+        threading.Thread(target=self._stop_work, name="srdi-stop", daemon=True).start()
+        timer = threading.Timer(STOP_DEADLINE, self._force_exit)
+        timer.daemon = True
+        timer.start()
+
+    def _keep(self) -> set[int]:
+        keep = {p.pid for p in self.services}
+        if self._guard:
+            keep.add(self._guard.pid)
+        return keep
+
+    def _stop_work(self) -> None:
+        """Until the command ends: SIGTERM to every marked process but the services (reading children, the
+        forkserver, Dask workers), again and again, so a child started meanwhile does not keep the command waiting."""
+        while not self._done.is_set():
+            keep = self._keep()
+            _signal([p for p in marked(self.token) if p not in keep], signal.SIGTERM)
+            self._done.wait(0.25)
+
+    def _silence(self) -> None:
+        """From the signal on, nothing but our one line reaches the terminal: Prefect's crash logs, tracebacks of
+        threads that die with the work, warnings at exit."""
+        with self._lock:
+            if self._saved_fds is not None:
+                return
+            for stream in (sys.stdout, sys.stderr):
+                try:
+                    stream.flush()
+                except (OSError, ValueError):
+                    pass
+            self._saved_fds = (os.dup(1), os.dup(2))
+            devnull = os.open(os.devnull, os.O_WRONLY)
+            os.dup2(devnull, 1)
+            os.dup2(devnull, 2)
+            os.close(devnull)
+        threading.excepthook = lambda args: None
+        sys.unraisablehook = lambda args: None
+
+    def _say_interrupted(self) -> None:
+        name = {signal.SIGINT: "Ctrl-C", signal.SIGTERM: "SIGTERM"}.get(self.signum, f"signal {self.signum}")
+        line = (f"srdi {self.command}: 已中断（{name}），本次运行已取消，下次运行会接着完成 / "
+                f"interrupted ({name}): this run is cancelled; the next run finishes the work\n")
+        fd = self._saved_fds[1] if self._saved_fds else 2
+        try:
+            os.write(fd, line.encode("utf-8"))
+        except OSError:
+            pass
+
+    def _force_exit(self) -> None:
+        """The deadline passed, or a second Ctrl-C: kill everything we started and leave now."""
+        with self._lock:
+            if self._done.is_set() and not self.own_process:
+                return
+        _signal(self._keep() | set(marked(self.token)), signal.SIGKILL)
+        _signal([p.pid for p in self.services], signal.SIGKILL)
+        if self.own_process:
+            self._say_interrupted()
+            if self._guard:
+                try:
+                    self._guard.stdin.close()
+                except OSError:
+                    pass
+            os._exit(EXIT_INTERRUPTED)
+
+    def _finish_interrupted(self) -> None:
+        """After the interrupt unwound the command: its flow runs Cancelled, then the server and the rest stopped."""
+        t = threading.Thread(target=self._cancel_flow_runs, daemon=True)
+        t.start()
+        t.join(4.0)
+        self._drain_prefect(1.0)
+        self._done.set()
+        keep = self._keep()
+        _signal([p for p in marked(self.token) if p not in keep], signal.SIGKILL)
+        self.stop_services(grace=2.0)
+
+    def _cancel_flow_runs(self) -> None:
+        ids = list(self.recorder.ids)
+        if not ids or "prefect" not in sys.modules:
+            return
+        try:
+            cancel_flow_runs(ids, f"srdi {self.command} interrupted ({signal.Signals(self.signum).name})",
+                             since=self.stopped_at)
+        except Exception:
+            pass
+
+
+def settle_killed_runs(folder: Path) -> None:
+    """Flow runs of commands that were killed (their ledger is left, their owner gone) and still RUNNING or
+    PENDING: set Crashed, as Prefect would have had it been told."""
+    from uuid import UUID
+
+    from prefect.client.orchestration import get_client
+    from prefect.client.schemas.filters import FlowRunFilter, FlowRunFilterId
+    from prefect.client.schemas.objects import StateType
+    from prefect.states import Crashed
+
+    for ledger in folder.glob("*.txt"):
+        owner = ledger.stem.replace("-", ":", 1)
+        if owner_alive(owner):
+            continue
+        ids = [UUID(line) for line in ledger.read_text(encoding="ascii").split() if line]
+        if ids:
+            with get_client(sync_client=True) as client:
+                for run in client.read_flow_runs(flow_run_filter=FlowRunFilter(id=FlowRunFilterId(any_=ids))):
+                    if run.state is None or run.state.type in (StateType.RUNNING, StateType.PENDING, StateType.CANCELLING):
+                        client.set_flow_run_state(run.id, Crashed(message="the srdi command was killed"), force=True)
+        ledger.unlink(missing_ok=True)
+
+
+def cancel_flow_runs(ids: list[str], message: str, since: datetime | None = None) -> list[str]:
+    """Set these flow runs Cancelled unless they completed, and their task runs that were still going, or that
+    failed or crashed from `since` on (the interruption stopped them). Returns the flow run ids it changed."""
+    from uuid import UUID
+
+    from prefect.client.orchestration import get_client
+    from prefect.client.schemas.filters import FlowRunFilter, FlowRunFilterId, TaskRunFilter, TaskRunFilterState, \
+        TaskRunFilterStateType
+    from prefect.client.schemas.objects import StateType
+    from prefect.states import Cancelled
+
+    final = {StateType.COMPLETED, StateType.CANCELLED}
+    changed = []
+    uuids = [UUID(i) for i in ids]
+    with get_client(sync_client=True) as client:
+        for run in client.read_flow_runs(flow_run_filter=FlowRunFilter(id=FlowRunFilterId(any_=uuids))):
+            if run.state is None or run.state.type not in final:
+                client.set_flow_run_state(run.id, Cancelled(message=message), force=True)
+                changed.append(str(run.id))
+        live = [StateType.RUNNING, StateType.PENDING, StateType.SCHEDULED, StateType.PAUSED, StateType.CANCELLING]
+        stopped = [StateType.FAILED, StateType.CRASHED]
+        since = since - timedelta(seconds=1) if since else None
+        for task_run in client.read_task_runs(
+                flow_run_filter=FlowRunFilter(id=FlowRunFilterId(any_=uuids)),
+                task_run_filter=TaskRunFilter(state=TaskRunFilterState(type=TaskRunFilterStateType(any_=live + stopped)))):
+            state = task_run.state
+            if state.type in live or (since and state.timestamp and state.timestamp >= since):
+                client.set_task_run_state(task_run.id, Cancelled(message=message), force=True)
+    return changed
