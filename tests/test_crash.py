@@ -1,5 +1,6 @@
-"""SIGKILL the ingest at every window between its steps, and at random moments, several times over:
-after a final run the warehouse equals a clean run's and every file is accounted for exactly once."""
+"""SIGKILL the ingest at every window between its steps, and at random moments, several times over; raise an
+exception at every window instead: after a final run the warehouse equals a clean run's and every file is
+accounted for exactly once."""
 from __future__ import annotations
 
 import os
@@ -37,15 +38,21 @@ INGEST = [sys.executable, "-c",
           "import sys; from flows.ingest import ingest; ingest(home=sys.argv[1], settle_seconds=0, chunk_size=4)"]
 
 
-def ingest_process(home: Home, crash_at: str | None = None, kill_after: float | None = None) -> int:
-    proc = subprocess.Popen(INGEST + [str(home.root)], env=_env({"SRDI_CRASH_AT": crash_at} if crash_at else None),
-                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, cwd=ROOT)
-    if kill_after is not None:
-        try:
-            proc.wait(timeout=kill_after)
-        except subprocess.TimeoutExpired:
-            proc.send_signal(signal.SIGKILL)
-    return proc.wait(timeout=600)
+def ingest_process(home: Home, crash_at: str | None = None, kill_after: float | None = None,
+                   log: Path | None = None) -> int:
+    out = open(log, "wb") if log else subprocess.DEVNULL
+    try:
+        proc = subprocess.Popen(INGEST + [str(home.root)], env=_env({"SRDI_CRASH_AT": crash_at} if crash_at else None),
+                                stdout=out, stderr=subprocess.STDOUT, cwd=ROOT)
+        if kill_after is not None:
+            try:
+                proc.wait(timeout=kill_after)
+            except subprocess.TimeoutExpired:
+                proc.send_signal(signal.SIGKILL)
+        return proc.wait(timeout=600)
+    finally:
+        if log:
+            out.close()
 
 
 def snapshot(home: Home) -> dict:
@@ -108,6 +115,21 @@ def test_killed_at_a_crash_point_then_finished_equals_a_clean_run(pristine, clea
     assert ingest_process(home) == 0
     assert snapshot(home) == snapshot(clean)
     assert placement(home) == placement(clean)
+
+
+@pytest.mark.parametrize("point,nth", KILLS, ids=[f"{p}-{n}" for p, n in KILLS])
+def test_an_exception_at_a_crash_point_is_survived_by_the_same_run(pristine, clean, tmp_path, point, nth):
+    """The same windows, an exception instead of a kill: a file's own step tries it again, a task's is retried by
+    Prefect; the run itself ends as a clean run, and the next one has nothing to redo."""
+    home = fresh_home(pristine, tmp_path, "h")
+    log = tmp_path / "run.log"
+    rc = ingest_process(home, crash_at=f"{point}:{nth}:raise", log=log)
+    assert f"injected fault at {point} (pass {nth})" in log.read_text(errors="replace"), "the fault did not fire"
+    assert rc == 0, log.read_text(errors="replace")[-3000:]
+    assert snapshot(home) == snapshot(clean)
+    assert placement(home) == placement(clean)
+    assert ingest_process(home) == 0
+    assert snapshot(home) == snapshot(clean)
 
 
 def kill_while_working(home: Home, delay: float) -> bool:

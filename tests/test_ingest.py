@@ -168,6 +168,8 @@ def test_unknown_bureau_folder_is_left_in_place_and_reported(home, run_ingest):
     summary = run_ingest(home)
     assert summary["files"] == 0
     assert (home.inbox / "某某局" / "任务2022Q2.xlsx").exists()
+    (note,) = (home.outbox / "_未处理").glob("*.txt")      # the sender hears, in the outbox for no known bureau
+    assert "某某局/任务2022Q2.xlsx" in note.read_text(encoding="utf-8-sig")
 
 
 def test_bureau_alias_folder_and_extension_lies(home, run_ingest):
