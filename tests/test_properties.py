@@ -157,3 +157,50 @@ def test_credit_code_check_digit_catches_every_changed_character_of_a_hand_worke
 def test_header_key_ignores_notes_and_breaks():
     assert header_key("经营状态\n（生产、半生产、停产、注销）") == header_key("经营状态")
     assert header_key("“专精特新”\n认定级别") == "专精特新认定级别"
+
+
+# ---------------------------------------------------------------- the plain texts' shortcut agrees with read_cell
+
+_CELL_TEXT = st.one_of(
+    st.text(alphabet=st.sampled_from("吉林恒盛机械有限公司王威0123456789.,-/ ％%万元人户次项年　 \n\t无—AＢ\u202e\x07"), max_size=12),
+    st.from_regex(r"-?[0-9]{1,6}(\.[0-9]{1,3})?", fullmatch=True),
+    st.sampled_from(["2023", "0", "1", "0.85", "007", "1e3", "91220281123456788X", "生产", "已完成", "吉林省级",
+                     "2023-05-01 00:00:00", "无", "N/A"]),
+)
+
+
+@FAST
+@given(_CELL_TEXT, st.sampled_from([f for form in (ENTERPRISE, TASK) for f in form.fields]))
+def test_a_text_the_shortcut_calls_plain_reads_as_itself(text, field):
+    """tasks/intake/normalise.py reads the texts plain_texts() passes as themselves, without read_cell: they must
+    be exactly what read_cell makes of them."""
+    from schemas.values import plain_texts, read_cell
+    if not plain_texts(pl.Series([text], dtype=pl.Utf8), field)[0]:
+        return
+    r = read_cell(text, field)
+    assert (r.text, r.shown, r.error, r.note, r.understood, r.removed) == (text, text, None, None, None, ())
+    expected = {"int": int, "year": int, "float": float, "pct": float}.get(field.kind, str)(text)
+    assert r.value == expected and type(r.value) is type(expected)
+
+
+def test_headers_by_meaning_take_the_field_whose_words_they_hold():
+    assert TASK.by_meaning("本期工作进展情况").name == "progress"
+    assert TASK.by_meaning("需要市政府协调解决的主要问题").name == "problems"
+    assert TASK.by_meaning("存在的问题及建议").name == "problems"
+    assert ENTERPRISE.by_meaning("有效发明专利数").name == "patents"
+    assert ENTERPRISE.by_meaning("联系电话") is None and TASK.by_meaning("序号") is None
+    assert TASK.by_meaning("备注说明").name == "remarks"       # two keys, one field
+
+
+def test_the_shortcut_takes_the_common_texts_and_leaves_the_rest_to_read_cell():
+    from schemas.values import plain_texts
+    cases = [("enterprise_name", "吉林恒盛机械有限公司", True), ("enterprise_name", "王  威", False),
+             ("credit_code", "91220281123456788X", True), ("credit_code", "9122028112345678", False),
+             ("patents", "12", True), ("patents", "12项", False), ("patents", "007", False),
+             ("planned_city_year", "2023", True), ("planned_city_year", "2023年", False),
+             ("rd_expense", "125.5", True), ("rd_expense", "1,200", False), ("operating_status", "生产", True),
+             ("operating_status", "半停产", False), ("industry", "无", False), ("enterprise_name", "吉林\u202e公司", False)]
+    for name, text, plain in cases:
+        assert plain_texts(pl.Series([text]), ENTERPRISE.field(name))[0] == plain, (name, text)
+    pct = TASK.field("completion_pct")
+    assert plain_texts(pl.Series(["85", "1", "0.85", "85%"]), pct).to_list() == [True, True, False, False]

@@ -23,6 +23,12 @@ ENTERPRISE_CASES = [
     ("parse.srdi_level", "error", "srdi_level_text", 1, "正在研究", "srdi_level_text"),
     ("staff.tech_gt_total", "error", "tech_staff", 0, 99999, "tech_staff"),
     ("parse.number", "error", "rd_expense", 0, "很多", "rd_expense"),
+    ("parse.unit", "error", "sales_revenue", 0, "1200000元", "sales_revenue"),   # 元 in a 万元 column
+    ("parse.unit", "error", "total_staff", 1, "15户", "total_staff"),
+    ("cell.too_long", "error", "enterprise_name", 2, "长" * 201, "enterprise_name"),
+    ("normalised.unit", "warning", "rd_expense", 0, "45万", "rd_expense"),
+    ("normalised.enum", "warning", "operating_status", 1, "半停产", "operating_status"),
+    ("normalised.year", "warning", "planned_city_year", 0, "2023/5/1", "planned_city_year"),
     ("missing.operating_status", "warning", "operating_status", 1, None, "operating_status"),
     ("planned.order", "warning", "planned_province_year", 0, 2021, "planned_province_year"),
     ("rd.above_sales", "warning", "rd_expense", 2, 999999, "rd_expense"),
@@ -68,6 +74,10 @@ TASK_CASES = [
     ("range.min", "error", "trained_persons", 0, -5, "trained_persons"),
     ("missing.progress", "warning", "progress", 0, None, "progress"),
     ("unit.mismatch", "warning", "responsible_unit", 0, "人社局", "responsible_unit"),
+    ("cell.too_long", "error", "progress", 0, "进" * 4001, "progress"),
+    ("parse.unit", "error", "enterprises_served", 0, "12人", "enterprises_served"),
+    ("normalised.enum", "warning", "status", 1, "进行中", "status"),
+    ("normalised.percent", "warning", "completion_pct", 0, 0.5, "completion_pct"),
 ]
 
 

@@ -12,9 +12,8 @@ row_of AS (
     FROM enterprise_history
     WHERE enterprise_name = (SELECT enterprise_name FROM params) AND period = (SELECT period FROM params)
 ),
-cells AS (
-    UNPIVOT INCLUDE NULLS row_of ON COLUMNS(* EXCLUDE (enterprise_name, period, submission_id, sheet, excel_row, not_reported))
-    INTO NAME field VALUE value
+cells AS (   -- every field of the row, the empty ones too
+    FROM row_of UNPIVOT INCLUDE NULLS (value FOR field IN (COLUMNS(* EXCLUDE (enterprise_name, period, submission_id, sheet, excel_row, not_reported))))
 ),
 source_columns AS (   -- the four level fields are read from the 认定级别 column
     SELECT *, CASE WHEN field IN ('srdi_level', 'srdi_level_year', 'cultivating_level', 'in_seed_pool')

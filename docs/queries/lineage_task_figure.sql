@@ -13,9 +13,8 @@ row_of AS (
     WHERE task_id = (SELECT task_id FROM params) AND bureau = (SELECT bureau FROM params)
       AND period = (SELECT period FROM params)
 ),
-cells AS (
-    UNPIVOT INCLUDE NULLS row_of ON COLUMNS(* EXCLUDE (task_id, bureau, period, submission_id, sheet, excel_row, not_reported))
-    INTO NAME field VALUE value
+cells AS (   -- every field of the row, the empty ones too
+    FROM row_of UNPIVOT INCLUDE NULLS (value FOR field IN (COLUMNS(* EXCLUDE (task_id, bureau, period, submission_id, sheet, excel_row, not_reported))))
 )
 SELECT c.task_id       AS 任务编号,
        c.bureau        AS 报送单位,

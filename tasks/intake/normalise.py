@@ -361,13 +361,16 @@ def _value_totals(frame: pl.DataFrame, numeric: list[str], candidates: set[int])
 
 
 def _label_cell(sh: RawSheet, row: int, key: str | None, key_text: str | None) -> tuple[str | None, str | None]:
-    """(column letter, text) of the cell that says a row is a total."""
+    """(column letter, text as written) of the cell that says a row is a total: the name or id cell, else the
+    row's first non-empty cell."""
+    cells = sh.grid.frame.row(row - 1) if sh.grid is not None and 0 < row <= sh.grid.frame.height else ()
     if key and key_text and _TOTAL_LABEL.search(key_text):
-        return sh.letters.get(key), key_text
-    if sh.grid is not None and 0 < row <= sh.grid.frame.height:
-        for c, v in enumerate(sh.grid.frame.row(row - 1)):
-            if v is not None and v.strip():
-                return sh.grid.columns[c], v.strip()
+        letter = sh.letters.get(key)
+        c = sh.grid.columns.index(letter) if cells and letter in sh.grid.columns else None
+        return letter, (cells[c].strip() if c is not None and cells[c] else key_text)
+    for c, v in enumerate(cells):
+        if v is not None and v.strip():
+            return sh.grid.columns[c], v.strip()
     return None, key_text
 
 
