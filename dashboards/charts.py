@@ -45,6 +45,8 @@ def compliance_class(status) -> str:
 def task_class(status) -> str:
     if status == UNREPORTED:
         return "ts-unreported"
+    if status == COMPLIANCE["not_due"]:
+        return "cp-not_due"
     return TASK_STATUS_CLASS.get(status, "ts-other")
 
 
@@ -60,6 +62,11 @@ def legend(items: list[tuple[str, str]]) -> str:
 
 # ---------------------------------------------------------------- target_progress
 
+def is_ratio(r: dict) -> bool:
+    """A ratio target (scope 'ratio'): judged per provincial enterprise, its bar counts the enterprises that meet it."""
+    return r.get("scope") == "ratio"
+
+
 def svg_target_bars(rows: list[dict]) -> str:
     """One bar per target: actual as a share of the target value (capped at 100%), the target as a line."""
     label_w, bar_w, row_h, right = 330, 380, 34, 190
@@ -70,19 +77,34 @@ def svg_target_bars(rows: list[dict]) -> str:
     for i, r in enumerate(rows):
         y = 24 + i * row_h
         target, actual = r["target_value"], r["actual_value"]
-        share = 0.0 if not target or actual is None else max(0.0, float(actual) / float(target))
         status = label(TARGET_STATUS, r["status"])
         cls = target_class(r["status"])
         name = r["target"] or r["target_id"]
         short = name if len(name) <= 24 else name[:23] + "…"
+        if is_ratio(r):
+            # judged per enterprise: the bar is the share of provincial enterprises that meet the ratio
+            met, apart = int(r.get("enterprises_counted") or 0), int(r.get("enterprises_apart") or 0)
+            share = met / (met + apart) if met + apart else 0.0
+            said = (f"达标 {met} / {met + apart} 户（合计口径 {num(actual)}{r['unit']}，目标 {num(target)}{r['unit']}）")
+            shown = f"达标 {met} / {met + apart} 户"
+        elif r.get("scope") == "quarterly":
+            # one event per quarter: the quarters held against the quarters due so far this year
+            due = r.get("expected_value") or 0
+            share = float(actual) / float(due) if due and actual is not None else 0.0
+            said = f"开展 {num(actual)} / 应开展 {num(due)} 个季度（每季度 {num(target)} 次）"
+            shown = f"{num(actual)} / {num(due)} 个季度"
+        else:
+            share = 0.0 if not target or actual is None else max(0.0, float(actual) / float(target))
+            said = f"{num(actual)} / 目标 {num(target)} {r['unit']}"
+            shown = f"{num(actual)} / {num(target)} {r['unit']}"
         out.append(f'<g class="target" data-target="{e(r["target_id"])}">'
-                   f'<title>{e(name)}：实际 {e(num(actual))} / 目标 {e(num(target))} {e(r["unit"])}（{e(status)}）</title>'
+                   f'<title>{e(name)}：实际 {e(said)}（{e(status)}）</title>'
                    f'<text x="{label_w - 8}" y="{y + 17}" text-anchor="end" class="lbl">{e(short)}</text>'
                    f'<rect class="track" x="{label_w}" y="{y + 4}" width="{bar_w}" height="18" rx="3"/>'
                    f'<rect class="{cls}" x="{label_w}" y="{y + 4}" width="{min(share, 1.0) * bar_w:.1f}" height="18" rx="3"/>'
                    f'<line class="goal" x1="{label_w + bar_w}" x2="{label_w + bar_w}" y1="{y}" y2="{y + 26}"/>'
-                   f'<text x="{label_w + bar_w + 8}" y="{y + 17}" class="val">{e(num(actual))} / {e(num(target))} '
-                   f'{e(r["unit"])} · <tspan class="{cls} status">{e(status)}</tspan></text></g>')
+                   f'<text x="{label_w + bar_w + 8}" y="{y + 17}" class="val">{e(shown)} '
+                   f'· <tspan class="{cls} status">{e(status)}</tspan></text></g>')
     out.append("</svg>")
     return "".join(out)
 

@@ -52,6 +52,8 @@ class PeriodData:
         frame = self.frames[table]
         if frame is None or not frame.height:
             return []
+        if not BY_TABLE[table].sheets:             # a section no pack sheet shows (rollup_notices): its key order
+            return frame.sort(list(BY_TABLE[table].key), maintain_order=True).to_dicts()
         sh = BY_TABLE[table].sheets[sheet]
         if sh.where is not None:
             frame = frame.filter(sh.where)

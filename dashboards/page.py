@@ -23,7 +23,8 @@ from urllib.parse import quote
 import dashboards.charts as charts
 from dashboards.charts import e
 from dashboards.data import LEVEL_COLUMNS, SHOWN, PeriodData, heat, kind_of, ladder_total, read_period_data
-from schemas.labels import COMPLIANCE, KIND, LAGGING, TARGET_STATUS, TASK_REPORTED, label
+from schemas.labels import (COMPLIANCE, KIND, LAGGING, REWARD_CATEGORY, REWARD_COMPUTED, REWARD_STATUS, TARGET_STATUS,
+                            TASK_REPORTED, label)
 from schemas.periods import period_label, quarters_of
 from schemas.sections import BY_TABLE, Col
 from warehouse.atomic_write import write_text
@@ -70,8 +71,10 @@ def _chip(text: str, cls: str) -> str:
 
 
 def _source(table: str) -> str:
-    sheet = BY_TABLE[table].sheets[0]
-    return f"来源：汇总表 {table}，即会议材料“{sheet.name}”表的同一批数据"
+    sheets = BY_TABLE[table].sheets
+    if not sheets:
+        return f"来源：汇总表 {table}，即会议材料“概要”中的同一批提示"
+    return f"来源：汇总表 {table}，即会议材料“{sheets[0].name}”表的同一批数据"
 
 
 def _col(table: str, name: str) -> Col:
@@ -146,7 +149,10 @@ def compliance_section(d: PeriodData) -> str:
 
 
 def _task_status_text(r: dict) -> str:
-    return r["status"] if r["reported"] and r["status"] else TASK_REPORTED[False]
+    """The unit's own status; else 未报送, or 未到截止 while its deadline has not passed (task_status.due)."""
+    if r["reported"] and r["status"]:
+        return r["status"]
+    return TASK_REPORTED[False] if r["due"] else COMPLIANCE["not_due"]
 
 
 def tasks_section(d: PeriodData) -> str:
@@ -164,14 +170,23 @@ def tasks_section(d: PeriodData) -> str:
         h = {c: e(_col(table, c).header) for c in ("task_id", "responsible_unit", "status",
                                                     "completion_pct", "progress", "lagging")}
         body = []
+        span = {}
+        for r in rows:
+            span[r["task_id"]] = span.get(r["task_id"], 0) + 1
+        shown: set[str] = set()
         for r in rows:
             status = _task_status_text(r)
             flag = (_chip(LAGGING_WORD, "ts-lagging") + f'<span class="reason">{e(r["lagging_reason"])}</span>'
                     if r["lagging"] else "")
             pct = (f'{charts.svg_pct(r["completion_pct"])} {e(charts.num(r["completion_pct"]))}%'
                    if r["completion_pct"] is not None else "")
+            item = ""
+            if r["task_id"] not in shown:        # Annex 2's text once per work item, folded: it runs to 200 characters
+                shown.add(r["task_id"])
+                item = (f'<td class="wide" rowspan="{span[r["task_id"]]}"><details><summary>{e(r["group_name"])}'
+                        f'（{span[r["task_id"]]} 个责任单位）</summary><p>{e(r["item_text"])}</p></details></td>')
             body.append(f'<tr><td class="nw" title="{e(r["group_name"])}">{e(r["task_id"])}</td>'
-                        f'<td class="wide">{e(r["item_text"])}</td><td class="nw">{e(r["responsible_unit"])}</td>'
+                        f'{item}<td class="nw">{e(r["responsible_unit"])}</td>'
                         f'<td class="nw">{_chip(status, charts.task_class(status))}</td>'
                         f'<td class="num">{pct}</td><td class="text">{e(r["progress"])}</td>'
                         f'<td class="nw">{flag}</td></tr>')
@@ -182,7 +197,8 @@ def tasks_section(d: PeriodData) -> str:
                    f'<th>{h["progress"]}</th><th>{h["lagging"]}</th></tr></thead><tbody>' + "".join(body)
                  + "</tbody></table>")
     return _section(table, "附件2 工作任务推进情况", inner,
-                    _source(table) + f"：每个责任单位每项任务一行，期内未报送的单位也列出（{TASK_REPORTED[False]}）。")
+                    _source(table) + f"：每个责任单位每项任务一行，期内未报送的单位也列出（{TASK_REPORTED[False]}）；"
+                    "附件2原文每项任务只列一次，点击展开。")
 
 
 def enterprises_section(d: PeriodData) -> str:
@@ -204,8 +220,106 @@ def enterprises_section(d: PeriodData) -> str:
     return _section(table, f"企业名单（{sheet.title}）", inner, _source(table) + "。")
 
 
-SECTION_PAGES = {"target_progress": targets_section, "ladder_counts": ladder_section, "compliance": compliance_section,
-                 "task_status": tasks_section, "ladder_enterprises": enterprises_section}   # in page order
+def notices_section(d: PeriodData) -> str:
+    table = "rollup_notices"
+    rows = d.rows(table)
+    if not d.computed(table):
+        inner = _not_computed(d, "汇总提示")
+    elif not rows:
+        inner = '<p class="note" id="no-notices">本期无提示：各单位责任领导均已配置。</p>'
+    else:
+        inner = "".join(_notice(r["notice"]) for r in rows)
+    return _section(table, "汇总提示", inner, _source(table) + "。")
+
+
+def lagging_section(d: PeriodData) -> str:
+    table = "ladder_lagging"
+    rows = d.rows(table)
+    sheet = BY_TABLE[table].sheets[0]
+    if not d.computed(table):
+        inner = _not_computed(d, "滞后企业")
+    elif not rows:
+        inner = _notice(sheet.empty)
+    else:
+        lagging = {r["enterprise_name"] for r in rows if r["status"] == "lagging"}
+        due = {r["enterprise_name"] for r in rows if r["status"] == "due_this_year"} - lagging
+        cols = [c for c in sheet.cols]
+        body = []
+        for r in rows:
+            cells = []
+            for c in cols:
+                if c.name == "status":
+                    cells.append(f'<td class="nw">{_chip(_text(c, r[c.name]), "lg-" + str(r[c.name]))}</td>')
+                else:
+                    cells.append(f'<td class="nw">{e(_text(c, r[c.name]))}</td>')
+            body.append("<tr>" + "".join(cells) + "</tr>")
+        inner = (f'<p class="note" id="lagging-count">{e(LAGGING["lagging"])} <b>{len(lagging)}</b> 户，'
+                 f'{e(LAGGING["due_this_year"])} <b>{len(due)}</b> 户（每户只计一次，已滞后的不再计入临期）。</p>'
+                 '<table id="lagging-table"><thead><tr>' + "".join(f"<th>{e(c.header)}</th>" for c in cols)
+                 + "</tr></thead><tbody>" + "".join(body) + "</tbody></table>")
+    return _section(table, f"滞后企业（{sheet.title}）", inner, _source(table) + "。")
+
+
+def _yuan(v) -> str:
+    return "—" if v is None else f"{int(v):,}"
+
+
+def rewards_section(d: PeriodData) -> str:
+    table = "rewards"
+    rows = d.rows(table)
+    sheet = BY_TABLE[table].sheets[0]
+    if not d.computed(table):
+        inner = _not_computed(d, "奖励台账")
+    else:
+        year = d.quarters[-1][:4]
+        paid = [r for r in rows if r["status"] == "accrued"]
+        waiting = [r for r in rows if r["status"] == "pending"]
+        total = sum(int(r["amount_yuan"]) for r in paid)
+        head = (f'<p class="note" id="rewards-total">{e(year)}年截至 {e(d.quarters[-1])} '
+                f'{e(REWARD_STATUS["accrued"])} <b>{len(paid)}</b> 笔，合计 <b>{e(_yuan(total))}</b> 元；'
+                f'{e(REWARD_STATUS["pending"])} <b>{len(waiting)}</b> 项（金额暂为0，需补充首次认定的依据）。</p>')
+        if not rows:
+            inner = head + _notice(sheet.empty)
+        else:
+            h = {c.name: e(c.header) for c in sheet.cols}
+            body = []
+            for r in rows:
+                body.append(
+                    f'<tr><td class="nw">{e(r["enterprise_name"])}</td>'
+                    f'<td class="nw">{e(label(REWARD_CATEGORY, r["category"]))} {e(r["level"])}</td>'
+                    f'<td class="nw">{_chip(label(REWARD_STATUS, r["status"]), "rw-" + str(r["status"]))}</td>'
+                    f'<td class="money">{e(_yuan(r["amount_yuan"]))}</td><td class="text">{e(r["reason"])}</td>'
+                    f'<td class="text">{e(r["evidence"])}</td><td class="text">{e(r["evidence_needed"])}</td></tr>')
+            body.append(f'<tr class="total"><td>合计</td><td></td><td></td><td class="money">{e(_yuan(total))}</td>'
+                        '<td></td><td></td><td></td></tr>')
+            inner = head + (f'<table id="rewards-table"><thead><tr><th>{h["enterprise_name"]}</th><th>{h["category"]}</th>'
+                            f'<th>{h["status"]}</th><th>{h["amount_yuan"]}</th><th>{h["reason"]}</th>'
+                            f'<th>{h["evidence"]}</th><th>{h["evidence_needed"]}</th></tr></thead><tbody>'
+                            + "".join(body) + "</tbody></table>")
+    return _section(table, "一次性奖励台账（本年截至期末应兑现，及待核实）", inner, _source(table) + "。")
+
+
+def reward_categories_section(d: PeriodData) -> str:
+    table = "reward_categories"
+    rows = d.rows(table)
+    sheet = BY_TABLE[table].sheets[0]
+    if not d.computed(table):
+        inner = _not_computed(d, "奖励类别")
+    elif not rows:
+        inner = _notice(sheet.empty)
+    else:
+        items = "".join(
+            f'<li data-computed="{e(label(REWARD_COMPUTED, r["computed"]))}"><b>{e(r["name"])}</b>（{e(r["clause"])}'
+            + (f"，{e(r['amount'])}" if r["amount"] else "") + f'）：{e(label(REWARD_COMPUTED, r["computed"]))}。'
+            f'{e(r["note"])}</li>' for r in rows)
+        inner = f'<ul id="reward-categories">{items}</ul>'
+    return _section(table, sheet.title, inner, _source(table) + "。")
+
+
+SECTION_PAGES = {"rollup_notices": notices_section, "target_progress": targets_section,
+                 "ladder_counts": ladder_section, "ladder_lagging": lagging_section, "compliance": compliance_section,
+                 "task_status": tasks_section, "rewards": rewards_section, "reward_categories": reward_categories_section,
+                 "ladder_enterprises": enterprises_section}   # in page order
 if set(SECTION_PAGES) != set(SHOWN):
     raise ValueError(f"dashboards: the registry shows {sorted(SHOWN)}, the page draws {sorted(SECTION_PAGES)}")
 
@@ -217,6 +331,7 @@ def _cards(d: PeriodData) -> str:
     dash = "—"
     on_time = sum(1 for r in comp if r["status"] == "on_time")
     done = sum(1 for r in tasks if r["reported"] and r["status"] == "已完成")
+    paid = [r for r in d.rows("rewards") if r["status"] == "accrued"]
     cards = [
         (total["total_count"] if total else dash, "库内企业（户）", f"期末 {d.quarters[-1]}，企业梯队合计"),
         (sum(total[LEVEL_COLUMNS[lv]] for lv in list(LEVEL_COLUMNS)[1:]) if total else dash, "吉林市级及以上（户）",
@@ -224,6 +339,8 @@ def _cards(d: PeriodData) -> str:
         (f"{on_time}/{len(comp)}" if comp else dash, f"{COMPLIANCE['on_time']}报送（份）", "见各单位报送情况"),
         (f"{done}/{len(tasks)}" if tasks else dash, "任务已完成（项）", "任务 × 责任单位"),
         (sum(1 for r in tasks if r["lagging"]) if tasks else dash, f"{LAGGING_WORD}任务（项）", "见工作任务推进情况"),
+        (_yuan(sum(int(r["amount_yuan"]) for r in paid)) if d.computed("rewards") else dash,
+         f"{REWARD_STATUS['accrued']}奖励（元）", f"{d.quarters[-1][:4]}年截至期末，见奖励台账"),
     ]
     return '<div class="cards">' + "".join(
         f'<div class="card"><b>{e(v)}</b><span>{e(t)}</span><br><span class="note">{e(n)}</span></div>'

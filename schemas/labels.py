@@ -19,7 +19,8 @@ SEVERITY = {"error": "错误", "warning": "警告"}
 OUTCOME = {"loaded": "已入库", "rejected": "退回", "duplicate": "重复"}
 
 # the 催报 list (compliance.status)
-COMPLIANCE = {"on_time": "按时", "late": "逾期", "missing": "未报送", "rejected": "退回未重报"}
+COMPLIANCE = {"on_time": "按时", "late": "逾期", "missing": "未报送", "rejected": "退回未重报",
+              "not_due": "未到截止"}
 
 # ladder changes (ladder_changes.change)
 CHANGE = {"new_recognition": "新认定", "status_change": "经营状态变化", "new_entry": "新入库",
@@ -30,7 +31,7 @@ LAGGING = {"lagging": "滞后", "due_this_year": "临期（本年到期）"}
 
 # a target's judgement (target_progress.status)
 TARGET_STATUS = {"achieved": "已完成", "on_track": "进度正常", "at_risk": "有风险", "not_achieved": "未完成",
-                 "no_data": "无数据"}
+                 "no_data": "无数据", "in_progress": "进行中"}
 
 # ladder_counts.breakdown
 BREAKDOWN = {"all": "合计", "service_team": "服务专班", "industry": "行业"}
@@ -69,3 +70,16 @@ def scope_label(scope: str | None) -> str | None:
 
 # task_status.reported: a unit owed a report on a work item and sent none in the period
 TASK_REPORTED = {True: "已报送", False: "未报送"}
+
+# rewards.status: accrued this year, not paid again (the repeat rule), or waiting for evidence of a first recognition
+REWARD_STATUS = {"accrued": "应兑现", "no_repeat": "不重复奖励", "pending": "待核实"}
+
+# target_enterprises.status: whether an enterprise counts towards a target (一、（三）), or why it is shown apart
+TARGET_ENTERPRISE = {"counted": "计入", "before_window": "考核期前已认定（不计入）", "unverified": "认定年份待核实（不计入）",
+                     "excluded": "已注销（不计入）"}
+
+# ratio_enterprises.status: one provincial enterprise against a ratio target
+RATIO_STATUS = {"meets": "达标", "below": "未达标", "not_reported": "未报送数据"}
+
+# reward_categories.computed: whether srdi computes a reward category of the plan
+REWARD_COMPUTED = {True: "已计算（见奖励台账）", False: "未计算（需人工核定）"}

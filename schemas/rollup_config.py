@@ -9,6 +9,7 @@ from __future__ import annotations
 import re
 import tomllib
 from dataclasses import dataclass, field
+from datetime import date
 from importlib import resources
 from pathlib import Path
 
@@ -41,6 +42,29 @@ class RewardRule:
 
 
 @dataclass(frozen=True)
+class NotComputed:
+    """A reward of the plan srdi does not compute: named in every pack and dashboard with its clause and why."""
+    id: str
+    name: str
+    clause: str
+    amount: str
+    text: str
+    why: str
+
+
+@dataclass(frozen=True)
+class RewardCategory:
+    """A reward category srdi computes (its rules are [[rewards.rule]] of the same kind), as packs name it."""
+    kind: str
+    name: str
+    clause: str
+    text: str
+
+
+PLAN_ISSUED = date(2022, 4, 28)     # 蛟政发〔2022〕4号 was issued on 2022年4月28日
+
+
+@dataclass(frozen=True)
 class RollupConfig:
     first_period: str
     deadline_days: int
@@ -59,10 +83,16 @@ class RollupConfig:
     listed_levels: tuple[str, ...]
     year_counts_higher_levels: bool
     seed_excluded_statuses: tuple[str, ...]
-    rewards_first_year: int
+    plan_issued: date
     repeat_recognition: str
     tech_center_repeat_recognition: str
     reward_rules: tuple[RewardRule, ...]
+    cultivated_excluded_statuses: tuple[str, ...] = ("注销",)
+    training_tasks: tuple[str, ...] = ("T4-1",)
+    recruitment_tasks: tuple[str, ...] = ("T4-2", "T4-3")
+    not_computed: tuple[NotComputed, ...] = ()
+    reward_categories: tuple[RewardCategory, ...] = ()
+    notices: tuple[str, ...] = field(default=(), compare=False)   # what the rules file should change (shown, not fatal)
     source: str = field(default="", compare=False)
 
     def owes(self, form: str) -> tuple[str, ...]:
@@ -127,6 +157,27 @@ def parse(data: dict, source: str = "") -> RollupConfig:
     for lv in (*tg.get("ratio_levels", ()), *tg.get("listed_levels", ())):
         _check(lv in SRDI_LEVELS, f"targets: 级别“{lv}”不在 {SRDI_LEVELS} / unknown level")
     rw = data.get("rewards", {})
+    notices = []
+    issued = rw.get("plan_issued", PLAN_ISSUED)
+    _check(isinstance(issued, date), f"rewards.plan_issued 应为日期，如 2022-04-28 / must be a date: {issued!r}")
+    if "first_year" in rw:
+        notices.append(f"规则文件 rewards.first_year 已停用：奖励以方案印发日 plan_issued（{issued.isoformat()}）为界，"
+                       "此前的认定不奖励；请从规则文件中删除 first_year。")
+    tasks = reference.task_items()
+    for key in ("training_tasks", "recruitment_tasks"):
+        for task_id in tg.get(key, ()):
+            _check(task_id in tasks, f"targets.{key}: 未知任务编号“{task_id}” / unknown task id, one of {sorted(tasks)}")
+    categories = []
+    for kind, c in rw.get("categories", {}).items():
+        _check(kind in REWARD_KINDS, f"rewards.categories.{kind}: kind 应为 {REWARD_KINDS}")
+        _check(bool(c.get("name")) and bool(c.get("clause")), f"rewards.categories.{kind}: 需要 name 和 clause")
+        categories.append(RewardCategory(kind, str(c["name"]), str(c["clause"]), str(c.get("text", ""))))
+    not_computed = []
+    for i, nc in enumerate(rw.get("not_computed", [])):
+        missing = [k for k in ("id", "name", "clause", "why") if not nc.get(k)]
+        _check(not missing, f"rewards.not_computed[{i}] 缺少 {missing} / missing keys")
+        not_computed.append(NotComputed(str(nc["id"]), str(nc["name"]), str(nc["clause"]), str(nc.get("amount", "")),
+                                        str(nc.get("text", "")), str(nc["why"])))
     repeat = rw.get("repeat_recognition", "top_up")
     tc_repeat = rw.get("tech_center_repeat_recognition", "full")
     for opt in (repeat, tc_repeat):
@@ -156,10 +207,16 @@ def parse(data: dict, source: str = "") -> RollupConfig:
         listed_levels=tuple(tg.get("listed_levels", SRDI_LEVELS[1:])),
         year_counts_higher_levels=bool(tg.get("year_counts_higher_levels", True)),
         seed_excluded_statuses=tuple(tg.get("seed_excluded_statuses", ("注销",))),
-        rewards_first_year=int(rw.get("first_year", 2022)),
+        cultivated_excluded_statuses=tuple(tg.get("cultivated_excluded_statuses", ("注销",))),
+        training_tasks=tuple(tg.get("training_tasks", ("T4-1",))),
+        recruitment_tasks=tuple(tg.get("recruitment_tasks", ("T4-2", "T4-3"))),
+        plan_issued=issued,
         repeat_recognition=repeat,
         tech_center_repeat_recognition=tc_repeat,
         reward_rules=tuple(rules),
+        not_computed=tuple(not_computed),
+        reward_categories=tuple(categories),
+        notices=tuple(notices),
         source=source,
     )
 

@@ -21,6 +21,7 @@ import sys
 import time
 import zlib
 from collections import Counter
+from datetime import datetime
 from importlib import resources
 from pathlib import Path
 
@@ -136,7 +137,8 @@ def _funnel(page: str) -> list[int]:
 
 def test_the_registry_decides_which_sections_the_page_shows(demo):
     shown = [s.table for s in SECTIONS if s.dashboard]
-    assert set(shown) == {"target_progress", "ladder_counts", "ladder_enterprises", "compliance", "task_status"}
+    assert set(shown) == {"target_progress", "ladder_counts", "ladder_enterprises", "compliance", "task_status",
+                          "ladder_lagging", "rewards", "reward_categories", "rollup_notices"}
     for p in PERIODS:
         ids = re.findall(r'<section id="([^"]+)">', dashboard(demo, p))
         assert sorted(ids) == sorted(shown), (p, ids)
@@ -153,7 +155,8 @@ def test_the_ladder_is_the_library_at_the_period_end_not_who_reported_that_quart
 
 
 def test_no_code_reaches_the_page_untranslated(demo, before_rollups):
-    codes = {*labels.COMPLIANCE, *labels.TARGET_STATUS, *labels.FORM, *labels.BREAKDOWN, *labels.LAGGING}
+    codes = {*labels.COMPLIANCE, *labels.TARGET_STATUS, *labels.FORM, *labels.BREAKDOWN, *labels.LAGGING,
+             *labels.REWARD_STATUS, *labels.REWARD_CATEGORY}
     pages = [demo.reports / p / f"dashboard_{p}.html" for p in PERIODS] + [before_rollups / "2022Q2" / "dashboard_2022Q2.html"]
     for path in pages:
         text = visible_text(read(path))
@@ -167,7 +170,7 @@ def test_no_code_reaches_the_page_untranslated(demo, before_rollups):
 def test_before_any_rollup_the_page_says_not_yet_computed(before_rollups):
     page = read(before_rollups / "2022Q2" / "dashboard_2022Q2.html")
     assert "2022Q2 尚未计算" in page and "本期尚未汇总" in page
-    for what in ("目标进度", "企业梯队", "催报清单", "任务进展", "企业名单"):
+    for what in ("目标进度", "企业梯队", "催报清单", "任务进展", "企业名单", "滞后企业", "奖励台账", "奖励类别", "汇总提示"):
         assert f"{what}尚未计算" in page, what
     assert "<svg class=\"chart\"" not in page and "<table" not in page   # nothing drawn from data it does not have
 
@@ -269,13 +272,80 @@ def test_the_pack_and_the_dashboard_show_the_same_figures(demo, period):
     # 目标进度: one bar per target, in the pack's order, with the pack's judgement
     assert _target_bars(page) == [(r["目标"], r["判断"]) for r in sheet_rows(wb["目标进度"])] != []
 
-    # 任务进展: every owed unit is a row; the lagging ones are flagged 滞后
+    # 任务进展: every owed unit is a row; the lagging ones are flagged 滞后; Annex 2's text once per work item, folded
     tasks = sheet_rows(wb["任务进展"])
     assert _tbody_rows(page, "task-table") == len(tasks) > 0
     lagging = sum(r["滞后"] == "是" for r in tasks)
     assert f'id="tasks-lagging">其中滞后 <b>{lagging}</b> 项' in page
     assert page.count('<span class="chip ts-lagging">滞后</span>') == lagging
     assert len(sheet_rows(wb["滞后任务"])) == lagging
+    table = page.split('<table id="task-table">', 1)[1].split("</table>", 1)[0]
+    items = {r["编号"] for r in tasks}
+    assert table.count("<details>") == len(items) == 11                  # Annex 2 has 11 work items (T1-1 … T4-3)
+    for text in set(re.findall(r"<p>([^<]*)</p>", table)):
+        assert table.count(text) == 1
+
+    # 滞后企业: the same rows; each enterprise counted once
+    lag_rows = sheet_rows(wb["滞后企业"])
+    assert (_tbody_rows(page, "lagging-table") if lag_rows else 0) == len(lag_rows)
+    overdue = {r["企业名称"] for r in lag_rows if r["情况"] == labels.LAGGING["lagging"]}
+    due = {r["企业名称"] for r in lag_rows if r["情况"] == labels.LAGGING["due_this_year"]} - overdue
+    assert f'{labels.LAGGING["lagging"]} <b>{len(overdue)}</b> 户，{labels.LAGGING["due_this_year"]} <b>{len(due)}</b> 户' in page
+
+    # 奖励台账: the same entries, the same total accrued; the categories not computed, named as in 奖励类别
+    ledger = sheet_rows(wb["奖励台账"])
+    ledger = [r for r in ledger if r["企业名称"] != "合计"]
+    accrued = [r for r in ledger if r["状态"] == labels.REWARD_STATUS["accrued"]]
+    total = sum(int(r["应奖励（元）"]) for r in accrued)
+    assert f"{labels.REWARD_STATUS['accrued']} <b>{len(accrued)}</b> 笔，合计 <b>{total:,}</b> 元" in page
+    assert (_tbody_rows(page, "rewards-table") - 1 if ledger else 0) == len(ledger)     # + the 合计 row
+    cats = sheet_rows(wb["奖励类别"])
+    not_computed = [r["类别"] for r in cats if r["计算情况"] == labels.REWARD_COMPUTED[False]]
+    assert len(not_computed) == 3
+    for name in not_computed:
+        assert f'未计算（需人工核定）"><b>{name}</b>' in page
+
+    # 汇总提示: the 概要's 责任领导 line is the dashboard's notice
+    summary = {r[0]: r[1] for r in wb["概要"].iter_rows(min_row=HEADER_ROW + 1, values_only=True) if r[0]}
+    assert html.escape(summary["责任领导"], quote=True) in page
+
+
+# ---------------------------------------------------------------- a quarter in which a single bureau reported
+
+@pytest.fixture(scope="module")
+def single_bureau(tmp_path_factory, prefect_server):
+    """Only 农业农村局 reports in 2024Q1: its four Annex 1 enterprises and one new one. The library at the end of
+    2024Q1 is still Annex 1's twelve plus the new one: 13, not the 5 that were reported."""
+    from flows.ingest import ingest
+    from flows.rollups import quarterly_dispatch
+    from samples.share import ANNEX1_TEAMS
+    from samples.workbooks import arrive, enterprise_form, write_xlsx
+    from warehouse.home import Home
+    home = Home.resolve(tmp_path_factory.mktemp("single-bureau") / "home").ensure()
+    farm = [n for n, team in ANNEX1_TEAMS.items() if team == "农业"]
+    assert len(farm) == 4
+    records = [{"enterprise_name": n, "operating_status": "生产", "service_team": "农业"} for n in farm]
+    records.append({"enterprise_name": "蛟河市新农食品有限公司", "operating_status": "生产", "service_team": "农业",
+                    "industry": "农副产品加工", "srdi_level_text": "已纳入吉林市培育库"})
+    path = home.inbox / "农业农村局" / "农业农村局种子企业库2024Q1.xlsx"
+    arrive(write_xlsx(path, enterprise_form(records)), datetime(2024, 4, 8, 9))
+    ingest(home=str(home.root), settle_seconds=0, trust_mtime=True)
+    result = quarterly_dispatch(home=str(home.root), period="2024Q1")
+    return home, result
+
+
+def test_a_quarter_with_a_single_bureau_shows_the_library_not_the_reporters(single_bureau):
+    home, result = single_bureau
+    wb = openpyxl.load_workbook(result["pack"], read_only=True)
+    page = read(home.reports / "2024Q1" / "dashboard_2024Q1.html")
+    (total,) = [r for r in sheet_rows(wb["企业梯队"]) if r["分组"] == labels.BREAKDOWN["all"]]
+    assert total["合计"] == 13                                           # 12 of Annex 1 + the new one, by hand
+    assert _funnel(page)[0] == 13 == _tbody_rows(page, "enterprise-table") == len(sheet_rows(wb["企业名单"]))
+    rows = sheet_rows(wb["催报清单"])
+    assert _heat_cells(page) == {(r["单位"], r["应报季度"], r["表种"], r["报送情况"]) for r in rows}
+    assert {r["报送情况"] for r in rows if r["单位"] == "农业农村局" and r["表种"] == "种子企业库"} == {"按时"}
+    assert sum(r["报送情况"] == labels.COMPLIANCE["missing"] for r in rows) == len(rows) - 1   # everyone else: 未报送
+    assert f"<b>1/{len(rows)}</b>" in page
 
 
 # ---------------------------------------------------------------- a real browser

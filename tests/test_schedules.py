@@ -26,7 +26,9 @@ pytestmark = pytest.mark.integration
 
 # The policy's rhythm (三、（三）: 季调度、半年例会、年度总结), written out by hand — not read from prefect.yaml — so a
 # wrong cron string or timezone there shows up here. All at 08:00 Beijing time:
-#   季调度   on the 10th of the month after each quarter (10 Jan, 10 Apr, 10 Jul, 10 Oct), for the quarter just ended;
+#   季调度   on the 11th of the month after each quarter (11 Jan, 11 Apr, 11 Jul, 11 Oct), for the quarter just ended:
+#            the day after the reporting deadline (quarter end + 10 days, rollup_config.toml), so a bureau still inside
+#            its window is never listed as 未报送;
 #   半年例会 on 15 July, for the first half;
 #   年度总结 on 20 January, for the year before.
 def _next(now: datetime, dates: list[tuple[int, int]]) -> datetime:
@@ -36,7 +38,7 @@ def _next(now: datetime, dates: list[tuple[int, int]]) -> datetime:
 
 
 EXPECTED_RHYTHM = {
-    "quarterly-dispatch": lambda now: _next(now, [(1, 10), (4, 10), (7, 10), (10, 10)]),
+    "quarterly-dispatch": lambda now: _next(now, [(1, 11), (4, 11), (7, 11), (10, 11)]),
     "midyear-meeting": lambda now: _next(now, [(7, 15)]),
     "annual-summary": lambda now: _next(now, [(1, 20)]),
 }
@@ -45,12 +47,15 @@ EXPECTED_RHYTHM = {
 def test_the_rhythm_itself():
     """The hand-written rhythm, checked on dates worked out on a calendar."""
     now = datetime(2026, 11, 29, 12, 0, tzinfo=SHANGHAI)
-    assert EXPECTED_RHYTHM["quarterly-dispatch"](now) == datetime(2027, 1, 10, 8, 0, tzinfo=SHANGHAI)
+    assert EXPECTED_RHYTHM["quarterly-dispatch"](now) == datetime(2027, 1, 11, 8, 0, tzinfo=SHANGHAI)
     assert EXPECTED_RHYTHM["midyear-meeting"](now) == datetime(2027, 7, 15, 8, 0, tzinfo=SHANGHAI)
     assert EXPECTED_RHYTHM["annual-summary"](now) == datetime(2027, 1, 20, 8, 0, tzinfo=SHANGHAI)
-    # 2027-04-10 07:59 Beijing is 2027-04-09 23:59 UTC: the next dispatch is a minute away, the same day
-    utc_eve = datetime(2027, 4, 9, 23, 59, tzinfo=timezone.utc)
-    assert EXPECTED_RHYTHM["quarterly-dispatch"](utc_eve) == datetime(2027, 4, 10, 8, 0, tzinfo=SHANGHAI)
+    # 2027-04-11 07:59 Beijing is 2027-04-10 23:59 UTC: the next dispatch is a minute away, the same day
+    utc_eve = datetime(2027, 4, 10, 23, 59, tzinfo=timezone.utc)
+    assert EXPECTED_RHYTHM["quarterly-dispatch"](utc_eve) == datetime(2027, 4, 11, 8, 0, tzinfo=SHANGHAI)
+    # the due date itself (2027-04-10, 2027Q1 + 10 days) is still inside the window: no dispatch that day
+    due_day = datetime(2027, 4, 10, 9, 0, tzinfo=SHANGHAI)
+    assert EXPECTED_RHYTHM["quarterly-dispatch"](due_day) == datetime(2027, 4, 11, 8, 0, tzinfo=SHANGHAI)
 
 
 @pytest.fixture(scope="module")

@@ -3,10 +3,18 @@
 Each compute file is one SELECT with named parameters ($period, $last_quarter, …), never formatted values;
 `select` passes it only the parameters it names and can register frames the SQL reads by name.
 `replace_period` swaps all of a period's rows in every rollup table in one transaction.
+
+The rollup tables are derived data with a versioned layout: `apply_rollup_schema` applies create_rollup_tables.sql
+once per SCHEMA_VERSION (recorded in schema_versions). A home whose rollup tables have an older layout (or none
+recorded: homes from before versions) gets them dropped and created anew, in one transaction; the periods they held
+go to rollup_recompute, and every rollup says which still need computing again until each has been.
 """
 from __future__ import annotations
 
+import hashlib
 import re
+from dataclasses import dataclass
+
 import duckdb
 import polars as pl
 
@@ -15,6 +23,26 @@ from warehouse.connection import transaction
 from warehouse.sql import grain as sql_grain, load as sql
 
 _PARAM = re.compile(r"\$([A-Za-z_]\w*)")
+
+# The layout of the rollup tables (create_rollup_tables.sql). Bump it whenever that file changes a table: every home
+# then recreates its rollup tables once. 1: the layout before versions (no keys); 2: issue 14 (primary keys,
+# rewards in every pack, target_enterprises, reward_categories, rollup_notices).
+SCHEMA_VERSION = 2
+COMPONENT = "rollups"
+
+
+@dataclass(frozen=True)
+class SchemaChange:
+    """What apply_rollup_schema did: from which recorded version (None: none recorded — a fresh database, or rollup
+    tables from before versions, then listed in `dropped`), to which, and the periods to compute again."""
+    from_version: int | None
+    to_version: int
+    dropped: tuple[str, ...] = ()
+    recompute: tuple[str, ...] = ()
+
+    @property
+    def changed(self) -> bool:
+        return self.from_version != self.to_version
 
 
 def rollup_sql(name: str) -> str:
@@ -35,9 +63,48 @@ def bind(text: str, params: dict) -> dict:
     return {p: params[p] for p in wanted}
 
 
-def apply_rollup_schema(con: duckdb.DuckDBPyConnection) -> None:
-    for name in ("create_rollup_tables", "comment_rollup_tables"):
-        con.execute(rollup_sql(name))
+def ddl_sha256() -> str:
+    return hashlib.sha256(rollup_sql("create_rollup_tables").encode("utf-8")).hexdigest()
+
+
+def apply_rollup_schema(con: duckdb.DuckDBPyConnection) -> SchemaChange:
+    """The rollup tables at SCHEMA_VERSION, in one transaction: created when missing, recreated when older (their
+    periods noted for recomputing); the comments are refreshed on every call."""
+    with transaction(con):
+        con.execute(rollup_sql("create_schema_versions"))
+        found = con.execute(rollup_sql("read_schema_version"), {"component": COMPONENT}).fetchone()
+        current = found[0] if found else None
+        if current is not None and current > SCHEMA_VERSION:
+            raise RuntimeError(f"汇总表结构版本为 {current}，高于本程序支持的 {SCHEMA_VERSION}：请升级 srdi / "
+                               f"the rollup tables have layout version {current}, newer than this srdi ({SCHEMA_VERSION})")
+        change = SchemaChange(current, SCHEMA_VERSION)
+        if current != SCHEMA_VERSION:
+            present = relations(con)
+            existing = tuple(t for t in ROLLUP_TABLES if t in present)
+            periods = (con.execute(rollup_sql("list_rolled_up_periods")).fetchall()
+                       if "rollup_runs" in present else [])
+            for table in existing:                       # names from the registry, never from input
+                con.execute(sql("rollups/drop_rollup_table", table=table))
+            con.execute(rollup_sql("create_rollup_tables"))
+            if periods:
+                con.register("_recompute", pl.DataFrame(
+                    [{"period": p, "kind": k, "from_version": current or 1, "to_version": SCHEMA_VERSION}
+                     for p, k in periods],
+                    schema={"period": pl.Utf8, "kind": pl.Utf8, "from_version": pl.Int32, "to_version": pl.Int32}))
+                con.execute(rollup_sql("note_recompute"))
+                con.unregister("_recompute")
+            con.execute(rollup_sql("record_schema_version"),
+                        {"component": COMPONENT, "version": SCHEMA_VERSION, "ddl_sha256": ddl_sha256()})
+            change = SchemaChange(current, SCHEMA_VERSION, existing, tuple(p for p, _ in periods))
+        con.execute(rollup_sql("comment_rollup_tables"))
+    return change
+
+
+def pending_recompute(con: duckdb.DuckDBPyConnection) -> list[tuple[str, str]]:
+    """(period, kind) of every period whose rows a layout change dropped and no rollup has computed since."""
+    if "rollup_recompute" not in relations(con):
+        return []
+    return [(p, k) for p, k, *_ in con.execute(rollup_sql("list_recompute")).fetchall()]
 
 
 def select(con: duckdb.DuckDBPyConnection, name: str, params: dict,
@@ -64,6 +131,8 @@ def replace_period(con: duckdb.DuckDBPyConnection, period: str, frames: dict[str
     with transaction(con):
         for table in ROLLUP_TABLES:            # names from the registry, never from input
             con.execute(sql("rollups/delete_period_rows", table=table), {"period": period})
+        if "rollup_recompute" in relations(con):
+            con.execute(rollup_sql("clear_recompute"), {"period": period})
         for table, frame in frames.items():
             if frame.height:
                 con.register("_rollup_rows", frame)

@@ -17,13 +17,12 @@ from schemas.labels import KIND
 from schemas.periods import RollupPeriod, default_period
 from schemas.rollup_config import RollupConfig, load as load_config
 from schemas.sections import Section
-from tasks.rollup.inputs import INPUTS, sql_params
+from tasks.rollup.inputs import CONFIG_NAME, INPUTS, sql_params
 from tasks.run_log import run_logger
 from warehouse import rollups as wr
 from warehouse.connection import connect
 from warehouse.home import Home
 
-CONFIG_NAME = "rollup_config.toml"   # <home>/rollup_config.toml overrides the packaged rules
 
 
 # ---------------------------------------------------------------- tasks: set up
@@ -40,9 +39,15 @@ def load_rollup_config(home: Home) -> RollupConfig:
 
 
 @task(name="prepare-rollup-tables", cache_policy=NO_CACHE)
-def prepare_rollup_tables(home: Home) -> None:
+def prepare_rollup_tables(home: Home) -> wr.SchemaChange:
+    """The rollup tables at the current layout version; an older layout is recreated once and its periods are
+    listed for recomputing (every rollup's notices say which, until each has been computed again)."""
     with connect(home.writer_db) as con:
-        wr.apply_rollup_schema(con)
+        change = wr.apply_rollup_schema(con)
+    if change.dropped:
+        run_logger().warning("rollup tables recreated at layout version %d (was %s); periods to recompute: %s",
+                             change.to_version, change.from_version or "unversioned", ", ".join(change.recompute) or "none")
+    return change
 
 
 # ---------------------------------------------------------------- the compute step (one task run per section)

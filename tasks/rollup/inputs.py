@@ -7,8 +7,11 @@ from datetime import timedelta
 import polars as pl
 
 from schemas import reference
+from schemas.labels import REPEAT
 from schemas.periods import RollupPeriod, quarter_end
 from schemas.rollup_config import RollupConfig
+
+CONFIG_NAME = "rollup_config.toml"   # <home>/rollup_config.toml overrides the packaged rules
 
 
 def obligations_frame(rp: RollupPeriod, cfg: RollupConfig) -> pl.DataFrame:
@@ -38,7 +41,40 @@ def reward_rules_frame(rp: RollupPeriod, cfg: RollupConfig) -> pl.DataFrame:
                                       "rule_text": pl.Utf8, "repeat_mode": pl.Utf8})
 
 
-INPUTS = {"obligations": obligations_frame, "target_windows": target_windows_frame, "reward_rules": reward_rules_frame}
+def reward_catalogue_frame(rp: RollupPeriod, cfg: RollupConfig) -> pl.DataFrame:
+    """Every reward category of the plan: those the rules compute (with their amounts and repeat option), then
+    those srdi does not compute, each with its clause and why ([[rewards.not_computed]])."""
+    rows = []
+    for c in cfg.reward_categories:
+        rules = [r for r in cfg.reward_rules if r.kind == c.kind]
+        if not rules:
+            continue
+        rows.append({"category": c.kind, "name": c.name, "clause": c.clause,
+                     "amount": "；".join(f"{r.level} {r.amount_yuan:,}元" for r in rules), "policy_text": c.text,
+                     "computed": True, "note": f"重复认定：{REPEAT.get(cfg.repeat_mode(c.kind), cfg.repeat_mode(c.kind))}"})
+    for nc in cfg.not_computed:
+        rows.append({"category": nc.id, "name": nc.name, "clause": nc.clause, "amount": nc.amount or None,
+                     "policy_text": nc.text or None, "computed": False, "note": nc.why})
+    for i, r in enumerate(rows):
+        r["sort_order"] = i
+    return pl.DataFrame(rows, schema={"category": pl.Utf8, "name": pl.Utf8, "clause": pl.Utf8, "amount": pl.Utf8,
+                                      "policy_text": pl.Utf8, "computed": pl.Boolean, "note": pl.Utf8,
+                                      "sort_order": pl.Int32})
+
+
+def config_notices_frame(rp: RollupPeriod, cfg: RollupConfig) -> pl.DataFrame:
+    """What the rules file should change (schemas.rollup_config: e.g. a key no longer used)."""
+    return pl.DataFrame({"notice": list(cfg.notices)}, schema={"notice": pl.Utf8})
+
+
+INPUTS = {"obligations": obligations_frame, "target_windows": target_windows_frame, "reward_rules": reward_rules_frame,
+          "reward_catalogue": reward_catalogue_frame, "config_notices": config_notices_frame}
+
+
+def leaders_file(cfg: RollupConfig) -> str:
+    """Where a deployment sets its responsible leaders: its own rules file when it has one."""
+    return cfg.source if cfg.source.endswith(CONFIG_NAME) and not cfg.source.startswith("schemas/") \
+        else f"<home>/{CONFIG_NAME}"
 
 
 def sql_params(rp: RollupPeriod, cfg: RollupConfig) -> dict:
@@ -52,12 +88,15 @@ def sql_params(rp: RollupPeriod, cfg: RollupConfig) -> dict:
         "plan_first_quarter": plan_first,
         "due_quarters": [q for q in rp.quarters if q >= plan_first],
         "year_due_quarters": [q for q in year_quarters if plan_first <= q <= rp.last_quarter],
-        "count_first_accepted": cfg.count_first_accepted,
+        "count_first_accepted": cfg.count_first_accepted, "deadline_days": cfg.deadline_days,
         "lagging_statuses": list(cfg.lagging_statuses), "stalled_statuses": list(cfg.stalled_statuses),
         "min_gain_pct": cfg.min_gain_pct, "grace_quarters": cfg.not_started_grace_quarters,
         "count_unreported": cfg.count_unreported, "list_due_this_year": cfg.list_due_this_year,
         "ratio_levels": list(cfg.ratio_levels), "listed_levels": list(cfg.listed_levels),
         "year_counts_higher_levels": cfg.year_counts_higher_levels,
         "seed_excluded_statuses": list(cfg.seed_excluded_statuses),
-        "first_year": cfg.rewards_first_year,
+        "cultivated_excluded_statuses": list(cfg.cultivated_excluded_statuses),
+        "training_tasks": list(cfg.training_tasks), "recruitment_tasks": list(cfg.recruitment_tasks),
+        "plan_issued": cfg.plan_issued,
+        "leaders_file": leaders_file(cfg),
     }

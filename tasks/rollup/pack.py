@@ -16,7 +16,7 @@ import polars as pl
 from prefect import task
 from prefect.cache_policies import NO_CACHE
 
-from schemas.labels import COMPLIANCE, FORM, KIND, RATIO, REPEAT, TARGET_STATUS
+from schemas.labels import COMPLIANCE, FORM, KIND, RATIO, REPEAT, REWARD_CATEGORY, TARGET_STATUS
 from schemas.periods import RollupPeriod
 from schemas.rollup_config import RollupConfig
 from schemas.sections import Col, Sheet, pack_sheets
@@ -31,7 +31,8 @@ HEADER_ROW = TITLE_ROWS
 MAX_WIDTH = {"wide": 46, "normal": 36}
 SUMMARY_WIDTHS = (22, 96)
 
-BAD = {"late", "missing", "rejected", "at_risk", "not_achieved", "lagging", "level_down", "停产", "注销", True}
+BAD = {"late", "missing", "rejected", "at_risk", "not_achieved", "lagging", "level_down", "停产", "注销", True,
+       "pending", "unverified", "excluded", "below", "not_reported"}
 
 
 # ---------------------------------------------------------------- cell texts
@@ -164,54 +165,158 @@ def _count(frame: pl.DataFrame | None, expr=None) -> int:
     return frame.height if expr is None else frame.filter(expr).height
 
 
+def _names(rows: list[str]) -> str:
+    return "：" + "、".join(rows) if rows else ""
+
+
+def _compliance_lines(rp: RollupPeriod, c: pl.DataFrame) -> list[tuple[str, str]]:
+    """报送情况: counts, then who to chase (未报送, 退回未重报), apart from who sent late (逾期已报) and who is still
+    inside the reporting window (未到截止)."""
+    by = {k: _count(c, pl.col("status") == k) for k in COMPLIANCE}
+
+    def who(statuses: tuple[str, ...], late: bool = False) -> list[str]:
+        out = []
+        for r in c.filter(pl.col("status").is_in(statuses)).sort("report_period", "bureau", "form").iter_rows(named=True):
+            quarter = f"，{r['report_period']}" if rp.kind != "quarterly" else ""
+            extra = f"，逾期{r['days_late']}天" if late and r["days_late"] else ""
+            extra += f"，{COMPLIANCE[r['status']]}" if len(statuses) > 1 else ""
+            out.append(f"{r['bureau']}（{FORM[r['form']]}{quarter}{extra}）")
+        return out
+    text = (f"应报 {c.height} 份：按时 {by['on_time']}，逾期已报 {by['late']}，未报送 {by['missing']}，"
+            f"被退回未重报 {by['rejected']}，未到截止 {by['not_due']}。")
+    chase, late, pending = who(("missing", "rejected")), who(("late",), late=True), who(("not_due",))
+    if chase:
+        text += f"\n需催报（未报送、被退回未重报）：{'、'.join(chase)}"
+    if late:
+        text += f"\n逾期已报（已入库，不需催报）：{'、'.join(late)}"
+    if pending:
+        due = sorted({r["due_date"].isoformat() for r in c.filter(pl.col("status") == "not_due").iter_rows(named=True)})
+        text += f"\n未到截止（截止日期 {'、'.join(due)}）：{'、'.join(pending)}"
+    return [("报送情况", text)]
+
+
+def _change_line(ch: pl.DataFrame) -> str:
+    """Each enterprise once, under its weightiest change (新认定, then 停产/注销, then 新入库), the others in brackets."""
+    seen: dict[str, list[dict]] = {}
+    for r in ch.iter_rows(named=True):
+        seen.setdefault(r["enterprise_name"], []).append(r)
+    groups: dict[str, list[str]] = {"新认定": [], "停产/注销": [], "新入库": []}
+    for name, rs in seen.items():
+        kinds = {r["change"]: r for r in rs}
+        stop = next((r for r in rs if r["flag"] in ("停产", "注销")), None)
+        parts = []
+        if "new_recognition" in kinds:
+            r = kinds["new_recognition"]
+            parts.append(f"{r['from_value']}→{r['to_value']}")
+        if stop is not None:
+            parts.append(stop["flag"])
+        if "new_entry" in kinds and "new_recognition" not in kinds:
+            parts.append("新入库")
+        if "new_recognition" in kinds:
+            group = "新认定"
+        elif stop is not None:
+            group = "停产/注销"
+        elif "new_entry" in kinds:
+            group = "新入库"
+        else:
+            continue
+        shown = [x for x in parts if x != group]
+        groups[group].append(name + (f"（{'；'.join(shown)}）" if shown else ""))
+    total = sum(len(v) for v in groups.values())
+    return (f"变动企业 {total} 户（每户只计一次）：" + "；".join(f"{k} {len(v)} 户{_names(v)}" for k, v in groups.items())
+            + "。")
+
+
+def _lagging_line(lag: pl.DataFrame) -> str:
+    """Each enterprise once: 滞后 when any planned level is overdue, else 临期 when one is due this year."""
+    lagging = sorted(set(lag.filter(pl.col("status") == "lagging")["enterprise_name"])) if lag.height else []
+    due = sorted(set(lag.filter(pl.col("status") == "due_this_year")["enterprise_name"]) - set(lagging)) if lag.height else []
+    return (f"拟培育年份已过仍未认定 {len(lagging)} 户{_names(lagging)}；"
+            f"本年到期尚未认定 {len(due)} 户{_names(due)}（已计入前者的不重复计）。")
+
+
+def rewards_lines(rp: RollupPeriod, cfg: RollupConfig, s: dict[str, pl.DataFrame]) -> list[tuple[str, str]]:
+    """The rewards ledger in two lines: what accrued this year and what waits for evidence; then the rewards srdi
+    does not compute, with their clauses."""
+    out = []
+    rw = s.get("rewards")
+    if rw is not None:
+        paid = rw.filter(pl.col("status") == "accrued") if rw.height else rw
+        total = int(paid["amount_yuan"].sum()) if paid.height else 0
+        text = (f"{rp.year}年截至 {rp.last_quarter} 应兑现一次性奖励 {paid.height} 笔"
+                f"（{paid['enterprise_name'].n_unique() if paid.height else 0} 户），合计 {total:,} 元"
+                f"（重复认定口径：{REPEAT[cfg.repeat_recognition]}；同一企业同一年度只奖励一次）。")
+        waiting = rw.filter(pl.col("status") == "pending") if rw.height else rw
+        if waiting.height:
+            names = [f"{r['enterprise_name']}（{REWARD_CATEGORY.get(r['category'], r['category'])} {r['level']}）"
+                     for r in waiting.sort("enterprise_name", "category", "level").iter_rows(named=True)]
+            text += (f"\n待核实 {waiting.height} 项（金额暂为0，缺少首次认定的依据，见“奖励台账”的“需补充的依据”）："
+                     + "、".join(names))
+        else:
+            text += "\n待核实：无。"
+        out.append(("奖励台账", text))
+    cats = s.get("reward_categories")
+    if cats is not None and cats.height:
+        missing = [f"{r['name']}（{r['clause']}{'，' + r['amount'] if r['amount'] else ''}）"
+                   for r in cats.filter(~pl.col("computed")).sort("sort_order").iter_rows(named=True)]
+        if missing:
+            out.append(("未计算的奖励", "、".join(missing) + "：srdi 不计算，不在奖励台账中，需人工核定（原因见“奖励类别”）。"))
+    return out
+
+
+def notice_lines(s: dict[str, pl.DataFrame]) -> list[tuple[str, str]]:
+    """责任领导 (configured or not: where to set them), then any other notice of the run (rollup_notices)."""
+    notes = s.get("rollup_notices")
+    rows = list(notes.iter_rows(named=True)) if notes is not None and notes.height else []
+    leaders = [r["notice"] for r in rows if r["topic"] == "leaders"]
+    out = [("责任领导", leaders[0] if leaders else "催报清单中的各单位责任领导均已配置（rollup_config.toml [leaders]）。")]
+    others = [r["notice"] for r in rows if r["topic"] != "leaders"]
+    if others:
+        out.append(("提示", "\n".join(others)))
+    return out
+
+
 def summary_lines(rp: RollupPeriod, cfg: RollupConfig, s: dict[str, pl.DataFrame]) -> list[tuple[str, str]]:
     out: list[tuple[str, str]] = []
-    c = s["compliance"]
-    by = {k: _count(c, pl.col("status") == k) for k in COMPLIANCE}
-    owed = "、".join(f"{r['bureau']}（{FORM[r['form']]}{'，' + r['report_period'] if rp.kind != 'quarterly' else ''}："
-                     f"{COMPLIANCE[r['status']]}）" for r in c.filter(pl.col("status") != "on_time").iter_rows(named=True))
-    out.append(("报送情况", f"应报 {c.height} 份：按时 {by['on_time']}，逾期 {by['late']}，未报送 {by['missing']}，"
-                        f"被退回未重报 {by['rejected']}。" + (f"\n需催报：{owed}" if owed else "")))
+    out += _compliance_lines(rp, s["compliance"])
+    out += notice_lines(s)
     allrow = s["ladder_counts"].filter(pl.col("breakdown") == "all").row(0, named=True) if _count(s["ladder_counts"]) else None
     if allrow:
         out.append(("企业梯队", f"库内企业 {allrow['total_count']} 户：种子 {allrow['seed_count']}，吉林市级 {allrow['city_count']}，"
                             f"吉林省级 {allrow['province_count']}，国家级小巨人 {allrow['national_count']}；"
-                            f"其中停产或注销 {allrow['stopped_count']} 户。"))
-    ch = s["ladder_changes"]
-    news = [f"{r['enterprise_name']}（{r['from_value']}→{r['to_value']}）" for r in
-            ch.filter(pl.col("change") == "new_recognition").iter_rows(named=True)]
-    stops = [f"{r['enterprise_name']}（{r['to_value']}）" for r in ch.filter(pl.col("flag").is_in(["停产", "注销"])).iter_rows(named=True)]
-    entries = [r["enterprise_name"] for r in ch.filter(pl.col("change") == "new_entry").iter_rows(named=True)]
-    out.append(("企业变动", f"新认定 {len(news)} 户" + (f"：{'、'.join(news)}" if news else "") + "；"
-                        f"停产/注销 {len(stops)} 户" + (f"：{'、'.join(stops)}" if stops else "") + "；"
-                        f"新入库 {len(entries)} 户" + (f"：{'、'.join(entries)}" if entries else "") + "。"))
-    lag = s["ladder_lagging"]
-    out.append(("滞后企业", f"拟培育年份已过仍未认定 {lag.filter(pl.col('status') == 'lagging')['enterprise_name'].n_unique() if lag.height else 0} 户，"
-                        f"本年到期尚未认定 {lag.filter(pl.col('status') == 'due_this_year')['enterprise_name'].n_unique() if lag.height else 0} 户。"))
+                            f"其中停产或注销 {allrow['stopped_count']} 户（计入各自级别）。"))
+    out.append(("企业变动", _change_line(s["ladder_changes"])))
+    out.append(("滞后企业", _lagging_line(s["ladder_lagging"])))
     out.append(("数据冲突", f"{_count(s['ladder_conflicts'])} 处（同一季度两个单位对同一企业填报不一致，详见“数据冲突”）。"))
     t = s["task_status"]
     out.append(("工作任务", f"任务×责任单位 {t.height} 项：已报 {_count(t, pl.col('reported'))}，"
+                        f"未报送 {_count(t, ~pl.col('reported') & pl.col('due'))}，"
+                        f"未到截止 {_count(t, ~pl.col('reported') & ~pl.col('due'))}；"
                         f"已完成 {_count(t, pl.col('status') == '已完成')}，滞后 {_count(t, pl.col('lagging'))}。"))
     out.append(("报市政府问题", f"{_count(s['task_problems'])} 条（详见“报市政府问题”）。"))
     b = s["bank_events"]
     held = [f"{r['report_period']}{'已开展' if r['held'] else '未开展'}" for r in b.iter_rows(named=True)]
-    out.append(("银企对接", "；".join(held) + "。" if held else "本期无应开展的季度。"))
+    out.append(("银企对接", f"{rp.year}年截至期末：" + "；".join(held) + "（只计任务T3-1的报送）。" if held else "本期无应开展的季度。"))
     tp = s["target_progress"]
     risky = [f"{r['target']}（{TARGET_STATUS[r['status']]}）" for r in
              tp.filter(pl.col("status").is_in(["at_risk", "not_achieved"])).iter_rows(named=True)]
-    judged = "，".join(f"{TARGET_STATUS[s]} {_count(tp, pl.col('status') == s)}"
-                       for s in ("achieved", "on_track", "at_risk", "not_achieved"))
-    out.append(("发展目标", f"{tp.height} 项：{judged}。" + (f"\n需关注：{'；'.join(risky)}" if risky else "")))
-    if "rewards" in s:
-        rw = s["rewards"]
-        total = int(rw["amount_yuan"].sum()) if rw.height else 0
-        out.append(("奖励台账", f"{rp.year}年应兑现一次性奖励 {_count(rw, pl.col('amount_yuan') > 0)} 笔，合计 {total:,} 元"
-                            f"（重复认定口径：{REPEAT[cfg.repeat_recognition]}）。"))
+    judged = "，".join(f"{TARGET_STATUS[k]} {_count(tp, pl.col('status') == k)}"
+                       for k in ("achieved", "on_track", "in_progress", "at_risk", "not_achieved", "no_data")
+                       if k in ("achieved", "on_track", "at_risk", "not_achieved") or _count(tp, pl.col("status") == k))
+    out.append(("发展目标", f"{tp.height} 项：{judged}。" + (f"\n需关注：{'；'.join(risky)}" if risky else "")
+                + "\n十四五目标只计考核期内达到该级别的企业，逐户列在“目标明细”；比例目标逐户判断，见“比例指标”。"))
+    out += rewards_lines(rp, cfg, s)
+    teams = s.get("service_team_comparison")
+    if teams is not None and teams.height:
+        out.append(("专班比较", "；".join(
+            f"{r['service_team']} 企业{r['enterprises']}户、新认定{r['new_recognitions']}、滞后企业{r['lagging_enterprises']}、"
+            f"报表按时{r['reports_on_time']}/{r['reports_due']}、滞后任务{r['tasks_lagging']}"
+            for r in teams.iter_rows(named=True)) + "（详见“专班比较”）。"))
     if "cultivation_list" in s:
         cl = s["cultivation_list"]
         out.append(("明年培育名单", f"{rp.year + 1}年拟培育 {cl['enterprise_name'].n_unique() if cl.height else 0} 户企业、{cl.height} 个目标级别。"))
     out.append(("口径", f"截止日期为季度结束后 {cfg.deadline_days} 天；只使用已入库（未被退回、未被替代）的报送；"
-                      f"规则文件：{cfg.source}；说明见 docs/rollups.md。"))
+                      f"奖励以方案印发日 {cfg.plan_issued.isoformat()} 为界；规则文件：{cfg.source}；说明见 docs/rollups.md。"))
     return out
 
 
@@ -256,7 +361,7 @@ def _with_ratio_totals(frame: pl.DataFrame, targets: pl.DataFrame) -> pl.DataFra
     totals = targets.filter(pl.col("target_id").is_in(list(RATIO))).select(
         "period", "target_id", pl.lit("合计（分子合计÷分母合计）").alias("enterprise_name"), pl.lit("—").alias("srdi_level"),
         "numerator", "denominator", pl.col("actual_value").alias("ratio_pct"), pl.col("target_value").alias("threshold_pct"),
-        (pl.col("actual_value") >= pl.col("target_value")).alias("meets"),
+        (pl.col("actual_value") >= pl.col("target_value")).alias("meets"), pl.lit("合计口径（仅供参考）").alias("status"),
         pl.lit(None, pl.Utf8).alias("report_period"), pl.lit(None, pl.Int32).alias("submission_id"))
     frame = frame.with_columns(pl.lit(0).alias("_order"))
     totals = totals.with_columns(pl.lit(1).alias("_order")).cast({c: frame.schema[c] for c in totals.columns if c in frame.schema})

@@ -1,5 +1,6 @@
 -- grain: one row per service team (服务专班) per period, side by side: its enterprises, their movement, its lead
 -- bureau's reporting and its lead bureau's Annex 2 tasks. Reads this run's rows, registered as rollup_<table>.
+-- 三、（三）「对各服务专班的工作进展情况实行季调度、半年例会、年度总结」: every kind of meeting compares the six teams.
 WITH read_teams AS (
     SELECT service_team, bureau FROM ref_service_teams
 ),
@@ -37,7 +38,8 @@ count_reports AS (
            count(*) FILTER (WHERE status = 'on_time')  AS reports_on_time,
            count(*) FILTER (WHERE status = 'late')     AS reports_late,
            count(*) FILTER (WHERE status = 'missing')  AS reports_missing,
-           count(*) FILTER (WHERE status = 'rejected') AS reports_rejected
+           count(*) FILTER (WHERE status = 'rejected') AS reports_rejected,
+           count(*) FILTER (WHERE status = 'not_due')  AS reports_not_due
     FROM rollup_compliance
     GROUP BY bureau
 ),
@@ -58,7 +60,7 @@ SELECT $period AS period, t.service_team, t.bureau,
        coalesce(k.conflicts, 0) AS conflicts,
        coalesce(r.reports_due, 0) AS reports_due, coalesce(r.reports_on_time, 0) AS reports_on_time,
        coalesce(r.reports_late, 0) AS reports_late, coalesce(r.reports_missing, 0) AS reports_missing,
-       coalesce(r.reports_rejected, 0) AS reports_rejected,
+       coalesce(r.reports_rejected, 0) AS reports_rejected, coalesce(r.reports_not_due, 0) AS reports_not_due,
        coalesce(k2.task_items, 0) AS task_items, coalesce(k2.tasks_reported, 0) AS tasks_reported,
        coalesce(k2.tasks_completed, 0) AS tasks_completed, coalesce(k2.tasks_lagging, 0) AS tasks_lagging
 FROM read_teams t

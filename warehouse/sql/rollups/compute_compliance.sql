@@ -1,8 +1,9 @@
 -- grain: one row per bureau per form per quarter of the period
 -- Who owed what comes from the registered frame `rollup_obligations` (report_period, bureau, form, due_date,
--- responsible_leader), built from rollup_config.toml. Set against what arrived: on_time, late, missing, or
--- rejected (a rejected file and no accepted one since). A rejected file whose form was not recognised counts
--- against every form the bureau owed that quarter.
+-- responsible_leader), built from rollup_config.toml. Set against what arrived: on_time, late, missing, not_due
+-- (nothing yet, and the rollup ran on or before the due date: the bureau is still inside its window), or rejected
+-- (a rejected file and no accepted one since). A rejected file whose form was not recognised counts against every
+-- form the bureau owed that quarter.
 WITH read_obligations AS (
     SELECT o.report_period, o.bureau, o.form, o.due_date,
            coalesce(o.responsible_leader, b.responsible_leader) AS responsible_leader
@@ -54,6 +55,7 @@ judge_status AS (
            CASE WHEN accepted_id IS NOT NULL AND arrived_at::DATE <= due_date THEN 'on_time'
                 WHEN accepted_id IS NOT NULL THEN 'late'
                 WHEN last_rejected_id IS NOT NULL THEN 'rejected'
+                WHEN $as_of <= due_date THEN 'not_due'
                 ELSE 'missing' END AS status
     FROM join_arrivals
 )
@@ -65,7 +67,8 @@ SELECT $period AS period, report_period, bureau, form, due_date, status,
        nullif(concat_ws('；',
            CASE WHEN status = 'late' THEN printf('逾期%d天', date_diff('day', due_date, arrived_at::DATE)) END,
            CASE WHEN status = 'rejected' THEN printf('第%d号报送被退回（%d处错误），尚未重新报送', last_rejected_id, last_errors) END,
-           CASE WHEN status = 'missing' AND $as_of <= due_date THEN '截止日期未到' END,
+           CASE WHEN status = 'not_due' THEN printf('截止日期（%s）未到，尚未报送', strftime(due_date, '%Y-%m-%d')) END,
+           CASE WHEN status = 'rejected' AND $as_of <= due_date THEN '截止日期未到，请在截止日期前重新报送' END,
            CASE WHEN status IN ('missing', 'rejected') AND periodless_files > 0
                 THEN printf('另有%d份文件因文件名无报送期被退回，请核实', periodless_files) END), '') AS note
 FROM judge_status

@@ -1,54 +1,68 @@
--- grain: one row per enterprise per reward category (srdi | tech_center) per level first recognised, in the ledger of the year it is paid ($year)
--- The one-time rewards of 二、（一）（二）, each traced to the accepted report (or Annex 1 row) that first showed the
--- recognition. A recognition is paid in the year it was recognised, or in the year it was first reported when a
--- bureau reported it late (a 2022 recognition first reported in 2023Q1 is in the 2023 ledger, marked 补报).
--- Rules and amounts come from the registered frame `rollup_reward_rules` (kind, level, rule_id, amount_yuan,
--- rule_text, repeat_mode); repeat_mode is the repeated-recognition option (docs/rollups.md):
---   full          every level's first recognition is paid in full;
---   top_up        the highest level of a year is paid, minus what earlier years already paid; lower levels get 0;
---   highest_only  only the highest level of the first rewarded year is paid; everything later gets 0.
--- Recognitions before $first_year (or with no known year) predate the plan and are never paid.
+-- grain: one row per enterprise per reward category (srdi | tech_center) per level: first recognitions paid (or not paid again) in the ledger of the year $year up to the period end, and every recognition still waiting for evidence (待核实)
+-- The one-time rewards of 二、（一）（二）: "对首次被认定为吉林市级、省级…分别给予一次性5万元、10万元奖励…（被重复认定的企业只享受
+-- 一次高级别奖励）" and "对新认定的省级企业技术中心、国家级企业技术中心…分别给予10万元、20万元…的一次性奖励".
+-- A recognition (recognitions_through, create_macros.sql) is paid only when its evidence dates it on or after the
+-- plan's issue date ($plan_issued): a year written for the level, or a rise seen between two observations. One
+-- whose evidence dates it before is not paid; one with no evidence, or evidence that cannot tell, is 待核实: amount
+-- 0, and `evidence_needed` says what would settle it. A paid recognition belongs to the year it was recognised,
+-- or the year it was first reported when a bureau reported it late (补报).
+-- Rules and amounts: the registered frame `rollup_reward_rules` (kind, level, rule_id, amount_yuan, rule_text,
+-- repeat_mode). Whatever the repeat_mode, one enterprise is paid at most once per category per year: the highest
+-- level recognised that year. Across years (docs/rollups.md):
+--   full          each year's recognition is paid in full;
+--   top_up        each year's recognition pays its amount minus the highest amount of earlier years (never below 0);
+--   highest_only  only the first rewarded year pays.
 WITH read_recognitions AS (
     SELECT r.*, rr.rule_id, rr.amount_yuan, rr.rule_text, rr.repeat_mode,
-           greatest(r.recognised_year, coalesce(CAST(left(r.first_period, 4) AS INTEGER), r.recognised_year)) AS pay_year
-    FROM recognitions_through($last_quarter) r
+           CASE WHEN r.earliest > r.latest THEN 'pending'
+                WHEN r.latest < CAST($plan_issued AS DATE) THEN 'predates'
+                WHEN r.earliest >= CAST($plan_issued AS DATE) THEN 'payable'
+                ELSE 'pending' END AS evidence_status,
+           greatest(r.recognised_year, year(r.first_seen_on)) AS pay_year
+    FROM recognitions_through($last_quarter, issued := CAST($plan_issued AS DATE)) r
     JOIN rollup_reward_rules rr USING (kind, level)
 ),
-keep_rewardable AS (
-    SELECT * FROM read_recognitions
-    WHERE recognised_year IS NOT NULL AND recognised_year >= $first_year AND pay_year <= $year
-),
-rank_within_years AS (
+keep_payable AS (
     SELECT *,
            row_number() OVER (PARTITION BY enterprise_name, kind, pay_year
-                              ORDER BY amount_yuan DESC, level_rank DESC) AS rank_in_year,
-           min(pay_year) OVER (PARTITION BY enterprise_name, kind) AS first_rewarded_year
-    FROM keep_rewardable
+                              ORDER BY amount_yuan DESC, level_rank DESC) AS rank_in_year
+    FROM read_recognitions
+    WHERE evidence_status = 'payable' AND pay_year <= $year
 ),
-sum_earlier_years AS (
-    SELECT r.*,
-           coalesce((SELECT max(e.amount_yuan) FROM keep_rewardable e
-                     WHERE e.enterprise_name = r.enterprise_name AND e.kind = r.kind
-                       AND e.pay_year < r.pay_year), 0) AS earlier_max,
-           coalesce((SELECT CAST(sum(e.amount_yuan) AS BIGINT) FROM keep_rewardable e
-                     WHERE e.enterprise_name = r.enterprise_name AND e.kind = r.kind
-                       AND e.pay_year < r.pay_year), 0) AS earlier_sum,
-           coalesce((SELECT max(e.amount_yuan) FROM keep_rewardable e
-                     WHERE e.enterprise_name = r.enterprise_name AND e.kind = r.kind
-                       AND e.pay_year = r.first_rewarded_year
-                       AND e.pay_year < r.pay_year), 0) AS first_year_max
-    FROM rank_within_years r
+pay_each_year AS (
+    SELECT enterprise_name, kind, pay_year, amount_yuan AS year_amount, repeat_mode,
+           min(pay_year) OVER by_year AS first_rewarded_year,
+           max(amount_yuan) OVER (by_year ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING) AS earlier_max
+    FROM keep_payable
+    WHERE rank_in_year = 1
+    WINDOW by_year AS (PARTITION BY enterprise_name, kind ORDER BY pay_year)
 ),
-compute_amounts AS (
+compute_paid AS (
     SELECT *,
            CASE repeat_mode
-               WHEN 'full' THEN amount_yuan
-               WHEN 'top_up' THEN CASE WHEN rank_in_year = 1 THEN greatest(amount_yuan - earlier_max, 0) ELSE 0 END
-               WHEN 'highest_only' THEN CASE WHEN rank_in_year = 1 AND pay_year = first_rewarded_year
-                                             THEN amount_yuan ELSE 0 END
-           END AS amount,
-           CASE repeat_mode WHEN 'full' THEN earlier_sum WHEN 'top_up' THEN earlier_max ELSE first_year_max END AS previously_paid
-    FROM sum_earlier_years
+               WHEN 'full' THEN year_amount
+               WHEN 'top_up' THEN greatest(year_amount - coalesce(earlier_max, 0), 0)
+               WHEN 'highest_only' THEN CASE WHEN pay_year = first_rewarded_year THEN year_amount ELSE 0 END
+           END AS paid
+    FROM pay_each_year
+),
+sum_earlier_years AS (
+    SELECT *,
+           coalesce(sum(paid) OVER (PARTITION BY enterprise_name, kind ORDER BY pay_year
+                                    ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING), 0) AS previously_paid
+    FROM compute_paid
+),
+list_ledger AS (
+    SELECT k.*, CASE WHEN k.rank_in_year = 1 THEN y.paid ELSE 0 END AS amount,
+           CAST(y.previously_paid AS BIGINT) AS previously_paid
+    FROM keep_payable k
+    JOIN sum_earlier_years y USING (enterprise_name, kind, pay_year)
+    WHERE k.pay_year = $year
+),
+list_pending AS (
+    SELECT *, NULL::BIGINT AS rank_in_year, 0 AS amount, NULL::BIGINT AS previously_paid
+    FROM read_recognitions
+    WHERE evidence_status = 'pending'
 ),
 describe_rewards AS (
     SELECT *,
@@ -57,23 +71,50 @@ describe_rewards AS (
                 WHEN kind = 'srdi' AND level = '国家级' THEN '国家级“专精特新”小巨人企业'
                 WHEN kind = 'tech_center' AND level = '吉林省级' THEN '省级企业技术中心'
                 WHEN kind = 'tech_center' AND level = '国家级' THEN '国家级企业技术中心'
-                ELSE level END AS level_name
-    FROM compute_amounts
+                ELSE level END AS level_name,
+           CASE WHEN evidence_status = 'pending' THEN 'pending' WHEN amount > 0 THEN 'accrued' ELSE 'no_repeat' END AS status,
+           printf('%d年%d月%d日', year(CAST($plan_issued AS DATE)), month(CAST($plan_issued AS DATE)),
+                  day(CAST($plan_issued AS DATE))) AS issued_text
+    FROM (SELECT * FROM list_ledger UNION ALL BY NAME SELECT * FROM list_pending)
+),
+read_remarks AS (
+    SELECT submission_id, excel_row, enterprise_name, any_value(nullif(trim(remarks), '')) AS remarks
+    FROM enterprise_reports
+    GROUP BY ALL
 )
-SELECT $period AS period, pay_year AS year, enterprise_name, kind AS category, level,
-       printf('%d年首次认定为%s', recognised_year, level_name) ||
-       CASE WHEN recognised_year < pay_year THEN printf('（%d年补报）', pay_year) ELSE '' END ||
-       CASE WHEN amount = amount_yuan THEN ''
-            WHEN amount > 0 THEN printf('；此前已奖励%d元，按“只享受一次高级别奖励”补差', previously_paid)
-            WHEN rank_in_year > 1 AND repeat_mode <> 'full' THEN '；同年已认定更高级别，只享受一次高级别奖励'
-            WHEN repeat_mode = 'highest_only' THEN '；此前已享受奖励，只享受一次奖励'
-            ELSE printf('；此前已奖励%d元，不低于本级别奖励', previously_paid) END AS reason,
-       amount AS amount_yuan, amount_yuan AS full_amount_yuan, previously_paid AS previously_paid_yuan,
-       rule_id || '：' || rule_text AS rule, repeat_mode AS repeat_recognition,
-       CASE WHEN baseline THEN '附件1（种子企业库）：' || coalesce(level_text, level)
-            ELSE printf('%s %s 第%d号报送（%s 第%d行）：%s“%s”', first_period, bureau, submission_id, sheet, excel_row,
-                        CASE kind WHEN 'srdi' THEN '认定级别' ELSE '技术中心' END, coalesce(level_text, level)) END AS source,
-       first_period AS trigger_period, submission_id, bureau, excel_row, level_text
-FROM describe_rewards
-WHERE pay_year = $year
-ORDER BY category, amount_yuan DESC, enterprise_name, level;
+SELECT $period AS period, $year AS year, d.enterprise_name, d.kind AS category, d.level, d.status,
+       d.recognised_year,
+       CASE d.status
+           WHEN 'pending' THEN printf('待核实：%s（%s）', d.level_name, d.evidence)
+           ELSE printf('%d年首次认定为%s', d.recognised_year, d.level_name) ||
+                CASE WHEN d.recognised_year < d.pay_year THEN printf('（%d年补报）', d.pay_year) ELSE '' END ||
+                CASE WHEN d.amount = d.amount_yuan THEN ''
+                     WHEN d.amount > 0 THEN printf('；此前已奖励%d元，按“只享受一次高级别奖励”补差', d.previously_paid)
+                     WHEN d.rank_in_year > 1 THEN '；同年已认定更高级别，同一年度只奖励一次（按高级别）'
+                     WHEN d.repeat_mode = 'highest_only' THEN '；此前已享受奖励，只享受一次奖励'
+                     ELSE printf('；此前已奖励%d元，不低于本级别奖励', d.previously_paid) END
+       END AS reason,
+       d.evidence,
+       CASE WHEN d.status = 'pending' THEN
+           CASE WHEN d.earliest > d.latest
+                     THEN printf('注明的认定年份（%d年）与附件1不一致：请提供认定文件，核实认定日期与级别', d.stated_year)
+                WHEN d.earliest IS NULL
+                     THEN printf('请提供%s认定文件，核实认定日期，并在报送表中写明认定年份（%s）后重新报送', d.level_name,
+                                 CASE d.kind WHEN 'srdi' THEN '如“2023年已认定吉林省级”，或认定年份栏'
+                                             ELSE '技术中心认定年份栏' END)
+                ELSE printf('现有依据只能确定认定时间在%s至%s之间，无法判断是否在方案印发日（%s）之后：请提供认定文件核实认定日期',
+                            strftime(d.earliest, '%Y-%m-%d'), strftime(d.latest, '%Y-%m-%d'), d.issued_text)
+           END || printf('。%s后首次认定的，按规定奖励%d元', d.issued_text, d.amount_yuan)
+       END AS evidence_needed,
+       d.amount AS amount_yuan, d.amount_yuan AS full_amount_yuan, d.previously_paid AS previously_paid_yuan,
+       d.rule_id || '：' || d.rule_text AS rule, d.repeat_mode AS repeat_recognition,
+       CASE WHEN d.baseline THEN '附件1（种子企业库）：' || coalesce(d.level_text, d.level)
+            ELSE printf('%s %s 第%d号报送（%s 第%d行）：%s“%s”', d.first_period, d.bureau, d.submission_id, d.sheet,
+                        d.excel_row, CASE d.kind WHEN 'srdi' THEN '认定级别' ELSE '技术中心' END,
+                        coalesce(d.level_text, d.level)) END AS source,
+       d.first_period AS trigger_period, d.submission_id, d.bureau, d.excel_row, d.level_text, m.remarks
+FROM describe_rewards d
+LEFT JOIN read_remarks m
+       ON m.submission_id = d.submission_id AND m.excel_row = d.excel_row AND m.enterprise_name = d.enterprise_name
+ORDER BY CASE d.status WHEN 'accrued' THEN 0 WHEN 'no_repeat' THEN 1 ELSE 2 END, d.kind, d.amount DESC,
+         d.enterprise_name, d.level;

@@ -1,9 +1,13 @@
 -- grain: one row per Annex 2 work item per responsible unit per period
 -- Status is the unit's latest accepted report within the period; bank events and people trained are summed over
--- the period's quarters, enterprises served is the largest quarterly figure (the same enterprises recur).
--- lagging_reason lists every rule of [lagging] in rollup_config.toml that holds.
+-- the period's quarters, enterprises served is the largest quarterly figure (the same enterprises recur). A figure
+-- counts only where the work item carries that metric (ref_task_items.metrics: bank_events on T3-1, trained_persons
+-- on T4-*): a number typed into another task's greyed cell is not shown as that task's result.
+-- lagging_reason lists every rule of [lagging] in rollup_config.toml that holds. due: the unit owes a report for the
+-- period and its deadline has passed (quarter end + $deadline_days, as of $as_of): a unit still inside its window is
+-- not 应报未报 (the dashboard says 未到截止).
 WITH split_units AS (
-    SELECT task_id, group_id, group_name, item_text,
+    SELECT task_id, group_id, group_name, item_text, string_split(metrics, '|') AS metrics,
            unnest(string_split(responsible_units, '|')) AS responsible_unit
     FROM ref_task_items
 ),
@@ -29,10 +33,13 @@ find_previous_report AS (
 ),
 join_reports AS (
     SELECT u.task_id, u.group_id, u.group_name, u.item_text, u.responsible_unit,
-           $last_quarter >= $plan_first_quarter AS due,
+           $last_quarter >= $plan_first_quarter
+               AND CAST($as_of AS DATE) > quarter_end($last_quarter) + to_days(CAST($deadline_days AS INTEGER)) AS due,
            l.task_id IS NOT NULL AS reported,
            l.period AS report_period, l.status, l.completion_pct, f.previous_pct, l.progress, l.next_steps,
-           m.bank_events, m.trained_persons, m.enterprises_served, l.submission_id
+           CASE WHEN list_contains(u.metrics, 'bank_events') THEN m.bank_events END AS bank_events,
+           CASE WHEN list_contains(u.metrics, 'trained_persons') THEN m.trained_persons END AS trained_persons,
+           m.enterprises_served, l.submission_id
     FROM split_units u
     LEFT JOIN pick_latest_report l ON l.task_id = u.task_id AND l.bureau = u.responsible_unit
     LEFT JOIN sum_period_metrics m ON m.task_id = u.task_id AND m.bureau = u.responsible_unit

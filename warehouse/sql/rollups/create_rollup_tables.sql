@@ -1,9 +1,13 @@
--- grain: DDL only; every rollup table is keyed by `period` (2022Q2, 2022H1 or 2022) and states its own grain below.
--- A rollup run replaces all rows of its period in one transaction (warehouse/rollup.py).
+-- grain: DDL only; every rollup table is keyed by `period` (2022Q2, 2022H1 or 2022) and declares its own grain below
+-- as its PRIMARY KEY, which is the `key` of its section in schemas/sections.py (tests/test_rule_sql.py checks both).
+-- A rollup run replaces all rows of its period in one transaction (warehouse/rollups.py). Rollup tables are derived
+-- data: this file is applied once per schema version (warehouse/rollups.py SCHEMA_VERSION, recorded in
+-- schema_versions); a home whose tables are of an older version gets them dropped and created anew, and the
+-- periods they held are listed in rollup_recompute until each is computed again.
 
 -- grain: one row per rollup run period (the latest run of that period)
 CREATE TABLE IF NOT EXISTS rollup_runs (
-    period               VARCHAR PRIMARY KEY,
+    period               VARCHAR NOT NULL,
     kind                 VARCHAR NOT NULL,
     first_quarter        VARCHAR NOT NULL,
     last_quarter         VARCHAR NOT NULL,
@@ -13,7 +17,8 @@ CREATE TABLE IF NOT EXISTS rollup_runs (
     pack_path            VARCHAR,
     config_source        VARCHAR,
     repeat_recognition   VARCHAR,
-    deadline_days        INTEGER
+    deadline_days        INTEGER,
+    PRIMARY KEY (period)
 );
 
 -- grain: one row per bureau per form per quarter of the period
@@ -28,7 +33,8 @@ CREATE TABLE IF NOT EXISTS compliance (
     received_at          TIMESTAMP,
     days_late            INTEGER,
     responsible_leader   VARCHAR,
-    note                 VARCHAR
+    note                 VARCHAR,
+    PRIMARY KEY (period, report_period, bureau, form)
 );
 
 -- grain: one row per enterprise in the library as of the end of the period
@@ -51,7 +57,8 @@ CREATE TABLE IF NOT EXISTS ladder_enterprises (
     report_period         VARCHAR,
     bureau                VARCHAR,
     submission_id         INTEGER,
-    source                VARCHAR NOT NULL
+    source                VARCHAR NOT NULL,
+    PRIMARY KEY (period, enterprise_name)
 );
 
 -- grain: one row per breakdown value per period (breakdown: all, service_team, industry)
@@ -64,7 +71,8 @@ CREATE TABLE IF NOT EXISTS ladder_counts (
     province_count  INTEGER NOT NULL,
     national_count  INTEGER NOT NULL,
     total_count     INTEGER NOT NULL,
-    stopped_count   INTEGER NOT NULL
+    stopped_count   INTEGER NOT NULL,
+    PRIMARY KEY (period, breakdown, group_value)
 );
 
 -- grain: one row per enterprise per change since the end of the previous period
@@ -78,7 +86,8 @@ CREATE TABLE IF NOT EXISTS ladder_changes (
     service_team    VARCHAR,
     report_period   VARCHAR,
     bureau          VARCHAR,
-    submission_id   INTEGER
+    submission_id   INTEGER,
+    PRIMARY KEY (period, enterprise_name, change)
 );
 
 -- grain: one row per enterprise per planned level not yet reached whose planned year has ended (or is this year)
@@ -92,7 +101,8 @@ CREATE TABLE IF NOT EXISTS ladder_lagging (
     years_overdue     INTEGER NOT NULL,
     operating_status  VARCHAR,
     service_team      VARCHAR,
-    responsible_leader VARCHAR
+    responsible_leader VARCHAR,
+    PRIMARY KEY (period, enterprise_name, planned_level)
 );
 
 -- grain: one row per enterprise per field per pair of bureaus per quarter where accepted reports disagree
@@ -108,7 +118,8 @@ CREATE TABLE IF NOT EXISTS ladder_conflicts (
     bureau_b        VARCHAR NOT NULL,
     value_b         VARCHAR NOT NULL,
     submission_b    INTEGER NOT NULL,
-    adopted_bureau  VARCHAR
+    adopted_bureau  VARCHAR,
+    PRIMARY KEY (period, report_period, enterprise_name, field, bureau_a, bureau_b)
 );
 
 -- grain: one row per Annex 2 work item per responsible unit per period
@@ -132,7 +143,8 @@ CREATE TABLE IF NOT EXISTS task_status (
     enterprises_served BIGINT,
     lagging            BOOLEAN NOT NULL,
     lagging_reason     VARCHAR,
-    submission_id      INTEGER
+    submission_id      INTEGER,
+    PRIMARY KEY (period, task_id, responsible_unit)
 );
 
 -- grain: one row per problem a unit raised for the city government (市政府) per quarter
@@ -144,19 +156,40 @@ CREATE TABLE IF NOT EXISTS task_problems (
     bureau          VARCHAR NOT NULL,
     problem         VARCHAR NOT NULL,
     submission_id   INTEGER NOT NULL,
-    excel_row       INTEGER
+    excel_row       INTEGER,
+    PRIMARY KEY (period, report_period, task_id, bureau)
 );
 
--- grain: one row per quarter of the period from the plan's first quarter on
+-- grain: one row per quarter of the period's year up to the period end, from the plan's first quarter on
 CREATE TABLE IF NOT EXISTS bank_events (
     period           VARCHAR NOT NULL,
     report_period    VARCHAR NOT NULL,
+    in_period        BOOLEAN NOT NULL,
     held             BOOLEAN NOT NULL,
     events_reported  BIGINT NOT NULL,
     max_by_one_unit  BIGINT NOT NULL,
     units_owing      INTEGER NOT NULL,
     units_reported   INTEGER NOT NULL,
-    detail           VARCHAR
+    detail           VARCHAR,
+    PRIMARY KEY (period, report_period)
+);
+
+-- grain: one row per enterprise-count target per enterprise considered for it (counted or shown apart) per period
+CREATE TABLE IF NOT EXISTS target_enterprises (
+    period          VARCHAR NOT NULL,
+    target_id       VARCHAR NOT NULL,
+    target          VARCHAR,
+    enterprise_name VARCHAR NOT NULL,
+    status          VARCHAR NOT NULL,
+    current_level   VARCHAR,
+    reached_level   VARCHAR,
+    recognised_year INTEGER,
+    evidence        VARCHAR,
+    operating_status VARCHAR,
+    service_team    VARCHAR,
+    trigger_period  VARCHAR,
+    submission_id   INTEGER,
+    PRIMARY KEY (period, target_id, enterprise_name)
 );
 
 -- grain: one row per target (ref_targets) per period
@@ -177,7 +210,10 @@ CREATE TABLE IF NOT EXISTS target_progress (
     window_start    INTEGER,
     numerator       DOUBLE,
     denominator     DOUBLE,
-    note            VARCHAR
+    enterprises_counted INTEGER,
+    enterprises_apart   INTEGER,
+    note            VARCHAR,
+    PRIMARY KEY (period, target_id)
 );
 
 -- grain: one row per ratio target per enterprise at a ratio level per period
@@ -191,11 +227,13 @@ CREATE TABLE IF NOT EXISTS ratio_enterprises (
     ratio_pct       DOUBLE,
     threshold_pct   DOUBLE NOT NULL,
     meets           BOOLEAN,
+    status          VARCHAR NOT NULL,
     report_period   VARCHAR,
-    submission_id   INTEGER
+    submission_id   INTEGER,
+    PRIMARY KEY (period, target_id, enterprise_name)
 );
 
--- grain: one row per service team per period (mid-year and annual)
+-- grain: one row per service team per period (every kind of meeting)
 CREATE TABLE IF NOT EXISTS service_team_comparison (
     period              VARCHAR NOT NULL,
     service_team        VARCHAR NOT NULL,
@@ -215,23 +253,30 @@ CREATE TABLE IF NOT EXISTS service_team_comparison (
     reports_late        INTEGER NOT NULL,
     reports_missing     INTEGER NOT NULL,
     reports_rejected    INTEGER NOT NULL,
+    reports_not_due     INTEGER NOT NULL,
     task_items          INTEGER NOT NULL,
     tasks_reported      INTEGER NOT NULL,
     tasks_completed     INTEGER NOT NULL,
-    tasks_lagging       INTEGER NOT NULL
+    tasks_lagging       INTEGER NOT NULL,
+    PRIMARY KEY (period, service_team)
 );
 
--- grain: one row per enterprise per reward category per year (annual)
+-- grain: one row per enterprise per reward category per level: paid (or not paid again) in the period's year up to
+-- its end, or still waiting for evidence (every kind of meeting)
 CREATE TABLE IF NOT EXISTS rewards (
     period               VARCHAR NOT NULL,
     year                 INTEGER NOT NULL,
     enterprise_name      VARCHAR NOT NULL,
     category             VARCHAR NOT NULL,
     level                VARCHAR NOT NULL,
+    status               VARCHAR NOT NULL,
+    recognised_year      INTEGER,
     reason               VARCHAR NOT NULL,
+    evidence             VARCHAR,
+    evidence_needed      VARCHAR,
     amount_yuan          BIGINT NOT NULL,
     full_amount_yuan     BIGINT NOT NULL,
-    previously_paid_yuan BIGINT NOT NULL,
+    previously_paid_yuan BIGINT,
     rule                 VARCHAR NOT NULL,
     repeat_recognition   VARCHAR NOT NULL,
     source               VARCHAR NOT NULL,
@@ -239,7 +284,23 @@ CREATE TABLE IF NOT EXISTS rewards (
     submission_id        INTEGER,
     bureau               VARCHAR,
     excel_row            INTEGER,
-    level_text           VARCHAR
+    level_text           VARCHAR,
+    remarks              VARCHAR,
+    PRIMARY KEY (period, enterprise_name, category, level)
+);
+
+-- grain: one row per reward category of the plan per period, computed by srdi or not
+CREATE TABLE IF NOT EXISTS reward_categories (
+    period       VARCHAR NOT NULL,
+    category     VARCHAR NOT NULL,
+    name         VARCHAR NOT NULL,
+    clause       VARCHAR NOT NULL,
+    amount       VARCHAR,
+    policy_text  VARCHAR,
+    computed     BOOLEAN NOT NULL,
+    note         VARCHAR,
+    sort_order   INTEGER NOT NULL,
+    PRIMARY KEY (period, category)
 );
 
 -- grain: one row per enterprise per level to cultivate in the following year (annual)
@@ -255,5 +316,15 @@ CREATE TABLE IF NOT EXISTS cultivation_list (
     industry           VARCHAR,
     responsible_leader VARCHAR,
     operating_status   VARCHAR,
-    flag               VARCHAR
+    flag               VARCHAR,
+    PRIMARY KEY (period, enterprise_name, target_level)
+);
+
+-- grain: one row per notice a rollup run gives the office (责任领导未配置, periods to recompute, rules to update)
+CREATE TABLE IF NOT EXISTS rollup_notices (
+    period     VARCHAR NOT NULL,
+    notice_id  VARCHAR NOT NULL,
+    topic      VARCHAR NOT NULL,
+    notice     VARCHAR NOT NULL,
+    PRIMARY KEY (period, notice_id)
 );

@@ -79,36 +79,93 @@ LEFT JOIN pick_latest_reported_fields f USING (enterprise_name)
 LEFT JOIN enterprise_baseline b USING (enterprise_name)
 WHERE b.enterprise_name IS NOT NULL OR l.enterprise_name IS NOT NULL;
 
--- grain: one row per enterprise per kind (srdi | tech_center) per level it has reached by the end of quarter q,
--- with the evidence that first showed it: Annex 1 (baseline) or the first accepted report at that level.
--- recognised_year: the earliest year written for that level ("2022年已认定吉林市级"); else the year of the
--- first report showing it; NULL when only Annex 1 shows it without a year (before the plan).
-CREATE OR REPLACE MACRO recognitions_through(q) AS TABLE
-WITH collect_evidence AS (
-    SELECT enterprise_name, 'srdi' AS kind, srdi_level AS level, srdi_level_year AS stated_year,
-           NULL::VARCHAR AS period, NULL::INTEGER AS submission_id, NULL::VARCHAR AS bureau,
-           NULL::VARCHAR AS sheet, NULL::INTEGER AS excel_row, srdi_level_text AS level_text, TRUE AS baseline
-    FROM enterprise_baseline WHERE srdi_level <> '种子'
-    UNION ALL
-    SELECT enterprise_name, 'tech_center', tech_center_level, NULL, NULL, NULL, NULL, NULL, NULL, tech_center_level, TRUE
-    FROM enterprise_baseline WHERE tech_center_level IS NOT NULL
-    UNION ALL
-    SELECT enterprise_name, 'srdi', srdi_level, srdi_level_year, period, submission_id, bureau, sheet, excel_row,
-           srdi_level_text, FALSE
-    FROM enterprise_history WHERE period <= q AND srdi_level <> '种子'
-    UNION ALL
-    SELECT enterprise_name, 'tech_center', tech_center_level, NULL, period, submission_id, bureau, sheet, excel_row,
-           tech_center_level, FALSE
-    FROM enterprise_history WHERE period <= q AND tech_center_level IS NOT NULL
+-- grain: one row per enterprise per kind (srdi | tech_center) per level it was first seen at by the end of quarter q,
+-- when it had never been seen at that level or higher before: a recognition, with the evidence that dates it.
+-- Observations: Annex 1 is the state on the day before the plan was issued (`issued`, 2022-04-28: what the plan
+-- found), each accepted report the state at its quarter's end. A recognition is dated by
+--   * the year written for that level: the level text ("2022年已认定吉林市级") or a recognition-year column
+--     (srdi_level_year; tech_center_year once the enterprise form has one: read when present, NULL until then);
+--   * a rise: the observation before it showed a lower level, so it happened after that observation.
+-- A report whose sheet had no column for the level (or the centre) observes nothing of it (not_reported).
+-- earliest / latest bound the recognition date (NULL earliest: nothing shows when it happened). When the year written
+-- contradicts an earlier report still showing the lower level (a report copied forward), the year written wins and
+-- the recognition counts as reported late (补报); when it contradicts Annex 1, earliest > latest: check it.
+-- recognised_year: the year written, else the year of the first report showing the level (the year it became
+-- known); NULL for Annex 1 without a year.
+CREATE OR REPLACE MACRO recognitions_through(q, issued := DATE '2022-04-28') AS TABLE
+WITH read_reports AS (
+    SELECT * REPLACE (coalesce(not_reported, []::VARCHAR[]) AS not_reported)
+    FROM (SELECT * FROM enterprise_history WHERE period <= q
+          UNION ALL BY NAME
+          SELECT NULL::INTEGER AS tech_center_year, NULL::VARCHAR[] AS not_reported WHERE false)
 ),
-pick_first_evidence AS (
-    SELECT *, min(stated_year) OVER (PARTITION BY enterprise_name, kind, level) AS earliest_stated_year
-    FROM collect_evidence
-    QUALIFY row_number() OVER (PARTITION BY enterprise_name, kind, level
-                               ORDER BY baseline DESC, period NULLS FIRST, submission_id) = 1
+read_baseline AS (
+    SELECT * FROM enterprise_baseline
+    UNION ALL BY NAME
+    SELECT NULL::INTEGER AS tech_center_year WHERE false
+),
+list_observations AS (
+    SELECT enterprise_name, 'srdi' AS kind, coalesce(srdi_level, '种子') AS level, srdi_level_year AS stated_year,
+           srdi_level_text AS level_text, CAST(issued AS DATE) - 1 AS seen_on, TRUE AS baseline,
+           NULL::VARCHAR AS period, NULL::INTEGER AS submission_id, NULL::VARCHAR AS bureau, NULL::VARCHAR AS sheet,
+           NULL::INTEGER AS excel_row
+    FROM read_baseline
+    UNION ALL
+    SELECT enterprise_name, 'tech_center', tech_center_level, tech_center_year, tech_center_level,
+           CAST(issued AS DATE) - 1, TRUE, NULL, NULL, NULL, NULL, NULL
+    FROM read_baseline
+    UNION ALL
+    SELECT enterprise_name, 'srdi', coalesce(srdi_level, '种子'), srdi_level_year, srdi_level_text, quarter_end(period),
+           FALSE, period, submission_id, bureau, sheet, excel_row
+    FROM read_reports
+    WHERE NOT list_contains(not_reported, 'srdi_level_text')
+    UNION ALL
+    SELECT enterprise_name, 'tech_center', tech_center_level, tech_center_year, tech_center_level, quarter_end(period),
+           FALSE, period, submission_id, bureau, sheet, excel_row
+    FROM read_reports
+    WHERE NOT list_contains(not_reported, 'tech_center_level')
+),
+order_observations AS (
+    SELECT *, level_rank(level) AS level_rank,
+           max(level_rank(level)) OVER earlier AS rank_before,
+           lag(level) OVER by_date AS prev_level, lag(seen_on) OVER by_date AS prev_seen_on,
+           lag(period) OVER by_date AS prev_period, lag(baseline) OVER by_date AS prev_baseline,
+           max(seen_on) FILTER (WHERE baseline) OVER earlier AS annex1_seen_on,
+           min(stated_year) OVER (PARTITION BY enterprise_name, kind, level) AS level_stated_year,
+           row_number() OVER (PARTITION BY enterprise_name, kind, level ORDER BY seen_on) AS nth_at_level
+    FROM list_observations
+    WINDOW by_date AS (PARTITION BY enterprise_name, kind ORDER BY seen_on),
+           earlier AS (PARTITION BY enterprise_name, kind ORDER BY seen_on ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING)
+),
+keep_first_recognitions AS (
+    SELECT *,
+           greatest(make_date(level_stated_year, 1, 1), prev_seen_on + 1)   AS after_any,
+           greatest(make_date(level_stated_year, 1, 1), annex1_seen_on + 1) AS after_annex1,
+           least(make_date(level_stated_year, 12, 31), seen_on)             AS latest
+    FROM order_observations
+    WHERE level_rank >= 1 AND nth_at_level = 1 AND coalesce(rank_before, 0) < level_rank
+),
+date_recognitions AS (
+    SELECT *,
+           after_any > latest AND after_annex1 <= latest AS stale_report,
+           CASE WHEN after_any > latest AND after_annex1 <= latest THEN after_annex1 ELSE after_any END AS earliest
+    FROM keep_first_recognitions
 )
-SELECT enterprise_name, kind, level, level_rank(level) AS level_rank,
-       CASE WHEN baseline THEN earliest_stated_year
-            ELSE coalesce(earliest_stated_year, CAST(left(period, 4) AS INTEGER)) END AS recognised_year,
-       baseline, period AS first_period, submission_id, bureau, sheet, excel_row, level_text
-FROM pick_first_evidence;
+SELECT enterprise_name, kind, level, level_rank, level_stated_year AS stated_year,
+       CASE WHEN baseline AND level_stated_year IS NULL THEN NULL
+            ELSE coalesce(level_stated_year, year(seen_on)) END AS recognised_year,
+       earliest, latest,
+       concat_ws('；',
+           CASE WHEN level_stated_year IS NOT NULL THEN printf('注明%d年认定', level_stated_year) END,
+           CASE WHEN prev_seen_on IS NOT NULL
+                THEN printf('%s为%s，%s为%s', CASE WHEN prev_baseline THEN '附件1' ELSE prev_period || '报送' END,
+                            coalesce(prev_level, CASE kind WHEN 'srdi' THEN '种子' ELSE '无技术中心' END),
+                            CASE WHEN baseline THEN '附件1' ELSE period || '报送' END, level) END,
+           CASE WHEN stale_report THEN '此前报送未及时更新，按补报处理' END,
+           CASE WHEN level_stated_year IS NULL AND prev_seen_on IS NULL
+                THEN printf('%s已为%s，未注明认定年份', CASE WHEN baseline THEN '方案印发时（附件1）' ELSE period || '首次报送时' END,
+                            level) END
+       ) AS evidence,
+       baseline, period AS first_period, seen_on AS first_seen_on, submission_id, bureau, sheet, excel_row, level_text,
+       prev_level, prev_period, prev_baseline
+FROM date_recognitions;
