@@ -24,7 +24,7 @@ import polars as pl
 
 from schemas.findings import ERROR, WARNING, Finding
 from schemas.forms import FORMS, FORMS_BY_NAME, SEQ_KEYS, TOTAL_LABEL, Field, Form, header_key
-from schemas.values import CellReading, plain_texts, read_cell
+from schemas.values import CellReading, plain_texts, read_cell, strip_controls
 from tasks.intake.read import OWN_SHEETS, RawWorkbook, SheetGrid, letter_index
 
 HEADER_SCAN_ROWS = 30
@@ -86,6 +86,7 @@ def _match_labels(form: Form, labels: list[str | None]) -> HeaderMatch:
     for c, label in enumerate(labels):
         if not label:
             continue
+        label = strip_controls(label)[0]
         f = _match(form.name, label)
         if f is None:
             if header_key(label) not in SEQ_KEYS:

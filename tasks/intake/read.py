@@ -151,11 +151,14 @@ class XlsxCells(CellInfo):
     def formulas(self, rows: set[int]) -> dict[tuple[int, str], str]:
         xml = self._sheet_xml()
         out: dict[tuple[int, str], str] = {}
-        for row in rows:
-            m = re.search(rb"<" + _NS + rb'row\b[^>]*\br="' + str(row).encode() + rb'"[^>]*>(.*?)</' + _NS + rb"row>", xml, re.S)
-            if not m:
-                continue
-            for cm in re.finditer(rb"<" + _NS + rb'c\b[^>]*?\br="([A-Z]+)(\d+)"[^>]*?>(.*?)</' + _NS + rb"c>", m.group(1), re.S):
+        if len(rows) <= 3:   # a few rows: look each up
+            found = [(row, m.group(1)) for row in rows for m in [re.search(
+                rb"<" + _NS + rb'row\b[^>]*\br="' + str(row).encode() + rb'"[^>]*>(.*?)</' + _NS + rb"row>", xml, re.S)] if m]
+        else:                # more: one pass over the sheet
+            found = [(int(m.group(1)), m.group(2)) for m in re.finditer(
+                rb"<" + _NS + rb'row\b[^>]*\br="(\d+)"[^>]*>(.*?)</' + _NS + rb"row>", xml, re.S) if int(m.group(1)) in rows]
+        for row, body in found:
+            for cm in re.finditer(rb"<" + _NS + rb'c\b[^>]*?\br="([A-Z]+)(\d+)"[^>]*?>(.*?)</' + _NS + rb"c>", body, re.S):
                 fm = _F.search(cm.group(3))
                 if not fm:
                     continue

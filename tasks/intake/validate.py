@@ -38,15 +38,26 @@ def validate_many(items: list[tuple[ParsedForm, str]]) -> list[list[Finding]]:
     return out
 
 
-def _typed_as(parsed: ParsedForm, sheet: str, row: int, field: str) -> str | None:
-    """The cell as the clerk sees it ("150%", "1,200"), when it was typed: error texts show that."""
-    if parsed.cells is None or not parsed.cells.height:
-        return None
-    hit = parsed.cells.filter((pl.col("sheet") == sheet) & (pl.col("excel_row") == row) & (pl.col("field") == field))
-    return hit["raw_text"][0] if hit.height else None
+def _typed_texts(cases: pl.DataFrame, frame: pl.DataFrame, items) -> dict[tuple[int, str, int, str], str]:
+    """(file, sheet, Excel row, field) -> the cell as the clerk sees it ("150%", "1,200"), for the rows that
+    failed: error texts show that. One filter per file, whatever the number of failures."""
+    idx = [i for i in cases["index"].to_list() if i is not None]
+    if not idx:
+        return {}
+    rows = frame.select("_file", "_row")[idx].unique()
+    out = {}
+    for (file,), part in rows.partition_by("_file", as_dict=True).items():
+        cells = items[file][0].cells
+        if cells is None or not cells.height:
+            continue
+        hits = cells.filter(pl.col("excel_row").is_in(part["_row"].cast(pl.Int32).implode()))
+        out.update({(file, sheet, row, field): text for sheet, row, field, text in
+                    hits.select("sheet", "excel_row", "field", "raw_text").iter_rows()})
+    return out
 
 
 def _to_findings(cases: pl.DataFrame, frame: pl.DataFrame, items, rules, severity: str):
+    typed = _typed_texts(cases, frame, items)
     for case in cases.iter_rows(named=True):
         column = case["column"] if case["schema_context"] == "Column" else "*"
         rule = rule_for(rules, column, case["check"] or "")
@@ -72,7 +83,7 @@ def _to_findings(cases: pl.DataFrame, frame: pl.DataFrame, items, rules, severit
             continue
         text = "" if value is None else str(value)
         if value is not None:
-            text = _typed_as(parsed, sheet, row["_row"], field) or text
+            text = typed.get((row["_file"], sheet, row["_row"], field)) or text
         label = parsed.labels.get(sheet, {}).get(field) or (shown.label if shown else field)
         yield row["_file"], Finding(severity, rule.code, rule.message.format(value=text), rule.fix,
                                     sheet, row["_row"], letter, label, text or None)
