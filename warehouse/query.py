@@ -1,21 +1,42 @@
-"""`srdi query`: read-only SQL on the published analyst copy. No Prefect here: it must start fast."""
+"""`srdi query`: read-only SQL on the published analyst copy. No Prefect here: it must start fast.
+
+What a session may do, and what it says when it cannot:
+- Read-only statements only: queries in all their forms (select, from-first, values, with, describe, show,
+  summarize), PIVOT and UNPIVOT, EXPLAIN of one of those. Empty SQL (or only `;`) is a message, not a traceback.
+- No extension is installed or loaded behind the analyst's back (`read_parquet('https://…')` cannot reach out or
+  write ~/.duckdb), and files outside the home are not read unless `allow_files` (DuckDB's allowed_directories
+  with external access off, then the configuration locked).
+- A timeout (default 300 s): a timer interrupts DuckDB, and the writing loop checks it between batches.
+- Results stream in batches of BATCH rows: CSV, JSON and xlsx in bounded memory whatever the row count; a table
+  (for eyes) shows the first TABLE_ROWS rows and says so. xlsx refuses more rows than Excel holds, writing nothing;
+  every --out file is written beside its target and renamed only when complete.
+- A copy that cannot be opened — held read-write by another program ("Could not set lock"), a stale .wal left by
+  one, a damaged file — is one line saying what happened and what to do (`srdi publish` repairs it).
+"""
 from __future__ import annotations
 
 import csv
-import io
 import json
 import re
 import sys
+import threading
 from datetime import date, datetime
 from decimal import Decimal
 from pathlib import Path
 
 import duckdb
 
+from schemas.text_width import terminal_width
+from warehouse.atomic_write import atomic_path, open_atomic
 from warehouse.connection import connect
 from warehouse.home import Home
+from warehouse.sql import load as sql_file
 
-ALLOWED = {"SELECT", "EXPLAIN"}
+ALLOWED = {"SELECT", "EXPLAIN", "PIVOT"}
+BATCH = 10_000
+TABLE_ROWS = 10_000
+EXCEL_MAX_ROWS = 1_048_576            # Excel's rows per sheet, the header row included
+DEFAULT_TIMEOUT = 300.0
 
 
 class QueryError(Exception):
@@ -24,17 +45,21 @@ class QueryError(Exception):
 
 # EXPLAIN ANALYZE runs the statement it explains: judge that one instead
 _EXPLAIN = re.compile(r"^(?:\s|--[^\n]*\n|/\*.*?\*/)*EXPLAIN\s+(?:ANALY[SZ]E\s+|\([^)]*\)\s*)?", re.I | re.S)
+# PIVOT without an IN list is a MULTI statement (DuckDB first reads the pivot values): allowed when it is a PIVOT
+_PIVOT = re.compile(r"^(?:\s|--[^\n]*\n|/\*.*?\*/)*PIVOT(?:_WIDER)?\b", re.I | re.S)
 
 
 def _kind(st) -> str:
     kind = str(st.type).split(".")[-1]
+    if kind == "MULTI" and _PIVOT.match(st.query):
+        return "PIVOT"
     if kind == "EXPLAIN":
         m = _EXPLAIN.match(st.query)
         try:
-            inner = [str(s.type).split(".")[-1] for s in duckdb.extract_statements(st.query[m.end():])] if m else []
+            inner = [_kind(s) for s in duckdb.extract_statements(st.query[m.end():])] if m else []
         except duckdb.Error:
             inner = []
-        if inner != ["SELECT"]:
+        if len(inner) != 1 or inner[0] not in ("SELECT", "PIVOT"):
             return "EXPLAIN " + (inner[0] if inner else "?")
     return kind
 
@@ -43,27 +68,143 @@ def check_read_only(sql: str) -> None:
     try:
         statements = duckdb.extract_statements(sql)
     except duckdb.Error as exc:
-        raise QueryError(f"SQL 语法错误 / syntax error: {exc}") from None
+        raise QueryError(f"SQL 语法错误 / syntax error: {_first_line(exc)}") from None
+    if not statements:
+        raise QueryError("没有要执行的 SQL 语句（只有空白、注释或分号）/ no SQL statement given: "
+                         "write one, e.g. srdi query \"FROM submissions LIMIT 10\"")
     for st in statements:
         kind = _kind(st)
         if kind not in ALLOWED:
             raise QueryError(f"只读查询，不允许 {kind} 语句 / read-only: {kind} statements are not allowed")
 
 
-def fetch(home: Home, sql: str) -> tuple[list[str], list[tuple]]:
-    check_read_only(sql)
+def _first_line(exc: BaseException) -> str:
+    return (str(exc).strip().splitlines() or [type(exc).__name__])[0]
+
+
+# ------------------------------------------------------------------------------------------ the session
+
+def _cannot_open(home: Home, exc: duckdb.Error) -> str:
+    text = str(exc)
+    name = home.warehouse.name
+    if "Could not set lock" in text:
+        m = re.search(r"PID (\d+)", text)
+        who = f"（PID {m.group(1)}）" if m else ""
+        pid = f" (PID {m.group(1)})" if m else ""
+        return (f"分析库 {name} 正被另一个程序以读写方式打开{who}，例如 DBeaver 未勾选只读、或 duckdb.connect 未加 "
+                f"read_only=True：请关闭该连接或改用只读方式后重试，或运行 `srdi publish` 发布一份新副本 / {name} is "
+                f"open read-write in another program{pid}: close it or open it read-only, or run `srdi publish`")
+    if "WAL" in text:
+        return (f"分析库 {name} 旁有一个过期的 {name}.wal（有程序曾以读写方式打开并改动过它），副本无法读取：运行 "
+                f"`srdi publish`（或等下一次入库、汇总）即可修复 / {name} has a stale {name}.wal beside it (someone "
+                f"opened it read-write): run `srdi publish`, or wait for the next ingest or rollup, to repair it")
+    return (f"分析库 {name} 已损坏，无法打开（{_first_line(exc)}）：运行 `srdi publish`（或等下一次入库、汇总）即可"
+            f"修复 / {name} is damaged ({_first_line(exc)}): run `srdi publish`, or wait for the next ingest or rollup")
+
+
+def open_copy(home: Home, allow_files: bool = False) -> duckdb.DuckDBPyConnection:
+    """A read-only session on the analyst copy that installs and loads no extension and, unless `allow_files`,
+    reads no file outside the home."""
     if not home.warehouse.exists():
         raise QueryError(f"还没有已发布的数据仓库 / no published warehouse at {home.warehouse}: run `srdi ingest` first")
-    con = connect(home.warehouse, read_only=True)
     try:
-        cur = con.execute(sql)
-        cols = [d[0] for d in cur.description] if cur.description else []
-        return cols, cur.fetchall()
+        con = connect(home.warehouse, read_only=True)
     except duckdb.Error as exc:
-        raise QueryError(str(exc).splitlines()[0]) from None
+        raise QueryError(_cannot_open(home, exc)) from None
+    try:
+        con.execute(sql_file("query/disable_extension_loading"))
+        if not allow_files:
+            con.execute(sql_file("query/allow_directories"), [[str(home.root) + "/"]])
+            con.execute(sql_file("query/disable_external_access"))
+        con.execute(sql_file("query/lock_configuration"))
+    except duckdb.Error:
+        con.close()
+        raise
+    return con
+
+
+class _Deadline:
+    """Interrupts DuckDB after `seconds`; `check()` stops our own writing loop too."""
+
+    def __init__(self, con: duckdb.DuckDBPyConnection, seconds: float | None):
+        self.seconds = seconds
+        self.fired = False
+        self._timer = None
+        if seconds and seconds > 0:
+            self._timer = threading.Timer(seconds, self._fire, args=(con,))
+            self._timer.daemon = True
+            self._timer.start()
+
+    def _fire(self, con) -> None:
+        self.fired = True
+        try:
+            con.interrupt()
+        except duckdb.Error:
+            pass
+
+    def error(self) -> QueryError:
+        return QueryError(f"查询超过 {self.seconds:g} 秒仍未完成，已停止：请用 WHERE 或 LIMIT 缩小范围，或用 --timeout 放宽 / "
+                          f"the query ran longer than {self.seconds:g}s and was stopped: narrow it with WHERE or LIMIT, "
+                          f"or raise --timeout")
+
+    def check(self) -> None:
+        if self.fired:
+            raise self.error()
+
+    def cancel(self) -> None:
+        if self._timer:
+            self._timer.cancel()
+
+
+class Result:
+    """The columns and the rows of a running query, in batches."""
+
+    def __init__(self, cur, deadline: _Deadline):
+        self.cur = cur
+        self.deadline = deadline
+        self.columns = [d[0] for d in cur.description] if cur.description else []
+
+    def batches(self):
+        while True:
+            self.deadline.check()
+            try:
+                rows = self.cur.fetchmany(BATCH)
+            except duckdb.Error as exc:
+                if self.deadline.fired:
+                    raise self.deadline.error() from None
+                raise QueryError(_first_line(exc)) from None
+            if not rows:
+                return
+            yield rows
+
+
+def _execute(con, sql: str, deadline: _Deadline) -> Result:
+    try:
+        return Result(con.execute(sql), deadline)
+    except duckdb.Error as exc:
+        if deadline.fired:
+            raise deadline.error() from None
+        if isinstance(exc, duckdb.PermissionException):
+            raise QueryError(f"不能读取分析库以外的文件（{_first_line(exc)}）；确需读取时加 --allow-files / files outside "
+                             f"the home are not read: add --allow-files to allow it") from None
+        raise QueryError(_first_line(exc)) from None
+
+
+def fetch(home: Home, sql: str, timeout: float | None = DEFAULT_TIMEOUT, allow_files: bool = False
+          ) -> tuple[list[str], list[tuple]]:
+    """All rows at once: for small results in code and tests (the command itself streams)."""
+    check_read_only(sql)
+    con = open_copy(home, allow_files)
+    deadline = _Deadline(con, timeout)
+    try:
+        result = _execute(con, sql, deadline)
+        return result.columns, [r for batch in result.batches() for r in batch]
     finally:
+        deadline.cancel()
         con.close()
 
+
+# ------------------------------------------------------------------------------------------- the writers
 
 def _plain(v):
     if isinstance(v, (datetime, date)):
@@ -77,27 +218,40 @@ def _text(v) -> str:
     return "" if v is None else str(_plain(v))
 
 
-def render_table(cols, rows) -> str:
-    import unicodedata
+# what a terminal would act on rather than show: C0/C1 controls (tab and newline included: they break the grid)
+# and bidi overrides; a table shows them escaped, as \x1b or \u202e
+_UNPRINTABLE = re.compile("[\x00-\x1f\x7f-\x9f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]")
 
-    def width(s: str) -> int:
-        return sum(2 if unicodedata.east_asian_width(c) in "WF" else 1 for c in s)
 
-    cells = [[_text(v) for v in r] for r in rows]
-    widths = [max([width(c)] + [width(r[i]) for r in cells]) for i, c in enumerate(cols)]
-    pad = lambda s, w: s + " " * (w - width(s))
+def _visible(s: str) -> str:
+    return _UNPRINTABLE.sub(lambda m: m.group().encode("unicode_escape").decode("ascii"), s)
+
+
+def render_table(cols, rows, more: bool = False) -> str:
+    cols = [_visible(c) for c in cols]
+    cells = [[_visible(_text(v)) for v in r] for r in rows]
+    widths = [max([terminal_width(c)] + [terminal_width(r[i]) for r in cells]) for i, c in enumerate(cols)]
+    pad = lambda s, w: s + " " * (w - terminal_width(s))
     lines = [" | ".join(pad(c, w) for c, w in zip(cols, widths)), "-+-".join("-" * w for w in widths)]
     lines += [" | ".join(pad(v, w) for v, w in zip(r, widths)) for r in cells]
-    lines.append(f"({len(rows)} rows)")
+    if more:
+        lines.append(f"(前 {len(rows):,} 行；其余未显示，完整结果请用 --format csv 或 xlsx --out 文件 / first {len(rows):,} "
+                     f"rows shown, more not shown: use --format csv, or xlsx with --out FILE, for all)")
+    else:
+        lines.append(f"({len(rows)} rows)")
     return "\n".join(lines) + "\n"
 
 
-def write_csv(cols, rows, stream) -> None:
-    w = csv.writer(stream)
-    w.writerow(cols)
-    for r in rows:
-        # a leading = + - @ would run as a formula in Excel/WPS: keep bureau text as text
-        w.writerow([("'" + s) if s[:1] in ("=", "+", "-", "@") and not _is_number(s) else s for s in map(_text, r)])
+def write_table(result: Result, stream) -> None:
+    rows: list[tuple] = []
+    more = False
+    for batch in result.batches():
+        room = TABLE_ROWS - len(rows)
+        rows += batch[:room]
+        if len(batch) > room:
+            more = True
+            break
+    stream.write(render_table(result.columns, rows, more))
 
 
 def _is_number(s: str) -> bool:
@@ -108,44 +262,85 @@ def _is_number(s: str) -> bool:
         return False
 
 
-def write_xlsx(cols, rows, path: Path) -> None:
+def _csv_cell(s: str) -> str:
+    # a leading = + - @ would run as a formula in Excel/WPS: keep bureau text as text
+    return ("'" + s) if s[:1] in ("=", "+", "-", "@") and not _is_number(s) else s
+
+
+def write_csv(result: Result, stream) -> None:
+    w = csv.writer(stream)
+    w.writerow(result.columns)
+    for batch in result.batches():
+        w.writerows([[_csv_cell(s) for s in map(_text, r)] for r in batch])
+
+
+def write_json(result: Result, stream) -> None:
+    """A JSON array, one object per line, written as the rows come."""
+    cols = result.columns
+    stream.write("[")
+    first = True
+    for batch in result.batches():
+        for r in batch:
+            stream.write("\n" if first else ",\n")
+            first = False
+            stream.write(json.dumps(dict(zip(cols, map(_plain, r))), ensure_ascii=False, default=str))
+    stream.write("\n]\n")
+
+
+def write_xlsx(result: Result, path: Path) -> None:
+    """Row by row (xlsxwriter's constant_memory mode), into `path`; more rows than a sheet holds is an error."""
     import xlsxwriter
-    wb = xlsxwriter.Workbook(str(path), {"in_memory": True, "strings_to_formulas": False, "strings_to_urls": False, "strings_to_numbers": False})
-    ws = wb.add_worksheet("查询结果")
-    bold = wb.add_format({"bold": True})
-    for c, name in enumerate(cols):
-        ws.write_string(0, c, name, bold)
-    for r, row in enumerate(rows, start=1):
-        for c, v in enumerate(row):
-            v = _plain(v)
-            if v is None:
-                continue
-            if isinstance(v, bool) or not isinstance(v, (int, float)):
-                ws.write_string(r, c, str(v))
-            else:
-                ws.write_number(r, c, v)
-    ws.freeze_panes(1, 0)
-    wb.close()
+    wb = xlsxwriter.Workbook(str(path), {"constant_memory": True, "strings_to_formulas": False,
+                                         "strings_to_urls": False, "strings_to_numbers": False})
+    try:
+        ws = wb.add_worksheet("查询结果")
+        bold = wb.add_format({"bold": True})
+        for c, name in enumerate(result.columns):
+            ws.write_string(0, c, name, bold)
+        ws.freeze_panes(1, 0)
+        r = 0
+        for batch in result.batches():
+            if r + len(batch) > EXCEL_MAX_ROWS - 1:
+                raise QueryError(f"结果超过 {EXCEL_MAX_ROWS - 1:,} 行，超出 Excel 一张工作表的行数上限，未写入 xlsx：请用 WHERE "
+                                 f"或 LIMIT 缩小结果，或改用 --format csv / the result has more than {EXCEL_MAX_ROWS - 1:,} "
+                                 f"rows, beyond what an Excel sheet holds; nothing written: narrow it, or use --format csv")
+            for row in batch:
+                r += 1
+                for c, v in enumerate(row):
+                    v = _plain(v)
+                    if v is None:
+                        continue
+                    if isinstance(v, bool) or not isinstance(v, (int, float)):
+                        ws.write_string(r, c, str(v))
+                    else:
+                        ws.write_number(r, c, v)
+    finally:
+        wb.close()
 
 
-def run_query(home: Home, sql: str, fmt: str = "table", out: str | None = None) -> None:
-    cols, rows = fetch(home, sql)
-    if fmt == "xlsx":
-        if not out:
-            raise QueryError("xlsx 格式需要 --out 文件名 / --format xlsx needs --out FILE")
-        write_xlsx(cols, rows, Path(out))
-        return
-    if fmt == "csv":
-        buf = io.StringIO()
-        write_csv(cols, rows, buf)
-        text = buf.getvalue()
-    elif fmt == "json":
-        text = json.dumps([dict(zip(cols, map(_plain, r))) for r in rows], ensure_ascii=False, indent=1, default=str) + "\n"
-    else:
-        text = render_table(cols, rows)
-    if out:
-        Path(out).write_text(text, encoding="utf-8-sig" if fmt == "csv" else "utf-8")
-    else:
-        if fmt == "csv":
-            sys.stdout.write("\ufeff")
-        sys.stdout.write(text)
+def run_query(home: Home, sql: str, fmt: str = "table", out: str | None = None,
+              timeout: float | None = DEFAULT_TIMEOUT, allow_files: bool = False) -> None:
+    check_read_only(sql)
+    if fmt == "xlsx" and not out:
+        raise QueryError("xlsx 格式需要 --out 文件名 / --format xlsx needs --out FILE")
+    con = open_copy(home, allow_files)
+    deadline = _Deadline(con, timeout)
+    try:
+        result = _execute(con, sql, deadline)
+        if fmt == "xlsx":
+            with atomic_path(out) as tmp:
+                write_xlsx(result, tmp)
+            return
+        writer = {"csv": write_csv, "json": write_json}.get(fmt, write_table)
+        if out:
+            with open_atomic(out, "w", encoding="utf-8-sig" if fmt == "csv" else "utf-8", newline="") as f:
+                writer(result, f)
+        else:
+            stream = sys.stdout
+            if fmt == "csv":
+                stream.write("\ufeff")     # Excel and WPS then read the UTF-8
+            writer(result, stream)
+            stream.flush()
+    finally:
+        deadline.cancel()
+        con.close()

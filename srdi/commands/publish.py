@@ -1,0 +1,37 @@
+"""`srdi publish`: publish the analyst copy again from the pipeline's own database. No Prefect here.
+
+What repairs an analyst copy someone broke (opened read-write, a stale warehouse.duckdb.wal beside it) without
+waiting for the next ingest or rollup: checkpoint, a fresh read-only copy swapped in atomically, debris removed.
+"""
+from __future__ import annotations
+
+import sys
+
+from warehouse.home import DEFAULT_HOME, Home
+
+
+def register(sub) -> None:
+    p = sub.add_parser("publish", help="publish the analyst copy (warehouse.duckdb) again: repairs a broken or locked copy",
+                       description=__doc__)
+    p.add_argument("--home", default=None, help=f"project home (default: $SRDI_HOME or ./{DEFAULT_HOME})")
+    p.add_argument("--wait", type=float, default=None,
+                   help="seconds to wait for a running ingest or rollup (default 600)")
+    p.set_defaults(func=run)
+
+
+def run(args) -> int:
+    from warehouse.lock import WriterBusy, writer_lock
+    from warehouse.publish import publish
+    home = Home.resolve(args.home)
+    if not home.writer_db.exists():
+        print(f"srdi publish: 还没有可发布的数据（{home.writer_db} 不存在），请先运行 srdi ingest / nothing to publish yet: "
+              f"run `srdi ingest` first", file=sys.stderr)
+        return 2
+    try:
+        with writer_lock(home, args.wait):
+            path = publish(home)
+    except WriterBusy as exc:
+        print(f"srdi publish: 另一个入库或汇总任务正在写入，本次未发布 / {exc}", file=sys.stderr)
+        return 3
+    print(f"published {path} (read-only; it replaces the copy analysts had, debris beside it removed)")
+    return 0
