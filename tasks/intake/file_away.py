@@ -76,9 +76,21 @@ def _feedback(data, home: Home, ids: list[int], src: Path | None, name: str) -> 
     write_feedback_text(data, home, ids)
 
 
-def _filed(con, source: str, sha256: str) -> None:
-    wl.mark_moved_many(con, [(source, sha256)])
-    inbox_db.forget(con, [path_key(source)])
+class Filed:
+    """Files that left the inbox, marked in the database together (one statement for a batch). A crash before
+    the mark leaves them moved and unmarked: the next attempt finds each at its stored path and marks it."""
+
+    def __init__(self, con):
+        self.con, self.keys = con, []
+
+    def add(self, source: str, sha256: str) -> None:
+        self.keys.append((source, sha256))
+
+    def flush(self) -> None:
+        if self.keys:
+            wl.mark_moved_many(self.con, self.keys)
+            inbox_db.forget(self.con, [path_key(source) for source, _ in self.keys])
+            self.keys = []
 
 
 def _replaced(con, source: str, sha256: str) -> None:
@@ -94,14 +106,16 @@ def _unchanged(src: Path, sha256: str, signature: tuple[int, int, int] | None) -
 
 
 def file_one(con, home: Home, data, ids: list[int], source: str, sha256: str, src: Path, dst: Path,
-             signature: tuple[int, int, int] | None = None) -> str:
+             filed: Filed, signature: tuple[int, int, int] | None = None, pending: set | None = None) -> str:
     """Feedback, then the move, of one committed file, from wherever an earlier attempt stopped.
+    `pending`: the keys not yet filed away, when the caller has them (else they are looked up).
     Returns what happened: filed | already | changed | gone."""
-    if not wl.file_submissions(con, source, sha256):
+    unfiled = (source, sha256) in pending if pending is not None else bool(wl.file_submissions(con, source, sha256))
+    if not unfiled or (source, sha256) in filed.keys:
         return "already"                   # filed away by an earlier attempt
     if not os.path.lexists(src):
         if os.path.lexists(dst):           # moved by an earlier attempt that stopped before marking it
-            _filed(con, source, sha256)
+            filed.add(source, sha256)
             return "filed"
         if not src.parent.is_dir():
             raise FileNotFoundError(2, "the bureau's inbox folder is missing", str(src.parent))
@@ -109,7 +123,7 @@ def file_one(con, home: Home, data, ids: list[int], source: str, sha256: str, sr
         return "gone"
     unchanged = _unchanged(src, sha256, signature)
     if not unchanged and os.path.lexists(dst):   # moved before, and the bureau has dropped something new since
-        _filed(con, source, sha256)
+        filed.add(source, sha256)
         return "filed"
     # the bureau hears what became of the bytes that were loaded (no marked copy of bytes that are not those)
     _feedback(data, home, ids, src if unchanged else None, source)
@@ -119,7 +133,7 @@ def file_one(con, home: Home, data, ids: list[int], source: str, sha256: str, sr
         return "changed"
     _move(src, dst)
     crash_point("after-move")
-    _filed(con, source, sha256)
+    filed.add(source, sha256)
     return "filed"
 
 
@@ -158,27 +172,32 @@ def file_away(home: Home, batch: list[Submission]) -> list[Submission]:
     log = run_logger()
     with connect(home.writer_db) as con:
         data = FeedbackData.load(con, [i for sub in batch for i in sub.submission_ids])
+        pending = wl.unmoved_keys(con)
+        filed = Filed(con)
         problem = None
-        for sub in batch:
-            sub.deferred = None
-            if problem:
-                sub.deferred = problem
-                continue
-            if not sub.submission_ids or sub.stored_path is None:
-                continue
+        try:
+            for sub in batch:
+                sub.deferred = None
+                if problem:
+                    sub.deferred = problem
+                    continue
+                if not sub.submission_ids or sub.stored_path is None:
+                    continue
 
-            def step(sub=sub):
-                return file_one(con, home, data, sub.submission_ids, sub.rel, sub.sha256, sub.path, sub.stored_path,
-                                sub.signature)
-            what, problem = _isolated(con, home, sub.bureau, sub.submission_ids, sub.rel, step)
-            if problem:
-                sub.deferred = problem
-                log.error(problem)
-            elif what == "changed":
-                sub.held = CHANGED
-                log.warning("%s: %s", sub.rel, CHANGED)
-            elif what.startswith("held:"):
-                sub.held = what.removeprefix("held:")
+                def step(sub=sub):
+                    return file_one(con, home, data, sub.submission_ids, sub.rel, sub.sha256, sub.path,
+                                    sub.stored_path, filed, sub.signature, pending)
+                what, problem = _isolated(con, home, sub.bureau, sub.submission_ids, sub.rel, step)
+                if problem:
+                    sub.deferred = problem
+                    log.error(problem)
+                elif what == "changed":
+                    sub.held = CHANGED
+                    log.warning("%s: %s", sub.rel, CHANGED)
+                elif what.startswith("held:"):
+                    sub.held = what.removeprefix("held:")
+        finally:
+            filed.flush()
     return batch
 
 
@@ -189,21 +208,24 @@ def finish_interrupted(home: Home) -> int:
     done = 0
     log = run_logger()
     with connect(home.writer_db) as con:
-        for sid, source, sha, stored in wl.unmoved_submissions(con):
-            ids = wl.unmoved_submission_ids(con, source, sha)
-            src, dst = home.inbox / source, Path(stored)
-            folder = source.split("/", 1)[0]
-            bureau = resolve_bureau(folder) or folder
+        filed = Filed(con)
+        try:
+            for sid, source, sha, stored in wl.unmoved_submissions(con):
+                ids = wl.unmoved_submission_ids(con, source, sha)
+                src, dst = home.inbox / source, Path(stored)
+                folder = source.split("/", 1)[0]
+                bureau = resolve_bureau(folder) or folder
 
-            def step(source=source, sha=sha, src=src, dst=dst, ids=ids):
-                return file_one(con, home, con, ids, source, sha, src, dst)
-            what, problem = _isolated(con, home, bureau, ids, source, step)
-            if problem:
-                log.error(problem)
-                break                                   # a full disk: nothing else can be filed either
-            if what in ("filed", "changed", "gone"):
-                done += 1
-                if what != "filed":
-                    log.warning("submission %s: %s: %s", sid, source, REPLACED_NOTE)
+                def step(source=source, sha=sha, src=src, dst=dst, ids=ids):
+                    return file_one(con, home, con, ids, source, sha, src, dst, filed)
+                what, problem = _isolated(con, home, bureau, ids, source, step)
+                if problem:
+                    log.error(problem)
+                    break                                   # a full disk: nothing else can be filed either
+                if what in ("filed", "changed", "gone"):
+                    done += 1
+                    if what != "filed":
+                        log.warning("submission %s: %s: %s", sid, source, REPLACED_NOTE)
+        finally:
+            filed.flush()
     return done
-
