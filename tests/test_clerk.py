@@ -592,3 +592,17 @@ def test_the_readme_table_lists_every_rule_with_its_severity():
         assert len(hits) == 1 and hits[0].rstrip(" |").endswith(severity), code
     for words in ("无, 暂无, 没有, 无问题, —, -, /", "percent number format", "not reported", "cell_texts"):
         assert words in section, words
+
+
+# ---------------------------------------------------------------- the demo's faulty workbook
+
+def test_the_demos_faulty_workbook_shows_the_period_conflict_and_a_total_row(home):
+    from samples.share import build_sample_share
+    (faulty,) = [p for p in build_sample_share(home.inbox) if p.parent.name == "商务局"]
+    (sub,) = intake(home, faulty)
+    assert sub.outcome == "rejected" and sub.period == "2022Q2"
+    rules = {f.rule: f for f in sub.findings}
+    assert "2022Q1" in rules["period.conflict"].message and "2022Q2" in rules["period.conflict"].message
+    assert (rules["row.total"].cell, rules["row.total"].value) == ("A11", "合计")
+    listed = text_of(sheet_rows(outbox_file(home, "商务局", "错误清单")))
+    assert "2022Q1" in listed and "第 11 行“合计”" in listed

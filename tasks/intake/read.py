@@ -145,8 +145,15 @@ class XlsxCells(CellInfo):
         styles = self._percent_styles()
         if not styles:      # no percent format anywhere in the workbook: nothing to read in the sheet
             return set()
-        cell = re.compile(rb"<" + _NS + rb'c\b(?=[^>]*\br="' + letter.encode() + rb'(\d+)")(?=[^>]*\bs="(\d+)")')
-        return {int(r) for r, st in cell.findall(self._sheet_xml()) if int(st) in styles}
+        xml = self._sheet_xml()
+        col = letter.encode()
+        # Excel, WPS, openpyxl and xlsxwriter write <c r="C5" s="3" …>: a literal prefix the scan jumps between,
+        # and only the percent styles match, so the result is built from the percent cells alone
+        if re.search(rb'<c r="' + col + rb'\d+" s="', xml):
+            wanted = b"|".join(str(i).encode() for i in sorted(styles))
+            return {int(r) for r in re.findall(rb'<c r="' + col + rb'(\d+)" s="(?:' + wanted + rb')"', xml)}
+        cell = re.compile(rb"<" + _NS + rb'c\b(?=[^>]*\br="' + col + rb'(\d+)")(?=[^>]*\bs="(\d+)")')   # any order, any prefix
+        return {int(r) for r, st in cell.findall(xml) if int(st) in styles}
 
     def formulas(self, rows: set[int]) -> dict[tuple[int, str], str]:
         xml = self._sheet_xml()
