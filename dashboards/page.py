@@ -183,8 +183,11 @@ def tasks_section(d: PeriodData) -> str:
             item = ""
             if r["task_id"] not in shown:        # Annex 2's text once per work item, folded: it runs to 200 characters
                 shown.add(r["task_id"])
-                item = (f'<td class="wide" rowspan="{span[r["task_id"]]}"><details><summary>{e(r["group_name"])}'
-                        f'（{span[r["task_id"]]} 个责任单位）</summary><p>{e(r["item_text"])}</p></details></td>')
+                text = r["item_text"] or ""
+                short = text if len(text) <= 22 else text[:21] + "…"
+                item = (f'<td class="wide" rowspan="{span[r["task_id"]]}"><details><summary>{e(short)}</summary>'
+                        f'<p>{e(text)}</p><p class="note">{e(r["group_name"])}；{span[r["task_id"]]} 个责任单位</p>'
+                        '</details></td>')
             body.append(f'<tr><td class="nw" title="{e(r["group_name"])}">{e(r["task_id"])}</td>'
                         f'{item}<td class="nw">{e(r["responsible_unit"])}</td>'
                         f'<td class="nw">{_chip(status, charts.task_class(status))}</td>'

@@ -10,10 +10,11 @@ WITH read_obligations AS (
     FROM rollup_obligations o
     LEFT JOIN ref_bureaus b USING (bureau)
 ),
-pick_accepted AS (
+pick_accepted AS (   -- the intake keeps one loaded submission per slot; the latest, should that ever not hold
     SELECT bureau, period AS report_period, form, submission_id, received_at
     FROM submissions
     WHERE status = 'loaded'
+    QUALIFY row_number() OVER (PARTITION BY bureau, period, form ORDER BY received_at DESC, submission_id DESC) = 1
 ),
 find_first_accepted AS (
     SELECT bureau, period AS report_period, form, min(received_at) AS first_received_at

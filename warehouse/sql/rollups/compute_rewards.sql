@@ -105,6 +105,7 @@ SELECT $period AS period, $year AS year, d.enterprise_name, d.kind AS category, 
                 ELSE printf('现有依据只能确定认定时间在%s至%s之间，无法判断是否在方案印发日（%s）之后：请提供认定文件核实认定日期',
                             strftime(d.earliest, '%Y-%m-%d'), strftime(d.latest, '%Y-%m-%d'), d.issued_text)
            END || printf('。%s后首次认定的，按规定奖励%d元', d.issued_text, d.amount_yuan)
+           || coalesce(printf('（报送备注：%s）', m.remarks), '')
        END AS evidence_needed,
        d.amount AS amount_yuan, d.amount_yuan AS full_amount_yuan, d.previously_paid AS previously_paid_yuan,
        d.rule_id || '：' || d.rule_text AS rule, d.repeat_mode AS repeat_recognition,
