@@ -209,3 +209,170 @@ def test_the_command_line_entry_point(wh):
     res = subprocess.run([sys.executable, "-m", "srdi.cli", "query", "--home", str(wh.root), "DELETE FROM sample"],
                          capture_output=True, env=ENV, cwd=ROOT, timeout=120)
     assert res.returncode == 2 and "只读" in res.stderr.decode()
+
+
+# ---------------------------------------------------------------- limits (#10 item 10)
+
+@pytest.mark.parametrize("sql", ["", ";", "  ;  ;\n", "-- 只有注释", "/* 注释 */ ;"])
+def test_empty_sql_is_a_message_not_a_traceback(wh, capsys, sql):
+    assert query(wh, sql) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("srdi query: 没有要执行的 SQL 语句") and "no SQL statement" in err
+    assert err.count("\n") == 1 and "Traceback" not in err
+
+
+def test_pivot_and_unpivot_are_read_only_and_allowed(wh, capsys):
+    # sample ids 1..4: odd 1 and 3, even 2 and 4 — two of each
+    assert query(wh, "--format", "json", "PIVOT (SELECT id % 2 AS odd FROM sample) ON odd USING count(*)") == 0
+    assert json.loads(capsys.readouterr().out) == [{"0": 2, "1": 2}]
+    assert query(wh, "--format", "json", "PIVOT (SELECT id % 2 AS odd FROM sample) ON odd IN (0, 1) USING count(*)") == 0
+    assert json.loads(capsys.readouterr().out) == [{"0": 2, "1": 2}]
+    assert query(wh, "--format", "json",
+                 "FROM (UNPIVOT (SELECT 1 AS a, 2 AS b) ON a, b INTO NAME k VALUE v) ORDER BY k") == 0
+    assert json.loads(capsys.readouterr().out) == [{"k": "a", "v": 1}, {"k": "b", "v": 2}]
+    assert query(wh, "EXPLAIN PIVOT (SELECT id % 2 AS odd FROM sample) ON odd IN (0, 1) USING count(*)") == 0
+    # a PIVOT does not carry a write past the check
+    before = wh.warehouse.read_bytes()
+    assert query(wh, "PIVOT sample ON leader USING count(*); DELETE FROM sample") == 2
+    assert "read-only" in capsys.readouterr().err and wh.warehouse.read_bytes() == before
+
+
+def test_a_query_past_its_timeout_is_stopped_with_a_message(wh, capsys):
+    t = time.perf_counter()
+    # 4·10^10 rows to add up: hours, unless the timeout stops it
+    assert query(wh, "--timeout", "1", "SELECT sum(a.range * b.range) FROM range(200000) a, range(200000) b") == 2
+    took = time.perf_counter() - t
+    err = capsys.readouterr().err
+    assert "超过 1 秒" in err and "--timeout" in err and err.count("\n") == 1 and "Traceback" not in err
+    assert took < 60
+    print(f"\nstopped {took:.1f}s after the start, with a 1 s timeout")
+
+
+def test_a_timeout_while_writing_leaves_no_half_file(wh, tmp_path, capsys):
+    out = tmp_path / "all.csv"
+    out.write_bytes(b"an earlier export")
+    assert query(wh, "--timeout", "1", "--format", "csv", "--out", str(out), "SELECT range FROM range(10000000000)") == 2
+    assert "超过 1 秒" in capsys.readouterr().err
+    assert out.read_bytes() == b"an earlier export"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["all.csv", "home"]      # no temporary file left
+
+
+def test_files_outside_the_home_are_read_only_with_allow_files(wh, tmp_path, capsys):
+    outside = tmp_path / "outside.csv"
+    outside.write_text("a,b\n1,甲\n", encoding="utf-8")
+    inside = wh.reports / "inside.csv"
+    inside.write_text("a,b\n2,乙\n", encoding="utf-8")
+    assert query(wh, "--format", "json", f"SELECT * FROM read_csv('{outside}')") == 2
+    err = capsys.readouterr().err
+    assert "--allow-files" in err and err.count("\n") == 1 and "Traceback" not in err
+    # climbing out of the home by its own path is the same file, refused the same way
+    assert query(wh, "--format", "json", f"SELECT * FROM read_csv('{wh.root}/../outside.csv')") == 2
+    assert "--allow-files" in capsys.readouterr().err
+    assert query(wh, "--format", "json", f"SELECT * FROM read_csv('{inside}')") == 0
+    assert json.loads(capsys.readouterr().out) == [{"a": 2, "b": "乙"}]
+    assert query(wh, "--allow-files", "--format", "json", f"SELECT * FROM read_csv('{outside}')") == 0
+    assert json.loads(capsys.readouterr().out) == [{"a": 1, "b": "甲"}]
+
+
+@pytest.mark.slow   # a subprocess with its own HOME
+@pytest.mark.parametrize("allow", [[], ["--allow-files"]], ids=["default", "allow-files"])
+def test_no_extension_is_installed_or_loaded(wh, tmp_path, allow):
+    """read_parquet('https://…') once made DuckDB download httpfs into ~/.duckdb: now it is an error, offline."""
+    user_home = tmp_path / "user"
+    user_home.mkdir()
+    res = subprocess.run([sys.executable, "-m", "srdi.cli", "query", "--home", str(wh.root), *allow,
+                          "SELECT * FROM read_parquet('https://example.com/x.parquet')"],
+                         capture_output=True, text=True, env={**ENV, "HOME": str(user_home)}, cwd=ROOT, timeout=120)
+    assert res.returncode == 2 and "Traceback" not in res.stderr, res.stderr
+    assert res.stderr.count("\n") == 1
+    assert list(user_home.iterdir()) == []           # no ~/.duckdb: nothing installed, nothing downloaded
+
+
+def test_xlsx_past_excels_row_limit_says_so_and_writes_nothing(wh, tmp_path, capsys, monkeypatch):
+    import warehouse.query as wq
+    assert wq.EXCEL_MAX_ROWS == 2 ** 20        # Excel's rows per sheet, the header included
+    monkeypatch.setattr(wq, "EXCEL_MAX_ROWS", 101)   # a sheet of a header and 100 rows, to keep the test small
+    out = tmp_path / "r.xlsx"
+    assert query(wh, "--format", "xlsx", "--out", str(out), "SELECT range AS n FROM range(100)") == 0
+    ws = openpyxl.load_workbook(out).active
+    assert ws.max_row == 101 and ws["A101"].value == 99
+    out.write_bytes(b"an earlier export")
+    assert query(wh, "--format", "xlsx", "--out", str(out), "SELECT range AS n FROM range(101)") == 2
+    err = capsys.readouterr().err
+    assert "超出 Excel" in err and "--format csv" in err and err.count("\n") == 1
+    assert out.read_bytes() == b"an earlier export"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["home", "r.xlsx"]
+
+
+def test_a_table_shows_control_characters_escaped(wh, capsys):
+    sql = "SELECT 'red' || chr(27) || '[31m' AS a, 'abc' || chr(8238) || 'def' AS b, 'x' || chr(10) || 'y' AS c"
+    assert query(wh, sql) == 0
+    out = capsys.readouterr().out
+    assert "\x1b" not in out and "\u202e" not in out
+    assert "red\\x1b[31m" in out and "abc\\u202edef" in out and "x\\ny" in out
+    assert out.count("\n") == 4                       # header, rule, one row, count: the newline did not break it
+    assert query(wh, "--format", "csv", sql) == 0     # data formats keep the data as it is
+    assert "red\x1b[31m" in capsys.readouterr().out
+
+
+def test_a_table_shows_the_first_rows_and_says_more_were_not_shown(wh, capsys, monkeypatch):
+    import warehouse.query as wq
+    monkeypatch.setattr(wq, "TABLE_ROWS", 5)
+    assert query(wh, "SELECT range AS n FROM range(12)") == 0
+    lines = capsys.readouterr().out.splitlines()
+    assert [l.strip() for l in lines[2:7]] == ["0", "1", "2", "3", "4"]
+    assert lines[-1].startswith("(前 5 行；其余未显示") and "--format csv" in lines[-1]
+    assert query(wh, "SELECT range AS n FROM range(5)") == 0
+    assert capsys.readouterr().out.splitlines()[-1] == "(5 rows)"
+
+
+STREAM_SQL = "SELECT range AS i, '企业' || range::VARCHAR AS name, range * 0.5 AS x, DATE '2022-07-05' AS day FROM range({n})"
+
+
+def _peak_rss_mb(proc: subprocess.Popen) -> float:
+    """The high-water mark of a child's resident memory since its exec (VmHWM), followed until it exits. (ru_maxrss
+    would count the memory of the forking test process too.)"""
+    peak = 0.0
+    while proc.poll() is None:
+        try:
+            status = Path(f"/proc/{proc.pid}/status").read_text()
+            peak = max(peak, int(next(l for l in status.splitlines() if l.startswith("VmHWM:")).split()[1]) / 1024)
+        except (OSError, StopIteration, ValueError):
+            pass
+        time.sleep(0.05)
+    return peak
+
+
+@pytest.mark.slow   # a subprocess, measured
+@pytest.mark.parametrize("fmt,rows", [("csv", 2_000_000), ("json", 2_000_000), ("xlsx", 300_000)])
+def test_output_streams_in_bounded_memory(wh, tmp_path, fmt, rows):
+    """The rows never sit in memory at once: peak RSS stays near what `srdi query` needs to start, while the rows
+    as Python tuples alone would take hundreds of MB."""
+    out = tmp_path / f"all.{fmt}"
+    t = time.perf_counter()
+    proc = subprocess.Popen([sys.executable, "-m", "srdi.cli", "query", "--home", str(wh.root), "--format", fmt,
+                             "--out", str(out), STREAM_SQL.format(n=rows)], env=ENV, cwd=ROOT,
+                            stderr=subprocess.PIPE)
+    peak_mb = _peak_rss_mb(proc)
+    took = time.perf_counter() - t
+    assert proc.returncode == 0, proc.stderr.read().decode()
+    last = {"i": rows - 1, "name": f"企业{rows - 1}", "x": (rows - 1) * 0.5, "day": "2022-07-05"}
+    if fmt == "csv":
+        with open(out, encoding="utf-8-sig", newline="") as f:
+            n = 0
+            for n, row in enumerate(csv.reader(f)):
+                pass
+        assert row == [str(v) for v in last.values()]
+    elif fmt == "json":
+        with open(out, encoding="utf-8") as f:
+            first = f.readline().rstrip("\n")
+            n, before, line = 0, None, None
+            for n, text in enumerate(f):
+                before, line = line, text.rstrip("\n")
+        assert first == "[" and line == "]" and json.loads(before) == last
+    else:
+        ws = openpyxl.load_workbook(out, read_only=True).active
+        n = ws.max_row - 1
+    print(f"\n{fmt}: {n:,} rows, {out.stat().st_size / 2**20:.0f} MB written in {took:.1f}s, peak RSS {peak_mb:.0f} MB")
+    assert n == rows
+    assert 0 < peak_mb < 400
