@@ -342,3 +342,136 @@ def test_readers_never_see_a_half_written_copy_while_publishing_repeatedly(write
     assert result["failures"] == 0, result["errors"]
     # every count the reader saw is a whole published state
     assert set(result["seen"]) <= {1000 + 5000 * k for k in range(31)}
+
+
+# ---------------------------------------------------------------- an analyst copy someone broke (#10 item 6)
+
+from srdi.cli import main  # noqa: E402
+
+# DBeaver's default, or a plain duckdb.connect(path): a read-write session that changes the copy and is closed
+# without a checkpoint (the tool crashed, the laptop slept): warehouse.duckdb.wal stays beside the copy
+ANALYST_WRITES = r"""
+import os, sys, duckdb
+con = duckdb.connect(sys.argv[1])
+con.execute("CREATE TABLE my_notes AS SELECT 1 AS n")
+con.execute("INSERT INTO t SELECT 424242")
+os._exit(0)
+"""
+
+HOLDER_RW = r"""
+import sys, duckdb
+con = duckdb.connect(sys.argv[1])
+print(con.execute("SELECT count(*) FROM t").fetchone()[0], flush=True)
+sys.stdin.readline()
+"""
+
+
+def query_cli(home: Home, sql: str) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, "-m", "srdi.cli", "query", "--home", str(home.root), "--format", "csv", sql],
+                          capture_output=True, text=True, env=ENV, cwd=ROOT, timeout=120)
+
+
+def wal(home: Home) -> Path:
+    return home.warehouse.with_name(home.warehouse.name + ".wal")
+
+
+def test_the_published_copy_is_read_only(writer):
+    publish(writer)
+    assert writer.warehouse.stat().st_mode & 0o777 == 0o444
+    with connect(writer.writer_db) as con:
+        con.execute("INSERT INTO t SELECT 5000")
+    publish(writer)                       # a read-only copy is still replaced (the folder is writable)
+    assert writer.warehouse.stat().st_mode & 0o777 == 0o444
+    assert count(writer.warehouse, "SELECT count(*) FROM t") == 1001
+    if os.geteuid() != 0:                 # root ignores file modes
+        with pytest.raises(duckdb.Error):
+            duckdb.connect(str(writer.warehouse))
+
+
+@pytest.mark.slow   # subprocesses
+def test_a_stale_wal_is_explained_by_query_and_removed_by_srdi_publish(writer, capsys):
+    publish(writer)
+    writer.warehouse.chmod(0o644)         # a copy published before the copies were read-only
+    subprocess.run([sys.executable, "-c", ANALYST_WRITES, str(writer.warehouse)], check=True, env=ENV, timeout=60)
+    assert wal(writer).exists()
+    # what an older publish did: a new copy swapped in, the analyst's log left beside it
+    with connect(writer.writer_db) as con:
+        con.execute("INSERT INTO t SELECT range FROM range(1000, 1010)")
+        con.execute("CHECKPOINT")
+    shutil.copyfile(writer.writer_db, writer.root / ".swap")
+    os.replace(writer.root / ".swap", writer.warehouse)
+    res = query_cli(writer, "SELECT count(*) AS n FROM t")
+    assert res.returncode == 2 and "Traceback" not in res.stderr
+    assert res.stderr.count("\n") == 1 and ".wal" in res.stderr and "srdi publish" in res.stderr
+
+    res = subprocess.run([sys.executable, "-m", "srdi.cli", "publish", "--home", str(writer.root)],
+                         capture_output=True, text=True, env=ENV, cwd=ROOT, timeout=120)
+    assert res.returncode == 0, res.stderr
+    assert not wal(writer).exists()
+    assert writer.warehouse.stat().st_mode & 0o777 == 0o444
+    res = query_cli(writer, "SELECT count(*) AS n FROM t")
+    assert res.returncode == 0 and res.stdout.lstrip("\ufeff").splitlines() == ["n", "1010"]
+
+
+@pytest.mark.slow   # subprocesses
+def test_a_copy_held_read_write_is_explained_and_srdi_publish_frees_it(writer):
+    publish(writer)
+    writer.warehouse.chmod(0o644)
+    held = subprocess.Popen([sys.executable, "-c", HOLDER_RW, str(writer.warehouse)], stdin=subprocess.PIPE,
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=ENV)
+    try:
+        assert held.stdout.readline().strip() == "1000"
+        res = query_cli(writer, "SELECT count(*) AS n FROM t")
+        assert res.returncode == 2 and "Traceback" not in res.stderr and res.stderr.count("\n") == 1
+        assert "read-write" in res.stderr and f"PID {held.pid}" in res.stderr and "srdi publish" in res.stderr
+        assert main(["publish", "--home", str(writer.root)]) == 0
+        res = query_cli(writer, "SELECT count(*) AS n FROM t")        # the holder keeps the old file, unharmed
+        assert res.returncode == 0, res.stderr
+        assert res.stdout.lstrip("\ufeff").splitlines() == ["n", "1000"]
+    finally:
+        held.communicate("\n", timeout=60)
+    assert held.returncode == 0
+
+
+def test_a_damaged_copy_is_explained_and_srdi_publish_repairs_it(writer, capsys):
+    publish(writer)
+    writer.warehouse.chmod(0o644)
+    writer.warehouse.write_bytes(writer.warehouse.read_bytes()[:8192])    # a copy cut short
+    assert main(["query", "--home", str(writer.root), "SELECT count(*) FROM t"]) == 2
+    err = capsys.readouterr().err
+    assert "已损坏" in err and "srdi publish" in err and err.count("\n") == 1 and "Traceback" not in err
+    assert main(["publish", "--home", str(writer.root)]) == 0
+    assert "published" in capsys.readouterr().out
+    assert main(["query", "--home", str(writer.root), "--format", "json", "SELECT count(*) AS n FROM t"]) == 0
+    assert json.loads(capsys.readouterr().out) == [{"n": 1000}]
+
+
+def test_publish_removes_a_left_wal_and_spill_folder(writer):
+    publish(writer)
+    wal(writer).write_bytes(b"a log of some other database")
+    spill = writer.warehouse.with_name(writer.warehouse.name + ".tmp")
+    spill.mkdir()
+    (spill / "duckdb_temp_storage-0.tmp").write_bytes(b"x")
+    publish(writer)
+    assert not wal(writer).exists() and not spill.exists()
+    assert count(writer.warehouse, "SELECT count(*) FROM t") == 1000
+
+
+def test_srdi_publish_with_nothing_to_publish(tmp_path, capsys):
+    empty = Home.resolve(tmp_path / "empty")
+    assert main(["publish", "--home", str(empty.root)]) == 2
+    err = capsys.readouterr().err
+    assert "srdi ingest" in err and "Traceback" not in err
+
+
+def test_the_next_ingest_repairs_the_copy(home, run_ingest):
+    write_xlsx(drop(home, "人民银行", "任务2022Q2.xlsx"), task_rows("人民银行", seed=1))
+    run_ingest(home)
+    home.warehouse.chmod(0o644)
+    subprocess.run([sys.executable, "-c", ANALYST_WRITES.replace("INSERT INTO t SELECT 424242", "SELECT 1"),
+                    str(home.warehouse)], check=True, env=ENV, timeout=60)
+    assert wal(home).exists()
+    write_xlsx(drop(home, "财政局", "任务2022Q2.xlsx"), task_rows("财政局", seed=1))
+    assert run_ingest(home)["loaded"] == 1
+    assert not wal(home).exists() and home.warehouse.stat().st_mode & 0o777 == 0o444
+    assert count(home.warehouse) == 2
