@@ -146,3 +146,17 @@ def test_every_entry_gets_a_note_once_and_the_log_says_it_once(home, caplog):
         assert discover_submissions.fn(home, 0) == []
     assert [r for r in caplog.records if r.levelno >= logging.WARNING] == []      # said once, not every run
     assert {p: p.stat().st_mtime_ns for p in home.outbox.rglob("*.txt")} == stamps
+
+
+def test_files_first_seen_together_keep_the_order_of_their_modification_times(home, con):
+    """A file and its correction copied in together with their old times: the correction still comes second
+    (and so supersedes), though neither time is believed as an arrival."""
+    correction = write_xlsx(drop(home, "财政局", "A任务2022Q2（更正）.xlsx"), task_rows("财政局", 2))
+    original = write_xlsx(drop(home, "财政局", "B任务2022Q2.xlsx"), task_rows("财政局", 1))
+    for path, day in ((original, 1), (correction, 2)):
+        t = datetime(2022, 7, day, 9).timestamp()
+        os.utime(path, (t, t))
+    t0 = datetime.now()
+    found = _scan(home, con, settle=0, now=t0).found
+    assert [s.path.name for s in found] == ["B任务2022Q2.xlsx", "A任务2022Q2（更正）.xlsx"]
+    assert {s.received_at for s in found} == {t0}

@@ -175,7 +175,9 @@ def scan_inbox(home: Home, con, settle_seconds: float = 2.0, *, window: timedelt
             else:
                 _scan_bureau(scan, top, bureau)
     _wait_for_future_mtimes(scan)
-    scan.found.sort(key=lambda s: (s.received_at, s.rel))  # arrival order: a resubmission supersedes
+    # arrival order, so that a resubmission supersedes; files that arrived together keep the order their
+    # modification times give (a sender's clock may be off, but not its own files' order)
+    scan.found.sort(key=lambda s: (s.received_at, s.signature[1] if s.signature else 0, s.rel))
     return scan
 
 
