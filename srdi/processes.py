@@ -222,6 +222,8 @@ class Supervisor:
         self.services: list[subprocess.Popen] = []     # kept until the end: the Prefect server the runs report to
         self.signum: int | None = None
         self.stopped_at: datetime | None = None
+        self.started_at = datetime.now(timezone.utc)
+        self.flows_started = False
         self.recorder = FlowRunRecorder()
         self._lock = threading.RLock()
         self._raised = False
@@ -378,6 +380,7 @@ class Supervisor:
         runs = logging.getLogger("prefect.flow_runs")
         if self.recorder not in runs.handlers:
             runs.addHandler(self.recorder)
+        self.flows_started = True
         self.wait_for_prefect()
         if self.home is not None and self.recorder.ledger is None:
             folder = Path(self.home.state) / "runs"
@@ -559,12 +562,11 @@ class Supervisor:
         self.stop_services(grace=2.0)
 
     def _cancel_flow_runs(self) -> None:
-        ids = list(self.recorder.ids)
-        if not ids or "prefect" not in sys.modules:
+        if not self.flows_started or "prefect" not in sys.modules:
             return
         try:
-            cancel_flow_runs(ids, f"srdi {self.command} interrupted ({signal.Signals(self.signum).name})",
-                             since=self.stopped_at)
+            cancel_flow_runs(list(self.recorder.ids), f"srdi {self.command} interrupted ({signal.Signals(self.signum).name})",
+                             since=self.stopped_at, created_after=self.started_at)
         except Exception:
             pass
 
@@ -592,30 +594,69 @@ def settle_killed_runs(folder: Path) -> None:
         ledger.unlink(missing_ok=True)
 
 
-def cancel_flow_runs(ids: list[str], message: str, since: datetime | None = None) -> list[str]:
-    """Set these flow runs Cancelled unless they completed, and their task runs that were still going, or that
-    failed or crashed from `since` on (the interruption stopped them). Returns the flow run ids it changed."""
+def _our_flow_runs(client, ids: list[str], since: datetime | None, created_after: datetime | None) -> dict:
+    """The flow runs this command began: those the recorder noted, those the interrupt crashed before Prefect logged
+    their start (CRASHED "aborted by" the signal, at or after `since`, created after `created_after`), and their
+    parents and subflows."""
     from uuid import UUID
 
+    from prefect.client.schemas.filters import (FlowRunFilter, FlowRunFilterExpectedStartTime, FlowRunFilterId,
+                                                FlowRunFilterParentFlowRunId, FlowRunFilterState,
+                                                FlowRunFilterStateType)
+    from prefect.client.schemas.objects import StateType
+
+    runs = {r.id: r for r in client.read_flow_runs(
+        flow_run_filter=FlowRunFilter(id=FlowRunFilterId(any_=[UUID(i) for i in ids])))} if ids else {}
+    if since is not None and created_after is not None:
+        for r in client.read_flow_runs(flow_run_filter=FlowRunFilter(
+                state=FlowRunFilterState(type=FlowRunFilterStateType(any_=[StateType.CRASHED])),
+                expected_start_time=FlowRunFilterExpectedStartTime(after_=created_after - timedelta(seconds=5)))):
+            st = r.state
+            if st and st.timestamp and st.timestamp >= since - timedelta(seconds=1) and "aborted by" in (st.message or ""):
+                runs[r.id] = r
+    for _ in range(4):                       # demo → ingest; backfill → one rollup per period
+        found = dict(runs)
+        if runs:
+            for r in client.read_flow_runs(flow_run_filter=FlowRunFilter(
+                    parent_flow_run_id=FlowRunFilterParentFlowRunId(any_=list(runs)))):
+                found[r.id] = r
+        for r in list(runs.values()):
+            if r.parent_task_run_id:
+                parent = client.read_task_run(r.parent_task_run_id).flow_run_id
+                if parent and parent not in found:
+                    found[parent] = client.read_flow_run(parent)
+        if found.keys() == runs.keys():
+            break
+        runs = found
+    return runs
+
+
+def cancel_flow_runs(ids: list[str], message: str, since: datetime | None = None,
+                     created_after: datetime | None = None) -> list[str]:
+    """Set this command's flow runs (`_our_flow_runs`) Cancelled unless they completed, and their task runs that
+    were still going, or that failed or crashed from `since` on (the interruption stopped them). Returns the flow
+    run ids it changed."""
     from prefect.client.orchestration import get_client
-    from prefect.client.schemas.filters import FlowRunFilter, FlowRunFilterId, TaskRunFilter, TaskRunFilterState, \
-        TaskRunFilterStateType
+    from prefect.client.schemas.filters import (FlowRunFilter, FlowRunFilterId, TaskRunFilter, TaskRunFilterState,
+                                                TaskRunFilterStateType)
     from prefect.client.schemas.objects import StateType
     from prefect.states import Cancelled
 
     final = {StateType.COMPLETED, StateType.CANCELLED}
     changed = []
-    uuids = [UUID(i) for i in ids]
     with get_client(sync_client=True) as client:
-        for run in client.read_flow_runs(flow_run_filter=FlowRunFilter(id=FlowRunFilterId(any_=uuids))):
+        runs = _our_flow_runs(client, ids, since, created_after)
+        for run in runs.values():
             if run.state is None or run.state.type not in final:
                 client.set_flow_run_state(run.id, Cancelled(message=message), force=True)
                 changed.append(str(run.id))
+        if not runs:
+            return changed
         live = [StateType.RUNNING, StateType.PENDING, StateType.SCHEDULED, StateType.PAUSED, StateType.CANCELLING]
         stopped = [StateType.FAILED, StateType.CRASHED]
         since = since - timedelta(seconds=1) if since else None
         for task_run in client.read_task_runs(
-                flow_run_filter=FlowRunFilter(id=FlowRunFilterId(any_=uuids)),
+                flow_run_filter=FlowRunFilter(id=FlowRunFilterId(any_=list(runs))),
                 task_run_filter=TaskRunFilter(state=TaskRunFilterState(type=TaskRunFilterStateType(any_=live + stopped)))):
             state = task_run.state
             if state.type in live or (since and state.timestamp and state.timestamp >= since):
