@@ -293,26 +293,43 @@ _LEVEL_OUT = (("srdi_level", pl.Utf8), ("srdi_level_year", pl.Int64), ("cultivat
 _DTYPES = {"int": pl.Int64, "year": pl.Int64, "float": pl.Float64, "pct": pl.Float64}
 
 
+_VALUE_KINDS = ("code", "int", "float", "year", "pct")   # kinds whose typed value is not simply the cleaned text
+
+
 def _read_column(raw: pl.DataFrame, f: Field) -> tuple[pl.DataFrame, dict[str, CellReading]]:
-    """Read every distinct text of field `f` once (schemas.values.read_cell) and join the readings back:
-    `f.name` becomes the cleaned text (what filters and keys see), `_raw_<f>` keeps the cell as read,
-    `_shown_<f>` / `_und_<f>` what the clerk saw and what it was understood as, `_val_<f>` the typed value
-    (for the 认定级别 column: the four level columns). Returns the readings worth a finding, by raw text."""
-    n = f.name
+    """Read every distinct text of field `f` once and put the readings back on the rows. The plain texts (nearly
+    all of them: schemas.values.plain_texts) read as themselves, so only the others go through read_cell and a
+    join; the rest is one expression. Afterwards `f.name` is the cleaned text (what filters and keys see),
+    `_raw_<f>` the cell as read, `_shown_<f>` what the clerk saw where it differs from that, `_und_<f>` what a
+    reading understood it as, `_val_<f>` the typed value for codes and numbers (for the 认定级别 column: the four
+    level columns). Returns the readings worth a finding, by raw text."""
+    n, rawc = f.name, pl.col(f"_raw_{f.name}")
     keys = raw[n].drop_nulls().unique()
-    plain = plain_texts(keys, f)
-    easy, hard = keys.filter(plain), keys.filter(~plain)     # plain texts read as themselves (schemas.values)
+    hard = keys.filter(~plain_texts(keys, f))
     readings = [read_cell(v, f) for v in hard.to_list()]
+    raw = raw.rename({n: f"_raw_{n}"})
     dtype = _DTYPES.get(f.kind, pl.Utf8)
-    outputs = {n: pl.concat([easy, pl.Series([r.text for r in readings], dtype=pl.Utf8)]),
-               f"_shown_{n}": pl.concat([easy, pl.Series([r.shown or None for r in readings], dtype=pl.Utf8)]),
-               f"_und_{n}": pl.Series([None] * easy.len() + [r.understood for r in readings], dtype=pl.Utf8)}
+    if not readings:
+        extra = [rawc.alias(n), pl.lit(None, pl.Utf8).alias(f"_shown_{n}"), pl.lit(None, pl.Utf8).alias(f"_und_{n}")]
+        if f.kind in _VALUE_KINDS:
+            extra.append(rawc.cast(dtype).alias(f"_val_{n}"))
+        return raw.with_columns(extra), {}
+    lut = {"_key": hard, "_hit": pl.Series([True] * len(readings)),
+           "_text": pl.Series([r.text for r in readings], dtype=pl.Utf8),
+           "_shown": pl.Series([r.shown for r in readings], dtype=pl.Utf8),
+           "_und": pl.Series([r.understood for r in readings], dtype=pl.Utf8)}
     if f.kind == "level":
         for name, out_type in _LEVEL_OUT:
-            outputs[name] = pl.Series([r.value[name] if isinstance(r.value, dict) else None for r in readings], dtype=out_type)
-    else:
-        outputs[f"_val_{n}"] = pl.concat([easy.cast(dtype), pl.Series([r.value for r in readings], dtype=dtype)])
-    raw = _lookup(raw.rename({n: f"_raw_{n}"}), f"_raw_{n}", pl.concat([easy, hard]), outputs)
+            lut[name] = pl.Series([r.value[name] if isinstance(r.value, dict) else None for r in readings], dtype=out_type)
+    elif f.kind in _VALUE_KINDS:
+        lut["_value"] = pl.Series([r.value for r in readings], dtype=dtype)
+    raw = raw.join(pl.DataFrame(lut), left_on=f"_raw_{n}", right_on="_key", how="left", coalesce=True, maintain_order="left")
+    hit = pl.col("_hit").fill_null(False)
+    extra = [pl.when(hit).then(pl.col("_text")).otherwise(rawc).alias(n),
+             pl.col("_shown").alias(f"_shown_{n}"), pl.col("_und").alias(f"_und_{n}")]
+    if f.kind in _VALUE_KINDS:
+        extra.append(pl.when(hit).then(pl.col("_value")).otherwise(rawc.cast(dtype, strict=False)).alias(f"_val_{n}"))
+    raw = raw.with_columns(extra).drop([c for c in ("_hit", "_text", "_shown", "_und", "_value") if c in lut])
     worth = {k: r for k, r in zip(hard.to_list(), readings) if r.error or r.note or r.removed}
     return raw, worth
 
@@ -418,7 +435,7 @@ def _find_totals(raw: pl.DataFrame, form: Form, names: list[str], key: str | Non
         return raw.with_columns(_total=pl.lit(False))
     marks = pl.DataFrame({"_src": [s for s, _ in totals], "_row": [r for _, r in totals]},
                          schema={"_src": pl.Int32, "_row": pl.Int64}).with_columns(_total=pl.lit(True))
-    return raw.join(marks, on=["_src", "_row"], how="left").with_columns(pl.col("_total").fill_null(False))
+    return raw.join(marks, on=["_src", "_row"], how="left", maintain_order="left").with_columns(pl.col("_total").fill_null(False))
 
 
 _NOTE_RULES = {"enum": "normalised.enum", "int": "normalised.unit", "float": "normalised.unit", "year": "normalised.year",
@@ -459,7 +476,7 @@ def _fraction_percent(out: pl.DataFrame, sheets: list[RawSheet], findings: list)
             if n not in out.columns:
                 continue
             ones = (pl.col("_src") == src) & (pl.col(n) == 1.0)
-            for row, shown in out.filter(ones).select("_row", f"_shown_{n}").iter_rows():
+            for row, shown in out.filter(ones).select("_row", pl.coalesce(f"_shown_{n}", f"_raw_{n}")).iter_rows():
                 findings.append((src, Finding(WARNING, "normalised.percent",
                                               f"“{shown}”已按“100%”理解（本列其他单元格是 0.85 这样的小数）",
                                               _NOTE_FIXES["pct"], sh.sheet, row, sh.letters.get(n), sh.labels.get(n), shown)))
@@ -482,19 +499,18 @@ def type_sheets(sheets: list[RawSheet]) -> tuple[dict[str, pl.DataFrame], list[t
         raw = pl.concat([sheets[i].frame.with_columns(_src=pl.lit(i, pl.Int32)) for i in idxs], how="diagonal_relaxed")
         names = [f.name for f in form.fields if f.name in raw.columns]
         worth: dict[str, dict[str, CellReading]] = {}
-        for n in names:
+        for n in names:   # the rows stay in sheet and row order (joins keep the left order)
             raw, worth[n] = _read_column(raw, form.field(n))
-        raw = raw.sort("_src", "_row")
         keep = pl.any_horizontal([pl.col(n).is_not_null() for n in names]) if names else pl.lit(False)
         keep = keep & ~pl.col("_first").str.contains(_FOOTER).fill_null(False)   # 备注：… rows
         key = next((n for n in (form.row_key, *form.identifying) if n in names), None)
         if key:   # a header repeated further down (printed page breaks) is not data
             keep = keep & ~_header_like(pl.col(key)).is_in(list(form.field(key).keys)).fill_null(False)
         raw = _find_totals(raw.filter(keep), form, names, key, sheets, findings)
-        raw = raw.filter(~pl.col("_total")).drop("_first", "_total", "_label_total").sort("_src", "_row")
-        fill = [f.name for f in form.fields if f.fill_down and f.name in names]
+        raw = raw.filter(~pl.col("_total")).drop("_first", "_total", "_label_total")
+        fill = [c for f in form.fields if f.fill_down and f.name in names for c in (f.name, f"_val_{f.name}") if c in raw.columns]
         if fill:   # a merged cell spanning rows holds its value only in its top-left cell
-            raw = raw.with_columns([pl.col(c).forward_fill().over("_src") for n in fill for c in (n, f"_val_{n}")])
+            raw = raw.with_columns([pl.col(c).forward_fill().over("_src") for c in fill])
         for i in idxs:
             if sheets[i].errors:
                 rows = set(raw.filter(pl.col("_src") == i)["_row"].to_list())
@@ -506,7 +522,7 @@ def type_sheets(sheets: list[RawSheet]) -> tuple[dict[str, pl.DataFrame], list[t
                                                     sh.sheet, row, sh.letters.get(name), sh.labels.get(name), text)))
         for n in names:
             _cell_findings(raw, form.field(n), worth[n], sheets, findings)
-        out = raw.with_columns([pl.col(f"_val_{n}").alias(n) for n in names if form.field(n).kind != "level"])
+        out = raw.with_columns([pl.col(f"_val_{n}").alias(n) for n in names if f"_val_{n}" in raw.columns])
         out = _fraction_percent(out, sheets, findings)
         cells[form.name] = _cells(out, names)
         out = out.drop([c for c in out.columns if c.startswith(("_raw_", "_shown_", "_und_", "_val_"))])
@@ -521,8 +537,8 @@ def _cells(out: pl.DataFrame, names: list[str]) -> pl.DataFrame:
     """One row per non-empty fact cell of the typed rows: what the clerk saw in it, and what a meaning-changing
     reading understood it as."""
     parts = [out.select("_src", pl.col("_row").cast(pl.Int32).alias("excel_row"), pl.lit(n).alias("field"),
-                        pl.col(f"_shown_{n}").alias("raw_text"), pl.col(f"_und_{n}").alias("understood_as"))
-             .filter(pl.col("raw_text").is_not_null()) for n in names]
+                        pl.coalesce(f"_shown_{n}", f"_raw_{n}").alias("raw_text"), pl.col(f"_und_{n}").alias("understood_as"))
+             .filter(pl.col("raw_text").is_not_null() & (pl.col("raw_text") != "")) for n in names]
     if not parts:
         return pl.DataFrame(schema={"_src": pl.Int32, **{k: v for k, v in CELL_COLUMNS.items() if k != "sheet"}})
     return pl.concat(parts)
