@@ -3,8 +3,8 @@ process): every task called twice changes nothing the second time; an exception 
 every step ends with the warehouse and the share of a clean run, each file once in `submissions` and every
 stored_path present. tests/test_crash.py does the same with SIGKILL and with exceptions in the real flow.
 
-The fault-injection tests run some two dozen ingests, so they are in the slow tier (`slow` marks them, though they
-start no process)."""
+Only the tasks-twice test is in the fast tier: the others run some two dozen ingests between them, so `slow` marks
+them, though they start no process."""
 from __future__ import annotations
 
 import os
@@ -164,6 +164,7 @@ def test_each_task_called_twice_counts_supersedes_and_moves_each_file_once(share
     assert_accounted_for(home, n)
 
 
+@pytest.mark.slow
 def test_a_second_load_of_committed_files_in_a_new_run_inserts_nothing(share, clean):
     """The real failure: load committed, then an exception before the files were filed away; the next run."""
     home, n = share
@@ -177,6 +178,7 @@ def test_a_second_load_of_committed_files_in_a_new_run_inserts_nothing(share, cl
     assert_accounted_for(home, n)
 
 
+@pytest.mark.slow
 def test_finish_interrupted_twice_and_a_file_already_moved_but_not_marked(share, clean):
     home, n = share
     prepare_warehouse.fn(home)
