@@ -262,7 +262,7 @@ def _number(t: str, shown: str, f) -> tuple[Decimal, str | None]:
     m = _NUMBER_UNIT.match(t.replace(",", ""))
     if not m:
         kind = "整数" if f.kind == "int" else "数字"
-        example = "12" if f.kind == "int" else "125.5"
+        example = {"int": "12", "pct": "60（表示 60%）"}.get(f.kind, "125.5")
         raise ParseError("parse.int" if f.kind == "int" else "parse.number", f"“{shown}”不是{kind}",
                          f"请只填写阿拉伯数字，如 {example}（单位见表头）；不要填写“约”“若干”等文字；不适用请留空。")
     number, unit = Decimal(m.group(1)), m.group(2).strip()
