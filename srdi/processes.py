@@ -285,12 +285,16 @@ class Supervisor:
         return self.signum is not None
 
     def _start_guard(self) -> None:
+        """Only for the `srdi` process itself: inside another program (a test calling main()) the mark still goes
+        on every child, but that program's life is not the command's."""
+        if not self.own_process:
+            return
         env = {k: v for k, v in os.environ.items() if k != OWNER_ENV}
         try:
             self._guard = subprocess.Popen([sys.executable, "-I", "-S", "-c", GUARD, str(os.getpid()), self.token],
                                            stdin=subprocess.PIPE, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
                                            env=env, start_new_session=True)
-        except OSError:
+        except Exception:
             self._guard = None
 
     def _stop_guard(self) -> None:
@@ -301,11 +305,6 @@ class Supervisor:
             self._guard.stdin.close()
         except OSError:
             pass
-        if not self.own_process:
-            try:
-                self._guard.wait(5)   # inside another program (tests): its sweep is done before we go on
-            except subprocess.TimeoutExpired:
-                pass
 
     # ---- children the command keeps to the end
 
