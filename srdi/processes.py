@@ -434,8 +434,13 @@ class Supervisor:
         a, b = socket.socketpair()
         a.setblocking(False)
         b.setblocking(True)
+        try:
+            self._old_wakeup = signal.set_wakeup_fd(a.fileno(), warn_on_full_buffer=False)
+        except ValueError:
+            a.close()
+            b.close()
+            return
         self._wakeup = (a, b)
-        self._old_wakeup = signal.set_wakeup_fd(a.fileno(), warn_on_full_buffer=False)
         threading.Thread(target=self._watch_signals, name="srdi-signals", daemon=True).start()
 
     def _restore_signals(self) -> None:
@@ -465,14 +470,19 @@ class Supervisor:
                 return
             for signum in data:
                 if signum in (signal.SIGINT, signal.SIGTERM):
+                    self._count(signum)
                     self.begin_stop(signum)
 
-    def _on_signal(self, signum, frame) -> None:
-        self.begin_stop(signum)
+    def _count(self, signum: int) -> None:
         if signum == signal.SIGINT:
             self._sigints += 1
             if self._sigints >= 2:
                 self._force_exit()          # a second Ctrl-C: no more waiting
+
+    def _on_signal(self, signum, frame) -> None:
+        self.begin_stop(signum)
+        if self._wakeup is None:            # no watcher thread counts for us
+            self._count(signum)
         if not self._raised:
             self._raised = True
             raise KeyboardInterrupt

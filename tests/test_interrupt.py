@@ -288,3 +288,28 @@ def test_sigkill_of_srdi_serve_stops_its_server_and_worker(tmp_path):
     run.interrupt(signal.SIGKILL)
     assert gone_within(run.mark, 10) == []
     assert not healthy(url)
+
+
+def test_a_second_ctrl_c_stops_at_once_and_the_next_run_settles_the_rest(share_with_a_big_file):
+    """Ctrl-C twice: no waiting for the Prefect API; everything is killed, the one line still printed. The run that
+    could not be told is settled by the next command."""
+    home = share_with_a_big_file
+    files = len(inbox_files(home))
+    run = Run(home, "ingest", "--settle", "0")
+    run.wait_until(run.reading, "a reading child at work")
+    time.sleep(0.5)
+    run.signalled = time.monotonic()
+    os.killpg(run.proc.pid, signal.SIGINT)
+    time.sleep(0.05)
+    try:
+        os.killpg(run.proc.pid, signal.SIGINT)
+    except ProcessLookupError:
+        pass
+    run.proc.wait(timeout=60)
+    took = time.monotonic() - run.signalled
+    for t in run.readers:
+        t.join(10)
+    assert_stopped_cleanly(run, took, "ingest")
+    assert [s for _, s in flow_runs(home)] in (["CANCELLED"], ["CRASHED"], ["RUNNING"])
+    next_run_finishes(home, files)
+    assert [s for _, s in flow_runs(home)][-1] == "COMPLETED" and "RUNNING" not in [s for _, s in flow_runs(home)]
