@@ -6,9 +6,10 @@ file is rejected with a Chinese reason and the batch goes on. Both cores work me
 
 Limits, each with the reason it gives when it strikes:
 - memory: what a child really uses (its resident set, polled from /proc every 0.1 s), not its address space.
-  Polars, pandera and calamine reserve gigabytes they never touch (a child reading a 60 MB workbook maps 3.4 GB
-  and uses 1.1 GB), so an address-space limit rejected valid files. The default fits the largest workbook the
-  other limits let through: a 88 MB .xlsx of 1,048,575 rows (Excel's limit) × 17 columns peaked at 4.4 GB.
+  Polars, pandera and calamine reserve gigabytes they never touch: reading a valid 60 MB workbook (240,000 rows)
+  maps 3.4 GB, past the 3 GB address-space limit that used to reject it, and uses 1.1 GB (2.0 GB in a reading
+  child, which also pickles its result back). The default fits the largest workbook the other limits let through:
+  an 88 MB .xlsx of 1,048,575 rows (Excel's limit) × 17 columns, 782 MB unpacked, peaked at 4.9 GB in 43 s.
 - time: per chunk of files a child reads; a child over it is killed.
 - a crash: the child died on its own (an abort, a segfault); its last words (stderr) say whether it was
   a failed memory allocation.
