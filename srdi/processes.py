@@ -7,13 +7,16 @@ A command that runs flows (ingest, rollup, backfill, templates, demo, docs) or t
   command starts inherits it: the Prefect server, multiprocessing's forkserver and its reading children, Dask
   workers, `srdi serve`'s worker and the flow runs that worker starts. They can be found by the mark even after a
   kill has reparented them.
-* **A guard.** A tiny Python process in a session of its own waits for the command to end, however it ends
-  (SIGKILL included), then stops every process carrying the mark: SIGTERM, SIGKILL 3 s later.
+* **A guard.** For the `srdi` process itself, a tiny Python process in a session of its own waits for the
+  command to end, however it ends (SIGKILL included), then stops every process carrying the mark: SIGTERM,
+  SIGKILL 3 s later.
 * **The next start.** A command first kills marked processes whose owner is gone (a guard killed along with its
   command, say by `kill -9 -<session>`).
-* **The kernel.** A server the command starts itself (`prefect_server`, `srdi serve`'s server and worker) gets
-  PR_SET_PDEATHSIG: the kernel kills it the moment the command dies. The reading children do the same with their
-  forkserver (tasks/intake/isolate.py).
+* **The kernel.** A server the command starts itself gets PR_SET_PDEATHSIG: the kernel kills it the moment the
+  command dies. That is why the command starts its own Prefect API server (`prefect_server`: the app Prefect's
+  temporary server runs, on a socket we bind) instead of letting Prefect start one it would orphan; `srdi serve`'s
+  server and worker get the same. The reading children die with their forkserver, which ends with the process
+  that reads (tasks/intake/isolate.py), with or without a CLI around it.
 * **Ctrl-C and SIGTERM.** The work stops at once: marked processes other than the Prefect server are sent SIGTERM
   (a reading child stopped so fails no file); the flow runs this command started are set Cancelled through the
   API; the server is stopped; one line is printed; the exit code is 130. A second Ctrl-C, or 8 s without an
