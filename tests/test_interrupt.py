@@ -107,6 +107,9 @@ class Run:
         servers = {pid for pid, c in procs.items() if "multiprocessing.forkserver" in c}
         return any(_ppid(pid) in servers for pid in procs)
 
+    def forkserver_starting(self) -> bool:
+        return any("multiprocessing.forkserver" in cmdline(pid) for pid in marked(self.mark))
+
     def interrupt(self, sig: int) -> float:
         self.signalled = time.monotonic()
         if sig == signal.SIGKILL:
@@ -186,14 +189,17 @@ def next_run_finishes(home: Home, files: int, api_url: str | None = None) -> Non
     assert len(set(paths)) == files                      # every file answered, each once
 
 
-def test_ctrl_c_during_an_ingest(share_with_a_big_file):
+@pytest.mark.parametrize("moment", ["reading", "forkserver_starting"])
+def test_ctrl_c_during_an_ingest(share_with_a_big_file, moment):
     """The issue's case: it took 79 s, printed 5 tracebacks, left 3 flow runs RUNNING and orphaned the server and
-    the forkserver."""
+    the forkserver. Ctrl-C while a child reads the big workbook, and while the forkserver is still starting (for
+    seconds it imports the readers' libraries, in the command's process group)."""
     home = share_with_a_big_file
     files = len(inbox_files(home))
     run = Run(home, "ingest", "--settle", "0")
-    run.wait_until(run.reading, "a reading child at work")
-    time.sleep(0.5)
+    run.wait_until(getattr(run, moment), moment.replace("_", " "))
+    if moment == "reading":
+        time.sleep(0.5)
     took = run.interrupt(signal.SIGINT)
     assert_stopped_cleanly(run, took, "ingest")
     assert flow_runs(home) == [("ingest", "CANCELLED")]

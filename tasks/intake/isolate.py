@@ -27,6 +27,7 @@ import multiprocessing.connection as mpc
 import os
 import re
 import signal
+import sys
 import tempfile
 import time
 import zipfile
@@ -172,11 +173,41 @@ def _serve(conn, err_path: str) -> None:
 _CTX = None
 
 
+def _python_ignoring_ctrl_c() -> str | None:
+    """This Python, behind a two-line launcher that starts it with SIGINT ignored (which Python then keeps).
+
+    multiprocessing starts the forkserver and its resource tracker in the command's process group, where a Ctrl-C
+    at the terminal reaches them too; for seconds while the forkserver starts (importing polars, pandera,
+    calamine) it would die of one with a traceback on the terminal, before it ignores SIGINT itself. Started
+    ignoring it, neither ever sees one, nor do the reading children forked from it: the command stops them with
+    SIGTERM. None (plain Python) where a launcher cannot run, e.g. a temporary folder mounted noexec."""
+    import atexit
+    import shlex
+    import shutil
+    import subprocess
+    folder = tempfile.mkdtemp(prefix="srdi-python-")
+    atexit.register(shutil.rmtree, folder, True)
+    launcher = os.path.join(folder, "python")
+    with open(launcher, "w", encoding="utf-8") as f:
+        f.write(f"#!/bin/sh\ntrap '' INT\nexec {shlex.quote(sys.executable)} \"$@\"\n")
+    os.chmod(launcher, 0o700)
+    try:
+        ok = subprocess.run([launcher, "-S", "-c", "import signal, sys; sys.exit(signal.getsignal(signal.SIGINT) "
+                                                   "is not signal.SIG_IGN)"], timeout=30).returncode == 0
+    except (OSError, subprocess.SubprocessError):
+        ok = False
+    return launcher if ok else None
+
+
 def _context():
     global _CTX
     if _CTX is None:
-        _CTX = mp.get_context("forkserver")
-        _CTX.set_forkserver_preload(["tasks.intake.isolate"])
+        ctx = mp.get_context("forkserver")
+        ctx.set_forkserver_preload(["tasks.intake.isolate"])
+        launcher = _python_ignoring_ctrl_c()
+        if launcher:
+            ctx.set_executable(launcher)
+        _CTX = ctx
     return _CTX
 
 
