@@ -408,7 +408,8 @@ def plain_texts(texts: pl.Series, f) -> pl.Series:
     all the text; for a number, the number it spells): no control characters, already NFKC, short enough, no
     placeholder, no unit, no date. Conservative: False only sends a text the slow way."""
     kind = f.kind
-    ok = ~texts.str.contains(_PLAIN_COMMON) & (texts.str.normalize("NFKC") == texts) & (texts.str.len_chars() <= f.max_length)
+    ok = (~texts.str.contains(_PLAIN_COMMON) & (texts.str.normalize("NFKC") == texts)
+          & (texts.str.len_chars() <= f.max_length) & (texts.str.len_chars() > 0))   # an empty text reads as no value
     if kind == "free":
         ok = ok & ~texts.str.contains(r"^\s|\s$|\r")
     elif kind == "enum":
