@@ -1,8 +1,12 @@
 """`srdi serve`: everything scheduling needs on one machine, started the real way.
 
-A local Prefect server on SQLite (under <home>/.prefect), a process work pool, the deployments of
-prefect.yaml, and a worker. Ctrl-C stops the worker, then the server. The temporary server that plain
-`srdi ingest` starts cannot schedule anything; this one can.
+A local Prefect server on SQLite (under <home>/.prefect), a process work pool, the deployments of prefect.yaml
+(with their schedules and the inbox trigger), a worker, and a watcher on the inbox (srdi/watch_inbox.py): a file
+dropped into the inbox starts the ingest within seconds, through a Prefect event and the ingest deployment's
+trigger; the 15-minute schedule stays as a safety net. Ctrl-C stops the watcher, the worker, then the server.
+
+What goes wrong is said in one line, with the reason and the fix, never a traceback: a port already in use, a
+server or worker that exits (the reason read from its log), a deployment that fails.
 """
 from __future__ import annotations
 
@@ -14,18 +18,52 @@ import subprocess
 import sys
 import time
 import urllib.request
+from datetime import datetime
 from pathlib import Path
 
 from warehouse.home import Home
 
 REPO = Path(__file__).resolve().parents[1]
 POOL = "srdi-local"
+WORKER_QUERY_SECONDS = "1"     # how often the worker asks for runs to start (Prefect's default is 10 s)
+
+
+class ServeError(Exception):
+    """A failure `srdi serve` reports in one line (the reason and the fix); `code` is its exit code."""
+
+    def __init__(self, message: str, code: int = 1):
+        super().__init__(message)
+        self.code = code
 
 
 def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         return s.getsockname()[1]
+
+
+def port_free(port: int, host: str = "127.0.0.1") -> bool:
+    """As Prefect's `server start` checks it (SO_REUSEADDR, as uvicorn binds)."""
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
+        s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            s.bind((host, port))
+        except OSError:
+            return False
+    return True
+
+
+def suggest_port(port: int) -> int:
+    for candidate in range(port + 1, port + 100):
+        if 0 < candidate < 65536 and port_free(candidate):
+            return candidate
+    return free_port()
+
+
+def port_message(port: int) -> str:
+    other = suggest_port(port)
+    return (f"端口 {port} 已被占用，请用 --port 换一个端口，例如 srdi serve --port {other} / "
+            f"Port {port} is already in use: choose another with --port, e.g. srdi serve --port {other}")
 
 
 def healthy(url: str, timeout: float = 1.0) -> bool:
@@ -41,7 +79,7 @@ def state_file(home: Home) -> Path:
 
 
 def running_server(home: Home) -> str | None:
-    """The API URL of this home's `srdi serve`, if one is up: ingest and rollups then skip the temporary server."""
+    """The API URL of this home's `srdi serve`, if one is up: ingest and rollups then report to it."""
     try:
         url = json.loads(state_file(home).read_text())["api_url"]
     except (OSError, ValueError, KeyError):
@@ -58,6 +96,11 @@ def _prefect(*args: str) -> list[str]:
     return [sys.executable, "-m", "prefect", *args]
 
 
+def _last_lines(text: str, n: int = 1) -> str:
+    lines = [line.strip() for line in text.splitlines() if line.strip() and not line.startswith((" ", "Traceback"))]
+    return " | ".join(lines[-n:])[:400] if lines else ""
+
+
 class Services:
     def __init__(self, home: Home, port: int | None = None, log=print, extra_env: dict | None = None):
         self.home = home.ensure()
@@ -70,43 +113,72 @@ class Services:
                         PREFECT_SERVER_SERVICES_SCHEDULER_MAX_SCHEDULED_TIME="P400D",
                         PREFECT_HOME=os.environ.get("PREFECT_HOME", str(self.home.root / ".prefect")),
                         PYTHONPATH=os.pathsep.join(p for p in (str(REPO), os.environ.get("PYTHONPATH", "")) if p))
+        self.env.setdefault("PREFECT_WORKER_QUERY_SECONDS", WORKER_QUERY_SECONDS)
         self.env.update(extra_env or {})
         self.logs = self.home.state / "logs"
         self.logs.mkdir(parents=True, exist_ok=True)
         self.server: subprocess.Popen | None = None
         self.worker: subprocess.Popen | None = None
 
+    def log_of(self, name: str) -> Path:
+        return self.logs / f"{name}.log"
+
     def _spawn(self, name: str, args: list[str]) -> subprocess.Popen:
         """In a session of its own (Ctrl-C reaches `srdi serve`, which stops it in order); the kernel kills it if
         `srdi serve` dies (srdi/processes.py: and the guard stops what it started, such as flow runs)."""
         from srdi.processes import die_with_parent
-        with open(self.logs / f"{name}.log", "ab") as out:
+        log = self.log_of(name)
+        with open(log, "ab") as out:
+            out.write(f"\n===== srdi serve: {name} started {datetime.now().isoformat(timespec='seconds')}\n".encode())
+            out.flush()
             return subprocess.Popen(args, env=self.env, cwd=REPO, stdout=out, stderr=subprocess.STDOUT,
                                     start_new_session=True, preexec_fn=die_with_parent())
 
-    def _run(self, args: list[str]) -> None:
+    def _run(self, what: str, args: list[str]) -> None:
         r = subprocess.run(args, env=self.env, cwd=REPO, capture_output=True, text=True)
         if r.returncode != 0:
-            raise RuntimeError(f"{' '.join(args[2:])} failed:\n{r.stdout[-2000:]}\n{r.stderr[-2000:]}")
+            with open(self.log_of("deploy"), "a", encoding="utf-8") as f:
+                f.write(f"\n===== {' '.join(args[2:])} (exit {r.returncode})\n{r.stdout}\n{r.stderr}\n")
+            reason = _last_lines(r.stderr) or _last_lines(r.stdout) or f"exit code {r.returncode}"
+            raise ServeError(f"{what} 失败 / {what} failed: {reason} (log: {self.log_of('deploy')})")
 
-    def start(self, timeout: float = 120.0) -> "Services":
+    def exited(self, name: str, proc: subprocess.Popen) -> ServeError:
+        """The one line for a server or worker that ended: the reason from its log, and the fix when we know it."""
+        from srdi.processes import server_failure
+        log = self.log_of(name)
+        reason = server_failure(log, f"exit code {proc.returncode}")
+        label = {"server": "Prefect 服务器 / the Prefect server", "worker": "worker / the worker"}[name]
+        if "already in use" in reason or "Address in use" in reason:
+            return ServeError(f"{label}: {port_message(self.port)}", code=2)
+        return ServeError(f"{label} 已退出 / exited (code {proc.returncode}): {reason} (log: {log})")
+
+    def start(self, timeout: float = 180.0) -> "Services":
+        if not port_free(self.port):
+            raise ServeError(port_message(self.port), code=2)
         self.log(f"starting the Prefect server on {self.api_url} (database under {self.env['PREFECT_HOME']})")
         self.server = self._spawn("server", _prefect("server", "start", "--host", "127.0.0.1", "--port", str(self.port)))
         deadline = time.monotonic() + timeout
         while not healthy(self.api_url):
             if self.server.poll() is not None:
-                raise RuntimeError(f"the Prefect server exited; see {self.logs / 'server.log'}")
+                raise self.exited("server", self.server)
             if time.monotonic() > deadline:
-                raise RuntimeError(f"the Prefect server did not answer within {timeout:.0f}s; see {self.logs / 'server.log'}")
-            time.sleep(0.5)
+                raise ServeError(f"Prefect 服务器 {timeout:.0f} 秒内没有响应 / the Prefect server did not answer "
+                                 f"within {timeout:.0f} s (log: {self.log_of('server')})")
+            time.sleep(0.25)
         self.log(f"creating the process work pool {POOL} and deploying prefect.yaml")
-        self._run(_prefect("work-pool", "create", POOL, "--type", "process", "--overwrite"))
-        self._run(_prefect("--no-prompt", "deploy", "--all"))
+        self._run("创建 work pool / creating the work pool",
+                  _prefect("work-pool", "create", POOL, "--type", "process", "--overwrite"))
+        self._run("部署 prefect.yaml / deploying prefect.yaml", _prefect("--no-prompt", "deploy", "--all"))
         self.log("starting a worker")
         self.worker = self._spawn("worker", _prefect("worker", "start", "--pool", POOL, "--type", "process"))
         state_file(self.home).write_text(json.dumps({"api_url": self.api_url, "server_pid": self.server.pid,
                                                       "worker_pid": self.worker.pid}))
         return self
+
+    def check(self) -> None:
+        for name, proc in (("server", self.server), ("worker", self.worker)):
+            if proc is not None and proc.poll() is not None:
+                raise self.exited(name, proc)
 
     def stop(self) -> None:
         if threading_is_main():
@@ -129,26 +201,68 @@ class Services:
         self.stop()
 
 
-def serve(home: Home, port: int | None = None) -> int:
+def start_watcher(services: Services, mode: str, settle: float, poll_interval: float):
+    """The inbox watcher, emitting to this serve's server (Prefect is imported here, its API set first)."""
+    from srdi.watch_inbox import InboxWatcher, emit_settled
+
+    os.environ["PREFECT_API_URL"] = services.api_url
+    home = services.home
+
+    def fire(paths: list[Path]) -> None:
+        emit_settled(home.root, home.inbox, paths, settle, watcher.mode)
+        names = ", ".join(sorted({p.name for p in paths})[:3]) + (" …" if len(paths) > 3 else "")
+        print(f"{datetime.now():%H:%M:%S} 收件箱：{len(paths)} 个文件已放稳，已发出入库事件 / inbox: "
+              f"{len(paths)} file(s) settled ({names}); event {EVENT_NAME} sent", flush=True)
+
+    watcher = InboxWatcher(home.inbox, fire, mode=mode, settle=settle, poll_interval=poll_interval)
+    return watcher.start()
+
+
+EVENT_NAME = "srdi.inbox.settled"
+
+
+def serve(home: Home, port: int | None = None, watch: str = "auto", settle: float = 2.0,
+          poll_interval: float = 1.0) -> int:
+    from srdi.processes import stop_background_server
+
+    url = running_server(home)
+    if url:
+        print(f"srdi serve: 此 home 已有 srdi serve 在运行（{url.removesuffix('/api')}）/ "
+              f"srdi serve is already running for this home at {url.removesuffix('/api')}", file=sys.stderr)
+        return 2
     services = Services(home, port)
+    watcher = None
 
     def _stop(signum, frame):
         raise KeyboardInterrupt
 
     signal.signal(signal.SIGTERM, _stop)
     try:
+        # the home's background server (srdi/background_server.py) hands the database over to this server
+        stop_background_server(home, only_if_idle=True)
         services.start()
+        if watch != "off":
+            watcher = start_watcher(services, watch, settle, poll_interval)
         print(f"srdi serve: Prefect UI and API at {services.api_url.removesuffix('/api')}; worker on pool {POOL}.")
-        print(f"  schedules: see prefect.yaml; logs in {services.logs}. Press Ctrl-C to stop.")
+        if watcher is not None:
+            print(f"  inbox: {home.inbox} watched by {watcher.describe()}.")
+        print(f"  schedules: see prefect.yaml; logs in {services.logs}. Press Ctrl-C to stop.", flush=True)
         while True:
-            for name, proc in (("server", services.server), ("worker", services.worker)):
-                if proc.poll() is not None:
-                    print(f"srdi serve: the {name} exited (code {proc.returncode}); see {services.logs / (name + '.log')}",
-                          file=sys.stderr)
-                    return 1
+            services.check()
+            if watcher is not None and not watcher.healthy():
+                try:
+                    watcher.restart()
+                except OSError as exc:       # the inbox is unreachable for now: the schedule still runs
+                    print(f"srdi serve: 收件箱暂时无法监视 / cannot watch the inbox for now: {exc}", file=sys.stderr)
+                    time.sleep(10)
             time.sleep(1)
+    except ServeError as exc:
+        print(f"srdi serve: {exc}", file=sys.stderr)
+        return exc.code
     except KeyboardInterrupt:
-        print("\nsrdi serve: stopping")
+        print("\nsrdi serve: stopping", flush=True)
         return 0
     finally:
+        if watcher is not None:
+            watcher.stop()
         services.stop()

@@ -13,8 +13,8 @@ QUIET = {
 
 def quiet_prefect(home: Path) -> None:
     """No telemetry; Prefect's state under the home; an API: the one already configured, this home's `srdi serve`
-    server when one is running, else (inside a supervised command, before Prefect is imported) a server of the
-    command's own that the command stops and never leaves behind (srdi/processes.py)."""
+    server when one is running, else (inside a supervised command, before Prefect is imported) the home's
+    background server, started now if none is running (srdi/background_server.py, srdi/processes.py)."""
     from srdi import processes
     from srdi.local_server import running_server
     from warehouse.home import Home
@@ -33,7 +33,7 @@ def quiet_prefect(home: Path) -> None:
         os.environ["PREFECT_API_URL"] = url
         return
     if supervisor is not None and supervisor.own_process and "prefect" not in sys.modules:
-        supervisor.prefect_server(where)   # it starts while the flows are imported
+        supervisor.prefect_api(where)   # a new server starts while the flows are imported
 
 
 def run_flow(flow, **kwargs):

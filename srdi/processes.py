@@ -22,11 +22,18 @@ A command that runs flows (ingest, rollup, backfill, templates, demo, docs) or t
   API; the server is stopped; one line is printed; the exit code is 130. A second Ctrl-C, or 8 s without an
   exit, kills everything and exits at once. The next run finishes the work (the ingest's exactly-once steps).
 
-Issue #12 may add a per-home Prefect server that later commands reuse and that stops itself when idle: it would
-start here, in `Supervisor.prefect_api`, in place of the command's own server.
+**The one exception: the home's background Prefect server** (issue #12, srdi/background_server.py). The first
+command of a home that runs a flow starts it in a session of its own, without the mark and without the kernel tie;
+later commands reuse it (`background_api`), so a command no longer pays a server's start and stop. It is owned by
+the home (pid file under <home>/state/prefect-background/), stops itself when no command has used it for
+SRDI_SERVER_IDLE_SECONDS (300 s), and exits at once if its home is deleted. A Ctrl-C stops the command's work and
+cancels its flow runs through it, and leaves it running for the next command. SRDI_BACKGROUND_SERVER_ENABLED=0
+goes back to a server of the command's own (`Supervisor.prefect_server`), stopped with the command.
 """
 from __future__ import annotations
 
+import fcntl
+import json
 import logging
 import os
 import signal
@@ -182,6 +189,157 @@ for _ in range(3):
 """
 
 
+# ------------------------------------------------------------------------------------ the home's background server
+
+REPO = Path(__file__).resolve().parents[1]
+
+
+def _prefect_version() -> str:
+    from importlib.metadata import PackageNotFoundError, version
+    try:
+        return version("prefect")
+    except PackageNotFoundError:
+        return "?"
+
+
+def _zombie(pid: int) -> bool:
+    try:
+        data = Path(f"/proc/{pid}/stat").read_bytes()
+        return data[data.rindex(b")") + 2:].split()[0] in (b"Z", b"X")
+    except (OSError, ValueError, IndexError):
+        return True
+
+
+def background_server(home) -> dict | None:
+    """The home's background server as its pid file describes it, if that process is still alive."""
+    from srdi import background_server as bg
+    info = bg.read_pid_file(Path(home.state))
+    if info and bg.alive(info) and not _zombie(int(info["pid"])):
+        return info
+    return None
+
+
+class _ServerLock:
+    """The home's server lock: held while a command chooses (or starts) the server and registers as its user, and
+    by the server while it decides it is idle."""
+
+    def __init__(self, state: Path):
+        from srdi import background_server as bg
+        bg.users_dir(state).mkdir(parents=True, exist_ok=True)
+        self.path = bg.lock_file(state)
+
+    def __enter__(self):
+        self.fd = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o644)
+        fcntl.flock(self.fd, fcntl.LOCK_EX)
+        return self
+
+    def __exit__(self, *exc):
+        os.close(self.fd)
+
+
+def background_api(home, user: str) -> dict | None:
+    """The API of the home's background Prefect server, started now if none is running; `user` (an owner token)
+    is registered as using it until `release_background` (or until that process is gone). None when the running
+    server is not one this command may use (another Prefect version or Prefect home): the caller then starts a
+    server of its own."""
+    from srdi import background_server as bg
+    state = Path(home.state)
+    prefect_home = os.environ.get("PREFECT_HOME", "")
+    db_url = os.environ.get("PREFECT_API_DATABASE_CONNECTION_URL", "")
+    version = _prefect_version()
+    with _ServerLock(state):
+        info = background_server(home)
+        if info is not None:
+            if (info.get("prefect_home"), info.get("db_url", ""), info.get("prefect")) != (prefect_home, db_url, version):
+                return None
+        else:
+            info = _start_background(home, state, prefect_home, db_url, version)
+        (bg.users_dir(state) / user.replace(":", "-")).touch()
+    return info
+
+
+def _start_background(home, state: Path, prefect_home: str, db_url: str, version: str) -> dict:
+    from srdi import background_server as bg
+    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    sock.bind(("127.0.0.1", 0))
+    sock.listen(128)
+    port = sock.getsockname()[1]
+    env = {k: v for k, v in os.environ.items() if k not in (OWNER_ENV, "PREFECT_API_URL")}
+    env.update({"PREFECT_UI_ENABLED": "0", "PREFECT__SERVER_EPHEMERAL": "1", "PREFECT__SERVER_FINAL": "1",
+                "PREFECT_API_BLOCKS_REGISTER_ON_START": "0", bg.MARK_ENV: str(home.root),
+                "PYTHONPATH": os.pathsep.join(p for p in (str(REPO), os.environ.get("PYTHONPATH", "")) if p)})
+    log = bg.log_file(state)
+    log.parent.mkdir(parents=True, exist_ok=True)
+    try:
+        with open(log, "ab") as out:
+            proc = subprocess.Popen(
+                [sys.executable, "-m", "srdi.background_server", "--home", str(home.root), "--state", str(state),
+                 "--fd", str(sock.fileno())],
+                env=env, cwd="/", stdin=subprocess.DEVNULL, stdout=out, stderr=subprocess.STDOUT,
+                start_new_session=True, pass_fds=(sock.fileno(),))
+    finally:
+        sock.close()
+    proc.returncode = 0          # never waited for: it is the home's, not this command's (no ResourceWarning)
+    info = {"pid": proc.pid, "start": _start_time(proc.pid), "port": port, "api_url": f"http://127.0.0.1:{port}/api",
+            "home": str(home.root), "prefect_home": prefect_home, "db_url": db_url, "prefect": version,
+            "started_at": datetime.now(timezone.utc).isoformat(timespec="seconds")}
+    path = bg.pid_file(state)
+    tmp = path.with_name(path.name + ".tmp")
+    tmp.write_text(json.dumps(info), encoding="utf-8")
+    os.replace(tmp, path)
+    return info
+
+
+def release_background(home, user: str) -> None:
+    from srdi import background_server as bg
+    try:
+        (bg.users_dir(Path(home.state)) / user.replace(":", "-")).unlink()
+    except OSError:
+        pass
+
+
+def stop_background_server(home, timeout: float = 10.0, only_if_idle: bool = True) -> bool:
+    """Stop the home's background server (SIGTERM: it finishes what it is answering); with `only_if_idle`, only
+    when no live command uses it. True if none is running afterwards."""
+    from srdi import background_server as bg
+    state = Path(home.state)
+    if not bg.folder(state).exists():
+        return True
+    with _ServerLock(state):
+        info = background_server(home)
+        if info is None:
+            bg.pid_file(state).unlink(missing_ok=True)
+            return True
+        if only_if_idle and bg.live_users(state):
+            return False
+        bg.pid_file(state).unlink(missing_ok=True)
+        _signal([int(info["pid"])], signal.SIGTERM)
+    deadline = time.monotonic() + timeout
+    while bg.alive(info) and not _zombie(int(info["pid"])) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    if bg.alive(info) and not _zombie(int(info["pid"])):
+        _signal([int(info["pid"])], signal.SIGKILL)
+    return True
+
+
+def server_failure(log: Path, fallback: str) -> str:
+    """The real reason a Prefect server or worker stopped, from the end of its log: the last error line."""
+    try:
+        with open(log, "rb") as f:
+            f.seek(0, os.SEEK_END)
+            f.seek(max(0, f.tell() - 20000))
+            lines = f.read().decode("utf-8", "replace").splitlines()
+    except OSError:
+        return fallback
+    keys = ("already in use", "Address already in use", "Error", "error", "Exception", "denied", "No such")
+    for line in reversed(lines):
+        text = line.strip()
+        if text and any(k in text for k in keys) and not text.startswith(("Traceback", "File ", "^")):
+            return text[:300]
+    return fallback
+
+
 # ------------------------------------------------------------------------------------ the supervisor
 
 class FlowRunRecorder(logging.Handler):
@@ -235,6 +393,7 @@ class Supervisor:
         self._saved_fds: tuple[int, int] | None = None
         self._guard: subprocess.Popen | None = None
         self._server: subprocess.Popen | None = None
+        self._background: dict | None = None      # the home's background server this command uses
         self._api_url: str | None = None
         self._old_env: str | None = None
         self._old_handlers: dict = {}
@@ -270,6 +429,8 @@ class Supervisor:
             if self.recorder.ledger is not None:
                 self.recorder.ledger.unlink(missing_ok=True)
             logging.getLogger("prefect.flow_runs").removeHandler(self.recorder)
+            if self._background is not None:
+                release_background(self._background_home, self.token)
             self._restore_signals()
             if self._old_env is None:
                 os.environ.pop(OWNER_ENV, None)
@@ -347,6 +508,24 @@ class Supervisor:
 
     # ---- the Prefect API
 
+    def prefect_api(self, home) -> str:
+        """The API this command's flows report to: the home's background server (started now if none runs; it comes
+        up while the flows are imported), or a server of the command's own (`prefect_server`) when background
+        servers are turned off or the running one is not for this command. Call before importing Prefect."""
+        from srdi import background_server as bg
+        if bg.enabled():
+            try:
+                info = background_api(home, self.token)
+            except OSError:
+                info = None
+            if info is not None:
+                self._background, self._background_home = info, home
+                self._server_log = bg.log_file(Path(home.state))
+                self._api_url = info["api_url"]
+                os.environ["PREFECT_API_URL"] = self._api_url
+                return self._api_url
+        return self.prefect_server(home)
+
     def prefect_server(self, home) -> str:
         """Start this command's own Prefect API server, as Prefect's temporary server would be (the same app, no
         UI, database under PREFECT_HOME), but as our child: bound to a socket we hold (no port race), killed with
@@ -394,8 +573,9 @@ class Supervisor:
             self.recorder.ledger = folder / f"{self.token.replace(':', '-')}.txt"
 
     def wait_for_prefect(self, timeout: float = 180.0) -> None:
-        if self._server is None or self._api_url is None:
+        if (self._server is None and self._background is None) or self._api_url is None:
             return
+        from srdi import background_server as bg
         deadline = time.monotonic() + timeout
         while True:
             try:
@@ -404,15 +584,22 @@ class Supervisor:
                         return
             except OSError:
                 pass
-            if self._server.poll() is not None:
-                raise RuntimeError(f"the Prefect server exited (code {self._server.returncode}); see {self._server_log}")
+            if self._server is not None and self._server.poll() is not None:
+                code = f"code {self._server.returncode}"
+            elif self._background is not None and (not bg.alive(self._background) or _zombie(int(self._background["pid"]))):
+                code = "background server"
+            else:
+                code = None
+            if code is not None:
+                reason = server_failure(self._server_log, f"see {self._server_log}")
+                raise RuntimeError(f"the Prefect server exited ({code}): {reason}")
             if time.monotonic() > deadline:
                 raise RuntimeError(f"the Prefect server did not answer within {timeout:.0f}s; see {self._server_log}")
-            time.sleep(0.1)
+            time.sleep(0.05)
 
     def _drain_prefect(self, timeout: float) -> None:
         """Send Prefect's queued logs and events before the server stops (as Prefect's own harness does)."""
-        if self._server is None or "prefect" not in sys.modules:
+        if (self._server is None and self._background is None) or "prefect" not in sys.modules:
             return
 
         def drain():

@@ -1,20 +1,36 @@
-"""`srdi serve`: a local Prefect server, the deployments of prefect.yaml and a worker."""
+"""`srdi serve`: a local Prefect server, the deployments of prefect.yaml, a worker, and a watcher on the inbox."""
 from __future__ import annotations
 
-from srdi.prefect_env import quiet_prefect
+import os
+from pathlib import Path
+
+from srdi.prefect_env import QUIET
 from warehouse.home import Home
 
 
 def register(sub) -> None:
-    p = sub.add_parser("serve", help="run the schedules: local Prefect server + deployments + worker (Ctrl-C stops)")
+    p = sub.add_parser("serve", help="run the schedules and watch the inbox: local Prefect server + deployments + "
+                                     "worker (Ctrl-C stops)")
     p.add_argument("--home", default=None)
-    p.add_argument("--port", type=int, default=4200)
+    p.add_argument("--port", type=int, default=4200, help="the Prefect UI and API port (default 4200)")
+    p.add_argument("--watch", choices=("auto", "inotify", "poll", "off"), default="auto",
+                   help="how the inbox is watched: inotify on a local disk, poll on a network share (SMB/NFS), "
+                        "auto picks by the inbox's file system (default); off: the 15-minute schedule only")
+    p.add_argument("--poll-interval", type=float, default=1.0, help="seconds between two looks at the inbox when polling")
+    p.add_argument("--settle", type=float, default=2.0,
+                   help="seconds without a change in the inbox before the ingest starts (a copy of many files starts one run)")
     # supervised for the mark, the guard and the kernel tie; Ctrl-C is its normal way to stop (exit code 0)
     p.set_defaults(func=run, supervised=True, handles_signals=False)
 
 
 def run(args) -> int:
     home = Home.resolve(args.home)
-    quiet_prefect(home.root)
+    for k, v in QUIET.items():
+        os.environ.setdefault(k, v)
+    os.environ.setdefault("PREFECT_HOME", str(Path(home.root) / ".prefect"))
+    from srdi import processes
+    supervisor = processes.current()
+    if supervisor is not None:
+        supervisor.use_home(home)
     from srdi.local_server import serve
-    return serve(home, args.port)
+    return serve(home, args.port, watch=args.watch, settle=args.settle, poll_interval=args.poll_interval)
