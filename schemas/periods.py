@@ -1,8 +1,12 @@
 """Reporting periods: quarters (2022Q2), halves (2022H1), years (2022); the one place that reads, checks and
-names them (file names, templates, rollups, dashboards)."""
+names them (file names, templates, rollups, dashboards).
+
+`period_from_name` finds the quarter inside a file name; `parse_period` reads a period a person typed (every
+command's --period, --from, --to) in the same forms, and in those of halves and years."""
 from __future__ import annotations
 
 import re
+import unicodedata
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
@@ -56,21 +60,82 @@ TIMEZONE = ZoneInfo("Asia/Shanghai")
 KINDS = ("quarterly", "midyear", "annual")
 PERIOD_FORMS = {"quarterly": re.compile(r"\d{4}Q[1-4]"), "midyear": re.compile(r"\d{4}H[12]"),
                 "annual": re.compile(r"\d{4}")}
-PERIOD_HELP = {"quarterly": "季度，如 2022Q2", "midyear": "半年，如 2022H1", "annual": "年度，如 2022"}
 
 
 def today_in_china() -> date:
     return datetime.now(TIMEZONE).date()
 
 
+# ---------------------------------------------------------------- one parser for every command
+
+# The forms a period is written in, each as a whole (what a file name says, and the rollup's own codes):
+# quarters 2022Q3, 2022-Q3, 2022 Q3, 2022q3, 2022年第三季度, 2022年三季度, 2022年3季度, 2022年度第三季度;
+# halves 2022H1, 2022-H1, 2022年上半年, 2022上半年; years 2022, 2022年, 2022年度. Full-width digits and letters
+# (２０２２Ｑ３) read as their ASCII selves.
+_WHOLE = (
+    ("quarter", re.compile(r"(20\d{2})\s*[-_./年 ]?\s*[Qq]\s*([1-4])")),
+    ("quarter", re.compile(r"(20\d{2})\s*年?\s*度?\s*第?\s*([一二三四1-4])\s*季度?")),
+    ("half", re.compile(r"(20\d{2})\s*[-_./年 ]?\s*[Hh]\s*([12])")),
+    ("half", re.compile(r"(20\d{2})\s*年?\s*度?\s*([上下])\s*半年度?")),
+    ("year", re.compile(r"(20\d{2})\s*(?:年度?)?")),
+)
+# which form each rollup kind (and `srdi templates`) takes
+FORM_OF_KIND = {"quarterly": "quarter", "midyear": "half", "annual": "year",
+                "quarter": "quarter", "half": "half", "year": "year"}
+FORM_NAME = {"quarter": "季度", "half": "半年", "year": "年度"}
+FORM_EXAMPLES = {"quarter": "2022Q2、2022-Q2、2022年第二季度、2022年二季度或2022年2季度",
+                 "half": "2022H1、2022-H1、2022年上半年或2022年下半年",
+                 "year": "2022、2022年或2022年度"}
+FORM_EXAMPLES_EN = {"quarter": "2022Q2, 2022-Q2 or 2022年第二季度", "half": "2022H1 or 2022年上半年",
+                    "year": "2022 or 2022年"}
+
+
+def _canonical(form: str, year: str, part: str | None) -> str:
+    if form == "quarter":
+        return f"{year}Q{_CN[part]}"
+    if form == "half":
+        return f"{year}H{ {'上': 1, '下': 2, '1': 1, '2': 2}[part] }"
+    return year
+
+
+def parse_period(text: str, kind: str | None = None) -> str:
+    """The period `text` names, as its code (2022Q3, 2022H1, 2022), in any form a file name may use (see _WHOLE).
+    `kind`: a rollup kind (quarterly, midyear, annual) or a form (quarter, half, year) the period must be.
+    A ValueError says, in Chinese and English, what was expected."""
+    raw = str(text)
+    s = unicodedata.normalize("NFKC", raw).strip()
+    want = FORM_OF_KIND.get(kind) if kind else None
+    if kind and want is None:
+        raise ValueError(f"unknown rollup kind {kind!r}; one of {KINDS}")
+    for form, pat in _WHOLE:
+        m = pat.fullmatch(s)
+        if m:
+            found = _canonical(form, m.group(1), m.group(2) if m.lastindex and m.lastindex > 1 else None)
+            if want and form != want:
+                raise ValueError(
+                    f"“{raw}”是{FORM_NAME[form]}（{found}），这里需要{FORM_NAME[want]}，如 {FORM_EXAMPLES[want]} / "
+                    f"{found} is a {form}; a {want} is needed here, e.g. {FORM_EXAMPLES_EN[want]}")
+            return found
+    forms = [want] if want else ["quarter", "half", "year"]
+    raise ValueError(f"“{raw}”不是报告期，请写成 {'；'.join(FORM_EXAMPLES[f] for f in forms)} / "
+                     f"not a period: write {'; '.join(FORM_EXAMPLES_EN[f] for f in forms)}")
+
+
 def check_period(kind: str, period: str) -> str:
+    """A rollup kind's period in any accepted form → its code (2022年第三季度 → 2022Q3)."""
     if kind not in KINDS:
         raise ValueError(f"unknown rollup kind {kind!r}; one of {KINDS}")
-    period = str(period).strip().upper()
-    if not PERIOD_FORMS[kind].fullmatch(period):
-        raise ValueError(f"{kind} 的汇总期应为{PERIOD_HELP[kind]} / {kind} period must look like "
-                         f"{PERIOD_HELP[kind].split('如 ')[1]}: {period!r}")
-    return period
+    return parse_period(period, kind)
+
+
+def period_end(period: str) -> date:
+    """The last day of a quarter, half or year (2022H1 → 2022-06-30)."""
+    return quarter_end(quarters_of(period)[-1])
+
+
+def period_has_ended(period: str, today: date | None = None) -> bool:
+    """Whether the period is over on `today` (Asia/Shanghai): its last day is past."""
+    return (today or today_in_china()) > period_end(period)
 
 
 def default_period(kind: str, today: date | None = None) -> str:

@@ -1,9 +1,14 @@
-"""The `srdi` command: a thin parser over srdi/commands/, one module per subcommand.
+"""The `srdi` command: a thin parser over srdi/commands/, one module per subcommand (modules named _… are helpers).
 
 Imports run one way: this CLI → flows (and samples, for the demo) → tasks → dashboards → warehouse → schemas.
 A subcommand that starts processes (flows, a Prefect server, a worker) registers `supervised=True` and runs inside
 a `srdi.processes.Supervisor`: Ctrl-C and SIGTERM stop it in seconds with one line and exit code 130, and no
 process it started outlives it, even when it is killed with SIGKILL.
+
+Global options go before or after the subcommand (`srdi --home DIR ingest` = `srdi ingest --home DIR`; SRDI_HOME
+means the same). Every command says first which home it uses. Only `srdi init` and `srdi demo` create a home
+(`home_policy="create"`); every other command on a folder that is not a home stops with exit code 2 and changes
+nothing.
 """
 from __future__ import annotations
 
@@ -14,16 +19,94 @@ import pkgutil
 import sys
 
 import srdi.commands
+from warehouse.home import DEFAULT_HOME, Home
 
 EXIT_INTERRUPTED = 130
+EXIT_USAGE = 2
+HOME_HELP = f"the srdi home folder (default: $SRDI_HOME, else ./{DEFAULT_HOME}); before or after the command"
+EPILOG = (f"Global options go before or after the command: `srdi --home DIR ingest` = `srdi ingest --home DIR` "
+          f"(SRDI_HOME means the same; default ./{DEFAULT_HOME}). Start with `srdi init`; `srdi status` shows the "
+          f"whole. Every command prints the home it uses first.")
+
+
+class _Parser(argparse.ArgumentParser):
+    def error(self, message):     # argparse's own exit code 2, with one line of help on where to look
+        self.print_usage(sys.stderr)
+        self.exit(EXIT_USAGE, f"{self.prog}: error: {message}\n{self.prog}: 参数有误，用法见 / see `{self.prog} --help`\n")
+
+
+def _global_options(p: argparse.ArgumentParser) -> None:
+    """`--home` after the command too. Its default is left unset there, so one given before the command stands."""
+    for action in p._actions:
+        if action.dest == "home":
+            action.default = argparse.SUPPRESS
+            action.help = HOME_HELP
+            return
+    p.add_argument("--home", default=argparse.SUPPRESS, help=HOME_HELP)
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="srdi", description="专精特新 programme pipeline")
-    sub = parser.add_subparsers(dest="command", required=True)
+    parser = _Parser(prog="srdi", description="专精特新 programme pipeline", epilog=EPILOG)
+    parser.add_argument("--home", default=None, help=HOME_HELP)
+    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND", parser_class=_Parser)
     for mod in pkgutil.iter_modules(srdi.commands.__path__):
-        importlib.import_module(f"srdi.commands.{mod.name}").register(sub)
+        if not mod.name.startswith("_"):
+            importlib.import_module(f"srdi.commands.{mod.name}").register(sub)
+    for name in list(sub.choices):
+        p = sub.choices[name]
+        _global_options(p)
+        if not p.epilog:
+            p.epilog = EPILOG
     return parser
+
+
+def home_of(args) -> tuple[Home, str]:
+    """The home a command uses, and where that choice came from (said in the first line)."""
+    if getattr(args, "home", None):
+        return Home.resolve(args.home), "--home"
+    if os.environ.get("SRDI_HOME"):
+        return Home.resolve(None), "SRDI_HOME"
+    return Home.resolve(None), f"默认 default ./{DEFAULT_HOME}"
+
+
+def not_a_home(command: str, home: Home, source: str) -> str:
+    """Exit code 2: a typo in --home must never become a new empty home."""
+    where = str(home.root)
+    what = "不存在" if not home.root.exists() else "不是 srdi 主目录（其中没有 share/inbox/ 和 state/）"
+    what_en = "does not exist" if not home.root.exists() else "is not an srdi home (it has no share/inbox/ and state/)"
+    return (f"srdi {command}: 主目录 {where}（{source}）{what}，本次未运行，也未创建任何文件夹。"
+            f"请检查 --home 或 SRDI_HOME 的拼写；新建主目录请运行 srdi init --home {where}，"
+            f"再把工作簿放入 share/inbox/<单位>/ 后运行 srdi ingest。\n"
+            f"srdi {command}: the home {where} ({source}) {what_en}; nothing was run or created. Check --home or "
+            f"SRDI_HOME for a typo, or create a home with `srdi init --home {where}`, then drop workbooks into "
+            f"share/inbox/<bureau>/ and run `srdi ingest`.\n")
+
+
+def _say_home(args, home: Home, source: str, existed: bool) -> None:
+    where = getattr(args, "home_line", "stdout")
+    if callable(where):
+        where = where(args)
+    if where is None:
+        return
+    note = "" if existed or args.home_policy != "create" else "，新建 / new"
+    stream = sys.stderr if where == "stderr" else sys.stdout
+    print(f"srdi {args.command} · 主目录 home: {home.root}（{source}{note}）", file=stream, flush=True)
+
+
+def prepare_home(args) -> int | None:
+    """Resolve the home, refuse a folder that is not one (exit 2), say which it is. Sets args.home to its path."""
+    policy = getattr(args, "home_policy", "existing")
+    if policy == "optional" and not getattr(args, "home", None):
+        return None                                 # the command says itself what it works on (srdi docs)
+    home, source = home_of(args)
+    existed = home.is_home()
+    if policy in ("existing", "optional") and not existed:
+        sys.stderr.write(not_a_home(args.command, home, source))
+        return EXIT_USAGE
+    args.home = str(home.root)
+    args.home_existed = existed
+    _say_home(args, home, source, existed)
+    return None
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -31,9 +114,22 @@ def main(argv: list[str] | None = None) -> int:
     own_process = argv is None
     try:
         args = build_parser().parse_args(argv)
+        check = getattr(args, "check_args", None)     # arguments first (pure), then the home
+        if check is not None:
+            code = check(args)
+            if code is not None:
+                return code
+        code = prepare_home(args)
+        if code is not None:
+            return code
         if not getattr(args, "supervised", False):
             return args.func(args)
         from srdi.processes import Supervisor
+        if own_process and args.command != "serve":
+            # The command's own short-lived Prefect server needs no automations. Prefect's reactive-triggers service,
+            # stopped before it finished starting, asserts at shutdown ("Reactive triggers not started"): the
+            # traceback a short run (srdi backfill) printed at exit although all went well.
+            os.environ.setdefault("PREFECT_SERVER_SERVICES_TRIGGERS_ENABLED", "false")
         code = EXIT_INTERRUPTED
         with Supervisor(args.command, own_process=own_process,
                         handle_signals=getattr(args, "handles_signals", True)):

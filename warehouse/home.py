@@ -1,4 +1,8 @@
-"""Where everything lives under one home folder (`--home` / SRDI_HOME, default ./srdi-home)."""
+"""Where everything lives under one home folder (`--home` / SRDI_HOME, default ./srdi-home).
+
+A home is made by `srdi init` (or `srdi demo`); every other command only uses one that exists (`is_home`), so a
+typo in `--home` is a clear error, never a new empty home. `ensure()` creates the folders: for init, the demo, the
+flows inside a home, and tests."""
 from __future__ import annotations
 
 import os
@@ -6,6 +10,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 DEFAULT_HOME = "srdi-home"
+CONFIG_NAME = "rollup_config.toml"     # the home's own rollup rules (责任领导 in [leaders]); `srdi init` writes it
 
 
 @dataclass(frozen=True)
@@ -36,6 +41,12 @@ class Home:
     def reports(self) -> Path: return self.root / "reports"
     @property
     def lock_file(self) -> Path: return self.state / "writer.lock"
+    @property
+    def rollup_config(self) -> Path: return self.root / CONFIG_NAME
+
+    def is_home(self) -> bool:
+        """The folders every home has (what `ensure()` lays out first): the share's inbox and the pipeline's state."""
+        return self.inbox.is_dir() and self.state.is_dir()
 
     def ensure(self) -> "Home":
         for p in (self.inbox, self.archive, self.rejected, self.outbox, self.state, self.reports):

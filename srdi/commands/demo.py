@@ -3,14 +3,13 @@ from __future__ import annotations
 
 from srdi.commands.ingest import print_ingest
 from srdi.prefect_env import quiet_prefect, run_flow
-from warehouse.home import DEFAULT_HOME, Home
+from warehouse.home import Home
 from warehouse.sql import load as sql
 
 
 def register(sub) -> None:
-    p = sub.add_parser("demo", help="build a sample share from the policy and run the pipeline on it")
-    p.add_argument("--home", default=None, help=f"project home (default: $SRDI_HOME or ./{DEFAULT_HOME})")
-    p.set_defaults(func=run, supervised=True)
+    p = sub.add_parser("demo", help="build a sample share from the policy and run the pipeline on it (creates the home)")
+    p.set_defaults(func=run, supervised=True, home_policy="create")
 
 
 def run(args) -> int:
@@ -18,7 +17,7 @@ def run(args) -> int:
     quiet_prefect(home.root)
     from samples.demo import demo
     info = run_flow(demo, home=str(home.root))
-    print_ingest(info["ingest"])
+    print_ingest(info["ingest"], home)
     print()
     print("Where everything is:")
     for label, key in (("warehouse (analyst copy)", "warehouse"), ("inbox", "inbox"), ("archive", "archive"),

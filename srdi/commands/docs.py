@@ -37,8 +37,9 @@ def cmd_docs(args) -> int:
                 return 2
         else:
             from srdi.prefect_env import quiet_prefect
-            print("building a fresh demo warehouse to document (srdi demo in a temporary folder)…", file=sys.stderr)
             home = Home.resolve(Path(tmp) / "home").ensure()
+            print(f"srdi docs · 主目录 home: {home.root}（临时演示目录：srdi demo 建在临时文件夹里，用后删除 / a fresh demo "
+                  f"in a temporary folder, removed afterwards）", flush=True)
             quiet_prefect(home.root)
             db = build_reference_warehouse(home.root)
         text, missing = describe(db)
@@ -65,4 +66,4 @@ def register(subparsers) -> None:
                    help="document this home's published warehouse (default: a fresh demo in a temporary folder)")
     p.add_argument("--out", default=None, help="write here instead of docs/warehouse.md")
     p.add_argument("--check", action="store_true", help="only compare; exit 1 when the file is out of date")
-    p.set_defaults(func=cmd_docs, supervised=True)
+    p.set_defaults(func=cmd_docs, supervised=True, home_policy="optional")

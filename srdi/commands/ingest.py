@@ -5,13 +5,19 @@ import os
 import sys
 
 from srdi.prefect_env import quiet_prefect, run_flow
-from warehouse.home import DEFAULT_HOME, Home
+from warehouse.home import Home
+
+LIST_ALL_UP_TO = 30       # a run of at most this many files lists each; a bigger one lists what needs attention
 
 
 def register(sub) -> None:
-    p = sub.add_parser("ingest", help="load the workbooks waiting in the share's inbox")
-    p.add_argument("--home", default=None, help=f"project home (default: $SRDI_HOME or ./{DEFAULT_HOME})")
-    p.add_argument("--settle", type=float, default=2.0, help="seconds a file must be unchanged before it is read")
+    p = sub.add_parser("ingest", help="load the workbooks waiting in the share's inbox (share/inbox/<bureau>/)",
+                       description="Load what the bureaus dropped into <home>/share/inbox/<bureau>/: each file is "
+                                   "answered in share/outbox/<bureau>/ (receipt, or error list and annotated copy). "
+                                   "At a terminal a progress bar shows counts and the time left; otherwise one line "
+                                   "per batch.")
+    p.add_argument("--settle", type=float, default=2.0,
+                   help="seconds a file must be unchanged before it is read (default 2: a file still being copied waits)")
     p.add_argument("--runner", choices=("thread", "dask"), default=None,
                    help="task runner: thread (default) or dask (a local cluster, or $SRDI_DASK_ADDRESS)")
     p.add_argument("--wait", type=float, default=None, help="seconds to wait for another running ingest or rollup (default 600)")
@@ -19,9 +25,10 @@ def register(sub) -> None:
 
 
 def run(args) -> int:
-    home = Home.resolve(args.home).ensure()
+    home = Home.resolve(args.home)
     quiet_prefect(home.root)
     from flows.ingest import ingest
+    from srdi.commands._progress import IngestProgress
     from warehouse.lock import WriterBusy, writer_lock
     try:
         flow = ingest
@@ -29,18 +36,40 @@ def run(args) -> int:
             from flows.task_runners import make_task_runner
             flow = ingest.with_options(task_runner=make_task_runner(args.runner))
         with writer_lock(home, args.wait):
-            summary = run_flow(flow, home=str(home.root), settle_seconds=args.settle)
+            with IngestProgress():
+                summary = run_flow(flow, home=str(home.root), settle_seconds=args.settle)
     except WriterBusy as exc:
         print(f"srdi ingest: 另一个入库或汇总任务正在写入，本次未运行 / {exc}", file=sys.stderr)
         return 3
-    print_ingest(summary)
+    print_ingest(summary, home)
     if summary.get("storage_error"):
         print(f"srdi ingest: {summary['storage_error']}", file=sys.stderr)
         return 4
     return 0
 
 
-def print_ingest(summary: dict) -> None:
-    print(f"files: {summary['files']}  loaded: {summary['loaded']}  rejected: {summary['rejected']}  duplicate: {summary['duplicate']}")
-    for r in summary["results"]:
+def print_ingest(summary: dict, home: Home | None = None) -> None:
+    """Counts; each file when there are few; else what needs attention (rejected, held, deferred)."""
+    print(f"files: {summary['files']}  loaded: {summary['loaded']}  rejected: {summary['rejected']}  "
+          f"duplicate: {summary['duplicate']}  held: {len(summary.get('held') or [])}")
+    results = summary["results"]
+    shown = results if len(results) <= LIST_ALL_UP_TO else [r for r in results if r["outcome"] == "rejected"]
+    for r in shown[:LIST_ALL_UP_TO]:
         print(f"  {r['outcome']:<9} {r['file']}  (period {r['period'] or '—'}, submission {','.join(map(str, r['submission_ids']))})")
+    if len(shown) > LIST_ALL_UP_TO:
+        print(f"  … 另有 {len(shown) - LIST_ALL_UP_TO} 个退回文件 / {len(shown) - LIST_ALL_UP_TO} more rejected")
+    if len(results) > LIST_ALL_UP_TO:
+        from warehouse.sql import load as sql
+        example = " ".join(line for line in sql("query/suggest_submissions").splitlines() if not line.startswith("--"))
+        print(f"  （共 {len(results)} 个文件，上面只列出退回的；每个文件的结果见 srdi query \"{example}\"，"
+              f"退回原因见 share/outbox/<单位>/ 的错误清单）")
+    held = summary.get("held") or []
+    if held:
+        print(f"留在收件箱（下次运行再试）/ left in the inbox, tried again by the next run: {len(held)}")
+        for h in held:
+            print(f"  held      {h['file']}：{h['reason']}")
+    deferred = summary.get("deferred") or []
+    if deferred:
+        print(f"未处理，等待下次运行 / not processed, waiting for the next run: {len(deferred)}")
+        for f in deferred[:LIST_ALL_UP_TO]:
+            print(f"  deferred  {f}")

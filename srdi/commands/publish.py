@@ -7,13 +7,12 @@ from __future__ import annotations
 
 import sys
 
-from warehouse.home import DEFAULT_HOME, Home
+from warehouse.home import Home
 
 
 def register(sub) -> None:
     p = sub.add_parser("publish", help="publish the analyst copy (warehouse.duckdb) again: repairs a broken or locked copy",
                        description=__doc__)
-    p.add_argument("--home", default=None, help=f"project home (default: $SRDI_HOME or ./{DEFAULT_HOME})")
     p.add_argument("--wait", type=float, default=None,
                    help="seconds to wait for a running ingest or rollup (default 600)")
     p.set_defaults(func=run)

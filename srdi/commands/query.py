@@ -4,7 +4,7 @@ from __future__ import annotations
 import os
 import sys
 
-from warehouse.home import DEFAULT_HOME, Home
+from warehouse.home import Home
 
 
 def register(sub) -> None:
@@ -13,7 +13,6 @@ def register(sub) -> None:
                        description="Read-only SQL on the analyst copy (warehouse.duckdb). Results stream: csv, json "
                                    "and xlsx hold any number of rows (xlsx up to Excel's 1,048,575); a table shows "
                                    "the first 10,000. Files outside the home are not read unless --allow-files.")
-    p.add_argument("--home", default=None, help=f"project home (default: $SRDI_HOME or ./{DEFAULT_HOME})")
     p.add_argument("--format", choices=("table", "csv", "json", "xlsx"), default="table")
     p.add_argument("--out", default=None, help="write to this file instead of the terminal (written whole or not at all)")
     p.add_argument("--timeout", type=float, default=DEFAULT_TIMEOUT,
@@ -21,7 +20,8 @@ def register(sub) -> None:
     p.add_argument("--allow-files", action="store_true",
                    help="let the SQL read files outside the home (read_csv, read_parquet on local paths)")
     p.add_argument("sql")
-    p.set_defaults(func=run)
+    # the first line (the home) goes to stderr: stdout is the result (a table, csv, json), for a pipe or a file
+    p.set_defaults(func=run, home_line="stderr")
 
 
 def run(args) -> int:

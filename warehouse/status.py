@@ -1,0 +1,231 @@
+"""What `srdi status` reads from a home: the inbox as it is now, and what the analyst copy recorded. Read-only and
+fast: no Prefect, no polars; the writer's database is never opened (an ingest may hold it), only the published
+analyst copy, which any number of readers may open.
+
+* `inbox_view`: every entry of the inbox, sorted as the ingest would treat it: waiting (ready to read), settling
+  (changed within the settle time), unanswered (an entry srdi will not process: the note it wrote, or will write at
+  the next ingest) and unknown folders (a folder that names no bureau).
+* `read_warehouse`: the notes, the last file processed, the last rollup of each kind, and one quarter's compliance
+  judged by the rollups' own SQL (rollups/compute_compliance.sql) with the rules of the home.
+* `copy_age`: when the analyst copy was published, and whether the writer's database changed since.
+"""
+from __future__ import annotations
+
+import os
+import stat
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+from pathlib import Path
+
+import duckdb
+
+from schemas.periods import period_from_name, quarter_end
+from schemas.reference import resolve_bureau
+from warehouse.connection import connect
+from warehouse.home import Home
+from warehouse.names import has_undecodable_bytes, path_key, repair_name
+from warehouse.sql import load as sql
+
+# What the ingest passes over in silence (tasks/intake/discover.py; tests/test_status.py keeps the two equal).
+SILENT_PREFIXES = ("~$", ".~lock", "._")
+SILENT_NAMES = {"thumbs.db", "desktop.ini", ".ds_store"}
+NOT_YET_NOTED = "尚未说明：下次入库时会写说明（…_未处理说明.txt）"
+
+
+def silent(name: str) -> bool:
+    return name.startswith(SILENT_PREFIXES) or name.lower() in SILENT_NAMES
+
+
+def display(rel: str) -> str:
+    return "/".join(repair_name(p)[0] if has_undecodable_bytes(p) else p for p in rel.split("/"))
+
+
+def _local(ts: float) -> datetime:
+    """A file time as an aware local time (the JSON says its offset)."""
+    return datetime.fromtimestamp(ts).astimezone()
+
+
+def note_reason_text(note_path: str | None) -> str | None:
+    """The 原因 line of a note srdi wrote (tasks/bureau/outbox.py: 原因：…), or None when it is gone."""
+    if not note_path:
+        return None
+    try:
+        text = Path(note_path).read_text(encoding="utf-8-sig", errors="replace")
+    except OSError:
+        return None
+    for line in text.splitlines():
+        if line.startswith("原因："):
+            return line.removeprefix("原因：").strip()
+    return None
+
+
+@dataclass
+class InboxView:
+    waiting: list[dict] = field(default_factory=list)
+    settling: list[dict] = field(default_factory=list)
+    unanswered: list[dict] = field(default_factory=list)
+    unknown_folders: list[dict] = field(default_factory=list)
+    bureau_folders: int = 0
+
+    def as_dict(self) -> dict:
+        return {"waiting": self.waiting, "settling": self.settling, "unanswered": self.unanswered,
+                "unknown_folders": self.unknown_folders, "bureau_folders": self.bureau_folders}
+
+
+def _lstat(path: Path) -> os.stat_result | None:
+    try:
+        return os.lstat(path)
+    except OSError:
+        return None
+
+
+def inbox_view(home: Home, notes: dict[str, dict] | None = None, settle_seconds: float = 2.0,
+               now: datetime | None = None) -> InboxView:
+    """The inbox now. `notes`: path_key → {first_seen, note_reason, note_path} from the analyst copy."""
+    notes = notes or {}
+    now = now or datetime.now()
+    view = InboxView()
+
+    def unanswered(rel: str, bureau: str | None) -> None:
+        info = notes.get(path_key(rel)) or {}
+        noted = info.get("note_path")
+        view.unanswered.append({"entry": display(rel), "bureau": bureau,
+                                "reason": note_reason_text(noted) or (info.get("note_reason") if noted else None)
+                                or NOT_YET_NOTED,
+                                "note": noted})
+
+    def regular(path: Path, rel: str, bureau: str, st: os.stat_result) -> None:
+        info = notes.get(path_key(rel)) or {}
+        if info.get("note_path"):          # left in the inbox with a note (it could not be filed away)
+            unanswered(rel, bureau)
+            return
+        mtime = datetime.fromtimestamp(st.st_mtime)
+        period = period_from_name(path.stem)
+        item = {"file": display(rel), "bureau": bureau, "size_bytes": st.st_size,
+                "modified": mtime.astimezone().isoformat(timespec="seconds"),
+                "first_seen": info["first_seen"].astimezone().isoformat(timespec="seconds") if info.get("first_seen") else None,
+                "period": period if isinstance(period, str) else None}
+        if mtime > now or (now - mtime).total_seconds() < settle_seconds:
+            view.settling.append(item)
+        else:
+            view.waiting.append(item)
+
+    def walk_bureau(folder: Path, bureau: str) -> None:
+        try:
+            children = sorted(folder.iterdir())
+        except OSError:
+            unanswered(str(folder.relative_to(home.inbox)), bureau)
+            return
+        for path in children:
+            name = path.name
+            if silent(name):
+                continue
+            rel = str(path.relative_to(home.inbox))
+            st = _lstat(path)
+            if st is None:
+                continue
+            if stat.S_ISLNK(st.st_mode) or name.startswith("."):
+                unanswered(rel, bureau)            # a link or a hidden entry: the ingest writes a note
+            elif stat.S_ISDIR(st.st_mode):
+                walk_bureau(path, bureau)
+            elif stat.S_ISREG(st.st_mode):
+                regular(path, rel, bureau, st)     # a name that is not UTF-8 is renamed by the ingest, then read
+            else:
+                unanswered(rel, bureau)            # a pipe, a device, a socket
+
+    if not home.inbox.is_dir():
+        return view
+    for top in sorted(home.inbox.iterdir()):
+        name = top.name
+        if silent(name):
+            continue
+        st = _lstat(top)
+        if st is None:
+            continue
+        if stat.S_ISLNK(st.st_mode) or name.startswith(".") or not stat.S_ISDIR(st.st_mode):
+            unanswered(name, None)
+            continue
+        bureau = None if has_undecodable_bytes(name) else resolve_bureau(name)
+        if bureau is None:
+            files = []
+            for root, dirs, names in os.walk(top, followlinks=False):
+                dirs.sort()
+                files += [str((Path(root) / n).relative_to(home.inbox)) for n in sorted(names) if not silent(n)]
+            noted = sum(1 for f in files if (notes.get(path_key(f)) or {}).get("note_path"))
+            view.unknown_folders.append({"folder": display(name), "files": len(files), "noted": noted,
+                                         "entries": [display(f) for f in files]})
+        else:
+            view.bureau_folders += 1
+            walk_bureau(top, bureau)
+    return view
+
+
+# ---------------------------------------------------------------- the analyst copy
+
+@dataclass
+class WarehouseView:
+    available: bool
+    error: str | None = None
+    notes: dict[str, dict] = field(default_factory=dict)
+    submissions: dict | None = None
+    rollups: list[dict] = field(default_factory=list)
+    compliance: list[dict] = field(default_factory=list)
+
+
+def _rows(con, name: str, params=None) -> list[dict]:
+    cur = con.execute(sql(name), params or {})
+    cols = [d[0] for d in cur.description]
+    return [dict(zip(cols, r)) for r in cur.fetchall()]
+
+
+def obligations(cfg, quarter: str) -> list[dict]:
+    """Who owes which form for `quarter`, by when: what the rollups' rollup_obligations frame holds."""
+    due = quarter_end(quarter) + timedelta(days=cfg.deadline_days)
+    return [{"report_period": quarter, "bureau": b, "form": form, "due_date": due, "responsible_leader": cfg.leader(b)}
+            for b, form in cfg.obligations_for(quarter)]
+
+
+def read_warehouse(home: Home, cfg, quarter: str, as_of: date) -> WarehouseView:
+    """Everything `srdi status` reads from the analyst copy, in one read-only connection."""
+    if not home.warehouse.exists():
+        return WarehouseView(available=False)
+    try:
+        con = connect(home.warehouse, read_only=True)
+    except duckdb.Error as exc:
+        return WarehouseView(available=False, error=str(exc).splitlines()[0])
+    try:
+        view = WarehouseView(available=True)
+        view.notes = {r["path_key"]: r for r in _rows(con, "status/select_inbox_notes")}
+        (view.submissions,) = _rows(con, "status/summarise_submissions")
+        view.rollups = _rows(con, "status/list_last_rollups")
+        owed = obligations(cfg, quarter)
+        if owed:
+            con.execute(sql("status/create_obligations"), {
+                "report_periods": [o["report_period"] for o in owed], "bureaus": [o["bureau"] for o in owed],
+                "forms": [o["form"] for o in owed], "due_dates": [o["due_date"] for o in owed],
+                "leaders": [o["responsible_leader"] for o in owed]})
+            view.compliance = _rows(con, "rollups/compute_compliance", {
+                "period": quarter, "count_first_accepted": cfg.count_first_accepted, "as_of": as_of})
+        return view
+    except duckdb.Error as exc:
+        return WarehouseView(available=False, error=str(exc).splitlines()[0])
+    finally:
+        con.close()
+
+
+def copy_age(home: Home) -> dict:
+    """When the analyst copy was published, and whether the writer's database has changed since."""
+    def mtime(p: Path) -> float | None:
+        try:
+            return p.stat().st_mtime
+        except OSError:
+            return None
+    published = mtime(home.warehouse)
+    wal = home.writer_db.with_name(home.writer_db.name + ".wal")
+    writer = max([t for t in (mtime(home.writer_db), mtime(wal) if wal.exists() and wal.stat().st_size else None)
+                  if t is not None], default=None)
+    return {"path": str(home.warehouse),
+            "published_at": _local(published).isoformat(timespec="seconds") if published else None,
+            "age_seconds": round(datetime.now().timestamp() - published) if published else None,  # noqa: DTZ005
+            "writer_changed_at": _local(writer).isoformat(timespec="seconds") if writer else None,
+            "older_than_writer": bool(published and writer and writer > published + 1.0)}
