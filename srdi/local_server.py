@@ -126,10 +126,10 @@ class Services:
     def _spawn(self, name: str, args: list[str]) -> subprocess.Popen:
         """In a session of its own (Ctrl-C reaches `srdi serve`, which stops it in order); the kernel kills it if
         `srdi serve` dies (srdi/processes.py: and the guard stops what it started, such as flow runs)."""
-        from srdi.processes import die_with_parent
+        from srdi.processes import LOG_MARK, die_with_parent
         log = self.log_of(name)
         with open(log, "ab") as out:
-            out.write(f"\n===== srdi serve: {name} started {datetime.now().isoformat(timespec='seconds')}\n".encode())
+            out.write(f"\n{LOG_MARK} serve's {name} started {datetime.now().isoformat(timespec='seconds')}\n".encode())
             out.flush()
             return subprocess.Popen(args, env=self.env, cwd=REPO, stdout=out, stderr=subprocess.STDOUT,
                                     start_new_session=True, preexec_fn=die_with_parent())
@@ -146,11 +146,14 @@ class Services:
         """The one line for a server or worker that ended: the reason from its log, and the fix when we know it."""
         from srdi.processes import server_failure
         log = self.log_of(name)
-        reason = server_failure(log, f"exit code {proc.returncode}")
+        code = proc.returncode
+        how = f"killed by {signal.Signals(-code).name}" if code < 0 else f"exit code {code}"
+        reason = server_failure(log, "")
         label = {"server": "Prefect 服务器 / the Prefect server", "worker": "worker / the worker"}[name]
-        if "already in use" in reason or "Address in use" in reason:
+        if "already in use" in reason.lower() or "address in use" in reason.lower():
             return ServeError(f"{label}: {port_message(self.port)}", code=2)
-        return ServeError(f"{label} 已退出 / exited (code {proc.returncode}): {reason} (log: {log})")
+        return ServeError(f"{label} 已退出 / exited ({how}){': ' + reason if reason else ''}; 看过日志后请重新运行 "
+                          f"srdi serve / see {log}, then run srdi serve again")
 
     def start(self, timeout: float = 180.0) -> "Services":
         if not port_free(self.port):

@@ -273,6 +273,8 @@ def _start_background(home, state: Path, prefect_home: str, db_url: str, version
     log.parent.mkdir(parents=True, exist_ok=True)
     try:
         with open(log, "ab") as out:
+            out.write(f"\n{LOG_MARK} background server started {datetime.now().isoformat(timespec='seconds')}\n".encode())
+            out.flush()
             proc = subprocess.Popen(
                 [sys.executable, "-m", "srdi.background_server", "--home", str(home.root), "--state", str(state),
                  "--fd", str(sock.fileno())],
@@ -323,20 +325,31 @@ def stop_background_server(home, timeout: float = 10.0, only_if_idle: bool = Tru
     return True
 
 
+LOG_MARK = "===== srdi:"        # written before each start into a server's or worker's log
+
+
 def server_failure(log: Path, fallback: str) -> str:
-    """The real reason a Prefect server or worker stopped, from the end of its log: the last error line."""
+    """The real reason a Prefect server or worker stopped, from its log since its last start: the exception it ended
+    with, else a line saying what is wrong (a port in use …), else `fallback`."""
+    import re
     try:
         with open(log, "rb") as f:
             f.seek(0, os.SEEK_END)
-            f.seek(max(0, f.tell() - 20000))
-            lines = f.read().decode("utf-8", "replace").splitlines()
+            f.seek(max(0, f.tell() - 50000))
+            text = f.read().decode("utf-8", "replace")
     except OSError:
         return fallback
-    keys = ("already in use", "Address already in use", "Error", "error", "Exception", "denied", "No such")
+    lines = [line.strip() for line in text.split(LOG_MARK)[-1].splitlines()]
+    exception = re.compile(r"^(?:[A-Za-z_][\w]*\.)*[A-Za-z_]\w*(?:Error|Exception|Exit|Interrupt|Failure)\b:?\s*(.*)$")
     for line in reversed(lines):
-        text = line.strip()
-        if text and any(k in text for k in keys) and not text.startswith(("Traceback", "File ", "^")):
-            return text[:300]
+        if exception.match(line):
+            return line[:300]
+    telling = ("already in use", "address in use", "permission denied", "no such file", "not found", "error")
+    noise = ("application startup failed", "server stopped", "background on this error", "traceback")
+    for line in reversed(lines):
+        low = line.lower()
+        if line and any(k in low for k in telling) and not any(n in low for n in noise):
+            return line[:300]
     return fallback
 
 

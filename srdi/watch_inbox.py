@@ -35,12 +35,12 @@ def resource_id(home_root: Path) -> str:
     return f"srdi.inbox.{home_root}"
 
 
-def filesystem_type(path: Path) -> str | None:
-    """The type of the file system `path` is on (/proc/self/mountinfo: the longest mount point above it)."""
+def filesystem_type(path: Path, mountinfo: str = "/proc/self/mountinfo") -> str | None:
+    """The type of the file system `path` is on (the longest mount point above it in `mountinfo`)."""
     target = os.path.realpath(path)
     best, kind = "", None
     try:
-        with open("/proc/self/mountinfo", encoding="utf-8", errors="replace") as f:
+        with open(mountinfo, encoding="utf-8", errors="replace") as f:
             for line in f:
                 left, _, right = line.partition(" - ")
                 fields = left.split()
@@ -55,13 +55,13 @@ def filesystem_type(path: Path) -> str | None:
     return kind
 
 
-def choose_mode(mode: str, inbox: Path) -> tuple[str, str]:
+def choose_mode(mode: str, inbox: Path, mountinfo: str = "/proc/self/mountinfo") -> tuple[str, str]:
     """(inotify|poll, why)."""
     if mode == "poll":
         return "poll", "--watch poll"
     if mode == "inotify":
         return "inotify", "--watch inotify"
-    fs = filesystem_type(inbox)
+    fs = filesystem_type(inbox, mountinfo)
     if fs in NETWORK_FS or (fs or "").startswith("fuse.sshfs"):
         return "poll", f"the inbox is on a network file system ({fs}), where inotify sees no remote writes"
     return "inotify", f"local file system ({fs or 'unknown'})"
