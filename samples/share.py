@@ -366,7 +366,7 @@ def _template_row(seq: int, e: Enterprise, remarks: str | None = None) -> list:
         "tech_staff": e.q2.tech_staff, "total_staff": e.q2.total_staff,
         "listing_status": "未上市", "remarks": remarks,
     }
-    return [seq, *(values[f.name] for f in ENTERPRISE.fields)]
+    return [seq, *(values.get(f.name) for f in ENTERPRISE.fields)]   # no recognition years: the text has them
 
 
 def _enterprise_form(rows: list[list]) -> Grid:

@@ -138,7 +138,7 @@ def enterprise_rows(n: int, seed: int) -> list[list]:
             "listing_status": "未上市",
             "remarks": None,
         }
-        rows.append([values[f.name] for f in ENTERPRISE.fields])
+        rows.append([values.get(f.name) for f in ENTERPRISE.fields])
     return rows
 
 

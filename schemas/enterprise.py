@@ -12,6 +12,9 @@ from schemas.credit_code import is_valid
 from schemas.forms import LISTING_STATUSES, OPERATING_STATUSES, SRDI_LEVELS, TECH_CENTER_LEVELS
 
 YEAR_MIN, YEAR_MAX = 2015, 2035
+# Recognition years reach further back than planned ones: 专精特新 was first named in the 2011 plan for SMEs
+# (《"十二五"中小企业成长规划》); an enterprise technology centre may have been recognised in the 1990s.
+SRDI_YEAR_MIN, TECH_CENTER_YEAR_MIN = 2011, 1990
 
 
 class EnterpriseErrors(pa.DataFrameModel):
@@ -22,7 +25,8 @@ class EnterpriseErrors(pa.DataFrameModel):
     patents: int = pa.Field(nullable=True, ge=0)
     operating_status: str = pa.Field(nullable=True, isin=list(OPERATING_STATUSES))
     srdi_level: str = pa.Field(nullable=False, isin=list(SRDI_LEVELS))
-    srdi_level_year: int = pa.Field(nullable=True, ge=YEAR_MIN, le=YEAR_MAX)
+    srdi_level_year: int = pa.Field(nullable=True, ge=SRDI_YEAR_MIN, le=YEAR_MAX)
+    tech_center_year: int = pa.Field(nullable=True, ge=TECH_CENTER_YEAR_MIN, le=YEAR_MAX)
     planned_city_year: int = pa.Field(nullable=True, ge=YEAR_MIN, le=YEAR_MAX)
     planned_province_year: int = pa.Field(nullable=True, ge=YEAR_MIN, le=YEAR_MAX)
     responsible_leader: str = pa.Field(nullable=True)
@@ -83,9 +87,13 @@ RULES: dict[tuple[str, str], Rule] = {
     ("tech_center_level", "isin"): Rule("enum.tech_center_level", "技术中心级别“{value}”不在允许范围", "请填写：吉林市级、吉林省级、国家级，或留空。"),
     ("operating_status", "isin"): Rule("enum.operating_status", "经营状态“{value}”不在允许范围", "请从下拉选项中选择：生产、半生产、停产、注销。"),
     ("listing_status", "isin"): Rule("enum.listing_status", "上市情况“{value}”不在允许范围", "请填写：" + "、".join(LISTING_STATUSES) + "。"),
-    ("srdi_level", "isin"): Rule("enum.srdi_level", "认定级别“{value}”无法识别", "请填写如“2021年已认定省级”。"),
-    ("srdi_level_year", "greater_than_or_equal_to"): Rule("range.year", "认定年份“{value}”不合理", f"请填写 {YEAR_MIN}–{YEAR_MAX} 之间的年份。", "srdi_level_text"),
-    ("srdi_level_year", "less_than_or_equal_to"): Rule("range.year", "认定年份“{value}”不合理", f"请填写 {YEAR_MIN}–{YEAR_MAX} 之间的年份。", "srdi_level_text"),
+    ("srdi_level", "isin"): Rule("enum.srdi_level", "认定级别“{value}”无法识别", "请填写如“已认定吉林省级”“已纳入吉林市培育库”。"),
+    ("srdi_level", "not_nullable"): Rule("enum.srdi_level", "认定级别“{value}”无法识别", "请填写如“已认定吉林省级”“已纳入吉林市培育库”。"),
+    # the cell is the 认定年份 column's, or the 认定级别 text's when the year was read from it (tasks/intake/validate.py)
+    ("srdi_level_year", "greater_than_or_equal_to"): Rule("range.year", "认定年份“{value}”不合理", f"请填写 {SRDI_YEAR_MIN}–{YEAR_MAX} 之间的四位年份（当前认定级别的认定年份）。"),
+    ("srdi_level_year", "less_than_or_equal_to"): Rule("range.year", "认定年份“{value}”不合理", f"请填写 {SRDI_YEAR_MIN}–{YEAR_MAX} 之间的四位年份（当前认定级别的认定年份）。"),
+    ("tech_center_year", "greater_than_or_equal_to"): Rule("range.year", "技术中心认定年份“{value}”不合理", f"请填写 {TECH_CENTER_YEAR_MIN}–{YEAR_MAX} 之间的四位年份（当前技术中心级别的认定年份）。"),
+    ("tech_center_year", "less_than_or_equal_to"): Rule("range.year", "技术中心认定年份“{value}”不合理", f"请填写 {TECH_CENTER_YEAR_MIN}–{YEAR_MAX} 之间的四位年份（当前技术中心级别的认定年份）。"),
     ("*", "greater_than_or_equal_to"): Rule("range.min", "数值“{value}”不能为负数或过小", "请核对数值；年份请填写四位年份。"),
     ("planned_city_year", "greater_than_or_equal_to"): Rule("range.year", "年份“{value}”不合理", f"请填写 {YEAR_MIN}–{YEAR_MAX} 之间的年份。"),
     ("planned_city_year", "less_than_or_equal_to"): Rule("range.year", "年份“{value}”不合理", f"请填写 {YEAR_MIN}–{YEAR_MAX} 之间的年份。"),

@@ -64,10 +64,18 @@ class Form:
     fields: tuple[Field, ...]
     identifying: tuple[str, ...]  # fields whose headers say "this is that form"
     row_key: str              # the field that must be present on a data row
+    template_order: tuple[str, ...] = ()   # the columns of srdi's template, when not the order of `fields`
     _index: dict = field(default_factory=dict, compare=False, repr=False)
 
     def field(self, name: str) -> Field:
         return next(f for f in self.fields if f.name == name)
+
+    @property
+    def template_fields(self) -> tuple[Field, ...]:
+        """The fields in the order srdi's template shows them (each recognition year beside its level)."""
+        if not self.template_order:
+            return self.fields
+        return tuple(self.field(n) for n in self.template_order)
 
     def match(self, text: object) -> Field | None:
         key = header_key(text)
@@ -139,7 +147,21 @@ ENTERPRISE = Form(
         Field("total_staff", "职工总数", "int", ("职工人数", "从业人员", "从业人员数", "员工总数"), unit="人"),
         Field("listing_status", "上市情况", "enum", ("上市挂牌情况", "上市状态"), choices=LISTING_STATUSES),
         Field("remarks", "备注", "free", ("说明",)),
+        # Recognition years (#14: a reward needs evidence of a first recognition). Appended, so that a workbook in
+        # the earlier column order keeps its letters; the template shows each beside its level (template_order).
+        # 认定年份 dates the level of the 认定级别 column: when that text names a year too and the two differ,
+        # the text's year is used (it names the level it dates; the year column may still hold the year of an
+        # earlier level, since templates prefill it) and the intake warns at the 认定年份 cell.
+        Field("srdi_level_year", "认定年份", "year", ("专精特新认定年份", "认定级别年份", "级别认定年份", "认定年度",
+                                                    "认定时间", "认定日期"), unit="年"),
+        Field("tech_center_year", "技术中心认定年份", "year", ("企业技术中心认定年份", "技术中心认定年度",
+                                                           "技术中心认定时间", "技术中心认定日期", "技术中心年份"),
+              unit="年"),
     ),
+    template_order=("enterprise_name", "credit_code", "industry", "tech_center_level", "tech_center_year", "patents",
+                    "operating_status", "srdi_level_text", "srdi_level_year", "planned_city_year",
+                    "planned_province_year", "responsible_leader", "service_team", "rd_expense", "sales_revenue",
+                    "tech_staff", "total_staff", "listing_status", "remarks"),
 )
 
 TASK = Form(
@@ -163,6 +185,10 @@ TASK = Form(
         Field("remarks", "备注", "free", ("说明",)),
     ),
 )
+
+# Task figures that count only on the tasks whose `metrics` (schemas/refdata/task_items.csv) name them, as the
+# rollups count them: 银企对接 on T3-1, 培训人才 on T4-x. Elsewhere the template greys the cell and the intake warns.
+METRIC_FIELDS = ("bank_events", "trained_persons")
 
 FORMS = (ENTERPRISE, TASK)
 FORMS_BY_NAME = {f.name: f for f in FORMS}

@@ -140,6 +140,24 @@ def parse_level(s: str) -> dict:
     return {"srdi_level": level or "种子", "srdi_level_year": year, "cultivating_level": cult, "in_seed_pool": pool}
 
 
+_TEXT_YEAR = re.compile(r"\d{4}\s*年?\s*度?\s*(?=(?:已|被)?\s*认定|" + _LV + ")")
+
+
+def level_text_without_year(text: str) -> str:
+    """A 认定级别 text with the recognition year taken out, when the rest still reads as the same level, cultivation
+    and pool ("2021年已认定省级，国家级拟培育" → "已认定省级，国家级拟培育"); else the text itself. Templates write the
+    year in the 认定年份 column instead, so that the two never hold different years unless the clerk writes one."""
+    stripped = _TEXT_YEAR.sub("", text).strip(" ，,、;；")
+    try:
+        before, after = parse_level(clean_value(text, "level") or ""), parse_level(clean_value(stripped, "level") or "")
+    except ParseError:
+        return text
+    if not stripped or after["srdi_level_year"] is not None or \
+            {**before, "srdi_level_year": None} != after:
+        return text
+    return stripped
+
+
 # Another word for an allowed value: read as that value, and said so at the cell (已按“已完成”理解), because the
 # clerk's word is not the list's and may not mean quite the same.
 ENUM_SYNONYMS = {

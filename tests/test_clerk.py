@@ -20,6 +20,7 @@ import xlsxwriter
 import xlwt
 
 from samples.workbooks import arrive, credit_code, enterprise_form, task_form, write_xlsx
+from tests.helpers import column_of
 from schemas.forms import ENTERPRISE, TASK
 from schemas.periods import NAMING_HELP, period_from_name
 from schemas.reference import resolve_bureau
@@ -494,9 +495,13 @@ def test_a_corrected_annotated_copy_loads_without_a_word_about_srdis_own_sheets(
 
 
 def test_srdis_own_sheet_names_are_the_annotated_copys():
-    from tasks.bureau.annotated_copy import SUMMARY_SHEET
-    from tasks.intake.read import META_SHEET, OWN_SHEETS
-    assert set(OWN_SHEETS) == {SUMMARY_SHEET, META_SHEET}
+    from tasks.bureau import annotated_copy
+    from tasks.intake.read import META_SHEET, OWN_SHEETS, SUMMARY_SHEET
+    assert set(OWN_SHEETS) == {annotated_copy.SUMMARY_SHEET, META_SHEET}
+    # one definition: the annotated copy takes the name from the reader, never spells it again
+    source = (ROOT / "tasks" / "bureau" / "annotated_copy.py").read_text(encoding="utf-8")
+    assert '"校验结果"' not in source and not re.search(r"^SUMMARY_SHEET\s*=", source, re.M)
+    assert annotated_copy.SUMMARY_SHEET is SUMMARY_SHEET
 
 
 # ---------------------------------------------------------------- 10. what was typed is kept
@@ -594,6 +599,65 @@ def test_the_readme_table_lists_every_rule_with_its_severity():
         assert words in section, words
 
 
+PRODUCT = ("schemas", "tasks", "warehouse", "flows", "srdi", "dashboards")
+
+
+def emitted_codes() -> dict[str, str]:
+    """Every rule code the product can store in validation_errors, with its severity, found where it is made:
+    Finding(ERROR|WARNING, "code"), sub.fail("code") / sub.warn("code"), ParseError("code") (an error at its cell),
+    the file kinds of tasks/intake/read.py (file.<kind>), the normalisation notes, and every check of the pandera
+    models through the same lookup validate.py uses (rule_for)."""
+    import pandera.polars as pa
+    from schemas.common import rule_for
+    from tasks.intake.normalise import _NOTE_RULES
+    from tasks.intake.read import FORMAT_ERRORS
+    from tasks.intake.validate import MODELS, RULES
+    codes: dict[str, str] = {}
+    patterns = ((r'Finding\(\s*(ERROR|WARNING)\s*,\s*"([a-z_]+\.[a-z_]+)"', None),
+                (r'\.(fail)\(\s*"([a-z_]+\.[a-z_]+)"', "error"), (r'\.(warn)\(\s*"([a-z_]+\.[a-z_]+)"', "warning"),
+                (r'(ParseError)\(\s*"([a-z_]+\.[a-z_]+)"', "error"),
+                (r'(ParseError)\(\s*"[a-z_.]+"\s+if\s[^"]*else\s+"([a-z_]+\.[a-z_]+)"', "error"))
+    for pkg in PRODUCT:
+        for path in (ROOT / pkg).rglob("*.py"):
+            text = path.read_text(encoding="utf-8")
+            for pattern, severity in patterns:
+                for m in re.finditer(pattern, text):
+                    codes[m.group(2)] = severity or m.group(1).lower()
+    codes.update({f"file.{kind}": "error" for kind in FORMAT_ERRORS})
+    codes.update({code: "warning" for code in _NOTE_RULES.values()})
+    for form, models in MODELS.items():
+        for model, severity in models:
+            schema = model.to_schema()
+            for name, column in schema.columns.items():
+                checks = [c.name for c in column.checks] + ([] if column.nullable else ["not_nullable"])
+                for check in checks:
+                    codes[rule_for(RULES[form], name, check).code] = severity
+            for check in schema.checks:
+                codes[rule_for(RULES[form], "*", check.name).code] = severity
+    return codes
+
+
+def test_the_readme_table_names_every_code_the_code_can_store_with_its_severity():
+    codes = emitted_codes()
+    # the scan finds each way a code is made (else this test could pass by finding nothing)
+    for code, severity in (("file.reader_memory", "error"), ("file.name_encoding", "warning"), ("parse.number", "error"),
+                           ("recognition_year.conflict", "warning"), ("metric.other_task", "warning"),
+                           ("range.year", "error"), ("missing.progress", "warning"), ("file.csv_layout", "error"),
+                           ("normalised.percent", "warning"), ("cell.too_long", "error"), ("period.conflict", "error")):
+        assert codes.get(code) == severity, code
+    assert not [c for c in codes if c.startswith("check.")]      # every pandera check has its own rule
+    text = (ROOT / "README.md").read_text(encoding="utf-8")
+    section = text.split("## What is an error and what is a warning", 1)[1].split("\n## ", 1)[0]
+    rows = [r for r in section.splitlines() if r.startswith("| ") and "`" in r]
+    listed: dict[str, str] = {}
+    for row in rows:
+        _, code_cell, severity = row.strip().strip("|").rsplit("|", 2)
+        for code in re.findall(r"`([a-z_]+\.[a-z_]+)`", code_cell):
+            listed[code] = severity.strip()
+    missing = {c: s for c, s in codes.items() if listed.get(c) != s}
+    assert not missing, f"README's table lacks (or gives another severity for): {missing}"
+
+
 # ---------------------------------------------------------------- the demo's faulty workbook
 
 def test_the_demos_faulty_workbook_shows_the_period_conflict_and_a_total_row(home):
@@ -606,3 +670,163 @@ def test_the_demos_faulty_workbook_shows_the_period_conflict_and_a_total_row(hom
     assert (rules["row.total"].cell, rules["row.total"].value) == ("A11", "合计")
     listed = text_of(sheet_rows(outbox_file(home, "商务局", "错误清单")))
     assert "2022Q1" in listed and "第 11 行“合计”" in listed
+
+
+# ---------------------------------------------------------------- #14: recognition years and figures on other tasks
+
+TIANXIANG, SONGJIANG, KAIPU, HONGYUAN, TIANZHENG = (
+    "蛟河市天翔炭业有限公司", "吉林市松江塑料管道设备有限责任公司", "吉林开普科立辉动力有限公司", "吉林鸿源绿洲环保科技有限公司",
+    "吉林添正生物科技股份有限公司")
+
+
+def _section(home, kind: str, period: str, table: str):
+    """A rollup section computed as the flow computes it (compute_section's body) on the home."""
+    from schemas.periods import RollupPeriod
+    from schemas.rollup_config import load
+    from schemas.sections import BY_TABLE
+    from tasks.rollup.compute import compute_section
+    return compute_section.fn(home, RollupPeriod.of(kind, period, as_of=date(2030, 1, 1)), load(), BY_TABLE[table], {})
+
+
+def _rewards(home, year: str) -> dict:
+    """The annual rollup's rewards ledger."""
+    frame = _section(home, "annual", year, "rewards")
+    return {(r["enterprise_name"], r["category"], r["level"]): r for r in frame.iter_rows(named=True)}
+
+
+def _recognitions_2022q4(home) -> Path:
+    """工信局's 2022Q4 enterprise workbook with the recognition-year columns (Annex 1: 天翔 no centre, 松江 and 开普
+    seeds with 吉林市级 centres, 鸿源 no centre):
+      row 2  天翔: 技术中心 吉林省级, 技术中心认定年份 2022;
+      row 3  恒盛 (new): 技术中心 吉林省级, 技术中心认定年份 2022;
+      row 4  鑫源 (new): 技术中心 国家级, 技术中心认定年份 2019;
+      row 5  松江: 认定级别 2022年已认定吉林市级, 认定年份 2021 (the two disagree);
+      row 6  开普: 认定级别 已认定吉林市级, 认定年份 typed as the date 2022/11/20;
+      row 7  鸿源: 技术中心认定年份 2022 but no 技术中心."""
+    common = {"operating_status": "生产", "service_team": "工业"}
+    path = write_xlsx(drop(home, "工信局", "工信局企业库2022年四季度.xlsx"), enterprise_form([
+        {"enterprise_name": TIANXIANG, "tech_center_level": "吉林省级", "tech_center_year": 2022,
+         "srdi_level_text": "已纳入吉林市培育库", **common},
+        {"enterprise_name": NAMES[0], "tech_center_level": "吉林省级", "tech_center_year": 2022, **common},
+        {"enterprise_name": NAMES[1], "tech_center_level": "国家级", "tech_center_year": 2019, **common},
+        {"enterprise_name": SONGJIANG, "tech_center_level": "吉林市级", "srdi_level_text": "2022年已认定吉林市级",
+         "srdi_level_year": 2021, **common},
+        {"enterprise_name": KAIPU, "tech_center_level": "吉林市级", "srdi_level_text": "已认定吉林市级",
+         "srdi_level_year": date(2022, 11, 20), **common},
+        {"enterprise_name": HONGYUAN, "tech_center_year": 2022, "srdi_level_text": "已纳入吉林市培育库", **common},
+    ]))
+    wb = openpyxl.load_workbook(path)
+    year_col = [f.name for f in ENTERPRISE.fields].index("srdi_level_year") + 1
+    wb.active.cell(row=6, column=year_col).number_format = "yyyy/m/d"
+    wb.save(path)
+    return arrive(path, datetime(2023, 1, 6))
+
+
+def test_recognition_years_reach_the_rewards_and_the_next_template(home):
+    (sub,) = intake(home, _recognitions_2022q4(home))
+    assert sub.outcome == "loaded"
+
+    # warehouse: each recognition with its year; the text's year where the two disagree; a year dating nothing dropped
+    got = db(home, """SELECT enterprise_name, tech_center_level, tech_center_year, srdi_level, srdi_level_year
+                      FROM enterprise_reports ORDER BY excel_row""")
+    assert got == [(TIANXIANG, "吉林省级", 2022, "种子", None), (NAMES[0], "吉林省级", 2022, "种子", None),
+                   (NAMES[1], "国家级", 2019, "种子", None), (SONGJIANG, "吉林市级", None, "吉林市级", 2022),
+                   (KAIPU, "吉林市级", None, "吉林市级", 2022), (HONGYUAN, None, None, "种子", None)]
+    assert db(home, "SELECT raw_text, understood_as FROM cell_texts WHERE field = 'srdi_level_year' ORDER BY excel_row") == [
+        ("2021", None), ("2022/11/20", "2022年")]
+
+    # receipt: the three readings, at their cells (认定年份 is column R, 技术中心认定年份 column S of this workbook)
+    year, centre_year = (column_of(ENTERPRISE, n) for n in ("srdi_level_year", "tech_center_year"))
+    assert (year, centre_year) == ("R", "S")
+    w = warnings_in(sheet_rows(outbox_file(home, "工信局", "回执")))
+    assert w == {"R5": "认定年份“2021”与认定级别“2022年已认定吉林市级”中写明的2022年不一致，已按2022年（认定级别中的年份）理解",
+                 "R6": "日期“2022/11/20”已按“2022年”理解",
+                 "S7": "填写了技术中心认定年份“2022”，但技术中心级别为空，该年份未使用"}
+
+    # the annual rollup pays what 二、（一）（二） say (docs/rollups.md rule 23):
+    ledger = _rewards(home, "2022")
+    paid = {k: (r["status"], r["amount_yuan"]) for k, r in ledger.items()}
+    assert paid == {
+        # no centre in Annex 1 (the plan's day), 吉林省级 in 2022: recognised after 2022-04-28 → 100,000
+        (TIANXIANG, "tech_center", "吉林省级"): ("accrued", 100_000),
+        # new, a bare 2022: may be January–April, before the plan → 待核实, nothing paid yet
+        (NAMES[0], "tech_center", "吉林省级"): ("pending", 0),
+        # the text's 2022, after Annex 1's seed → 50,000 (the column's 2021 would contradict Annex 1)
+        (SONGJIANG, "srdi", "吉林市级"): ("accrued", 50_000),
+        (KAIPU, "srdi", "吉林市级"): ("accrued", 50_000),
+    }                                                # 鑫源's 国家级 centre of 2019 predates the plan: not in the ledger
+    assert "2022-01-01至2022-12-31之间" in ledger[(NAMES[0], "tech_center", "吉林省级")]["evidence_needed"]
+    assert ledger[(TIANXIANG, "tech_center", "吉林省级")]["recognised_year"] == 2022
+
+    # the next quarter's template carries both years beside their levels, the level text without its year
+    rows = by(template(home, "工信局", "enterprise", "2023Q1"), "enterprise_name")
+    cells = {n: (rows[n]["tech_center_level"], rows[n]["tech_center_year"], rows[n]["srdi_level_text"],
+                 rows[n]["srdi_level_year"]) for n in (TIANXIANG, NAMES[0], NAMES[1], SONGJIANG, KAIPU, HONGYUAN, TIANZHENG)}
+    assert cells == {TIANXIANG: ("吉林省级", 2022, "已纳入吉林市培育库", None),
+                     NAMES[0]: ("吉林省级", 2022, None, None), NAMES[1]: ("国家级", 2019, None, None),
+                     SONGJIANG: ("吉林市级", None, "已认定吉林市级", 2022), KAIPU: ("吉林市级", None, "已认定吉林市级", 2022),
+                     HONGYUAN: (None, None, "已纳入吉林市培育库", None),
+                     TIANZHENG: ("吉林市级", None, "已认定省级国家级拟培育", 2021)}    # Annex 1: 2021年已认定省级…
+
+    # that template sent back unchanged loads with no error and no word about the years; nothing changes
+    tpl = home.outbox / "工信局" / template_name("工信局", "enterprise", "2023Q1")
+    back = drop(home, "工信局", tpl.name)
+    back.write_bytes(tpl.read_bytes())
+    (again,) = intake(home, arrive(back, datetime(2023, 4, 6)))
+    assert again.outcome == "loaded" and not [f for f in again.findings if f.severity == "error"]
+    assert not [f for f in again.findings if f.rule.startswith(("recognition_year", "normalised"))]
+    assert db(home, """SELECT enterprise_name, tech_center_year, srdi_level_year FROM enterprise_reports
+                       WHERE period = '2023Q1' AND enterprise_name IN (?, ?, ?, ?) ORDER BY 1""",
+              [TIANXIANG, SONGJIANG, KAIPU, TIANZHENG]) == sorted(
+        [(TIANXIANG, 2022, None), (SONGJIANG, None, 2022), (KAIPU, None, 2022), (TIANZHENG, None, 2021)])
+
+
+def test_a_workbook_without_the_year_columns_keeps_the_year_of_an_unchanged_level(home):
+    intake(home, _recognitions_2022q4(home))
+    # 2023Q1: an own workbook of the old layout, no 认定年份 and no 技术中心认定年份 columns
+    q1 = [["企业名称", "技术中心", "“专精特新”认定级别", "经营状态"],
+          [TIANXIANG, "吉林省级", "已纳入吉林市培育库", "生产"],      # centre unchanged: its year stays
+          [NAMES[0], "国家级", None, "生产"],                      # centre risen: the old year does not date it
+          [SONGJIANG, "吉林市级", "吉林市级", "生产"],               # level unchanged, no year written: 2022 stays
+          [KAIPU, "吉林市级", "吉林省级", "生产"]]                   # level risen: no year for it yet
+    (sub,) = intake(home, arrive(write_xlsx(drop(home, "工信局", "企业库2023Q1.xlsx"), q1), datetime(2023, 4, 6)))
+    assert sub.outcome == "loaded"
+    state = {r[0]: r[1:] for r in db(home, """SELECT enterprise_name, tech_center_level, tech_center_year, srdi_level,
+                                                     srdi_level_year FROM enterprise_state_as_of('2023Q1')""")}
+    assert state[TIANXIANG] == ("吉林省级", 2022, "种子", None)
+    assert state[NAMES[0]] == ("国家级", None, "种子", None)
+    assert state[SONGJIANG] == ("吉林市级", None, "吉林市级", 2022)
+    assert state[KAIPU] == ("吉林市级", None, "吉林省级", None)
+    (nr,) = db(home, "SELECT not_reported FROM enterprise_history WHERE enterprise_name = ? AND period = '2023Q1'", [TIANXIANG])
+    assert {"srdi_level_year", "tech_center_year"} <= set(nr[0])
+    receipt = sheet_rows(outbox_file(home, "工信局", "回执", "2023Q1"))
+    (loaded,) = [r for r in receipt if r[1] == "种子企业库" and r[3] == "Sheet1"]
+    assert "认定年份" in loaded[4] and "技术中心认定年份" in loaded[4]
+
+
+def test_a_figure_typed_on_a_task_that_does_not_count_it_is_a_warning_at_its_cell(home):
+    """银企对接 counts only on T3-1, 培训人才 only on T4-x (task_items.csv metrics), as the rollups count them."""
+    rows = task_form("工信局", {"T1-1": {"bank_events": 1}, "T3-1": {"bank_events": 2},
+                                "T4-1": {"trained_persons": 40, "bank_events": 0}, "T2-1": {"trained_persons": "30人次"}})
+    path = write_xlsx(drop(home, "工信局", "工信局任务进展2022Q4.xlsx"), rows)
+    (sub,) = intake(home, arrive(path, datetime(2023, 1, 6)))
+    assert sub.outcome == "loaded"
+    bank, trained = (column_of(TASK, n) for n in ("bank_events", "trained_persons"))
+    assert (bank, trained) == ("J", "K")
+    found = db(home, "SELECT excel_col || excel_row, field, value, message, fix FROM validation_errors "
+                     "WHERE rule = 'metric.other_task' ORDER BY excel_row")
+    assert [f[:4] for f in found] == [
+        ("J2", "银企对接活动（次）", "1", "任务 T1-1 不统计“银企对接活动”：本行填写的“1”不计入汇总"),
+        ("K5", "培训人才（人次）", "30人次", "任务 T2-1 不统计“培训人才”：本行填写的“30人次”不计入汇总")]
+    assert "T3-1" in found[0][4] and "T4-1、T4-2、T4-3" in found[1][4]      # where each figure belongs
+    # the receipt says it at the cell; the figure is kept as typed, and the rollup does not count it
+    w = warnings_in(sheet_rows(outbox_file(home, "工信局", "回执")))
+    assert w["J2"] == found[0][3] and w["K5"] == found[1][3]
+    assert db(home, "SELECT task_id, bank_events FROM task_progress WHERE bank_events IS NOT NULL ORDER BY 1") == [
+        ("T1-1", 1), ("T3-1", 2), ("T4-1", 0)]
+    (q4,) = [r for r in _section(home, "quarterly", "2022Q4", "bank_events").iter_rows(named=True)
+             if r["report_period"] == "2022Q4"]
+    assert (q4["events_reported"], q4["units_reported"]) == (2, 1)        # T3-1's 2; T1-1's 1 is not an event
+    # the next template greys the cell again: nothing to fill there
+    t = by(template(home, "工信局", "task", "2023Q1"), "task_id")
+    assert t["T1-1"]["bank_events"] is None and t["T3-1"]["bank_events"] is None

@@ -26,7 +26,8 @@ DATA = FIRST_DATA + 1          # first data row
 
 
 def letter(form, name: str) -> str:
-    return get_column_letter([f.name for f in form.fields].index(name) + 1)
+    """The column of a field in srdi's template (each recognition year beside its level)."""
+    return get_column_letter([f.name for f in form.template_fields].index(name) + 1)
 
 
 def validations_by_column(ws) -> dict[str, list]:
@@ -71,7 +72,7 @@ def test_metadata_sheet_is_very_hidden_and_names_bureau_period_form(written):
         assert meta.sheet_state == "veryHidden"
         assert wb.sheetnames[0] != META_SHEET and wb.worksheets[0].sheet_state == "visible"
         values = {r[0]: r[1] for r in meta.iter_rows(values_only=True)}
-        assert values == {"bureau": bureau, "period": "2022Q3", "form": form, "template_version": "1"}
+        assert values == {"bureau": bureau, "period": "2022Q3", "form": form, "template_version": "2"}
 
 
 def test_enterprise_dropdowns_on_the_right_columns_with_chinese_prompts(written):
@@ -99,6 +100,35 @@ def test_enterprise_dropdowns_on_the_right_columns_with_chinese_prompts(written)
     assert code.type == "textLength" and code.formula1 == "18"
     # no dropdown on free-text columns
     assert letter(ENTERPRISE, "remarks") not in dvs
+
+
+def test_recognition_years_sit_beside_their_levels_with_year_checks_and_annex1_years(written):
+    """#14: 技术中心认定年份 right of 技术中心, 认定年份 right of 认定级别; whole years, never after the template's
+    year; the level text without its year, the year in its own column (Annex 1: 吉林添正 “ 2021年已认定省级国家级拟培育”)."""
+    ws = openpyxl.load_workbook(book(written, "工信局", "enterprise")).worksheets[0]
+    header = {ws.cell(row=HEADER, column=c).value.replace("\n", ""): get_column_letter(c) for c in range(1, ws.max_column + 1)}
+    assert column_index_from_string(header["技术中心认定年份"]) == column_index_from_string(header["技术中心"]) + 1
+    assert column_index_from_string(header["认定年份"]) == column_index_from_string(header["“专精特新”认定级别"]) + 1
+    dvs = validations_by_column(ws)
+    (srdi,) = dvs[header["认定年份"]]
+    (centre,) = dvs[header["技术中心认定年份"]]
+    assert (srdi.type, srdi.formula1, srdi.formula2) == ("whole", "2011", "2022")          # 2022Q3's template
+    assert (centre.type, centre.formula1, centre.formula2) == ("whole", "1990", "2022")
+    for dv in (srdi, centre):
+        assert dv.errorStyle in (None, "stop") and "四位" in dv.prompt and "留空" in dv.prompt
+    (level,) = dvs[header["“专精特新”认定级别"]]
+    assert not re.search(r"\d{4}", level.formula1) and "认定年份" in level.prompt     # years go in their column
+    rows = {ws.cell(row=r, column=1).value: r for r in range(DATA, ws.max_row + 1) if ws.cell(row=r, column=1).value}
+    tz = rows["吉林添正生物科技股份有限公司"]
+    assert ws[f"{header['“专精特新”认定级别']}{tz}"].value == "已认定省级国家级拟培育"
+    assert ws[f"{header['认定年份']}{tz}"].value == 2021
+    assert (ws[f"{header['技术中心']}{tz}"].value, ws[f"{header['技术中心认定年份']}{tz}"].value) == ("吉林市级", None)
+    assert ws[f"{header['认定年份']}{DATA}"].protection.locked is False
+
+
+def test_the_template_order_is_the_forms_fields():
+    assert sorted(f.name for f in ENTERPRISE.template_fields) == sorted(f.name for f in ENTERPRISE.fields)
+    assert TASK.template_fields == TASK.fields
 
 
 def test_task_form_dropdowns_and_metric_cells_only_where_the_task_has_the_metric(written):
@@ -129,7 +159,7 @@ def test_text_format_for_codes_and_task_ids_locked_headers_open_data_cells(writt
     assert ent.column_dimensions["A"].protection.locked is False        # rows for new enterprises
     # headers are the forms' labels (ingest recognises them; a line break before the unit is ignored)
     assert [ENTERPRISE.match(ent.cell(row=HEADER, column=c).value).name for c in range(1, len(ENTERPRISE.fields) + 1)] \
-        == [f.name for f in ENTERPRISE.fields]
+        == [f.name for f in ENTERPRISE.template_fields]
 
     task = openpyxl.load_workbook(book(written, "工信局", "task")).worksheets[0]
     assert task.protection.sheet is True
@@ -193,7 +223,8 @@ def test_prefill_rules_carry_status_not_period_figures():
                                   "enterprises_served": 2, "remarks": None}})
     ents = {r["enterprise_name"]: r for r in enterprise_rows(data, "工信局")}
     assert set(ents) == {"甲公司", "乙公司"}
-    assert ents["甲公司"]["srdi_level_text"] == "2021年已认定吉林省级，国家级拟培育"   # parses back to the same
+    # the level written back so that it parses to the same; its year in 认定年份, not twice
+    assert (ents["甲公司"]["srdi_level_text"], ents["甲公司"]["srdi_level_year"]) == ("已认定吉林省级，国家级拟培育", 2021)
     assert ents["甲公司"]["sales_revenue"] is None and ents["甲公司"]["listing_status"] == "未上市"
     assert ents["乙公司"]["sales_revenue"] == 500.0            # this period already accepted: kept for correction
     tasks = {r["task_id"]: r for r in task_rows(data, "工信局")}
@@ -234,7 +265,7 @@ def test_templates_filled_or_unchanged_load_through_ingest_and_the_next_template
     # 工信局 fills both forms in openpyxl, as a clerk would in Excel
     ent_wb = openpyxl.load_workbook(book(home, "工信局", "enterprise"))
     ws = ent_wb.worksheets[0]
-    col = {f.name: i + 1 for i, f in enumerate(ENTERPRISE.fields)}
+    col = {f.name: i + 1 for i, f in enumerate(ENTERPRISE.template_fields)}
     first = ws.cell(row=DATA, column=1).value
     ws.cell(row=DATA, column=col["credit_code"], value=credit_code(7))
     ws.cell(row=DATA, column=col["sales_revenue"], value=5230.5)

@@ -17,7 +17,7 @@ ENTERPRISE_COLUMNS = [
     "enterprise_name", "credit_code", "industry", "tech_center_level", "patents", "operating_status",
     "srdi_level_text", "srdi_level", "srdi_level_year", "cultivating_level", "in_seed_pool",
     "planned_city_year", "planned_province_year", "responsible_leader", "service_team",
-    "rd_expense", "sales_revenue", "tech_staff", "total_staff", "listing_status", "remarks",
+    "rd_expense", "sales_revenue", "tech_staff", "total_staff", "listing_status", "remarks", "tech_center_year",
 ]
 TASK_COLUMNS = [
     "task_id", "task_group", "item_text", "responsible_unit", "status", "completion_pct", "progress",

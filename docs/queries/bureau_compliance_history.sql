@@ -8,7 +8,7 @@ SELECT c.report_period  AS 应报季度,
        CASE c.form WHEN 'enterprise' THEN '种子企业库' WHEN 'task' THEN '任务进展' ELSE c.form END AS 表种,
        c.due_date       AS 截止日期,
        CASE c.status WHEN 'on_time' THEN '按时' WHEN 'late' THEN '逾期' WHEN 'missing' THEN '未报送'
-                     WHEN 'rejected' THEN '被退回未重报' ELSE c.status END AS 报送情况,
+                     WHEN 'rejected' THEN '被退回未重报' WHEN 'not_due' THEN '未到截止' ELSE c.status END AS 报送情况,
        c.days_late      AS 逾期天数,
        c.submission_id  AS 报送编号,
        s.file_name      AS 文件名,

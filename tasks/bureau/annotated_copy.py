@@ -28,14 +28,13 @@ from openpyxl.utils import column_index_from_string, get_column_letter
 from openpyxl.worksheet.hyperlink import Hyperlink
 
 from schemas.labels import SEVERITY, label
-from tasks.intake.read import META_SHEET, UnreadableWorkbook, read_workbook, sniff_format
+from tasks.intake.read import META_SHEET, SUMMARY_SHEET, UnreadableWorkbook, read_workbook, sniff_format
 from tasks.xlsx_layout import (BAD_FILL, ERROR_FONT, NOTE_FONT, PX_BORDER, WARNING_FONT, comment_box, px_fill,
                                px_fit_a4, px_fit_row, px_font, px_header, px_page, px_widths)
 from warehouse.atomic_write import write_bytes
 
 MAX_BYTES = 5 * 1024 * 1024
 MAX_ROWS = 50_000
-SUMMARY_SHEET = "校验结果"
 AUTHOR = "srdi 校验"
 ERROR_FILL = px_fill(BAD_FILL)
 WARNING_FILL = px_fill("#FFEB9C")

@@ -42,23 +42,23 @@ from prefect import task
 from prefect.cache_policies import NO_CACHE
 
 from schemas import reference
-from schemas.enterprise import YEAR_MAX, YEAR_MIN
-from schemas.forms import ENTERPRISE, LISTING_STATUSES, TASK, TASK_STATUSES, Field, Form
+from schemas.enterprise import SRDI_YEAR_MIN, TECH_CENTER_YEAR_MIN, YEAR_MAX, YEAR_MIN
+from schemas.forms import ENTERPRISE, LISTING_STATUSES, METRIC_FIELDS, TASK, TASK_STATUSES, Field, Form
 from schemas.labels import FORM_FILE_WORD
+from schemas.values import clean_value, level_text_without_year, parse_level
 from tasks.intake.read import META_SHEET
 from tasks.xlsx_layout import Book, KEY_FILL, fit_row, header_lines, page, set_widths
 from warehouse import prefill
 from warehouse.atomic_write import write_bytes, write_text
 from warehouse.home import Home
 
-TEMPLATE_VERSION = "1"
+TEMPLATE_VERSION = "2"   # 2: the enterprise form has 认定年份 and 技术中心认定年份
 NEVER_REPORTED_STATUS = "未启动"
 ENTERPRISE_BLANK_ROWS = 200            # unlocked, validated rows below the prefilled enterprises
 QUARTERLY_FIGURES = ("rd_expense", "sales_revenue", "tech_staff", "total_staff")
 TASK_REFERENCE = ("task_id", "task_group", "item_text", "responsible_unit")   # the policy's, locked
 TASK_PERIOD_FIELDS = ("progress", "problems", "next_steps", "bank_events", "trained_persons",
                       "enterprises_served", "remarks")
-METRIC_FIELDS = ("bank_events", "trained_persons")   # only for the tasks whose metrics name them
 STATE_FILE = "templates.json"          # sha256 of each template as written, to spot one edited in place
 
 TITLE_ROW, NOTE_ROW, HEADER_ROW = 0, 1, 2   # 0-based; data starts on Excel row 4
@@ -67,6 +67,7 @@ FIRST_DATA = HEADER_ROW + 1
 WIDTHS = {   # wide enough that each header wraps at most once and a company name fits on one line
     "enterprise_name": 34, "credit_code": 21, "industry": 14, "tech_center_level": 10, "patents": 11,
     "operating_status": 18, "srdi_level_text": 28, "planned_city_year": 10, "planned_province_year": 10,
+    "tech_center_year": 10, "srdi_level_year": 9,
     "responsible_leader": 9, "service_team": 9, "rd_expense": 11, "sales_revenue": 11, "tech_staff": 10,
     "total_staff": 9, "listing_status": 11, "remarks": 16,
     "task_id": 8, "task_group": 15, "item_text": 46, "responsible_unit": 9, "status": 9,
@@ -107,17 +108,26 @@ class PrefillData:
     source: str = "warehouse"                                       # warehouse | 附件1
 
 
-def _level_text(row: dict) -> str | None:
-    """A 认定级别 text that parses back to the same level when the report left none."""
-    if row.get("srdi_level_text"):
-        return row["srdi_level_text"]
-    level, year, cult = row.get("srdi_level"), row.get("srdi_level_year"), row.get("cultivating_level")
+def _level_cells(row: dict) -> tuple[str | None, int | None]:
+    """The 认定级别 text and the 认定年份 a template carries: the year in its own column, taken out of the text
+    (schemas.values.level_text_without_year), so that an unchanged template gives one year, and a clerk who
+    writes a new level with its year in the text ("2023年已认定国家级") is read as meaning it (the text's year wins
+    over the prefilled column's, with a warning). A text the report left out is written from the level."""
+    text, year = row.get("srdi_level_text"), row.get("srdi_level_year")
+    if text:
+        if year is None:   # Annex 1 as shipped carries only the text
+            try:
+                year = parse_level(clean_value(text, "level") or "")["srdi_level_year"]
+            except ValueError:
+                year = None
+        return level_text_without_year(text), year
+    level, cult = row.get("srdi_level"), row.get("cultivating_level")
     parts = []
     if level and level != "种子":
-        parts.append(f"{year}年已认定{level}" if year else f"已认定{level}")
+        parts.append(f"已认定{level}")
     if cult:
         parts.append(f"{cult}拟培育")
-    return "，".join(parts) or None
+    return "，".join(parts) or None, (year if level and level != "种子" else None)
 
 
 def registry_prefill() -> list[dict]:
@@ -152,7 +162,9 @@ def enterprise_rows(data: PrefillData, bureau: str) -> list[dict]:
         if e.get("service_team") != team:
             continue
         row = {f.name: e.get(f.name) for f in ENTERPRISE.fields}
-        row["srdi_level_text"] = _level_text(e)
+        row["srdi_level_text"], row["srdi_level_year"] = _level_cells(e)
+        if not e.get("tech_center_level"):   # a year dates a centre
+            row["tech_center_year"] = None
         row["service_team"] = team
         if (e.get("figures_period") or e.get("report_period")) != data.period:   # figures belong to their own period
             for name in QUARTERLY_FIGURES:
@@ -203,16 +215,15 @@ def _number(kind: str, minimum: float, maximum: float | None, title: str, messag
 
 
 def level_suggestions(period: str) -> list[str]:
-    year = int(period[:4])
-    out = ["已纳入吉林市培育库", "吉林市级拟培育", "吉林省级拟培育", "国家级拟培育"]
-    for y in (year - 1, year):
-        out += [f"{y}年已认定吉林市级", f"{y}年已认定吉林省级", f"{y}年已认定国家级"]
-    return out
+    """The wordings the 认定级别 dropdown offers: without years (the year has its own column, 认定年份)."""
+    return ["已纳入吉林市培育库", "吉林市级拟培育", "吉林省级拟培育", "国家级拟培育", "已认定吉林市级", "已认定吉林省级",
+            "已认定国家级", "已认定吉林市级，吉林省级拟培育", "已认定吉林省级，国家级拟培育"]
 
 
 def validations(form: Form, period: str) -> dict[str, dict]:
     """Field name -> xlsxwriter data_validation options. Every enumeration gets a dropdown."""
     teams = list(reference.service_teams())
+    year = int(period[:4])   # nothing reported for a quarter was recognised after it
     if form.name == "enterprise":
         return {
             "enterprise_name": {"validate": "length", "criteria": ">", "value": 0, "ignore_blank": True,
@@ -227,8 +238,15 @@ def validations(form: Form, period: str) -> dict[str, dict]:
             "operating_status": _list(list(form.field("operating_status").choices), "经营状态",
                                       "请选择：生产、半生产、停产、注销。"),
             "srdi_level_text": _list(level_suggestions(period), "“专精特新”认定级别",
-                                     "可从下拉选择，也可按原样填写，如“2021年已认定省级”“已纳入吉林市培育库”“国家级拟培育”；尚未认定可留空。",
+                                     "可从下拉选择，也可按原样填写，如“已认定吉林省级”“已纳入吉林市培育库”“国家级拟培育”；"
+                                     "认定年份请填在右侧“认定年份”列；尚未认定可留空。",
                                      strict=False),
+            "srdi_level_year": _number("integer", SRDI_YEAR_MIN, year, "认定年份",
+                                       "当前“专精特新”认定级别的认定年份（以认定文件为准），四位数字，如 2022；"
+                                       "级别升级时请一并改为新级别的认定年份；尚未认定请留空。", "四位年份"),
+            "tech_center_year": _number("integer", TECH_CENTER_YEAR_MIN, year, "技术中心认定年份",
+                                        "当前技术中心级别的认定年份（以认定文件为准），四位数字，如 2022；"
+                                        "级别升级时请一并改为新级别的认定年份；没有技术中心请留空。", "四位年份"),
             "planned_city_year": _number("integer", YEAR_MIN, YEAR_MAX, "拟培育吉林市级", "填写四位年份，如 2023。", "四位年份"),
             "planned_province_year": _number("integer", YEAR_MIN, YEAR_MAX, "拟培育吉林省级", "填写四位年份，如 2024。", "四位年份"),
             "service_team": _list(teams, "服务专班", "请选择企业所属服务专班。"),
@@ -258,8 +276,9 @@ def header_text(f: Field) -> str:
 
 NOTES = {
     "enterprise": ("填表说明：①已带入本专班企业的上期数据，请逐户核对并修改有变化的内容；②研发投入、销售收入、科技人员数、"
-                   "职工总数为本年累计数，请每季度填写；③新增企业请在下方空行填写，企业名称必填；④带下拉箭头的单元格请从列表选择；"
-                   "⑤表头已锁定，请勿修改表头、增删列或改动工作表名称；填好后放入本单位报送文件夹即可。"),
+                   "职工总数为本年累计数，请每季度填写；③“专精特新”级别或技术中心升级时，请把“认定年份”“技术中心认定年份”一并改为新级别的"
+                   "认定年份（以认定文件为准，奖励按首次认定兑现）；④新增企业请在下方空行填写，企业名称必填；⑤带下拉箭头的单元格请从"
+                   "列表选择；⑥表头已锁定，请勿修改表头、增删列或改动工作表名称；填好后放入本单位报送文件夹即可。"),
     "task": ("填表说明：①本表已列出本单位牵头或参与的附件2全部任务，任务编号、工作任务、工作内容、责任单位不可修改；"
              "②推进状态、完成进度已带入上期报送（从未报送的为“未启动”、0），请按本季度实际修改；③请逐项填写本期进展，"
              "未填写的任务会在回执中提示；④灰色单元格与该任务无关，无需填写；⑤填好后放入本单位报送文件夹即可。"),
@@ -284,7 +303,7 @@ def template_bytes(*, bureau: str, period: str, form: Form, rows: list[dict]) ->
     f_ref_text = book.format(**cell, locked=True, bg_color=KEY_FILL, num_format="@")
     f_na = book.format(border=1, valign="vcenter", locked=True, bg_color="#BFBFBF")
 
-    fields = form.fields
+    fields = form.template_fields
     ncol = len(fields)
     widths = {f.name: WIDTHS.get(f.name, 12) for f in fields}
     text_kinds = {"code"}

@@ -23,6 +23,7 @@ from functools import lru_cache
 import polars as pl
 
 from schemas.findings import ERROR, WARNING, Finding
+from schemas.forms import ENTERPRISE as ENTERPRISE_FORM
 from schemas.forms import FORMS, FORMS_BY_NAME, SEQ_KEYS, TOTAL_LABEL, Field, Form, header_key
 from schemas.values import CellReading, plain_texts, read_cell, strip_controls
 from tasks.intake.read import OWN_SHEETS, RawWorkbook, SheetGrid, letter_index
@@ -252,6 +253,14 @@ def extract_sheets(wb: RawWorkbook) -> tuple[list[RawSheet], list[Finding]]:
         for c, text in hm.duplicates:
             findings.append(Finding(WARNING, "header.duplicate", f"表头“{_shown_header(text)}”重复出现，只读取第一列", "请删除重复的列。",
                                     grid.name, header_row, grid.columns[c], text, None))
+        for year, level in YEAR_OF_LEVEL.items():   # a recognition year dates a level: alone it says nothing
+            if hm.form.name == "enterprise" and year in hm.columns and level not in hm.columns:
+                letter, text = grid.columns[hm.columns.pop(year)], hm.labels.pop(year)
+                label = hm.form.field(level).label
+                findings.append(Finding(WARNING, "recognition_year.no_level",
+                                        f"{letter} 列“{text}”是“{label}”的认定年份，但本表没有“{label}”列，该列未读取",
+                                        f"请加上“{label}”列并填写级别（可使用模板），或删除该列。",
+                                        grid.name, header_row, letter, text, None))
         for f in hm.form.fields:
             if f.required and f.name not in hm.columns:
                 findings.append(Finding(ERROR, "header.missing", f"工作表“{grid.name}”缺少“{f.label}”列",
@@ -288,8 +297,10 @@ def _lookup(frame: pl.DataFrame, col: str, keys: pl.Series, outputs: dict[str, p
     return frame.join(lut, left_on=col, right_on="_key", how="left", coalesce=True)
 
 
-_LEVEL_OUT = (("srdi_level", pl.Utf8), ("srdi_level_year", pl.Int64), ("cultivating_level", pl.Utf8),
-              ("in_seed_pool", pl.Boolean))
+# what the 认定级别 column's text gives; the year it names is `_text_year` until it meets the 认定年份 column
+# (_recognition_years)
+_LEVEL_OUT = (("srdi_level", pl.Utf8, "srdi_level"), ("_text_year", pl.Int64, "srdi_level_year"),
+              ("cultivating_level", pl.Utf8, "cultivating_level"), ("in_seed_pool", pl.Boolean, "in_seed_pool"))
 _DTYPES = {"int": pl.Int64, "year": pl.Int64, "float": pl.Float64, "pct": pl.Float64}
 
 
@@ -319,8 +330,8 @@ def _read_column(raw: pl.DataFrame, f: Field) -> tuple[pl.DataFrame, dict[str, C
            "_shown": pl.Series([r.shown for r in readings], dtype=pl.Utf8),
            "_und": pl.Series([r.understood for r in readings], dtype=pl.Utf8)}
     if f.kind == "level":
-        for name, out_type in _LEVEL_OUT:
-            lut[name] = pl.Series([r.value[name] if isinstance(r.value, dict) else None for r in readings], dtype=out_type)
+        for name, out_type, key in _LEVEL_OUT:
+            lut[name] = pl.Series([r.value[key] if isinstance(r.value, dict) else None for r in readings], dtype=out_type)
     elif f.kind in _VALUE_KINDS:
         lut["_value"] = pl.Series([r.value for r in readings], dtype=dtype)
     raw = raw.join(pl.DataFrame(lut), left_on=f"_raw_{n}", right_on="_key", how="left", coalesce=True, maintain_order="left")
@@ -524,6 +535,8 @@ def type_sheets(sheets: list[RawSheet]) -> tuple[dict[str, pl.DataFrame], list[t
             _cell_findings(raw, form.field(n), worth[n], sheets, findings)
         out = raw.with_columns([pl.col(f"_val_{n}").alias(n) for n in names if f"_val_{n}" in raw.columns])
         out = _fraction_percent(out, sheets, findings)
+        if form.name == "enterprise":
+            out = _recognition_years(out, sheets, findings)
         cells[form.name] = _cells(out, names)
         out = out.drop([c for c in out.columns if c.startswith(("_raw_", "_shown_", "_und_", "_val_"))])
         out = _complete(out, form)
@@ -531,6 +544,67 @@ def type_sheets(sheets: list[RawSheet]) -> tuple[dict[str, pl.DataFrame], list[t
         typed[form.name] = out.join(sheet_names, on="_src", how="left").sort("_src", "_row")
         cells[form.name] = cells[form.name].join(sheet_names.rename({"_sheet": "sheet"}), on="_src", how="left")
     return typed, findings, cells
+
+
+YEAR_OF_LEVEL = {"srdi_level_year": "srdi_level_text", "tech_center_year": "tech_center_level"}
+
+
+def _shown(out: pl.DataFrame, n: str) -> pl.Expr:
+    """A cell as the clerk saw it (null when the sheet has no such column)."""
+    if f"_raw_{n}" not in out.columns:
+        return pl.lit(None, pl.Utf8)
+    return pl.coalesce(f"_shown_{n}", f"_raw_{n}")
+
+
+def _recognition_years(out: pl.DataFrame, sheets: list[RawSheet], findings: list) -> pl.DataFrame:
+    """The year of each recognition (#14): 认定年份 dates the level of 认定级别, 技术中心认定年份 the centre.
+    * The 认定级别 text may name a year too ("2021年已认定省级"). When only one of them gives a year, that one is
+      used; when both do and differ, the text's (it names the level it dates, whereas the year column may still
+      hold the year of an earlier level: templates prefill it), with a warning at the 认定年份 cell.
+    * A year for a level the row does not have (认定级别 empty or only a seed; no 技术中心) dates nothing: it is
+      not used, with a warning at its cell.
+    `_year_in_text` marks the rows whose 认定年份 came from the text, so a range error points at the text's cell."""
+    cols = out.columns
+    text_year = pl.col("_text_year") if "_text_year" in cols else pl.lit(None, pl.Int64)
+    srdi_col = pl.col("srdi_level_year") if "srdi_level_year" in cols else pl.lit(None, pl.Int64)
+    level = pl.col("srdi_level") if "srdi_level" in cols else pl.lit(None, pl.Utf8)
+    centre = pl.col("tech_center_level") if "tech_center_level" in cols else pl.lit(None, pl.Utf8)
+    centre_year = pl.col("tech_center_year") if "tech_center_year" in cols else pl.lit(None, pl.Int64)
+    marks = out.select(
+        "_src", "_row", text_year.alias("_ty"), srdi_col.alias("_cy"), centre_year.alias("_tcy"),
+        (srdi_col.is_not_null() & text_year.is_not_null() & (srdi_col != text_year)).alias("_conflict"),
+        (srdi_col.is_not_null() & text_year.is_null() & (level.is_null() | (level == "种子"))).alias("_orphan"),
+        (centre_year.is_not_null() & centre.is_null()).alias("_centre_orphan"),
+        _shown(out, "srdi_level_year").alias("_ys"), _shown(out, "srdi_level_text").alias("_ls"),
+        _shown(out, "tech_center_year").alias("_tys"))
+    hits = marks.filter(pl.col("_conflict") | pl.col("_orphan") | pl.col("_centre_orphan"))
+    for r in hits.iter_rows(named=True):
+        sh = sheets[r["_src"]]
+        at = lambda n: (sh.sheet, r["_row"], sh.letters.get(n), sh.labels.get(n, ENTERPRISE_FORM.field(n).label))
+        if r["_conflict"]:
+            findings.append((r["_src"], Finding(
+                WARNING, "recognition_year.conflict",
+                f"认定年份“{r['_ys']}”与认定级别“{r['_ls']}”中写明的{r['_ty']}年不一致，已按{r['_ty']}年（认定级别中的年份）理解",
+                "请核对认定文件：把认定年份改为正确的年份，并让认定级别中的年份与之一致（也可删去认定级别中的年份，只在认定年份列填写）。",
+                *at("srdi_level_year"), r["_ys"])))
+        if r["_orphan"]:
+            findings.append((r["_src"], Finding(
+                WARNING, "recognition_year.no_level",
+                f"填写了认定年份“{r['_ys']}”，但认定级别（{r['_ls'] or '空白'}）未写明已认定的级别，该年份未使用",
+                "如企业已认定“专精特新”，请在认定级别中写明级别（如“已认定吉林省级”）；尚未认定请清空认定年份。",
+                *at("srdi_level_year"), r["_ys"])))
+        if r["_centre_orphan"]:
+            findings.append((r["_src"], Finding(
+                WARNING, "recognition_year.no_level",
+                f"填写了技术中心认定年份“{r['_tys']}”，但技术中心级别为空，该年份未使用",
+                "如企业有技术中心，请在“技术中心”列选择级别（吉林市级、吉林省级、国家级）；没有技术中心请清空认定年份。",
+                *at("tech_center_year"), r["_tys"])))
+    srdi_year = pl.when(marks["_orphan"]).then(None).otherwise(pl.coalesce(marks["_ty"], marks["_cy"]))
+    return out.with_columns(
+        srdi_year.cast(pl.Int64).alias("srdi_level_year"),
+        pl.when(marks["_centre_orphan"]).then(None).otherwise(marks["_tcy"]).cast(pl.Int64).alias("tech_center_year"),
+        marks["_ty"].is_not_null().alias("_year_in_text"),
+    ).drop([c for c in ("_text_year",) if c in cols])
 
 
 def _cells(out: pl.DataFrame, names: list[str]) -> pl.DataFrame:
@@ -550,9 +624,9 @@ def _complete(out: pl.DataFrame, form: Form) -> pl.DataFrame:
     missing = [f for f in form.fields if f.name not in out.columns]
     out = out.with_columns([pl.lit(None, dtype=_DTYPES.get(f.kind, pl.Utf8)).alias(f.name) for f in missing])
     if form.name == "enterprise":
-        if "srdi_level" not in out.columns:
-            out = out.with_columns(srdi_level=pl.lit("种子"), srdi_level_year=pl.lit(None, pl.Int64),
-                                   cultivating_level=pl.lit(None, pl.Utf8), in_seed_pool=pl.lit(False))
+        if "srdi_level" not in out.columns:   # no 认定级别 column, or no text in it: seeds
+            out = out.with_columns(srdi_level=pl.lit("种子"), cultivating_level=pl.lit(None, pl.Utf8),
+                                   in_seed_pool=pl.lit(False))
         else:
             out = out.with_columns(pl.col("srdi_level").fill_null("种子"), pl.col("in_seed_pool").fill_null(False))
     return out

@@ -68,8 +68,8 @@ def _to_findings(cases: pl.DataFrame, frame: pl.DataFrame, items, rules, severit
         row = frame.row(idx, named=True)
         parsed = items[row["_file"]][0]
         sheet = row["_sheet"]
-        if field in ("srdi_level", "srdi_level_year"):
-            field = "srdi_level_text"
+        if field == "srdi_level" or (field == "srdi_level_year" and row.get("_year_in_text")):
+            field = "srdi_level_text"   # the level, or a year read from the 认定级别 text: that text's cell
         shown = next((f for f in parsed.form.fields if f.name == field), None)
         value = row.get(field)
         if field == "srdi_level_text" and value is None:
@@ -85,5 +85,6 @@ def _to_findings(cases: pl.DataFrame, frame: pl.DataFrame, items, rules, severit
         if value is not None:
             text = typed.get((row["_file"], sheet, row["_row"], field)) or text
         label = parsed.labels.get(sheet, {}).get(field) or (shown.label if shown else field)
-        yield row["_file"], Finding(severity, rule.code, rule.message.format(value=text), rule.fix,
+        message = rule.message.format(value=text, task_id=row.get("task_id") or "")
+        yield row["_file"], Finding(severity, rule.code, message, rule.fix,
                                     sheet, row["_row"], letter, label, text or None)

@@ -2,7 +2,8 @@
 -- definition of an enterprise's state: a field a later workbook left out keeps its last reported value), with the
 -- remarks of the latest report: what a template prefills. In the order of the service team, then as the bureau
 -- last listed them.
-SELECT s.enterprise_name, s.credit_code, s.industry, s.tech_center_level, s.patents, s.operating_status,
+SELECT s.enterprise_name, s.credit_code, s.industry, s.tech_center_level, s.tech_center_year, s.patents,
+       s.operating_status,
        s.srdi_level_text, s.srdi_level, s.srdi_level_year, s.cultivating_level,
        s.planned_city_year, s.planned_province_year, s.responsible_leader, s.service_team,
        s.listing_status, s.report_period, s.figures_period,

@@ -11,7 +11,10 @@ CREATE OR REPLACE MACRO quarter_index(q) AS CAST(left(q, 4) AS INTEGER) * 4 + CA
 CREATE OR REPLACE MACRO level_rank(lv) AS CASE lv WHEN '吉林市级' THEN 1 WHEN '吉林省级' THEN 2 WHEN '国家级' THEN 3 ELSE 0 END;
 
 -- grain: one row per enterprise in the library by the end of quarter q: each field from the latest accepted report
--- up to q whose sheet had that column, or Annex 1 as printed when no report had it. A column a workbook did not have
+-- up to q whose sheet had that column, or Annex 1 as printed when no report had it. A recognition year dates its
+-- level: srdi_level_year (认定年份, or the year in the 认定级别 text) and tech_center_year (技术中心认定年份) come
+-- from the latest report that gave the level with a year column (or, for 认定级别, a year in the text), and only
+-- while the level is still the same; a report without the year column keeps the year of an unchanged level. A column a workbook did not have
 -- is "not reported" (enterprise_history.not_reported) and keeps the last known value; an emptied cell in a column
 -- that is there is blank. The one definition of an enterprise's state: the `enterprises` view is this macro over
 -- every quarter ('9999Q4'). report_period … excel_row name the latest report; figures_period the report the
@@ -31,8 +34,15 @@ pick_latest_reported_fields AS (   -- per field {'v': value} of the latest repor
            arg_max({'v': tech_center_level}, period) FILTER (NOT list_contains(not_reported, 'tech_center_level')) AS tech_center_level,
            arg_max({'v': patents}, period) FILTER (NOT list_contains(not_reported, 'patents'))                     AS patents,
            arg_max({'v': operating_status}, period) FILTER (NOT list_contains(not_reported, 'operating_status'))   AS operating_status,
-           arg_max({'v': srdi_level, 'year': srdi_level_year, 'text': srdi_level_text, 'cultivating': cultivating_level}, period)
+           arg_max({'v': srdi_level, 'year': srdi_level_year, 'text': srdi_level_text, 'cultivating': cultivating_level,
+                    'year_known': srdi_level_year IS NOT NULL OR NOT list_contains(not_reported, 'srdi_level_year')}, period)
                FILTER (NOT list_contains(not_reported, 'srdi_level_text'))                                        AS level,
+           arg_max({'v': srdi_level_year, 'level': srdi_level}, period)
+               FILTER (NOT list_contains(not_reported, 'srdi_level_text')
+                       AND (srdi_level_year IS NOT NULL OR NOT list_contains(not_reported, 'srdi_level_year'))) AS level_year,
+           arg_max({'v': tech_center_year, 'level': tech_center_level}, period)
+               FILTER (NOT list_contains(not_reported, 'tech_center_level')
+                       AND NOT list_contains(not_reported, 'tech_center_year'))                                   AS tech_center_year,
            arg_max({'v': planned_city_year}, period) FILTER (NOT list_contains(not_reported, 'planned_city_year')) AS planned_city_year,
            arg_max({'v': planned_province_year}, period)
                FILTER (NOT list_contains(not_reported, 'planned_province_year'))                                  AS planned_province_year,
@@ -54,12 +64,16 @@ SELECT g.enterprise_name,
        coalesce(f.credit_code.v, g.credit_code)                                                     AS credit_code,
        CASE WHEN f.level IS NULL THEN coalesce(b.srdi_level, '种子') ELSE f.level.v END             AS srdi_level,
        level_rank(CASE WHEN f.level IS NULL THEN coalesce(b.srdi_level, '种子') ELSE f.level.v END) AS level_rank,
-       CASE WHEN f.level IS NULL THEN b.srdi_level_year ELSE f.level.year END                      AS srdi_level_year,
+       CASE WHEN f.level IS NULL THEN b.srdi_level_year
+            WHEN f.level.year_known THEN f.level.year
+            WHEN f.level_year IS NOT NULL THEN CASE WHEN f.level_year.level = f.level.v THEN f.level_year.v END
+            WHEN b.srdi_level = f.level.v THEN b.srdi_level_year END                               AS srdi_level_year,
        CASE WHEN f.level IS NULL THEN b.srdi_level_text ELSE f.level.text END                      AS srdi_level_text,
        coalesce(f.operating_status.v, b.operating_status)                                           AS operating_status,
        coalesce(f.service_team.v, g.service_team, b.service_team)                                   AS service_team,
        coalesce(f.industry.v, b.industry)                                                           AS industry,
        CASE WHEN f.tech_center_level IS NULL THEN b.tech_center_level ELSE f.tech_center_level.v END AS tech_center_level,
+       CASE WHEN f.tech_center_year.level = f.tech_center_level.v THEN f.tech_center_year.v END     AS tech_center_year,
        CASE WHEN f.patents IS NULL THEN b.patents ELSE f.patents.v END                              AS patents,
        CASE WHEN f.planned_city_year IS NULL THEN b.planned_city_year ELSE f.planned_city_year.v END AS planned_city_year,
        CASE WHEN f.planned_province_year IS NULL THEN b.planned_province_year

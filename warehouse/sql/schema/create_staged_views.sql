@@ -2,7 +2,8 @@
 
 -- grain: one row per (submission, sheet) of a loaded form: the fields of its form the sheet had no column for.
 -- A column the workbook does not have means "not reported" (the state keeps the last known value), never "blank".
--- The four level columns come from the 认定级别 column (srdi_level_text). A sheet with no recorded columns at all
+-- The four level columns come from the 认定级别 column (srdi_level_text); srdi_level_year also from 认定年份
+-- (srdi_level_year), tech_center_year from 技术中心认定年份. A sheet with no recorded columns at all
 -- (loaded before columns were recorded) reported every field.
 CREATE OR REPLACE VIEW sheet_fields_not_reported AS
 WITH sheet_columns AS (
@@ -12,7 +13,7 @@ form_fields AS (
     SELECT 'enterprise' AS form, ['enterprise_name', 'credit_code', 'industry', 'tech_center_level', 'patents',
            'operating_status', 'srdi_level_text', 'planned_city_year', 'planned_province_year', 'responsible_leader',
            'service_team', 'rd_expense', 'sales_revenue', 'tech_staff', 'total_staff', 'listing_status',
-           'remarks'] AS fields
+           'remarks', 'srdi_level_year', 'tech_center_year'] AS fields
     UNION ALL
     SELECT 'task', ['task_id', 'task_group', 'item_text', 'responsible_unit', 'status', 'completion_pct', 'progress',
            'problems', 'next_steps', 'bank_events', 'trained_persons', 'enterprises_served', 'remarks']
@@ -45,7 +46,7 @@ WITH ranked AS (
     LEFT JOIN ref_service_teams t ON t.service_team = coalesce(a.service_team, g.service_team)
     LEFT JOIN ref_service_teams bt ON bt.bureau = a.bureau
 )
-SELECT enterprise_name, period, credit_code, industry, tech_center_level, patents, operating_status,
+SELECT enterprise_name, period, credit_code, industry, tech_center_level, tech_center_year, patents, operating_status,
        srdi_level_text, srdi_level, srdi_level_year, cultivating_level, in_seed_pool,
        planned_city_year, planned_province_year, responsible_leader, service_team,
        rd_expense, sales_revenue, tech_staff, total_staff, listing_status,

@@ -78,6 +78,8 @@ CREATE TABLE IF NOT EXISTS enterprise_reports (
     listing_status        VARCHAR,
     remarks               VARCHAR
 );
+-- #14: the year the technology centre of tech_center_level was recognised (技术中心认定年份)
+ALTER TABLE enterprise_reports ADD COLUMN IF NOT EXISTS tech_center_year INTEGER;
 
 CREATE TABLE IF NOT EXISTS task_reports (
     submission_id      INTEGER NOT NULL,
