@@ -33,17 +33,36 @@ ENTERPRISE_CASES = [
     ("planned.order", "warning", "planned_province_year", 0, 2021, "planned_province_year"),
     ("rd.above_sales", "warning", "rd_expense", 2, 999999, "rd_expense"),
     ("patents.implausible", "warning", "patents", 1, 50000, "patents"),
+    # #14's recognition years (the row's level is set first, see LEVEL_FOR)
+    ("range.year", "error", "srdi_level_year", 1, 2009, "srdi_level_year"),
+    ("range.year", "error", "srdi_level_text", 0, "2009年已认定吉林市级", "srdi_level_text"),   # the year in the text
+    ("range.year", "error", "tech_center_year", 0, 1985, "tech_center_year"),
+    ("recognition_year.conflict", "warning", "srdi_level_year", 2, 2019, "srdi_level_year"),
+    ("recognition_year.no_level", "warning", "srdi_level_year", 0, 2022, "srdi_level_year"),
+    ("recognition_year.no_level", "warning", "tech_center_year", 1, 2022, "tech_center_year"),
+    ("normalised.year", "warning", "tech_center_year", 2, "2022/9/1", "tech_center_year"),
 ]
+# the level a recognition-year case needs on its row: (认定级别, 技术中心)
+LEVEL_FOR = {("range.year", "srdi_level_year"): ("已认定吉林市级", None),
+             ("range.year", "tech_center_year"): (None, "吉林省级"),
+             ("recognition_year.conflict", "srdi_level_year"): ("2021年已认定省级", None),
+             ("recognition_year.no_level", "srdi_level_year"): ("已纳入吉林市培育库", None),
+             ("recognition_year.no_level", "tech_center_year"): (None, None),
+             ("normalised.year", "tech_center_year"): (None, "国家级")}
 
 
 @pytest.mark.parametrize("rule,severity,field,row,value,points_at", ENTERPRISE_CASES,
-                         ids=[f"{c[0]}-{c[4]}" for c in ENTERPRISE_CASES])
+                         ids=[f"{c[0]}-{c[2]}-{c[4]}" for c in ENTERPRISE_CASES])
 def test_enterprise_rule_names_its_cell(tmp_path, rule, severity, field, row, value, points_at):
     rows = enterprise_rows(3, seed=11)
     names = [f.name for f in ENTERPRISE.fields]
     rows[1 + row][names.index(field)] = value
     if rule == "planned.order":
         rows[1 + row][names.index("planned_city_year")] = 2024
+    if (rule, field) in LEVEL_FOR:
+        text, centre = LEVEL_FOR[(rule, field)]
+        rows[1 + row][names.index("srdi_level_text")] = text
+        rows[1 + row][names.index("tech_center_level")] = centre
     sub = check_file(write_xlsx(tmp_path / "e2022Q2.xlsx", rows, sheet="企业库"), "工信局")
     hits = [f for f in sub.findings if f.rule == rule]
     assert hits, [(f.rule, f.cell) for f in sub.findings]
@@ -78,10 +97,12 @@ TASK_CASES = [
     ("parse.unit", "error", "enterprises_served", 0, "12人", "enterprises_served"),
     ("normalised.enum", "warning", "status", 1, "进行中", "status"),
     ("normalised.percent", "warning", "completion_pct", 0, 0.5, "completion_pct"),
+    ("metric.other_task", "warning", "bank_events", 0, 3, "bank_events"),          # T1-1: bank events only on T3-1
+    ("metric.other_task", "warning", "trained_persons", 1, 20, "trained_persons"),  # T1-2: training only on T4-x
 ]
 
 
-@pytest.mark.parametrize("rule,severity,field,row,value,points_at", TASK_CASES, ids=[c[0] for c in TASK_CASES])
+@pytest.mark.parametrize("rule,severity,field,row,value,points_at", TASK_CASES, ids=[f"{c[0]}-{c[2]}" for c in TASK_CASES])
 def test_task_rule_names_its_cell(tmp_path, rule, severity, field, row, value, points_at):
     rows = task_rows("工信局", seed=5)
     names = [f.name for f in TASK.fields]
