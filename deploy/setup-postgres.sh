@@ -8,6 +8,7 @@
 # PGHOST / PGPORT choose another local cluster (tests/test_postgres.py points them at its own).
 # Needs psql 15 or newer (\getenv: the password never appears on a command line).
 set -eu
+cd /                                  # psql as `postgres` may not enter the caller's directory
 : "${PREFECT_DB_PASSWORD:?set PREFECT_DB_PASSWORD to the password the Prefect server will use}"
 export PREFECT_DB_PASSWORD
 export PREFECT_DB_USER="${PREFECT_DB_USER:-prefect}" PREFECT_DB_NAME="${PREFECT_DB_NAME:-prefect}"

@@ -319,6 +319,7 @@ class Lab:
         self.timings[f"stop {name}"] = round(time.monotonic() - t0, 2)
 
     def stop(self) -> None:
+        """As an operator stops the units: the worker, the server (SIGTERM to each process group), PostgreSQL."""
         for name in ("worker", "server"):
             self.stop_service(name)
         if self.pg_started and self.pg_data.exists():
@@ -327,8 +328,17 @@ class Lab:
                 self.run("pg_ctl-stop", [str(self.bindir / "pg_ctl"), "-D", str(self.pg_data), "-m", "fast", "-w",
                                          "-t", "60", "stop"], self.pg_env(), self.pg_root, **self.as_owner())
             except AssertionError:
-                pass     # leftovers() below reports anything still running
-        # what the services started and left (flow runs, reading children): SIGTERM, then SIGKILL
+                pass     # leftovers() reports anything still running
+
+    def leftovers(self, settle: float = 5.0) -> list[str]:
+        """What is still running of everything the test started, after `settle` seconds to finish exiting."""
+        deadline = time.monotonic() + settle
+        while marked_processes(self.token) and time.monotonic() < deadline:
+            time.sleep(0.1)
+        return describe(marked_processes(self.token))
+
+    def sweep(self) -> None:
+        """After a failure: whatever is left (flow runs, reading children), SIGTERM, then SIGKILL."""
         left = marked_processes(self.token)
         if left:
             kill_all(left, signal.SIGTERM)
@@ -337,11 +347,9 @@ class Lab:
                 time.sleep(0.1)
             kill_all(marked_processes(self.token), signal.SIGKILL)
 
-    def leftovers(self) -> list[str]:
-        return describe(marked_processes(self.token))
-
     def cleanup(self) -> None:
         self.stop()
+        self.sweep()
         ARTIFACTS.mkdir(parents=True, exist_ok=True)
         for log in self.logs.glob("*.log"):
             shutil.copyfile(log, ARTIFACTS / log.name)
@@ -441,6 +449,8 @@ def _walk_the_path(lab: Lab) -> None:
     worker = lab.spawn("worker", worker_unit["start"], worker_env, worker_unit["cwd"])
 
     from prefect.client.orchestration import get_client
+    from prefect.client.schemas.filters import FlowRunFilter, FlowRunFilterState, FlowRunFilterStateType
+    from prefect.client.schemas.objects import StateType
     from prefect.settings import PREFECT_API_URL, temporary_settings
 
     with temporary_settings(updates={PREFECT_API_URL: api_url}), get_client(sync_client=True) as client:
@@ -465,10 +475,11 @@ def _walk_the_path(lab: Lab) -> None:
             [prefect, "deployment", "run", "quarterly-dispatch/quarterly-dispatch", "-p", "period=2022Q2",
              "--watch", "--watch-timeout", "600"], worker_env, worker_unit["cwd"], timeout=700)
     with temporary_settings(updates={PREFECT_API_URL: api_url}), get_client(sync_client=True) as client:
-        runs = client.read_flow_runs()
+        runs = client.read_flow_runs(flow_run_filter=FlowRunFilter(
+            state=FlowRunFilterState(type=FlowRunFilterStateType(not_any_=[StateType.SCHEDULED]))))
         by_deployment = {deployments[name].id: name for name in deployments}
         done = sorted((by_deployment[r.deployment_id], r.parameters, r.state_type.value, r.work_pool_name)
-                      for r in runs if r.deployment_id and r.state_type.value != "SCHEDULED")
+                      for r in runs if r.deployment_id)
         assert done == [("ingest", {"settle_seconds": 0, "trust_mtime": True}, "COMPLETED", POOL),
                         ("quarterly-dispatch", {"period": "2022Q2"}, "COMPLETED", POOL)], done
 
