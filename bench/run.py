@@ -43,6 +43,11 @@ TARGETS = {
     "noop_minus_fixed_s": ("≤ fixed + 1 s", lambda v: v <= 1),
     "rollup_s": ("< 1 s", lambda v: v < 1),
     "big_peak_rss_mb": ("< 1 GB", lambda v: v < 1024),
+    # issue #12 items 1-2 (bench_serve): the fixed cost with the home's background server, and drop → receipt
+    "cold_new_home_s": ("≤ 10 s", lambda v: v <= 10),
+    "second_run_s": ("≤ 5 s", lambda v: v <= 5),
+    "serve_running_s": ("≤ 3 s", lambda v: v <= 3),
+    "drop_receipt_s": ("≤ 15 s", lambda v: v <= 15),
 }
 ROLLUPS = (("quarterly", "quarterly_dispatch"), ("midyear", "midyear_meeting"), ("annual", "annual_summary"))
 
@@ -430,6 +435,7 @@ def bench_workload(name: str, data: Path, work: Path, reps: int, *, naive: bool,
             raise SystemExit(f"{name}: the no-op re-run found files; see {logs}/{rep}-noop.log")
         fig.add("noop_s", noop.seconds)
         fig.add("noop_cpu_s", noop.cpu_s)
+        _stop_background(home)                 # the home's Prefect server: not left idling beside the next figures
         wall, cpu = bare_read(files)
         fig.add("bare_s", wall)
         fig.add("bare_cpu_s", cpu)
@@ -527,6 +533,220 @@ def server_fixed(work: Path, reps: int, log) -> dict:
     return out
 
 
+# ---------------------------------------------------------------- fixed cost and drop → receipt (issue #12)
+
+def lines_timed(cmd: list[str], log: Path, env: dict[str, str] | None = None) -> dict:
+    """A command's wall time, and when its flow began ("Beginning flow run") and its summary line ("files:") came:
+    start-up (imports, the API), the flow, and the exit after it."""
+    log.parent.mkdir(parents=True, exist_ok=True)
+    t0 = time.perf_counter()
+    p = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, env=env or bench_env(), cwd=ROOT,
+                         text=True, errors="replace")
+    begin = summary = None
+    with open(log, "w", encoding="utf-8") as fh:
+        for line in p.stdout:
+            now = time.perf_counter() - t0
+            fh.write(f"{now:7.2f} {line}")
+            if begin is None and "Beginning flow run" in line:
+                begin = now
+            if summary is None and line.startswith("files:"):
+                summary = now
+    rc = p.wait()
+    total = time.perf_counter() - t0
+    if rc != 0:
+        raise SystemExit(f"{' '.join(cmd[2:4])} failed (exit {rc}); see {log}")
+    out = {"total_s": total}
+    if begin is not None and summary is not None:
+        out.update(startup_s=begin, flow_s=summary - begin, exit_s=total - summary)
+    return out
+
+
+def _home_env(cache: Path | None = None) -> dict[str, str]:
+    env = bench_env()
+    if cache is not None:
+        env["SRDI_CACHE_DIR"] = str(cache)
+    return env
+
+
+def _stop_background(home: Path) -> None:
+    from srdi.processes import stop_background_server
+    from warehouse.home import Home
+    stop_background_server(Home.resolve(home), only_if_idle=False)
+
+
+def _server_start(home: Path, env: dict[str, str]) -> float:
+    """Seconds from starting the home's background server to its first healthy answer (nothing else running)."""
+    import urllib.request
+
+    from srdi import processes
+    from warehouse.home import Home
+    h = Home.resolve(home)
+    saved = dict(os.environ)
+    os.environ.clear()
+    os.environ.update(env)
+    os.environ.setdefault("PREFECT_HOME", str(home / ".prefect"))
+    try:
+        token = processes.owner_token()
+        t0 = time.perf_counter()
+        info = processes.background_api(h, token)
+        url = info["api_url"]
+        while True:
+            try:
+                urllib.request.urlopen(url + "/health", timeout=2).read()
+                break
+            except OSError:
+                if not processes.background_server(h) or time.perf_counter() - t0 > 180:
+                    raise SystemExit(f"the background server did not start; see {home}/state/logs/prefect-server.log")
+                time.sleep(0.02)
+        took = time.perf_counter() - t0
+        processes.release_background(h, token)
+    finally:
+        os.environ.clear()
+        os.environ.update(saved)
+    _stop_background(home)
+    return took
+
+
+def _drop_to_receipt(home: Path, seed: int, timeout: float = 120) -> float:
+    """A valid workbook saved by a clerk elsewhere, moved into the bureau's inbox folder; seconds until its receipt
+    is in the bureau's outbox."""
+    from samples.workbooks import task_rows, write_xlsx
+    bureau = "财政局"
+    name = f"财政局任务进展2022Q2_{seed}"
+    made = write_xlsx(home / "clerk" / f"{name}.xlsx", task_rows(bureau, seed))
+    (home / "share" / "inbox" / bureau).mkdir(parents=True, exist_ok=True)
+    t0 = time.perf_counter()
+    os.replace(made, home / "share" / "inbox" / bureau / made.name)
+    outbox = home / "share" / "outbox" / bureau
+    while not (outbox.exists() and list(outbox.glob(f"{name}_回执_*"))):
+        if time.perf_counter() - t0 > timeout:
+            raise SystemExit(f"no receipt for {made.name} within {timeout:.0f} s; see {home}/state/logs/worker.log")
+        time.sleep(0.05)
+    took = time.perf_counter() - t0
+    while any(p.is_file() for p in (home / "share" / "inbox").rglob("*")):   # the run ends (files filed away)
+        time.sleep(0.1)
+    return took
+
+
+def bench_serve(work: Path, reps: int, log) -> dict:
+    """Issue #12's fixed cost and latency. Each figure from `reps` repetitions, medians:
+    new home   `srdi ingest` on a new, empty home (its background server starts; the database from the template)
+    second     `srdi ingest` again (the background server running), split into start-up, flow and exit
+    no server  the same with SRDI_BACKGROUND_SERVER_ENABLED=0 (the command's own server: the old way)
+    serve      `srdi ingest` while `srdi serve` runs for the home
+    latency    drop a workbook into the inbox while `srdi serve` runs → its receipt in the outbox
+    and the parts: imports, a background server's start (existing home, new home with and without the template)."""
+    import signal as _signal
+    base = work / "serve-bench"
+    shutil.rmtree(base, ignore_errors=True)
+    logs = base / "logs"
+    res: dict = {"raw": {}}
+
+    def add(key: str, value: float) -> None:
+        res["raw"].setdefault(key, []).append(value)
+
+    for rep in range(reps):
+        home = base / f"home-{rep}"
+        make_home(home)
+        cmd = [sys.executable, "-m", "srdi.cli", "ingest", "--home", str(home)]
+        add("cold_new_home_s", lines_timed(cmd, logs / f"{rep}-new-home.log")["total_s"])
+        second = lines_timed(cmd, logs / f"{rep}-second.log")
+        for k, v in second.items():
+            add(f"second_{k}", v)
+        _stop_background(home)
+        env = bench_env()
+        env["SRDI_BACKGROUND_SERVER_ENABLED"] = "0"
+        add("own_server_s", lines_timed(cmd, logs / f"{rep}-own-server.log", env)["total_s"])
+        t0 = time.perf_counter()
+        r = subprocess.run([sys.executable, "-c", "import srdi.cli, srdi.commands.ingest, flows.ingest"], cwd=ROOT,
+                           env=bench_env())
+        if r.returncode == 0:
+            add("imports_s", time.perf_counter() - t0)
+        add("server_existing_home_s", _server_start(home, _home_env()))
+        fresh = base / f"fresh-{rep}"
+        make_home(fresh)
+        add("server_new_home_template_s", _server_start(fresh, _home_env()))
+        bare = base / f"bare-{rep}"
+        make_home(bare)
+        add("server_new_home_no_template_s", _server_start(bare, _home_env(base / f"empty-cache-{rep}")))
+        log(f"  rep {rep + 1}/{reps}: new home {res['raw']['cold_new_home_s'][-1]:.2f}s  second "
+            f"{second['total_s']:.2f}s (start-up {second.get('startup_s', 0):.2f} + flow {second.get('flow_s', 0):.2f}"
+            f" + exit {second.get('exit_s', 0):.2f})  own server {res['raw']['own_server_s'][-1]:.2f}s  "
+            f"server start: existing {res['raw']['server_existing_home_s'][-1]:.2f}s, new "
+            f"{res['raw']['server_new_home_template_s'][-1]:.2f}s, no template "
+            f"{res['raw']['server_new_home_no_template_s'][-1]:.2f}s")
+
+    # with `srdi serve` running for the home
+    home = base / "served"
+    make_home(home)
+    with socket_port() as port:
+        pass
+    env = bench_env()
+    serve_log = open(logs / "serve.log", "w", encoding="utf-8")
+    proc = subprocess.Popen([sys.executable, "-m", "srdi.cli", "serve", "--home", str(home), "--port", str(port)],
+                            cwd=ROOT, env=env, stdout=serve_log, stderr=subprocess.STDOUT, start_new_session=True)
+    try:
+        t0 = time.perf_counter()
+        while "Press Ctrl-C" not in (logs / "serve.log").read_text(encoding="utf-8", errors="replace"):
+            if proc.poll() is not None or time.perf_counter() - t0 > 300:
+                raise SystemExit(f"srdi serve did not come up; see {logs / 'serve.log'}")
+            time.sleep(0.2)
+        res["serve_start_s"] = time.perf_counter() - t0
+        cmd = [sys.executable, "-m", "srdi.cli", "ingest", "--home", str(home)]
+        lines_timed(cmd, logs / "serve-warmup.log")
+        for rep in range(reps):
+            add("serve_running_s", lines_timed(cmd, logs / f"{rep}-serve-running.log")["total_s"])
+        _drop_to_receipt(home, 1000)                       # the first triggered run warms the server up
+        for rep in range(reps):
+            add("drop_receipt_s", _drop_to_receipt(home, 1001 + rep))
+            log(f"  drop → receipt {rep + 1}/{reps}: {res['raw']['drop_receipt_s'][-1]:.2f}s")
+    finally:
+        try:
+            os.killpg(proc.pid, _signal.SIGINT)
+            proc.wait(60)
+        except Exception:
+            os.killpg(proc.pid, _signal.SIGKILL)
+        serve_log.close()
+    res["medians"] = {k: statistics.median(v) for k, v in res["raw"].items()}
+    m = res["medians"]
+    log(f"  srdi serve up in {res['serve_start_s']:.1f}s; `srdi ingest` while it runs: median "
+        f"{m['serve_running_s']:.2f}s; drop → receipt: median {m['drop_receipt_s']:.2f}s")
+    return res
+
+
+class socket_port:
+    """A free port on the loopback (closed again before use)."""
+
+    def __enter__(self) -> int:
+        import socket
+        self.s = socket.socket()
+        self.s.bind(("127.0.0.1", 0))
+        return self.s.getsockname()[1]
+
+    def __exit__(self, *exc):
+        self.s.close()
+
+
+def fixed_cost_table(res: dict, out=print) -> None:
+    m = res.get("medians", {})
+    rows = [("imports (python, srdi, flows)", "imports_s"),
+            ("background server start: existing home", "server_existing_home_s"),
+            ("background server start: new home (template)", "server_new_home_template_s"),
+            ("background server start: new home, no template", "server_new_home_no_template_s"),
+            ("`srdi ingest`, new home", "cold_new_home_s"),
+            ("`srdi ingest` again: total", "second_total_s"),
+            ("  start-up (imports, API, flow run)", "second_startup_s"),
+            ("  the flow", "second_flow_s"),
+            ("  exit after the flow", "second_exit_s"),
+            ("`srdi ingest`, the command's own server", "own_server_s"),
+            ("`srdi ingest` while `srdi serve` runs", "serve_running_s"),
+            ("drop → receipt while `srdi serve` runs", "drop_receipt_s")]
+    out("\n== fixed cost and drop → receipt (medians) ==")
+    for label, key in rows:
+        if m.get(key) is not None:
+            out(f"{label:<52}{m[key]:6.2f} s   ({', '.join(f'{v:.2f}' for v in res['raw'][key])})")
+
+
 # ---------------------------------------------------------------- rollups
 
 def bench_rollups(home: Path, work: Path, periods: dict[str, str], reps: int, log) -> dict:
@@ -579,7 +799,8 @@ def fmt(v, unit="s") -> str:
     return f"{v:,.0f}"
 
 
-def report(figs: list[Figures], rollups: dict | None, server: dict | None = None, out=print) -> list[tuple]:
+def report(figs: list[Figures], rollups: dict | None, server: dict | None = None, out=print,
+           served: dict | None = None) -> list[tuple]:
     out("\n== per workload (medians) ==")
     rows = [("files", "files", "n"), ("data rows", "rows", "n"), ("repetitions", "reps", "n"),
             ("fixed cost (empty inbox)", "fixed_s", "s"), ("first run on a new home", "cold_fixed_s", "s"),
@@ -612,7 +833,14 @@ def report(figs: list[Figures], rollups: dict | None, server: dict | None = None
         if f.info.get("outcomes"):
             out(f"  {f.workload}: outcomes {f.info['outcomes']} (expected rejected: {f.info['expected_rejected']})")
 
+    if served:
+        fixed_cost_table(served, out)
     table = []
+    for label, key in (("first run on a new home", "cold_new_home_s"), ("second run, no serve", "second_run_s"),
+                       ("srdi ingest while serve runs", "serve_running_s"), ("drop → receipt (serve)", "drop_receipt_s")):
+        v = (served or {}).get("medians", {}).get("second_total_s" if key == "second_run_s" else key)
+        if v is not None:
+            table.append((label, "empty", v, key, "s"))
     fixed_all = [v for f in figs for v in f.raw.get("fixed_s", [])]
     if fixed_all:
         table.append(("fixed cost of srdi ingest", "all", statistics.median(fixed_all), "fixed_s", "s"))
@@ -674,6 +902,8 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--no-naive", action="store_true")
     ap.add_argument("--no-inproc", action="store_true", help="skip the in-process breakdown run")
     ap.add_argument("--no-server", action="store_true", help="skip the fixed cost against a running prefect server")
+    ap.add_argument("--no-serve", action="store_true", help="skip the fixed cost and drop → receipt figures (#12)")
+    ap.add_argument("--serve-only", action="store_true", help="only the fixed cost and drop → receipt figures (#12)")
     ap.add_argument("--profile", action="store_true", help="cProfile the in-process full ingest; print the top functions")
     ap.add_argument("--periods", default='{"quarterly": "2025Q4", "midyear": "2025H1", "annual": "2025"}')
     args = ap.parse_args(argv)
@@ -689,7 +919,11 @@ def main(argv: list[str] | None = None) -> int:
     log(f"srdi benchmark ({mode}) — {mach.get('cpu')}, {mach['nproc']} cores, {mach.get('mem_gb')} GB, "
         f"Python {mach['python']}, load {' '.join(mach.get('loadavg', []))}")
     scale = Scale.from_env(args.quick)
-    wanted = args.only or list(WORKLOADS)
+    wanted = [] if args.serve_only else (args.only or list(WORKLOADS))
+    served = None
+    if not args.no_serve:
+        log(f"fixed cost and drop → receipt (issue #12): {args.reps} repetition(s)")
+        served = bench_serve(work, args.reps, log)
     for w in wanted:
         generate(data, w, scale, log=lambda s: log("  " + s))
 
@@ -710,11 +944,12 @@ def main(argv: list[str] | None = None) -> int:
         if w == "ten_years":
             log("rollups over the ten-year warehouse:")
             rollups = bench_rollups(home, work, json.loads(args.periods), args.rollup_reps, log)
+            _stop_background(home)
             if not args.no_server:
                 log("fixed cost against a long-lived Prefect server (PREFECT_API_URL set):")
                 server = server_fixed(work, args.reps, log)
 
-    result = report(figs, rollups, server, out=log)
+    result = report(figs, rollups, server, out=log, served=served)
     if args.profile:
         for f in figs:
             if f.info.get("profile"):
@@ -725,7 +960,7 @@ def main(argv: list[str] | None = None) -> int:
              "mode": mode, "command": "python -m bench.run " + " ".join(argv), "machine": mach,
              "workloads": {f.workload: {"files": f.files, "rows": f.rows, "reps": f.reps, "raw": f.raw,
                                         "medians": f.medians(), "info": f.info} for f in figs},
-             "rollups": rollups, "server": server, "targets": [list(map(str, r)) for r in result]}
+             "rollups": rollups, "server": server, "serve": served, "targets": [list(map(str, r)) for r in result]}
     out = Path(args.data) / "results" / f"{mode}-{started:%Y%m%d-%H%M%S}.json"
     out.parent.mkdir(parents=True, exist_ok=True)
     out.write_text(json.dumps(saved, ensure_ascii=False, indent=1, default=str), encoding="utf-8")

@@ -36,7 +36,7 @@ def big_enterprise_workbook(path: Path, rows: int, remark_chars: int = 60, seed:
     """A valid 企业库 of `rows` distinct enterprises, written row by row (constant memory)."""
     base = enterprise_rows(500, seed)
     header, body = base[0], base[1:]
-    name, code, remark = header.index("企业名称"), header.index("统一社会信用代码"), len(header) - 1
+    name, code, remark = header.index("企业名称"), header.index("统一社会信用代码"), header.index("备注")
     rng = random.Random(seed)
     words = "企业经营情况良好研发投入持续增长已申报专精特新省级认定市场拓展顺利"
     wb = xlsxwriter.Workbook(str(path), {"constant_memory": True})

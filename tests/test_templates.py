@@ -248,7 +248,8 @@ def test_srdi_templates_command_is_registered(capsys):
 def test_srdi_templates_refuses_a_period_that_is_not_a_quarter(tmp_path, capsys):
     from srdi.cli import main
     assert main(["templates", "--home", str(tmp_path / "h"), "--period", "明年"]) == 2
-    assert "2022Q3" in capsys.readouterr().err
+    err = capsys.readouterr().err
+    assert "“明年”不是报告期" in err and "2022年第二季度" in err     # what was typed, and the forms that work
 
 
 # ---------------------------------------------------------------- through the real flows

@@ -286,11 +286,12 @@ def overview(home: Home, period: str | None = None, settle: float = 2.0) -> dict
     now = datetime.now(timezone.utc).astimezone(TIMEZONE)
     today = today_in_china()
     warnings: list[str] = []
+    rules_ok = True
     try:
         cfg = load(home.rollup_config if home.rollup_config.exists() else None)
     except (ConfigError, OSError, UnicodeDecodeError) as exc:
-        warnings.append(f"汇总规则文件有误，汇总会失败：{exc}")
-        cfg = load()
+        warnings.append(f"汇总规则文件有误，汇总会失败（以下按内置规则显示）：{exc}")
+        cfg, rules_ok = load(), False
     quarter = period or reporting_quarter(today, cfg.deadline_days)
     wh = ws.read_warehouse(home, cfg, quarter, today)
     if wh.error:
@@ -351,7 +352,7 @@ def overview(home: Home, period: str | None = None, settle: float = 2.0) -> dict
 
     # ---- configuration
     owing = list(dict.fromkeys([*cfg.owes("enterprise"), *cfg.owes("task")]))
-    missing_leaders = [b for b in owing if not (cfg.leader(b) or "").strip()]
+    missing_leaders = [b for b in owing if not (cfg.leader(b) or "").strip()] if rules_ok else []
     if missing_leaders:
         where = home.rollup_config if home.rollup_config.exists() else f"{home.rollup_config}（文件不存在：srdi init 会写一份）"
         warnings.append(f"责任领导未配置：{'、'.join(missing_leaders)}（共 {len(missing_leaders)} 个单位），催报清单显示"
