@@ -3,6 +3,7 @@
     ten_years    a city's ten years: 40 quarters (2016Q1..2025Q4) of the six service-team bureaus'
                  enterprise libraries and every Annex 2 bureau's task progress (~760 files)
     provincial   a provincial-scale quarter: ~1,800 enterprise workbooks of ~50 rows each
+    quarter400   issue #12's marginal-cost workload: 400 enterprise workbooks of exactly 50 rows
     big          one 100k-row enterprise workbook
 
 Every workbook is in printed layout, as bureaus actually send them: a merged title row, a blank
@@ -19,7 +20,8 @@ Written with xlsxwriter (fast); each file's bytes depend only on the seed. Outpu
 A workload whose manifest already matches the parameters is not regenerated.
 
     python -m bench.generate [--quick] [--out bench-data] [--only provincial]
-    env: BENCH_SEED, BENCH_YEARS, BENCH_PROVINCIAL_FILES, BENCH_PROVINCIAL_ROWS, BENCH_BIG_ROWS
+    env: BENCH_SEED, BENCH_YEARS, BENCH_PROVINCIAL_FILES, BENCH_PROVINCIAL_ROWS, BENCH_BIG_ROWS,
+         BENCH_QUARTER_FILES, BENCH_QUARTER_ROWS
 """
 from __future__ import annotations
 
@@ -42,7 +44,7 @@ from samples.share import (ANNEX1_HEADER, ANNEX1_NOTE, ANNEX1_WIDTHS, EXTRA_HEAD
 from samples.workbooks import credit_code
 
 GENERATOR_VERSION = 3
-WORKLOADS = ("ten_years", "provincial", "big")
+WORKLOADS = ("ten_years", "provincial", "big", "quarter400")
 
 
 @dataclass
@@ -52,18 +54,22 @@ class Scale:
     provincial_files: int = 1800
     provincial_rows: int = 50        # mean rows per provincial workbook (±15)
     big_rows: int = 100_000
+    quarter_files: int = 400         # quarter400 (issue #12): 400 workbooks of 50 rows each
+    quarter_rows: int = 50
     error_rate: float = 0.02         # share of files with one deliberate error (file rejected)
     warning_rate: float = 0.05       # share of files with one warning (file loaded)
 
     @classmethod
     def from_env(cls, quick: bool = False) -> "Scale":
-        s = cls(years=2, provincial_files=200, big_rows=10_000) if quick else cls()
+        s = cls(years=2, provincial_files=200, big_rows=10_000, quarter_files=100) if quick else cls()
         env = os.environ
         s.seed = int(env.get("BENCH_SEED", s.seed))
         s.years = int(env.get("BENCH_YEARS", s.years))
         s.provincial_files = int(env.get("BENCH_PROVINCIAL_FILES", s.provincial_files))
         s.provincial_rows = int(env.get("BENCH_PROVINCIAL_ROWS", s.provincial_rows))
         s.big_rows = int(env.get("BENCH_BIG_ROWS", s.big_rows))
+        s.quarter_files = int(env.get("BENCH_QUARTER_FILES", s.quarter_files))
+        s.quarter_rows = int(env.get("BENCH_QUARTER_ROWS", s.quarter_rows))
         return s
 
     def params(self, workload: str) -> dict:
@@ -71,7 +77,8 @@ class Scale:
                   "warning_rate": self.warning_rate}
         own = {"ten_years": {"years": self.years},
                "provincial": {"files": self.provincial_files, "rows": self.provincial_rows},
-               "big": {"rows": self.big_rows}}[workload]
+               "big": {"rows": self.big_rows},
+               "quarter400": {"files": self.quarter_files, "rows": self.quarter_rows}}[workload]
         return {**common, **own}
 
 
@@ -400,15 +407,18 @@ def _folders() -> list[str]:
     return out
 
 
-def gen_provincial(inbox: Path, scale: Scale, m: Manifest, period: str = "2024Q2") -> None:
-    rng = random.Random(scale.seed + 1)
+def gen_provincial(inbox: Path, scale: Scale, m: Manifest, period: str = "2024Q2", *, files: int | None = None,
+                   rows: int | None = None, spread: int = 15, seed: int = 1) -> None:
+    rng = random.Random(scale.seed + seed)
     folders = _folders()
     m.bureaus = sorted({reference.resolve_bureau(f) for f in folders})
     uid = 1_000_000
-    for i in range(scale.provincial_files):
+    files = scale.provincial_files if files is None else files
+    rows = scale.provincial_rows if rows is None else rows
+    for i in range(files):
         folder = folders[i % len(folders)]
         county = PLACES[(i // len(folders)) % len(PLACES)]
-        n = max(5, scale.provincial_rows + rng.randint(-15, 15))
+        n = max(5, rows + rng.randint(-spread, spread))
         firms = [Firm.draw(uid + k, rng, 2018) for k in range(n)]
         uid += n
         body = [enterprise_row(k, f, rng, period) for k, f in enumerate(firms, 1)]
@@ -435,7 +445,12 @@ def gen_big(inbox: Path, scale: Scale, m: Manifest, period: str = "2024Q4") -> N
     m.files, m.rows = 1, len(body)
 
 
-GENERATORS = {"ten_years": gen_ten_years, "provincial": gen_provincial, "big": gen_big}
+def gen_quarter400(inbox: Path, scale: Scale, m: Manifest) -> None:
+    """Issue #12's measurement: 400 printed-layout enterprise workbooks of 50 data rows each (one quarter)."""
+    gen_provincial(inbox, scale, m, "2024Q3", files=scale.quarter_files, rows=scale.quarter_rows, spread=0, seed=3)
+
+
+GENERATORS = {"ten_years": gen_ten_years, "provincial": gen_provincial, "big": gen_big, "quarter400": gen_quarter400}
 
 
 def share_of(out: Path, workload: str) -> Path:
