@@ -110,6 +110,14 @@ def file_submissions(con: duckdb.DuckDBPyConnection, source_path: str, sha256: s
     return [dict(zip(cols, r)) for r in cur.fetchall()]
 
 
+def unmoved_file_submissions(con: duckdb.DuckDBPyConnection) -> list[dict]:
+    """Every submission committed and not yet filed away, with its file's key (source_path, sha256): what
+    file_submissions gives for one file, for all of them in one query."""
+    cur = con.execute(sql("intake/list_unmoved_file_submissions"))
+    cols = [d[0] for d in cur.description]
+    return [dict(zip(cols, r)) for r in cur.fetchall()]
+
+
 def mark_replaced(con: duckdb.DuckDBPyConnection, source_path: str, sha256: str, note: str) -> None:
     """A committed file whose bytes were replaced in the inbox before they could be archived: nothing is left to
     archive; its submissions stay (they were loaded and answered) with `note` and no stored path."""
@@ -188,3 +196,126 @@ def _insert_rows(con: duckdb.DuckDBPyConnection, rec: SubmissionRecord) -> None:
     if rec.form == "enterprise":
         con.execute(sql("intake/merge_into_enterprise_registry"), [rec.period, rec.submission_id])
     con.unregister("_rows")
+
+
+# ---------------------------------------------------------------- many files in one transaction
+
+SUBMISSION_SCHEMA = {
+    "submission_id": pl.Int32, "bureau": pl.Utf8, "period": pl.Utf8, "form": pl.Utf8, "file_name": pl.Utf8,
+    "source_path": pl.Utf8, "sha256": pl.Utf8, "size_bytes": pl.Int64, "file_format": pl.Utf8,
+    "received_at": pl.Datetime("us"), "processed_at": pl.Datetime("us"), "status": pl.Utf8, "error_count": pl.Int32,
+    "warning_count": pl.Int32, "row_count": pl.Int32, "superseded_by": pl.Int32, "duplicate_of": pl.Int32,
+    "stored_path": pl.Utf8, "message": pl.Utf8,
+}
+CELL_SCHEMA = {"submission_id": pl.Int32, "sheet": pl.Utf8, "excel_row": pl.Int32, "field": pl.Utf8,
+               "raw_text": pl.Utf8, "understood_as": pl.Utf8}
+
+
+def write_many_file_submissions(con: duckdb.DuckDBPyConnection, files: list[tuple[list[SubmissionRecord], str]],
+                                next_id: int, before_commit=None) -> int:
+    """Many files' submissions in ONE transaction, with the same rows, ids, supersession and registry as
+    write_file_submissions called for each file in turn: a handful of statements for the batch instead of a dozen
+    per file. `files`: (the file's records, its stored path), in load order. `before_commit(i)` runs for each file
+    after everything is written and before the commit. All of it or none of it: on any exception nothing of the
+    batch is committed (the caller then loads the files one by one)."""
+    with transaction(con):
+        now = datetime.now()
+        recs: list[tuple[SubmissionRecord, str]] = []
+        for records, stored in files:
+            for rec in records:
+                rec.submission_id = next_id
+                next_id += 1
+                recs.append((rec, stored))
+        # supersession, as if file by file: each load of a slot supersedes what the slot held loaded before it
+        slots = list(dict.fromkeys((r.bureau, r.period, r.form) for r, _ in recs if r.status == "loaded"))
+        current: dict[tuple, list[int]] = {}
+        if slots:
+            for sid, *slot in con.execute(sql("intake/find_loaded_in_slots"),
+                                          [[s[i] for s in slots] for i in range(3)]).fetchall():
+                current.setdefault(tuple(slot), []).append(sid)
+        superseded_by: dict[int, int] = {}
+        for rec, _ in recs:
+            if rec.status != "loaded":
+                continue
+            slot = (rec.bureau, rec.period, rec.form)
+            rec.superseded = current.get(slot, [])
+            for sid in rec.superseded:
+                superseded_by[sid] = rec.submission_id
+            current[slot] = [rec.submission_id]
+        in_batch = {r.submission_id for r, _ in recs}
+        earlier = sorted(sid for sid in superseded_by if sid not in in_batch)
+        if earlier:
+            con.execute(sql("intake/supersede_submissions_many"), [earlier, [superseded_by[s] for s in earlier]])
+        rows = []
+        for rec, stored in recs:
+            errors = sum(f["severity"] == "error" for f in rec.findings)
+            by = superseded_by.get(rec.submission_id)
+            rows.append({
+                "submission_id": rec.submission_id, "bureau": rec.bureau, "period": rec.period, "form": rec.form,
+                "file_name": rec.file_name, "source_path": rec.source_path, "sha256": rec.sha256,
+                "size_bytes": rec.size_bytes, "file_format": rec.file_format, "received_at": rec.received_at,
+                "processed_at": now, "status": "superseded" if by is not None else rec.status,
+                "error_count": errors, "warning_count": len(rec.findings) - errors,
+                "row_count": 0 if rec.rows is None else rec.rows.height, "superseded_by": by,
+                "duplicate_of": rec.duplicate_of, "stored_path": stored, "message": rec.message})
+        _insert_frame(con, "_subs", pl.DataFrame(rows, schema=SUBMISSION_SCHEMA), "intake/insert_submissions_many")
+        findings = [{**f, "submission_id": rec.submission_id} for rec, _ in recs for f in rec.findings]
+        if findings:
+            schema = {c: (pl.Int32 if c == "excel_row" else pl.Utf8) for c in FINDING_COLUMNS}
+            frame = pl.DataFrame(findings, schema={**schema, "submission_id": pl.Int32})
+            _insert_frame(con, "_findings", frame, "intake/insert_validation_errors")
+        loaded = [rec for rec, _ in recs if rec.status == "loaded" and rec.rows is not None and rec.rows.height]
+        for form in ("enterprise", "task"):
+            mine = [rec for rec in loaded if (rec.form == "enterprise") == (form == "enterprise")]
+            if mine:
+                _insert_many_rows(con, form, mine)
+        cells = [rec.cells.select([pl.col(c).cast(t) for c, t in CELL_SCHEMA.items() if c != "submission_id"])
+                 .with_columns(submission_id=pl.lit(rec.submission_id, pl.Int32))
+                 for rec in loaded if rec.cells is not None and rec.cells.height]
+        if cells:
+            _insert_frame(con, "_cells", pl.concat(cells, how="vertical"), "intake/insert_cell_texts_many")
+        columns = [(rec.submission_id, c) for rec, _ in recs for c in rec.columns]
+        if columns:
+            con.execute(sql("intake/insert_submission_columns_many"),
+                        [[sid for sid, _ in columns],
+                         *([c[k] for _, c in columns] for k in ("sheet", "field", "excel_col", "header"))])
+        if before_commit:
+            for i in range(len(files)):
+                before_commit(i)   # a crash point per file: everything written, nothing committed
+    return next_id
+
+
+def _insert_frame(con: duckdb.DuckDBPyConnection, view: str, frame: pl.DataFrame, statement: str, **names) -> None:
+    con.register(view, frame)
+    try:
+        con.execute(sql(statement, **names))
+    finally:
+        con.unregister(view)
+
+
+def _rows_frame(rec: SubmissionRecord) -> pl.DataFrame:
+    cols = ENTERPRISE_COLUMNS if rec.form == "enterprise" else TASK_COLUMNS
+    return rec.rows.select(
+        pl.lit(rec.submission_id, pl.Int32).alias("submission_id"),
+        pl.lit(rec.period).alias("period"), pl.lit(rec.bureau).alias("bureau"),
+        pl.col("_sheet").alias("sheet"), pl.col("_row").cast(pl.Int32).alias("excel_row"),
+        *[pl.col(c) for c in cols if c in rec.rows.columns],
+    )
+
+
+def _insert_many_rows(con: duckdb.DuckDBPyConnection, form: str, recs: list[SubmissionRecord]) -> None:
+    """The typed rows of many submissions of one form: one INSERT per shape of frame (files with the same columns
+    and types, nearly always all of them), then one registry merge for the enterprise form."""
+    shapes: dict[tuple, list[pl.DataFrame]] = {}
+    for rec in recs:
+        frame = _rows_frame(rec)
+        shapes.setdefault(tuple(frame.schema.items()), []).append(frame)
+    frames = [pl.concat(group, how="vertical") for group in shapes.values()]
+    table = REPORT_TABLES[form]
+    for frame in frames:
+        _insert_frame(con, "_rows", frame, "intake/insert_report_rows", table=table)
+    if form == "enterprise":
+        every = frames[0] if len(frames) == 1 else pl.concat(
+            [f.select("submission_id", "period", "bureau", "enterprise_name", "credit_code", "service_team")
+             for f in frames], how="vertical_relaxed")
+        _insert_frame(con, "_rows", every, "intake/merge_many_into_enterprise_registry")

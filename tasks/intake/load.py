@@ -124,10 +124,7 @@ def _load_one(con, home: Home, sub: Submission, taken: set[str], next_id: int) -
     """One file in one transaction, or what an earlier attempt of this step committed for it (its key)."""
     earlier = wl.file_submissions(con, sub.rel, sub.sha256)
     if earlier:   # a retry: committed before, not filed away yet — nothing is written again
-        sub.submission_ids = [r["submission_id"] for r in earlier]
-        sub.outcome = earlier[0]["status"] if earlier[0]["status"] != "superseded" else "loaded"
-        sub.duplicate_of = earlier[0]["duplicate_of"]
-        sub.stored_path = Path(earlier[0]["stored_path"])
+        _take_earlier(sub, earlier)
         return next_id
     if sub.outcome == "duplicate" and sub.duplicate_of is None:
         sub.duplicate_of = wl.find_original(con, sub.sha256)
@@ -187,27 +184,101 @@ def _load_isolated(con, home: Home, sub: Submission, taken: set[str]) -> str | N
     return None
 
 
+def _earlier_commits(con) -> dict[tuple[str, str], list[dict]]:
+    """(source_path, sha256) -> the submissions committed for that file and not yet filed away (one query)."""
+    out: dict[tuple[str, str], list[dict]] = {}
+    for r in wl.unmoved_file_submissions(con):
+        out.setdefault((r["source_path"], r["sha256"]), []).append(r)
+    return out
+
+
+def _take_earlier(sub: Submission, earlier: list[dict]) -> None:
+    """A retry: the file was committed before and not filed away yet — nothing is written again."""
+    sub.submission_ids = [r["submission_id"] for r in earlier]
+    sub.outcome = earlier[0]["status"] if earlier[0]["status"] != "superseded" else "loaded"
+    sub.duplicate_of = earlier[0]["duplicate_of"]
+    sub.stored_path = Path(earlier[0]["stored_path"])
+
+
+def _load_batch(con, home: Home, batch: list[Submission], taken: set[str]) -> list[Submission]:
+    """Every file of the batch in ONE transaction (warehouse.submissions.write_many_file_submissions): the same
+    rows and ids as loading them one by one, for a handful of statements instead of a dozen per file. Raises on
+    any trouble, with nothing committed and no file touched: the caller then loads file by file (_load_isolated),
+    which finds the culprit. Returns the files it loaded (the others were committed by an earlier attempt)."""
+    earlier = _earlier_commits(con)
+    todo = []
+    for sub in batch:
+        if sub.key in earlier:
+            _take_earlier(sub, earlier[sub.key])
+        else:
+            todo.append(sub)
+    if not todo:
+        return []
+    first_id = next_id = wl.next_submission_id(con)
+    originals: dict[str, int] = {}    # sha256 -> the batch's first submission of these bytes that is not a duplicate
+    files, stored_paths = [], []
+    promised = set(taken)
+    for sub in todo:
+        if sub.outcome == "duplicate" and sub.duplicate_of is None:   # an in-batch twin: its original may be in the batch
+            sub.duplicate_of = wl.find_original(con, sub.sha256) or originals.get(sub.sha256)
+        if sub.outcome != "duplicate":
+            sub.outcome = "rejected" if sub.rejected else "loaded"
+            originals.setdefault(sub.sha256, next_id)
+        stored = _stored_path(home, sub, promised)
+        promised.add(str(stored))
+        recs = _records(sub)
+        next_id += len(recs)
+        files.append((recs, str(stored)))
+        stored_paths.append(stored)
+
+    def before_commit(i: int) -> None:
+        crash_point("before-commit")
+        if changed_since_read(todo[i]):
+            raise FileChanged(CHANGED)
+
+    wl.write_many_file_submissions(con, files, first_id, before_commit=before_commit)
+    for sub, (recs, _), stored in zip(todo, files, stored_paths):
+        taken.add(str(stored))
+        sub.submission_ids = [r.submission_id for r in recs]
+        sub.stored_path = stored
+    for _ in todo:
+        crash_point("after-commit")
+    return todo
+
+
 @task(name="load-submissions", cache_policy=NO_CACHE, retries=1, retry_delay_seconds=1)
 def load_submissions(home: Home, batch: list[Submission]) -> list[Submission]:
-    """Each file in its own transaction. Done again (a Prefect retry, a re-run), a file already committed is found
-    by its key and not written twice. A file that fails is tried once more, then rejected with the reason; a file
-    changed since it was read is left for the next run; a full disk or a database that cannot be written stops
-    the batch (the rest waits in the inbox)."""
+    """The batch's files in one transaction; on any trouble, each file in its own. Done again (a Prefect retry, a
+    re-run), a file already committed is found by its key and not written twice. A file that fails on its own is
+    tried once more, then rejected with the reason; a file changed since it was read is left for the next run; a
+    full disk or a database that cannot be written stops the batch (the rest waits in the inbox)."""
     log = run_logger()
+    lines: list[str] = []
     with connect(home.writer_db) as con:
         taken = wl.unmoved_stored_paths(con)
-        problem = None
         for sub in batch:
+            sub.deferred = None          # what an earlier attempt of this task said no longer holds
+        todo = [sub for sub in batch if not sub.held]
+        before = [(sub.outcome, sub.duplicate_of) for sub in todo]
+        try:
+            _load_batch(con, home, todo, taken)
+            todo = []
+        except Exception as exc:   # nothing of the batch was committed: file by file, as before, finds the culprit
+            log.info("loading the batch in one transaction failed (%s: %s); loading file by file",
+                     type(exc).__name__, exc)
+            for sub, (outcome, duplicate_of) in zip(todo, before):
+                sub.outcome, sub.duplicate_of = outcome, duplicate_of
+        problem = None
+        for sub in todo:
             if problem:
                 sub.deferred = problem
-                continue
-            sub.deferred = None          # what an earlier attempt of this task said no longer holds
-            if sub.held:
                 continue
             problem = _load_isolated(con, home, sub, taken)
             if problem:
                 sub.deferred = problem
                 log.error(problem)
-            elif sub.submission_ids:
-                log.info("%s: %s (%s)", sub.rel, sub.outcome, ", ".join(map(str, sub.submission_ids)))
+        lines = [f"{sub.rel}: {sub.outcome} ({', '.join(map(str, sub.submission_ids))})"
+                 for sub in batch if sub.submission_ids and not sub.deferred and not sub.held]
+    if lines:   # one log record for the batch: a record per file costs an API call each
+        log.info("committed %d file(s):\n%s", len(lines), "\n".join(lines))
     return batch
