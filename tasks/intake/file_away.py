@@ -26,6 +26,7 @@ from prefect.cache_policies import NO_CACHE
 
 from schemas.reference import resolve_bureau
 from tasks.bureau.outbox import write_feedback, write_feedback_text, write_note
+from tasks.intake.feedback_pool import feedback_in_children
 from tasks.intake.load import stops_the_batch, storage_problem
 from tasks.intake.submission import UNREADABLE_PREFIX, Submission
 from tasks.run_log import run_logger
@@ -106,9 +107,11 @@ def _unchanged(src: Path, sha256: str, signature: tuple[int, int, int] | None) -
 
 
 def file_one(con, home: Home, data, ids: list[int], source: str, sha256: str, src: Path, dst: Path,
-             filed: Filed, signature: tuple[int, int, int] | None = None, pending: set | None = None) -> str:
+             filed: Filed, signature: tuple[int, int, int] | None = None, pending: set | None = None,
+             written=None) -> str:
     """Feedback, then the move, of one committed file, from wherever an earlier attempt stopped.
     `pending`: the keys not yet filed away, when the caller has them (else they are looked up).
+    `written()`: True when the feedback of these bytes was already written (by a child of the batch's pool).
     Returns what happened: filed | already | changed | gone."""
     unfiled = (source, sha256) in pending if pending is not None else bool(wl.file_submissions(con, source, sha256))
     if not unfiled or (source, sha256) in filed.keys:
@@ -126,7 +129,8 @@ def file_one(con, home: Home, data, ids: list[int], source: str, sha256: str, sr
         filed.add(source, sha256)
         return "filed"
     # the bureau hears what became of the bytes that were loaded (no marked copy of bytes that are not those)
-    _feedback(data, home, ids, src if unchanged else None, source)
+    if not (unchanged and written is not None and written()):
+        _feedback(data, home, ids, src if unchanged else None, source)
     crash_point("after-outbox")
     if not unchanged or not same_bytes(src, sha256):   # what was read is what is archived
         _replaced(con, source, sha256)
@@ -166,13 +170,28 @@ def _isolated(con, home: Home, bureau: str, ids: list[int], source: str, step) -
     return "held:" + _hold(con, home, bureau, source, ids, last), None
 
 
+def _written(future) -> bool:
+    """The child's feedback is on disk (False when it failed: the file's own step writes it)."""
+    if future is None:
+        return False
+    try:
+        future.result()
+        return True
+    except Exception as exc:  # noqa: BLE001 - written again in this process, with its retries and text fallback
+        run_logger().info("outbox in a child process failed (%s: %s); writing it here", type(exc).__name__, exc)
+        return False
+
+
 @task(name="file-away", cache_policy=NO_CACHE, retries=2, retry_delay_seconds=2)
 def file_away(home: Home, batch: list[Submission]) -> list[Submission]:
-    """Outbox feedback, then the move, file by file (see the module's docstring)."""
+    """Outbox feedback, then the move, file by file (see the module's docstring). The outbox workbooks of a large
+    batch are built in child processes meanwhile (tasks/intake/feedback_pool.py)."""
+    import contextlib
     log = run_logger()
-    with connect(home.writer_db) as con:
+    with connect(home.writer_db) as con, contextlib.ExitStack() as stack:
         data = FeedbackData.load(con, [i for sub in batch for i in sub.submission_ids])
         pending = wl.unmoved_keys(con)
+        futures = feedback_in_children(home, data, [s for s in batch if s.key in pending], stack)
         filed = Filed(con)
         problem = None
         try:
@@ -184,13 +203,17 @@ def file_away(home: Home, batch: list[Submission]) -> list[Submission]:
                 if not sub.submission_ids or sub.stored_path is None:
                     continue
 
-                def step(sub=sub):
+                future = futures.pop(sub.key, None)
+
+                def step(sub=sub, future=future):
                     return file_one(con, home, data, sub.submission_ids, sub.rel, sub.sha256, sub.path,
-                                    sub.stored_path, filed, sub.signature, pending)
+                                    sub.stored_path, filed, sub.signature, pending, lambda: _written(future))
                 what, problem = _isolated(con, home, sub.bureau, sub.submission_ids, sub.rel, step)
                 if problem:
                     sub.deferred = problem
                     log.error(problem)
+                    for other in futures.values():   # the rest waits for the next run: no feedback for it now
+                        other.cancel()
                 elif what == "changed":
                     sub.held = CHANGED
                     log.warning("%s: %s", sub.rel, CHANGED)

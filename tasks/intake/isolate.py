@@ -211,6 +211,26 @@ def _context():
     return _CTX
 
 
+def _pool_child(initializer, initargs) -> None:
+    """A child of `child_pool`: dies with the forkserver like a reading child, leaves Ctrl-C to the command."""
+    _die_with_parent()
+    _release_forkserver()
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)
+    if initializer is not None:
+        initializer(*initargs)
+
+
+def child_pool(workers: int | None = None, initializer=None, initargs: tuple = ()):
+    """A process pool forked from the reading forkserver (its imports already done), for work of the main process
+    that can run on the other cores, e.g. the outbox's workbooks. Its children die with the reading process, as the
+    reading children do. The caller shuts it down (a `with` block)."""
+    from concurrent.futures import ProcessPoolExecutor
+    workers = workers or Limits.from_env().workers
+    return ProcessPoolExecutor(max(1, workers), mp_context=_context(), initializer=_pool_child,
+                               initargs=(initializer, initargs))
+
+
 # ------------------------------------------------------------------------------------------ the parent
 
 POLL_SECONDS = 0.1
