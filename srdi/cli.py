@@ -96,7 +96,7 @@ def _say_home(args, home: Home, source: str, existed: bool) -> None:
 def prepare_home(args) -> int | None:
     """Resolve the home, refuse a folder that is not one (exit 2), say which it is. Sets args.home to its path."""
     policy = getattr(args, "home_policy", "existing")
-    if policy == "optional" and not getattr(args, "home", None):
+    if policy == "optional" and not getattr(args, "home", None) and not os.environ.get("SRDI_HOME"):
         return None                                 # the command says itself what it works on (srdi docs)
     home, source = home_of(args)
     existed = home.is_home()

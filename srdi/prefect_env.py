@@ -8,6 +8,9 @@ from pathlib import Path
 QUIET = {
     "DO_NOT_TRACK": "1",
     "PREFECT_SERVER_ANALYTICS_ENABLED": "false",
+    # a temporary server (a command run from Python, not the `srdi` process) on a busy machine: Prefect's default
+    # 20 s wait for it is too short when other work shares the two cores; the wait ends as soon as it answers
+    "PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS": "120",
 }
 
 

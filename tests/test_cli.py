@@ -241,7 +241,7 @@ def test_a_period_that_has_not_ended_asks_for_force(tmp_path):
 @pytest.fixture(scope="module")
 def demo_home(tmp_path_factory) -> Home:
     home = Home.resolve(tmp_path_factory.mktemp("cli") / "home")
-    r = srdi("demo", "--home", str(home))
+    r = srdi("demo", "--home", str(home.root))
     clean(r)
     assert r.stdout.splitlines()[0] == f"srdi demo · 主目录 home: {home.root}（--home，新建 / new）"
     return home

@@ -2,8 +2,8 @@
 
 By default it builds a fresh demo (the sample share, ingest and the 2022 rollups, as `make demo` does) in a
 temporary folder and documents that database, so the result does not depend on what your own home holds; this
-is also what the test that guards docs/warehouse.md against drift does. `--home DIR` documents that home's
-published warehouse instead. `--check` only compares.
+is also what the test that guards docs/warehouse.md against drift does. `--home DIR` (or SRDI_HOME) documents that
+home's published warehouse instead. `--check` only compares.
 """
 from __future__ import annotations
 
