@@ -1,9 +1,10 @@
 """Rollups: the quarterly dispatch (季调度), the half-year meeting (半年例会) and the annual summary (年度总结).
 
-Each takes the writer lock (never while an ingest writes), computes every section from accepted data in the
-writer database, replaces the period's rows in one transaction, publishes the analyst copy, then writes the
-meeting pack (xlsx), the HTML dashboard when there is one, and Prefect artifacts. Default period: the one that
-ended most recently (Asia/Shanghai).
+Each takes the writer lock (never while an ingest writes) and opens one connection to the writer database for the
+whole run; it prepares the warehouse (the DDL only when the schema version changed), computes every section from
+accepted data in one transaction, replaces the period's rows in one transaction, publishes the analyst copy, then
+writes the meeting pack (xlsx), the HTML dashboard, and Prefect artifacts. Default period: the one that ended most
+recently (Asia/Shanghai).
 """
 from __future__ import annotations
 
@@ -11,13 +12,13 @@ from prefect import flow
 from prefect.utilities.annotations import quote
 
 from schemas.periods import periods_between
-from schemas.sections import sections_for
 from tasks.rollup.artifacts import publish_artifacts
-from tasks.rollup.compute import compute_section, load_rollup_config, prepare_rollup_tables, resolve_period, store_rollup
+from tasks.rollup.compute import compute_sections, load_rollup_config, resolve_period, store_rollup
 from tasks.rollup.dashboard import render_dashboard
 from tasks.rollup.pack import write_pack
 from tasks.rollup.summarise import summarise_rollup
 from tasks.storage import prepare_warehouse, publish_warehouse
+from warehouse.connection import connect
 from warehouse.home import Home
 from warehouse.lock import writer_lock
 
@@ -26,19 +27,16 @@ def _rollup(kind: str, home: str | None, period: str | None) -> dict:
     where = Home.resolve(home).ensure()
     rp = resolve_period(kind, period)
     cfg = load_rollup_config(where)
-    with writer_lock(where):
-        prepare_warehouse(where)
-        prepare_rollup_tables(where)
-        sections = {}
-        for section in sections_for(kind):           # schemas/sections.py: each section its own named task run
-            step = compute_section.with_options(name=section.task_name)
-            sections[section.table] = step(where, rp, cfg, section, quote({n: sections[n] for n in section.needs}))
-        counts = store_rollup(where, rp, cfg, quote(sections))
-        publish_warehouse(where)
+    # quote(): frames and the connection are passed as they are; Prefect need not search them for futures
+    with writer_lock(where), connect(where.writer_db) as con:     # one connection for the whole run
+        prepare_warehouse(where, quote(con))
+        sections = compute_sections(quote(con), rp, cfg)         # every section of schemas/sections.py
+        counts = store_rollup(quote(con), where, rp, cfg, quote(sections))
+        publish_warehouse(where, quote(con))
         pack = write_pack(where, rp, cfg, quote(sections))
-        dashboard = render_dashboard(where, rp.period)
+        dashboard = render_dashboard(where, rp.period, quote(con))
     publish_artifacts(rp, cfg, quote(sections), pack)
-    return summarise_rollup(where, rp, counts, pack, dashboard)
+    return summarise_rollup(where, rp, counts, pack, dashboard, sections)
 
 
 @flow(name="quarterly-dispatch", log_prints=True)

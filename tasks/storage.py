@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import polars as pl
 from prefect import task
+from prefect.cache_policies import NO_CACHE
 
 from schemas import reference
 from schemas.values import parse_level
@@ -43,17 +44,24 @@ def baseline_frame() -> pl.DataFrame:
     return pl.DataFrame(rows, infer_schema_length=None)
 
 
-@task(name="prepare-warehouse", retries=2, retry_delay_seconds=1)
-def prepare_warehouse(home: Home) -> None:
+def prepare(con) -> None:
+    """The schema (applied once per version: warehouse.connection.apply_schema), the reference data and Annex 1."""
+    apply_schema(con)
+    wl.refresh_reference(con, reference_frames())
+    wl.seed_registry(con, baseline_frame())
+
+
+@task(name="prepare-warehouse", retries=2, retry_delay_seconds=1, cache_policy=NO_CACHE)
+def prepare_warehouse(home: Home, con=None) -> None:
+    """`con`: the flow's own connection to the writer database; without one, a connection of its own."""
     home.ensure()
-    with connect(home.writer_db) as con:
-        apply_schema(con)
-        wl.refresh_reference(con, reference_frames())
-        wl.seed_registry(con, baseline_frame())
+    if con is not None:
+        return prepare(con)
+    with connect(home.writer_db) as own:
+        prepare(own)
 
 
-
-
-@task(name="publish-warehouse", retries=2, retry_delay_seconds=1)
-def publish_warehouse(home: Home) -> str:
-    return str(publish(home))
+@task(name="publish-warehouse", retries=2, retry_delay_seconds=1, cache_policy=NO_CACHE)
+def publish_warehouse(home: Home, con=None) -> str:
+    """`con`: the flow's own connection to the writer database, which publishing checkpoints."""
+    return str(publish(home, con))

@@ -1,16 +1,23 @@
 """The one way srdi opens DuckDB, runs a transaction and lays out the schema. Nothing outside
-warehouse/ calls duckdb.connect."""
+warehouse/ calls duckdb.connect.
+
+The schema (warehouse/sql/schema/*.sql) is applied once per version: `apply_schema` records the digest of the DDL
+in schema_versions and skips a database that already has it, so a run pays two small reads, not the DDL."""
 from __future__ import annotations
 
 import contextlib
+import hashlib
+from functools import cache
 from pathlib import Path
 
 import duckdb
 
 from warehouse.sql import load as sql
 
-SCHEMA_FILES = ("schema/create_tables", "schema/create_staged_views", "schema/create_macros", "schema/create_views",
-                "schema/comment_columns")
+SCHEMA_FILES = ("schema/create_schema_versions", "schema/create_tables", "schema/create_staged_views",
+                "schema/create_macros", "schema/create_views", "schema/comment_columns")
+SCHEMA_COMPONENT = "warehouse"   # its row in schema_versions
+SCHEMA_VERSION = 1               # the digest of SCHEMA_FILES decides; this number only labels the row
 
 
 def connect(path: Path | str, read_only: bool = False) -> duckdb.DuckDBPyConnection:
@@ -34,6 +41,32 @@ def transaction(con: duckdb.DuckDBPyConnection):
     con.commit()
 
 
-def apply_schema(con: duckdb.DuckDBPyConnection) -> None:
-    for name in SCHEMA_FILES:
-        con.execute(sql(name))
+@cache
+def schema_sha256() -> str:
+    """The digest of this srdi's schema DDL (SCHEMA_FILES): any change to them is a new schema version."""
+    return hashlib.sha256("\n".join(sql(name) for name in SCHEMA_FILES).encode("utf-8")).hexdigest()
+
+
+def schema_version(con: duckdb.DuckDBPyConnection, component: str) -> tuple[int, str | None] | None:
+    """(version, DDL digest) that schema_versions records for `component`; None when nothing is recorded."""
+    if not con.execute(sql("schema/count_schema_versions")).fetchone()[0]:
+        return None
+    found = con.execute(sql("schema/read_schema_version"), {"component": component}).fetchone()
+    return (found[0], found[1]) if found else None
+
+
+def record_schema_version(con: duckdb.DuckDBPyConnection, component: str, version: int, digest: str) -> None:
+    con.execute(sql("schema/record_schema_version"), {"component": component, "version": version, "ddl_sha256": digest})
+
+
+def apply_schema(con: duckdb.DuckDBPyConnection, *, force: bool = False) -> bool:
+    """Lay out the tables, views, macros and their comments: once per schema version, not on every run. A database
+    whose schema_versions row already records this DDL's digest is left as it is (two small reads); otherwise the DDL
+    is applied and recorded, all of it or none (one transaction). True when it applied the DDL."""
+    if not force and schema_version(con, SCHEMA_COMPONENT) == (SCHEMA_VERSION, schema_sha256()):
+        return False
+    with transaction(con):
+        for name in SCHEMA_FILES:
+            con.execute(sql(name))
+        record_schema_version(con, SCHEMA_COMPONENT, SCHEMA_VERSION, schema_sha256())
+    return True

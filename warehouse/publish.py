@@ -11,6 +11,8 @@ from __future__ import annotations
 import shutil
 from pathlib import Path
 
+import duckdb
+
 from warehouse.atomic_write import copy_file
 from warehouse.connection import connect
 from warehouse.crash_points import crash_point
@@ -33,11 +35,14 @@ def remove_debris(home: Home) -> None:
             p.unlink(missing_ok=True)
 
 
-def publish(home: Home) -> Path:
-    """Checkpoint the writer's database and swap a read-only analyst copy in atomically; no stale .wal or .tmp is
-    left beside it."""
-    with connect(home.writer_db) as con:
+def publish(home: Home, con: duckdb.DuckDBPyConnection | None = None) -> Path:
+    """Checkpoint the writer's database (on `con`, the caller's connection to it, when given) and swap a read-only
+    analyst copy in atomically; no stale .wal or .tmp is left beside it."""
+    if con is not None:
         con.execute(sql("publish/checkpoint_writer"))
+    else:
+        with connect(home.writer_db) as own:
+            own.execute(sql("publish/checkpoint_writer"))
 
     def before_swap() -> None:
         crash_point("before-publish-swap")

@@ -5,24 +5,35 @@ Each compute file is one SELECT with named parameters ($period, $last_quarter, �
 `replace_period` swaps all of a period's rows in every rollup table in one transaction.
 
 The rollup tables are derived data with a versioned layout: `apply_rollup_schema` applies create_rollup_tables.sql
-once per SCHEMA_VERSION (recorded in schema_versions). A home whose rollup tables have an older layout (or none
+once per SCHEMA_VERSION (recorded in schema_versions, with the digest of the DDL and comments: a run whose home
+already has both reads one row and applies nothing). A home whose rollup tables have an older layout (or none
 recorded: homes from before versions) gets them dropped and created anew, in one transaction; the periods they held
 go to rollup_recompute, and every rollup says which still need computing again until each has been.
+
+Relations that several sections read (the state of every enterprise at the period's end, the recognitions up to
+it) are staged once per run as temporary tables `rollup_<name>` (rollups/stage_<name>.sql, `staged`), so each is
+computed once, not once per section that reads it.
 """
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import re
 from dataclasses import dataclass
+from functools import cache
 
 import duckdb
 import polars as pl
 
 from schemas.sections import TABLES as ROLLUP_TABLES   # every table a rollup writes; each is keyed by `period`
-from warehouse.connection import transaction
+from warehouse.connection import record_schema_version, schema_version, transaction
 from warehouse.sql import grain as sql_grain, load as sql
 
 _PARAM = re.compile(r"\$([A-Za-z_]\w*)")
+
+# Staged relations: temporary tables rollup_<name>, one per file rollups/stage_<name>.sql, that section SQL reads
+STAGED = ("state", "recognitions")
+_STAGED_NAME = re.compile(r"\brollup_(" + "|".join(STAGED) + r")\b")
 
 # The layout of the rollup tables (create_rollup_tables.sql). Bump it whenever that file changes a table: every home
 # then recreates its rollup tables once. 1: the layout before versions (no keys); 2: issue 14 (primary keys,
@@ -63,22 +74,38 @@ def bind(text: str, params: dict) -> dict:
     return {p: params[p] for p in wanted}
 
 
+@cache
 def ddl_sha256() -> str:
-    return hashlib.sha256(rollup_sql("create_rollup_tables").encode("utf-8")).hexdigest()
+    """The digest of the rollup tables' DDL and comments: a change to either is applied once, at the next run."""
+    text = "\n".join(rollup_sql(n) for n in ("create_rollup_tables", "create_recompute_table", "comment_rollup_tables"))
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+def _newer_refused(current: int | None) -> None:
+    if current is not None and current > SCHEMA_VERSION:
+        raise RuntimeError(f"汇总表结构版本为 {current}，高于本程序支持的 {SCHEMA_VERSION}：请升级 srdi / "
+                           f"the rollup tables have layout version {current}, newer than this srdi ({SCHEMA_VERSION})")
 
 
 def apply_rollup_schema(con: duckdb.DuckDBPyConnection) -> SchemaChange:
-    """The rollup tables at SCHEMA_VERSION, in one transaction: created when missing, recreated when older (their
-    periods noted for recomputing); the comments are refreshed on every call."""
+    """The rollup tables at SCHEMA_VERSION: nothing to do (one read) when schema_versions records this version and
+    this DDL; otherwise, in one transaction, created when missing, recreated when older (their periods noted for
+    recomputing), the comments applied and the version recorded."""
+    found = schema_version(con, COMPONENT)
+    if found is not None:
+        _newer_refused(found[0])
+        if found == (SCHEMA_VERSION, ddl_sha256()):
+            return SchemaChange(SCHEMA_VERSION, SCHEMA_VERSION)
     with transaction(con):
-        con.execute(rollup_sql("create_schema_versions"))
-        found = con.execute(rollup_sql("read_schema_version"), {"component": COMPONENT}).fetchone()
+        con.execute(sql("schema/create_schema_versions"))
+        con.execute(rollup_sql("create_recompute_table"))
+        found = con.execute(sql("schema/read_schema_version"), {"component": COMPONENT}).fetchone()
         current = found[0] if found else None
-        if current is not None and current > SCHEMA_VERSION:
-            raise RuntimeError(f"汇总表结构版本为 {current}，高于本程序支持的 {SCHEMA_VERSION}：请升级 srdi / "
-                               f"the rollup tables have layout version {current}, newer than this srdi ({SCHEMA_VERSION})")
+        _newer_refused(current)
         change = SchemaChange(current, SCHEMA_VERSION)
-        if current != SCHEMA_VERSION:
+        if current == SCHEMA_VERSION:                    # the same layout, other comments (or a table gone)
+            con.execute(rollup_sql("create_rollup_tables"))
+        else:
             present = relations(con)
             existing = tuple(t for t in ROLLUP_TABLES if t in present)
             periods = (con.execute(rollup_sql("list_rolled_up_periods")).fetchall()
@@ -93,10 +120,9 @@ def apply_rollup_schema(con: duckdb.DuckDBPyConnection) -> SchemaChange:
                     schema={"period": pl.Utf8, "kind": pl.Utf8, "from_version": pl.Int32, "to_version": pl.Int32}))
                 con.execute(rollup_sql("note_recompute"))
                 con.unregister("_recompute")
-            con.execute(rollup_sql("record_schema_version"),
-                        {"component": COMPONENT, "version": SCHEMA_VERSION, "ddl_sha256": ddl_sha256()})
             change = SchemaChange(current, SCHEMA_VERSION, existing, tuple(p for p, _ in periods))
         con.execute(rollup_sql("comment_rollup_tables"))
+        record_schema_version(con, COMPONENT, SCHEMA_VERSION, ddl_sha256())
     return change
 
 
@@ -105,6 +131,25 @@ def pending_recompute(con: duckdb.DuckDBPyConnection) -> list[tuple[str, str]]:
     if "rollup_recompute" not in relations(con):
         return []
     return [(p, k) for p, k, *_ in con.execute(rollup_sql("list_recompute")).fetchall()]
+
+
+def staged_names(name: str) -> tuple[str, ...]:
+    """The staged relations (STAGED) that rollups/<name>.sql reads as rollup_<name>."""
+    found = set(_STAGED_NAME.findall(rollup_sql(name)))
+    return tuple(n for n in STAGED if n in found)
+
+
+@contextlib.contextmanager
+def staged(con: duckdb.DuckDBPyConnection, params: dict, names: tuple[str, ...] = STAGED):
+    """The staged relations `names` as temporary tables rollup_<name> while the block runs, each computed once from
+    the writer's data and `params` (rollups/stage_<name>.sql); dropped after it. On an error they are left to the
+    caller's transaction (whose rollback drops them) or to the connection's end."""
+    for name in names:
+        text = rollup_sql(f"stage_{name}")
+        con.execute(text, bind(text, params))
+    yield
+    for name in names:
+        con.execute(rollup_sql(f"drop_staged_{name}"))
 
 
 def select(con: duckdb.DuckDBPyConnection, name: str, params: dict,

@@ -1,4 +1,5 @@
-"""The analysts' HTML dashboard for the period, rendered from the analyst copy's rollup tables."""
+"""The analysts' HTML dashboard for the period, rendered from the rollup tables' rows the run just stored and
+published (read on the flow's connection to the writer database: the analyst copy is a copy of it)."""
 from __future__ import annotations
 
 from prefect import task
@@ -10,6 +11,10 @@ from warehouse.home import Home
 
 
 @task(name="render-dashboard", cache_policy=NO_CACHE)
-def render_dashboard(home: Home, period: str) -> str:
-    with connect(home.warehouse, read_only=True) as con:
+def render_dashboard(home: Home, period: str, con=None) -> str:
+    """`con`: a connection to the published data (the flow's writer connection after publishing); without one, a
+    read-only connection to the analyst copy."""
+    if con is not None:
         return str(write_period_dashboard(con, home.reports, period))
+    with connect(home.warehouse, read_only=True) as own:
+        return str(write_period_dashboard(own, home.reports, period))

@@ -268,12 +268,6 @@ COMMENT ON COLUMN rollup_notices.notice_id IS '提示编号';
 COMMENT ON COLUMN rollup_notices.topic IS '类别：leaders 责任领导 / recompute 重新计算 / config 规则文件';
 COMMENT ON COLUMN rollup_notices.notice IS '提示内容';
 
-COMMENT ON TABLE schema_versions IS '表结构版本：每个组件一行，记录已应用的建表版本 / one row per component: the DDL version applied';
-COMMENT ON COLUMN schema_versions.component IS '组件（rollups 汇总表）';
-COMMENT ON COLUMN schema_versions.version IS '表结构版本';
-COMMENT ON COLUMN schema_versions.applied_at IS '应用时间';
-COMMENT ON COLUMN schema_versions.ddl_sha256 IS '建表语句的 SHA-256';
-
 COMMENT ON TABLE rollup_recompute IS '待重新计算的报告期：汇总表结构升级时原有结果被清除的报告期，重新计算后移除 / one row per period to compute again';
 COMMENT ON COLUMN rollup_recompute.period IS '报告期';
 COMMENT ON COLUMN rollup_recompute.kind IS '汇总类型';

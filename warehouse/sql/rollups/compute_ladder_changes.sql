@@ -2,7 +2,7 @@
 -- change: new_entry (entered the library) | new_recognition (higher SRDI level) | level_down (lower level reported:
 -- check it) | status_change (经营状态; flag 停产/注销) | tech_center (higher technology-centre level)
 WITH read_current AS (
-    SELECT * FROM enterprise_state_as_of($last_quarter)
+    SELECT * FROM rollup_state
 ),
 read_previous AS (
     SELECT * FROM enterprise_state_as_of($prev_quarter)

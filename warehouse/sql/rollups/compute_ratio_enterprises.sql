@@ -4,7 +4,7 @@
 -- 不低于10%」is judged per enterprise: status meets | below | not_reported (no figures, or a zero denominator);
 -- target_progress counts them, and shows sum(numerator) / sum(denominator) as context only.
 WITH read_state AS (
-    SELECT * FROM enterprise_state_as_of($last_quarter)
+    SELECT * FROM rollup_state
     WHERE list_contains(CAST($ratio_levels AS VARCHAR[]), srdi_level)
       AND NOT list_contains(CAST($cultivated_excluded_statuses AS VARCHAR[]), coalesce(operating_status, ''))
 ),

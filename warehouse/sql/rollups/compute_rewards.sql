@@ -19,7 +19,7 @@ WITH read_recognitions AS (
                 WHEN r.earliest >= CAST($plan_issued AS DATE) THEN 'payable'
                 ELSE 'pending' END AS evidence_status,
            greatest(r.recognised_year, year(r.first_seen_on)) AS pay_year
-    FROM recognitions_through($last_quarter, issued := CAST($plan_issued AS DATE)) r
+    FROM rollup_recognitions r
     JOIN rollup_reward_rules rr USING (kind, level)
 ),
 keep_payable AS (

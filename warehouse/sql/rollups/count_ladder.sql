@@ -3,7 +3,7 @@
 -- again in stopped_count.
 WITH read_state AS (
     SELECT srdi_level, operating_status, service_team, industry
-    FROM enterprise_state_as_of($last_quarter)
+    FROM rollup_state
 ),
 expand_breakdowns AS (
     SELECT 'all' AS breakdown, '全部企业' AS group_value, 0 AS sort_key, srdi_level, operating_status FROM read_state

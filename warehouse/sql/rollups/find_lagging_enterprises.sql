@@ -1,7 +1,7 @@
 -- grain: one row per enterprise per planned level (拟培育吉林市级 / 拟培育吉林省级) not reached, whose planned year has
 -- ended by the end of the period (lagging, 滞后) or ends this year (due_this_year, 临期; only when $list_due_this_year)
 WITH read_state AS (
-    SELECT * FROM enterprise_state_as_of($last_quarter)
+    SELECT * FROM rollup_state
 ),
 unpivot_plans AS (
     SELECT enterprise_name, '吉林市级' AS planned_level, 1 AS planned_rank, planned_city_year AS planned_year,

@@ -2,7 +2,7 @@
 -- reason: planned (拟培育 year is next year) | carried_over (planned year has passed without recognition) |
 -- cultivating (the level text says 国家级拟培育 etc. with no planned year). 注销 enterprises are left out; 停产 flagged.
 WITH read_state AS (
-    SELECT * FROM enterprise_state_as_of($last_quarter)
+    SELECT * FROM rollup_state
     WHERE coalesce(operating_status, '') <> '注销'
 ),
 unpivot_plans AS (

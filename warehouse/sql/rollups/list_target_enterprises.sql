@@ -21,10 +21,10 @@ WITH read_targets AS (
     JOIN rollup_target_windows w USING (target_id)
 ),
 read_state AS (
-    SELECT * FROM enterprise_state_as_of($last_quarter)
+    SELECT * FROM rollup_state
 ),
 read_recognitions AS (
-    SELECT * FROM recognitions_through($last_quarter, issued := CAST($plan_issued AS DATE))
+    SELECT * FROM rollup_recognitions
     WHERE kind = 'srdi'
 ),
 reach_at_least AS (

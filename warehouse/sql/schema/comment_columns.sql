@@ -248,3 +248,9 @@ COMMENT ON COLUMN sheet_fields_not_reported.submission_id IS '报送编号';
 COMMENT ON COLUMN sheet_fields_not_reported.sheet IS '工作表';
 COMMENT ON COLUMN sheet_fields_not_reported.form IS '表种：enterprise 企业库 / task 任务进展';
 COMMENT ON COLUMN sheet_fields_not_reported.not_reported IS '该工作表没有的字段（英文列名）';
+
+COMMENT ON TABLE schema_versions IS '表结构版本：每个组件一行，记录已应用的建表版本（建表语句有变化时才重新应用）/ one row per component: the DDL version applied';
+COMMENT ON COLUMN schema_versions.component IS '组件（warehouse 基础表、视图与宏；rollups 汇总表）';
+COMMENT ON COLUMN schema_versions.version IS '表结构版本';
+COMMENT ON COLUMN schema_versions.applied_at IS '应用时间';
+COMMENT ON COLUMN schema_versions.ddl_sha256 IS '已应用的建表语句的 SHA-256';

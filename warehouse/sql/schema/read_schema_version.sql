@@ -1,2 +1,2 @@
--- grain: one row (or none) for the component $component: the schema version its tables have in this database
-SELECT version FROM schema_versions WHERE component = $component;
+-- grain: one row (or none) for the component $component: the schema version and DDL digest applied to this database
+SELECT version, ddl_sha256 FROM schema_versions WHERE component = $component;
