@@ -52,3 +52,17 @@ class FeedbackData:
         for sid, sheet, _, fields in con.execute(sql("outbox/select_feedback_not_reported"), params).fetchall():
             not_reported.setdefault(sid, {})[sheet] = list(fields or [])
         return cls(subs, findings, loaded, superseded, not_reported)
+
+    def only(self, ids: list[int]) -> "FeedbackData":
+        """What one file's feedback (its submissions `ids`) reads of this batch's data: small enough to hand to a
+        child process with the file."""
+        keep = set(ids)
+        for i in ids:
+            s = self.subs.get(i)
+            if s is not None and s["duplicate_of"] is not None:
+                keep.add(s["duplicate_of"])
+        return FeedbackData(subs={i: self.subs[i] for i in keep if i in self.subs},
+                            findings={i: self.findings[i] for i in ids if i in self.findings},
+                            loaded={i: self.loaded[i] for i in ids if i in self.loaded},
+                            superseded={i: self.superseded[i] for i in ids if i in self.superseded},
+                            not_reported={i: self.not_reported[i] for i in ids if i in self.not_reported})

@@ -87,6 +87,13 @@ def find_loaded_sha(con: duckdb.DuckDBPyConnection, sha256: str) -> int | None:
     return _first_value(con, "intake/find_loaded_sha", [sha256])
 
 
+def find_loaded_shas(con: duckdb.DuckDBPyConnection, shas: list[str]) -> dict[str, int]:
+    """sha256 -> the first submission whose rows these bytes loaded, for those of `shas` that ever loaded."""
+    if not shas:
+        return {}
+    return dict(con.execute(sql("intake/find_loaded_shas"), [list(shas)]).fetchall())
+
+
 def find_original(con: duckdb.DuckDBPyConnection, sha256: str) -> int | None:
     """The first submission of these bytes that was not itself a duplicate, if any."""
     return _first_value(con, "intake/find_original_submission", [sha256])
@@ -144,10 +151,27 @@ def next_submission_id(con: duckdb.DuckDBPyConnection) -> int:
     return _first_value(con, "intake/find_next_submission_id")
 
 
+class FileBatch:
+    """Files queued by write_file_submissions(..., batch=this), then written by `commit` in ONE transaction."""
+
+    def __init__(self) -> None:
+        self.files: list[tuple[list[SubmissionRecord], str, object]] = []
+
+    def commit(self, con: duckdb.DuckDBPyConnection) -> None:
+        write_many_file_submissions(con, self.files)
+
+
 def write_file_submissions(con: duckdb.DuckDBPyConnection, records: list[SubmissionRecord],
-                           stored_path: str, next_id: int, before_commit=None) -> int:
+                           stored_path: str, next_id: int, before_commit=None, batch: FileBatch | None = None) -> int:
     """All the submissions one file produced, in one transaction: rows, findings, supersession.
-    Ids start at `next_id` (the caller holds the writer lock); returns the id after the last one used."""
+    Ids start at `next_id` (the caller holds the writer lock); returns the id after the last one used.
+    With `batch`, the file is only given its ids and queued: batch.commit() writes the batch's files together."""
+    if batch is not None:
+        for rec in records:
+            rec.submission_id = next_id
+            next_id += 1
+        batch.files.append((records, stored_path, before_commit))
+        return next_id
     with transaction(con):
         now = datetime.now()
         for rec in records:
@@ -211,21 +235,16 @@ CELL_SCHEMA = {"submission_id": pl.Int32, "sheet": pl.Utf8, "excel_row": pl.Int3
                "raw_text": pl.Utf8, "understood_as": pl.Utf8}
 
 
-def write_many_file_submissions(con: duckdb.DuckDBPyConnection, files: list[tuple[list[SubmissionRecord], str]],
-                                next_id: int, before_commit=None) -> int:
+def write_many_file_submissions(con: duckdb.DuckDBPyConnection,
+                                files: list[tuple[list[SubmissionRecord], str, object]]) -> None:
     """Many files' submissions in ONE transaction, with the same rows, ids, supersession and registry as
     write_file_submissions called for each file in turn: a handful of statements for the batch instead of a dozen
-    per file. `files`: (the file's records, its stored path), in load order. `before_commit(i)` runs for each file
-    after everything is written and before the commit. All of it or none of it: on any exception nothing of the
-    batch is committed (the caller then loads the files one by one)."""
+    per file. `files`: (the file's records, their ids given, its stored path, its before_commit or None), in load
+    order; each before_commit runs after everything is written and before the commit. All of it or none of it:
+    on any exception nothing of the batch is committed (the caller then loads the files one by one)."""
     with transaction(con):
         now = datetime.now()
-        recs: list[tuple[SubmissionRecord, str]] = []
-        for records, stored in files:
-            for rec in records:
-                rec.submission_id = next_id
-                next_id += 1
-                recs.append((rec, stored))
+        recs = [(rec, stored) for records, stored, _ in files for rec in records]
         # supersession, as if file by file: each load of a slot supersedes what the slot held loaded before it
         slots = list(dict.fromkeys((r.bureau, r.period, r.form) for r, _ in recs if r.status == "loaded"))
         current: dict[tuple, list[int]] = {}
@@ -279,10 +298,9 @@ def write_many_file_submissions(con: duckdb.DuckDBPyConnection, files: list[tupl
             con.execute(sql("intake/insert_submission_columns_many"),
                         [[sid for sid, _ in columns],
                          *([c[k] for _, c in columns] for k in ("sheet", "field", "excel_col", "header"))])
-        if before_commit:
-            for i in range(len(files)):
-                before_commit(i)   # a crash point per file: everything written, nothing committed
-    return next_id
+        for _, _, before_commit in files:
+            if before_commit:
+                before_commit()   # a crash point per file: everything written, nothing committed
 
 
 def _insert_frame(con: duckdb.DuckDBPyConnection, view: str, frame: pl.DataFrame, statement: str, **names) -> None:

@@ -23,15 +23,15 @@ from warehouse.outbox_data import FeedbackData
 
 # From this many files on (a pool's start-up, about 0.3 s, costs more than it saves on a few files)
 PARALLEL_FEEDBACK_MIN = 32
-_CHILD: dict = {}   # in a child: the batch's FeedbackData and home
+_CHILD: dict = {}   # in a child: the batch's home
 
 
-def _child_init(data: FeedbackData, home: Home) -> None:
-    _CHILD.update(data=data, home=home)
+def _child_init(home: Home) -> None:
+    _CHILD.update(home=home)
 
 
-def _child_feedback(ids: list[int], src: Path) -> None:
-    write_feedback(_CHILD["data"], _CHILD["home"], ids, src)
+def _child_feedback(data: FeedbackData, ids: list[int], src: Path) -> None:
+    write_feedback(data, _CHILD["home"], ids, src)
 
 
 def _as_read(sub: Submission) -> bool:
@@ -51,8 +51,9 @@ def feedback_in_children(home: Home, data: FeedbackData, batch: list[Submission]
         return {}
     try:
         from tasks.intake.isolate import child_pool
-        pool = child_pool(initializer=_child_init, initargs=(data, home))
+        pool = child_pool(initializer=_child_init, initargs=(home,))
     except Exception:  # noqa: BLE001 - no pool: the feedback is written in the main process, file by file
         return {}
     stack.callback(pool.shutdown, wait=True, cancel_futures=True)
-    return {s.key: pool.submit(_child_feedback, s.submission_ids, s.path) for s in subs}
+    # each file with its own slice of the batch's data: small pickles, sent by the pool's feeder thread
+    return {s.key: pool.submit(_child_feedback, data.only(s.submission_ids), s.submission_ids, s.path) for s in subs}

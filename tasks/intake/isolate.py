@@ -99,15 +99,21 @@ def check_chunk(chunk: list[Submission]) -> list[Submission]:
     return check_many(chunk)
 
 
-CHUNK_FILES = 32
-CHUNK_BYTES = 4 * 2**20
+CHUNK_FILES = 100          # at most this many files per child call: polars and pandera cost a fixed amount per call
+CHUNK_BYTES = 4 * 2**20   # and at most this many bytes (a chunk whose child dies is read again file by file)
 
 
-def chunks_of(subs: list[Submission]) -> list[list[Submission]]:
-    """Files grouped so that each child call carries enough work to amortise the batched steps."""
+def chunks_of(subs: list[Submission], workers: int = 1) -> list[list[Submission]]:
+    """Files grouped so that each child call carries enough work to amortise the batched steps, in equal shares
+    for the `workers` children (so that they finish together)."""
+    n = len(subs)
+    per = CHUNK_FILES
+    if n and workers > 1:
+        count = -(-max(-(-n // CHUNK_FILES), workers) // workers) * workers   # a multiple of the workers
+        per = max(1, -(-n // count))
     out, cur, size = [], [], 0
     for sub in subs:
-        if cur and (len(cur) >= CHUNK_FILES or size + sub.size_bytes > CHUNK_BYTES):
+        if cur and (len(cur) >= per or size + sub.size_bytes > CHUNK_BYTES):
             out.append(cur)
             cur, size = [], 0
         cur.append(sub)
@@ -445,7 +451,7 @@ def check_isolated(batch: list[Submission], limits: Limits | None = None) -> lis
             todo.append(sub)
     out = {_key(s): s for s in batch}
     if todo:
-        chunks = chunks_of(todo)
+        chunks = chunks_of(todo, limits.workers)
         done, failed = _run(chunks, limits, max(1, min(limits.workers, len(chunks))))
         for kind, detail, chunk in failed:
             done += _settle(kind, detail, chunk, limits)

@@ -29,10 +29,11 @@ def skip_duplicates(home: Home, batch: list[Submission]) -> list[Submission]:
     """The same bytes dropped again change nothing: no reading, one 'duplicate' row, filed away."""
     seen: set[str] = set()
     with connect(home.writer_db) as con:
+        loaded = wl.find_loaded_shas(con, [sub.sha256 for sub in batch if not sub.rejected])
         for sub in batch:
             if sub.rejected:
                 continue
-            original = wl.find_loaded_sha(con, sub.sha256)
+            original = loaded.get(sub.sha256)
             if original is not None or sub.sha256 in seen:
                 sub.outcome = "duplicate"   # an in-batch twin learns its original's id at load time
                 sub.data = None
@@ -120,16 +121,31 @@ def changed_since_read(sub: Submission) -> bool:
 CHANGED = "文件在读取后被修改或替换，本次未入库，留待下次运行按新内容处理"
 
 
-def _load_one(con, home: Home, sub: Submission, taken: set[str], next_id: int) -> int:
-    """One file in one transaction, or what an earlier attempt of this step committed for it (its key)."""
-    earlier = wl.file_submissions(con, sub.rel, sub.sha256)
-    if earlier:   # a retry: committed before, not filed away yet — nothing is written again
-        _take_earlier(sub, earlier)
-        return next_id
-    if sub.outcome == "duplicate" and sub.duplicate_of is None:
+class _Queue(wl.FileBatch):
+    """The files of a batch queued for its one transaction, and what later files of it need to know."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.originals: dict[str, int] = {}   # sha256 -> the batch's first submission of these bytes, not a duplicate
+        self.stored: list[tuple[Submission, Path]] = []
+
+
+def _load_one(con, home: Home, sub: Submission, taken: set[str], next_id: int, queue: _Queue | None = None) -> int:
+    """One file in one transaction, or what an earlier attempt of this step committed for it (its key). With
+    `queue`, the file is only queued for its batch's one transaction (_load_batch looked up earlier attempts)."""
+    if queue is None:
+        earlier = wl.file_submissions(con, sub.rel, sub.sha256)
+        if earlier:   # a retry: committed before, not filed away yet — nothing is written again
+            _take_earlier(sub, earlier)
+            return next_id
+    if sub.outcome == "duplicate" and sub.duplicate_of is None:   # an in-batch twin
         sub.duplicate_of = wl.find_original(con, sub.sha256)
+        if sub.duplicate_of is None and queue is not None:   # its original is queued in the same batch
+            sub.duplicate_of = queue.originals.get(sub.sha256)
     if sub.outcome != "duplicate":
         sub.outcome = "rejected" if sub.rejected else "loaded"
+        if queue is not None:
+            queue.originals.setdefault(sub.sha256, next_id)
     stored = _stored_path(home, sub, taken)
     recs = _records(sub)
 
@@ -138,9 +154,12 @@ def _load_one(con, home: Home, sub: Submission, taken: set[str], next_id: int) -
         if changed_since_read(sub):
             raise FileChanged(CHANGED)
 
-    next_id = wl.write_file_submissions(con, recs, str(stored), next_id, before_commit=before_commit)
+    next_id = wl.write_file_submissions(con, recs, str(stored), next_id, before_commit=before_commit, batch=queue)
     taken.add(str(stored))
     sub.submission_ids = [r.submission_id for r in recs]
+    if queue is not None:
+        queue.stored.append((sub, stored))
+        return next_id
     sub.stored_path = stored
     crash_point("after-commit")
     return next_id
@@ -200,11 +219,11 @@ def _take_earlier(sub: Submission, earlier: list[dict]) -> None:
     sub.stored_path = Path(earlier[0]["stored_path"])
 
 
-def _load_batch(con, home: Home, batch: list[Submission], taken: set[str]) -> list[Submission]:
+def _load_batch(con, home: Home, batch: list[Submission], taken: set[str]) -> None:
     """Every file of the batch in ONE transaction (warehouse.submissions.write_many_file_submissions): the same
     rows and ids as loading them one by one, for a handful of statements instead of a dozen per file. Raises on
-    any trouble, with nothing committed and no file touched: the caller then loads file by file (_load_isolated),
-    which finds the culprit. Returns the files it loaded (the others were committed by an earlier attempt)."""
+    any trouble, with nothing committed: the caller then loads file by file (_load_isolated), which finds the
+    culprit. A file committed by an earlier attempt is taken as it is."""
     earlier = _earlier_commits(con)
     todo = []
     for sub in batch:
@@ -213,37 +232,18 @@ def _load_batch(con, home: Home, batch: list[Submission], taken: set[str]) -> li
         else:
             todo.append(sub)
     if not todo:
-        return []
-    first_id = next_id = wl.next_submission_id(con)
-    originals: dict[str, int] = {}    # sha256 -> the batch's first submission of these bytes that is not a duplicate
-    files, stored_paths = [], []
-    promised = set(taken)
+        return
+    queue = _Queue()
+    promised = set(taken)   # `taken` itself learns the batch's paths once they are committed
+    next_id = wl.next_submission_id(con)
     for sub in todo:
-        if sub.outcome == "duplicate" and sub.duplicate_of is None:   # an in-batch twin: its original may be in the batch
-            sub.duplicate_of = wl.find_original(con, sub.sha256) or originals.get(sub.sha256)
-        if sub.outcome != "duplicate":
-            sub.outcome = "rejected" if sub.rejected else "loaded"
-            originals.setdefault(sub.sha256, next_id)
-        stored = _stored_path(home, sub, promised)
-        promised.add(str(stored))
-        recs = _records(sub)
-        next_id += len(recs)
-        files.append((recs, str(stored)))
-        stored_paths.append(stored)
-
-    def before_commit(i: int) -> None:
-        crash_point("before-commit")
-        if changed_since_read(todo[i]):
-            raise FileChanged(CHANGED)
-
-    wl.write_many_file_submissions(con, files, first_id, before_commit=before_commit)
-    for sub, (recs, _), stored in zip(todo, files, stored_paths):
+        next_id = _load_one(con, home, sub, promised, next_id, queue)
+    queue.commit(con)
+    for sub, stored in queue.stored:
         taken.add(str(stored))
-        sub.submission_ids = [r.submission_id for r in recs]
         sub.stored_path = stored
-    for _ in todo:
+    for _ in queue.stored:
         crash_point("after-commit")
-    return todo
 
 
 @task(name="load-submissions", cache_policy=NO_CACHE, retries=1, retry_delay_seconds=1)
@@ -267,7 +267,8 @@ def load_submissions(home: Home, batch: list[Submission]) -> list[Submission]:
             log.info("loading the batch in one transaction failed (%s: %s); loading file by file",
                      type(exc).__name__, exc)
             for sub, (outcome, duplicate_of) in zip(todo, before):
-                sub.outcome, sub.duplicate_of = outcome, duplicate_of
+                if not sub.stored_path:   # not committed by the batch (a fault after its commit keeps what it did)
+                    sub.outcome, sub.duplicate_of, sub.submission_ids = outcome, duplicate_of, []
         problem = None
         for sub in todo:
             if problem:
