@@ -1,7 +1,17 @@
-"""Shared fixtures: a temporary project home and one Prefect test server for the whole session."""
+"""Shared fixtures: a temporary project home, one Prefect test server for the whole session, and databases built
+once per session that each test copies.
+
+Under pytest-xdist (`make check`, `make test`: `-n auto`) every worker is its own pytest session: session fixtures
+are built once per worker, in that worker's own temporary directory (tmp_path_factory gives each worker its own
+basetemp), and each worker's Prefect test server has its own database and a free port of its own.
+"""
 from __future__ import annotations
 
+import contextlib
+import hashlib
 import os
+import shutil
+from pathlib import Path
 
 os.environ.setdefault("DO_NOT_TRACK", "1")
 os.environ["PREFECT_SERVER_ANALYTICS_ENABLED"] = "false"
@@ -19,6 +29,83 @@ def prefect_server():
     with prefect_test_harness(server_startup_timeout=90):
         with temporary_settings(updates={PREFECT_FLOWS_HEARTBEAT_FREQUENCY: None}):
             yield
+
+
+# ---------------------------------------------------------------- databases built once per session
+# apply_schema lays out some thirty tables, the staged views, macros and some 250 comments: 0.2–0.5 s each time on
+# this machine, and prepare_warehouse adds the reference data and the Annex 1 registry (about 1 s in all). Tests
+# that only need such a database start from a byte copy of one that the same code built once per session, so a
+# test still has a database of its own to change, and never sees another test's rows.
+
+def _sha256(path: Path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+@contextlib.contextmanager
+def _template(path: Path):
+    """Yields `path` (a closed database: no .wal beside it) and checks at the session's end that no test wrote to it:
+    a template is copied, never opened."""
+    assert not path.with_name(path.name + ".wal").exists(), f"{path}: not checkpointed"
+    digest = _sha256(path)
+    yield path
+    assert _sha256(path) == digest, f"a test wrote to the template database {path}: copy it (copy_db) instead"
+
+
+@pytest.fixture(scope="session")
+def schema_template(tmp_path_factory) -> Path:
+    """A DuckDB file with the whole warehouse schema applied (warehouse.connection.apply_schema) and nothing else."""
+    from warehouse.connection import apply_schema, connect
+    path = tmp_path_factory.mktemp("template-schema") / "schema.duckdb"
+    with connect(path) as con:
+        apply_schema(con)
+    with _template(path):
+        yield path
+
+
+@pytest.fixture(scope="session")
+def warehouse_template(tmp_path_factory) -> Path:
+    """A writer database as prepare_warehouse leaves a new home's: the schema, the reference data and the Annex 1
+    registry, no submission."""
+    from tasks.storage import prepare_warehouse
+    home = Home.resolve(tmp_path_factory.mktemp("template-warehouse") / "home").ensure()
+    prepare_warehouse.fn(home)
+    with _template(home.writer_db):
+        yield home.writer_db
+
+
+def copy_db(template: Path, dest: Path) -> Path:
+    """`dest`: a test's own, writable copy of a template database."""
+    dest.parent.mkdir(parents=True, exist_ok=True)
+    shutil.copyfile(template, dest)
+    return dest
+
+
+def memory_copy(template: Path):
+    """A new in-memory database holding what `template` holds (tables and rows, views, macros, comments)."""
+    from warehouse.connection import connect_memory
+    con = connect_memory()
+    con.execute(f"ATTACH '{template}' AS template (READ_ONLY)")
+    con.execute("COPY FROM DATABASE template TO memory")
+    con.execute("DETACH template")
+    return con
+
+
+@pytest.fixture(scope="session")
+def rules_template(tmp_path_factory) -> Path:
+    """What the rules' SQL runs on in tests/test_rule_sql.py and tests/test_rules_policy.py: the schema, the
+    reference data, the Annex 1 registry and the rollup tables."""
+    from tasks.storage import baseline_frame, reference_frames
+    from warehouse import rollups as wr
+    from warehouse import submissions as ws
+    from warehouse.connection import apply_schema, connect
+    path = tmp_path_factory.mktemp("template-rules") / "rules.duckdb"
+    with connect(path) as con:
+        apply_schema(con)
+        ws.refresh_reference(con, reference_frames())
+        ws.seed_registry(con, baseline_frame())
+        wr.apply_rollup_schema(con)
+    with _template(path):
+        yield path
 
 
 @pytest.fixture

@@ -11,6 +11,7 @@ at the top of a module.
 from __future__ import annotations
 
 import ast
+import functools
 import re
 from collections import defaultdict
 from pathlib import Path
@@ -54,9 +55,26 @@ def python_files(packages=PACKAGES) -> list[Path]:
     return sorted(p for pkg in packages for p in (ROOT / pkg).rglob("*.py") if "__pycache__" not in p.parts)
 
 
+def parse(path: Path) -> ast.AST:
+    """The file's syntax tree, parsed once per session while the file stays as it was (several tests read each)."""
+    st = path.stat()
+    return _parse(path, st.st_mtime_ns, st.st_size)
+
+
+@functools.cache
+def _parse(path: Path, mtime_ns: int, size: int) -> ast.AST:
+    return ast.parse(path.read_text(encoding="utf-8"))
+
+
 def imports_of(path: Path) -> set[str]:
     """Every srdi module a file imports, anywhere in it (resolved to the deepest module that exists)."""
-    tree = ast.parse(path.read_text(encoding="utf-8"))
+    st = path.stat()
+    return set(_imports_of(path, st.st_mtime_ns, st.st_size))
+
+
+@functools.cache
+def _imports_of(path: Path, mtime_ns: int, size: int) -> frozenset[str]:
+    tree = _parse(path, mtime_ns, size)
     me = module_name(path)
     package = me if path.name == "__init__.py" else me.rpartition(".")[0]
     found: set[str] = set()
@@ -74,7 +92,7 @@ def imports_of(path: Path) -> set[str]:
             if name.split(".")[0] in INTERNAL:
                 found.add(_existing(name))
     found.discard(me)
-    return found
+    return frozenset(found)
 
 
 def _existing(name: str) -> str:
@@ -137,7 +155,7 @@ def _strings(tree: ast.AST):
                          ids=lambda p: str(p.relative_to(ROOT)))
 def test_sql_lives_in_sql_files_and_only_warehouse_opens_duckdb(path):
     rel = path.relative_to(ROOT)
-    tree = ast.parse(path.read_text(encoding="utf-8"))
+    tree = parse(path)
     statements = [f"{rel}:{line}: {text.strip()[:60]!r}" for line, text in _strings(tree) if SQL.search(text)]
     assert not statements, "SQL belongs in warehouse/sql/<area>/<verb_object>.sql:\n" + "\n".join(statements)
     if rel.as_posix() != "warehouse/connection.py":

@@ -30,7 +30,7 @@ from tasks.intake.file_away import file_away
 from tasks.intake.load import load_submissions, skip_duplicates
 from tasks.intake.submission import Submission
 from tasks.storage import prepare_warehouse
-from tests.conftest import drop
+from tests.conftest import copy_db, drop
 from warehouse.connection import connect
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -38,9 +38,19 @@ ROOT = Path(__file__).resolve().parents[1]
 
 # ---------------------------------------------------------------- the ingest's steps, in this process
 
+_TEMPLATE: dict[str, Path] = {}
+
+
+@pytest.fixture(autouse=True)
+def _warehouse_template(warehouse_template):
+    _TEMPLATE["warehouse"] = warehouse_template
+
+
 def intake(home, *files: Path) -> list[Submission]:
     """read → normalise → validate → load → outbox → archive for `files` (in the inbox), as the ingest flow runs
     them, without Prefect or reading children: the period from the name, the bureau from the folder."""
+    if not home.writer_db.exists():   # a new home: start from what prepare_warehouse leaves (built once per session)
+        copy_db(_TEMPLATE["warehouse"], home.writer_db)
     prepare_warehouse.fn(home)
     subs = []
     for p in files:

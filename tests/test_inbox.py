@@ -12,9 +12,8 @@ import pytest
 from samples.workbooks import task_rows, write_xlsx
 from tasks.intake.discover import MTIME_WINDOW, arrival, discover_submissions, scan_inbox
 from tasks.storage import prepare_warehouse
-from tests.conftest import drop
+from tests.conftest import drop, memory_copy
 from warehouse import inbox as inbox_db
-from warehouse.connection import apply_schema, connect_memory
 from warehouse.names import cut_to_bytes, fit_name, path_key, repair_name, safe_file_name
 
 FIRST_SEEN = datetime(2022, 10, 11, 0, 5)    # the run after the Q3 deadline day (due 2022-10-10)
@@ -47,9 +46,8 @@ def _scan(home, con, settle: float, now: datetime):
 
 
 @pytest.fixture
-def con():
-    c = connect_memory()
-    apply_schema(c)
+def con(schema_template):
+    c = memory_copy(schema_template)   # a new in-memory database with the schema (built once per session)
     yield c
     c.close()
 

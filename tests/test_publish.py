@@ -23,10 +23,10 @@ import pytest
 from schemas import reference
 from warehouse.home import Home
 from samples.share import build_sample_share
-from tests.conftest import drop
+from tests.conftest import copy_db, drop
 from samples.workbooks import enterprise_rows, task_rows, write_xlsx
 from warehouse import atomic_write
-from warehouse.connection import apply_schema, connect
+from warehouse.connection import connect
 from warehouse.publish import publish
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -218,9 +218,10 @@ def test_a_held_connection_to_the_analyst_copy_never_blocks_the_writer(home, run
 # ---------------------------------------------------------------- publish() itself, no Prefect
 
 @pytest.fixture
-def writer(home: Home) -> Home:
+def writer(home: Home, schema_template) -> Home:
+    """A writer database with the schema (a copy of the session's schema_template) and a table of 1000 rows."""
+    copy_db(schema_template, home.writer_db)
     with connect(home.writer_db) as con:
-        apply_schema(con)
         con.execute("CREATE TABLE t AS SELECT range AS i FROM range(1000)")
     return home
 

@@ -15,8 +15,8 @@ import openpyxl
 import pytest
 
 from srdi.cli import main
+from tests.conftest import copy_db
 from warehouse.home import Home
-from warehouse.connection import apply_schema
 
 ROOT = Path(__file__).resolve().parents[1]
 ENV = {**os.environ, "PYTHONPATH": str(ROOT) + os.pathsep + os.environ.get("PYTHONPATH", ""), "DO_NOT_TRACK": "1"}
@@ -31,15 +31,23 @@ ROWS = [
 SQL = "SELECT id AS 序号, name AS 企业名称, note AS 备注, day, amount, leader FROM sample ORDER BY id"
 
 
-@pytest.fixture
-def wh(tmp_path) -> Home:
-    """A published analyst copy: the real schema plus a small table of awkward values."""
-    home = Home.resolve(tmp_path / "home").ensure()
-    con = duckdb.connect(str(home.warehouse))
-    apply_schema(con)
+@pytest.fixture(scope="module")
+def wh_template(schema_template, tmp_path_factory) -> Path:
+    """The analyst copy every test here starts from, built once: the real schema plus a small table of awkward
+    values."""
+    path = copy_db(schema_template, tmp_path_factory.mktemp("query-template") / "warehouse.duckdb")
+    con = duckdb.connect(str(path))
     con.execute("CREATE TABLE sample (id INTEGER, name VARCHAR, note VARCHAR, day DATE, amount DECIMAL(10, 2), leader VARCHAR)")
     con.executemany("INSERT INTO sample VALUES (?, ?, ?, ?, ?, ?)", ROWS)
     con.close()
+    return path
+
+
+@pytest.fixture
+def wh(tmp_path, wh_template) -> Home:
+    """A published analyst copy of this test's own: a copy of wh_template."""
+    home = Home.resolve(tmp_path / "home").ensure()
+    copy_db(wh_template, home.warehouse)
     return home
 
 

@@ -15,22 +15,17 @@ from schemas.periods import RollupPeriod
 from schemas.rollup_config import load
 from schemas.sections import BY_TABLE
 from tasks.rollup.compute import compute
-from tasks.storage import baseline_frame, reference_frames
-from warehouse import rollups as wr
-from warehouse import submissions as ws
-from warehouse.connection import apply_schema, connect_memory
+from tests.conftest import memory_copy
 
 ANNEX1 = "长白山制药股份有限公司"          # Annex 1 row 1: 吉林省级 technology centre, 已纳入吉林市培育库, 工业
 NEW = "蛟河市新星机械有限公司"             # not in Annex 1
 
 
 @pytest.fixture
-def con():
-    c = connect_memory()
-    apply_schema(c)
-    ws.refresh_reference(c, reference_frames())
-    ws.seed_registry(c, baseline_frame())
-    wr.apply_rollup_schema(c)
+def con(rules_template):
+    """A new in-memory database with the schema, the reference data, the Annex 1 registry and the rollup tables:
+    a copy of tests/conftest.py's rules_template, which is built once per session with those same four steps."""
+    c = memory_copy(rules_template)
     yield c
     c.close()
 
