@@ -2,6 +2,7 @@
 section the registry marks `artifact`, with the columns and Chinese labels of its first pack sheet."""
 from __future__ import annotations
 
+import asyncio
 from datetime import date, datetime
 
 import polars as pl
@@ -29,23 +30,41 @@ def artifact_rows(frame: pl.DataFrame, sheet: Sheet) -> list[dict]:
             for r in frame.iter_rows(named=True)]
 
 
+def artifacts_of(rp: RollupPeriod, cfg: RollupConfig, sections: dict[str, pl.DataFrame], pack: str) -> list:
+    """The run's artifacts: the summary (markdown), then a table for each section the registry marks `artifact`."""
+    from prefect.artifacts import MarkdownArtifact, TableArtifact
+    base = f"{rp.kind}-{rp.period}".lower()
+    md = [f"# {KIND[rp.kind]} {rp.label}", "", f"会议材料：`{pack}`", "", "| 项目 | 情况 |", "| --- | --- |"]
+    md += [f"| {k} | {v.replace(chr(10), '<br>').replace('|', '｜')} |" for k, v in summary_lines(rp, cfg, sections)]
+    out = [MarkdownArtifact(key=f"{base}-summary", markdown="\n".join(md), description=f"srdi {rp.kind} {rp.period}")]
+    for section in SECTIONS:
+        if section.artifact and section.table in sections:
+            sheet = section.sheets[0]
+            out.append(TableArtifact(key=f"{base}-{section.table.replace('_', '-')}",
+                                     table=artifact_rows(sections[section.table], sheet),
+                                     description=f"{KIND[rp.kind]} {rp.label}：{sheet.title}"))
+    return out
+
+
+async def _create_together(artifacts: list) -> list:
+    """All the artifacts at once, on one client: one round trip's wait instead of one per artifact."""
+    from prefect.client.orchestration import get_client
+    async with get_client() as client:
+        return await asyncio.gather(*(a.acreate(client) for a in artifacts))
+
+
 @task(name="publish-artifacts", cache_policy=NO_CACHE)
 def publish_artifacts(rp: RollupPeriod, cfg: RollupConfig, sections: dict[str, pl.DataFrame], pack: str) -> list[str]:
     """A markdown summary and the key tables, visible in the Prefect UI for this run."""
-    from prefect.artifacts import create_markdown_artifact, create_table_artifact
-    base = f"{rp.kind}-{rp.period}".lower()
-    keys = []
-    md = [f"# {KIND[rp.kind]} {rp.label}", "", f"会议材料：`{pack}`", "", "| 项目 | 情况 |", "| --- | --- |"]
-    md += [f"| {k} | {v.replace(chr(10), '<br>').replace('|', '｜')} |" for k, v in summary_lines(rp, cfg, sections)]
     try:
-        keys.append(create_markdown_artifact(key=f"{base}-summary", markdown="\n".join(md),
-                                             description=f"srdi {rp.kind} {rp.period}"))
-        for section in SECTIONS:
-            if section.artifact and section.table in sections:
-                sheet = section.sheets[0]
-                keys.append(create_table_artifact(key=f"{base}-{section.table.replace('_', '-')}",
-                                                  table=artifact_rows(sections[section.table], sheet),
-                                                  description=f"{KIND[rp.kind]} {rp.label}：{sheet.title}"))
+        artifacts = artifacts_of(rp, cfg, sections, pack)
+        try:
+            asyncio.get_running_loop()
+        except RuntimeError:                      # the usual case: no event loop in this thread
+            created = asyncio.run(_create_together(artifacts))
+        else:                                     # inside a running loop: one after the other
+            created = [a.create(_sync=True) for a in artifacts]
     except Exception as exc:  # the UI is a convenience; the tables and the pack are the record
         run_logger().warning("could not create artifacts: %s", exc)
-    return [str(k) for k in keys]
+        return []
+    return [str(a.id) for a in created]

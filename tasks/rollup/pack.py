@@ -55,8 +55,12 @@ def cell_text(col: Col, v) -> str | None:
     return str(v)
 
 
+def _cap(col: Col) -> float:
+    return MAX_WIDTH["wide"] if col.wide else MAX_WIDTH["normal"]
+
+
 def _width(col: Col, texts: list[str]) -> float:
-    return fit_width(col.header, texts, widest=MAX_WIDTH["wide"] if col.wide else MAX_WIDTH["normal"])
+    return fit_width(col.header, texts, widest=_cap(col))
 
 
 # ---------------------------------------------------------------- the workbook
@@ -90,7 +94,8 @@ class PackWriter:
         page(ws, header_row=HEADER_ROW, freeze=(HEADER_ROW + 1, 0), page_header=(self.title, sheet_title), center=True)
         ws.hide_gridlines(2)
 
-    def write_value(self, ws, r: int, c: int, col: Col, v) -> None:
+    def write_value(self, ws, r: int, c: int, col: Col, v, text: str | None = None) -> None:
+        """`text`: cell_text(col, v) when the caller has it already."""
         bad = col.flag and v in BAD
         text_fmt = self.fmt["bad"] if bad else self.fmt["text"]
         if v is None and col.blank:
@@ -98,7 +103,7 @@ class PackWriter:
         elif v is None:
             ws.write_blank(r, c, None, text_fmt)
         elif col.labels is not None or col.kind in ("text", "bool") or isinstance(v, str):
-            ws.write_string(r, c, cell_text(col, v), text_fmt)
+            ws.write_string(r, c, cell_text(col, v) if text is None else text, text_fmt)
         elif col.kind in ("date", "datetime") and isinstance(v, (date, datetime)):
             ws.write_datetime(r, c, v, self.fmt[col.kind])
         else:
@@ -121,11 +126,15 @@ class PackWriter:
         for i, c in enumerate(sec.cols):
             ws.write_string(HEADER_ROW, i, c.header, self.fmt["header"])
         fit_row(ws, HEADER_ROW, [(c.header, w) for c, w in zip(sec.cols, widths)])
+        # a column narrower than its cap fits its longest line (fit_width), so only a capped column or a text with
+        # a line break can need a taller row: the other rows are not measured again
+        capped = [w >= _cap(c) for c, w in zip(sec.cols, widths)]
         r = HEADER_ROW + 1
         for k, row in enumerate(rows):
             for i, (c, v) in enumerate(zip(sec.cols, row)):
-                self.write_value(ws, r, i, c, v)
-            fit_row(ws, r, [(t[k], w) for t, w in zip(texts, widths)])
+                self.write_value(ws, r, i, c, v, texts[i][k])
+            if any(t[k] and (cap or "\n" in t[k]) for t, cap in zip(texts, capped)):
+                fit_row(ws, r, [(t[k], w) for t, w in zip(texts, widths)])
             r += 1
         if not rows:
             ws.merge_range(r, 0, r, n - 1, sec.empty, self.fmt["text"])
