@@ -126,7 +126,7 @@ class Progress:
         counts = f"（{self.counts_text()}）" if self.counts_text() else ""
         eta = self.eta()
         rest = f"，预计还需 {clock(eta)}" if eta is not None else ""
-        line = (f"srdi {self.command}: {what}：已处理 {self.done}{total} 个{self.unit}{counts}，"
+        line = (f"srdi {self.command}: {what}：已处理 {self.done}{total} {self.unit}{counts}，"
                 f"用时 {clock(time.monotonic() - self.started)}{rest}")
         print(line, file=self.out, flush=True)
 
