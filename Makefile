@@ -21,12 +21,19 @@ venv-test: $(BIN)/python
 demo: venv
 	$(BIN)/srdi demo --home $(HOME_DIR)
 
+# Every test: first all but the serial ones on every core (pytest-xdist; each test file stays on one worker, so its
+# module fixtures are built once), then the serial ones alone: they time real processes against the wall clock
+# (tests/tiers.py). The second part runs even when the first failed (not when it was interrupted); the exit status
+# is the first failure's.
 test: venv-test
-	$(BIN)/python -m pytest -q
+	status=0; \
+	$(BIN)/python -m pytest -q -n auto --dist loadfile -m "not serial" || status=$$?; \
+	if [ $$status -ne 2 ]; then $(BIN)/python -m pytest -q -m serial || { rc=$$?; [ $$status -ne 0 ] || status=$$rc; }; fi; \
+	exit $$status
 
-# the fast tier only (pure rules, no Prefect server, no subprocesses): the inner loop, under a minute
+# the fast tier only (pure rules, no Prefect server, no subprocesses) on every core: the inner loop
 check: venv-test
-	SRDI_TEST_TIER=fast $(BIN)/python -m pytest -q
+	SRDI_TEST_TIER=fast $(BIN)/python -m pytest -q -n auto
 
 # issue 6's figures against their targets; `make bench BENCH_ARGS=--quick` for a smoke run (docs/benchmarks.md)
 bench: venv-test

@@ -36,16 +36,17 @@ def test_a_second_ingest_gives_up_clearly_while_another_writes(home, prefect_ser
 
 def test_a_second_ingest_waits_for_the_first_then_runs(home, prefect_server):
     write_xlsx(drop(home, "财政局", "任务2022Q2.xlsx"), task_rows("财政局", 1))
-    released = threading.Event()
+    held, released = threading.Event(), threading.Event()
 
     def hold():
         with writer_lock(home):
+            held.set()
             time.sleep(4)
         released.set()
 
     t = threading.Thread(target=hold)
     t.start()
-    time.sleep(0.5)
+    assert held.wait(60), "the thread never took the lock"
     r = cli(home, "ingest", "--settle", "0", "--wait", "120")
     t.join()
     assert r.returncode == 0, r.stderr
@@ -65,15 +66,17 @@ def test_a_rollup_gives_up_clearly_while_an_ingest_writes(home, prefect_server):
 def test_a_rollup_waits_for_the_writer_then_runs(home, prefect_server):
     """While another run holds the lock the rollup waits; once it is released the rollup computes the period."""
     released_at: list[datetime] = []
+    held = threading.Event()
 
     def hold():
         with writer_lock(home):
+            held.set()
             time.sleep(4)
             released_at.append(datetime.now())
 
     t = threading.Thread(target=hold)
     t.start()
-    time.sleep(0.5)
+    assert held.wait(60), "the thread never took the lock"
     r = cli(home, "rollup", "quarterly", "--period", "2022Q2", env_extra={"SRDI_LOCK_WAIT_SECONDS": "120"})
     t.join()
     assert r.returncode == 0, r.stderr

@@ -33,7 +33,8 @@ ROOT = Path(__file__).resolve().parents[1]
 ENV = {**os.environ, "PYTHONPATH": str(ROOT) + os.pathsep + os.environ.get("PYTHONPATH", ""), "DO_NOT_TRACK": "1"}
 
 # A reader process: a fresh read-only connection per query, as analysts' tools do; it notes every
-# query's time, the row count it saw, and any error, until the stop file appears.
+# query's time, the row count it saw, and any error, until the stop file appears; `ready`.seen holds the last
+# count it saw (written when the count changes), so the test can wait until a reader has seen a copy.
 READER = r"""
 import json, os, sys, time
 import duckdb
@@ -49,6 +50,10 @@ while not os.path.exists(stop):
             con.execute("SELECT status, count(*) FROM task_progress GROUP BY ALL").fetchall()
         finally:
             con.close()
+        if not seen or seen[-1] != n:
+            with open(ready + ".tmp", "w") as f:
+                f.write(str(n))
+            os.replace(ready + ".tmp", ready + ".seen")
         seen.append(n)
         if not os.path.exists(ready):
             open(ready, "w").close()
@@ -141,7 +146,11 @@ def test_queries_in_a_loop_never_fail_while_a_big_load_runs(home, run_ingest, tm
     t0 = time.time()
     summary = run_ingest(home)
     t1 = time.time()
-    time.sleep(1.0)  # let the readers see the swapped copy
+    after = count(home.warehouse)
+    deadline = time.monotonic() + 60   # until every reader has seen the swapped copy
+    while not all(Path(f"{r}.seen").read_text() == str(after) for _, _, r in readers):
+        assert time.monotonic() < deadline, "the readers never saw the swapped copy"
+        time.sleep(0.05)
     stop.touch()
     cli_thread.join(timeout=180)
     results = []
@@ -151,7 +160,6 @@ def test_queries_in_a_loop_never_fail_while_a_big_load_runs(home, run_ingest, tm
         results.append(json.loads(out.read_text()))
 
     assert summary["files"] == n_files and summary["loaded"] >= 100
-    after = count(home.warehouse)
     assert after == 1 + summary["files"]
 
     queries = sum(len(r["queries"]) for r in results)

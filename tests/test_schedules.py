@@ -118,7 +118,7 @@ def test_next_scheduled_runs_follow_cron_and_timezone(served):
                     sort=FlowRunSort.EXPECTED_START_TIME_ASC, limit=1)
                 if runs or time.monotonic() > deadline:
                     break
-                time.sleep(2)
+                time.sleep(0.5)
             assert runs, f"no scheduled run for {name}"
             assert runs[0].expected_start_time == want, (name, runs[0].expected_start_time, want)
         ingest = client.read_flow_runs(
