@@ -35,3 +35,11 @@ def q(home, sql, params=None):
         return con.execute(sql, params or []).fetchall()
     finally:
         con.close()
+
+
+def after_home_line(err: str, command: str) -> str:
+    """A command's stderr without its first line, which names the home (`srdi query · 主目录 home: …`): that line must
+    be there, first; what a test checks is what follows it."""
+    first, _, rest = err.partition("\n")
+    assert first.startswith(f"srdi {command} · 主目录 home: "), err
+    return rest

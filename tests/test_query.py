@@ -14,6 +14,8 @@ import duckdb
 import openpyxl
 import pytest
 
+from tests.helpers import after_home_line
+
 from srdi.cli import main
 from tests.conftest import copy_db
 from warehouse.home import Home
@@ -161,7 +163,7 @@ def test_out_writes_utf8_files(wh, tmp_path, capsys, fmt, suffix):
 def test_write_statements_are_refused_with_a_clear_error(wh, tmp_path, capsys, sql):
     before = wh.warehouse.read_bytes()
     assert query(wh, sql.format(tmp=tmp_path)) == 2
-    err = capsys.readouterr().err
+    err = after_home_line(capsys.readouterr().err, "query")
     assert err.startswith("srdi query: ") and "只读" in err and "read-only" in err
     assert "Traceback" not in err
     assert wh.warehouse.read_bytes() == before
@@ -184,10 +186,10 @@ def test_reading_statements_are_allowed(wh, capsys, sql):
 
 def test_bad_sql_and_missing_warehouse_are_one_line_errors(wh, tmp_path, capsys):
     assert query(wh, "SELEC 1") == 2
-    err = capsys.readouterr().err
+    err = after_home_line(capsys.readouterr().err, "query")
     assert err.startswith("srdi query: SQL 语法错误") and "SELEC" in err and "Traceback" not in err
     assert query(wh, "SELECT * FROM no_such_table") == 2
-    err = capsys.readouterr().err
+    err = after_home_line(capsys.readouterr().err, "query")
     assert "no_such_table" in err and err.count("\n") == 1
     empty = Home.resolve(tmp_path / "empty")
     assert main(["query", "--home", str(empty.root), "SELECT 1"]) == 2
@@ -224,7 +226,7 @@ def test_the_command_line_entry_point(wh):
 @pytest.mark.parametrize("sql", ["", ";", "  ;  ;\n", "-- 只有注释", "/* 注释 */ ;"])
 def test_empty_sql_is_a_message_not_a_traceback(wh, capsys, sql):
     assert query(wh, sql) == 2
-    err = capsys.readouterr().err
+    err = after_home_line(capsys.readouterr().err, "query")
     assert err.startswith("srdi query: 没有要执行的 SQL 语句") and "no SQL statement" in err
     assert err.count("\n") == 1 and "Traceback" not in err
 
@@ -250,7 +252,7 @@ def test_a_query_past_its_timeout_is_stopped_with_a_message(wh, capsys):
     # 4·10^10 rows to add up: hours, unless the timeout stops it
     assert query(wh, "--timeout", "1", "SELECT sum(a.range * b.range) FROM range(200000) a, range(200000) b") == 2
     took = time.perf_counter() - t
-    err = capsys.readouterr().err
+    err = after_home_line(capsys.readouterr().err, "query")
     assert "超过 1 秒" in err and "--timeout" in err and err.count("\n") == 1 and "Traceback" not in err
     assert took < 60
     print(f"\nstopped {took:.1f}s after the start, with a 1 s timeout")
@@ -271,7 +273,7 @@ def test_files_outside_the_home_are_read_only_with_allow_files(wh, tmp_path, cap
     inside = wh.reports / "inside.csv"
     inside.write_text("a,b\n2,乙\n", encoding="utf-8")
     assert query(wh, "--format", "json", f"SELECT * FROM read_csv('{outside}')") == 2
-    err = capsys.readouterr().err
+    err = after_home_line(capsys.readouterr().err, "query")
     assert "--allow-files" in err and err.count("\n") == 1 and "Traceback" not in err
     # climbing out of the home by its own path is the same file, refused the same way
     assert query(wh, "--format", "json", f"SELECT * FROM read_csv('{wh.root}/../outside.csv')") == 2
@@ -292,7 +294,7 @@ def test_no_extension_is_installed_or_loaded(wh, tmp_path, allow):
                           "SELECT * FROM read_parquet('https://example.com/x.parquet')"],
                          capture_output=True, text=True, env={**ENV, "HOME": str(user_home)}, cwd=ROOT, timeout=120)
     assert res.returncode == 2 and "Traceback" not in res.stderr, res.stderr
-    assert res.stderr.count("\n") == 1
+    assert after_home_line(res.stderr, "query").count("\n") == 1
     assert list(user_home.iterdir()) == []           # no ~/.duckdb: nothing installed, nothing downloaded
 
 
@@ -304,9 +306,10 @@ def test_xlsx_past_excels_row_limit_says_so_and_writes_nothing(wh, tmp_path, cap
     assert query(wh, "--format", "xlsx", "--out", str(out), "SELECT range AS n FROM range(100)") == 0
     ws = openpyxl.load_workbook(out).active
     assert ws.max_row == 101 and ws["A101"].value == 99
+    capsys.readouterr()
     out.write_bytes(b"an earlier export")
     assert query(wh, "--format", "xlsx", "--out", str(out), "SELECT range AS n FROM range(101)") == 2
-    err = capsys.readouterr().err
+    err = after_home_line(capsys.readouterr().err, "query")
     assert "超出 Excel" in err and "--format csv" in err and err.count("\n") == 1
     assert out.read_bytes() == b"an earlier export"
     assert sorted(p.name for p in tmp_path.iterdir()) == ["home", "r.xlsx"]
