@@ -24,6 +24,7 @@ from tests.helpers import column_of
 from schemas.forms import ENTERPRISE, TASK
 from schemas.periods import NAMING_HELP, period_from_name
 from schemas.reference import resolve_bureau
+from tasks.bureau import templates as tb
 from tasks.bureau.templates import FIRST_DATA, read_prefill, template_name, write_all
 from tasks.intake.check_batch import check_many
 from tasks.intake.file_away import file_away
@@ -96,10 +97,14 @@ def warnings_in(receipt_rows: list[list]) -> dict[str, str]:
 
 
 def template(home, bureau: str, form: str, period: str) -> list[dict]:
-    """The bureau's template for `period`, written as `srdi templates` writes it, read back: one dict per row."""
-    write_all(home, read_prefill(home.writer_db, period))
-    ws = openpyxl.load_workbook(home.outbox / bureau / template_name(bureau, form, period)).worksheets[0]
+    """The bureau's template for `period`, written as `srdi templates` writes it (write_all's steps for this one
+    bureau and form: the other bureaus' twenty-odd templates are not written), read back: one dict per row."""
+    data = read_prefill(home.writer_db, period)
     spec = ENTERPRISE if form == "enterprise" else TASK
+    rows = tb.enterprise_rows(data, bureau) if form == "enterprise" else tb.task_rows(data, bureau)
+    path = tb.write_template(home.outbox / bureau / template_name(bureau, form, period), bureau=bureau, period=period,
+                             form=spec, rows=rows)
+    ws = openpyxl.load_workbook(path).worksheets[0]
     header = [spec.match(c.value) for c in ws[FIRST_DATA]]
     out = []
     for r in ws.iter_rows(min_row=FIRST_DATA + 1, values_only=True):
