@@ -245,8 +245,17 @@ def main(argv: list[str] | None = None) -> int:
     def gone() -> bool:
         return home_id is None or _identity(state) != home_id
 
-    # a SIGTERM while Prefect is still imported or migrating: leave quietly (uvicorn takes SIGTERM over later)
-    signal.signal(signal.SIGTERM, lambda *_: os._exit(0))
+    def leave(*_) -> None:
+        """SIGTERM: leave quietly, and say so by removing the pid file. Before uvicorn runs (Prefect still imported or
+        migrating) this is the handler; uvicorn takes SIGTERM over, shuts down, restores this handler and raises the
+        signal again, so this is also how a served server ends."""
+        try:
+            if ours():
+                pid_file(state).unlink(missing_ok=True)
+        finally:
+            os._exit(0)
+
+    signal.signal(signal.SIGTERM, leave)
     signal.signal(signal.SIGINT, signal.SIG_IGN)
 
     prepare_database()
