@@ -20,6 +20,8 @@ from pathlib import Path
 import duckdb
 import pytest
 
+from tests.helpers import after_home_line
+
 from schemas import reference
 from warehouse.home import Home
 from samples.share import build_sample_share
@@ -420,7 +422,7 @@ def test_a_stale_wal_is_explained_by_query_and_removed_by_srdi_publish(writer, c
     os.replace(writer.root / ".swap", writer.warehouse)
     res = query_cli(writer, "SELECT count(*) AS n FROM t")
     assert res.returncode == 2 and "Traceback" not in res.stderr
-    assert res.stderr.count("\n") == 1 and ".wal" in res.stderr and "srdi publish" in res.stderr
+    assert after_home_line(res.stderr, "query").count("\n") == 1 and ".wal" in res.stderr and "srdi publish" in res.stderr
 
     res = subprocess.run([sys.executable, "-m", "srdi.cli", "publish", "--home", str(writer.root)],
                          capture_output=True, text=True, env=ENV, cwd=ROOT, timeout=120)
@@ -440,7 +442,7 @@ def test_a_copy_held_read_write_is_explained_and_srdi_publish_frees_it(writer):
     try:
         assert held.stdout.readline().strip() == "1000"
         res = query_cli(writer, "SELECT count(*) AS n FROM t")
-        assert res.returncode == 2 and "Traceback" not in res.stderr and res.stderr.count("\n") == 1
+        assert res.returncode == 2 and "Traceback" not in res.stderr and after_home_line(res.stderr, "query").count("\n") == 1
         assert "read-write" in res.stderr and f"PID {held.pid}" in res.stderr and "srdi publish" in res.stderr
         assert main(["publish", "--home", str(writer.root)]) == 0
         res = query_cli(writer, "SELECT count(*) AS n FROM t")        # the holder keeps the old file, unharmed
@@ -456,7 +458,7 @@ def test_a_damaged_copy_is_explained_and_srdi_publish_repairs_it(writer, capsys)
     writer.warehouse.chmod(0o644)
     writer.warehouse.write_bytes(writer.warehouse.read_bytes()[:8192])    # a copy cut short
     assert main(["query", "--home", str(writer.root), "SELECT count(*) FROM t"]) == 2
-    err = capsys.readouterr().err
+    err = after_home_line(capsys.readouterr().err, "query")
     assert "已损坏" in err and "srdi publish" in err and err.count("\n") == 1 and "Traceback" not in err
     assert main(["publish", "--home", str(writer.root)]) == 0
     assert "published" in capsys.readouterr().out
