@@ -6,16 +6,19 @@ file: the line Prefect logs for each loaded file is left out of the console eith
 log in the Prefect UI), and the command's summary lists what needs attention.
 
 The flows are not changed for this: the records are the ones they log anyway (tasks/intake/discover.py: "found %d
-file(s)…"; tasks/intake/load.py: "%s: %s (%s)" per file; the engine's "Finished in state …").
+file(s)…"; tasks/intake/load.py: "committed %d file(s):" and a line per file, once per batch, or "%s: %s (%s)" per
+file when a batch is loaded file by file; the engine's "Finished in state …").
 """
 from __future__ import annotations
 
 import logging
+import re
 import sys
 import time
 from collections import Counter
 
 PER_FILE = "%s: %s (%s)"                        # load-submissions, one per file: rel, outcome, submission ids
+BATCH = "committed %d file(s):\n%s"             # load-submissions, one per batch: count, a "rel: outcome (ids)" line each
 FOUND = "found %d file(s) in the inbox"          # discover-submissions: how many files this run reads
 FINISHED = "Finished in state"
 OUTCOME = {"loaded": "已入库", "rejected": "退回", "duplicate": "重复"}
@@ -128,7 +131,10 @@ class Progress:
         rest = f"，预计还需 {clock(eta)}" if eta is not None else ""
         line = (f"srdi {self.command}: {what}：已处理 {self.done}{total} {self.unit}{counts}，"
                 f"用时 {clock(time.monotonic() - self.started)}{rest}")
-        print(line, file=self.out, flush=True)
+        # written, not print()ed: this runs inside the flow's logging call, where Prefect's log_prints would turn a
+        # print into a log record of the flow run
+        self.out.write(line + "\n")
+        self.out.flush()
 
     # ---- lifetime
 
@@ -186,7 +192,7 @@ class IngestProgress(Progress):
         super().__init__("ingest", "入库", "个文件", **kw)
 
     def replaces(self, record: logging.LogRecord) -> bool:
-        return record.msg == PER_FILE and getattr(record, "task_name", "") == "load-submissions"
+        return record.msg in (PER_FILE, BATCH) and getattr(record, "task_name", "") == "load-submissions"
 
     def on_record(self, record: logging.LogRecord) -> None:
         task = getattr(record, "task_name", "")
@@ -194,6 +200,10 @@ class IngestProgress(Progress):
             self.set_total(int(record.args[0]))
         elif task == "load-submissions" and record.msg == PER_FILE and len(record.args) == 3:
             self.advance(1, str(record.args[1]))
+        elif task == "load-submissions" and record.msg == BATCH and len(record.args) == 2:
+            for line in str(record.args[1]).splitlines():
+                outcome = re.search(r": (\w+) \([\d, ]*\)$", line)
+                self.advance(1, outcome.group(1) if outcome else "loaded")
         elif task == "load-submissions" and record.levelno == logging.WARNING and record.msg == "%s: %s":
             self.advance(1, "held")          # left in the inbox: changed since it was read
         elif task == "file-away" and str(record.msg).startswith(FINISHED) and self.total:
@@ -211,7 +221,8 @@ class BackfillProgress(Progress):
         self.set_total(len(periods))
 
     def on_record(self, record: logging.LogRecord) -> None:
-        if getattr(record, "flow_name", "") in self.ROLLUP_FLOWS and str(record.msg).startswith(FINISHED):
+        if (getattr(record, "flow_name", "") in self.ROLLUP_FLOWS and not getattr(record, "task_name", None)
+                and str(record.msg).startswith(FINISHED)):        # the rollup flow's own end, not one of its tasks
             period = self.periods[self.done] if self.done < len(self.periods) else "?"
             self.advance(1, "done" if "Completed" in str(record.msg) else "failed")
             self.checkpoint(f"{period} 完成")
