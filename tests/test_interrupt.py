@@ -75,10 +75,10 @@ def gone_within(mark: str, seconds: float, home: Home | None = None) -> list[str
 class Run:
     """A real `srdi` process in its own process group; stdout and stderr read as they come, with times."""
 
-    def __init__(self, home: Home, *args: str, api_url: str | None = None):
+    def __init__(self, home: Home, *args: str, api_url: str | None = None, extra_env: dict | None = None):
         self.mark = uuid.uuid4().hex
         env = dict(os.environ, PYTHONPATH=str(ROOT), DO_NOT_TRACK="1", PREFECT_SERVER_ANALYTICS_ENABLED="false",
-                   TEST_MARK=self.mark)
+                   TEST_MARK=self.mark, **(extra_env or {}))
         env.pop("PREFECT_API_URL", None)
         env.pop("SRDI_OWNER", None)
         if api_url:
@@ -272,7 +272,9 @@ def test_ctrl_c_during_a_rollup(tmp_path):
     home = Home.resolve(tmp_path / "home").ensure()
     build_sample_share(home.inbox)
     assert Run(home, "ingest", "--settle", "0").proc.wait(timeout=600) == 0
-    run = Run(home, "rollup", "quarterly", "--period", "2022Q3")
+    # a rollup takes well under a second now: it waits before publishing, so the Ctrl-C comes while it runs
+    run = Run(home, "rollup", "quarterly", "--period", "2022Q3",
+              extra_env={"SRDI_CRASH_AT": "before-publish-swap:1:pause"})
     run.wait_until(lambda: run.running_flow_runs() >= 1, "the rollup's flow run RUNNING")
     took = run.interrupt(signal.SIGINT)
     assert_stopped_cleanly(run, took, "rollup")

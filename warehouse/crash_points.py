@@ -1,11 +1,13 @@
 """Crash points for the crash-safety tests. `SRDI_CRASH_AT=name:n` SIGKILLs this process the n-th time the
 pipeline passes `name`; `SRDI_CRASH_AT=name:n:raise` raises InjectedFault there instead, once (the n-th pass
-only), the way an unexpected exception in that step would. Unset (always, outside those tests), a crash point
-does nothing."""
+only), the way an unexpected exception in that step would; `SRDI_CRASH_AT=name:n:pause` waits there (up to 10
+minutes), so that a test can interrupt a step that would otherwise end before its signal came. Unset (always,
+outside those tests), a crash point does nothing."""
 from __future__ import annotations
 
 import os
 import signal
+import time
 
 _COUNTS: dict[str, int] = {}
 POINTS = ("before-check", "before-commit", "after-commit", "after-outbox", "after-move", "before-publish-swap")
@@ -32,5 +34,10 @@ def crash_point(name: str) -> None:
     if mode == "raise":
         if _COUNTS[name] == int(nth or 1):
             raise InjectedFault(f"injected fault at {name} (pass {_COUNTS[name]})")
+    elif mode == "pause":
+        if _COUNTS[name] == int(nth or 1):
+            deadline = time.monotonic() + 600
+            while time.monotonic() < deadline:
+                time.sleep(0.05)
     elif _COUNTS[name] >= int(nth or 1):
         os.kill(os.getpid(), signal.SIGKILL)
