@@ -13,7 +13,7 @@ from prefect import flow
 from prefect.utilities.annotations import quote
 
 from flows.task_runners import make_task_runner
-from tasks.intake.check_workbooks import check_workbooks
+from tasks.intake.check_workbooks import check_workbooks, warm_up_readers
 from tasks.intake.discover import MTIME_WINDOW, discover_submissions
 from tasks.intake.file_away import file_away, finish_interrupted
 from tasks.intake.load import load_submissions, skip_duplicates
@@ -48,6 +48,7 @@ def ingest(home: str | None = None, settle_seconds: float = 2.0, wait_seconds: f
     where = Home.resolve(home).ensure()
     trust = trust_mtime_from_env() if trust_mtime is None else trust_mtime
     with writer_lock(where, wait_seconds):    # one writer at a time: a second run waits, then gives up clearly
+        warming = warm_up_readers.submit(where)   # the readers start while the warehouse is prepared
         prepare_warehouse(where)
         finish_interrupted(where)          # files an earlier run left committed but not yet filed away
         done, deferred, held = [], [], []
@@ -66,5 +67,6 @@ def ingest(home: str | None = None, settle_seconds: float = 2.0, wait_seconds: f
             held += [s for s in filed if s.held and not s.deferred]
             if deferred:
                 break                                # disk full or read-only: the rest waits for the next run
+        warming.wait()
         publish_warehouse(where)
     return summarise_ingest(where, quote(done), quote(deferred), quote(held))

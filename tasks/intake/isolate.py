@@ -217,6 +217,28 @@ def _context():
     return _CTX
 
 
+def warm_up() -> None:
+    """Start the forkserver now (it imports polars, pandera and calamine: about a second), so that the first reading
+    child forks at once later. Harmless when it is running already."""
+    _context()
+    from multiprocessing import forkserver
+    forkserver.ensure_running()
+
+
+def any_file_in(inbox: Path) -> bool:
+    """Whether the inbox holds a file in a folder (where bureaus drop them), stopping at the first one found."""
+    try:
+        with os.scandir(inbox) as folders:
+            for folder in folders:
+                if folder.is_dir(follow_symlinks=False) and not folder.name.startswith("."):
+                    with os.scandir(folder.path) as entries:
+                        if any(e.is_file(follow_symlinks=False) for e in entries):
+                            return True
+    except OSError:
+        return False
+    return False
+
+
 def _pool_child(initializer, initargs) -> None:
     """A child of `child_pool`: dies with the forkserver like a reading child, leaves Ctrl-C to the command."""
     _die_with_parent()
