@@ -82,11 +82,6 @@ def _first_value(con: duckdb.DuckDBPyConnection, name: str, params: list | None 
     return row[0] if row else None
 
 
-def find_loaded_sha(con: duckdb.DuckDBPyConnection, sha256: str) -> int | None:
-    """The first submission whose rows these bytes loaded (loaded or since superseded), if any."""
-    return _first_value(con, "intake/find_loaded_sha", [sha256])
-
-
 def find_loaded_shas(con: duckdb.DuckDBPyConnection, shas: list[str]) -> dict[str, int]:
     """sha256 -> the first submission whose rows these bytes loaded, for those of `shas` that ever loaded."""
     if not shas:
