@@ -90,10 +90,27 @@ def test_an_entry_with_a_note_shows_the_notes_reason(home):
     assert entry["reason"] == "文件名以“.”开头，系统视为隐藏文件，不予处理。" and entry["note"] == str(note)
 
 
-def test_the_silent_names_are_the_ingests():
-    from tasks.intake import discover
-    from warehouse import status
-    assert status.SILENT_PREFIXES == discover.SILENT_PREFIXES and status.SILENT_NAMES == discover.SILENT_NAMES
+SILENT = ["工信局/~$企业库2022Q3.xlsx", "工信局/.~lock.企业库2022Q3.xlsx#", "工信局/Thumbs.db", "工信局/desktop.ini",
+          "工信局/._企业库2022Q3.xlsx", ".DS_Store", "Thumbs.db"]
+
+
+def test_what_the_ingest_passes_over_status_does_not_count(tmp_path, schema_template):
+    """Lock files and what Windows and macOS leave behind: the ingest neither reads nor notes them, and `srdi status`
+    shows them neither as waiting nor as unanswered (both read warehouse.names.silent)."""
+    from tasks.intake.discover import scan_inbox
+    from tests.conftest import memory_copy
+    from warehouse.status import inbox_view
+    home = Home.resolve(str(tmp_path / "home")).ensure()
+    (home.inbox / "工信局").mkdir(parents=True, exist_ok=True)
+    for rel in SILENT:
+        (home.inbox / rel).write_bytes(b"x")
+    later = datetime.now() + timedelta(hours=1)
+    scan = scan_inbox(home, memory_copy(schema_template), 0, now=later)
+    assert scan.found == [] and scan.notes == []
+    view = inbox_view(home, settle_seconds=0, now=later)
+    assert view.waiting == [] and view.settling == [] and view.unanswered == [] and view.unknown_folders == []
+    (home.inbox / "工信局" / "企业库2022Q3.xlsx").write_bytes(b"x")     # the same check sees a real file
+    assert [e["file"] for e in inbox_view(home, settle_seconds=0, now=later).waiting] == ["工信局/企业库2022Q3.xlsx"]
 
 
 # ---------------------------------------------------------------- schedules and the quarter being reported

@@ -4,6 +4,8 @@
     safe_file_name(name)   no control, bidi or zero-width characters, no separators, never hidden
     repair_name(name)      a name the file system gave as undecodable bytes (surrogate escapes), read as GB18030
     path_key(rel)          a file's place in the inbox as text DuckDB can store, whatever its bytes
+    silent(name)           what the ingest and `srdi status` pass over without a word (lock files, Thumbs.db)
+    display(rel)           a relative path as a person reads it, whatever its bytes
 
 A file system allows 255 bytes a name (ext4, XFS, and the Samba shares bureaus write to). Every name srdi writes
 (archive, rejected, outbox receipts, error lists, annotated copies, notes) fits NAME_BYTES, which leaves room for
@@ -96,3 +98,25 @@ def path_key(rel: str) -> str:
     """A file's place in the inbox as storable text: the relative path itself when it is valid UTF-8, with any
     undecodable byte written as \\xNN otherwise (one key per file, never an error)."""
     return os.fsencode(rel).decode("utf-8", "backslashreplace")
+
+
+# What the ingest passes over in silence (tasks/intake/discover.py) and `srdi status` does not count (warehouse/status.py)
+SILENT_PREFIXES = ("~$", ".~lock", "._")                  # Office/LibreOffice lock files, macOS resource forks
+SILENT_NAMES = {"thumbs.db", "desktop.ini", ".ds_store"}  # what Windows and macOS leave in every folder
+
+
+def silent(name: str) -> bool:
+    return name.startswith(SILENT_PREFIXES) or name.lower() in SILENT_NAMES
+
+
+def display(rel: str) -> str:
+    """A relative path as a person reads it, whatever its bytes."""
+    return "/".join(repair_name(p)[0] if has_undecodable_bytes(p) else p for p in rel.split("/"))
+
+
+def lstat_or_none(path) -> os.stat_result | None:
+    """The entry's own stat (a link is not followed), or None when it vanished or cannot be looked at."""
+    try:
+        return os.lstat(path)
+    except OSError:
+        return None

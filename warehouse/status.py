@@ -23,21 +23,11 @@ from schemas.periods import period_from_name, quarter_end
 from schemas.reference import resolve_bureau
 from warehouse.connection import connect
 from warehouse.home import Home
-from warehouse.names import has_undecodable_bytes, path_key, repair_name
+from warehouse.names import display, has_undecodable_bytes, path_key, silent
+from warehouse.names import lstat_or_none as _lstat
 from warehouse.sql import load as sql
 
-# What the ingest passes over in silence (tasks/intake/discover.py; tests/test_status.py keeps the two equal).
-SILENT_PREFIXES = ("~$", ".~lock", "._")
-SILENT_NAMES = {"thumbs.db", "desktop.ini", ".ds_store"}
 NOT_YET_NOTED = "尚未说明：下次入库时会写说明（…_未处理说明.txt）"
-
-
-def silent(name: str) -> bool:
-    return name.startswith(SILENT_PREFIXES) or name.lower() in SILENT_NAMES
-
-
-def display(rel: str) -> str:
-    return "/".join(repair_name(p)[0] if has_undecodable_bytes(p) else p for p in rel.split("/"))
 
 
 def _local(ts: float) -> datetime:
@@ -71,12 +61,6 @@ class InboxView:
         return {"waiting": self.waiting, "settling": self.settling, "unanswered": self.unanswered,
                 "unknown_folders": self.unknown_folders, "bureau_folders": self.bureau_folders}
 
-
-def _lstat(path: Path) -> os.stat_result | None:
-    try:
-        return os.lstat(path)
-    except OSError:
-        return None
 
 
 def inbox_view(home: Home, notes: dict[str, dict] | None = None, settle_seconds: float = 2.0,

@@ -32,7 +32,8 @@ from warehouse import submissions as wl
 from warehouse.connection import connect
 from warehouse.home import Home
 from warehouse.inbox import InboxEntry
-from warehouse.names import fit_name, has_undecodable_bytes, path_key, repair_name
+from warehouse.names import display, fit_name, has_undecodable_bytes, path_key, repair_name, silent
+from warehouse.names import lstat_or_none as _lstat
 
 # The ingest runs every 15 minutes (prefect.yaml: `interval: 900`): a file whose modification time is at most
 # one interval before srdi first saw it was dropped then (23:55, seen at 00:05, is on time); an earlier one is
@@ -42,8 +43,6 @@ MTIME_WINDOW = timedelta(seconds=900)
 # to see it unchanged (longer settle times wait for the next run).
 FUTURE_WAIT_MAX = 10.0
 
-SILENT_PREFIXES = ("~$", ".~lock", "._")                  # Office/LibreOffice lock files, macOS resource forks
-SILENT_NAMES = {"thumbs.db", "desktop.ini", ".ds_store"}  # what Windows and macOS leave in every folder
 FORMATS_HELP = "请放入 Excel 或 WPS 工作簿（.xlsx、.xls、.et 或导出的 .csv）。"
 
 # why an entry is not processed, and what the bureau can do; {folder} is the folder's name
@@ -127,21 +126,6 @@ class Scan:
             self.see(key, st)
         self.notes.append(Note(key, display(rel), bureau, reason, detail))
 
-
-def display(rel: str) -> str:
-    """A relative path as a person reads it, whatever its bytes."""
-    return "/".join(repair_name(p)[0] if has_undecodable_bytes(p) else p for p in rel.split("/"))
-
-
-def silent(name: str) -> bool:
-    return name.startswith(SILENT_PREFIXES) or name.lower() in SILENT_NAMES
-
-
-def _lstat(path: Path) -> os.stat_result | None:
-    try:
-        return os.lstat(path)
-    except OSError:
-        return None
 
 
 def scan_inbox(home: Home, con, settle_seconds: float = 2.0, *, window: timedelta = MTIME_WINDOW,
