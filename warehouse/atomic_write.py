@@ -14,9 +14,19 @@ def temp_path(path: Path) -> Path:
 
 
 def remove_stale_temps(path: Path) -> None:
-    """Debris of earlier writes of `path` that were killed midway."""
-    for stale in path.parent.glob(f".{path.name}.*.tmp"):
-        stale.unlink(missing_ok=True)
+    """Debris of earlier writes of `path` that were killed midway (`.<name>.<anything>.tmp`). Names are compared as
+    text, not as a glob pattern: a bureau's file name may hold [ ] * ?, and a pattern cost a regex compile a write."""
+    prefix, suffix = f".{path.name}.", ".tmp"
+    try:
+        entries = os.scandir(path.parent)
+    except FileNotFoundError:
+        return
+    with entries:
+        stale = [e.path for e in entries
+                 if e.name.startswith(prefix) and e.name.endswith(suffix) and len(e.name) >= len(prefix) + len(suffix)]
+    for name in stale:
+        with contextlib.suppress(FileNotFoundError):
+            os.unlink(name)
 
 
 def _fsync(path: Path) -> None:
