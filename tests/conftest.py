@@ -108,6 +108,18 @@ def rules_template(tmp_path_factory) -> Path:
         yield path
 
 
+@pytest.fixture(scope="session")
+def enterprise_workbook_40k(tmp_path_factory) -> Path:
+    """A valid 40,000-row 企业库 (tests/test_reader_limits.py, big_enterprise_workbook), written once per session:
+    writing it takes 15 s or more, and tests/test_reader_limits.py and tests/test_interrupt.py need it in several
+    tests. A test copies it and never changes it: checked at the session's end."""
+    from tests.test_reader_limits import big_enterprise_workbook
+    path = big_enterprise_workbook(tmp_path_factory.mktemp("template-workbook") / "企业库2022Q2.xlsx", 40_000)
+    digest = _sha256(path)
+    yield path
+    assert _sha256(path) == digest, f"a test wrote to the template workbook {path}: copy it instead"
+
+
 @pytest.fixture
 def home(tmp_path) -> Home:
     return Home.resolve(tmp_path / "home").ensure()

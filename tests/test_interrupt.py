@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import fcntl
 import os
+import shutil
 import signal
 import sqlite3
 import subprocess
@@ -25,7 +26,6 @@ import pytest
 
 from samples.share import build_sample_share
 from srdi.local_server import free_port, healthy
-from tests.test_reader_limits import big_enterprise_workbook
 from warehouse.home import Home
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -181,12 +181,26 @@ def inbox_files(home: Home) -> list[Path]:
     return sorted(p for p in home.inbox.rglob("*") if p.is_file())
 
 
+@pytest.fixture(scope="module")
+def sample_share(tmp_path_factory) -> Path:
+    """The demo share (build_sample_share), written once for this module: a test copies it into its own inbox."""
+    inbox = tmp_path_factory.mktemp("share") / "inbox"
+    build_sample_share(inbox)
+    return inbox
+
+
+def copy_share(share: Path, inbox: Path) -> None:
+    """The files as if just written there (shutil.copyfile: new modification times, as build_sample_share's)."""
+    shutil.copytree(share, inbox, copy_function=shutil.copyfile, dirs_exist_ok=True)
+
+
 @pytest.fixture
-def share_with_a_big_file(tmp_path) -> Home:
-    """The demo share plus a 40,000-row 企业库 that takes its reading child several seconds."""
+def share_with_a_big_file(tmp_path, sample_share, enterprise_workbook_40k) -> Home:
+    """The demo share plus a 40,000-row 企业库 that takes its reading child several seconds: a fresh home of its own
+    for each test, with copies of the files written once (the workbook once per session, tests/conftest.py)."""
     home = Home.resolve(tmp_path / "home").ensure()
-    build_sample_share(home.inbox)
-    big_enterprise_workbook(home.inbox / "工信局" / "工信局企业库2022Q2.xlsx", 40_000)
+    copy_share(sample_share, home.inbox)
+    shutil.copyfile(enterprise_workbook_40k, home.inbox / "工信局" / "工信局企业库2022Q2.xlsx")
     return home
 
 
@@ -268,9 +282,9 @@ def test_ctrl_c_inside_a_flow_run(tmp_path, command, args, running, names):
     assert flow_runs(home) == [(n, "CANCELLED") for n in names]
 
 
-def test_ctrl_c_during_a_rollup(tmp_path):
+def test_ctrl_c_during_a_rollup(tmp_path, sample_share):
     home = Home.resolve(tmp_path / "home").ensure()
-    build_sample_share(home.inbox)
+    copy_share(sample_share, home.inbox)
     assert Run(home, "ingest", "--settle", "0").proc.wait(timeout=600) == 0
     # a rollup takes well under a second now: it waits before publishing, so the Ctrl-C comes while it runs
     run = Run(home, "rollup", "quarterly", "--period", "2022Q3",

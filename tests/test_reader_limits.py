@@ -11,6 +11,7 @@ import hashlib
 import io
 import os
 import random
+import shutil
 import signal
 import subprocess
 import sys
@@ -75,8 +76,11 @@ def bomb() -> bytes:
 
 
 @pytest.fixture(scope="module")
-def workbook_40k(tmp_path_factory) -> Path:
-    return big_enterprise_workbook(tmp_path_factory.mktemp("big") / "企业库2022Q2.xlsx", 40_000)
+def workbook_40k(tmp_path_factory, enterprise_workbook_40k) -> Path:
+    """big_enterprise_workbook(…, 40_000), written once per session (tests/conftest.py): this module's copy."""
+    path = tmp_path_factory.mktemp("big") / "企业库2022Q2.xlsx"
+    shutil.copyfile(enterprise_workbook_40k, path)
+    return path
 
 
 def test_a_big_valid_workbook_loads_under_the_default_limits(workbook_40k):
