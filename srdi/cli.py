@@ -135,6 +135,10 @@ def main(argv: list[str] | None = None) -> int:
                         handle_signals=getattr(args, "handles_signals", True)):
             code = args.func(args)
         return code
+    except BrokenPipeError:
+        if not own_process:
+            raise
+        return _reader_gone()
     except KeyboardInterrupt:
         if not own_process:
             raise
@@ -143,5 +147,26 @@ def main(argv: list[str] | None = None) -> int:
         return EXIT_INTERRUPTED
 
 
+def _reader_gone() -> int:
+    """What reads our output went away (`srdi query … | head`): no traceback, and nothing more is written to it
+    (the rest of the output goes to /dev/null, also what Python would flush at exit). 141 = 128 + SIGPIPE, what a
+    shell reports for a command a closed pipe stopped."""
+    try:
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+    except (OSError, ValueError):
+        pass
+    return 141
+
+
+def entry() -> int:
+    """The `srdi` command: main(), then its output flushed while a closed pipe can still be answered quietly."""
+    code = main()
+    try:
+        sys.stdout.flush()
+    except BrokenPipeError:
+        return _reader_gone()
+    return code
+
+
 if __name__ == "__main__":
-    sys.exit(main())
+    sys.exit(entry())

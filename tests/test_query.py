@@ -221,6 +221,29 @@ def test_the_command_line_entry_point(wh):
     assert res.returncode == 2 and "只读" in res.stderr.decode()
 
 
+@pytest.mark.slow   # a subprocess
+@pytest.mark.parametrize("script", [True, False], ids=["srdi", "python -m srdi.cli"])
+@pytest.mark.parametrize("args, keep", [
+    (["query", "--format", "csv", "SELECT range AS n, 'x' || range AS t FROM range(500000)"], 100),  # | head
+    (["status"], 0),                                     # | true: the reader is gone before the first line
+])
+def test_output_piped_into_a_reader_that_stops_early(wh, script, args, keep):
+    """`srdi query … | head`: the reader goes away after a few bytes; the command stops without a traceback and
+    without Python's "Exception ignored" at exit, with the status a shell gives a command a closed pipe stopped."""
+    command = [str(Path(sys.executable).with_name("srdi"))] if script else [sys.executable, "-m", "srdi.cli"]
+    if not Path(command[0]).exists():
+        pytest.skip("no srdi script beside this Python")
+    proc = subprocess.Popen([*command, args[0], "--home", str(wh.root), *args[1:]],
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=ENV, cwd=ROOT)
+    first = proc.stdout.read(keep) if keep else b""
+    proc.stdout.close()
+    err = proc.stderr.read().decode("utf-8", "replace")
+    assert proc.wait(timeout=120) == 141, err
+    if keep:
+        assert first.decode("utf-8-sig").splitlines()[:2] == ["n,t", "0,x0"]
+    assert "Traceback" not in err and "Exception ignored" not in err and "BrokenPipe" not in err, err
+
+
 # ---------------------------------------------------------------- limits (#10 item 10)
 
 @pytest.mark.parametrize("sql", ["", ";", "  ;  ;\n", "-- 只有注释", "/* 注释 */ ;"])

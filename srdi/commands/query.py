@@ -1,7 +1,6 @@
 """`srdi query`: read-only SQL on the published analyst copy. No Prefect here: it must start fast."""
 from __future__ import annotations
 
-import os
 import sys
 
 from warehouse.home import Home
@@ -32,8 +31,4 @@ def run(args) -> int:
     except QueryError as exc:
         print(f"srdi query: {exc}", file=sys.stderr)
         return 2
-    except BrokenPipeError:   # `srdi query … | head`: the reader has all it wants
-        devnull = os.open(os.devnull, os.O_WRONLY)
-        os.dup2(devnull, sys.stdout.fileno())
-        return 0
-    return 0
+    return 0   # `srdi query … | head`: a reader gone early is srdi.cli's to answer (no traceback)

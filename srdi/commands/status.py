@@ -20,6 +20,7 @@ import urllib.request
 from datetime import date, datetime, timedelta, timezone
 from pathlib import Path
 
+from srdi.commands import quarter_check
 from warehouse.home import Home
 
 REPO = Path(__file__).resolve().parents[2]
@@ -42,18 +43,8 @@ def register(sub) -> None:
                         "(default: the quarter now being reported)")
     p.add_argument("--settle", type=float, default=2.0,
                    help="seconds a file must be unchanged to count as waiting rather than settling (as srdi ingest)")
-    p.set_defaults(func=run, check_args=check, home_line=lambda a: "stderr" if a.format == "json" else "stdout")
+    p.set_defaults(func=run, check_args=quarter_check("status"), home_line=lambda a: "stderr" if a.format == "json" else "stdout")
 
-
-def check(args) -> int | None:
-    if args.period:
-        from schemas.periods import parse_period
-        try:
-            args.period = parse_period(args.period, "quarter")
-        except ValueError as exc:
-            print(f"srdi status: {exc}", file=sys.stderr)
-            return 2
-    return None
 
 
 # ---------------------------------------------------------------- time

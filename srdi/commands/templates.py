@@ -2,9 +2,9 @@
 from __future__ import annotations
 
 import argparse
-import sys
 
 from srdi.prefect_env import quiet_prefect, run_flow
+from srdi.commands import quarter_check
 from warehouse.home import Home
 
 
@@ -16,18 +16,8 @@ def register(subparsers) -> None:
                                           "still read as that quarter.")
     p.add_argument("--period", default=None,
                    help="quarter, e.g. 2022Q3, 2022-Q3, 2022年第三季度, 2022年三季度 or 2022年3季度 (default: the current quarter)")
-    p.set_defaults(func=run, check_args=check, supervised=True)
+    p.set_defaults(func=run, check_args=quarter_check("templates"), supervised=True)
 
-
-def check(args: argparse.Namespace) -> int | None:
-    if args.period:
-        from schemas.periods import parse_period
-        try:
-            args.period = parse_period(args.period, "quarter")
-        except ValueError as exc:
-            print(f"srdi templates: {exc}", file=sys.stderr)
-            return 2
-    return None
 
 
 def run(args: argparse.Namespace) -> int:
