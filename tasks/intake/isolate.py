@@ -209,7 +209,9 @@ def _context():
     global _CTX
     if _CTX is None:
         ctx = mp.get_context("forkserver")
-        ctx.set_forkserver_preload(["tasks.intake.isolate"])
+        # what the children run, imported once by the forkserver: the readers (polars, pandera, calamine) and the
+        # outbox pool's writers (xlsxwriter, openpyxl: 0.24 s a child otherwise)
+        ctx.set_forkserver_preload(["tasks.intake.isolate", "tasks.intake.feedback_pool"])
         launcher = _python_ignoring_ctrl_c()
         if launcher:
             ctx.set_executable(launcher)
