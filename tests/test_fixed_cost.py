@@ -43,6 +43,40 @@ def srdi(home: Home, env: dict, *args: str, timeout: float = 300) -> subprocess.
     return r
 
 
+@pytest.fixture(scope="module")
+def prefect_template(tmp_path_factory) -> Path:
+    """The migrated empty Prefect database a new home's starts from (bg.prepare_database, the template under
+    SRDI_CACHE_DIR), made once for this module: migrating takes some 6 s on this machine, 10 s with the imports.
+    The machine's own cache usually holds it already (the other tests' commands use it): then a copy of it."""
+    made = tmp_path_factory.mktemp("prefect-template")
+    cache, scratch = made / "cache", made / "scratch"
+    machine = bg.cache_dir() / bg._template_key()     # the name says the Prefect version and its migrations
+    if machine.is_file():
+        cache.mkdir()
+        return Path(shutil.copyfile(machine, cache / machine.name))
+    env = dict(os.environ, PYTHONPATH=str(ROOT), DO_NOT_TRACK="1", PREFECT_SERVER_ANALYTICS_ENABLED="false",
+               SRDI_CACHE_DIR=str(cache), PREFECT_HOME=str(scratch),
+               PREFECT_API_DATABASE_CONNECTION_URL=f"sqlite+aiosqlite:///{scratch / 'prefect.db'}")
+    for k in ("PREFECT_API_URL", "SRDI_OWNER"):
+        env.pop(k, None)
+    r = subprocess.run([sys.executable, "-c", "from srdi.background_server import prepare_database; prepare_database()"],
+                       cwd=ROOT, env=env, capture_output=True, text=True, timeout=300)
+    assert r.returncode == 0, r.stdout + r.stderr
+    (template,) = cache.glob("prefect-*.db")
+    return template
+
+
+@pytest.fixture
+def warm_cache(tmp_path, prefect_template) -> Path:
+    """The test's own cache (env_for's SRDI_CACHE_DIR) holding a copy of the template, as a machine's cache is after
+    its first home: the test's new homes start from it instead of migrating. A test of the template itself
+    (test_later_commands_reuse_the_homes_server_and_print_nothing_about_it) starts from an empty cache."""
+    cache = tmp_path / "cache"
+    cache.mkdir()
+    shutil.copyfile(prefect_template, cache / prefect_template.name)
+    return cache
+
+
 def server(home: Home) -> dict | None:
     info = bg.read_pid_file(home.state)
     return info if info and bg.alive(info) else None
@@ -105,7 +139,7 @@ def test_later_commands_reuse_the_homes_server_and_print_nothing_about_it(tmp_pa
     assert gone_within(info, 10) is not None and bg.read_pid_file(home.state) is None
 
 
-def test_the_server_stops_itself_when_idle_and_the_next_command_starts_another(tmp_path):
+def test_the_server_stops_itself_when_idle_and_the_next_command_starts_another(tmp_path, warm_cache):
     home = new_home(tmp_path)
     env = env_for(home, tmp_path, idle=3)
     srdi(home, env, "ingest")
@@ -133,7 +167,7 @@ def registered(home: Home) -> bool:
 
 
 @pytest.mark.parametrize("end", ["finishes", "killed"])
-def test_a_command_that_uses_it_keeps_it_even_when_idle(tmp_path, end):
+def test_a_command_that_uses_it_keeps_it_even_when_idle(tmp_path, warm_cache, end):
     """The command waits for the writer lock (held here) for longer than the idle time: the server stays. When the
     command ends, normally or killed with SIGKILL (its registration left behind), the server stops by itself."""
     home = new_home(tmp_path)
@@ -163,7 +197,7 @@ def test_a_command_that_uses_it_keeps_it_even_when_idle(tmp_path, end):
     print(f"\ncommand {end}: server stopped {took:.1f} s later")
 
 
-def test_it_never_outlives_a_deleted_home(tmp_path):
+def test_it_never_outlives_a_deleted_home(tmp_path, warm_cache):
     home = new_home(tmp_path)
     env = env_for(home, tmp_path, idle=600)
     srdi(home, env, "ingest")
