@@ -155,19 +155,29 @@ def sqlite_path() -> Path | None:
     return Path(path) if path and path != ":memory:" else None
 
 
+def seed_database(db: Path) -> bool:
+    """A new SQLite database at `db` as a copy of the migrated template, when there is one (True) and `db` does not
+    exist yet; the server that opens it then has no migration to run."""
+    template = cache_dir() / _template_key()
+    if db.exists() or not template.exists():
+        return False
+    db.parent.mkdir(parents=True, exist_ok=True)
+    tmp = db.with_name(db.name + ".template-tmp")
+    shutil.copyfile(template, tmp)
+    os.replace(tmp, db)
+    return True
+
+
 def prepare_database() -> None:
     """A new SQLite database starts as a copy of the migrated template; without a template, migrate now and keep a
     copy as the template (SQLite's backup API, before any request is served)."""
     db = sqlite_path()
     if db is None or db.exists():
         return
+    if seed_database(db):
+        return
     db.parent.mkdir(parents=True, exist_ok=True)
     template = cache_dir() / _template_key()
-    if template.exists():
-        tmp = db.with_name(db.name + ".template-tmp")
-        shutil.copyfile(template, tmp)
-        os.replace(tmp, db)
-        return
     import asyncio
 
     from prefect.server.database import provide_database_interface

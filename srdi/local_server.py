@@ -26,6 +26,10 @@ from warehouse.home import Home
 REPO = Path(__file__).resolve().parents[1]
 POOL = "srdi-local"
 WORKER_QUERY_SECONDS = "1"     # how often the worker asks for runs to start (Prefect's default is 10 s)
+# How long a SIGTERM may take before SIGKILL. Prefect 3.9's worker turns SIGTERM into a SIGINT to itself, whose
+# cancellation its run loop swallows: it never ends on its own (measured: still running after 20 s, every time),
+# so waiting long only delays Ctrl-C. Its flow runs got the SIGTERM too (its process group) and end themselves.
+STOP_SECONDS = {"worker": 3.0, "server": 20.0}
 
 
 class ServeError(Exception):
@@ -159,6 +163,9 @@ class Services:
         if not port_free(self.port):
             raise ServeError(port_message(self.port), code=2)
         self.log(f"starting the Prefect server on {self.api_url} (database under {self.env['PREFECT_HOME']})")
+        if not self.env.get("PREFECT_API_DATABASE_CONNECTION_URL"):   # SQLite under PREFECT_HOME: a new one starts
+            from srdi.background_server import seed_database             # migrated (the machine's template), ~10 s less
+            seed_database(Path(self.env["PREFECT_HOME"]) / "prefect.db")
         self.server = self._spawn("server", _prefect("server", "start", "--host", "127.0.0.1", "--port", str(self.port)))
         deadline = time.monotonic() + timeout
         while not healthy(self.api_url):
@@ -191,7 +198,7 @@ class Services:
             if proc and proc.poll() is None:
                 os.killpg(proc.pid, signal.SIGTERM)
                 try:
-                    proc.wait(timeout=20)
+                    proc.wait(timeout=STOP_SECONDS[name])
                 except subprocess.TimeoutExpired:
                     os.killpg(proc.pid, signal.SIGKILL)
                     proc.wait()
