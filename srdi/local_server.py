@@ -28,7 +28,8 @@ POOL = "srdi-local"
 WORKER_QUERY_SECONDS = "1"     # how often the worker asks for runs to start (Prefect's default is 10 s)
 # How long a SIGTERM may take before SIGKILL. Prefect 3.9's worker turns SIGTERM into a SIGINT to itself, whose
 # cancellation its run loop swallows: it never ends on its own (measured: still running after 20 s, every time),
-# so waiting long only delays Ctrl-C. Its flow runs got the SIGTERM too (its process group) and end themselves.
+# so waiting longer only delayed Ctrl-C by 20 s before the same SIGKILL. A flow run it started is stopped, as before,
+# by the command's supervisor (srdi/processes.py), which stops every process carrying the command's mark.
 STOP_SECONDS = {"worker": 3.0, "server": 20.0}
 
 
