@@ -34,7 +34,6 @@ import zipfile
 from dataclasses import dataclass
 from pathlib import Path
 
-from tasks.intake.check_batch import check_many
 from tasks.intake.submission import Submission
 
 
@@ -95,7 +94,9 @@ def precheck(sub: Submission, limits: Limits) -> None:
 
 
 def check_chunk(chunk: list[Submission]) -> list[Submission]:
-    """read → normalise → validate for a chunk of files (runs in the child)."""
+    """read → normalise → validate for a chunk of files (runs in the child). Imported here, not at the top: the
+    checks need pandera (with pandas: 0.9 s to import), which only the children use (the forkserver preloads it)."""
+    from tasks.intake.check_batch import check_many
     return check_many(chunk)
 
 
@@ -209,9 +210,9 @@ def _context():
     global _CTX
     if _CTX is None:
         ctx = mp.get_context("forkserver")
-        # what the children run, imported once by the forkserver: the readers (polars, pandera, calamine) and the
+        # what the children run, imported once by the forkserver: the checks (polars, pandera, calamine) and the
         # outbox pool's writers (xlsxwriter, openpyxl: 0.24 s a child otherwise)
-        ctx.set_forkserver_preload(["tasks.intake.isolate", "tasks.intake.feedback_pool"])
+        ctx.set_forkserver_preload(["tasks.intake.isolate", "tasks.intake.check_batch", "tasks.intake.feedback_pool"])
         launcher = _python_ignoring_ctrl_c()
         if launcher:
             ctx.set_executable(launcher)
