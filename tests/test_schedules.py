@@ -124,8 +124,11 @@ def test_next_scheduled_runs_follow_cron_and_timezone(served):
         ingest = client.read_flow_runs(
             deployment_filter=DeploymentFilter(name=DeploymentFilterName(any_=["ingest"])),
             flow_run_filter=FlowRunFilter(state=FlowRunFilterState(type=FlowRunFilterStateType(any_=[StateType.SCHEDULED]))),
-            sort=FlowRunSort.EXPECTED_START_TIME_ASC, limit=2)
-        assert len(ingest) == 2 and ingest[1].expected_start_time - ingest[0].expected_start_time == timedelta(minutes=15)
+            sort=FlowRunSort.EXPECTED_START_TIME_ASC, limit=20)
+        # the schedule's runs only: a run the inbox trigger started for the sample share (or the test above) may
+        # still be waiting for the worker, due "now", between two of them
+        ingest = [r for r in ingest if r.auto_scheduled]
+        assert len(ingest) >= 2 and ingest[1].expected_start_time - ingest[0].expected_start_time == timedelta(minutes=15)
 
 
 def start_serve(home: Home, port: int) -> subprocess.Popen:
