@@ -5,8 +5,10 @@ written, the exit code and the summary line there."""
 from __future__ import annotations
 
 import os
+import shutil
 import subprocess
 import sys
+import tempfile
 from pathlib import Path
 
 import pytest
@@ -21,8 +23,9 @@ SRDI = Path(sys.executable).with_name("srdi")
 def test_an_ingest_leaves_nothing_in_the_temporary_folder_and_says_what_it_did(tmp_path):
     if not SRDI.exists():
         pytest.skip("no srdi script beside this Python")
-    tmp = tmp_path / "tmp"
-    tmp.mkdir()
+    # a short folder of its own: under pytest-xdist tmp_path is too long for the reading forkserver's Unix socket
+    # (AF_UNIX paths stop at 107 bytes; multiprocessing puts it in TMPDIR)
+    tmp = Path(tempfile.mkdtemp(prefix="srdi-exit-", dir="/tmp" if os.path.isdir("/tmp") else None))
     env = {k: v for k, v in os.environ.items() if k not in ("PREFECT_API_URL", "SRDI_HOME", "SRDI_OWNER")}
     env.update(TMPDIR=str(tmp), DO_NOT_TRACK="1", PREFECT_SERVER_ANALYTICS_ENABLED="false",
                SRDI_BACKGROUND_SERVER_ENABLED="0", PYTHONPATH=str(ROOT))
@@ -36,5 +39,6 @@ def test_an_ingest_leaves_nothing_in_the_temporary_folder_and_says_what_it_did(t
     assert run.returncode == 0, run.stderr
     assert "files: 1  loaded: 1" in run.stdout, run.stdout
     assert list((home / "share" / "outbox" / "工信局").glob("*_回执_*.xlsx"))
-    left = sorted(p.name for p in tmp.iterdir() if p.name.startswith(("srdi-", "tmp")))
+    left = sorted(p.name for p in tmp.iterdir())
+    shutil.rmtree(tmp, ignore_errors=True)
     assert left == [], left
