@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import html
 
+from schemas import clock
 from schemas.forms import SRDI_LEVELS, TASK_STATUSES
 from schemas.labels import COMPLIANCE, FORM, TARGET_STATUS, TASK_REPORTED, label
 
@@ -142,12 +143,11 @@ def svg_funnel(tiers: list[tuple[str, int, str, int]]) -> str:
 
 # ---------------------------------------------------------------- compliance
 
-def cell_detail(r: dict) -> str:
+def cell_detail(r: dict, tz: str | None = None) -> str:
     """What hovering over a heat-map cell says: the 催报清单 row in words."""
     parts = [f"截止 {r['due_date']}"]
     if r.get("received_at") is not None:
-        parts.append(f"报送于 {r['received_at']:%Y-%m-%d %H:%M}" if hasattr(r["received_at"], "strftime")
-                     else f"报送于 {r['received_at']}")
+        parts.append(f"报送于 {clock.shown(r['received_at'], tz)}")
     if r.get("days_late"):
         parts.append(f"逾期 {r['days_late']} 天")
     if r.get("submission_id") is not None:
@@ -157,7 +157,7 @@ def cell_detail(r: dict) -> str:
     return "；".join(parts)
 
 
-def svg_heatmap(bureaus: list[str], columns: list[tuple[str, str]], cells: dict) -> str:
+def svg_heatmap(bureaus: list[str], columns: list[tuple[str, str]], cells: dict, tz: str | None = None) -> str:
     """Bureaus down, (quarter, form) across: each coloured cell is one row of the 催报清单."""
     label_w, cell_w, cell_h, head = 130, 92, 28, 46
     width, height = label_w + cell_w * len(columns) + 10, head + cell_h * len(bureaus) + 4
@@ -188,7 +188,7 @@ def svg_heatmap(bureaus: list[str], columns: list[tuple[str, str]], cells: dict)
                 continue
             status = label(COMPLIANCE, r["status"])
             out.append(f'<g class="heat-cell" data-bureau="{e(b)}" data-quarter="{e(q)}" data-form="{e(label(FORM, form))}">'
-                       f'<title>{e(b)} {e(q)} {e(label(FORM, form))}：{e(status)}（{e(cell_detail(r))}）</title>'
+                       f'<title>{e(b)} {e(q)} {e(label(FORM, form))}：{e(status)}（{e(cell_detail(r, tz))}）</title>'
                        f'<rect class="{compliance_class(r["status"])}" {box}/>'
                        f'<text {mid} class="cell">{e(status)}</text></g>')
     out.append("</svg>")

@@ -42,6 +42,7 @@ class PeriodData:
     quarters: tuple[str, ...]
     run: dict | None                              # this period's rollup_runs row; None: never rolled up
     frames: dict[str, pl.DataFrame | None]        # table -> this period's rows; None: no rollup made the table yet
+    time_zone: str | None = None                  # the programme's zone every time is shown in (None: Asia/Shanghai)
 
     def computed(self, table: str) -> bool:
         frame = self.frames[table]
@@ -62,12 +63,12 @@ class PeriodData:
         return frame.to_dicts()
 
 
-def read_period_data(con, period: str) -> PeriodData:
+def read_period_data(con, period: str, time_zone: str | None = None) -> PeriodData:
     kind = kind_of(period)
     runs = read_period(con, RUNS_TABLE, period)
     run = runs.row(0, named=True) if runs is not None and runs.height else None
     return PeriodData(period=period, kind=kind, quarters=tuple(quarters_of(period)), run=run,
-                      frames={table: read_period(con, table, period) for table in SHOWN})
+                      frames={table: read_period(con, table, period) for table in SHOWN}, time_zone=time_zone)
 
 
 # ---------------------------------------------------------------- picking rows

@@ -25,6 +25,7 @@ from dashboards.charts import e
 from dashboards.data import LEVEL_COLUMNS, SHOWN, PeriodData, heat, kind_of, ladder_total, read_period_data
 from schemas.labels import (COMPLIANCE, KIND, LAGGING, REWARD_CATEGORY, REWARD_COMPUTED, REWARD_STATUS, TARGET_STATUS,
                             TASK_REPORTED, label)
+from schemas import clock
 from schemas.periods import period_label, quarters_of
 from schemas.sections import BY_TABLE, Col
 from warehouse.atomic_write import write_text
@@ -81,7 +82,7 @@ def _col(table: str, name: str) -> Col:
     return next(c for c in BY_TABLE[table].sheets[0].cols if c.name == name)
 
 
-def _text(col: Col, v) -> str:
+def _text(col: Col, v, tz: str | None = None) -> str:
     """A cell as the pack words it: labels from the catalogue, 是/否, whole numbers without separators."""
     if v is None:
         return col.blank or ""
@@ -92,7 +93,7 @@ def _text(col: Col, v) -> str:
     if col.kind in ("num", "pct", "yuan"):
         return charts.num(v)
     if col.kind == "datetime" and hasattr(v, "strftime"):
-        return v.strftime("%Y-%m-%d %H:%M")
+        return clock.shown(v, tz)
     return str(v)
 
 
@@ -141,7 +142,7 @@ def compliance_section(d: PeriodData) -> str:
         if not h.cells:
             inner = _notice(BY_TABLE[table].sheets[0].empty)
         else:
-            inner = charts.svg_heatmap(h.bureaus, h.columns, h.cells) + charts.legend(
+            inner = charts.svg_heatmap(h.bureaus, h.columns, h.cells, d.time_zone) + charts.legend(
                 [(t, charts.compliance_class(code)) for code, t in COMPLIANCE.items()]
                 + [(charts.NOTHING_OWED, "cp-none")])
     return _section(table, "各单位报送情况（单位 × 季度 × 表种）", inner,
@@ -213,7 +214,7 @@ def enterprises_section(d: PeriodData) -> str:
     elif not rows:
         inner = _notice(sheet.empty)
     else:
-        body = "".join("<tr>" + "".join(f'<td class="nw">{e(_text(c, r[c.name]))}</td>' for c in sheet.cols) + "</tr>"
+        body = "".join("<tr>" + "".join(f'<td class="nw">{e(_text(c, r[c.name], d.time_zone))}</td>' for c in sheet.cols) + "</tr>"
                        for r in rows)
         inner = ('<div class="search"><label for="enterprise-search">搜索企业：</label>'
                  '<input id="enterprise-search" type="search" placeholder="企业名称、专班、行业、包保领导……" autocomplete="off">'
@@ -252,9 +253,9 @@ def lagging_section(d: PeriodData) -> str:
             cells = []
             for c in cols:
                 if c.name == "status":
-                    cells.append(f'<td class="nw">{_chip(_text(c, r[c.name]), "lg-" + str(r[c.name]))}</td>')
+                    cells.append(f'<td class="nw">{_chip(_text(c, r[c.name], d.time_zone), "lg-" + str(r[c.name]))}</td>')
                 else:
-                    cells.append(f'<td class="nw">{e(_text(c, r[c.name]))}</td>')
+                    cells.append(f'<td class="nw">{e(_text(c, r[c.name], d.time_zone))}</td>')
             body.append("<tr>" + "".join(cells) + "</tr>")
         inner = (f'<p class="note" id="lagging-count">{e(LAGGING["lagging"])} <b>{len(lagging)}</b> 户，'
                  f'{e(LAGGING["due_this_year"])} <b>{len(due)}</b> 户（每户只计一次，已滞后的不再计入临期）。</p>'
@@ -356,7 +357,7 @@ def title_of(period: str) -> str:
 
 def render(d: PeriodData) -> str:
     run = d.run
-    when = (f" · 汇总计算于 {run['computed_at']:%Y-%m-%d %H:%M}（计算日期 {run['as_of']}）" if run else " · 本期尚未汇总")
+    when = (f" · 汇总计算于 {clock.shown(run['computed_at'], d.time_zone)}（计算日期 {run['as_of']}）" if run else " · 本期尚未汇总")
     parts = [f'<header><h1>{CITY}数据看板 · {e(title_of(d.period))}</h1>'
              f'<p>汇总期 {e(d.period)}（{e("、".join(d.quarters))}）{e(when)}'
              ' · <a href="../index.html">全部报告期</a></p></header><main>']
@@ -368,16 +369,16 @@ def render(d: PeriodData) -> str:
     return page(f"专精特新数据看板 {d.period}", "".join(parts), asset("search.js"))
 
 
-def render_period(con, period: str) -> str:
-    """The page for `period` from the rollup tables (a read-only connection is enough)."""
-    return render(read_period_data(con, period))
+def render_period(con, period: str, time_zone: str | None = None) -> str:
+    """The page for `period` from the rollup tables (a read-only connection is enough); times in `time_zone`."""
+    return render(read_period_data(con, period, time_zone))
 
 
-def write_period_dashboard(con, reports_dir: Path, period: str) -> Path:
+def write_period_dashboard(con, reports_dir: Path, period: str, time_zone: str | None = None) -> Path:
     """<reports_dir>/<period>/dashboard_<period>.html; the index is refreshed too."""
     kind_of(period)  # checks the period before it becomes a folder name
     reports_dir = Path(reports_dir)
-    out = write_text(reports_dir / period / f"dashboard_{period}.html", render_period(con, period))
+    out = write_text(reports_dir / period / f"dashboard_{period}.html", render_period(con, period, time_zone))
     write_index(reports_dir)
     return out
 

@@ -25,8 +25,8 @@ from warehouse.lock import writer_lock
 
 def _rollup(kind: str, home: str | None, period: str | None) -> dict:
     where = Home.resolve(home).ensure()
-    rp = resolve_period(kind, period)
     cfg = load_rollup_config(where)
+    rp = resolve_period(kind, period, cfg.time_zone)
     # quote(): frames and the connection are passed as they are; Prefect need not search them for futures
     with writer_lock(where), connect(where.writer_db) as con:     # one connection for the whole run
         prepare_warehouse(where, quote(con))

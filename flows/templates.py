@@ -12,7 +12,7 @@ from tasks.bureau.templates import current_quarter, read_template_prefill, write
 def write_templates(home: str | None = None, period: str | None = None) -> dict:
     """Write <bureau>_企业库/任务进展_<period>_模板.xlsx into share/outbox/<bureau>/ for every bureau."""
     where = Home.resolve(home).ensure()
-    period = period or current_quarter()
+    period = period or current_quarter(tz=where.time_zone)
     with writer_lock(where):   # a consistent read of the writer database, and one writer of the outbox state
         data = read_template_prefill(where, period)
         result = write_bureau_templates(where, data)

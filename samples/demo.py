@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 from datetime import datetime
+from zoneinfo import ZoneInfo
 from pathlib import Path
 
 from prefect import flow, task
@@ -19,7 +20,9 @@ from warehouse.home import Home
 
 # The demo share is written today; each file gets the arrival date of its quarter (the stamp in its properties),
 # so the compliance section reads as it would have in 2022, not as four years late.
-DEMO_ARRIVALS = {"2022Q2": datetime(2022, 7, 5, 9, 0), "2022Q3": datetime(2022, 10, 10, 9, 0)}
+# Beijing time (the programme's zone), whatever the machine's zone is.
+DEMO_ARRIVALS = {"2022Q2": datetime(2022, 7, 5, 9, 0, tzinfo=ZoneInfo("Asia/Shanghai")),
+                 "2022Q3": datetime(2022, 10, 10, 9, 0, tzinfo=ZoneInfo("Asia/Shanghai"))}
 
 
 @task(name="build-demo-share", cache_policy=NO_CACHE)

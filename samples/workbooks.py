@@ -198,8 +198,12 @@ def task_form(bureau: str, records: dict[str, dict]) -> list[list]:
 
 
 def arrive(path, when) -> pathlib.Path:
-    """Give a dropped file the arrival time `when` (a naive local datetime): its modification time."""
+    """Give a dropped file the arrival time `when`: its modification time. A naive `when` is Beijing wall-clock time
+    (the programme's zone, as a clerk reads it), never this machine's zone, so a share means the same on any server."""
     path = pathlib.Path(path)
+    if when.tzinfo is None:
+        from zoneinfo import ZoneInfo
+        when = when.replace(tzinfo=ZoneInfo("Asia/Shanghai"))
     ts = when.timestamp()
     import os
     os.utime(path, (ts, ts))

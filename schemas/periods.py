@@ -8,8 +8,9 @@ from __future__ import annotations
 import re
 import unicodedata
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
-from zoneinfo import ZoneInfo
+from datetime import date, timedelta
+
+from schemas import clock
 
 _CN = {"一": 1, "二": 2, "三": 3, "四": 4, "1": 1, "2": 2, "3": 3, "4": 4}
 _PATTERNS = (
@@ -56,14 +57,15 @@ def previous_quarter(period: str) -> str:
 
 # ---------------------------------------------------------------- rollup periods
 
-TIMEZONE = ZoneInfo("Asia/Shanghai")
+TIMEZONE = clock.zone()   # the default programme zone (rollup_config.toml `time_zone`); see schemas/clock.py
 KINDS = ("quarterly", "midyear", "annual")
 PERIOD_FORMS = {"quarterly": re.compile(r"\d{4}Q[1-4]"), "midyear": re.compile(r"\d{4}H[12]"),
                 "annual": re.compile(r"\d{4}")}
 
 
-def today_in_china() -> date:
-    return datetime.now(TIMEZONE).date()
+def today_in_china(tz: str | None = None) -> date:
+    """Today in the programme's zone (`tz`: rollup_config.toml `time_zone`; None: Asia/Shanghai)."""
+    return clock.today(tz)
 
 
 # ---------------------------------------------------------------- one parser for every command
@@ -188,9 +190,9 @@ class RollupPeriod:
     as_of: date
 
     @classmethod
-    def of(cls, kind: str, period: str, as_of: date | None = None) -> "RollupPeriod":
+    def of(cls, kind: str, period: str, as_of: date | None = None, tz: str | None = None) -> "RollupPeriod":
         period = check_period(kind, period)
-        return cls(kind, period, tuple(quarters_of(period)), as_of or today_in_china())
+        return cls(kind, period, tuple(quarters_of(period)), as_of or today_in_china(tz))
 
     @property
     def first_quarter(self) -> str: return self.quarters[0]

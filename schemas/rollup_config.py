@@ -13,7 +13,7 @@ from datetime import date
 from importlib import resources
 from pathlib import Path
 
-from schemas import reference
+from schemas import clock, reference
 from schemas.forms import SRDI_LEVELS, TASK_STATUSES
 
 REPEAT_OPTIONS = ("top_up", "full", "highest_only")
@@ -92,6 +92,7 @@ class RollupConfig:
     recruitment_tasks: tuple[str, ...] = ("T4-2", "T4-3")
     not_computed: tuple[NotComputed, ...] = ()
     reward_categories: tuple[RewardCategory, ...] = ()
+    time_zone: str = clock.DEFAULT_TIME_ZONE    # the programme's zone: every deadline and every time shown
     notices: tuple[str, ...] = field(default=(), compare=False)   # what the rules file should change (shown, not fatal)
     source: str = field(default="", compare=False)
 
@@ -134,6 +135,16 @@ def _expand(names: list[str], exclude: list[str], where: str) -> tuple[str, ...]
 def _check(cond: bool, message: str) -> None:
     if not cond:
         raise ConfigError(message)
+
+
+def _time_zone(data: dict) -> str:
+    name = data.get("time_zone", clock.DEFAULT_TIME_ZONE)
+    _check(isinstance(name, str) and bool(name), f"time_zone 应为时区名，如 Asia/Shanghai / must be a zone name: {name!r}")
+    try:
+        clock.zone(name)
+    except ValueError as exc:
+        raise ConfigError(f"time_zone: {exc}") from None
+    return name
 
 
 def parse(data: dict, source: str = "") -> RollupConfig:
@@ -216,6 +227,7 @@ def parse(data: dict, source: str = "") -> RollupConfig:
         reward_rules=tuple(rules),
         not_computed=tuple(not_computed),
         reward_categories=tuple(categories),
+        time_zone=_time_zone(data),
         notices=tuple(notices),
         source=source,
     )
@@ -241,6 +253,19 @@ def load(path: Path | str | None = None, **overrides) -> RollupConfig:
         cfg = replace(cfg, **overrides)
         _check_overrides(cfg)
     return cfg
+
+
+def time_zone_name(path: Path | str | None = None) -> str:
+    """Only the programme's time zone (`time_zone`) of the packaged rules or of the file at `path`, without reading
+    the rest: what the intake, the outbox and `srdi status` need. ConfigError for an unreadable file or zone."""
+    if path is None:
+        return clock.DEFAULT_TIME_ZONE
+    p = Path(path)
+    try:
+        data = tomllib.loads(p.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:
+        raise ConfigError(f"{p}: {exc}") from None
+    return _time_zone(data)
 
 
 def _check_overrides(cfg: RollupConfig) -> None:

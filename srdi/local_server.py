@@ -222,7 +222,8 @@ def start_watcher(services: Services, mode: str, settle: float, poll_interval: f
     def fire(paths: list[Path]) -> None:
         emit_settled(home.root, home.inbox, paths, settle, watcher.mode)
         names = ", ".join(sorted({p.name for p in paths})[:3]) + (" …" if len(paths) > 3 else "")
-        print(f"{datetime.now():%H:%M:%S} 收件箱：{len(paths)} 个文件已放稳，已发出入库事件 / inbox: "
+        from schemas import clock
+        print(f"{clock.shown(clock.now(), home.time_zone, '%H:%M:%S')} 收件箱：{len(paths)} 个文件已放稳，已发出入库事件 / inbox: "
               f"{len(paths)} file(s) settled ({names}); event {EVENT_NAME} sent", flush=True)
 
     watcher = InboxWatcher(home.inbox, fire, mode=mode, settle=settle, poll_interval=poll_interval)

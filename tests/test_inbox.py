@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 import os
 import time
-from datetime import datetime, timedelta
+from datetime import datetime, timedelta, timezone
 
 import pytest
 
@@ -53,7 +53,7 @@ def con(schema_template):
 
 
 def test_first_sight_is_kept_across_runs_while_the_file_settles(home, con):
-    t0 = datetime.now().replace(microsecond=0)
+    t0 = datetime.now(timezone.utc).replace(microsecond=0)
     path = write_xlsx(drop(home, "财政局", "任务2022Q2.xlsx"), task_rows("财政局", 1))
     written = (t0 - timedelta(seconds=5)).timestamp()
     os.utime(path, (written, written))
@@ -66,7 +66,7 @@ def test_first_sight_is_kept_across_runs_while_the_file_settles(home, con):
 
 
 def test_a_backdated_file_arrives_when_srdi_first_saw_it(home, con):
-    t0 = datetime.now().replace(microsecond=0)
+    t0 = datetime.now(timezone.utc).replace(microsecond=0)
     path = write_xlsx(drop(home, "财政局", "任务2022Q3.xlsx"), task_rows("财政局", 1))
     old = datetime(2022, 10, 9, 9).timestamp()           # a day before the Q3 deadline, says the sender's clock
     os.utime(path, (old, old))
@@ -79,14 +79,14 @@ def test_a_future_mtime_settles_by_srdis_clock_in_the_same_run(home, con):
     path = write_xlsx(drop(home, "财政局", "任务2022Q2.xlsx"), task_rows("财政局", 1))
     future = time.time() + 3 * 86400
     os.utime(path, (future, future))
-    t0 = datetime.now()
+    t0 = datetime.now(timezone.utc)
     scan = _scan(home, con, settle=0.3, now=t0)          # waits 0.3 s itself, sees it unchanged, reads it
     (sub,) = scan.found
     assert sub.received_at == t0
 
 
 def test_the_same_name_dropped_again_after_filing_is_a_new_arrival(home, con):
-    t0 = datetime.now().replace(microsecond=0)
+    t0 = datetime.now(timezone.utc).replace(microsecond=0)
     write_xlsx(drop(home, "财政局", "任务2022Q2.xlsx"), task_rows("财政局", 1))
     _scan(home, con, settle=0, now=t0)
     inbox_db.forget(con, [path_key("财政局/任务2022Q2.xlsx")])    # filed away
@@ -154,7 +154,7 @@ def test_files_first_seen_together_keep_the_order_of_their_modification_times(ho
     for path, day in ((original, 1), (correction, 2)):
         t = datetime(2022, 7, day, 9).timestamp()
         os.utime(path, (t, t))
-    t0 = datetime.now()
+    t0 = datetime.now(timezone.utc)
     found = _scan(home, con, settle=0, now=t0).found
     assert [s.path.name for s in found] == ["B任务2022Q2.xlsx", "A任务2022Q2（更正）.xlsx"]
     assert {s.received_at for s in found} == {t0}

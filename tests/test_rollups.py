@@ -12,6 +12,7 @@ import json
 import os
 import re
 from datetime import date, datetime
+from zoneinfo import ZoneInfo
 from decimal import Decimal
 from pathlib import Path
 
@@ -121,7 +122,9 @@ def _plain(v):
         return round(v, 6)
     if isinstance(v, Decimal):
         return round(float(v), 6)
-    if isinstance(v, (date, datetime)):
+    if isinstance(v, datetime):   # an instant, as Beijing wall-clock time (the programme's zone)
+        return v.astimezone(ZoneInfo("Asia/Shanghai")).replace(tzinfo=None).isoformat()
+    if isinstance(v, date):
         return v.isoformat()
     return v
 

@@ -7,6 +7,7 @@ and the documented rules (docs/rollups.md). Expectations are never produced by r
 from __future__ import annotations
 
 from datetime import date, datetime
+from zoneinfo import ZoneInfo
 
 import polars as pl
 import pytest
@@ -37,6 +38,9 @@ def given(con, table: str, rows: list[dict]) -> None:
 
 
 def submission(con, sid: int, bureau: str, period: str, form: str, status: str, received: datetime) -> None:
+    """`received`: Beijing wall-clock time when naive (the programme's zone, as the policy's deadlines are)."""
+    if received.tzinfo is None:
+        received = received.replace(tzinfo=ZoneInfo("Asia/Shanghai"))
     given(con, "submissions", [{
         "submission_id": sid, "bureau": bureau, "period": period, "form": form, "file_name": f"{sid}.xlsx",
         "source_path": f"{bureau}/{sid}.xlsx", "sha256": f"{sid:064d}", "received_at": received,

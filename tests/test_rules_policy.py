@@ -122,7 +122,8 @@ def test_every_rule_sql_file_has_given_expect_tests():
 # ---------------------------------------------------------------- layout versions
 
 # create_rollup_tables.sql as of each layout version: change the file, bump warehouse.rollups.SCHEMA_VERSION.
-DDL_AT_VERSION = {2: "279859bd28aa79fd5fffdeb6f679c582bb6fc8f1a2323210b17b8a41fdd41ced"}
+DDL_AT_VERSION = {2: "279859bd28aa79fd5fffdeb6f679c582bb6fc8f1a2323210b17b8a41fdd41ced",
+                  3: "c4270d13907c65398fa62dd53f691995cbaa28965cf26e9d7d1c25b2a04c0be3"}   # issue 19: TIMESTAMPTZ
 
 
 def test_the_layout_file_is_pinned_to_its_version():

@@ -2,7 +2,12 @@
 warehouse/ calls duckdb.connect.
 
 The schema (warehouse/sql/schema/*.sql) is applied once per version: `apply_schema` records the digest of the DDL
-in schema_versions and skips a database that already has it, so a run pays two small reads, not the DDL."""
+in schema_versions and skips a database that already has it, so a run pays two small reads, not the DDL.
+
+Times: every instant is stored as TIMESTAMPTZ and every connection srdi opens sets the session's TimeZone to UTC
+(DuckDB's default is the machine's zone), so no result depends on the server's `TZ`. A warehouse from before issue 19
+(naive TIMESTAMP columns holding the server's local time) is converted once by `apply_schema`: see
+`convert_naive_timestamps`."""
 from __future__ import annotations
 
 import contextlib
@@ -17,16 +22,22 @@ from warehouse.sql import load as sql
 SCHEMA_FILES = ("schema/create_schema_versions", "schema/create_tables", "schema/create_staged_views",
                 "schema/create_macros", "schema/create_views", "schema/comment_columns")
 SCHEMA_COMPONENT = "warehouse"   # its row in schema_versions
-SCHEMA_VERSION = 1               # the digest of SCHEMA_FILES decides; this number only labels the row
+SCHEMA_VERSION = 2               # the digest of SCHEMA_FILES decides; this number only labels the row
+# 1: instants as naive TIMESTAMP (the server's local time); 2: issue 19, every instant TIMESTAMPTZ
+
+
+def _session(con: duckdb.DuckDBPyConnection) -> duckdb.DuckDBPyConnection:
+    con.execute(sql("schema/set_time_zone"))
+    return con
 
 
 def connect(path: Path | str, read_only: bool = False) -> duckdb.DuckDBPyConnection:
-    return duckdb.connect(str(path), read_only=read_only, config={"threads": 2})
+    return _session(duckdb.connect(str(path), read_only=read_only, config={"threads": 2}))
 
 
 def connect_memory() -> duckdb.DuckDBPyConnection:
     """An in-memory database (tests of the SQL rules, what-ifs)."""
-    return duckdb.connect(":memory:", config={"threads": 2})
+    return _session(duckdb.connect(":memory:", config={"threads": 2}))
 
 
 @contextlib.contextmanager
@@ -59,6 +70,25 @@ def record_schema_version(con: duckdb.DuckDBPyConnection, component: str, versio
     con.execute(sql("schema/record_schema_version"), {"component": component, "version": version, "ddl_sha256": digest})
 
 
+def convert_naive_timestamps(con: duckdb.DuckDBPyConnection) -> list[str]:
+    """Every naive TIMESTAMP column of this database's tables to TIMESTAMPTZ (issue 19). srdi wrote those values as
+    the server's local wall-clock time (`datetime.now()`, `datetime.fromtimestamp`, `now()::TIMESTAMP`), so each is
+    read in the zone of the machine that runs the conversion (DuckDB's default TimeZone: `TZ`, else
+    /etc/localtime), which is the zone they were written in unless the server's zone changed since; to convert
+    with another zone, run the first command after the upgrade with `TZ=<that zone>`. Inside the caller's
+    transaction; the session is set back to UTC. Returns the columns converted (`table.column`)."""
+    columns = con.execute(sql("schema/list_naive_timestamps")).fetchall()
+    if not columns:
+        return []
+    con.execute(sql("schema/reset_time_zone"))
+    try:
+        for table, column in columns:
+            con.execute(sql("schema/convert_naive_timestamp", table=table, column=column))
+    finally:
+        con.execute(sql("schema/set_time_zone"))
+    return [f"{t}.{c}" for t, c in columns]
+
+
 def apply_schema(con: duckdb.DuckDBPyConnection, *, force: bool = False) -> bool:
     """Lay out the tables, views, macros and their comments: once per schema version, not on every run. A database
     whose schema_versions row already records this DDL's digest is left as it is (two small reads); otherwise the DDL
@@ -66,6 +96,7 @@ def apply_schema(con: duckdb.DuckDBPyConnection, *, force: bool = False) -> bool
     if not force and schema_version(con, SCHEMA_COMPONENT) == (SCHEMA_VERSION, schema_sha256()):
         return False
     with transaction(con):
+        convert_naive_timestamps(con)   # before the DDL, which then lays the views over the converted columns
         for name in SCHEMA_FILES:
             con.execute(sql(name))
         record_schema_version(con, SCHEMA_COMPONENT, SCHEMA_VERSION, schema_sha256())

@@ -7,10 +7,21 @@ from __future__ import annotations
 
 import os
 from dataclasses import dataclass
+from functools import lru_cache
 from pathlib import Path
 
 DEFAULT_HOME = "srdi-home"
 CONFIG_NAME = "rollup_config.toml"     # the home's own rollup rules (责任领导 in [leaders]); `srdi init` writes it
+
+
+@lru_cache(maxsize=64)
+def _time_zone(path: Path | None, stamp: int | None) -> str:
+    """The `time_zone` of a rules file, read once per version of it (`stamp`: its mtime)."""
+    from schemas.rollup_config import ConfigError, time_zone_name
+    try:
+        return time_zone_name(path)
+    except ConfigError:
+        return time_zone_name(None)
 
 
 @dataclass(frozen=True)
@@ -43,6 +54,17 @@ class Home:
     def lock_file(self) -> Path: return self.state / "writer.lock"
     @property
     def rollup_config(self) -> Path: return self.root / CONFIG_NAME
+
+    @property
+    def time_zone(self) -> str:
+        """The programme's time zone: `time_zone` of this home's rollup_config.toml, else the packaged default
+        (Asia/Shanghai). A rules file that cannot be read gives the default here; the rollups and `srdi status`
+        say what is wrong with it."""
+        try:
+            stamp = self.rollup_config.stat().st_mtime_ns
+        except OSError:
+            stamp = None
+        return _time_zone(self.rollup_config if stamp is not None else None, stamp)
 
     def is_home(self) -> bool:
         """The folders every home has (what `ensure()` lays out first): the share's inbox and the pipeline's state."""

@@ -29,8 +29,8 @@ class InboxEntry:
     note_path: str | None = None
 
 
-SCHEMA = {"path_key": pl.Utf8, "first_seen": pl.Datetime("us"), "last_seen": pl.Datetime("us"),
-          "changed_at": pl.Datetime("us"), "size_bytes": pl.Int64, "mtime_ns": pl.Int64, "renamed_from": pl.Utf8,
+SCHEMA = {"path_key": pl.Utf8, "first_seen": pl.Datetime("us", "UTC"), "last_seen": pl.Datetime("us", "UTC"),
+          "changed_at": pl.Datetime("us", "UTC"), "size_bytes": pl.Int64, "mtime_ns": pl.Int64, "renamed_from": pl.Utf8,
           "note_reason": pl.Utf8, "note_path": pl.Utf8}
 
 

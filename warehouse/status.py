@@ -19,6 +19,7 @@ from pathlib import Path
 
 import duckdb
 
+from schemas import clock
 from schemas.periods import period_from_name, quarter_end
 from schemas.reference import resolve_bureau
 from warehouse.connection import connect
@@ -30,9 +31,9 @@ from warehouse.sql import load as sql
 NOT_YET_NOTED = "尚未说明：下次入库时会写说明（…_未处理说明.txt）"
 
 
-def _local(ts: float) -> datetime:
-    """A file time as an aware local time (the JSON says its offset)."""
-    return datetime.fromtimestamp(ts).astimezone()
+def _local(ts: float, tz: str | None = None) -> str:
+    """A file time in the programme's zone, ISO 8601 with its offset (the JSON's form; schemas.clock)."""
+    return clock.shown_iso(clock.from_timestamp(ts), tz)
 
 
 def note_reason_text(note_path: str | None) -> str | None:
@@ -67,7 +68,8 @@ def inbox_view(home: Home, notes: dict[str, dict] | None = None, settle_seconds:
                now: datetime | None = None) -> InboxView:
     """The inbox now. `notes`: path_key → {first_seen, note_reason, note_path} from the analyst copy."""
     notes = notes or {}
-    now = now or datetime.now()
+    now = clock.instant(now) if now else clock.now()
+    tz = home.time_zone
     view = InboxView()
 
     def unanswered(rel: str, bureau: str | None) -> None:
@@ -83,11 +85,11 @@ def inbox_view(home: Home, notes: dict[str, dict] | None = None, settle_seconds:
         if info.get("note_path"):          # left in the inbox with a note (it could not be filed away)
             unanswered(rel, bureau)
             return
-        mtime = datetime.fromtimestamp(st.st_mtime)
+        mtime = clock.from_timestamp(st.st_mtime)
         period = period_from_name(path.stem)
         item = {"file": display(rel), "bureau": bureau, "size_bytes": st.st_size,
-                "modified": mtime.astimezone().isoformat(timespec="seconds"),
-                "first_seen": info["first_seen"].astimezone().isoformat(timespec="seconds") if info.get("first_seen") else None,
+                "modified": clock.shown_iso(mtime, tz),
+                "first_seen": clock.shown_iso(info.get("first_seen"), tz),
                 "period": period if isinstance(period, str) else None}
         if mtime > now or (now - mtime).total_seconds() < settle_seconds:
             view.settling.append(item)
@@ -189,7 +191,8 @@ def read_warehouse(home: Home, cfg, quarter: str, as_of: date) -> WarehouseView:
                 "forms": [o["form"] for o in owed], "due_dates": [o["due_date"] for o in owed],
                 "leaders": [o["responsible_leader"] for o in owed]})
             view.compliance = _rows(con, "rollups/compute_compliance", {
-                "period": quarter, "count_first_accepted": cfg.count_first_accepted, "as_of": as_of})
+                "period": quarter, "count_first_accepted": cfg.count_first_accepted, "as_of": as_of,
+                "time_zone": cfg.time_zone})
         return view
     except duckdb.Error as exc:
         return WarehouseView(available=False, error=str(exc).splitlines()[0])
@@ -209,7 +212,7 @@ def copy_age(home: Home) -> dict:
     writer = max([t for t in (mtime(home.writer_db), mtime(wal) if wal.exists() and wal.stat().st_size else None)
                   if t is not None], default=None)
     return {"path": str(home.warehouse),
-            "published_at": _local(published).isoformat(timespec="seconds") if published else None,
+            "published_at": _local(published, home.time_zone) if published else None,
             "age_seconds": round(datetime.now().timestamp() - published) if published else None,  # noqa: DTZ005
-            "writer_changed_at": _local(writer).isoformat(timespec="seconds") if writer else None,
+            "writer_changed_at": _local(writer, home.time_zone) if writer else None,
             "older_than_writer": bool(published and writer and writer > published + 1.0)}

@@ -9,6 +9,7 @@ from datetime import datetime
 import duckdb
 import polars as pl
 
+from schemas import clock
 from warehouse.connection import transaction
 from warehouse import cell_texts
 from warehouse.sql import load as sql
@@ -168,7 +169,7 @@ def write_file_submissions(con: duckdb.DuckDBPyConnection, records: list[Submiss
         batch.files.append((records, stored_path, before_commit))
         return next_id
     with transaction(con):
-        now = datetime.now()
+        now = clock.now()
         for rec in records:
             rec.submission_id = next_id
             next_id += 1
@@ -222,7 +223,7 @@ def _insert_rows(con: duckdb.DuckDBPyConnection, rec: SubmissionRecord) -> None:
 SUBMISSION_SCHEMA = {
     "submission_id": pl.Int32, "bureau": pl.Utf8, "period": pl.Utf8, "form": pl.Utf8, "file_name": pl.Utf8,
     "source_path": pl.Utf8, "sha256": pl.Utf8, "size_bytes": pl.Int64, "file_format": pl.Utf8,
-    "received_at": pl.Datetime("us"), "processed_at": pl.Datetime("us"), "status": pl.Utf8, "error_count": pl.Int32,
+    "received_at": pl.Datetime("us", "UTC"), "processed_at": pl.Datetime("us", "UTC"), "status": pl.Utf8, "error_count": pl.Int32,
     "warning_count": pl.Int32, "row_count": pl.Int32, "superseded_by": pl.Int32, "duplicate_of": pl.Int32,
     "stored_path": pl.Utf8, "message": pl.Utf8,
 }
@@ -238,7 +239,7 @@ def write_many_file_submissions(con: duckdb.DuckDBPyConnection,
     order; each before_commit runs after everything is written and before the commit. All of it or none of it:
     on any exception nothing of the batch is committed (the caller then loads the files one by one)."""
     with transaction(con):
-        now = datetime.now()
+        now = clock.now()
         recs = [(rec, stored) for records, stored, _ in files for rec in records]
         # supersession, as if file by file: each load of a slot supersedes what the slot held loaded before it
         slots = list(dict.fromkeys((r.bureau, r.period, r.form) for r, _ in recs if r.status == "loaded"))

@@ -49,17 +49,16 @@ def register(sub) -> None:
 
 # ---------------------------------------------------------------- time
 
-def shanghai(dt: datetime | None) -> datetime | None:
-    """Any time as Asia/Shanghai: an aware one converted, a naive one (the warehouse's, this machine's clock) read
-    as local time."""
-    from schemas.periods import TIMEZONE
-    if dt is None:
-        return None
-    return (dt if dt.tzinfo else dt.astimezone()).astimezone(TIMEZONE)
+def shanghai(dt: datetime | None, tz: str | None = None) -> datetime | None:
+    """Any instant in the programme's zone `tz` (rollup_config.toml `time_zone`, default Asia/Shanghai); a naive
+    one can only come from an analyst copy written before issue 19, in this machine's local time (schemas.clock)."""
+    from schemas import clock
+    return clock.local(dt, tz) if dt is not None else None
 
 
-def when(dt: datetime | None) -> str:
-    return shanghai(dt).strftime("%Y-%m-%d %H:%M") if dt else "—"
+def when(dt: datetime | None, tz: str | None = None) -> str:
+    from schemas import clock
+    return clock.shown(dt, tz)
 
 
 def ago(dt: datetime | None, now: datetime) -> str:
@@ -270,12 +269,11 @@ def _jsonable(v):
 
 def overview(home: Home, period: str | None = None, settle: float = 2.0) -> dict:
     from schemas.labels import KIND
-    from schemas.periods import TIMEZONE, period_label, today_in_china
+    from schemas import clock
+    from schemas.periods import period_label, today_in_china
     from schemas.rollup_config import ConfigError, load
     from warehouse import status as ws
 
-    now = datetime.now(timezone.utc).astimezone(TIMEZONE)
-    today = today_in_china()
     warnings: list[str] = []
     rules_ok = True
     try:
@@ -283,6 +281,9 @@ def overview(home: Home, period: str | None = None, settle: float = 2.0) -> dict
     except (ConfigError, OSError, UnicodeDecodeError) as exc:
         warnings.append(f"汇总规则文件有误，汇总会失败（以下按内置规则显示）：{exc}")
         cfg, rules_ok = load(), False
+    tz = cfg.time_zone   # the programme's zone: every time below is shown in it
+    now = datetime.now(timezone.utc).astimezone(clock.zone(tz))
+    today = today_in_china(tz)
     quarter = period or reporting_quarter(today, cfg.deadline_days)
     wh = ws.read_warehouse(home, cfg, quarter, today)
     if wh.error:
@@ -301,11 +302,11 @@ def overview(home: Home, period: str | None = None, settle: float = 2.0) -> dict
     if not api or api_error:
         sub = wh.submissions or {}
         if sub.get("last_processed_at"):
-            last_runs.append({"flow": "ingest", "source": "warehouse", "end": shanghai(sub["last_processed_at"]),
+            last_runs.append({"flow": "ingest", "source": "warehouse", "end": shanghai(sub["last_processed_at"], tz),
                               "files": {k: sub[k] for k in ("files", "loaded", "superseded", "rejected", "duplicate")}})
         for r in wh.rollups:
             last_runs.append({"flow": {v: k for k, v in ROLLUP_KIND.items()}[r["kind"]], "source": "warehouse",
-                              "end": shanghai(r["computed_at"]), "period": r["period"], "pack": r["pack_path"],
+                              "end": shanghai(r["computed_at"], tz), "period": r["period"], "pack": r["pack_path"],
                               "pack_exists": bool(r["pack_path"]) and Path(r["pack_path"]).exists()})
 
     # ---- next runs
@@ -338,7 +339,7 @@ def overview(home: Home, period: str | None = None, settle: float = 2.0) -> dict
                   "deadline_passed": bool(due and today > due),
                   "owed": len(rows), "reported": sum(r["status"] in ("on_time", "late") for r in rows),
                   "rows": [{**{k: r.get(k) for k in ("bureau", "form", "status", "days_late", "responsible_leader",
-                                                     "note")}, "received_at": shanghai(r.get("received_at"))}
+                                                     "note")}, "received_at": shanghai(r.get("received_at"), tz)}
                            for r in rows]}
 
     # ---- configuration
@@ -350,15 +351,15 @@ def overview(home: Home, period: str | None = None, settle: float = 2.0) -> dict
                         f"（未配置）。请在 {where} 的 [leaders] 中填写")
     age = ws.copy_age(home)
     if age["older_than_writer"]:
-        warnings.append(f"分析副本比写入库旧（发布于 {when(_parse_iso(age['published_at']))}，写入库 "
-                        f"{when(_parse_iso(age['writer_changed_at']))} 有改动）：运行 srdi publish，或等下次入库或汇总")
+        warnings.append(f"分析副本比写入库旧（发布于 {when(_parse_iso(age['published_at']), tz)}，写入库 "
+                        f"{when(_parse_iso(age['writer_changed_at']), tz)} 有改动）：运行 srdi publish，或等下次入库或汇总")
     if not serve_api:
         warnings.append("srdi serve 没有运行：到点不会自动入库和汇总（按需手动运行，或启动 srdi serve）")
     if api_error:
         warnings.append(f"Prefect API {api} 读取失败（{api_error}）：最近运行取自数据库")
 
     return _jsonable({
-        "home": str(home.root), "now": now, "inbox": inbox,
+        "home": str(home.root), "now": now, "time_zone": tz, "inbox": inbox,
         "last_runs": [{**r, "label": labels.get(r["flow"]) or (KIND.get(ROLLUP_KIND.get(r["flow"], "")) or r["flow"])}
                       for r in last_runs],
         "runs_from": f"Prefect API（{api_kind}，{api}）" if api and not api_error else "数据库记录（warehouse）",
@@ -384,6 +385,7 @@ def _some(items: list[str], n: int = SHOW) -> str:
 def render(o: dict) -> list[str]:
     from schemas.labels import COMPLIANCE, FORM, OUTCOME
     now = datetime.fromisoformat(o["now"])
+    tz = o.get("time_zone")
     out = []
     ib = o["inbox"]
     out.append(f"收件箱 share/inbox/（{ib['bureau_folders']} 个单位文件夹）")
@@ -417,17 +419,17 @@ def render(o: dict) -> list[str]:
             took = f"，用时 {round(r['seconds'])} 秒" if r.get("seconds") else ""
             period = f"，报告期 {r['period']}" if r.get("period") else ""
             msg = f"：{r['message']}" if r.get("state") not in ("COMPLETED", "RUNNING") and r.get("message") else ""
-            out.append(f"  {label}{when(start)}（{ago(start, now)}）{state}{took}{period}{msg}")
+            out.append(f"  {label}{when(start, tz)}（{ago(start, now)}）{state}{took}{period}{msg}")
         elif r["flow"] == "ingest":
             end = _parse_iso(r["end"])
             f = r["files"]
-            out.append(f"  {label}最近处理文件 {when(end)}（{ago(end, now)}）；累计 {f['files']} 份："
+            out.append(f"  {label}最近处理文件 {when(end, tz)}（{ago(end, now)}）；累计 {f['files']} 份："
                        f"{OUTCOME['loaded']} {f['loaded']}、被替代 {f['superseded']}、{OUTCOME['rejected']} {f['rejected']}、"
                        f"{OUTCOME['duplicate']} {f['duplicate']}")
         else:
             end = _parse_iso(r["end"])
             pack = "" if r.get("pack_exists") else "（会议材料文件不见了）"
-            out.append(f"  {label}{when(end)}（{ago(end, now)}）算了 {r['period']}{pack}")
+            out.append(f"  {label}{when(end, tz)}（{ago(end, now)}）算了 {r['period']}{pack}")
 
     out.append("下次运行（北京时间）" + ("" if o["serve_running"] else "：srdi serve 未运行，以下时间到了也不会执行"))
     for r in o["next_runs"]:
@@ -436,7 +438,7 @@ def render(o: dict) -> list[str]:
             at = _parse_iso(r["at"])
             period = f"，计算 {r['period']}" if r.get("period") else ""
             paused = "（已暂停）" if r.get("paused") else ""
-            out.append(f"  {label}{when(at)}{period}{paused}")
+            out.append(f"  {label}{when(at, tz)}{period}{paused}")
         else:
             out.append(f"  {label}每 {round(r['every_seconds'] / 60)} 分钟")
 
@@ -460,7 +462,7 @@ def render(o: dict) -> list[str]:
     if a["published_at"]:
         pub = _parse_iso(a["published_at"])
         state = "比写入库旧" if a["older_than_writer"] else "与写入库一致"
-        out.append(f"分析副本 warehouse.duckdb：发布于 {when(pub)}（{ago(pub, now)}），{state}")
+        out.append(f"分析副本 warehouse.duckdb：发布于 {when(pub, tz)}（{ago(pub, now)}），{state}")
     else:
         out.append("分析副本 warehouse.duckdb：还没有（第一次 srdi ingest 后发布）")
     if o["warnings"]:

@@ -20,6 +20,7 @@ from __future__ import annotations
 from datetime import datetime
 from pathlib import Path
 
+from schemas import clock
 from tasks.bureau.annotated_copy import AnnotationSkipped, annotate_workbook
 from tasks.bureau.error_list import write_error_workbook
 from tasks.bureau.receipt import receipt_data, write_receipt
@@ -59,7 +60,7 @@ def write_feedback(data, home: Home, ids: list[int], source: Path | None) -> Non
     out = home.outbox / bureau
     names = outbox_names(Path(file_name).stem, ids[0])
     if status != "rejected":
-        write_receipt(out / names["receipt"], receipt_data(data, ids))
+        write_receipt(out / names["receipt"], receipt_data(data, ids, home.time_zone))
         return
     note = None
     if source is None:   # the bytes in the inbox are no longer the ones checked: nothing to mark them in
@@ -83,8 +84,8 @@ def _text_file(lines: list[str]) -> str:
     return "\ufeff" + "\r\n".join(lines + ["", SIGNATURE]) + "\r\n"
 
 
-def _when(t: datetime | None) -> str:
-    return t.strftime("%Y-%m-%d %H:%M") if t else "—"
+def _when(t: datetime | None, tz: str | None) -> str:
+    return clock.shown(t, tz)
 
 
 def write_feedback_text(data, home: Home, ids: list[int]) -> Path | None:
@@ -96,7 +97,7 @@ def write_feedback_text(data, home: Home, ids: list[int]) -> Path | None:
     findings = [f for i in sorted(ids) for f in data.findings.get(i, [])]
     names = outbox_names(Path(first["file_name"]).stem, ids[0], ext=".txt")
     lines = [f"文件：{first['file_name']}（{first['bureau']}，{first['period'] or '报送期未识别'}）",
-             f"报送编号：{'、'.join(map(str, sorted(ids)))}    收到时间：{_when(first['received_at'])}"]
+             f"报送编号：{'、'.join(map(str, sorted(ids)))}    收到时间：{_when(first['received_at'], home.time_zone)}"]
     if first["status"] == "rejected":
         name = names["errors"]
         lines.append(f"结果：文件已退回，共 {sum(f['severity'] == 'error' for f in findings)} 个错误，请修改后重新放入本单位文件夹。")
@@ -125,5 +126,5 @@ def note_path(home: Home, bureau: str | None, rel: str) -> Path:
 def write_note(home: Home, bureau: str | None, rel: str, what: str, fix: str, seen_at: datetime) -> Path:
     """A short note about one inbox entry srdi will not process: which entry, why, and what to do."""
     lines = [f"收件箱中的“{rel}”未被处理。", f"原因：{what}", f"办法：{fix}",
-             f"发现时间：{_when(seen_at)}（同一情况只说明一次）"]
+             f"发现时间：{_when(seen_at, home.time_zone)}（同一情况只说明一次）"]
     return write_text(note_path(home, bureau, rel), _text_file(lines), encoding="utf-8")

@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
 
+from schemas import clock
 from schemas.forms import FORMS_BY_NAME
 from schemas.labels import FORM, label
 from tasks.xlsx_layout import Book, fit_row, page, set_widths
@@ -50,6 +51,7 @@ class Receipt:
     warnings: list[dict] = field(default_factory=list)
     duplicate_of: dict | None = None
     not_reported: dict[tuple[str | None, str], list[str]] = field(default_factory=dict)   # (form, sheet) -> headers
+    time_zone: str | None = None      # the programme's zone the times are shown in (None: Asia/Shanghai)
 
 
 def not_reported_labels(form: str | None, fields: list[str]) -> list[str]:
@@ -60,15 +62,16 @@ def not_reported_labels(form: str | None, fields: list[str]) -> list[str]:
     return [x.label for x in f.fields if x.name in set(fields)]
 
 
-def receipt_data(data: "FeedbackData | object", ids: list[int]) -> Receipt:
-    """The receipt of one file's submissions; `data` is a FeedbackData, or a DuckDB connection."""
+def receipt_data(data: "FeedbackData | object", ids: list[int], time_zone: str | None = None) -> Receipt:
+    """The receipt of one file's submissions; `data` is a FeedbackData, or a DuckDB connection; its times are shown in
+    `time_zone` (the home's programme zone)."""
     if not isinstance(data, FeedbackData):
         data = FeedbackData.load(data, ids)
     subs = [data.subs[i] for i in sorted(ids) if i in data.subs]
     first = subs[0]
     r = Receipt(bureau=first["bureau"], period=first["period"], file_name=first["file_name"],
                 received_at=first["received_at"], processed_at=first["processed_at"],
-                submission_ids=[s["submission_id"] for s in subs], status=first["status"])
+                submission_ids=[s["submission_id"] for s in subs], status=first["status"], time_zone=time_zone)
     for form in ("enterprise", "task"):
         for i in sorted(ids):
             r.loaded += [x for x in data.loaded.get(i, []) if x[0] == form]
@@ -96,13 +99,13 @@ def receipt_data(data: "FeedbackData | object", ids: list[int]) -> Receipt:
     return r
 
 
-def _when(t: datetime | None) -> str:
-    return t.strftime("%Y-%m-%d %H:%M") if t else "—"
+def _when(t: datetime | None, tz: str | None) -> str:
+    return clock.shown(t, tz)
 
 
 def receipt_bytes(r: Receipt) -> bytes:
     """One printable sheet, A4 landscape: the verdict, the facts, then what was loaded, superseded and warned."""
-    book = Book(properties={"title": f"回执：{r.file_name}", "created": r.processed_at or datetime(2000, 1, 1)})
+    book = Book(properties={"title": f"回执：{r.file_name}", "created": clock.utc_naive(r.processed_at) if r.processed_at else datetime(2000, 1, 1)})
     ws = book.add_worksheet("回执")
     f_cell, f_num, f_head = book.format("text"), book.format("number"), book.format("header")
     f_plain = book.format("note")
@@ -117,7 +120,7 @@ def receipt_bytes(r: Receipt) -> bytes:
     row += 1
     if r.status == "duplicate":
         o = r.duplicate_of or {}
-        verdict = (f"本文件与第 {o.get('submission_id', '?')} 号报送《{o.get('file_name', '')}》（{_when(o.get('received_at'))} 收到）"
+        verdict = (f"本文件与第 {o.get('submission_id', '?')} 号报送《{o.get('file_name', '')}》（{_when(o.get('received_at'), r.time_zone)} 收到）"
                    "内容完全相同，未重复入库，已入库的数据不变。")
     else:
         total = sum(n for _, _, n in r.loaded)
@@ -127,7 +130,7 @@ def receipt_bytes(r: Receipt) -> bytes:
     fit_row(ws, row, [(verdict, total_width)], min_lines=2, font_size=12)
     row += 2
     facts = (("报送单位", r.bureau), ("报送期", r.period or "—"), ("文件名", r.file_name),
-             ("收到时间", _when(r.received_at)), ("处理时间", _when(r.processed_at)),
+             ("收到时间", _when(r.received_at, r.time_zone)), ("处理时间", _when(r.processed_at, r.time_zone)),
              ("报送编号", "、".join(map(str, r.submission_ids))))
     for k, v in facts:
         ws.merge_range(row, 0, row, 1, k, book.format("key"))
@@ -173,8 +176,8 @@ def receipt_bytes(r: Receipt) -> bytes:
                 ws.write_number(row, 0, sup["submission_id"], f_num)
                 ws.write_string(row, 1, form_label(sup["form"]), f_cell)
                 ws.write_number(row, 2, sup["row_count"] or 0, f_num)
-                ws.write_string(row, 3, _when(sup["received_at"]), f_cell)
-                ws.write_string(row, 4, _when(sup["processed_at"]), f_cell)
+                ws.write_string(row, 3, _when(sup["received_at"], r.time_zone), f_cell)
+                ws.write_string(row, 4, _when(sup["processed_at"], r.time_zone), f_cell)
                 ws.merge_range(row, 5, row, last, sup["file_name"], f_cell)
                 fit_row(ws, row, [(sup["file_name"], sum(WIDTHS[5:]))])
                 row += 1

@@ -42,6 +42,7 @@ from prefect import task
 from prefect.cache_policies import NO_CACHE
 
 from schemas import reference
+from schemas.periods import today_in_china
 from schemas.enterprise import SRDI_YEAR_MIN, TECH_CENTER_YEAR_MIN, YEAR_MAX, YEAR_MIN
 from schemas.forms import ENTERPRISE, LISTING_STATUSES, METRIC_FIELDS, TASK, TASK_STATUSES, Field, Form
 from schemas.labels import FORM_FILE_WORD
@@ -78,8 +79,9 @@ WIDTHS = {   # wide enough that each header wraps at most once and a company nam
 
 # ---------------------------------------------------------------- periods and names
 
-def current_quarter(today: date | None = None) -> str:
-    today = today or date.today()
+def current_quarter(today: date | None = None, tz: str | None = None) -> str:
+    """The quarter `today` (default: today in the programme's zone `tz`) falls in."""
+    today = today or today_in_china(tz)
     return f"{today.year}Q{(today.month - 1) // 3 + 1}"
 
 

@@ -22,6 +22,7 @@ from pathlib import Path
 
 from prefect import task
 
+from schemas import clock
 from schemas.periods import NAMING_HELP, period_from_name
 from schemas.reference import resolve_bureau
 from tasks.bureau.outbox import UNKNOWN_FOLDER, write_note
@@ -70,7 +71,7 @@ NOTES = {
 
 def arrival(first_seen: datetime, mtime: datetime, window: timedelta = MTIME_WINDOW,
             trust_mtime: bool = False) -> datetime:
-    """When a file arrived: its modification time when that lies at most `window` before srdi first saw it (the
+    """When a file arrived (an aware instant; both arguments are): its modification time when that lies at most `window` before srdi first saw it (the
     file was dropped just before a scheduled run), else the moment srdi first saw it. A future mtime, or one after
     the first sighting (the file was still being written), says nothing earlier. `trust_mtime` takes any mtime up
     to the first sighting: for an inbox restored from an old share with its times kept, never for a live one."""
@@ -131,7 +132,7 @@ class Scan:
 def scan_inbox(home: Home, con, settle_seconds: float = 2.0, *, window: timedelta = MTIME_WINDOW,
                trust_mtime: bool = False, now: datetime | None = None) -> Scan:
     """Look at every entry of the inbox once (see the module's docstring). `con`: the writer database."""
-    scan = Scan(home=home, now=now or datetime.now(), known=inbox_db.entries(con), settle_seconds=settle_seconds,
+    scan = Scan(home=home, now=clock.instant(now) if now else clock.now(), known=inbox_db.entries(con), settle_seconds=settle_seconds,
                 window=window, trust_mtime=trust_mtime, committed=wl.unmoved_keys(con))
     if not home.inbox.exists():
         return scan
@@ -245,7 +246,7 @@ def _rename_undecodable(scan: Scan, path: Path, rel: str, bureau: str, st: os.st
 
 def _regular_file(scan: Scan, path: Path, rel: str, bureau: str, st: os.stat_result) -> None:
     entry = scan.see(path_key(rel), st)
-    mtime = datetime.fromtimestamp(st.st_mtime)
+    mtime = clock.from_timestamp(st.st_mtime)
     if mtime > scan.now:   # the sender's clock is ahead: how long it has been unchanged is srdi's to measure
         if (scan.now - entry.changed_at).total_seconds() < scan.settle_seconds:
             scan.future.append((path, rel, bureau, st))
@@ -271,7 +272,7 @@ def _read(scan: Scan, path: Path, rel: str, bureau: str, st: os.stat_result, ent
         return   # loaded by an earlier run and not yet filed away: finish_interrupted files it
     sub = Submission(
         path=path, rel=rel, bureau=bureau, period=None, sha256=sha, size_bytes=st.st_size,
-        received_at=arrival(entry.first_seen, datetime.fromtimestamp(st.st_mtime), scan.window, scan.trust_mtime),
+        received_at=arrival(entry.first_seen, clock.from_timestamp(st.st_mtime), scan.window, scan.trust_mtime),
         data=data, first_seen=entry.first_seen, signature=(st.st_size, st.st_mtime_ns, st.st_ino))
     if data is None:
         sub.fail("file.permission", f"系统没有读取此文件的权限（文件权限 {stat.filemode(st.st_mode)}），无法检查其内容",

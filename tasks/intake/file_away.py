@@ -18,12 +18,12 @@ from __future__ import annotations
 
 import hashlib
 import os
-from datetime import datetime
 from pathlib import Path
 
 from prefect import task
 from prefect.cache_policies import NO_CACHE
 
+from schemas import clock
 from schemas.reference import resolve_bureau
 from tasks.bureau.outbox import write_feedback, write_feedback_text, write_note
 from tasks.intake.feedback_pool import feedback_in_children
@@ -148,7 +148,7 @@ def _hold(con, home: Home, bureau: str, source: str, ids: list[int], exc: BaseEx
     key = path_key(source)
     try:
         if inbox_db.note_reason(con, key) != "cannot_move":
-            path = write_note(home, bureau, source, what, fix, datetime.now())
+            path = write_note(home, bureau, source, what, fix, clock.now())
             inbox_db.set_note(con, key, "cannot_move", str(path))
     except Exception as note_exc:   # the note is a courtesy: its failure changes nothing else
         run_logger().error("%s: no note written (%s)", source, note_exc)

@@ -12,20 +12,23 @@ from schemas.labels import KIND
 from schemas.periods import RollupPeriod
 from schemas.rollup_config import RollupConfig
 from schemas.sections import SECTIONS, Sheet
+from schemas import clock
 from tasks.rollup.pack import cell_text, summary_lines
 from tasks.run_log import run_logger
 
 
-def _plain(v):
-    if isinstance(v, (date, datetime)):
+def _plain(v, tz: str | None = None):
+    if isinstance(v, datetime):
+        return clock.shown(v, tz)
+    if isinstance(v, date):
         return v.isoformat()
     if isinstance(v, float):
         return round(v, 2)
     return v
 
 
-def artifact_rows(frame: pl.DataFrame, sheet: Sheet) -> list[dict]:
-    return [{c.header: (cell_text(c, r[c.name]) if c.labels is not None else _plain(r[c.name])) for c in sheet.cols}
+def artifact_rows(frame: pl.DataFrame, sheet: Sheet, tz: str | None = None) -> list[dict]:
+    return [{c.header: (cell_text(c, r[c.name], tz) if c.labels is not None else _plain(r[c.name], tz)) for c in sheet.cols}
             for r in frame.iter_rows(named=True)]
 
 
@@ -40,7 +43,7 @@ def artifacts_of(rp: RollupPeriod, cfg: RollupConfig, sections: dict[str, pl.Dat
         if section.artifact and section.table in sections:
             sheet = section.sheets[0]
             out.append(TableArtifact(key=f"{base}-{section.table.replace('_', '-')}",
-                                     table=artifact_rows(sections[section.table], sheet),
+                                     table=artifact_rows(sections[section.table], sheet, cfg.time_zone),
                                      description=f"{KIND[rp.kind]} {rp.label}：{sheet.title}"))
     return out
 

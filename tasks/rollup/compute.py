@@ -8,7 +8,6 @@ replacing the period's rows.
 """
 from __future__ import annotations
 
-from datetime import datetime
 from pathlib import Path
 
 import polars as pl
@@ -16,7 +15,8 @@ from prefect import task
 from prefect.cache_policies import NO_CACHE
 
 from schemas.labels import KIND
-from schemas.periods import RollupPeriod, default_period
+from schemas import clock
+from schemas.periods import RollupPeriod, default_period, today_in_china
 from schemas.rollup_config import RollupConfig, load as load_config
 from schemas.sections import Section, sections_for
 from tasks.rollup.inputs import CONFIG_NAME, INPUTS, sql_params
@@ -29,8 +29,9 @@ from warehouse.home import Home
 
 # ---------------------------------------------------------------- set up (plain steps: pure, and instant)
 
-def resolve_period(kind: str, period: str | None = None) -> RollupPeriod:
-    return RollupPeriod.of(kind, period or default_period(kind))
+def resolve_period(kind: str, period: str | None = None, time_zone: str | None = None) -> RollupPeriod:
+    """The period (default: the one that ended most recently) and today, both in the programme's zone."""
+    return RollupPeriod.of(kind, period or default_period(kind, today_in_china(time_zone)), tz=time_zone)
 
 
 def load_rollup_config(home: Home) -> RollupConfig:
@@ -113,7 +114,7 @@ def store_rollup(con, home: Home, rp: RollupPeriod, cfg: RollupConfig, sections:
     connection to the writer database)."""
     run = pl.DataFrame([{
         "period": rp.period, "kind": rp.kind, "first_quarter": rp.first_quarter, "last_quarter": rp.last_quarter,
-        "as_of": rp.as_of, "computed_at": datetime.now(), "flow_run_id": _flow_run_id(),
+        "as_of": rp.as_of, "computed_at": clock.now(), "flow_run_id": _flow_run_id(),
         "pack_path": str(pack_path(home, rp)), "config_source": cfg.source,
         "repeat_recognition": cfg.repeat_recognition, "deadline_days": cfg.deadline_days,
     }])

@@ -15,6 +15,6 @@ def render_dashboard(home: Home, period: str, con=None) -> str:
     """`con`: a connection to the published data (the flow's writer connection after publishing); without one, a
     read-only connection to the analyst copy."""
     if con is not None:
-        return str(write_period_dashboard(con, home.reports, period))
+        return str(write_period_dashboard(con, home.reports, period, home.time_zone))
     with connect(home.warehouse, read_only=True) as own:
-        return str(write_period_dashboard(own, home.reports, period))
+        return str(write_period_dashboard(own, home.reports, period, home.time_zone))

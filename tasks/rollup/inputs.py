@@ -97,6 +97,6 @@ def sql_params(rp: RollupPeriod, cfg: RollupConfig) -> dict:
         "seed_excluded_statuses": list(cfg.seed_excluded_statuses),
         "cultivated_excluded_statuses": list(cfg.cultivated_excluded_statuses),
         "training_tasks": list(cfg.training_tasks), "recruitment_tasks": list(cfg.recruitment_tasks),
-        "plan_issued": cfg.plan_issued,
+        "plan_issued": cfg.plan_issued, "time_zone": cfg.time_zone,
         "leaders_file": leaders_file(cfg),
     }

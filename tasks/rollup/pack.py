@@ -16,6 +16,7 @@ import polars as pl
 from prefect import task
 from prefect.cache_policies import NO_CACHE
 
+from schemas import clock
 from schemas.labels import COMPLIANCE, FORM, KIND, RATIO, REPEAT, REWARD_CATEGORY, TARGET_STATUS
 from schemas.periods import RollupPeriod
 from schemas.rollup_config import RollupConfig
@@ -37,7 +38,8 @@ BAD = {"late", "missing", "rejected", "at_risk", "not_achieved", "lagging", "lev
 
 # ---------------------------------------------------------------- cell texts
 
-def cell_text(col: Col, v) -> str | None:
+def cell_text(col: Col, v, tz: str | None = None) -> str | None:
+    """The text a cell shows; an instant in the programme's zone `tz` (schemas.clock.shown)."""
     if v is None:
         return None
     if col.labels is not None:
@@ -48,8 +50,8 @@ def cell_text(col: Col, v) -> str | None:
         return f"{v:,.2f}"
     if col.kind == "yuan":
         return f"{v:,.0f}"
-    if col.kind == "datetime" and isinstance(v, datetime):
-        return v.strftime("%Y-%m-%d %H:%M")
+    if isinstance(v, datetime):
+        return clock.shown(v, tz)
     if isinstance(v, (date, datetime)):
         return v.isoformat()
     return str(v)
@@ -66,7 +68,8 @@ def _width(col: Col, texts: list[str]) -> float:
 # ---------------------------------------------------------------- the workbook
 
 class PackWriter:
-    def __init__(self, target: io.BytesIO, title: str, subtitle: str):
+    def __init__(self, target: io.BytesIO, title: str, subtitle: str, time_zone: str | None = None):
+        self.time_zone = time_zone   # the programme's zone: every instant is shown in it
         self.book = Book(target, {"title": title, "subject": subtitle,
                                   "company": "蛟河市促进中小企业发展工作领导小组办公室"})
         self.wb = self.book.wb
@@ -103,8 +106,10 @@ class PackWriter:
         elif v is None:
             ws.write_blank(r, c, None, text_fmt)
         elif col.labels is not None or col.kind in ("text", "bool") or isinstance(v, str):
-            ws.write_string(r, c, cell_text(col, v) if text is None else text, text_fmt)
-        elif col.kind in ("date", "datetime") and isinstance(v, (date, datetime)):
+            ws.write_string(r, c, cell_text(col, v, self.time_zone) if text is None else text, text_fmt)
+        elif col.kind == "datetime" and isinstance(v, datetime):   # Excel has no zones: the programme's wall clock
+            ws.write_datetime(r, c, clock.wall_clock(v, self.time_zone), self.fmt[col.kind])
+        elif col.kind in ("date", "datetime") and isinstance(v, date):
             ws.write_datetime(r, c, v, self.fmt[col.kind])
         else:
             ws.write_number(r, c, float(v), self.fmt[col.kind] if col.kind in self.fmt else self.fmt["num"])
@@ -120,7 +125,7 @@ class PackWriter:
         ws.merge_range(0, 0, 0, n - 1, sec.title, self.fmt["title"])
         ws.set_row(0, 28)
         ws.merge_range(1, 0, 1, n - 1, f"{subtitle}　{sec.grain}", self.fmt["sub"])
-        texts = [[cell_text(c, r[i]) for r in rows] for i, c in enumerate(sec.cols)]
+        texts = [[cell_text(c, r[i], self.time_zone) for r in rows] for i, c in enumerate(sec.cols)]
         widths = [_width(c, t) for c, t in zip(sec.cols, texts)]
         set_widths(ws, widths)
         for i, c in enumerate(sec.cols):
@@ -344,7 +349,7 @@ def pack_bytes(rp: RollupPeriod, cfg: RollupConfig, sections: dict[str, pl.DataF
     span = rp.first_quarter if rp.first_quarter == rp.last_quarter else f"{rp.first_quarter}–{rp.last_quarter}"
     subtitle = f"数据：{span} 已入库报送；计算日期 {rp.as_of.isoformat()}（北京时间）；领导小组办公室"
     buf = io.BytesIO()
-    w = PackWriter(buf, title, subtitle)
+    w = PackWriter(buf, title, subtitle, cfg.time_zone)
     try:
         w.summary(summary_lines(rp, cfg, sections), subtitle)
         for section, sheet in pack_sheets(rp.kind):

@@ -8,8 +8,8 @@ file, named verb_object. `load("rollups/compute_compliance")` is the one way to 
     catalog/   what docs/warehouse.md reads from DuckDB's own catalog
     query/     the few statements `srdi query` needs
 
-A file may name one identifier placeholder, `{table}`, filled only from srdi's own list of rollup tables
-(never from input); values are always bound parameters ($name or ?).
+A file may name identifier placeholders, `{table}` (and `{column}`), filled only from srdi's own list of tables or
+DuckDB's catalog (never from input); values are always bound parameters ($name or ?).
 """
 from __future__ import annotations
 
@@ -28,13 +28,15 @@ def _text(name: str) -> str:
     return resources.files("warehouse.sql").joinpath(area, f"{stem}.sql").read_text(encoding="utf-8")
 
 
-def load(name: str, *, table: str | None = None) -> str:
-    """The text of warehouse/sql/<name>.sql; `table` fills a `{table}` placeholder (a checked identifier)."""
+def load(name: str, *, table: str | None = None, column: str | None = None) -> str:
+    """The text of warehouse/sql/<name>.sql; `table` and `column` fill `{table}` and `{column}` placeholders (checked
+    identifiers)."""
     text = _text(name)
-    if "{table}" in text:
-        if table is None or not _IDENTIFIER.match(table):
-            raise ValueError(f"{name}.sql needs a table name, got {table!r}")
-        return text.replace("{table}", table)
+    for key, value in (("table", table), ("column", column)):
+        if "{" + key + "}" in text:
+            if value is None or not _IDENTIFIER.match(value):
+                raise ValueError(f"{name}.sql needs a {key} name, got {value!r}")
+            text = text.replace("{" + key + "}", value)
     return text
 
 

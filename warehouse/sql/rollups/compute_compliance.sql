@@ -4,6 +4,9 @@
 -- (nothing yet, and the rollup ran on or before the due date: the bureau is still inside its window), or rejected
 -- (a rejected file and no accepted one since). A rejected file whose form was not recognised counts against every
 -- form the bureau owed that quarter.
+-- Arrival times are instants (TIMESTAMPTZ); a deadline is a calendar day of the programme's zone ($time_zone,
+-- rollup_config.toml), so an arrival is judged on its day there: timezone($time_zone, t)::DATE, never t::DATE (the
+-- session's zone, UTC).
 WITH read_obligations AS (
     SELECT o.report_period, o.bureau, o.form, o.due_date,
            coalesce(o.responsible_leader, b.responsible_leader) AS responsible_leader
@@ -38,12 +41,14 @@ count_periodless_rejections AS (
     JOIN submissions s
       ON s.status = 'rejected' AND s.period IS NULL AND s.bureau = o.bureau
      AND (s.form = o.form OR s.form IS NULL)
-     AND s.received_at::DATE BETWEEN quarter_start(o.report_period) AND o.due_date + INTERVAL 3 MONTH
+     AND timezone($time_zone, s.received_at)::DATE BETWEEN quarter_start(o.report_period) AND o.due_date + INTERVAL 3 MONTH
     GROUP BY ALL
 ),
 join_arrivals AS (
     SELECT o.*, a.submission_id AS accepted_id,
            CASE WHEN $count_first_accepted THEN f.first_received_at ELSE a.received_at END AS arrived_at,
+           timezone($time_zone, CASE WHEN $count_first_accepted THEN f.first_received_at ELSE a.received_at END)::DATE
+               AS arrived_on,
            r.last_rejected_id, r.last_errors, p.periodless_files
     FROM read_obligations o
     LEFT JOIN pick_accepted a USING (bureau, report_period, form)
@@ -53,7 +58,7 @@ join_arrivals AS (
 ),
 judge_status AS (
     SELECT *,
-           CASE WHEN accepted_id IS NOT NULL AND arrived_at::DATE <= due_date THEN 'on_time'
+           CASE WHEN accepted_id IS NOT NULL AND arrived_on <= due_date THEN 'on_time'
                 WHEN accepted_id IS NOT NULL THEN 'late'
                 WHEN last_rejected_id IS NOT NULL THEN 'rejected'
                 WHEN $as_of <= due_date THEN 'not_due'
@@ -63,10 +68,10 @@ judge_status AS (
 SELECT $period AS period, report_period, bureau, form, due_date, status,
        coalesce(accepted_id, last_rejected_id) AS submission_id,
        CASE WHEN accepted_id IS NOT NULL THEN arrived_at END AS received_at,
-       CASE WHEN status = 'late' THEN date_diff('day', due_date, arrived_at::DATE) END AS days_late,
+       CASE WHEN status = 'late' THEN date_diff('day', due_date, arrived_on) END AS days_late,
        responsible_leader,
        nullif(concat_ws('；',
-           CASE WHEN status = 'late' THEN printf('逾期%d天', date_diff('day', due_date, arrived_at::DATE)) END,
+           CASE WHEN status = 'late' THEN printf('逾期%d天', date_diff('day', due_date, arrived_on)) END,
            CASE WHEN status = 'rejected' THEN printf('第%d号报送被退回（%d处错误），尚未重新报送', last_rejected_id, last_errors) END,
            CASE WHEN status = 'not_due' THEN printf('截止日期（%s）未到，尚未报送', strftime(due_date, '%Y-%m-%d')) END,
            CASE WHEN status = 'rejected' AND $as_of <= due_date THEN '截止日期未到，请在截止日期前重新报送' END,

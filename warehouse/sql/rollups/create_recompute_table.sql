@@ -5,5 +5,5 @@ CREATE TABLE IF NOT EXISTS rollup_recompute (
     kind          VARCHAR NOT NULL,
     from_version  INTEGER,
     to_version    INTEGER NOT NULL,
-    noted_at      TIMESTAMP NOT NULL
+    noted_at      TIMESTAMPTZ NOT NULL
 );

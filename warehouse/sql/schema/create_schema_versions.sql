@@ -5,6 +5,6 @@
 CREATE TABLE IF NOT EXISTS schema_versions (
     component   VARCHAR PRIMARY KEY,
     version     INTEGER NOT NULL,
-    applied_at  TIMESTAMP NOT NULL,
+    applied_at  TIMESTAMPTZ NOT NULL,
     ddl_sha256  VARCHAR
 );

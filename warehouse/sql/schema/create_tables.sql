@@ -10,8 +10,8 @@ CREATE TABLE IF NOT EXISTS submissions (
     sha256          VARCHAR NOT NULL,
     size_bytes      BIGINT,
     file_format     VARCHAR,
-    received_at     TIMESTAMP NOT NULL,
-    processed_at    TIMESTAMP NOT NULL,
+    received_at     TIMESTAMPTZ NOT NULL,
+    processed_at    TIMESTAMPTZ NOT NULL,
     status          VARCHAR NOT NULL,
     error_count     INTEGER NOT NULL DEFAULT 0,
     warning_count   INTEGER NOT NULL DEFAULT 0,
@@ -27,9 +27,9 @@ CREATE TABLE IF NOT EXISTS submissions (
 -- the sender's clock says), how it looked at the last scan, and the note it wrote when it cannot process it.
 CREATE TABLE IF NOT EXISTS inbox_files (
     path_key      VARCHAR PRIMARY KEY,
-    first_seen    TIMESTAMP NOT NULL,
-    last_seen     TIMESTAMP NOT NULL,
-    changed_at    TIMESTAMP NOT NULL,
+    first_seen    TIMESTAMPTZ NOT NULL,
+    last_seen     TIMESTAMPTZ NOT NULL,
+    changed_at    TIMESTAMPTZ NOT NULL,
     size_bytes    BIGINT,
     mtime_ns      BIGINT,
     renamed_from  VARCHAR,
