@@ -86,7 +86,9 @@ def svg_target_bars(rows: list[dict]) -> str:
             # judged per enterprise: the bar is the share of provincial enterprises that meet the ratio
             met, apart = int(r.get("enterprises_counted") or 0), int(r.get("enterprises_apart") or 0)
             share = met / (met + apart) if met + apart else 0.0
-            said = (f"达标 {met} / {met + apart} 户（合计口径 {num(actual)}{r['unit']}，目标 {num(target)}{r['unit']}）")
+            pooled = r.get("pooled_pct")
+            said = (f"达标 {met} / {met + apart} 户（逐户判断，目标 {num(target)}{r['unit']}；合计比例（参考）"
+                    f"{'—' if pooled is None else num(pooled) + r['unit']}）")
             shown = f"达标 {met} / {met + apart} 户"
         elif r.get("scope") == "quarterly":
             # one event per quarter: the quarters held against the quarters due so far this year

@@ -23,8 +23,8 @@ from urllib.parse import quote
 import dashboards.charts as charts
 from dashboards.charts import e
 from dashboards.data import LEVEL_COLUMNS, SHOWN, PeriodData, heat, kind_of, ladder_total, read_period_data
-from schemas.labels import (COMPLIANCE, KIND, LAGGING, REWARD_CATEGORY, REWARD_COMPUTED, REWARD_STATUS, TARGET_STATUS,
-                            TASK_REPORTED, label)
+from schemas.labels import (COMPLIANCE, KIND, LAGGING, REWARD_CATEGORY, REWARD_COMPUTED, REWARD_DUE, REWARD_DUE_WORD,
+                            REWARD_PROVISO, REWARD_STATUS, TARGET_STATUS, TASK_REPORTED, label)
 from schemas import clock
 from schemas.periods import period_label, quarters_of
 from schemas.sections import BY_TABLE, Col
@@ -276,12 +276,15 @@ def rewards_section(d: PeriodData) -> str:
         inner = _not_computed(d, "奖励台账")
     else:
         year = d.quarters[-1][:4]
-        paid = [r for r in rows if r["status"] == "accrued"]
+        paid = [r for r in rows if r["status"] in REWARD_DUE]
         waiting = [r for r in rows if r["status"] == "pending"]
+        changed = [r for r in rows if r.get("change_note")]
         total = sum(int(r["amount_yuan"]) for r in paid)
         head = (f'<p class="note" id="rewards-total">{e(year)}年截至 {e(d.quarters[-1])} '
-                f'{e(REWARD_STATUS["accrued"])} <b>{len(paid)}</b> 笔，合计 <b>{e(_yuan(total))}</b> 元；'
-                f'{e(REWARD_STATUS["pending"])} <b>{len(waiting)}</b> 项（金额暂为0，需补充首次认定的依据）。</p>')
+                f'{e(REWARD_DUE_WORD[_due_status(d)])} <b>{len(paid)}</b> 笔，合计 <b>{e(_yuan(total))}</b> 元'
+                + (f'（{e(REWARD_PROVISO)}）' if _due_status(d) == "provisional" else "") + '；'
+                f'{e(REWARD_STATUS["pending"])} <b>{len(waiting)}</b> 项（金额暂为0，需补充首次认定的依据）'
+                + (f'；较上次预计的变化 <b>{len(changed)}</b> 项' if changed else '') + '。</p>')
         if not rows:
             inner = head + _notice(sheet.empty)
         else:
@@ -293,14 +296,22 @@ def rewards_section(d: PeriodData) -> str:
                     f'<td class="nw">{e(label(REWARD_CATEGORY, r["category"]))} {e(r["level"])}</td>'
                     f'<td class="nw">{_chip(label(REWARD_STATUS, r["status"]), "rw-" + str(r["status"]))}</td>'
                     f'<td class="money">{e(_yuan(r["amount_yuan"]))}</td><td class="text">{e(r["reason"])}</td>'
+                    f'<td class="text">{e(r.get("change_note") or "")}</td>'
                     f'<td class="text">{e(r["evidence"])}</td><td class="text">{e(r["evidence_needed"])}</td></tr>')
             body.append(f'<tr class="total"><td>合计</td><td></td><td></td><td class="money">{e(_yuan(total))}</td>'
-                        '<td></td><td></td><td></td></tr>')
+                        '<td></td><td></td><td></td><td></td></tr>')
             inner = head + (f'<table id="rewards-table"><thead><tr><th>{h["enterprise_name"]}</th><th>{h["category"]}</th>'
                             f'<th>{h["status"]}</th><th>{h["amount_yuan"]}</th><th>{h["reason"]}</th>'
+                            f'<th>{h["change_note"]}</th>'
                             f'<th>{h["evidence"]}</th><th>{h["evidence_needed"]}</th></tr></thead><tbody>'
                             + "".join(body) + "</tbody></table>")
-    return _section(table, "一次性奖励台账（本年截至期末应兑现，及待核实）", inner, _source(table) + "。")
+    return _section(table, f"一次性奖励台账（本年截至期末{REWARD_DUE_WORD[_due_status(d)]}，及待核实）", inner,
+                    _source(table) + "。")
+
+
+def _due_status(d: PeriodData) -> str:
+    """Only the annual summary's ledger says 应兑现; a quarter's or a half-year's is provisional (预计)."""
+    return "accrued" if d.period.isdigit() else "provisional"
 
 
 def reward_categories_section(d: PeriodData) -> str:
@@ -335,7 +346,7 @@ def _cards(d: PeriodData) -> str:
     dash = "—"
     on_time = sum(1 for r in comp if r["status"] == "on_time")
     done = sum(1 for r in tasks if r["reported"] and r["status"] == "已完成")
-    paid = [r for r in d.rows("rewards") if r["status"] == "accrued"]
+    paid = [r for r in d.rows("rewards") if r["status"] in REWARD_DUE]
     cards = [
         (total["total_count"] if total else dash, "库内企业（户）", f"期末 {d.quarters[-1]}，企业梯队合计"),
         (sum(total[LEVEL_COLUMNS[lv]] for lv in list(LEVEL_COLUMNS)[1:]) if total else dash, "吉林市级及以上（户）",
@@ -344,7 +355,8 @@ def _cards(d: PeriodData) -> str:
         (f"{done}/{len(tasks)}" if tasks else dash, "任务已完成（项）", "任务 × 责任单位"),
         (sum(1 for r in tasks if r["lagging"]) if tasks else dash, f"{LAGGING_WORD}任务（项）", "见工作任务推进情况"),
         (_yuan(sum(int(r["amount_yuan"]) for r in paid)) if d.computed("rewards") else dash,
-         f"{REWARD_STATUS['accrued']}奖励（元）", f"{d.quarters[-1][:4]}年截至期末，见奖励台账"),
+         f"{REWARD_DUE_WORD[_due_status(d)]}奖励（元）",
+         f"{d.quarters[-1][:4]}年截至期末，见奖励台账" + ("" if _due_status(d) == "accrued" else f"；{REWARD_PROVISO}")),
     ]
     return '<div class="cards">' + "".join(
         f'<div class="card"><b>{e(v)}</b><span>{e(t)}</span><br><span class="note">{e(n)}</span></div>'

@@ -47,6 +47,7 @@ class Field:
     choices: tuple[str, ...] = ()
     fill_down: bool = False   # merged cell spanning rows: the value continues from above
     unit: str | None = None   # the unit a number in this column is in (万元, 人, 次, 户, 项, 人次, %, 年)
+    dated: bool = False       # a year column that dates a recognition: a month or a day written is kept too
 
     @property
     def keys(self) -> set[str]:
@@ -151,12 +152,14 @@ ENTERPRISE = Form(
         # the earlier column order keeps its letters; the template shows each beside its level (template_order).
         # 认定年份 dates the level of the 认定级别 column: when that text names a year too and the two differ,
         # the text's year is used (it names the level it dates; the year column may still hold the year of an
-        # earlier level, since templates prefill it) and the intake warns at the 认定年份 cell.
+        # earlier level, since templates prefill it) and the intake warns at the 认定年份 cell. Both take a year, a
+        # month or a day (2022, 2022年3月, 2022-03-15, a date cell: schemas.values.recognition_date); the month and
+        # day are stored beside the year (srdi_level_month/_day, tech_center_month/_day) and narrow the date.
         Field("srdi_level_year", "认定年份", "year", ("专精特新认定年份", "认定级别年份", "级别认定年份", "认定年度",
-                                                    "认定时间", "认定日期"), unit="年"),
+                                                    "认定时间", "认定日期"), unit="年", dated=True),
         Field("tech_center_year", "技术中心认定年份", "year", ("企业技术中心认定年份", "技术中心认定年度",
                                                            "技术中心认定时间", "技术中心认定日期", "技术中心年份"),
-              unit="年"),
+              unit="年", dated=True),
     ),
     template_order=("enterprise_name", "credit_code", "industry", "tech_center_level", "tech_center_year", "patents",
                     "operating_status", "srdi_level_text", "srdi_level_year", "planned_city_year",

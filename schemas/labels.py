@@ -72,7 +72,13 @@ def scope_label(scope: str | None) -> str | None:
 TASK_REPORTED = {True: "已报送", False: "未报送"}
 
 # rewards.status: accrued this year, not paid again (the repeat rule), or waiting for evidence of a first recognition
-REWARD_STATUS = {"accrued": "应兑现", "no_repeat": "不重复奖励", "pending": "待核实"}
+# (issue 19: a 季调度 or 半年例会 amount is provisional; only the 年度总结 says 应兑现)
+REWARD_STATUS = {"accrued": "应兑现", "provisional": "预计（以年度总结为准）", "no_repeat": "不重复奖励",
+                 "predates": "方案印发前认定，不予奖励", "withdrawn": "较上次预计撤销", "pending": "待核实"}
+# the statuses whose amount is due this year (final or provisional), and how a total of them is named
+REWARD_DUE = ("accrued", "provisional")
+REWARD_DUE_WORD = {"accrued": "应兑现", "provisional": "预计"}
+REWARD_PROVISO = "以年度总结为准"
 
 # target_enterprises.status: whether an enterprise counts towards a target (一、（三）), or why it is shown apart
 TARGET_ENTERPRISE = {"counted": "计入", "before_window": "考核期前已认定（不计入）", "unverified": "认定年份待核实（不计入）",

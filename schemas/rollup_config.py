@@ -88,6 +88,10 @@ class RollupConfig:
     tech_center_repeat_recognition: str
     reward_rules: tuple[RewardRule, ...]
     cultivated_excluded_statuses: tuple[str, ...] = ("注销",)
+    # 十四五 level targets (cumulative): an enterprise that reached a higher level without being seen at this one counts
+    total_counts_higher_levels: bool = True
+    # per target id, overriding the two switches above (issue 19: one switch for every level target)
+    counts_higher_levels: tuple[tuple[str, bool], ...] = ()
     training_tasks: tuple[str, ...] = ("T4-1",)
     recruitment_tasks: tuple[str, ...] = ("T4-2", "T4-3")
     not_computed: tuple[NotComputed, ...] = ()
@@ -107,6 +111,13 @@ class RollupConfig:
 
     def leader(self, bureau: str) -> str | None:
         return self.leaders.get(bureau)
+
+    def counts_higher_of(self, target_id: str, scope: str) -> bool:
+        """Whether a level target counts an enterprise that reached a higher level (skipping this one)."""
+        own = dict(self.counts_higher_levels)
+        if target_id in own:
+            return own[target_id]
+        return self.year_counts_higher_levels if scope.startswith("year:") else self.total_counts_higher_levels
 
     def window_start_of(self, target_id: str) -> int:
         return self.window_start.get(target_id, self.default_window_start)
@@ -145,6 +156,19 @@ def _time_zone(data: dict) -> str:
     except ValueError as exc:
         raise ConfigError(f"time_zone: {exc}") from None
     return name
+
+
+_LEVEL_METRICS = ("city_level_or_above", "province_level_or_above", "city_recognised_in_year",
+                  "province_recognised_in_year")
+
+
+def _counts_higher(table: dict) -> tuple[tuple[str, bool], ...]:
+    level_targets = {t["target_id"] for t in reference.targets() if t["metric"] in _LEVEL_METRICS}
+    for k, v in table.items():
+        _check(k in level_targets, f"targets.counts_higher_levels: “{k}”不是级别目标 / not a level target, one of "
+                                   f"{sorted(level_targets)}")
+        _check(isinstance(v, bool), f"targets.counts_higher_levels.{k} 应为 true 或 false / must be true or false")
+    return tuple(sorted(table.items()))
 
 
 def parse(data: dict, source: str = "") -> RollupConfig:
@@ -217,6 +241,8 @@ def parse(data: dict, source: str = "") -> RollupConfig:
         ratio_levels=tuple(tg.get("ratio_levels", ("吉林省级", "国家级"))),
         listed_levels=tuple(tg.get("listed_levels", SRDI_LEVELS[1:])),
         year_counts_higher_levels=bool(tg.get("year_counts_higher_levels", True)),
+        total_counts_higher_levels=bool(tg.get("total_counts_higher_levels", True)),
+        counts_higher_levels=_counts_higher(tg.get("counts_higher_levels", {})),
         seed_excluded_statuses=tuple(tg.get("seed_excluded_statuses", ("注销",))),
         cultivated_excluded_statuses=tuple(tg.get("cultivated_excluded_statuses", ("注销",))),
         training_tasks=tuple(tg.get("training_tasks", ("T4-1",))),

@@ -85,7 +85,7 @@ def _at(quarterly: int | None, midyear: int | None, annual: int | None) -> dict:
     return {k: v for k, v in (("quarterly", quarterly), ("midyear", midyear), ("annual", annual)) if v is not None}
 
 
-_BY_STATUS = {"accrued": 0, "no_repeat": 1, "pending": 2}
+_BY_STATUS = {"accrued": 0, "provisional": 0, "no_repeat": 1, "withdrawn": 2, "predates": 3, "pending": 4}
 
 
 SECTIONS: tuple[Section, ...] = (
@@ -190,10 +190,12 @@ SECTIONS: tuple[Section, ...] = (
     Section("target_progress", "compute_target_progress", ("period", "target_id"), inputs=("target_windows",),
             needs=("bank_events", "target_enterprises", "ratio_enterprises"), dashboard=True, artifact=True,
             sheets=(Sheet(
-                "目标进度", "发展目标完成情况", "每行：实施方案一、（三）中的一项目标",
+                "目标进度", "发展目标完成情况",
+                "每行：实施方案一、（三）中的一项目标；比例目标逐户判断，实际为达标户数/应达标户数，合计比例只作参考",
                 (C("target", "目标", wide=True), C("scope", "口径", labels=L.scope_label),
                  C("target_value", "目标值", "num"), C("unit", "单位"),
-                 C("actual_value", "实际", "num"), C("year_value", "本年新增", "num"),
+                 C("actual_text", "实际"), C("pooled_pct", "合计比例（参考，%）", "pct"),
+                 C("year_value", "本年新增", "num"),
                  C("expected_value", "按进度应达", "num"), C("gap", "差距", "num"),
                  C("enterprises_counted", "计入/达标（户）", "int"), C("enterprises_apart", "另列/未达标（户）", "int"),
                  C("status", "判断", labels=L.TARGET_STATUS, flag=True), C("deadline_year", "目标年份", "int"),
@@ -218,16 +220,18 @@ SECTIONS: tuple[Section, ...] = (
                 _at(13, 4, 7)),)),
     Section("rewards", "compute_rewards", ("period", "enterprise_name", "category", "level"), inputs=("reward_rules",),
             dashboard=True, artifact=True, sheets=(Sheet(
-                "奖励台账", "一次性奖励台账（蛟河市本级）：本年截至期末应兑现，及待核实",
-                "每行：一个企业一个类别的一个级别——本年首次认定（应兑现，或按“只享受一次”不重复奖励），"
+                "奖励台账", "一次性奖励台账（蛟河市本级）：本年截至期末的首次认定奖励，及待核实",
+                "每行：一个企业一个类别的一个级别——本年首次认定（年度总结为应兑现；季调度、半年例会为预计，以年度总结为准；"
+                "或按“只享受一次”不重复奖励；或方案印发前认定，不予奖励），较上次季调度预计撤销的，"
                 "或缺少首次认定依据（待核实，金额为0，列明需补充的依据）；金额均可追溯到触发的报送",
                 (C("enterprise_name", "企业名称"), C("category", "类别", labels=L.REWARD_CATEGORY), C("level", "级别"),
-                 C("status", "状态", labels=L.REWARD_STATUS, flag=True), C("amount_yuan", "应奖励（元）", "yuan"),
+                 C("status", "状态", labels=L.REWARD_STATUS, flag=True), C("amount_yuan", "金额（元）", "yuan"),
                  C("full_amount_yuan", "标准（元）", "yuan"), C("reason", "奖励事由", wide=True),
+                 C("change_note", "较上次预计的变化", wide=True, flag=True),
                  C("evidence", "首次认定依据"), C("evidence_needed", "需补充的依据（待核实）", wide=True),
                  C("source", "触发报送")),
                 _at(14, 5, 4), total=("amount_yuan",),
-                sort=(pl.col("status").replace_strict(_BY_STATUS, default=3), "category", "enterprise_name", "level")),)),
+                sort=(pl.col("status").replace_strict(_BY_STATUS, default=5), "category", "enterprise_name", "level")),)),
     Section("reward_categories", "list_reward_categories", ("period", "category"), inputs=("reward_catalogue",),
             dashboard=True, sheets=(Sheet(
                 "奖励类别", "实施方案规定的一次性奖励和补助：已计算与未计算",

@@ -96,6 +96,47 @@ def parse_code(s: str) -> str:
     return t
 
 
+@dataclass(frozen=True, slots=True)
+class RecognitionDate:
+    """When a level was recognised, as precisely as the clerk wrote it: a year, a year and month, or a day."""
+    year: int
+    month: int | None = None
+    day: int | None = None
+
+    @property
+    def text(self) -> str:
+        """As a person writes it: 2022年, 2022年3月, 2022年3月15日."""
+        return f"{self.year}年" + (f"{self.month}月" if self.month else "") + (f"{self.day}日" if self.day else "")
+
+
+# A recognition date as clerks write it, the parts apart: 2022, 2022年, 2022年度, 2022年3月, 2022.3, 2022-03, 2022/3,
+# 2022年3月15日, 2022-03-15, 2022/3/15, 2022.3.15 (an Excel date cell reaches here as the reader renders it, see
+# shown_text); a time after a day is ignored.
+_RECOGNITION_DATE = re.compile(r"^(\d{4})(?:\.0+|年度?)?(?:(?<=年)|(?<=\d)[-/.])?(?:(\d{1,2})(?:月|(?=[-/.])|$)"
+                               r"(?:(?:(?<=月)|[-/.])(\d{1,2})日?(?:\s*\d{1,2}:\d{2}(?::\d{2})?)?)?)?$")
+# the same inside a 认定级别 text, before 认定 or the level ("2022年3月认定吉林市级", "2022.3已认定省级")
+_TEXT_DATE = r"(\d{4}(?:年度?|[-/.](?=\d))?(?:\d{1,2}(?:月|[-/.](?=\d))?(?:\d{1,2}日?)?)?)"
+
+
+def recognition_date(text: str, cell: str | None = None) -> RecognitionDate:
+    """A recognition date from what a clerk wrote (see _RECOGNITION_DATE); a month or day that does not exist
+    (2022年13月, 2022-02-30) is an error naming what was written. `cell` is the whole cell, for the message."""
+    t = "".join(unicodedata.normalize("NFKC", text).split()) if text else ""
+    m = _RECOGNITION_DATE.match(t)
+    where = f"“{cell}”中" if cell and cell != text else ""
+    if not m:
+        raise ParseError("parse.recognition_date", f"{where}“{text}”不是认定日期",
+                         "请填写认定年份或认定日期，如 2022、2022年3月、2022年3月15日。")
+    y, mo, d = int(m.group(1)), m.group(2), m.group(3)
+    try:
+        date(y, int(mo or 1), int(d or 1))
+    except ValueError:
+        raise ParseError("parse.recognition_date", f"{where}认定日期“{text}”不存在（没有{y}年{int(mo)}月"
+                         + (f"{int(d)}日" if d and 1 <= int(mo) <= 12 else "") + "）",
+                         "请按认定文件核对认定日期，填写如 2022年3月 或 2022年3月15日。") from None
+    return RecognitionDate(y, int(mo) if mo else None, int(d) if d else None)
+
+
 _LEVEL_WORD = {"市级": "吉林市级", "吉林市级": "吉林市级", "吉林市": "吉林市级",
                "省级": "吉林省级", "吉林省级": "吉林省级", "吉林省": "吉林省级",
                "国家级": "国家级", "国家": "国家级", "小巨人": "国家级", "国家级小巨人": "国家级"}
@@ -112,11 +153,12 @@ def parse_level(s: str) -> dict:
     """
     t = s
     level, year, cult, pool = None, None, None, False
+    when: RecognitionDate | None = None
     rest = t
-    for m in re.finditer(r"(?:(\d{4})年?(?:度)?)?(?:已|被)?认定(?:为)?" + _LV + r"(?:专精特新)?(?:中小企业)?", t):
+    for m in re.finditer(_TEXT_DATE + r"?(?:已|被)?认定(?:为)?" + _LV + r"(?:专精特新)?(?:中小企业)?", t):
         lv = _LEVEL_WORD[m.group(2)]
         if level is None or _RANK[lv] >= _RANK[level]:
-            level, year = lv, int(m.group(1)) if m.group(1) else year
+            level, when = lv, (recognition_date(m.group(1), s) if m.group(1) else when)
         rest = rest.replace(m.group(0), " ")
     for m in re.finditer(_LV + r"(?:专精特新)?拟培育|拟培育" + _LV, rest):
         cult = _LEVEL_WORD[m.group(1) or m.group(2)]
@@ -128,16 +170,18 @@ def parse_level(s: str) -> dict:
             cult = "吉林省级" if where in ("吉林省", "省级") else "吉林市级"
         rest = rest.replace(m.group(0), " ")
     if level is None:
-        m = re.fullmatch(r"(?:(\d{4})年?)?" + _LV + r"(?:专精特新)?(?:中小企业|企业)?", _FILLER.sub("", rest) or "-")
+        m = re.fullmatch(_TEXT_DATE + "?" + _LV + r"(?:专精特新)?(?:中小企业|企业)?", _FILLER.sub("", rest) or "-")
         if m:
-            level, year = _LEVEL_WORD[m.group(2)], int(m.group(1)) if m.group(1) else None
+            level, when = _LEVEL_WORD[m.group(2)], (recognition_date(m.group(1), s) if m.group(1) else None)
             rest = ""
         elif re.fullmatch(r"种子企业?|种子|培育库", _FILLER.sub("", rest) or "-"):
             pool, rest = True, ""
     if _FILLER.sub("", rest):
         raise ParseError("parse.srdi_level", f"无法识别认定级别“{s}”",
                          "请填写如“2021年已认定省级”“已纳入吉林市培育库”“国家级拟培育”，或使用模板下拉选项。")
-    return {"srdi_level": level or "种子", "srdi_level_year": year, "cultivating_level": cult, "in_seed_pool": pool}
+    return {"srdi_level": level or "种子", "srdi_level_year": when.year if when else None,
+            "srdi_level_month": when.month if when else None, "srdi_level_day": when.day if when else None,
+            "cultivating_level": cult, "in_seed_pool": pool}
 
 
 _TEXT_YEAR = re.compile(r"\d{4}\s*年?\s*度?\s*(?=(?:已|被)?\s*认定|" + _LV + ")")
@@ -332,6 +376,31 @@ def _read_year(t: str, shown: str) -> tuple[int, str | None, str | None]:
     raise ParseError("parse.year", f"“{shown}”不是年份", "请填写四位年份，如 2023 或 2023年；不适用请留空。")
 
 
+def _read_recognition_year(t: str, shown: str) -> tuple[int, str | None, str | None]:
+    """A recognition-year column (Field.dated): a year, a year and month, or a day (recognition_date); the value is
+    the year, the month and day are read again from the cell's text (recognition_month_day). A date written another
+    way than 2022年3月 / 2022年3月15日 is said as understood; a year typed into a date cell is the year typed."""
+    m = _PLAIN_YEAR.match(t)
+    if m:
+        return int(m.group(1)), None, None
+    when = recognition_month_day(shown)
+    if when is None:   # 1905/7/15: a year typed into a date-formatted cell
+        return _read_year(t, shown)
+    understood = when.text
+    if understood == shown:
+        return when.year, None, None
+    return when.year, f"“{shown}”已按“{understood}”理解", understood
+
+
+def recognition_month_day(shown: str | None) -> RecognitionDate | None:
+    """The recognition date a dated year cell holds, as the clerk saw it (None when empty, or a year typed into a
+    date-formatted cell, which shows as a date around 1905: only its year counts). Raises ParseError."""
+    if not shown or not shown.strip():
+        return None
+    when = recognition_date(shown.strip())
+    return None if when.year < 1910 else when
+
+
 def _read_pct(t: str, shown: str, f) -> tuple[float, str | None, str | None]:
     if t.endswith("%"):
         number, _ = _number(t[:-1], shown, f)
@@ -393,6 +462,9 @@ def read_cell(raw: str, f) -> CellReading:
             number, understood = _number(t, trimmed, f)
             note = f"“{trimmed}”已按“{understood}”理解" if understood else None
             return CellReading(t, float(number), trimmed, note=note, understood=understood, removed=removed)
+        if kind == "year" and getattr(f, "dated", False):
+            v, note, understood = _read_recognition_year(t, trimmed)
+            return CellReading(t, v, trimmed, note=note, understood=understood, removed=removed)
         if kind == "year":
             v, note, understood = _read_year(t, trimmed)
             return CellReading(t, v, trimmed, note=note, understood=understood, removed=removed)

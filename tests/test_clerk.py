@@ -748,14 +748,14 @@ def test_recognition_years_reach_the_rewards_and_the_next_template(home):
                    (NAMES[1], "国家级", 2019, "种子", None), (SONGJIANG, "吉林市级", None, "吉林市级", 2022),
                    (KAIPU, "吉林市级", None, "吉林市级", 2022), (HONGYUAN, None, None, "种子", None)]
     assert db(home, "SELECT raw_text, understood_as FROM cell_texts WHERE field = 'srdi_level_year' ORDER BY excel_row") == [
-        ("2021", None), ("2022/11/20", "2022年")]
+        ("2021", None), ("2022/11/20", "2022年11月20日")]   # issue 19: a recognition date keeps its month and day
 
     # receipt: the three readings, at their cells (认定年份 is column R, 技术中心认定年份 column S of this workbook)
     year, centre_year = (column_of(ENTERPRISE, n) for n in ("srdi_level_year", "tech_center_year"))
     assert (year, centre_year) == ("R", "S")
     w = warnings_in(sheet_rows(outbox_file(home, "工信局", "回执")))
     assert w == {"R5": "认定年份“2021”与认定级别“2022年已认定吉林市级”中写明的2022年不一致，已按2022年（认定级别中的年份）理解",
-                 "R6": "日期“2022/11/20”已按“2022年”理解",
+                 "R6": "“2022/11/20”已按“2022年11月20日”理解",
                  "S7": "填写了技术中心认定年份“2022”，但技术中心级别为空，该年份未使用"}
 
     # the annual rollup pays what 二、（一）（二） say (docs/rollups.md rule 23):
@@ -769,7 +769,11 @@ def test_recognition_years_reach_the_rewards_and_the_next_template(home):
         # the text's 2022, after Annex 1's seed → 50,000 (the column's 2021 would contradict Annex 1)
         (SONGJIANG, "srdi", "吉林市级"): ("accrued", 50_000),
         (KAIPU, "srdi", "吉林市级"): ("accrued", 50_000),
-    }                                                # 鑫源's 国家级 centre of 2019 predates the plan: not in the ledger
+        # 鑫源's 国家级 centre of 2019 predates the plan: listed as not paid (issue 19), not 待核实
+        (NAMES[1], "tech_center", "国家级"): ("predates", 0),
+    }
+    assert db(home, "SELECT srdi_level_year, srdi_level_month, srdi_level_day FROM enterprise_reports WHERE enterprise_name = ?",
+              [KAIPU]) == [(2022, 11, 20)]
     assert "2022-01-01至2022-12-31之间" in ledger[(NAMES[0], "tech_center", "吉林省级")]["evidence_needed"]
     assert ledger[(TIANXIANG, "tech_center", "吉林省级")]["recognised_year"] == 2022
 

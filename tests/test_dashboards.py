@@ -295,9 +295,12 @@ def test_the_pack_and_the_dashboard_show_the_same_figures(demo, period):
     # 奖励台账: the same entries, the same total accrued; the categories not computed, named as in 奖励类别
     ledger = sheet_rows(wb["奖励台账"])
     ledger = [r for r in ledger if r["企业名称"] != "合计"]
-    accrued = [r for r in ledger if r["状态"] == labels.REWARD_STATUS["accrued"]]
-    total = sum(int(r["应奖励（元）"]) for r in accrued)
-    assert f"{labels.REWARD_STATUS['accrued']} <b>{len(accrued)}</b> 笔，合计 <b>{total:,}</b> 元" in page
+    # a dispatch's or a half-year's amounts are provisional (预计), only the annual summary's due (应兑现): issue 19
+    due = "accrued" if period.isdigit() else "provisional"
+    accrued = [r for r in ledger if r["状态"] == labels.REWARD_STATUS[due]]
+    assert not [r for r in ledger if r["状态"] == labels.REWARD_STATUS["provisional" if due == "accrued" else "accrued"]]
+    total = sum(int(r["金额（元）"]) for r in accrued)
+    assert f"{labels.REWARD_DUE_WORD[due]} <b>{len(accrued)}</b> 笔，合计 <b>{total:,}</b> 元" in page
     assert (_tbody_rows(page, "rewards-table") if ledger else 0) == len(ledger)   # data rows; 合计 is <tr class="total">
     if ledger:
         assert f'<tr class="total"><td>合计</td><td></td><td></td><td class="money">{total:,}</td>' in page

@@ -41,6 +41,9 @@ ENTERPRISE_CASES = [
     ("recognition_year.no_level", "warning", "srdi_level_year", 0, 2022, "srdi_level_year"),
     ("recognition_year.no_level", "warning", "tech_center_year", 1, 2022, "tech_center_year"),
     ("normalised.year", "warning", "tech_center_year", 2, "2022/9/1", "tech_center_year"),
+    # issue 19: a recognition date that does not exist, in the column or in the 认定级别 text
+    ("parse.recognition_date", "error", "srdi_level_year", 1, "2022年13月", "srdi_level_year"),
+    ("parse.recognition_date", "error", "srdi_level_text", 0, "2022年13月认定吉林市级", "srdi_level_text"),
 ]
 # the level a recognition-year case needs on its row: (认定级别, 技术中心)
 LEVEL_FOR = {("range.year", "srdi_level_year"): ("已认定吉林市级", None),
@@ -48,7 +51,8 @@ LEVEL_FOR = {("range.year", "srdi_level_year"): ("已认定吉林市级", None),
              ("recognition_year.conflict", "srdi_level_year"): ("2021年已认定省级", None),
              ("recognition_year.no_level", "srdi_level_year"): ("已纳入吉林市培育库", None),
              ("recognition_year.no_level", "tech_center_year"): (None, None),
-             ("normalised.year", "tech_center_year"): (None, "国家级")}
+             ("normalised.year", "tech_center_year"): (None, "国家级"),
+             ("parse.recognition_date", "srdi_level_year"): ("已认定吉林市级", None)}
 
 
 @pytest.mark.parametrize("rule,severity,field,row,value,points_at", ENTERPRISE_CASES,

@@ -123,7 +123,9 @@ def test_every_rule_sql_file_has_given_expect_tests():
 
 # create_rollup_tables.sql as of each layout version: change the file, bump warehouse.rollups.SCHEMA_VERSION.
 DDL_AT_VERSION = {2: "279859bd28aa79fd5fffdeb6f679c582bb6fc8f1a2323210b17b8a41fdd41ced",
-                  3: "c4270d13907c65398fa62dd53f691995cbaa28965cf26e9d7d1c25b2a04c0be3"}   # issue 19: TIMESTAMPTZ
+                  # issue 19: instants TIMESTAMPTZ; rewards.previous_status/previous_amount_yuan/change_note,
+                  # target_progress.actual_text/pooled_pct; former_names
+                  3: "HASH"}
 
 
 def test_the_layout_file_is_pinned_to_its_version():
@@ -346,7 +348,12 @@ def test_ratio_targets_are_judged_per_provincial_enterprise(con):
     assert per[("rd_ratio", SONGHUAHU)]["ratio_pct"] == pytest.approx(1.25)
     t = rows_by(run(con, "target_progress", "2022"), "target_id")
     rd, staff = t["rd_ratio"], t["tech_staff_ratio"]
-    assert rd["actual_value"] == pytest.approx(100 * 35 / 1800) and staff["actual_value"] == pytest.approx(10.0)
+    # 实际 is what the verdict is judged on: 1 of the 3 provincial enterprises meets each ratio (issue 19); the
+    # pooled ratio is a separate, labelled context column
+    assert (rd["actual_value"], rd["actual_text"], rd["expected_value"], rd["gap"]) == (1, "1/3户达标", 3, 2)
+    assert (staff["actual_value"], staff["actual_text"]) == (1, "1/3户达标")
+    assert rd["pooled_pct"] == pytest.approx(100 * 35 / 1800) and staff["pooled_pct"] == pytest.approx(10.0)
+    assert "合计比例（参考，不作判断依据）1.94%" in rd["note"]
     assert (rd["enterprises_counted"], rd["enterprises_apart"], rd["status"]) == (1, 2, "at_risk")
     assert (staff["enterprises_counted"], staff["enterprises_apart"], staff["status"]) == (1, 2, "at_risk")
     assert "未达标1户" in staff["note"] and "未报送数据1户" in staff["note"]
@@ -432,14 +439,20 @@ def test_a_level_with_a_year_that_cannot_be_placed_after_the_plan_waits_for_its_
 
 
 def test_recognitions_dated_before_the_plan_are_not_paid(con):
-    """Annex 1's own levels (2021年已认定省级) and centres were held when the plan was issued; a recognition a 2022Q1
-    report (quarter end 31 March) already shows predates 28 April 2022. None is paid, none waits."""
+    """Annex 1's own levels (2021年已认定省级) and centres were held when the plan was issued: not in the ledger. A
+    recognition a 2022Q1 report (quarter end 31 March) already shows predates 28 April 2022: listed once, in the
+    2022 ledger, as not paid with its clause (issue 19), never 待核实; not listed again in 2023."""
     sid = report(con, "工信局", "2022Q1", [{"enterprise_name": NEW, "srdi_level": "吉林市级", "srdi_level_year": 2022,
                                             "tech_center_level": "吉林省级"}])
     enters(con, NEW, "2022Q1", sid)
     report(con, "工信局", "2022Q3", [{"enterprise_name": NEW, "srdi_level": "吉林市级", "srdi_level_year": 2022,
                                       "tech_center_level": "吉林省级"}])
-    assert ledger(con, "2022") == {}
+    book = ledger(con, "2022")
+    assert {k: (r["status"], r["amount_yuan"]) for k, r in book.items()} == {
+        (NEW, "srdi", "吉林市级"): ("predates", 0), (NEW, "tech_center", "吉林省级"): ("predates", 0)}
+    assert "方案印发前认定，不予奖励（二、（一））" in book[(NEW, "srdi", "吉林市级")]["reason"]
+    assert "方案印发前认定，不予奖励（二、（二））" in book[(NEW, "tech_center", "吉林省级")]["reason"]
+    assert ledger(con, "2023") == {}
 
 
 def test_a_year_that_contradicts_annex1_waits_for_a_check(con):
@@ -509,7 +522,8 @@ def test_a_recognition_year_column_for_the_centre_is_read_when_the_form_has_one(
     book = ledger(con, "2023")
     assert (book[(NEW, "tech_center", "吉林省级")]["status"], book[(NEW, "tech_center", "吉林省级")]["amount_yuan"]) == (
         "accrued", 100_000)
-    assert (NEW2, "tech_center", "国家级") not in book                  # 2020: before the plan
+    assert (book[(NEW2, "tech_center", "国家级")]["status"], book[(NEW2, "tech_center", "国家级")]["amount_yuan"]) == (
+        "predates", 0)                                                   # 2020: before the plan, not paid
 
 
 def test_the_categories_srdi_does_not_compute_are_named_with_their_clause(con):

@@ -19,6 +19,7 @@ ENTERPRISE_COLUMNS = [
     "srdi_level_text", "srdi_level", "srdi_level_year", "cultivating_level", "in_seed_pool",
     "planned_city_year", "planned_province_year", "responsible_leader", "service_team",
     "rd_expense", "sales_revenue", "tech_staff", "total_staff", "listing_status", "remarks", "tech_center_year",
+    "srdi_level_month", "srdi_level_day", "tech_center_month", "tech_center_day",
 ]
 TASK_COLUMNS = [
     "task_id", "task_group", "item_text", "responsible_unit", "status", "completion_pct", "progress",

@@ -25,7 +25,7 @@ import polars as pl
 from schemas.findings import ERROR, WARNING, Finding
 from schemas.forms import ENTERPRISE as ENTERPRISE_FORM
 from schemas.forms import FORMS, FORMS_BY_NAME, SEQ_KEYS, TOTAL_LABEL, Field, Form, header_key
-from schemas.values import CellReading, plain_texts, read_cell, strip_controls
+from schemas.values import CellReading, ParseError, RecognitionDate, plain_texts, read_cell, recognition_month_day, strip_controls
 from tasks.intake.read import OWN_SHEETS, RawWorkbook, SheetGrid, letter_index
 
 HEADER_SCAN_ROWS = 30
@@ -300,6 +300,7 @@ def _lookup(frame: pl.DataFrame, col: str, keys: pl.Series, outputs: dict[str, p
 # what the 认定级别 column's text gives; the year it names is `_text_year` until it meets the 认定年份 column
 # (_recognition_years)
 _LEVEL_OUT = (("srdi_level", pl.Utf8, "srdi_level"), ("_text_year", pl.Int64, "srdi_level_year"),
+              ("_text_month", pl.Int64, "srdi_level_month"), ("_text_day", pl.Int64, "srdi_level_day"),
               ("cultivating_level", pl.Utf8, "cultivating_level"), ("in_seed_pool", pl.Boolean, "in_seed_pool"))
 _DTYPES = {"int": pl.Int64, "year": pl.Int64, "float": pl.Float64, "pct": pl.Float64}
 
@@ -563,16 +564,27 @@ def _recognition_years(out: pl.DataFrame, sheets: list[RawSheet], findings: list
       hold the year of an earlier level: templates prefill it), with a warning at the 认定年份 cell.
     * A year for a level the row does not have (认定级别 empty or only a seed; no 技术中心) dates nothing: it is
       not used, with a warning at its cell.
-    `_year_in_text` marks the rows whose 认定年份 came from the text, so a range error points at the text's cell."""
+    `_year_in_text` marks the rows whose 认定年份 came from the text, so a range error points at the text's cell.
+    A month or a day written with the year (2022年3月认定吉林市级; 认定年份 2022-03-15 or a date cell, issue 19) goes
+    to srdi_level_month/_day and tech_center_month/_day: from the text when it names the year, else from the column
+    (and from the column too when it names the text's year more precisely)."""
     cols = out.columns
     text_year = pl.col("_text_year") if "_text_year" in cols else pl.lit(None, pl.Int64)
+    text_month = pl.col("_text_month") if "_text_month" in cols else pl.lit(None, pl.Int64)
+    text_day = pl.col("_text_day") if "_text_day" in cols else pl.lit(None, pl.Int64)
     srdi_col = pl.col("srdi_level_year") if "srdi_level_year" in cols else pl.lit(None, pl.Int64)
     level = pl.col("srdi_level") if "srdi_level" in cols else pl.lit(None, pl.Utf8)
     centre = pl.col("tech_center_level") if "tech_center_level" in cols else pl.lit(None, pl.Utf8)
     centre_year = pl.col("tech_center_year") if "tech_center_year" in cols else pl.lit(None, pl.Int64)
+    col_month, col_day = _month_day(out, "srdi_level_year")
+    centre_month, centre_day = _month_day(out, "tech_center_year")
     marks = out.select(
         "_src", "_row", text_year.alias("_ty"), srdi_col.alias("_cy"), centre_year.alias("_tcy"),
-        (srdi_col.is_not_null() & text_year.is_not_null() & (srdi_col != text_year)).alias("_conflict"),
+        text_month.alias("_tm"), text_day.alias("_td"), col_month.alias("_cm"), col_day.alias("_cd"),
+        centre_month.alias("_tcm"), centre_day.alias("_tcd"),
+        (srdi_col.is_not_null() & text_year.is_not_null()
+         & ((srdi_col != text_year) | (text_month.is_not_null() & col_month.is_not_null() & (text_month != col_month))
+            | (text_day.is_not_null() & col_day.is_not_null() & (text_day != col_day)))).alias("_conflict"),
         (srdi_col.is_not_null() & text_year.is_null() & (level.is_null() | (level == "种子"))).alias("_orphan"),
         (centre_year.is_not_null() & centre.is_null()).alias("_centre_orphan"),
         _shown(out, "srdi_level_year").alias("_ys"), _shown(out, "srdi_level_text").alias("_ls"),
@@ -584,7 +596,8 @@ def _recognition_years(out: pl.DataFrame, sheets: list[RawSheet], findings: list
         if r["_conflict"]:
             findings.append((r["_src"], Finding(
                 WARNING, "recognition_year.conflict",
-                f"认定年份“{r['_ys']}”与认定级别“{r['_ls']}”中写明的{r['_ty']}年不一致，已按{r['_ty']}年（认定级别中的年份）理解",
+                f"认定年份“{r['_ys']}”与认定级别“{r['_ls']}”中写明的{_date_text(r['_ty'], r['_tm'], r['_td'])}不一致，"
+                f"已按{_date_text(r['_ty'], r['_tm'], r['_td'])}（认定级别中的{'日期' if r['_tm'] else '年份'}）理解",
                 "请核对认定文件：把认定年份改为正确的年份，并让认定级别中的年份与之一致（也可删去认定级别中的年份，只在认定年份列填写）。",
                 *at("srdi_level_year"), r["_ys"])))
         if r["_orphan"]:
@@ -600,11 +613,45 @@ def _recognition_years(out: pl.DataFrame, sheets: list[RawSheet], findings: list
                 "如企业有技术中心，请在“技术中心”列选择级别（吉林市级、吉林省级、国家级）；没有技术中心请清空认定年份。",
                 *at("tech_center_year"), r["_tys"])))
     srdi_year = pl.when(marks["_orphan"]).then(None).otherwise(pl.coalesce(marks["_ty"], marks["_cy"]))
+    in_text, same_year = marks["_ty"].is_not_null(), marks["_ty"] == marks["_cy"]
+    srdi_month = (pl.when(marks["_orphan"]).then(None)
+                  .when(in_text).then(pl.coalesce(marks["_tm"], pl.when(same_year).then(marks["_cm"])))
+                  .otherwise(marks["_cm"]))
+    srdi_day = (pl.when(marks["_orphan"]).then(None)
+                .when(in_text & marks["_tm"].is_not_null()).then(marks["_td"])
+                .when(in_text).then(pl.when(same_year).then(marks["_cd"]))
+                .otherwise(marks["_cd"]))
     return out.with_columns(
         srdi_year.cast(pl.Int64).alias("srdi_level_year"),
+        srdi_month.cast(pl.Int64).alias("srdi_level_month"), srdi_day.cast(pl.Int64).alias("srdi_level_day"),
         pl.when(marks["_centre_orphan"]).then(None).otherwise(marks["_tcy"]).cast(pl.Int64).alias("tech_center_year"),
-        marks["_ty"].is_not_null().alias("_year_in_text"),
-    ).drop([c for c in ("_text_year",) if c in cols])
+        pl.when(marks["_centre_orphan"] | marks["_tcy"].is_null()).then(None).otherwise(marks["_tcm"])
+        .cast(pl.Int64).alias("tech_center_month"),
+        pl.when(marks["_centre_orphan"] | marks["_tcy"].is_null()).then(None).otherwise(marks["_tcd"])
+        .cast(pl.Int64).alias("tech_center_day"),
+        in_text.alias("_year_in_text"),
+    ).drop([c for c in ("_text_year", "_text_month", "_text_day") if c in cols])
+
+
+def _date_text(year: int | None, month: int | None, day: int | None) -> str:
+    return RecognitionDate(year, month, day).text if year else ""
+
+
+def _month_day(out: pl.DataFrame, n: str) -> tuple[pl.Expr, pl.Expr]:
+    """The month and day the recognition-year cells of column `n` name (schemas.values.recognition_month_day; null
+    when a cell names only a year, or cannot be read: that cell has its own finding)."""
+    if f"_raw_{n}" not in out.columns:
+        return pl.lit(None, pl.Int64), pl.lit(None, pl.Int64)
+    shown = _shown(out, n)
+    shown = pl.when(shown.str.contains(r"^\s*\d{4}(?:\.0+|年度?)?\s*$")).then(None).otherwise(shown)   # a year only
+    def read(text: str | None) -> dict:
+        try:
+            when = recognition_month_day(text)
+        except ParseError:
+            when = None
+        return {"m": when.month if when else None, "d": when.day if when else None}
+    parts = shown.map_elements(read, return_dtype=pl.Struct({"m": pl.Int64, "d": pl.Int64}), skip_nulls=True)
+    return parts.struct.field("m"), parts.struct.field("d")
 
 
 def _cells(out: pl.DataFrame, names: list[str]) -> pl.DataFrame:

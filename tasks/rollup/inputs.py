@@ -8,7 +8,7 @@ import polars as pl
 
 from schemas import reference
 from schemas.labels import REPEAT
-from schemas.periods import RollupPeriod, quarter_end
+from schemas.periods import RollupPeriod, period_label, previous_quarter, quarter_end
 from schemas.rollup_config import RollupConfig
 
 CONFIG_NAME = "rollup_config.toml"   # <home>/rollup_config.toml overrides the packaged rules
@@ -25,13 +25,16 @@ def obligations_frame(rp: RollupPeriod, cfg: RollupConfig) -> pl.DataFrame:
 
 
 def target_windows_frame(rp: RollupPeriod, cfg: RollupConfig) -> pl.DataFrame:
-    """Each target's window start year, and its place in the policy's order (一、（三）)."""
+    """Each target's window start year, its place in the policy's order (一、（三）), and whether it counts an
+    enterprise that skipped its level (counts_higher_levels: total_/year_counts_higher_levels, per target)."""
     rows = []
     for i, t in enumerate(reference.targets()):
         scope = t["scope"]
         start = int(scope[5:]) if scope.startswith("year:") else cfg.window_start_of(t["target_id"])
-        rows.append({"target_id": t["target_id"], "window_start": start, "policy_order": i})
-    return pl.DataFrame(rows, schema={"target_id": pl.Utf8, "window_start": pl.Int32, "policy_order": pl.Int32})
+        rows.append({"target_id": t["target_id"], "window_start": start, "policy_order": i,
+                     "counts_higher_levels": cfg.counts_higher_of(t["target_id"], scope)})
+    return pl.DataFrame(rows, schema={"target_id": pl.Utf8, "window_start": pl.Int32, "policy_order": pl.Int32,
+                                      "counts_higher_levels": pl.Boolean})
 
 
 def reward_rules_frame(rp: RollupPeriod, cfg: RollupConfig) -> pl.DataFrame:
@@ -77,6 +80,19 @@ def leaders_file(cfg: RollupConfig) -> str:
         else f"<home>/{CONFIG_NAME}"
 
 
+def ledger_compare_quarter(rp: RollupPeriod, cfg: RollupConfig) -> str:
+    """The quarter whose ledger a rewards ledger is compared with (issue 19): what the previous 季调度 showed, the
+    quarter before the period's last one, in the same year and not before the plan's first quarter; '' if none.
+    2022Q4, 2022H2 and 2022 compare with 2022Q3; 2022H1 with 2022Q1 (before the plan: none); 2023Q1 with none."""
+    q = previous_quarter(rp.last_quarter)
+    return q if q[:4] == str(rp.year) and q >= cfg.first_period else ""
+
+
+def ledger_compare_label(rp: RollupPeriod, cfg: RollupConfig) -> str:
+    q = ledger_compare_quarter(rp, cfg)
+    return f"{period_label(q)}季调度预计" if q else ""
+
+
 def sql_params(rp: RollupPeriod, cfg: RollupConfig) -> dict:
     """Every named parameter the rollup SQL may use (warehouse.rollups.bind picks what each file names)."""
     plan_first = cfg.first_period
@@ -98,5 +114,6 @@ def sql_params(rp: RollupPeriod, cfg: RollupConfig) -> dict:
         "cultivated_excluded_statuses": list(cfg.cultivated_excluded_statuses),
         "training_tasks": list(cfg.training_tasks), "recruitment_tasks": list(cfg.recruitment_tasks),
         "plan_issued": cfg.plan_issued, "time_zone": cfg.time_zone,
+        "ledger_compare_quarter": ledger_compare_quarter(rp, cfg), "ledger_compare_label": ledger_compare_label(rp, cfg),
         "leaders_file": leaders_file(cfg),
     }

@@ -17,7 +17,8 @@ from prefect import task
 from prefect.cache_policies import NO_CACHE
 
 from schemas import clock
-from schemas.labels import COMPLIANCE, FORM, KIND, RATIO, REPEAT, REWARD_CATEGORY, TARGET_STATUS
+from schemas.labels import (COMPLIANCE, FORM, KIND, RATIO, REPEAT, REWARD_CATEGORY, REWARD_DUE, REWARD_DUE_WORD,
+                            REWARD_PROVISO, TARGET_STATUS)
 from schemas.periods import RollupPeriod
 from schemas.rollup_config import RollupConfig
 from schemas.sections import Col, Sheet, pack_sheets
@@ -255,11 +256,17 @@ def rewards_lines(rp: RollupPeriod, cfg: RollupConfig, s: dict[str, pl.DataFrame
     out = []
     rw = s.get("rewards")
     if rw is not None:
-        paid = rw.filter(pl.col("status") == "accrued") if rw.height else rw
+        paid = rw.filter(pl.col("status").is_in(list(REWARD_DUE))) if rw.height else rw
         total = int(paid["amount_yuan"].sum()) if paid.height else 0
-        text = (f"{rp.year}年截至 {rp.last_quarter} 应兑现一次性奖励 {paid.height} 笔"
+        due = "accrued" if rp.kind == "annual" else "provisional"
+        text = (f"{rp.year}年截至 {rp.last_quarter} {REWARD_DUE_WORD[due]}一次性奖励 {paid.height} 笔"
                 f"（{paid['enterprise_name'].n_unique() if paid.height else 0} 户），合计 {total:,} 元"
-                f"（重复认定口径：{REPEAT[cfg.repeat_recognition]}；同一企业同一年度只奖励一次）。")
+                + (f"，{REWARD_PROVISO}" if due == "provisional" else "")
+                + f"（重复认定口径：{REPEAT[cfg.repeat_recognition]}；同一企业同一年度只奖励一次）。")
+        changed = rw.filter(pl.col("change_note").is_not_null()) if rw.height and "change_note" in rw.columns else rw.clear()
+        if changed.height:
+            text += (f"\n较上次预计的变化 {changed.height} 项：" + "；".join(
+                f"{r['enterprise_name']} {r['change_note']}" for r in changed.sort("enterprise_name").iter_rows(named=True)))
         waiting = rw.filter(pl.col("status") == "pending") if rw.height else rw
         if waiting.height:
             names = [f"{r['enterprise_name']}（{REWARD_CATEGORY.get(r['category'], r['category'])} {r['level']}）"
@@ -374,8 +381,8 @@ def _with_ratio_totals(frame: pl.DataFrame, targets: pl.DataFrame) -> pl.DataFra
         return frame
     totals = targets.filter(pl.col("target_id").is_in(list(RATIO))).select(
         "period", "target_id", pl.lit("合计（分子合计÷分母合计）").alias("enterprise_name"), pl.lit("—").alias("srdi_level"),
-        "numerator", "denominator", pl.col("actual_value").alias("ratio_pct"), pl.col("target_value").alias("threshold_pct"),
-        (pl.col("actual_value") >= pl.col("target_value")).alias("meets"), pl.lit("合计口径（仅供参考）").alias("status"),
+        "numerator", "denominator", pl.col("pooled_pct").alias("ratio_pct"), pl.col("target_value").alias("threshold_pct"),
+        (pl.col("pooled_pct") >= pl.col("target_value")).alias("meets"), pl.lit("合计比例（仅供参考）").alias("status"),
         pl.lit(None, pl.Utf8).alias("report_period"), pl.lit(None, pl.Int32).alias("submission_id"))
     frame = frame.with_columns(pl.lit(0).alias("_order"))
     totals = totals.with_columns(pl.lit(1).alias("_order")).cast({c: frame.schema[c] for c in totals.columns if c in frame.schema})

@@ -4,9 +4,12 @@
 -- against a ratio) and bank_events (each quarter's 银企对接); and `rollup_target_windows` (target_id, window_start,
 -- policy_order). Training reads task_progress, only the tasks of $training_tasks (T4-1); $recruitment_tasks (T4-2
 -- graduates, T4-3 job fairs) are shown apart in the note.
--- actual_value: enterprises counted (target_enterprises.status = 'counted'); for a ratio target sum(numerator) /
--- sum(denominator) over the enterprises that report both (context: the target is judged per enterprise); people
--- trained; quarters with a bank event. year_value: what was added in the period's calendar year.
+-- actual_value: enterprises counted (target_enterprises.status = 'counted'); for a ratio target the enterprises
+-- that meet the ratio, which is what it is judged on (issue 19: actual_text says "4/6户达标", of the provincial
+-- enterprises that must), while pooled_pct = sum(numerator) / sum(denominator) over the enterprises that report both
+-- is context only (合计比例（参考）), never the verdict's basis; people trained; quarters with a bank event.
+-- actual_text: actual_value as the pack and the dashboard show it under 实际. year_value: what was added in the
+-- period's calendar year.
 -- status: achieved | on_track (actual >= target × elapsed share of the window) | at_risk | not_achieved (window
 -- over) | in_progress (a single-unit target, value 1, before its deadline year) | no_data. A ratio target is on
 -- track only while every provincial enterprise meets it (none below, none without figures).
@@ -62,7 +65,7 @@ combine_actuals AS (
            t.metric = 'bank_events_per_quarter' AS is_bank,
            t.metric NOT IN ('rd_to_sales_pct', 'tech_staff_pct', 'bank_events_per_quarter', 'trained_persons')
                AND t.target_value <= 1 AS single_unit,
-           CASE WHEN t.metric IN ('rd_to_sales_pct', 'tech_staff_pct') THEN 100 * r.numerator / nullif(r.denominator, 0)
+           CASE WHEN t.metric IN ('rd_to_sales_pct', 'tech_staff_pct') THEN coalesce(r.meets, 0)
                 WHEN t.metric = 'trained_persons' THEN tr.training
                 WHEN t.metric = 'bank_events_per_quarter' THEN b.quarters_held
                 ELSE coalesce(e.counted, 0) END AS actual_value,
@@ -76,6 +79,8 @@ combine_actuals AS (
            CASE WHEN t.metric IN ('rd_to_sales_pct', 'tech_staff_pct') THEN coalesce(r.below, 0) + coalesce(r.not_reported, 0)
                 WHEN t.metric IN ('trained_persons', 'bank_events_per_quarter') THEN NULL
                 ELSE coalesce(e.before_window, 0) + coalesce(e.unverified, 0) + coalesce(e.excluded, 0) END AS enterprises_apart,
+           CASE WHEN t.metric IN ('rd_to_sales_pct', 'tech_staff_pct') THEN 100 * r.numerator / nullif(r.denominator, 0)
+                END AS pooled_pct,
            r.numerator, r.denominator, coalesce(r.meets, 0) AS meets, coalesce(r.below, 0) AS below,
            coalesce(r.not_reported, 0) AS not_reported, coalesce(r.at_level, 0) AS at_level,
            coalesce(e.before_window, 0) AS before_window, coalesce(e.unverified, 0) AS unverified,
@@ -100,7 +105,7 @@ measure_elapsed AS (
 judge_status AS (
     SELECT *,
            CASE WHEN is_bank THEN quarters_due
-                WHEN is_ratio THEN target_value
+                WHEN is_ratio THEN at_level
                 WHEN single_unit THEN CASE WHEN final_year THEN target_value END
                 ELSE round(target_value * elapsed, 2) END AS expected_value,
            CASE WHEN is_bank THEN
@@ -130,12 +135,20 @@ describe_targets AS (
 SELECT $period AS period, target_id, target, metric, scope, unit, target_value, actual_value, year_value,
        expected_value,
        CASE WHEN is_bank THEN quarters_due - actual_value
-            WHEN is_ratio THEN NULL
+            WHEN is_ratio THEN at_level - actual_value
             ELSE greatest(target_value - actual_value, 0) END AS gap,
+       CASE WHEN is_ratio THEN printf('%d/%d户达标', meets, at_level)
+            WHEN actual_value IS NULL THEN NULL
+            WHEN actual_value = round(actual_value) THEN CAST(CAST(actual_value AS BIGINT) AS VARCHAR)
+            ELSE printf('%.2f', actual_value) END AS actual_text,
+       pooled_pct,
        status, deadline_year, window_start, numerator, denominator, enterprises_counted, enterprises_apart,
        CASE WHEN is_ratio THEN
-                 printf('逐户判断：省级及以上企业%d户，达标%d户，未达标%d户，未报送数据%d户（见“比例指标”）；合计口径（仅供参考）%.1f ÷ %.1f',
-                        at_level, meets, below, not_reported, coalesce(numerator, 0), coalesce(denominator, 0))
+                 printf('逐户判断（实际为达标户数/应达标户数）：省级及以上企业%d户，达标%d户，未达标%d户，未报送数据%d户（见“比例指标”）；'
+                        || '合计比例（参考，不作判断依据）%s = %.1f ÷ %.1f',
+                        at_level, meets, below, not_reported,
+                        CASE WHEN pooled_pct IS NULL THEN '—' ELSE printf('%.2f%%', pooled_pct) END,
+                        coalesce(numerator, 0), coalesce(denominator, 0))
             WHEN is_bank THEN
                  printf('%d年已到期%d个季度，开展银企对接的季度%d个（只计T3-1的报送）', $year, quarters_due, CAST(actual_value AS INTEGER))
             WHEN metric = 'trained_persons' THEN

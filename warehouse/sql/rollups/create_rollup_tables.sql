@@ -205,6 +205,8 @@ CREATE TABLE IF NOT EXISTS target_progress (
     year_value      DOUBLE,
     expected_value  DOUBLE,
     gap             DOUBLE,
+    actual_text     VARCHAR,
+    pooled_pct      DOUBLE,
     status          VARCHAR NOT NULL,
     deadline_year   INTEGER,
     window_start    INTEGER,
@@ -286,6 +288,9 @@ CREATE TABLE IF NOT EXISTS rewards (
     excel_row            INTEGER,
     level_text           VARCHAR,
     remarks              VARCHAR,
+    previous_status      VARCHAR,
+    previous_amount_yuan BIGINT,
+    change_note          VARCHAR,
     PRIMARY KEY (period, enterprise_name, category, level)
 );
 

@@ -8,11 +8,14 @@
 --   unverified     nothing dates it (entered already at the level, no year written) or the evidence cannot tell;
 --   excluded       its operating status is one of $cultivated_excluded_statuses (注销: a deregistered enterprise
 --                  holds no recognition) — seeds use $seed_excluded_statuses.
--- Reaching a level counts an enterprise for that level's target and, when it skipped a level, for the lower ones
--- too; for the year targets only when $year_counts_higher_levels. Seeds are the enterprises in the library at the
+-- Reaching a level counts an enterprise for that level's target and, when it skipped a level (吉林省级 without ever
+-- being seen at 吉林市级), for the lower ones too, when that target's switch says so (rollup_target_windows
+-- .counts_higher_levels: rollup_config.toml [targets] total_counts_higher_levels for the 十四五 targets,
+-- year_counts_higher_levels for the 2022 targets, counts_higher_levels per target); otherwise a target counts only
+-- the enterprises recognised at exactly its level. Seeds are the enterprises in the library at the
 -- period end (all entered with the plan, 2022, or later); listed enterprises the stock at the period end.
 WITH read_targets AS (
-    SELECT t.target_id, t.metric, w.window_start,
+    SELECT t.target_id, t.metric, w.window_start, w.counts_higher_levels,
            CASE WHEN starts_with(t.scope, 'year:') THEN CAST(substr(t.scope, 6) AS INTEGER) END AS scope_year,
            CASE t.metric WHEN 'city_level_or_above' THEN 1 WHEN 'province_level_or_above' THEN 2
                          WHEN 'national_level' THEN 3 WHEN 'city_recognised_in_year' THEN 1
@@ -38,12 +41,12 @@ pick_reached AS (
     SELECT t.target_id, t.window_start, t.scope_year, r.*
     FROM read_targets t
     JOIN reach_at_least r ON r.threshold = t.threshold
-    WHERE t.threshold IS NOT NULL AND (t.scope_year IS NULL OR $year_counts_higher_levels)
+    WHERE t.threshold IS NOT NULL AND t.counts_higher_levels
     UNION ALL BY NAME
     SELECT t.target_id, t.window_start, t.scope_year, r.*
     FROM read_targets t
     JOIN read_recognitions r ON r.level_rank = t.threshold
-    WHERE t.scope_year IS NOT NULL AND NOT $year_counts_higher_levels
+    WHERE t.threshold IS NOT NULL AND NOT t.counts_higher_levels
 ),
 judge_levels AS (
     SELECT p.target_id, p.enterprise_name, p.level AS reached_level, p.recognised_year, p.evidence,

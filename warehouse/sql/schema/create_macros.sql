@@ -97,8 +97,10 @@ WHERE b.enterprise_name IS NOT NULL OR l.enterprise_name IS NOT NULL;
 -- when it had never been seen at that level or higher before: a recognition, with the evidence that dates it.
 -- Observations: Annex 1 is the state on the day before the plan was issued (`issued`, 2022-04-28: what the plan
 -- found), each accepted report the state at its quarter's end. A recognition is dated by
---   * the year written for that level: the level text ("2022年已认定吉林市级") or a recognition-year column
---     (srdi_level_year; tech_center_year once the enterprise form has one: read when present, NULL until then);
+--   * the date written for that level: the level text ("2022年已认定吉林市级", "2022年3月认定吉林市级") or a
+--     recognition-year column (srdi_level_year; tech_center_year), with the month and day when written
+--     (srdi_level_month/_day, tech_center_month/_day, issue 19): a year bounds it to that year, a month to that
+--     month, a day to that day; when several reports state the earliest year, their bounds are intersected;
 --   * a rise: the observation before it showed a lower level, so it happened after that observation.
 -- A report whose sheet had no column for the level (or the centre) observes nothing of it (not_reported).
 -- earliest / latest bound the recognition date (NULL earliest: nothing shows when it happened). When the year written
@@ -111,33 +113,46 @@ WITH read_reports AS (
     SELECT * REPLACE (coalesce(not_reported, []::VARCHAR[]) AS not_reported)
     FROM (SELECT * FROM enterprise_history WHERE period <= q
           UNION ALL BY NAME
-          SELECT NULL::INTEGER AS tech_center_year, NULL::VARCHAR[] AS not_reported WHERE false)
+          SELECT NULL::INTEGER AS tech_center_year, NULL::VARCHAR[] AS not_reported, NULL::INTEGER AS srdi_level_month,
+                 NULL::INTEGER AS srdi_level_day, NULL::INTEGER AS tech_center_month, NULL::INTEGER AS tech_center_day
+          WHERE false)
 ),
 read_baseline AS (
     SELECT * FROM enterprise_baseline
     UNION ALL BY NAME
-    SELECT NULL::INTEGER AS tech_center_year WHERE false
+    SELECT NULL::INTEGER AS tech_center_year, NULL::INTEGER AS srdi_level_month, NULL::INTEGER AS srdi_level_day,
+           NULL::INTEGER AS tech_center_month, NULL::INTEGER AS tech_center_day WHERE false
 ),
 list_observations AS (
     SELECT enterprise_name, 'srdi' AS kind, coalesce(srdi_level, '种子') AS level, srdi_level_year AS stated_year,
-           srdi_level_text AS level_text, CAST(issued AS DATE) - 1 AS seen_on, TRUE AS baseline,
+           srdi_level_month AS stated_month, srdi_level_day AS stated_day, srdi_level_text AS level_text, CAST(issued AS DATE) - 1 AS seen_on, TRUE AS baseline,
            NULL::VARCHAR AS period, NULL::INTEGER AS submission_id, NULL::VARCHAR AS bureau, NULL::VARCHAR AS sheet,
            NULL::INTEGER AS excel_row
     FROM read_baseline
     UNION ALL
-    SELECT enterprise_name, 'tech_center', tech_center_level, tech_center_year, tech_center_level,
-           CAST(issued AS DATE) - 1, TRUE, NULL, NULL, NULL, NULL, NULL
+    SELECT enterprise_name, 'tech_center', tech_center_level, tech_center_year, tech_center_month, tech_center_day,
+           tech_center_level, CAST(issued AS DATE) - 1, TRUE, NULL, NULL, NULL, NULL, NULL
     FROM read_baseline
     UNION ALL
-    SELECT enterprise_name, 'srdi', coalesce(srdi_level, '种子'), srdi_level_year, srdi_level_text, quarter_end(period),
+    SELECT enterprise_name, 'srdi', coalesce(srdi_level, '种子'), srdi_level_year, srdi_level_month, srdi_level_day,
+           srdi_level_text, quarter_end(period),
            FALSE, period, submission_id, bureau, sheet, excel_row
     FROM read_reports
     WHERE NOT list_contains(not_reported, 'srdi_level_text')
     UNION ALL
-    SELECT enterprise_name, 'tech_center', tech_center_level, tech_center_year, tech_center_level, quarter_end(period),
+    SELECT enterprise_name, 'tech_center', tech_center_level, tech_center_year, tech_center_month, tech_center_day,
+           tech_center_level, quarter_end(period),
            FALSE, period, submission_id, bureau, sheet, excel_row
     FROM read_reports
     WHERE NOT list_contains(not_reported, 'tech_center_level')
+),
+bound_stated_dates AS (   -- the days a written date allows: a year, a month or one day
+    SELECT *,
+           make_date(stated_year, coalesce(stated_month, 1), coalesce(stated_day, 1)) AS stated_from,
+           CASE WHEN stated_day IS NOT NULL THEN make_date(stated_year, stated_month, stated_day)
+                WHEN stated_month IS NOT NULL THEN last_day(make_date(stated_year, stated_month, 1))
+                ELSE make_date(stated_year, 12, 31) END AS stated_to
+    FROM list_observations
 ),
 order_observations AS (
     SELECT *, level_rank(level) AS level_rank,
@@ -147,16 +162,31 @@ order_observations AS (
            max(seen_on) FILTER (WHERE baseline) OVER earlier AS annex1_seen_on,
            min(stated_year) OVER (PARTITION BY enterprise_name, kind, level) AS level_stated_year,
            row_number() OVER (PARTITION BY enterprise_name, kind, level ORDER BY seen_on) AS nth_at_level
-    FROM list_observations
+    FROM bound_stated_dates
     WINDOW by_date AS (PARTITION BY enterprise_name, kind ORDER BY seen_on),
            earlier AS (PARTITION BY enterprise_name, kind ORDER BY seen_on ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING)
 ),
+intersect_stated_dates AS (   -- the reports stating the earliest year of a level: the days all of them allow
+    SELECT *,
+           max(stated_from) FILTER (WHERE stated_year = level_stated_year)
+               OVER (PARTITION BY enterprise_name, kind, level) AS level_stated_from,
+           min(stated_to) FILTER (WHERE stated_year = level_stated_year)
+               OVER (PARTITION BY enterprise_name, kind, level) AS level_stated_to
+    FROM order_observations
+),
 keep_first_recognitions AS (
     SELECT *,
-           greatest(make_date(level_stated_year, 1, 1), prev_seen_on + 1)   AS after_any,
-           greatest(make_date(level_stated_year, 1, 1), annex1_seen_on + 1) AS after_annex1,
-           least(make_date(level_stated_year, 12, 31), seen_on)             AS latest
-    FROM order_observations
+           greatest(level_stated_from, prev_seen_on + 1)   AS after_any,
+           greatest(level_stated_from, annex1_seen_on + 1) AS after_annex1,
+           least(level_stated_to, seen_on)                 AS latest,
+           CASE WHEN level_stated_year IS NULL THEN NULL
+                WHEN level_stated_from = level_stated_to
+                     THEN printf('%d年%d月%d日', level_stated_year, month(level_stated_from), day(level_stated_from))
+                WHEN level_stated_from < level_stated_to AND day(level_stated_from) = 1
+                     AND level_stated_to = last_day(level_stated_from)
+                     THEN printf('%d年%d月', level_stated_year, month(level_stated_from))
+                ELSE printf('%d年', level_stated_year) END AS stated_text
+    FROM intersect_stated_dates
     WHERE level_rank >= 1 AND nth_at_level = 1 AND coalesce(rank_before, 0) < level_rank
 ),
 date_recognitions AS (
@@ -165,12 +195,12 @@ date_recognitions AS (
            CASE WHEN after_any > latest AND after_annex1 <= latest THEN after_annex1 ELSE after_any END AS earliest
     FROM keep_first_recognitions
 )
-SELECT enterprise_name, kind, level, level_rank, level_stated_year AS stated_year,
+SELECT enterprise_name, kind, level, level_rank, level_stated_year AS stated_year, stated_text,
        CASE WHEN baseline AND level_stated_year IS NULL THEN NULL
             ELSE coalesce(level_stated_year, year(seen_on)) END AS recognised_year,
        earliest, latest,
        concat_ws('；',
-           CASE WHEN level_stated_year IS NOT NULL THEN printf('注明%d年认定', level_stated_year) END,
+           CASE WHEN level_stated_year IS NOT NULL THEN printf('注明%s认定', stated_text) END,
            CASE WHEN prev_seen_on IS NOT NULL
                 THEN printf('%s为%s，%s为%s', CASE WHEN prev_baseline THEN '附件1' ELSE prev_period || '报送' END,
                             coalesce(prev_level, CASE kind WHEN 'srdi' THEN '种子' ELSE '无技术中心' END),

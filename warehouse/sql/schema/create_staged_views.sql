@@ -48,6 +48,7 @@ WITH ranked AS (
 )
 SELECT enterprise_name, period, credit_code, industry, tech_center_level, tech_center_year, patents, operating_status,
        srdi_level_text, srdi_level, srdi_level_year, cultivating_level, in_seed_pool,
+       srdi_level_month, srdi_level_day, tech_center_month, tech_center_day,
        planned_city_year, planned_province_year, responsible_leader, service_team,
        rd_expense, sales_revenue, tech_staff, total_staff, listing_status,
        bureau, submission_id, sheet, excel_row, not_reported

@@ -80,6 +80,12 @@ CREATE TABLE IF NOT EXISTS enterprise_reports (
 );
 -- #14: the year the technology centre of tech_center_level was recognised (技术中心认定年份)
 ALTER TABLE enterprise_reports ADD COLUMN IF NOT EXISTS tech_center_year INTEGER;
+-- issue 19: the month and day written with a recognition year (2022年3月认定吉林市级, 认定年份 2022-03-15), NULL when
+-- only a year was written; they narrow the recognition's date (recognitions_through)
+ALTER TABLE enterprise_reports ADD COLUMN IF NOT EXISTS srdi_level_month INTEGER;
+ALTER TABLE enterprise_reports ADD COLUMN IF NOT EXISTS srdi_level_day INTEGER;
+ALTER TABLE enterprise_reports ADD COLUMN IF NOT EXISTS tech_center_month INTEGER;
+ALTER TABLE enterprise_reports ADD COLUMN IF NOT EXISTS tech_center_day INTEGER;
 
 CREATE TABLE IF NOT EXISTS task_reports (
     submission_id      INTEGER NOT NULL,
@@ -153,3 +159,6 @@ CREATE TABLE IF NOT EXISTS enterprise_baseline (
     cultivating_level VARCHAR, in_seed_pool BOOLEAN, planned_city_year INTEGER, planned_province_year INTEGER,
     responsible_leader VARCHAR, service_team VARCHAR
 );
+-- issue 19: a month or day written with the year in 认定级别 (empty for Annex 1 as printed)
+ALTER TABLE enterprise_baseline ADD COLUMN IF NOT EXISTS srdi_level_month INTEGER;
+ALTER TABLE enterprise_baseline ADD COLUMN IF NOT EXISTS srdi_level_day INTEGER;
