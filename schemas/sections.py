@@ -12,7 +12,8 @@ A section is one table the rollup writes (`compliance`, `task_status`, …). Its
 * `dashboard` whether the HTML dashboard shows it;
 * `artifact`  whether the Prefect UI gets it as a table artifact;
 * `always`    computed for every kind of rollup even without a sheet of its own (rollup_notices: the pack's 概要,
-              the dashboard and the flow's result read it).
+              the dashboard and the flow's result read it; former_names: the packs' "原名 …" after a renamed
+              enterprise's current name).
 
 Every table declares `key` as its PRIMARY KEY (warehouse/sql/rollups/create_rollup_tables.sql; a test compares them).
 
@@ -243,6 +244,7 @@ SECTIONS: tuple[Section, ...] = (
          C("service_team", "服务专班"), C("industry", "行业"), C("responsible_leader", "包保领导"),
          C("operating_status", "经营状态", flag=True), C("flag", "提示")),
         _at(None, None, 6)),)),
+    Section("former_names", "list_former_names", ("period", "enterprise_name"), always=True, sheets=()),
     Section("rollup_notices", "list_rollup_notices", ("period", "notice_id"), inputs=("config_notices",),
             needs=("compliance",), dashboard=True, always=True, sheets=()),
 )

@@ -188,3 +188,21 @@ def test_a_name_reported_by_two_bureaus_is_one_enterprise(con):
     q = rollup(con, "quarterly", "2022Q4")
     conflict = q["ladder_conflicts"].filter(pl.col("field") == "reported_name")
     assert conflict.select("bureau_a", "value_a", "bureau_b", "value_b").rows() == [("商务局", NEWCO, "工信局", renamed_to)]
+
+
+def test_the_pack_lists_a_renamed_enterprise_once_with_its_former_name(renamed):
+    """One row under the current name, "原名 …" after it, on every sheet that lists enterprises."""
+    import io
+
+    import openpyxl
+
+    from tasks.rollup.pack import pack_bytes
+    rp = RollupPeriod.of("annual", "2024", as_of=date(2026, 1, 31))
+    sections = compute_all(renamed, rp, load())
+    assert sections["former_names"].select("enterprise_name", "identity_key", "former_names").rows() == [(NEW, CODE, OLD)]
+    wb = openpyxl.load_workbook(io.BytesIO(pack_bytes(rp, load(), sections)), read_only=True)
+    shown = f"{NEW}（原名 {OLD}）"
+    for sheet in ("企业名单", "滞后企业"):
+        cells = [c for row in wb[sheet].iter_rows(values_only=True) for c in row if isinstance(c, str)]
+        assert cells.count(shown) == 1, sheet
+        assert not [c for c in cells if c in (OLD, NEW)], sheet

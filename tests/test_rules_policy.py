@@ -122,7 +122,8 @@ def test_every_rule_sql_file_has_given_expect_tests():
 # ---------------------------------------------------------------- layout versions
 
 # create_rollup_tables.sql as of each layout version: change the file, bump warehouse.rollups.SCHEMA_VERSION.
-DDL_AT_VERSION = {2: "279859bd28aa79fd5fffdeb6f679c582bb6fc8f1a2323210b17b8a41fdd41ced"}
+DDL_AT_VERSION = {2: "279859bd28aa79fd5fffdeb6f679c582bb6fc8f1a2323210b17b8a41fdd41ced",
+                  3: "5e9afafad191a96a00ff0eea85ab4abac3dcbdb12edb0456730ca34b72c8f6f7"}
 
 
 def test_the_layout_file_is_pinned_to_its_version():

@@ -37,8 +37,8 @@ _STAGED_NAME = re.compile(r"\brollup_(" + "|".join(STAGED) + r")\b")
 
 # The layout of the rollup tables (create_rollup_tables.sql). Bump it whenever that file changes a table: every home
 # then recreates its rollup tables once. 1: the layout before versions (no keys); 2: issue 14 (primary keys,
-# rewards in every pack, target_enterprises, reward_categories, rollup_notices).
-SCHEMA_VERSION = 2
+# rewards in every pack, target_enterprises, reward_categories, rollup_notices); 3: issue 19 (former_names).
+SCHEMA_VERSION = 3
 COMPONENT = "rollups"
 
 

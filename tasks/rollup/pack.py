@@ -347,8 +347,11 @@ def pack_bytes(rp: RollupPeriod, cfg: RollupConfig, sections: dict[str, pl.DataF
     w = PackWriter(buf, title, subtitle)
     try:
         w.summary(summary_lines(rp, cfg, sections), subtitle)
+        shown = shown_names(sections.get("former_names"))
         for section, sheet in pack_sheets(rp.kind):
             frame = sections.get(section.table, pl.DataFrame())
+            if shown and frame.height and "enterprise_name" in frame.columns:
+                frame = frame.with_columns(pl.col("enterprise_name").replace(shown))
             if sheet.appendix == "ratio_totals":
                 frame = _with_ratio_totals(frame, sections["target_progress"])
             total = None
@@ -361,6 +364,15 @@ def pack_bytes(rp: RollupPeriod, cfg: RollupConfig, sections: dict[str, pl.DataF
     finally:
         w.close()
     return buf.getvalue()
+
+
+def shown_names(former: pl.DataFrame | None) -> dict[str, str]:
+    """Current name -> how a pack lists a renamed enterprise: one row under its current name, its former names
+    after it (#19: an enterprise is its 统一社会信用代码; 吉林长白山酒业集团股份有限公司（原名 长白山酒业集团有限公司）)."""
+    if former is None or not former.height:
+        return {}
+    return {r["enterprise_name"]: f"{r['enterprise_name']}（原名 {r['former_names']}）"
+            for r in former.iter_rows(named=True)}
 
 
 def _with_ratio_totals(frame: pl.DataFrame, targets: pl.DataFrame) -> pl.DataFrame:
