@@ -254,6 +254,16 @@ RUNS_TABLE = "rollup_runs"      # one row per rollup run and period: written wit
 TABLES: tuple[str, ...] = tuple(s.table for s in SECTIONS) + (RUNS_TABLE,)
 
 
+def with_former_names(frame: pl.DataFrame | None, former: pl.DataFrame | None) -> pl.DataFrame | None:
+    """`frame` with each renamed enterprise's name as people read it: one row under its current name, its former
+    names after it (#19: an enterprise is its 统一社会信用代码; 吉林长白山酒业集团股份有限公司（原名 长白山酒业集团有限公司）).
+    `former`: the period's former_names rows. The pack and the dashboard both list enterprises through this."""
+    if frame is None or not frame.height or "enterprise_name" not in frame.columns or former is None or not former.height:
+        return frame
+    shown = {r["enterprise_name"]: f"{r['enterprise_name']}（原名 {r['former_names']}）" for r in former.iter_rows(named=True)}
+    return frame.with_columns(pl.col("enterprise_name").replace(shown))
+
+
 def sections_for(kind: str) -> list[Section]:
     """The sections a rollup of `kind` computes, in computing order."""
     if kind not in KINDS:

@@ -19,7 +19,7 @@ from prefect.cache_policies import NO_CACHE
 from schemas.labels import COMPLIANCE, FORM, KIND, RATIO, REPEAT, REWARD_CATEGORY, TARGET_STATUS
 from schemas.periods import RollupPeriod
 from schemas.rollup_config import RollupConfig
-from schemas.sections import Col, Sheet, pack_sheets
+from schemas.sections import Col, Sheet, pack_sheets, with_former_names
 from tasks.rollup.compute import pack_path
 from tasks.run_log import run_logger
 from tasks.xlsx_layout import Book, fit_row, fit_width, page, set_widths
@@ -347,11 +347,8 @@ def pack_bytes(rp: RollupPeriod, cfg: RollupConfig, sections: dict[str, pl.DataF
     w = PackWriter(buf, title, subtitle)
     try:
         w.summary(summary_lines(rp, cfg, sections), subtitle)
-        shown = shown_names(sections.get("former_names"))
         for section, sheet in pack_sheets(rp.kind):
-            frame = sections.get(section.table, pl.DataFrame())
-            if shown and frame.height and "enterprise_name" in frame.columns:
-                frame = frame.with_columns(pl.col("enterprise_name").replace(shown))
+            frame = with_former_names(sections.get(section.table, pl.DataFrame()), sections.get("former_names"))
             if sheet.appendix == "ratio_totals":
                 frame = _with_ratio_totals(frame, sections["target_progress"])
             total = None
@@ -364,15 +361,6 @@ def pack_bytes(rp: RollupPeriod, cfg: RollupConfig, sections: dict[str, pl.DataF
     finally:
         w.close()
     return buf.getvalue()
-
-
-def shown_names(former: pl.DataFrame | None) -> dict[str, str]:
-    """Current name -> how a pack lists a renamed enterprise: one row under its current name, its former names
-    after it (#19: an enterprise is its 统一社会信用代码; 吉林长白山酒业集团股份有限公司（原名 长白山酒业集团有限公司）)."""
-    if former is None or not former.height:
-        return {}
-    return {r["enterprise_name"]: f"{r['enterprise_name']}（原名 {r['former_names']}）"
-            for r in former.iter_rows(named=True)}
 
 
 def _with_ratio_totals(frame: pl.DataFrame, targets: pl.DataFrame) -> pl.DataFrame:
