@@ -16,7 +16,7 @@ import polars as pl
 from schemas.forms import SRDI_LEVELS
 from schemas.labels import FORM
 from schemas.periods import PERIOD_FORMS, quarters_of
-from schemas.sections import BY_TABLE, RUNS_TABLE, SECTIONS
+from schemas.sections import BY_TABLE, RUNS_TABLE, SECTIONS, with_former_names
 from warehouse.rollups import read_period
 
 SHOWN: tuple[str, ...] = tuple(s.table for s in SECTIONS if s.dashboard)   # the rollup tables the page shows
@@ -67,8 +67,10 @@ def read_period_data(con, period: str, time_zone: str | None = None) -> PeriodDa
     kind = kind_of(period)
     runs = read_period(con, RUNS_TABLE, period)
     run = runs.row(0, named=True) if runs is not None and runs.height else None
+    former = read_period(con, "former_names", period)   # a renamed enterprise: 现名（原名 …）, as the pack lists it
     return PeriodData(period=period, kind=kind, quarters=tuple(quarters_of(period)), run=run,
-                      frames={table: read_period(con, table, period) for table in SHOWN}, time_zone=time_zone)
+                      frames={table: with_former_names(read_period(con, table, period), former) for table in SHOWN},
+                      time_zone=time_zone)
 
 
 # ---------------------------------------------------------------- picking rows

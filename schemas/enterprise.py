@@ -17,6 +17,18 @@ YEAR_MIN, YEAR_MAX = 2015, 2035
 SRDI_YEAR_MIN, TECH_CENTER_YEAR_MIN = 2011, 1990
 
 
+def _name_has_two_codes() -> pl.Expr:
+    """True on a row whose name the same file gives two or more different credit codes."""
+    codes = pl.col("credit_code").drop_nulls().n_unique().over("_file", "enterprise_name")
+    return (pl.col("enterprise_name").is_not_null() & pl.col("credit_code").is_not_null() & (codes > 1)).fill_null(False)
+
+
+def _code_has_two_names() -> pl.Expr:
+    """True on a row whose credit code the same file gives under two or more different names."""
+    names = pl.col("enterprise_name").drop_nulls().n_unique().over("_file", "credit_code")
+    return (pl.col("credit_code").is_not_null() & pl.col("enterprise_name").is_not_null() & (names > 1)).fill_null(False)
+
+
 class EnterpriseErrors(pa.DataFrameModel):
     enterprise_name: str = pa.Field(nullable=False)
     credit_code: str = pa.Field(nullable=True)
@@ -39,13 +51,24 @@ class EnterpriseErrors(pa.DataFrameModel):
     class Config:
         strict = False
 
+    # One report (file, every sheet) names each enterprise once. A repeated name or code is a duplicate row; when
+    # the repeated name carries two different credit codes, or the repeated code two different names, the rows
+    # clash on the enterprise's identity (统一社会信用代码, issue #19) and say so instead: each row's cell is named.
     @pa.dataframe_check
     def duplicate_enterprise(cls, data: pa.PolarsData) -> pl.LazyFrame:
-        return data.lazyframe.select(unique_ignoring_nulls("enterprise_name"))
+        return data.lazyframe.select(unique_ignoring_nulls("enterprise_name") | _name_has_two_codes())
 
     @pa.dataframe_check
     def duplicate_credit_code(cls, data: pa.PolarsData) -> pl.LazyFrame:
-        return data.lazyframe.select(unique_ignoring_nulls("credit_code"))
+        return data.lazyframe.select(unique_ignoring_nulls("credit_code") | _code_has_two_names())
+
+    @pa.dataframe_check
+    def name_with_two_codes(cls, data: pa.PolarsData) -> pl.LazyFrame:
+        return data.lazyframe.select(~_name_has_two_codes())
+
+    @pa.dataframe_check
+    def code_with_two_names(cls, data: pa.PolarsData) -> pl.LazyFrame:
+        return data.lazyframe.select(~_code_has_two_names())
 
     @pa.dataframe_check
     def credit_code_check_digit(cls, data: pa.PolarsData) -> pl.LazyFrame:
@@ -101,6 +124,8 @@ RULES: dict[tuple[str, str], Rule] = {
     ("planned_province_year", "less_than_or_equal_to"): Rule("range.year", "年份“{value}”不合理", f"请填写 {YEAR_MIN}–{YEAR_MAX} 之间的年份。"),
     ("*", "duplicate_enterprise"): Rule("duplicate.enterprise", "企业“{value}”在本文件中重复出现", "同一企业只填写一行，请删除重复行。", "enterprise_name"),
     ("*", "duplicate_credit_code"): Rule("duplicate.credit_code", "统一社会信用代码“{value}”在本文件中重复出现", "请核对是否填错企业的代码。", "credit_code"),
+    ("*", "name_with_two_codes"): Rule("identity.name_two_codes", "企业“{enterprise_name}”在本文件中填写了不同的统一社会信用代码，本行为“{value}”", "同一企业只有一个统一社会信用代码：请对照营业执照核对，只保留一行并填写正确的代码。", "credit_code"),
+    ("*", "code_with_two_names"): Rule("identity.code_two_names", "统一社会信用代码“{value}”在本文件中对应不同的企业名称，本行为“{enterprise_name}”", "一个代码只属于一家企业：若企业已更名，只保留一行，填写新名称并在备注中注明原名；若是代码填错，请改正。", "credit_code"),
     ("*", "credit_code_check_digit"): Rule("credit_code.check_digit", "统一社会信用代码“{value}”校验位不正确（GB 32100）", "请对照营业执照逐位核对（常见错误是 0/O、1/I 混淆或少一位）；若该列是数字格式，Excel 会把末几位变成 0，请把该列设为“文本”后重新输入。", "credit_code"),
     ("*", "tech_staff_within_total"): Rule("staff.tech_gt_total", "科技人员数“{value}”大于职工总数", "科技人员是职工的一部分，请核对两列数值。", "tech_staff"),
     ("*", "operating_status_missing"): Rule("missing.operating_status", "经营状态未填写", "请填写：生产、半生产、停产、注销。", "operating_status"),

@@ -12,7 +12,8 @@ A section is one table the rollup writes (`compliance`, `task_status`, …). Its
 * `dashboard` whether the HTML dashboard shows it;
 * `artifact`  whether the Prefect UI gets it as a table artifact;
 * `always`    computed for every kind of rollup even without a sheet of its own (rollup_notices: the pack's 概要,
-              the dashboard and the flow's result read it).
+              the dashboard and the flow's result read it; former_names: the packs' "原名 …" after a renamed
+              enterprise's current name).
 
 Every table declares `key` as its PRIMARY KEY (warehouse/sql/rollups/create_rollup_tables.sql; a test compares them).
 
@@ -247,6 +248,7 @@ SECTIONS: tuple[Section, ...] = (
          C("service_team", "服务专班"), C("industry", "行业"), C("responsible_leader", "包保领导"),
          C("operating_status", "经营状态", flag=True), C("flag", "提示")),
         _at(None, None, 6)),)),
+    Section("former_names", "list_former_names", ("period", "enterprise_name"), always=True, sheets=()),
     Section("rollup_notices", "list_rollup_notices", ("period", "notice_id"), inputs=("config_notices",),
             needs=("compliance",), dashboard=True, always=True, sheets=()),
 )
@@ -254,6 +256,16 @@ SECTIONS: tuple[Section, ...] = (
 BY_TABLE: dict[str, Section] = {s.table: s for s in SECTIONS}
 RUNS_TABLE = "rollup_runs"      # one row per rollup run and period: written with the sections, not one of them
 TABLES: tuple[str, ...] = tuple(s.table for s in SECTIONS) + (RUNS_TABLE,)
+
+
+def with_former_names(frame: pl.DataFrame | None, former: pl.DataFrame | None) -> pl.DataFrame | None:
+    """`frame` with each renamed enterprise's name as people read it: one row under its current name, its former
+    names after it (#19: an enterprise is its 统一社会信用代码; 吉林长白山酒业集团股份有限公司（原名 长白山酒业集团有限公司）).
+    `former`: the period's former_names rows. The pack and the dashboard both list enterprises through this."""
+    if frame is None or not frame.height or "enterprise_name" not in frame.columns or former is None or not former.height:
+        return frame
+    shown = {r["enterprise_name"]: f"{r['enterprise_name']}（原名 {r['former_names']}）" for r in former.iter_rows(named=True)}
+    return frame.with_columns(pl.col("enterprise_name").replace(shown))
 
 
 def sections_for(kind: str) -> list[Section]:

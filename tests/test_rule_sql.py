@@ -170,3 +170,18 @@ def test_ladder_counts_every_enterprise_once_at_its_level(con):
     assert (total["total_count"], total["stopped_count"]) == (12, 1)
     teams = {r["group_value"]: r["total_count"] for r in counts.filter(pl.col("breakdown") == "service_team").iter_rows(named=True)}
     assert teams["工业"] + teams["农业"] == 12 and teams["建筑"] == 0     # Annex 1: 8 工业, 4 农业 (refdata/annex1.csv)
+
+
+# ---------------------------------------------------------------- former names (#19: an enterprise is its credit code)
+
+def test_a_renamed_enterprise_has_one_former_names_row_under_its_current_name(con):
+    """Annex 1's 长白山酒业集团有限公司 reported with its code, then under a new name with the same code: one row, the
+    new name, the old one as its former name; an enterprise never renamed has no row."""
+    old, new, code = "长白山酒业集团有限公司", "吉林长白山酒业集团股份有限公司", "91220281MA0000000X"
+    submission(con, 1, "农业农村局", "2022Q3", "enterprise", "loaded", datetime(2022, 10, 5))
+    enterprise_row(con, 1, "农业农村局", "2022Q3", old, credit_code=code, operating_status="生产")
+    submission(con, 2, "农业农村局", "2022Q4", "enterprise", "loaded", datetime(2023, 1, 5))
+    enterprise_row(con, 2, "农业农村局", "2022Q4", new, credit_code=code, operating_status="生产")
+    rp = RollupPeriod.of("quarterly", "2022Q4", as_of=date(2023, 1, 31))
+    out = compute(con, rp, load(), BY_TABLE["former_names"])
+    assert out.select("enterprise_name", "identity_key", "former_names").rows() == [(new, code, old)]

@@ -86,6 +86,40 @@ def test_duplicate_enterprise_and_code_name_both_rows(tmp_path):
     assert {f.cell for f in sub.findings if f.rule == "duplicate.credit_code"} == {f"{code_col}2", f"{code_col}4"}
 
 
+def test_one_name_with_two_codes_in_one_report_is_an_error_at_both_code_cells(tmp_path):
+    """#19: the same enterprise name written twice with different credit codes: which enterprise the figures belong
+    to is unknown, so the file is rejected, both code cells named, each with its own code."""
+    rows = enterprise_rows(4, seed=3)
+    names = [f.name for f in ENTERPRISE.fields]
+    name, code = names.index("enterprise_name"), names.index("credit_code")
+    rows[3][name] = rows[1][name]                 # row 4 repeats row 2's name, keeps its own (valid) code
+    sub = check_file(write_xlsx(tmp_path / "codes2022Q2.xlsx", rows, sheet="企业库"), "工信局")
+    code_col = column_of(ENTERPRISE, "credit_code")
+    hits = [f for f in sub.findings if f.rule == "identity.name_two_codes"]
+    assert {(f.sheet, f.cell, f.value) for f in hits} == {("企业库", f"{code_col}2", rows[1][code]),
+                                                          ("企业库", f"{code_col}4", rows[3][code])}
+    assert all(f.severity == "error" and rows[1][name] in f.message and "统一社会信用代码" in f.message for f in hits)
+    assert not [f for f in sub.findings if f.rule == "duplicate.enterprise"]   # said once, as what it is
+    assert sub.rejected
+
+
+def test_one_code_under_two_names_in_one_report_is_an_error_at_both_code_cells(tmp_path):
+    """#19: one credit code under two names (an old and a new name listed side by side, or a code copied to the
+    wrong row): counting both would count one enterprise twice, so the file is rejected, naming both rows' names."""
+    rows = enterprise_rows(4, seed=3)
+    names = [f.name for f in ENTERPRISE.fields]
+    name, code = names.index("enterprise_name"), names.index("credit_code")
+    rows[3][code] = rows[1][code]                 # row 4 (another name) carries row 2's code
+    sub = check_file(write_xlsx(tmp_path / "names2022Q2.xlsx", rows, sheet="企业库"), "工信局")
+    code_col = column_of(ENTERPRISE, "credit_code")
+    hits = [f for f in sub.findings if f.rule == "identity.code_two_names"]
+    assert {(f.sheet, f.cell) for f in hits} == {("企业库", f"{code_col}2"), ("企业库", f"{code_col}4")}
+    assert {next(n for n in (rows[1][name], rows[3][name]) if n in f.message) for f in hits} == {rows[1][name], rows[3][name]}
+    assert all(f.severity == "error" and f.value == rows[1][code] for f in hits)
+    assert not [f for f in sub.findings if f.rule == "duplicate.credit_code"]
+    assert sub.rejected
+
+
 TASK_CASES = [
     ("required.task_id", "error", "task_id", 0, None, "task_id"),
     ("required.status", "error", "status", 0, None, "status"),

@@ -125,7 +125,7 @@ def test_every_rule_sql_file_has_given_expect_tests():
 DDL_AT_VERSION = {2: "279859bd28aa79fd5fffdeb6f679c582bb6fc8f1a2323210b17b8a41fdd41ced",
                   # issue 19: instants TIMESTAMPTZ; rewards.previous_status/previous_amount_yuan/change_note,
                   # target_progress.actual_text/pooled_pct; former_names
-                  3: "HASH"}
+                  3: "f82beec6dfbdce5c4cc063f59b9adea07d1693e35924965da00aa88fe337d818"}
 
 
 def test_the_layout_file_is_pinned_to_its_version():

@@ -85,6 +85,7 @@ def _to_findings(cases: pl.DataFrame, frame: pl.DataFrame, items, rules, severit
         if value is not None:
             text = typed.get((row["_file"], sheet, row["_row"], field)) or text
         label = parsed.labels.get(sheet, {}).get(field) or (shown.label if shown else field)
-        message = rule.message.format(value=text, task_id=row.get("task_id") or "")
+        message = rule.message.format(value=text, task_id=row.get("task_id") or "",
+                                      enterprise_name=row.get("enterprise_name") or "")
         yield row["_file"], Finding(severity, rule.code, message, rule.fix,
                                     sheet, row["_row"], letter, label, text or None)

@@ -21,7 +21,7 @@ from schemas.labels import (COMPLIANCE, FORM, KIND, RATIO, REPEAT, REWARD_CATEGO
                             REWARD_PROVISO, TARGET_STATUS)
 from schemas.periods import RollupPeriod
 from schemas.rollup_config import RollupConfig
-from schemas.sections import Col, Sheet, pack_sheets
+from schemas.sections import Col, Sheet, pack_sheets, with_former_names
 from tasks.rollup.compute import pack_path
 from tasks.run_log import run_logger
 from tasks.xlsx_layout import Book, fit_row, fit_width, page, set_widths
@@ -360,7 +360,7 @@ def pack_bytes(rp: RollupPeriod, cfg: RollupConfig, sections: dict[str, pl.DataF
     try:
         w.summary(summary_lines(rp, cfg, sections), subtitle)
         for section, sheet in pack_sheets(rp.kind):
-            frame = sections.get(section.table, pl.DataFrame())
+            frame = with_former_names(sections.get(section.table, pl.DataFrame()), sections.get("former_names"))
             if sheet.appendix == "ratio_totals":
                 frame = _with_ratio_totals(frame, sections["target_progress"])
             total = None

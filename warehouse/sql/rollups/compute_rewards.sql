@@ -144,9 +144,10 @@ explain_changes AS (   -- a change names what replaced it: the amount now due fo
                QUALIFY row_number() OVER (PARTITION BY enterprise_name, kind ORDER BY amount DESC) = 1) r
            ON r.enterprise_name = c.enterprise_name AND r.kind = c.kind AND r.level <> c.level
 ),
-read_remarks AS (
-    SELECT submission_id, excel_row, enterprise_name, any_value(nullif(trim(remarks), '')) AS remarks
-    FROM enterprise_reports
+read_remarks AS (   -- enterprise_name: the identity's current name (enterprise_names), as the recognitions say it
+    SELECT r.submission_id, r.excel_row, n.current_name AS enterprise_name, any_value(nullif(trim(r.remarks), '')) AS remarks
+    FROM enterprise_reports r
+    JOIN enterprise_names n ON n.enterprise_name = r.enterprise_name
     GROUP BY ALL
 )
 SELECT $period AS period, $year AS year, d.enterprise_name, d.kind AS category, d.level, d.status,

@@ -325,6 +325,16 @@ CREATE TABLE IF NOT EXISTS cultivation_list (
     PRIMARY KEY (period, enterprise_name, target_level)
 );
 
+-- grain: one row per enterprise of the library by the end of the period that has former names (曾用名): the packs
+-- show "原名 …" beside its current name wherever they list it (#19)
+CREATE TABLE IF NOT EXISTS former_names (
+    period          VARCHAR NOT NULL,
+    enterprise_name VARCHAR NOT NULL,
+    identity_key    VARCHAR NOT NULL,
+    former_names    VARCHAR NOT NULL,
+    PRIMARY KEY (period, enterprise_name)
+);
+
 -- grain: one row per notice a rollup run gives the office (责任领导未配置, periods to recompute, rules to update)
 CREATE TABLE IF NOT EXISTS rollup_notices (
     period     VARCHAR NOT NULL,

@@ -1,8 +1,10 @@
 -- grain: one row per enterprise per field per pair of bureaus per quarter of the period, where two accepted
 -- reports state different non-empty values (an empty cell is not a conflict); adopted_bureau is the report
--- enterprise_history uses (the owning service team's, then the latest)
+-- enterprise_history uses (the owning service team's, then the latest). Enterprises are identities (enterprise_names):
+-- two bureaus reporting one credit code under two names disagree on 企业名称 (reported_name).
 WITH read_accepted_rows AS (
-    SELECT r.period, r.enterprise_name, r.bureau, r.submission_id,
+    SELECT r.period, n.current_name AS enterprise_name, r.bureau, r.submission_id,
+           CAST(r.enterprise_name AS VARCHAR)       AS reported_name,
            CAST(r.credit_code AS VARCHAR)           AS credit_code,
            CAST(r.industry AS VARCHAR)              AS industry,
            CAST(r.tech_center_level AS VARCHAR)     AS tech_center_level,
@@ -21,11 +23,12 @@ WITH read_accepted_rows AS (
            CAST(r.listing_status AS VARCHAR)        AS listing_status
     FROM enterprise_reports r
     JOIN submissions s USING (submission_id)
+    JOIN enterprise_names n ON n.enterprise_name = r.enterprise_name
     WHERE s.status = 'loaded' AND r.period BETWEEN $first_quarter AND $last_quarter
 ),
 unpivot_facts AS (
     UNPIVOT read_accepted_rows
-    ON credit_code, industry, tech_center_level, patents, operating_status, srdi_level, srdi_level_year,
+    ON reported_name, credit_code, industry, tech_center_level, patents, operating_status, srdi_level, srdi_level_year,
        planned_city_year, planned_province_year, responsible_leader, service_team, rd_expense, sales_revenue,
        tech_staff, total_staff, listing_status
     INTO NAME field VALUE value
@@ -40,7 +43,7 @@ pair_disagreements AS (
 ),
 name_fields AS (
     SELECT * FROM (VALUES
-        ('credit_code', '统一社会信用代码'), ('industry', '行业类别'), ('tech_center_level', '技术中心'),
+        ('reported_name', '企业名称'), ('credit_code', '统一社会信用代码'), ('industry', '行业类别'), ('tech_center_level', '技术中心'),
         ('patents', '专利数量（含软著）'), ('operating_status', '经营状态'), ('srdi_level', '“专精特新”认定级别'),
         ('srdi_level_year', '认定年份'), ('planned_city_year', '拟培育吉林市级'), ('planned_province_year', '拟培育吉林省级'),
         ('responsible_leader', '包保领导'), ('service_team', '服务专班'), ('rd_expense', '研发投入（万元）'),

@@ -87,10 +87,10 @@ SELECT g.enterprise_name,
        g.first_period                                                                               AS entered_period,
        g.source                                                                                     AS registry_source,
        f.figures_period
-FROM enterprise_registry g
+FROM enterprise_registry_identities g
 LEFT JOIN pick_latest_report l USING (enterprise_name)
 LEFT JOIN pick_latest_reported_fields f USING (enterprise_name)
-LEFT JOIN enterprise_baseline b USING (enterprise_name)
+LEFT JOIN enterprise_baseline_identities b USING (enterprise_name)
 WHERE b.enterprise_name IS NOT NULL OR l.enterprise_name IS NOT NULL;
 
 -- grain: one row per enterprise per kind (srdi | tech_center) per level it was first seen at by the end of quarter q,
@@ -118,7 +118,7 @@ WITH read_reports AS (
           WHERE false)
 ),
 read_baseline AS (
-    SELECT * FROM enterprise_baseline
+    SELECT * EXCLUDE (baseline_name) FROM enterprise_baseline_identities
     UNION ALL BY NAME
     SELECT NULL::INTEGER AS tech_center_year, NULL::INTEGER AS srdi_level_month, NULL::INTEGER AS srdi_level_day,
            NULL::INTEGER AS tech_center_month, NULL::INTEGER AS tech_center_day WHERE false
