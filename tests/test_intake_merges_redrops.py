@@ -113,3 +113,35 @@ def test_a_changed_template_under_the_same_name_still_supersedes(home):
     assert (one.outcome, two.outcome) == ("loaded", "loaded")
     assert db(home, "SELECT submission_id, status, superseded_by FROM submissions ORDER BY 1") == [
         (1, "superseded", 2), (2, "loaded", None)]
+
+
+# ---------------------------------------------------------------- finding 11: a note where the bureau reads it
+
+def test_a_file_outside_every_bureau_folder_whose_name_names_a_bureau_gets_its_note_in_that_bureaus_outbox(home):
+    from tasks.intake.discover import discover_submissions
+    from tasks.storage import prepare_warehouse
+    prepare_warehouse.fn(home)
+    write_xlsx(home.inbox / "工信局任务进展2022Q3.xlsx", _rows())                      # at the inbox root
+    write_xlsx(drop(home, "新建文件夹", "蛟河市农业农村局企业库2022Q3.xlsx"), _rows())   # a folder no bureau owns
+    write_xlsx(drop(home, "新建文件夹", "任务进展2022Q3.xlsx"), _rows())                # names no bureau
+    write_xlsx(home.inbox / "工信局和商务局汇总2022Q3.xlsx", _rows())                   # names two: cannot tell
+    write_xlsx(home.inbox / "电子商务企业名单2022Q3.xlsx", _rows())                     # 商务 alone is not 商务局
+    assert discover_submissions.fn(home, 0) == []
+    notes = {str(p.relative_to(home.outbox)): p.read_text(encoding="utf-8-sig")
+             for p in home.outbox.rglob("*_未处理说明.txt")}
+    assert sorted(notes) == sorted([
+        "_未处理/工信局任务进展2022Q3.xlsx_未处理说明.txt",
+        "工信局/工信局任务进展2022Q3.xlsx_未处理说明.txt",
+        "_未处理/新建文件夹_蛟河市农业农村局企业库2022Q3.xlsx_未处理说明.txt",
+        "农业农村局/新建文件夹_蛟河市农业农村局企业库2022Q3.xlsx_未处理说明.txt",
+        "_未处理/新建文件夹_任务进展2022Q3.xlsx_未处理说明.txt",
+        "_未处理/工信局和商务局汇总2022Q3.xlsx_未处理说明.txt",
+        "_未处理/电子商务企业名单2022Q3.xlsx_未处理说明.txt"])
+    mine = notes["农业农村局/新建文件夹_蛟河市农业农村局企业库2022Q3.xlsx_未处理说明.txt"]
+    assert "“新建文件夹/蛟河市农业农村局企业库2022Q3.xlsx”未被处理" in mine
+    assert "不是已知的责任单位" in mine and "“农业农村局”文件夹" in mine
+    assert "根目录" in notes["工信局/工信局任务进展2022Q3.xlsx_未处理说明.txt"]
+    # once: the next run writes neither copy again
+    stamps = {p: p.stat().st_mtime_ns for p in home.outbox.rglob("*.txt")}
+    assert discover_submissions.fn(home, 0) == []
+    assert {p: p.stat().st_mtime_ns for p in home.outbox.rglob("*.txt")} == stamps
