@@ -145,3 +145,103 @@ def test_a_file_outside_every_bureau_folder_whose_name_names_a_bureau_gets_its_n
     stamps = {p: p.stat().st_mtime_ns for p in home.outbox.rglob("*.txt")}
     assert discover_submissions.fn(home, 0) == []
     assert {p: p.stat().st_mtime_ns for p in home.outbox.rglob("*.txt")} == stamps
+
+
+# ---------------------------------------------------------------- finding 7: merged cells
+
+PROBLEM = "见习基地补贴资金缺口约30万元，需市财政协调解决。"
+
+
+def _tasks_with_problem() -> list[list]:
+    """Header on row 1 in the template's columns (A 任务编号 … G 本期进展, H 需市政府协调解决的问题, I 下步计划);
+    T1-1 on row 2 with a problem typed in H2, T1-2 on row 3 without."""
+    rows = task_form("工信局", {"T1-1": {"status": "推进中", "completion_pct": 40, "problems": PROBLEM},
+                                "T1-2": {"status": "推进中", "completion_pct": 60}})
+    assert rows[0][6:9] == ["本期进展", "需市政府协调解决的问题", "下步计划"]   # the layout the merges below assume
+    return rows
+
+
+def _problems(home) -> list[tuple]:
+    return db(home, "SELECT task_id, problems FROM task_reports ORDER BY task_id")
+
+
+@pytest.mark.parametrize("fmt", ["xlsx", "ods"])
+def test_a_header_merged_over_the_problems_column_of_the_template_layout_keeps_the_problems(home, fmt):
+    write = write_xlsx if fmt == "xlsx" else write_ods
+    path = write(drop(home, "工信局", f"工信局任务进展2022Q3.{fmt}"), _tasks_with_problem(), merges=["G1:H1"])
+    (sub,) = intake(home, arrive(path, datetime(2022, 10, 8, 9, 0)))
+    assert sub.outcome == "loaded"
+    assert _problems(home) == [("T1-1", PROBLEM), ("T1-2", None)]
+    (w,) = [f for f in sub.findings if f.rule.startswith("header.merged")]
+    assert (w.severity, w.rule, w.cell) == ("warning", "header.merged_read", "H1")
+    assert "G1:H1" in w.message and "H2" in w.message and "需市政府协调解决的问题" in w.message
+    # the receipt tells the clerk, at the cell
+    assert "G1:H1" in clerk.warnings_in(clerk.sheet_rows(clerk.outbox_file(home, "工信局", "回执")))["H1"]
+
+
+def test_a_header_merge_that_hides_a_column_outside_the_template_layout_rejects_the_file_naming_the_range(home):
+    # a 序号 column first: every column one to the right of the template's, so H is not where 问题 would be
+    rows = [["序号", *r] if i == 0 else [i, *r] for i, r in enumerate(_tasks_with_problem())]
+    path = write_xlsx(drop(home, "工信局", "工信局任务进展2022Q3.xlsx"), rows, merges=["H1:I1"])
+    (sub,) = intake(home, arrive(path, datetime(2022, 10, 8, 9, 0)))
+    assert sub.outcome == "rejected"
+    assert db(home, "SELECT count(*) FROM task_reports") == [(0,)]
+    (rule, message, col, row) = db(home, "SELECT rule, message, excel_col, excel_row FROM validation_errors "
+                                         "WHERE severity = 'error'")[0]
+    assert (rule, col, row) == ("header.merged", "I", 1)
+    assert "H1:I1" in message and "I2" in message and "本期进展" in message
+    errors = clerk.text_of(clerk.sheet_rows(clerk.outbox_file(home, "工信局", "错误清单")))
+    assert "H1:I1" in errors
+
+
+def test_a_header_merged_over_an_empty_column_says_nothing(home):
+    rows = _tasks_with_problem()
+    rows[1][7] = None   # no problem typed: column H is empty under the merge
+    path = write_xlsx(drop(home, "工信局", "工信局任务进展2022Q3.xlsx"), rows, merges=["G1:H1"])
+    (sub,) = intake(home, arrive(path, datetime(2022, 10, 8, 9, 0)))
+    assert sub.outcome == "loaded"
+    assert [f for f in sub.findings if "merged" in f.rule] == []
+
+
+@pytest.mark.parametrize("fmt", ["xlsx", "ods"])
+def test_a_status_merged_over_two_task_rows_is_each_rows_status_and_names_the_range(home, fmt):
+    rows = _tasks_with_problem()
+    rows[2][4] = None   # E3 is covered by the merge E2:E3 (推进中)
+    write = write_xlsx if fmt == "xlsx" else write_ods
+    path = write(drop(home, "工信局", f"工信局任务进展2022Q3.{fmt}"), rows, merges=["E2:E3"])
+    (sub,) = intake(home, arrive(path, datetime(2022, 10, 8, 9, 0)))
+    assert sub.outcome == "loaded"
+    assert db(home, "SELECT task_id, status FROM task_reports ORDER BY 1") == [("T1-1", "推进中"), ("T1-2", "推进中")]
+    (w,) = [f for f in sub.findings if f.rule == "cell.merged"]
+    assert (w.severity, w.cell) == ("warning", "E2")
+    assert "E2:E3" in w.message and "推进中" in w.message and "第 2–3 行" in w.message
+
+
+def test_a_service_team_merged_down_eight_enterprises_is_each_ones_team(home):
+    from samples.workbooks import enterprise_form
+    from tests.helpers import column_of
+    from schemas.forms import ENTERPRISE
+    names = [f"蛟河市第{i}机械制造有限公司" for i in "一二三四五六七八"]
+    rows = enterprise_form([{"enterprise_name": n, "operating_status": "生产", "service_team": "工业" if i == 0 else None,
+                             "rd_expense": 30 if i == 0 else 5}
+                            for i, n in enumerate(names)])
+    team, rd = column_of(ENTERPRISE, "service_team"), column_of(ENTERPRISE, "rd_expense")
+    path = write_xlsx(drop(home, "工信局", "工信局企业库2022Q3.xlsx"), rows, merges=[f"{team}2:{team}9", f"{rd}2:{rd}3"])
+    (sub,) = intake(home, arrive(path, datetime(2022, 10, 8, 9, 0)))
+    assert sub.outcome == "loaded"
+    stored = db(home, "SELECT enterprise_name, service_team, rd_expense FROM enterprise_reports ORDER BY excel_row")
+    # the team is each of the eight's; the R&D figure merged over rows 2-3 counts once, in row 2 (row 3's was
+    # covered by the merge, so its 5 was never in the file); rows 4-9 keep their own 5
+    assert stored == [(names[0], "工业", 30.0), (names[1], "工业", None)] + [(n, "工业", 5.0) for n in names[2:]]
+    merged = {f.cell: f for f in sub.findings if f.rule == "cell.merged"}
+    assert sorted(merged) == sorted([f"{rd}2", f"{team}2"])
+    assert f"{team}2:{team}9" in merged[f"{team}2"].message and "第 2–9 行" in merged[f"{team}2"].message
+    assert f"{rd}2:{rd}3" in merged[f"{rd}2"].message and "按空白处理" in merged[f"{rd}2"].message
+
+
+def test_a_heading_row_merged_across_the_table_is_not_a_merge_over_data(home):
+    rows = _tasks_with_problem()
+    rows.insert(1, ["（一）分级培育，扶持企业做大做强"] + [None] * 12)
+    path = write_xlsx(drop(home, "工信局", "工信局任务进展2022Q3.xlsx"), rows, merges=["A2:M2"])
+    (sub,) = intake(home, arrive(path, datetime(2022, 10, 8, 9, 0)))
+    assert [f for f in sub.findings if f.rule == "cell.merged"] == []
