@@ -245,3 +245,12 @@ def test_a_heading_row_merged_across_the_table_is_not_a_merge_over_data(home):
     path = write_xlsx(drop(home, "工信局", "工信局任务进展2022Q3.xlsx"), rows, merges=["A2:M2"])
     (sub,) = intake(home, arrive(path, datetime(2022, 10, 8, 9, 0)))
     assert [f for f in sub.findings if f.rule == "cell.merged"] == []
+
+
+def test_an_xls_whose_header_merge_hid_the_problems_column_says_the_column_was_not_read(home):
+    """An .xls gives the reader no merges: the column under an empty header is at least told, cell by cell."""
+    path = write_xls(drop(home, "工信局", "工信局任务进展2022Q3.xls"), _tasks_with_problem(), merges=["G1:H1"])
+    (sub,) = intake(home, arrive(path, datetime(2022, 10, 8, 9, 0)))
+    (w,) = [f for f in sub.findings if f.rule == "header.empty"]
+    assert (w.severity, w.cell) == ("warning", "H1")
+    assert "H2" in w.message and "未读取" in w.message

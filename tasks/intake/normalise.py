@@ -265,6 +265,7 @@ def extract_sheets(wb: RawWorkbook) -> tuple[list[RawSheet], list[Finding]]:
         if merges:   # issue 19, finding 7: a merge never hides a column or a value without a word
             _merged_header(grid, hm, merges, findings)
             grid = _merged_data(grid, hm, merges, findings)
+        _headerless_columns(grid, hm, merges, findings)
         for f in hm.form.fields:
             if f.required and f.name not in hm.columns:
                 findings.append(Finding(ERROR, "header.missing", f"工作表“{grid.name}”缺少“{f.label}”列",
@@ -358,6 +359,31 @@ def _merged_header(grid: SheetGrid, hm: HeaderMatch, merges: list[Merge], findin
                 "无法确定属于哪一栏，未能读取",
                 f"请取消合并 {m.ref}，在 {letter}{last} 填写该列的表头（如“需市政府协调解决的问题”，可使用模板）后重新报送。",
                 grid.name, last, letter, anchor or None, None))
+
+
+def _headerless_columns(grid: SheetGrid, hm: HeaderMatch, merges: list[Merge], findings: list[Finding]) -> None:
+    """A column with data under an empty header cell is not read: said, with the cells (header.empty). This is
+    what a merged header looks like in an .xls, whose merges the reader does not get; a column a header merge
+    covers is told by _merged_header with its range instead."""
+    covered = {k for m in merges if m.first_row <= hm.header_rows[-1] + 1 and m.last_row >= hm.header_rows[0] + 1
+               for k in range(m.first_col + 1, m.last_col + 1)}
+    start, last = hm.header_rows[-1] + 1, hm.header_rows[-1] + 1
+    used = set(hm.columns.values()) | {c for c, _ in hm.unmatched} | {c for c, _ in hm.duplicates}
+    for c, letter in enumerate(grid.columns):
+        if c in used or letter_index(letter) in covered:
+            continue
+        if any(_nonempty(grid.frame[f"c{c}"][r]) for r in hm.header_rows):
+            continue   # a header the sheet has (a sequence number, a parent label): not this rule's
+        values = grid.frame[f"c{c}"].to_list()[start:]
+        filled = [f"{letter}{start + 1 + i}" for i, v in enumerate(values) if _nonempty(v)]
+        if not filled:
+            continue
+        cells = "、".join(filled[:5]) + (f" 等 {len(filled)} 个单元格" if len(filled) > 5 else "")
+        findings.append(Finding(WARNING, "header.empty",
+                                f"{letter} 列没有表头，其中填写的内容（{cells}）未读取",
+                                f"如该列需要报送，请在 {letter}{last} 填写表头（使用模板中的名称，如“需市政府协调解决的问题”；"
+                                "如表头是合并单元格，请先取消合并）后重新报送。",
+                                grid.name, last, letter, None, None))
 
 
 def _merged_data(grid: SheetGrid, hm: HeaderMatch, merges: list[Merge], findings: list[Finding]) -> SheetGrid:
