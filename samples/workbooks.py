@@ -1,7 +1,8 @@
 """Small helpers for tests and the bench that need workbooks on disk.
 
     write_xlsx(path, rows, title=…, merges=[…], hidden_sheets={…})   openpyxl
-    write_xls(path, rows, title=…)                                    xlwt (BIFF8 .xls)
+    write_xls(path, rows, title=…, merges=[…], meta={…})              xlwt (BIFF8 .xls)
+    write_ods(path, rows, merges=[…], meta={…})                        OpenDocument, by hand (zip + content.xml)
     enterprise_rows(n, seed) / task_rows(bureau, seed)                header + valid rows, template labels
     credit_code(i)                                                    valid GB 32100 codes (schemas.credit_code)
 
@@ -73,8 +74,11 @@ def _fill(ws, rows: list[list], start: int) -> None:
                 ws.cell(row=r, column=c, value=value)
 
 
-def write_xls(path, rows: list[list], title: str | None = None) -> pathlib.Path:
-    """The .xls twin of write_xlsx: rows from A1, or from A3 under a merged title."""
+def write_xls(path, rows: list[list], title: str | None = None, *, merges: Sequence[str] = (),
+              meta: dict[str, str] | None = None) -> pathlib.Path:
+    """The .xls twin of write_xlsx: rows from A1, or from A3 under a merged title. `merges` are Excel ranges
+    ("C4:C6", in final sheet coordinates; the top-left cell keeps its value). `meta` adds srdi's very hidden
+    metadata sheet, as a filled-in template saved as .xls by Excel or WPS keeps it."""
     path = _ensure_parent(path)
     wb = xlwt.Workbook(encoding="utf-8")
     ws = wb.add_sheet("Sheet1")
@@ -83,11 +87,86 @@ def write_xls(path, rows: list[list], title: str | None = None) -> pathlib.Path:
         width = max((len(r) for r in rows), default=1)
         ws.write_merge(0, 0, 0, max(width - 1, 0), title)
         start = 2
+    spans = [_span(ref) for ref in merges]
+    covered = {(r, c) for r1, c1, r2, c2 in spans for r in range(r1, r2 + 1) for c in range(c1, c2 + 1)}
     for r, row in enumerate(rows, start):
         for c, value in enumerate(row):
-            if value is not None:
+            if value is not None and (r, c) not in covered:
                 ws.write(r, c, value)
+    for r1, c1, r2, c2 in spans:
+        value = rows[r1 - start][c1] if 0 <= r1 - start < len(rows) and c1 < len(rows[r1 - start]) else None
+        ws.write_merge(r1, r2, c1, c2, value if value is not None else "")
+    if meta:
+        ms = wb.add_sheet("_srdi_meta")
+        for r, (k, v) in enumerate(meta.items()):
+            ms.write(r, 0, k)
+            ms.write(r, 1, v)
+        ms.visibility = 2   # very hidden
     wb.save(str(path))
+    return path
+
+
+def _span(ref: str) -> tuple[int, int, int, int]:
+    """"C4:D6" -> 0-based (first row, first column, last row, last column)."""
+    from openpyxl.utils.cell import range_boundaries
+    c1, r1, c2, r2 = range_boundaries(ref)
+    return r1 - 1, c1 - 1, r2 - 1, c2 - 1
+
+
+def write_ods(path, rows: list[list], *, sheet: str = "Sheet1", merges: Sequence[str] = (),
+              meta: dict[str, str] | None = None) -> pathlib.Path:
+    """An OpenDocument spreadsheet as LibreOffice and WPS save one: rows from A1, `merges` as spanned cells
+    (the top-left keeps its value, the rest are covered cells), `meta` as srdi's metadata sheet."""
+    import zipfile
+    from xml.sax.saxutils import escape
+
+    def table(name: str, cells: list[list], spans: list[tuple[int, int, int, int]]) -> str:
+        anchor = {(r1, c1): (r2 - r1 + 1, c2 - c1 + 1) for r1, c1, r2, c2 in spans}
+        covered = {(r, c) for r1, c1, r2, c2 in spans for r in range(r1, r2 + 1) for c in range(c1, c2 + 1)} - set(anchor)
+        width = max([len(r) for r in cells] + [c2 + 1 for *_, c2 in spans] + [1])
+        height = max([len(cells)] + [r2 + 1 for _, _, r2, _ in spans])
+        out = [f'<table:table table:name="{escape(name)}">']
+        for r in range(height):
+            out.append("<table:table-row>")
+            for c in range(width):
+                v = cells[r][c] if r < len(cells) and c < len(cells[r]) else None
+                if (r, c) in covered:
+                    out.append("<table:covered-table-cell/>")
+                    continue
+                span = anchor.get((r, c))
+                attrs = (f' table:number-rows-spanned="{span[0]}" table:number-columns-spanned="{span[1]}"'
+                         if span else "")
+                if v is None:
+                    out.append(f"<table:table-cell{attrs}/>")
+                elif isinstance(v, (int, float)) and not isinstance(v, bool):
+                    out.append(f'<table:table-cell{attrs} office:value-type="float" office:value="{v}">'
+                               f"<text:p>{v}</text:p></table:table-cell>")
+                else:
+                    out.append(f'<table:table-cell{attrs} office:value-type="string">'
+                               f"<text:p>{escape(str(v))}</text:p></table:table-cell>")
+            out.append("</table:table-row>")
+        out.append("</table:table>")
+        return "".join(out)
+
+    tables = [table(sheet, rows, [_span(ref) for ref in merges])]
+    if meta:
+        tables.append(table("_srdi_meta", [[k, v] for k, v in meta.items()], []))
+    content = ('<?xml version="1.0" encoding="UTF-8"?>'
+               '<office:document-content xmlns:office="urn:oasis:names:tc:opendocument:xmlns:office:1.0" '
+               'xmlns:table="urn:oasis:names:tc:opendocument:xmlns:table:1.0" '
+               'xmlns:text="urn:oasis:names:tc:opendocument:xmlns:text:1.0" office:version="1.2">'
+               f'<office:body><office:spreadsheet>{"".join(tables)}</office:spreadsheet></office:body>'
+               '</office:document-content>')
+    manifest = ('<?xml version="1.0" encoding="UTF-8"?>'
+                '<manifest:manifest xmlns:manifest="urn:oasis:names:tc:opendocument:xmlns:manifest:1.0" manifest:version="1.2">'
+                '<manifest:file-entry manifest:full-path="/" manifest:media-type="application/vnd.oasis.opendocument.spreadsheet"/>'
+                '<manifest:file-entry manifest:full-path="content.xml" manifest:media-type="text/xml"/>'
+                '</manifest:manifest>')
+    path = _ensure_parent(path)
+    with zipfile.ZipFile(path, "w") as z:
+        z.writestr(zipfile.ZipInfo("mimetype"), "application/vnd.oasis.opendocument.spreadsheet")   # stored, first
+        z.writestr("content.xml", content, compress_type=zipfile.ZIP_DEFLATED)
+        z.writestr("META-INF/manifest.xml", manifest, compress_type=zipfile.ZIP_DEFLATED)
     return path
 
 

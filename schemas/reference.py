@@ -78,6 +78,21 @@ def resolve_bureau(name: str | None) -> str | None:
     return None
 
 
+# A bureau named inside a longer text (a file name): only names of three or more characters count ("工信" or
+# "商务" alone would find bureaus in 电子商务企业库.xlsx)
+NAMED_IN_MIN = 3
+
+
+def bureau_named_in(text: str | None) -> str | None:
+    """The one bureau whose name (short, full or an alias of 3+ characters) appears in `text`, such as a file name
+    "工信局任务进展2022Q3.xlsx"; None when none does, or when names of different bureaus do (it cannot be told)."""
+    if not text:
+        return None
+    key = squash(text)
+    found = {b for name, b in _bureau_alias_index().items() if len(name) >= NAMED_IN_MIN and name in key}
+    return found.pop() if len(found) == 1 else None
+
+
 @cache
 def service_teams() -> dict[str, str]:
     """service team (农业, 工业, …) -> the bureau that leads it."""

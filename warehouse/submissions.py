@@ -84,11 +84,12 @@ def _first_value(con: duckdb.DuckDBPyConnection, name: str, params: list | None 
     return row[0] if row else None
 
 
-def find_loaded_shas(con: duckdb.DuckDBPyConnection, shas: list[str]) -> dict[str, int]:
-    """sha256 -> the first submission whose rows these bytes loaded, for those of `shas` that ever loaded."""
+def find_loaded_shas(con: duckdb.DuckDBPyConnection, shas: list[str]) -> dict[str, tuple[int, str | None]]:
+    """sha256 -> (the first submission whose rows these bytes loaded, its period), for those of `shas` that ever
+    loaded."""
     if not shas:
         return {}
-    return dict(con.execute(sql("intake/find_loaded_shas"), [list(shas)]).fetchall())
+    return {sha: (sid, period) for sha, sid, period in con.execute(sql("intake/find_loaded_shas"), [list(shas)]).fetchall()}
 
 
 def find_original(con: duckdb.DuckDBPyConnection, sha256: str) -> int | None:

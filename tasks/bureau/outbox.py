@@ -114,17 +114,24 @@ def write_feedback_text(data, home: Home, ids: list[int]) -> Path | None:
     return write_text(home.outbox / first["bureau"] / name, _text_file(lines), encoding="utf-8")
 
 
-def note_path(home: Home, bureau: str | None, rel: str) -> Path:
-    """Where the note about the inbox entry `rel` goes: the bureau's outbox, or _未处理/ for no known bureau."""
+def note_path(home: Home, bureau: str | None, rel: str, named: bool = False) -> Path:
+    """Where the note about the inbox entry `rel` goes: the bureau's outbox, or _未处理/ for no known bureau.
+    `named`: the entry lies outside the bureau's folder and only its name names the bureau: the note's name keeps
+    the whole path (新建文件夹_工信局任务进展.xlsx_未处理说明.txt), which is where the bureau finds its file."""
     parts = rel.split("/")
-    if bureau is not None and len(parts) > 1:
+    if bureau is not None and len(parts) > 1 and not named:
         parts = parts[1:]            # the bureau's own folder is where the note is: not repeated in the name
     base = safe_file_name("_".join(parts))
     return home.outbox / (bureau or UNKNOWN_FOLDER) / fit_name(base + ".txt", "_未处理说明")
 
 
-def write_note(home: Home, bureau: str | None, rel: str, what: str, fix: str, seen_at: datetime) -> Path:
-    """A short note about one inbox entry srdi will not process: which entry, why, and what to do."""
+def write_note(home: Home, bureau: str | None, rel: str, what: str, fix: str, seen_at: datetime,
+               named: bool = False) -> Path:
+    """A short note about one inbox entry srdi will not process: which entry, why, and what to do. `named`: a copy
+    for the bureau that the name of an entry outside its folder names (the note says why it has it)."""
     lines = [f"收件箱中的“{rel}”未被处理。", f"原因：{what}", f"办法：{fix}",
              f"发现时间：{_when(seen_at, home.time_zone)}（同一情况只说明一次）"]
-    return write_text(note_path(home, bureau, rel), _text_file(lines), encoding="utf-8")
+    if named:
+        lines.insert(3, f"说明：该文件不在本单位文件夹中，因其名称写有本单位（{bureau}），本说明也送达本单位；"
+                        f"请把文件移到收件箱中的“{bureau}”文件夹。")
+    return write_text(note_path(home, bureau, rel, named), _text_file(lines), encoding="utf-8")

@@ -4,7 +4,9 @@ arrived (when srdi first saw it, not what the sender's clock says).
 Every entry of the inbox gets an answer. A workbook in a bureau's folder goes on to be read; anything srdi will not
 process (a hidden file, a link, a pipe, a file at the inbox root or in a folder of no known bureau) gets a short
 Chinese note in an outbox, written once: the bureau's own (`share/outbox/<bureau>/`) or `share/outbox/_未处理/`
-when the folder names no bureau. Office lock files and Windows' Thumbs.db/desktop.ini stay silent.
+when the folder names no bureau; then, when the entry's own name (or a folder's on its way) names one bureau
+(新建文件夹/工信局任务进展.xlsx), that bureau's outbox gets the note too: `_未处理/` is read by no bureau.
+Office lock files and Windows' Thumbs.db/desktop.ini stay silent.
 
 One entry's trouble is that entry's alone: a name that is not UTF-8 is renamed (read as GB18030) and the bureau
 told; a file srdi may not read is rejected with a reason; anything unexpected leaves the entry in place with a note,
@@ -24,7 +26,7 @@ from prefect import task
 
 from schemas import clock
 from schemas.periods import NAMING_HELP, period_from_name
-from schemas.reference import resolve_bureau
+from schemas.reference import bureau_named_in, resolve_bureau
 from tasks.bureau.outbox import UNKNOWN_FOLDER, write_note
 from tasks.intake.submission import UNREADABLE_PREFIX, Submission, unsafe_chars
 from tasks.run_log import run_logger
@@ -89,6 +91,7 @@ class Note:
     bureau: str | None        # whose outbox; None: _未处理
     reason: str               # a key of NOTES
     detail: dict = field(default_factory=dict)
+    named: str | None = None  # with bureau None: the bureau the entry's name names, whose outbox gets it too
 
 
 @dataclass
@@ -125,7 +128,18 @@ class Scan:
         key = path_key(rel)
         if key not in self.seen:
             self.see(key, st)
-        self.notes.append(Note(key, display(rel), bureau, reason, detail))
+        shown = display(rel)
+        self.notes.append(Note(key, shown, bureau, reason, detail, None if bureau else named_bureau(shown)))
+
+
+def named_bureau(rel: str) -> str | None:
+    """The bureau an entry outside every bureau folder names: its own name first, then its folders', innermost
+    first (新建文件夹/工信局任务进展.xlsx, 工信局2022/进展.xlsx); None when none, or several, is named."""
+    for part in reversed(rel.split("/")):
+        named = bureau_named_in(part)
+        if named is not None:
+            return named
+    return None
 
 
 
@@ -326,6 +340,10 @@ def write_notes(scan: Scan, con) -> list[str]:
         what, fix = what.format(**note.detail), fix.format(**note.detail)
         try:
             path = write_note(scan.home, note.bureau, note.rel, what, fix, scan.now)
+            if note.named:   # _未处理/ is read by no bureau: the bureau the name names gets the note as well
+                named_path = write_note(scan.home, note.named, note.rel, what, fix, scan.now, named=True)
+                log.warning("%s: %s（名称中写有“%s”，说明也写入 %s）", note.rel, what, note.named,
+                            named_path.relative_to(scan.home.share))
         except OSError as exc:
             log.error("%s: no note written (%s)", note.rel, exc)
             continue

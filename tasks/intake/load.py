@@ -24,21 +24,45 @@ from warehouse.home import Home
 from warehouse.names import NAME_BYTES, byte_length, fit_name, safe_file_name
 
 
+# Findings about the file's name that its bytes can settle (a filled-in template names its period inside): they
+# never keep the same bytes from being known as a re-drop (issue 19, finding 8)
+NAME_RULES = ("period.",)
+
+
+def _only_name_findings(sub: Submission) -> bool:
+    return all(f.rule.startswith(NAME_RULES) for f in sub.findings if f.severity == ERROR)
+
+
+def _as_duplicate(sub: Submission, original: int | None, period: str | None = None) -> None:
+    """The same bytes as submission `original` (None: an in-batch twin, which learns its original at load time):
+    nothing is read; a name without a period takes the original's, and what the name lacked is no longer a fault."""
+    sub.outcome = "duplicate"
+    sub.data = None
+    sub.duplicate_of = original
+    if sub.period is None and period is not None:
+        sub.period = period
+    sub.findings = [f for f in sub.findings if not f.rule.startswith(NAME_RULES)]
+
+
 @task(name="skip-duplicates", cache_policy=NO_CACHE)
 def skip_duplicates(home: Home, batch: list[Submission]) -> list[Submission]:
-    """The same bytes dropped again change nothing: no reading, one 'duplicate' row, filed away."""
+    """The same bytes dropped again change nothing: no reading, one 'duplicate' row, filed away. Whatever the name
+    says: a filled-in template dropped again under a name without a quarter (whose period only its metadata
+    sheet names, so it is not yet settled here) is a duplicate as much as a CSV is. Twins inside one batch whose
+    name alone could not place them are caught at load time (load._load_one), once their template was read."""
     seen: set[str] = set()
     with connect(home.writer_db) as con:
-        loaded = wl.find_loaded_shas(con, [sub.sha256 for sub in batch if not sub.rejected])
+        loaded = wl.find_loaded_shas(con, [sub.sha256 for sub in batch if sub.readable and _only_name_findings(sub)])
         for sub in batch:
-            if sub.rejected:
+            if not sub.readable or not _only_name_findings(sub):
                 continue
             original = loaded.get(sub.sha256)
-            if original is not None or sub.sha256 in seen:
-                sub.outcome = "duplicate"   # an in-batch twin learns its original's id at load time
-                sub.data = None
-                sub.duplicate_of = original
-            seen.add(sub.sha256)
+            if original is not None:
+                _as_duplicate(sub, *original)
+            elif not sub.rejected and sub.sha256 in seen:
+                _as_duplicate(sub, None)   # an in-batch twin learns its original's id at load time
+            if not sub.rejected:
+                seen.add(sub.sha256)
     return batch
 
 
@@ -127,6 +151,7 @@ class _Queue(wl.FileBatch):
     def __init__(self) -> None:
         super().__init__()
         self.originals: dict[str, int] = {}   # sha256 -> the batch's first submission of these bytes, not a duplicate
+        self.loaded: dict[str, int] = {}      # sha256 -> the batch's first submission that loaded these bytes
         self.stored: list[tuple[Submission, Path]] = []
 
 
@@ -142,10 +167,19 @@ def _load_one(con, home: Home, sub: Submission, taken: set[str], next_id: int, q
         sub.duplicate_of = wl.find_original(con, sub.sha256)
         if sub.duplicate_of is None and queue is not None:   # its original is queued in the same batch
             sub.duplicate_of = queue.originals.get(sub.sha256)
+    if sub.outcome != "duplicate" and not sub.rejected:
+        # bytes loaded earlier in this batch (a twin that only its template's metadata placed: skip_duplicates
+        # could not tell it before reading): the same bytes are loaded once, whatever the format (finding 8)
+        earlier_load = queue.loaded.get(sub.sha256) if queue is not None else \
+            next(iter(wl.find_loaded_shas(con, [sub.sha256]).values()), (None,))[0]
+        if earlier_load is not None:
+            _as_duplicate(sub, earlier_load)
     if sub.outcome != "duplicate":
         sub.outcome = "rejected" if sub.rejected else "loaded"
         if queue is not None:
             queue.originals.setdefault(sub.sha256, next_id)
+            if sub.outcome == "loaded":
+                queue.loaded.setdefault(sub.sha256, next_id)
     stored = _stored_path(home, sub, taken)
     recs = _records(sub)
 

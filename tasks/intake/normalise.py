@@ -22,11 +22,12 @@ from functools import lru_cache
 
 import polars as pl
 
-from schemas.findings import ERROR, WARNING, Finding
+from schemas.findings import ERROR, WARNING, Finding, col_letter
 from schemas.forms import ENTERPRISE as ENTERPRISE_FORM
 from schemas.forms import FORMS, FORMS_BY_NAME, SEQ_KEYS, TOTAL_LABEL, Field, Form, header_key
-from schemas.values import CellReading, ParseError, RecognitionDate, plain_texts, read_cell, recognition_month_day, strip_controls
-from tasks.intake.read import OWN_SHEETS, RawWorkbook, SheetGrid, letter_index
+from schemas.values import (CellReading, ParseError, RecognitionDate, plain_texts, read_cell, recognition_month_day,
+                           strip_controls)
+from tasks.intake.read import OWN_SHEETS, Merge, RawWorkbook, SheetGrid, letter_index
 
 HEADER_SCAN_ROWS = 30
 FOOTER_PREFIXES = ("备注", "注：", "注:", "说明", "填表说明", "填报人", "审核人", "联系人", "联系电话", "填报日期", "制表", "单位负责人")
@@ -261,6 +262,11 @@ def extract_sheets(wb: RawWorkbook) -> tuple[list[RawSheet], list[Finding]]:
                                         f"{letter} 列“{text}”是“{label}”的认定年份，但本表没有“{label}”列，该列未读取",
                                         f"请加上“{label}”列并填写级别（可使用模板），或删除该列。",
                                         grid.name, header_row, letter, text, None))
+        merges = grid.cells.merges()
+        if merges:   # issue 19, finding 7: a merge never hides a column or a value without a word
+            _merged_header(grid, hm, merges, findings)
+            grid = _merged_data(grid, hm, merges, findings)
+        _headerless_columns(grid, hm, merges, findings)
         for f in hm.form.fields:
             if f.required and f.name not in hm.columns:
                 findings.append(Finding(ERROR, "header.missing", f"工作表“{grid.name}”缺少“{f.label}”列",
@@ -279,6 +285,163 @@ def extract_sheets(wb: RawWorkbook) -> tuple[list[RawSheet], list[Finding]]:
         out.append(RawSheet(hm.form, grid.name, frame, {n: grid.columns[c] for n, c in hm.columns.items()},
                             hm.labels, errors, grid, header_row, fractions))
     return out, findings
+
+
+# ---------------------------------------------------------------- merged cells (issue 19, finding 7)
+#
+# Excel keeps a merged range's value in its top-left cell only; the other cells read as empty.
+# * In the header, a label merged across several columns (本期进展 over G3:H3) leaves the columns after the first
+#   without a header of their own. Such a column that holds nothing is harmless. One that holds text would be
+#   dropped: when the sheet is laid out as srdi's template (every recognised header in its template column) the
+#   column is read as the template's field there, with a warning that says so (header.merged_read); otherwise
+#   the file is rejected naming the range and the cells (header.merged): loading it without that column would
+#   supersede the bureau's last report and lose, say, its problems for the city government.
+# * Over data rows, a merge means "the same for these rows", as Annex 2 writes a unit that continues from above:
+#   a text, a choice or a year is used for each row of the range; a number stays in the top-left row only (as
+#   Excel's own SUM counts it once) and the other rows' cells are blank; columns merged into another column's
+#   cell are blank. Each such merge is a warning naming the range (cell.merged). A merge in a column that
+#   continues from above anyway (工作任务) says nothing new and is silent; so is a merge whose rows hold nothing
+#   else (a heading row across the table, a note under it).
+
+_MERGE_FIX = "合并单元格只在左上角保存内容。如理解有误，请取消合并，在每一行、每一列分别填写后重新报送。"
+
+
+def _nonempty(v: str | None) -> bool:
+    return v is not None and bool(v.strip())
+
+
+def _template_field(hm: HeaderMatch, grid: SheetGrid, col: int) -> Field | None:
+    """The field srdi's template has at column index `col` (0-based), when the sheet keeps the template's layout:
+    at least three recognised headers, each in its template column; else None."""
+    order = [f.name for f in hm.form.template_fields]
+    placed = {n: letter_index(grid.columns[c]) for n, c in hm.columns.items()}
+    if len(placed) < 3 or any(n not in order or order.index(n) != i for n, i in placed.items()):
+        return None
+    if col >= len(order) or order[col] in hm.columns:
+        return None
+    return hm.form.field(order[col])
+
+
+def _merged_header(grid: SheetGrid, hm: HeaderMatch, merges: list[Merge], findings: list[Finding]) -> None:
+    """Columns a header merge leaves without a header of their own, that hold data: read by the template's layout
+    (warning) or the file rejected (error), each naming the range and the cells."""
+    first, last = hm.header_rows[0] + 1, hm.header_rows[-1] + 1       # Excel rows of the header
+    frame_col = {letter_index(letter): c for c, letter in enumerate(grid.columns)}
+    start = hm.header_rows[-1] + 1
+    for m in merges:
+        if m.last_row < first or m.first_row > last or m.first_col == m.last_col:
+            continue
+        anchor_c = frame_col.get(m.first_col)
+        anchor = _shown_header(grid.frame[f"c{anchor_c}"][m.first_row - 1] or "") if anchor_c is not None else ""
+        for col in range(m.first_col + 1, m.last_col + 1):
+            c = frame_col.get(col)
+            if c is None or c in hm.columns.values():
+                continue
+            values = grid.frame[f"c{c}"].to_list()[start:]
+            filled = [f"{col_letter(col)}{start + 1 + i}" for i, v in enumerate(values) if _nonempty(v)]
+            if not filled:
+                continue
+            letter = col_letter(col)
+            cells = "、".join(filled[:5]) + (f" 等 {len(filled)} 个单元格" if len(filled) > 5 else "")
+            guess = _template_field(hm, grid, col)
+            if guess is not None:
+                hm.columns[guess.name] = c
+                hm.labels[guess.name] = guess.label
+                findings.append(Finding(
+                    WARNING, "header.merged_read",
+                    f"表头 {m.ref} 是合并单元格（“{anchor}”），{letter} 列没有自己的表头；本表各列与模板一致，"
+                    f"{letter} 列（{cells}）已按模板中该列的“{guess.label}”读取",
+                    f"请取消合并 {m.ref}，在 {letter}{last} 填写“{guess.label}”；如 {letter} 列不是“{guess.label}”，请改正后重新报送。",
+                    grid.name, last, letter, anchor or None, None))
+                continue
+            findings.append(Finding(
+                ERROR, "header.merged",
+                f"表头 {m.ref} 是合并单元格（“{anchor}”），{letter} 列没有自己的表头，其中填写的内容（{cells}）"
+                "无法确定属于哪一栏，未能读取",
+                f"请取消合并 {m.ref}，在 {letter}{last} 填写该列的表头（如“需市政府协调解决的问题”，可使用模板）后重新报送。",
+                grid.name, last, letter, anchor or None, None))
+
+
+def _headerless_columns(grid: SheetGrid, hm: HeaderMatch, merges: list[Merge], findings: list[Finding]) -> None:
+    """A column with data under an empty header cell is not read: said, with the cells (header.empty). This is
+    what a merged header looks like in an .xls, whose merges the reader does not get; a column a header merge
+    covers is told by _merged_header with its range instead."""
+    covered = {k for m in merges if m.first_row <= hm.header_rows[-1] + 1 and m.last_row >= hm.header_rows[0] + 1
+               for k in range(m.first_col + 1, m.last_col + 1)}
+    start, last = hm.header_rows[-1] + 1, hm.header_rows[-1] + 1
+    used = set(hm.columns.values()) | {c for c, _ in hm.unmatched} | {c for c, _ in hm.duplicates}
+    for c, letter in enumerate(grid.columns):
+        if c in used or letter_index(letter) in covered:
+            continue
+        if any(_nonempty(grid.frame[f"c{c}"][r]) for r in hm.header_rows):
+            continue   # a header the sheet has (a sequence number, a parent label): not this rule's
+        values = grid.frame[f"c{c}"].to_list()[start:]
+        filled = [f"{letter}{start + 1 + i}" for i, v in enumerate(values) if _nonempty(v)]
+        if not filled:
+            continue
+        cells = "、".join(filled[:5]) + (f" 等 {len(filled)} 个单元格" if len(filled) > 5 else "")
+        findings.append(Finding(WARNING, "header.empty",
+                                f"{letter} 列没有表头，其中填写的内容（{cells}）未读取",
+                                f"如该列需要报送，请在 {letter}{last} 填写表头（使用模板中的名称，如“需市政府协调解决的问题”；"
+                                "如表头是合并单元格，请先取消合并）后重新报送。",
+                                grid.name, last, letter, None, None))
+
+
+def _merged_data(grid: SheetGrid, hm: HeaderMatch, merges: list[Merge], findings: list[Finding]) -> SheetGrid:
+    """Merges over data rows: values used for each row of the range (texts, choices, years) or kept in the top row
+    (numbers), each merge told with its range. Returns the grid with the filled values."""
+    last_header = hm.header_rows[-1] + 1
+    frame_col = {letter_index(letter): c for c, letter in enumerate(grid.columns)}
+    field_at = {c: n for n, c in hm.columns.items()}
+    columns: dict[int, list] = {}
+    height = grid.frame.height
+
+    def col(c: int) -> list:
+        if c not in columns:
+            columns[c] = grid.frame[f"c{c}"].to_list()
+        return columns[c]
+
+    for m in sorted(merges, key=lambda m: (m.first_row, m.first_col)):
+        if m.first_row <= last_header or m.first_row > height:
+            continue
+        inside = {frame_col[k] for k in range(m.first_col, m.last_col + 1) if k in frame_col}
+        covered = [(k, field_at[frame_col[k]]) for k in range(m.first_col, m.last_col + 1)
+                   if k in frame_col and frame_col[k] in field_at]
+        if not covered:
+            continue
+        rows = range(m.first_row - 1, min(m.last_row, height))
+        outside = [c for c in field_at if c not in inside]
+        data_rows = [r for r in rows if any(_nonempty(col(c)[r]) for c in outside)]
+        if not data_rows:
+            continue   # a heading or a note across the table: not a data row
+        anchor_c = frame_col.get(m.first_col)
+        value = col(anchor_c)[m.first_row - 1] if anchor_c is not None else None
+        anchor_field = field_at.get(anchor_c) if anchor_c is not None else None
+        parts = []
+        more = [r for r in data_rows if r != m.first_row - 1]
+        span = f"第 {m.first_row}–{m.last_row} 行" if m.last_row > m.first_row else f"第 {m.first_row} 行"
+        if anchor_field and more and _nonempty(value):
+            f = hm.form.field(anchor_field)
+            if f.kind in NUMERIC_KINDS:
+                parts.append(f"数值“{value.strip()}”只计入第 {m.first_row} 行的“{f.label}”，"
+                             f"{'、'.join(str(r + 1) for r in more)} 行按空白处理（与 Excel 求和相同）")
+            else:
+                for r in more:
+                    col(anchor_c)[r] = value
+                if not f.fill_down:
+                    parts.append(f"“{_shown_header(value)}”已用于{span}的“{f.label}”")
+        blanks = [hm.form.field(n).label for k, n in covered if k != m.first_col]
+        if blanks and any(_nonempty(col(c)[r]) for r in data_rows for c in [anchor_c] if c is not None):
+            parts.append(f"{'、'.join(f'“{b}”' for b in blanks)}被合并进 {col_letter(m.first_col)} 列，按空白处理")
+        if parts:
+            label = hm.form.field(anchor_field).label if anchor_field else None
+            findings.append(Finding(WARNING, "cell.merged", f"{m.ref} 是合并单元格：" + "；".join(parts), _MERGE_FIX,
+                                    grid.name, m.first_row, col_letter(m.first_col), label,
+                                    value.strip() if _nonempty(value) else None))
+    if not columns:
+        return grid
+    frame = grid.frame.with_columns([pl.Series(f"c{c}", v, dtype=pl.Utf8) for c, v in columns.items()])
+    return SheetGrid(grid.name, frame, grid.columns, grid.errors, grid.cells)
 
 
 _FOOTER = "^(" + "|".join(re.escape(p) for p in FOOTER_PREFIXES) + ")"

@@ -27,10 +27,41 @@ class UnreadableWorkbook(Exception):
     """The file cannot be read as a workbook; the message is Chinese and says why."""
 
 
+@dataclass(frozen=True)
+class Merge:
+    """A merged range of a sheet, as Excel keeps it: only its top-left cell holds the value."""
+    first_row: int    # Excel rows, 1-based
+    first_col: int    # column index, 0-based (A = 0)
+    last_row: int
+    last_col: int
+
+    @property
+    def ref(self) -> str:
+        return f"{col_letter(self.first_col)}{self.first_row}:{col_letter(self.last_col)}{self.last_row}"
+
+
+_REF = re.compile(r"\$?([A-Z]{1,3})\$?(\d+)(?::\$?([A-Z]{1,3})\$?(\d+))?")
+
+
+def parse_merge(ref: str) -> Merge | None:
+    """"G3:H3" -> Merge; None for a single cell or what is not a range."""
+    m = _REF.fullmatch(ref.strip())
+    if not m or not m.group(3):
+        return None
+    c1, c2 = letter_index(m.group(1)), letter_index(m.group(3))
+    r1, r2 = int(m.group(2)), int(m.group(4))
+    merge = Merge(min(r1, r2), min(c1, c2), max(r1, r2), max(c1, c2))
+    return merge if (merge.first_row, merge.first_col) != (merge.last_row, merge.last_col) else None
+
+
 class CellInfo:
-    """What a sheet's cells carry besides their values, read on demand. The base class knows nothing (.xls,
-    .ods): `known` is False, so the intake falls back on what the values alone say."""
+    """What a sheet's cells carry besides their values, read on demand. The base class knows nothing (.xls):
+    `known` is False, so the intake falls back on what the values alone say."""
     known = False
+
+    def merges(self) -> list[Merge]:
+        """The sheet's merged ranges (issue 19, finding 7). Read from .xlsx, .ods and HTML; not from .xls."""
+        return []
 
     def percent_rows(self, letter: str) -> set[int]:
         """Excel rows whose cell in column `letter` has a percent number format."""
@@ -42,8 +73,82 @@ class CellInfo:
 
 
 class TextCells(CellInfo):
-    """CSV and HTML exports: what the clerk saw is the text itself ("85%"), and there are no formulas."""
+    """CSV and HTML exports: what the clerk saw is the text itself ("85%"), and there are no formulas. An HTML
+    table's colspan/rowspan cells are its merges."""
     known = True
+
+    def __init__(self, merges: list[Merge] | None = None):
+        self._merges = merges or []
+
+    def merges(self) -> list[Merge]:
+        return self._merges
+
+
+class OdsCells(CellInfo):
+    """An .ods sheet: values only, like .xls, but its merged ranges are read from content.xml on demand (once
+    for the workbook: `book` is shared by its sheets)."""
+
+    def __init__(self, book: "OdsMerges", sheet: str):
+        self._book, self._sheet = book, sheet
+
+    def merges(self) -> list[Merge]:
+        return self._book.of(self._sheet)
+
+
+_TABLE_NS = "{urn:oasis:names:tc:opendocument:xmlns:table:1.0}"
+
+
+class OdsMerges:
+    """sheet name -> merged ranges of an .ods (cells with number-columns-spanned / number-rows-spanned)."""
+
+    def __init__(self, data: bytes):
+        self._data = data
+        self._by_sheet: dict[str, list[Merge]] | None = None
+
+    def of(self, sheet: str) -> list[Merge]:
+        if self._by_sheet is None:
+            self._by_sheet = _ods_merges(self._data)
+        return self._by_sheet.get(sheet, [])
+
+
+def _ods_merges(data: bytes) -> dict[str, list[Merge]]:
+    import xml.etree.ElementTree as ET
+    out: dict[str, list[Merge]] = {}
+    try:
+        with zipfile.ZipFile(io.BytesIO(data)) as z:
+            xml = z.read("content.xml")
+    except (KeyError, zipfile.BadZipFile, OSError):
+        return out
+    if b"-spanned" not in xml:
+        return out
+    T = _TABLE_NS
+    name, row, col, depth = None, 0, 0, 0
+    try:
+        for event, el in ET.iterparse(io.BytesIO(xml), events=("start", "end")):
+            tag = el.tag
+            if tag == T + "table":
+                depth += 1 if event == "start" else -1
+                if event == "start" and depth == 1:
+                    name, row = el.get(T + "name"), 0
+                    out.setdefault(name, [])
+                continue
+            if depth != 1:
+                continue
+            if tag == T + "table-row":
+                if event == "start":
+                    col = 0
+                else:
+                    row += int(el.get(T + "number-rows-repeated", "1"))
+                    el.clear()
+            elif tag in (T + "table-cell", T + "covered-table-cell") and event == "start":
+                cs = int(el.get(T + "number-columns-spanned", "1"))
+                rs = int(el.get(T + "number-rows-spanned", "1"))
+                if cs > 1 or rs > 1:
+                    out[name].append(Merge(row + 1, col, row + rs, col + cs - 1))
+                col += int(el.get(T + "number-columns-repeated", "1"))
+    except (ET.ParseError, ValueError):
+        return {}
+    return out
 
 
 @dataclass
@@ -140,6 +245,45 @@ class XlsxCells(CellInfo):
                 if fmt in _PERCENT_BUILTIN or (fmt in custom and _is_percent_code(custom[fmt])):
                     self._percent_xf.add(i)
         return self._percent_xf
+
+    def merges(self) -> list[Merge]:
+        """<mergeCell ref="G3:H3"/> of the sheet: they follow the cell data, so the sheet's XML is streamed and
+        only what follows <mergeCells is kept (a large sheet is not held in memory for them)."""
+        if self._xml is not None:
+            tail = self._xml[self._xml.find(b"<mergeCells"):] if b"<mergeCells" in self._xml else b""
+        else:
+            tail = self._merge_xml()
+        return [m for m in (parse_merge(r.decode("ascii", "replace"))
+                            for r in re.findall(rb"<" + _NS + rb'mergeCell\b[^>]*\bref="([^"]+)"', tail)) if m]
+
+    def _merge_xml(self) -> bytes:
+        try:
+            with self._zip() as z:
+                path = self._sheet_path(z)
+                if not path:
+                    return b""
+                kept, prev = [], b""
+                with z.open(path) as f:
+                    while chunk := f.read(1 << 20):
+                        if kept:
+                            kept.append(chunk)
+                            continue
+                        window = prev + chunk
+                        at = window.find(b"mergeCells")
+                        if at >= 0:
+                            kept.append(window[max(0, at - 8):])
+                        prev = window[-32:]
+                return b"".join(kept)
+        except (KeyError, zipfile.BadZipFile, OSError, ValueError):
+            return b""
+
+    def _sheet_path(self, z: zipfile.ZipFile) -> str | None:
+        rid = next((a.get("r:id") or a.get("id") for a in map(_attrs, _SHEET_TAG.findall(z.read("xl/workbook.xml")))
+                    if _unescape(a.get("name", "")) == self._sheet), None)
+        rels = {a.get("Id"): a.get("Target", "") for a in map(_attrs, _REL_TAG.findall(z.read("xl/_rels/workbook.xml.rels")))}
+        target = rels.get(rid, "")
+        path = target.lstrip("/") if target.startswith("/") else "xl/" + target
+        return path if path in set(z.namelist()) else None
 
     def percent_rows(self, letter: str) -> set[int]:
         styles = self._percent_styles()
@@ -287,11 +431,11 @@ def _error_text(detail: str) -> str:
     return _CALAMINE_ERRORS.get(m.group(1), f"#{m.group(1)}") if m else "#ERROR"
 
 
-def _grid(name: str, rows: list[list[str | None]]) -> SheetGrid:
+def _grid(name: str, rows: list[list[str | None]], merges: list[Merge] | None = None) -> SheetGrid:
     width = max((len(r) for r in rows), default=0)
     cols = {f"c{i}": [r[i] if i < len(r) else None for r in rows] for i in range(width)}
     return SheetGrid(name, pl.DataFrame(cols, schema={c: pl.Utf8 for c in cols}), [col_letter(i) for i in range(width)],
-                     cells=TextCells())
+                     cells=TextCells(merges))
 
 
 def _decode(data: bytes) -> str:
@@ -340,37 +484,61 @@ def read_csv_text(data: bytes) -> RawWorkbook:
 
 
 class _Tables(HTMLParser):
-    """The <table>s of an HTML page exported by a government system, as rows of cell text."""
+    """The <table>s of an HTML page exported by a government system, as rows of cell text; a cell spanning
+    columns or rows (colspan, rowspan) keeps its value in its first cell, as Excel keeps a merge, and is
+    remembered as a merge."""
 
     def __init__(self):
         super().__init__()
         self.tables: list[list[list[str | None]]] = []
+        self.merges: list[list[Merge]] = []
         self._row: list[str | None] | None = None
         self._cell: list[str] | None = None
-        self._span = 1
+        self._span = (1, 1)
+        self._below: dict[int, int] = {}   # column -> rows still covered by a rowspan from above
 
     def handle_starttag(self, tag, attrs):
         if tag == "table":
             self.tables.append([])
+            self.merges.append([])
+            self._below = {}
         elif tag == "tr" and self.tables:
             self._row = []
         elif tag in ("td", "th") and self._row is not None:
             self._cell = []
-            try:
-                self._span = max(1, int(dict(attrs).get("colspan") or 1))
-            except ValueError:
-                self._span = 1
+            a = dict(attrs)
+            spans = []
+            for k in ("colspan", "rowspan"):
+                try:
+                    spans.append(max(1, min(int(a.get(k) or 1), 1000)))
+                except ValueError:
+                    spans.append(1)
+            self._span = tuple(spans)
         elif tag == "br" and self._cell is not None:
             self._cell.append("\n")
+
+    def _skip_covered(self) -> None:
+        while self._below.get(len(self._row), 0) > 0:
+            self._row.append(None)
 
     def handle_endtag(self, tag):
         if tag in ("td", "th") and self._cell is not None and self._row is not None:
             text = "".join(self._cell).strip()
+            self._skip_covered()
+            cols, rows = self._span
+            c, r = len(self._row), len(self.tables[-1])
             # a merged cell keeps its value only in its first (top-left) cell, as in Excel
-            self._row += [text or None] + [None] * (self._span - 1)
+            self._row += [text or None] + [None] * (cols - 1)
+            if cols > 1 or rows > 1:
+                self.merges[-1].append(Merge(r + 1, c, r + rows, c + cols - 1))
+            if rows > 1:
+                for k in range(c, c + cols):
+                    self._below[k] = rows   # counted down when this row ends
             self._cell = None
         elif tag == "tr" and self._row is not None and self.tables:
+            self._skip_covered()
             self.tables[-1].append(self._row)
+            self._below = {k: n - 1 for k, n in self._below.items() if n > 1}
             self._row = None
 
     def handle_data(self, data):
@@ -381,7 +549,7 @@ class _Tables(HTMLParser):
 def read_html_tables(data: bytes) -> RawWorkbook:
     parser = _Tables()
     parser.feed(_decode(data))
-    sheets = [_grid(f"表格{i + 1}", t) for i, t in enumerate(parser.tables) if t]
+    sheets = [_grid(f"表格{i + 1}", t, parser.merges[i]) for i, t in enumerate(parser.tables) if t]
     if not sheets:
         raise UnreadableWorkbook("html")
     return RawWorkbook("html", sheets)
@@ -401,6 +569,7 @@ def read_workbook(data: bytes) -> RawWorkbook:
     except Exception as exc:  # calamine's errors are many; the file is unreadable either way
         raise UnreadableWorkbook("unknown") from exc
     sheets, hidden, metadata = [], [], {}
+    ods = OdsMerges(data) if fmt == "ods" else None
     for name in reader.sheet_names:
         sheet = reader.load_sheet(name, header_row=None, skip_rows=0, dtypes="string")
         if name == META_SHEET:
@@ -418,7 +587,7 @@ def read_workbook(data: bytes) -> RawWorkbook:
         errors = {}
         for e in (cell_errors.errors if cell_errors else []):
             errors[(e.position[0], e.position[1])] = _error_text(e.detail)
-        cells = XlsxCells(data, name) if fmt in ("xlsx", "xlsm") else CellInfo()
+        cells = XlsxCells(data, name) if fmt in ("xlsx", "xlsm") else OdsCells(ods, name) if ods else CellInfo()
         sheets.append(SheetGrid(name, frame, letters, errors, cells))
     if not sheets and not hidden:
         raise UnreadableWorkbook("no_sheets")

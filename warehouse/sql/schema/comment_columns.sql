@@ -216,6 +216,8 @@ COMMENT ON COLUMN enterprise_baseline_identities.operating_status IS '经营状�
 COMMENT ON COLUMN enterprise_baseline_identities.srdi_level_text IS '认定级别原文';
 COMMENT ON COLUMN enterprise_baseline_identities.srdi_level IS '当前专精特新级别（种子/吉林市级/吉林省级/国家级）';
 COMMENT ON COLUMN enterprise_baseline_identities.srdi_level_year IS '认定年份';
+COMMENT ON COLUMN enterprise_baseline_identities.srdi_level_month IS '认定月份（附件1只写年份，为空）';
+COMMENT ON COLUMN enterprise_baseline_identities.srdi_level_day IS '认定日（附件1未写明，为空）';
 COMMENT ON COLUMN enterprise_baseline_identities.cultivating_level IS '拟培育级别';
 COMMENT ON COLUMN enterprise_baseline_identities.in_seed_pool IS '已纳入培育库';
 COMMENT ON COLUMN enterprise_baseline_identities.planned_city_year IS '拟培育吉林市级年份';
