@@ -184,7 +184,7 @@ def make_home(home: Path) -> None:
 
 
 def counts(out: str) -> dict[str, int]:
-    m = re.search(r"files: (\d+)\s+loaded: (\d+)\s+rejected: (\d+)\s+duplicate: (\d+)", out)
+    m = re.search(r"文件 (\d+) 个：已入库 (\d+)，退回 (\d+)，重复 (\d+)", out)     # srdi/commands/ingest.py
     return dict(zip(("files", "loaded", "rejected", "duplicate"), map(int, m.groups()))) if m else {}
 
 

@@ -11,6 +11,7 @@ import html
 from schemas import clock
 from schemas.forms import SRDI_LEVELS, TASK_STATUSES
 from schemas.labels import COMPLIANCE, FORM, TARGET_STATUS, TASK_REPORTED, label
+from schemas.periods import period_label
 
 # a task status as the unit reported it (schemas.forms.TASK_STATUSES) -> its class in style.css
 TASK_STATUS_CLASS = {"已完成": "ts-done", "持续推进": "ts-ongoing", "推进中": "ts-active", "未启动": "ts-idle",
@@ -172,7 +173,7 @@ def svg_heatmap(bureaus: list[str], columns: list[tuple[str, str]], cells: dict,
     for q in quarters:
         xs = [j for j, (cq, _) in enumerate(columns) if cq == q]
         mid = label_w + (xs[0] + xs[-1] + 1) * cell_w / 2
-        out.append(f'<text x="{mid:.1f}" y="16" text-anchor="middle" class="lbl">{e(q)}</text>')
+        out.append(f'<text x="{mid:.1f}" y="16" text-anchor="middle" class="lbl">{e(period_label(q))}</text>')
     for j, (_, form) in enumerate(columns):
         out.append(f'<text x="{label_w + j * cell_w + cell_w / 2:.1f}" y="36" text-anchor="middle" class="axis">'
                    f'{e(label(FORM, form))}</text>')
@@ -185,12 +186,12 @@ def svg_heatmap(bureaus: list[str], columns: list[tuple[str, str]], cells: dict,
             box = f'x="{x + 1}" y="{y + 1}" width="{cell_w - 2}" height="{cell_h - 2}" rx="3"'
             mid = f'x="{x + cell_w / 2:.1f}" y="{y + 19}" text-anchor="middle"'
             if r is None:
-                out.append(f'<g><title>{e(b)} {e(q)} {e(label(FORM, form))}：{NOTHING_OWED}</title>'
+                out.append(f'<g><title>{e(b)} {e(period_label(q))} {e(label(FORM, form))}：{NOTHING_OWED}</title>'
                            f'<rect class="cp-none" {box}/><text {mid} class="cell none">—</text></g>')
                 continue
             status = label(COMPLIANCE, r["status"])
             out.append(f'<g class="heat-cell" data-bureau="{e(b)}" data-quarter="{e(q)}" data-form="{e(label(FORM, form))}">'
-                       f'<title>{e(b)} {e(q)} {e(label(FORM, form))}：{e(status)}（{e(cell_detail(r, tz))}）</title>'
+                       f'<title>{e(b)} {e(period_label(q))} {e(label(FORM, form))}：{e(status)}（{e(cell_detail(r, tz))}）</title>'
                        f'<rect class="{compliance_class(r["status"])}" {box}/>'
                        f'<text {mid} class="cell">{e(status)}</text></g>')
     out.append("</svg>")

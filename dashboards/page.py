@@ -74,8 +74,8 @@ def _chip(text: str, cls: str) -> str:
 def _source(table: str) -> str:
     sheets = BY_TABLE[table].sheets
     if not sheets:
-        return f"来源：汇总表 {table}，即会议材料“概要”中的同一批提示"
-    return f"来源：汇总表 {table}，即会议材料“{sheets[0].name}”表的同一批数据"
+        return "来源：与会议材料“概要”中的提示相同"
+    return f"来源：与会议材料“{sheets[0].name}”表的数据相同"
 
 
 def _col(table: str, name: str) -> Col:
@@ -100,7 +100,7 @@ def _text(col: Col, v, tz: str | None = None) -> str:
 # ---------------------------------------------------------------- the sections
 
 def _not_computed(d: PeriodData, what: str) -> str:
-    return _notice(f"{what}尚未计算：{d.period} 还没有汇总结果，运行本期汇总（srdi rollup）后生成。")
+    return _notice(f"{what}尚未计算：{period_label(d.period)}还没有汇总结果，请系统管理员运行本期汇总后生成。")
 
 
 def targets_section(d: PeriodData) -> str:
@@ -130,7 +130,7 @@ def ladder_section(d: PeriodData) -> str:
         inner += (f'<p class="note" id="ladder-stopped">其中经营状态为停产或注销 '
                   f'<b>{e(total["stopped_count"])}</b> 户（计入各自级别）。</p>')
     return _section(table, "企业梯队（种子 → 吉林市级 → 吉林省级 → 国家级）", inner,
-                    f"{_source(table)}（合计行）。期末状态：截至 {last}，每个企业取最近一次已入库报送（无报送时为附件1）。")
+                    f"{_source(table)}（合计行）。期末状态：截至{period_label(last)}末，每个企业取最近一次已入库报送（无报送时为附件1）。")
 
 
 def compliance_section(d: PeriodData) -> str:
@@ -280,7 +280,7 @@ def rewards_section(d: PeriodData) -> str:
         waiting = [r for r in rows if r["status"] == "pending"]
         changed = [r for r in rows if r.get("change_note")]
         total = sum(int(r["amount_yuan"]) for r in paid)
-        head = (f'<p class="note" id="rewards-total">{e(year)}年截至 {e(d.quarters[-1])} '
+        head = (f'<p class="note" id="rewards-total">{e(year)}年截至{e(period_label(d.quarters[-1]).removeprefix(f"{year}年"))}末 '
                 f'{e(REWARD_DUE_WORD[_due_status(d)])} <b>{len(paid)}</b> 笔，合计 <b>{e(_yuan(total))}</b> 元'
                 + (f'（{e(REWARD_PROVISO)}）' if _due_status(d) == "provisional" else "") + '；'
                 f'{e(REWARD_STATUS["pending"])} <b>{len(waiting)}</b> 项（金额暂为0，需补充首次认定的依据）'
@@ -295,9 +295,10 @@ def rewards_section(d: PeriodData) -> str:
                     f'<tr><td class="nw">{e(r["enterprise_name"])}</td>'
                     f'<td class="nw">{e(label(REWARD_CATEGORY, r["category"]))} {e(r["level"])}</td>'
                     f'<td class="nw">{_chip(label(REWARD_STATUS, r["status"]), "rw-" + str(r["status"]))}</td>'
-                    f'<td class="money">{e(_yuan(r["amount_yuan"]))}</td><td class="text">{e(r["reason"])}</td>'
+                    f'<td class="money">{e(_yuan(r["amount_yuan"]))}</td><td class="text">{e(_text(_col(table, "reason"), r["reason"]))}</td>'
                     f'<td class="text">{e(r.get("change_note") or "")}</td>'
-                    f'<td class="text">{e(r["evidence"])}</td><td class="text">{e(r["evidence_needed"])}</td></tr>')
+                    f'<td class="text">{e(_text(_col(table, "evidence"), r["evidence"]))}</td>'
+                    f'<td class="text">{e(_text(_col(table, "evidence_needed"), r["evidence_needed"]))}</td></tr>')
             body.append(f'<tr class="total"><td>合计</td><td></td><td></td><td class="money">{e(_yuan(total))}</td>'
                         '<td></td><td></td><td></td><td></td></tr>')
             inner = head + (f'<table id="rewards-table"><thead><tr><th>{h["enterprise_name"]}</th><th>{h["category"]}</th>'
@@ -348,7 +349,7 @@ def _cards(d: PeriodData) -> str:
     done = sum(1 for r in tasks if r["reported"] and r["status"] == "已完成")
     paid = [r for r in d.rows("rewards") if r["status"] in REWARD_DUE]
     cards = [
-        (total["total_count"] if total else dash, "库内企业（户）", f"期末 {d.quarters[-1]}，企业梯队合计"),
+        (total["total_count"] if total else dash, "库内企业（户）", f"{period_label(d.quarters[-1])}末，企业梯队合计"),
         (sum(total[LEVEL_COLUMNS[lv]] for lv in list(LEVEL_COLUMNS)[1:]) if total else dash, "吉林市级及以上（户）",
          "专精特新认定"),
         (f"{on_time}/{len(comp)}" if comp else dash, f"{COMPLIANCE['on_time']}报送（份）", "见各单位报送情况"),
@@ -371,14 +372,14 @@ def render(d: PeriodData) -> str:
     run = d.run
     when = (f" · 汇总计算于 {clock.shown(run['computed_at'], d.time_zone)}（计算日期 {run['as_of']}）" if run else " · 本期尚未汇总")
     parts = [f'<header><h1>{CITY}数据看板 · {e(title_of(d.period))}</h1>'
-             f'<p>汇总期 {e(d.period)}（{e("、".join(d.quarters))}）{e(when)}'
+             f'<p>汇总期 {e(period_label(d.period))}（{e("、".join(map(period_label, d.quarters)))}）{e(when)}'
              ' · <a href="../index.html">全部报告期</a></p></header><main>']
     if run is None:
-        parts.append(_notice(f"{d.period} 尚未计算：还没有运行本期汇总（srdi rollup），以下各部分待汇总后生成。"))
+        parts.append(_notice(f"{period_label(d.period)}尚未计算：还没有运行本期汇总，以下各部分待汇总后生成（请系统管理员运行本期汇总）。"))
     parts.append(_cards(d))
     parts += [draw(d) for draw in SECTION_PAGES.values()]
-    parts.append(f"</main><footer>{OFFLINE}；由 srdi 根据数据仓库的汇总表生成，与同期会议材料一致。</footer>")
-    return page(f"专精特新数据看板 {d.period}", "".join(parts), asset("search.js"))
+    parts.append(f"</main><footer>{OFFLINE}；由本系统根据数据库中的汇总结果生成，与同期会议材料一致。</footer>")
+    return page(f"专精特新数据看板 {period_label(d.period)}", "".join(parts), asset("search.js"))
 
 
 def render_period(con, period: str, time_zone: str | None = None) -> str:
@@ -422,7 +423,7 @@ def write_index(reports_dir: Path) -> Path:
         packs = sorted(f.name for f in (reports_dir / p).glob("*.xlsx") if not f.name.startswith((".", "~$")))
         links = "".join(f' · <a href="{e(quote(p))}/{e(quote(f))}">{e(f)}</a>' for f in packs)
         items.append(f'<li><a href="{e(quote(p))}/{e(quote(f"dashboard_{p}.html"))}">{e(title_of(p))} 数据看板</a>'
-                     f' <span class="note">{e(p)}</span>{links}</li>')
+                     f'{links}</li>')
     inner = '<ul class="periods">' + "".join(items) + "</ul>" if items else _notice("还没有生成任何报告期的数据看板。")
     body = (f'<header><h1>{CITY} · 报告期</h1><p>季调度、半年例会、年度总结的数据看板与会议材料</p></header>'
             f'<main>{_section("periods", "全部报告期", inner)}</main>'

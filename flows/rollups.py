@@ -36,7 +36,7 @@ def _rollup(kind: str, home: str | None, period: str | None) -> dict:
         pack = write_pack(where, rp, cfg, quote(sections))
         dashboard = render_dashboard(where, rp.period, quote(con))
     publish_artifacts(rp, cfg, quote(sections), pack)
-    return summarise_rollup(where, rp, counts, pack, dashboard, sections)
+    return summarise_rollup(where, rp, counts, pack, dashboard, sections, cfg)
 
 
 @flow(name="quarterly-dispatch", log_prints=True)

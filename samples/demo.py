@@ -14,7 +14,7 @@ from flows.ingest import ingest
 from flows.rollups import annual_summary, midyear_meeting, quarterly_dispatch
 from flows.templates import write_templates
 from samples.share import build_sample_share
-from schemas.periods import period_from_name
+from schemas.periods import period_from_name, period_label
 from schemas.text_width import terminal_width
 from warehouse.home import Home
 
@@ -63,5 +63,5 @@ def demo(home: str | None = None) -> dict:
             "templates": templates["written"],
             "notes": [_aligned(p["title"]) + p["pack"] + (f"  看板 {p['dashboard']}" if p.get("dashboard") else "")
                       for p in packs]
-            + [_aligned(f"模板 2022Q4（{len(templates['written'])} 个）")
+            + [_aligned(f"模板 {period_label('2022Q4')}（{len(templates['written'])} 个）")
                + f"{where.outbox}/<单位>/<单位>_任务进展_2022Q4_模板.xlsx"]}

@@ -16,7 +16,7 @@ FORM_FILE_WORD = {"enterprise": "企业库", "task": "任务进展"}
 SEVERITY = {"error": "错误", "warning": "警告"}
 
 # what became of a dropped file
-OUTCOME = {"loaded": "已入库", "rejected": "退回", "duplicate": "重复"}
+OUTCOME = {"loaded": "已入库", "rejected": "退回", "duplicate": "重复", "superseded": "被替代"}
 
 # the 催报 list (compliance.status)
 COMPLIANCE = {"on_time": "按时", "late": "逾期", "missing": "未报送", "rejected": "退回未重报",
@@ -89,3 +89,21 @@ RATIO_STATUS = {"meets": "达标", "below": "未达标", "not_reported": "未报
 
 # reward_categories.computed: whether srdi computes a reward category of the plan
 REWARD_COMPUTED = {True: "已计算（见奖励台账）", False: "未计算（需人工核定）"}
+
+
+def period(code: str) -> str:
+    """A period as people read it (2022Q3 → 2022年第三季度, 2022H1 → 2022年上半年, 2022 → 2022年): what packs,
+    dashboards, receipts and error lists show; the code as stored when it is not one (it never is, but a label
+    must not fail a pack)."""
+    from schemas.periods import period_label
+    try:
+        return period_label(str(code))
+    except (ValueError, IndexError):
+        return str(code)
+
+
+def periods_in_text(text: str) -> str:
+    """A sentence srdi wrote (a reward's or a target's 依据: "2022Q2报送为种子") with every period code in it as people
+    read it ("2022年第二季度报送为种子"). Only for srdi's own sentences: what a bureau typed is shown as typed."""
+    import re
+    return re.sub(r"(?<![0-9A-Za-z])(\d{4})Q([1-4])(?![0-9])", lambda m: period(m.group(0)), str(text))

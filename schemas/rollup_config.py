@@ -196,8 +196,9 @@ def parse(data: dict, source: str = "") -> RollupConfig:
     issued = rw.get("plan_issued", PLAN_ISSUED)
     _check(isinstance(issued, date), f"rewards.plan_issued 应为日期，如 2022-04-28 / must be a date: {issued!r}")
     if "first_year" in rw:
-        notices.append(f"规则文件 rewards.first_year 已停用：奖励以方案印发日 plan_issued（{issued.isoformat()}）为界，"
-                       "此前的认定不奖励；请从规则文件中删除 first_year。")
+        # read by leaders in the pack's 概要: no key names (the CLI says which key: tasks/rollup/summarise.py)
+        notices.append(f"汇总规则中的“奖励起算年份”设置已停用：奖励以方案印发日（{issued.isoformat()}）为界，"
+                       "此前的认定不奖励；请系统管理员从规则中删除该设置。")
     tasks = reference.task_items()
     for key in ("training_tasks", "recruitment_tasks"):
         for task_id in tg.get(key, ()):

@@ -43,3 +43,128 @@ def after_home_line(err: str, command: str) -> str:
     first, _, rest = err.partition("\n")
     assert first.startswith(f"srdi {command} · 主目录 home: "), err
     return rest
+
+
+# ---------------------------------------------------------------- what bureaus and leaders read (#19 finding 10)
+# `foreign_text` reads every bureau- and leader-facing output (receipts, error lists, annotated copies, templates,
+# notes, packs, dashboards) as a person sees it, and lists every ASCII word, path, config syntax, doc file name,
+# table name or rule code in it, apart from what the allow-list below names, each with why it may stay.
+
+import re as _re  # noqa: E402
+
+_CREDIT_CODE = _re.compile(r"(?<![0-9A-Z])[0-9A-HJ-NP-RTUWXY]{2}\d{6}[0-9A-HJ-NP-RTUWXY]{10}(?![0-9A-Z])")
+ALLOWED = {
+    # a period as a file name may spell it, inside quotes or brackets: an example of what to write in a file name
+    "period spelled in a file name": _re.compile(r"(?<=[“（])\d{4}-?Q[1-4](?:_模板)?(?=[”）])"),
+    # 统一社会信用代码: what identifies an enterprise (18 characters, letters included)
+    "credit code": _CREDIT_CODE,
+    # a cell named as Excel names it (B4, K4:K10): the house rule is to name the cell
+    "cell reference": _re.compile(r"(?<![A-Za-z0-9])\$?[A-Z]{1,3}\$?\d{1,7}(?::\$?[A-Z]{1,3}\$?\d{1,7})?(?![A-Za-z0-9])"),
+    # the Annex 2 task numbers srdi gives every item (T1-1 … T4-2): printed on each bureau's template and in the packs
+    "task number": _re.compile(r"(?<![A-Za-z0-9])T\d{1,2}-\d{1,2}(?![0-9])"),
+    # the programs a clerk saves the workbook with, and the export format the README names
+    "program": _re.compile(r"(?<![A-Za-z])(?:Excel|WPS|CSV)(?![A-Za-z])"),
+    # the extension of a workbook's file name written in Chinese (an example of a file name to use)
+    "workbook extension": _re.compile(r"(?<=[\u4e00-\u9fff\d）)])\.(?:xlsx|xlsm|xls|ods|csv)(?![A-Za-z])"),
+}
+FORBIDDEN = _re.compile(r"[A-Za-z$_\\][A-Za-z0-9$_./\\-]*|\.(?:toml|md|py|sql)\b")
+META_SHEETS = {"_srdi_meta"}        # very hidden: the bureau, period and form srdi reads back from a template
+
+
+def visible_texts(path: Path):
+    """(where, text) for every piece of text a person sees in one output: every cell of every sheet (hidden ones
+    too, except srdi's own metadata sheet) and every cell comment of a workbook; the visible text, the page title and
+    title attributes of an HTML page (not its scripts or styles); every line of a text note."""
+    from html.parser import HTMLParser
+    path = Path(path)
+    if path.suffix == ".xlsx":
+        import openpyxl
+        wb = openpyxl.load_workbook(path)
+        for ws in wb.worksheets:
+            if ws.title in META_SHEETS:
+                continue
+            yield f"{ws.title}（工作表名）", ws.title
+            for row in ws.iter_rows():
+                for c in row:
+                    if isinstance(c.value, str) and c.value.strip():
+                        yield f"{ws.title}!{c.coordinate}", c.value
+                    if c.comment is not None:
+                        yield f"{ws.title}!{c.coordinate} 批注", c.comment.text
+    elif path.suffix == ".html":
+        class Reader(HTMLParser):
+            def __init__(self):
+                super().__init__()
+                self.skip, self.out = 0, []
+
+            def handle_starttag(self, tag, attrs):
+                self.skip += tag in ("script", "style")
+                self.out += [v for k, v in attrs if k in ("title", "alt", "aria-label", "placeholder") and v]
+
+            def handle_endtag(self, tag):
+                self.skip -= tag in ("script", "style")
+
+            def handle_data(self, data):
+                if not self.skip and data.strip():
+                    self.out.append(data.strip())
+        r = Reader()
+        r.feed(path.read_text(encoding="utf-8"))
+        yield from (("html", t) for t in r.out)
+    elif path.suffix == ".txt":
+        yield from (("txt", t) for t in path.read_text(encoding="utf-8-sig").splitlines() if t.strip())
+
+
+def typed_texts(paths) -> set[str]:
+    """What bureaus wrote: every cell text, sheet name and file name of the workbooks they sent. An output may quote
+    these back to them as they are (a receipt names the file; an annotated copy is their own workbook)."""
+    import fastexcel
+    out: set[str] = set()
+    for p in map(Path, paths):
+        out |= {p.name, p.stem}
+        if p.suffix.lower() == ".csv":
+            out |= {c for line in p.read_text(encoding="utf-8-sig", errors="replace").splitlines()
+                    for c in line.split(",") if c.strip()}
+            continue
+        try:
+            reader = fastexcel.read_excel(str(p))
+        except Exception:      # unreadable on purpose (a rejected file): its name is all it gave
+            continue
+        for name in reader.sheet_names:
+            out.add(name)
+            try:
+                frame = reader.load_sheet(name, header_row=None, dtypes="string").to_polars()
+            except Exception:
+                continue
+            for col in frame.columns:
+                out |= {v.strip() for v in frame[col].drop_nulls().to_list() if isinstance(v, str) and v.strip()}
+        try:                   # formulas as typed (=SUM(K4:K10)): an annotated copy keeps them
+            import openpyxl
+            wb = openpyxl.load_workbook(p)
+            out |= {c.value for ws in wb.worksheets for row in ws.iter_rows() for c in row if isinstance(c.value, str)}
+        except Exception:
+            pass
+    return {t for t in out if t}
+
+
+def foreign_text(paths, typed=(), names=()) -> list[str]:
+    """Every ASCII word, path, `.toml`/`.md`, table name or rule code a bureau or leader would read in `paths`,
+    as "file · where: word — text". `typed`: what bureaus wrote (typed_texts), shown back to them as it is; `names`:
+    file names of srdi's own outputs an output may point to (the annotated copy beside an error list, the packs
+    beside the dashboards). Empty when every output is Chinese apart from the allow-list (ALLOWED)."""
+    typed = set(typed)
+    # file names (the bureau's own, srdi's outputs beside this one) may stand inside a sentence; a cell the bureau
+    # typed only as the whole cell (a typed "2022" must not hide the "2022" of "2022Q3")
+    spans = sorted({t for t in {*names, *(t for t in typed if "." in t)} if len(t) >= 5}, key=len, reverse=True)
+    found = []
+    for path in map(Path, paths):
+        for where, text in visible_texts(path):
+            if text.strip() in typed:
+                continue
+            rest = text
+            for s in spans:
+                if s in rest:
+                    rest = rest.replace(s, " ")
+            for pattern in ALLOWED.values():
+                rest = pattern.sub(" ", rest)
+            for m in FORBIDDEN.finditer(rest):
+                found.append(f"{path.name} · {where}: {m.group(0)!r} — {text[:160]!r}")
+    return found

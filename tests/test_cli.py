@@ -124,10 +124,10 @@ def test_ingest_summary_lists_held_files_and_a_big_run_lists_what_needs_attentio
     print_ingest({"files": 40, "loaded": 39, "rejected": 1, "duplicate": 0, "results": results,
                   "held": [{"file": "财政局/x2022Q3.xlsx", "reason": "读取后文件被修改，留待下次处理"}], "deferred": []})
     out = capsys.readouterr().out.splitlines()
-    assert out[0] == "files: 40  loaded: 39  rejected: 1  duplicate: 0  held: 1"
-    assert [line for line in out if line.startswith("  loaded")] == []            # 40 files: only what needs attention
-    assert [line.split()[1] for line in out if line.startswith("  rejected")] == ["工信局/f72022Q3.xlsx"]
-    assert "  held      财政局/x2022Q3.xlsx：读取后文件被修改，留待下次处理" in out
+    assert out[0] == "文件 40 个：已入库 39，退回 1，重复 0，留在收件箱 1"           # one language per line (#19)
+    assert [line for line in out if line.startswith("  已入库")] == []            # 40 files: only what needs attention
+    assert [line.split()[1] for line in out if line.startswith("  退回")] == ["工信局/f72022Q3.xlsx（2022年第三季度，报送编号"]
+    assert "  留待下次  财政局/x2022Q3.xlsx：读取后文件被修改，留待下次处理" in out
 
 
 def test_a_rollup_prints_each_notice_on_its_own_line(capsys):
@@ -278,13 +278,13 @@ def test_no_traceback_when_nothing_is_wrong(demo_home, tmp_path):
     assert runs["query"].stdout.splitlines()[0].lstrip("\ufeff") == "n"        # stdout is the data only
     assert "季调度（2022年第三季度）" in runs["rollup"].stdout
     assert "  注意：责任领导未配置：" in runs["rollup"].stdout                 # the rollup's notices, each on a line
-    assert "templates for 2022Q4" in runs["templates"].stdout
+    assert "2022年第四季度填报模板" in runs["templates"].stdout
     # backfill: one line per period (no terminal here), then each result
     bf = runs["backfill"]
     assert re.findall(r"^srdi backfill: (\S+) 完成：已处理 (\d)/2 个报告期", bf.stderr, flags=re.M) == [("2022Q2", "1"), ("2022Q3", "2")]
     assert [l for l in bf.stdout.splitlines() if l.startswith("季调度")] == [
-        f"季调度（2022年第二季度）: {home}/reports/2022Q2/季调度_2022Q2.xlsx",
-        f"季调度（2022年第三季度）: {home}/reports/2022Q3/季调度_2022Q3.xlsx"]
+        f"季调度（2022年第二季度）：{home}/reports/2022Q2/季调度_2022Q2.xlsx",
+        f"季调度（2022年第三季度）：{home}/reports/2022Q3/季调度_2022Q3.xlsx"]
 
 
 @pytest.mark.slow
@@ -345,3 +345,18 @@ def test_ingest_shows_a_progress_bar_at_a_terminal(tmp_path):
     assert re.search(rf"入库.*{files}/{files} 个文件", text), text[-3000:]
     assert "剩余" in text and "用时" in text
     assert "批完成" not in text                                    # the bar, not the lines for a log
+
+
+def test_a_rollup_notice_is_followed_by_what_the_operator_does(capsys):
+    """#19 finding 10: the notice (which leaders read in the pack) names no file or key; the CLI line under it does."""
+    from schemas.rollup_config import load
+    from srdi.commands.rollup import _print
+    from schemas.periods import RollupPeriod
+    from tasks.rollup.summarise import action
+    rp, cfg = RollupPeriod.of("quarterly", "2022Q3"), load()
+    what = action("leaders", rp, cfg)
+    assert "[leaders]" in what and "rollup_config.toml" in what and "srdi rollup quarterly --period 2022Q3" in what
+    _print({"title": "季调度（2022年第三季度）", "pack": "/h/reports/2022Q3/季调度_2022Q3.xlsx", "dashboard": None,
+            "tables": {"compliance": 19, "rollup_runs": 1}, "notices": ["责任领导未配置：工信局（共1个单位）"],
+            "actions": [what]})
+    assert capsys.readouterr().out.splitlines()[-2:] == ["  注意：责任领导未配置：工信局（共1个单位）", f"    处理：{what}"]

@@ -169,7 +169,7 @@ def test_no_code_reaches_the_page_untranslated(demo, before_rollups):
 
 def test_before_any_rollup_the_page_says_not_yet_computed(before_rollups):
     page = read(before_rollups / "2022Q2" / "dashboard_2022Q2.html")
-    assert "2022Q2 尚未计算" in page and "本期尚未汇总" in page
+    assert "2022年第二季度尚未计算" in page and "本期尚未汇总" in page
     for what in ("目标进度", "企业梯队", "催报清单", "任务进展", "企业名单", "滞后企业", "奖励台账", "奖励类别", "汇总提示"):
         assert f"{what}尚未计算" in page, what
     assert "<svg class=\"chart\"" not in page and "<table" not in page   # nothing drawn from data it does not have
@@ -235,6 +235,12 @@ def sheet_rows(ws) -> list[dict]:
 
 
 def _heat_cells(page: str) -> set[tuple[str, str, str, str]]:
+    """(bureau, quarter as the pack shows it: 2022年第二季度, form, status) of every cell of the heat map."""
+    from schemas.periods import period_label
+    return {(b, period_label(q), f, s) for b, q, f, s in _heat_raw(page)}
+
+
+def _heat_raw(page: str) -> set[tuple[str, str, str, str]]:
     return {tuple(html.unescape(x) for x in m) for m in re.findall(
         r'<g class="heat-cell" data-bureau="([^"]*)" data-quarter="([^"]*)" data-form="([^"]*)">'
         r'<title>.*?</title><rect [^>]*/><text [^>]*class="cell">([^<]*)</text></g>', page)}

@@ -37,7 +37,7 @@ def test_an_ingest_leaves_nothing_in_the_temporary_folder_and_says_what_it_did(t
     run = subprocess.run([str(SRDI), "ingest", "--home", str(home), "--settle", "0"], env=env, cwd=ROOT,
                          capture_output=True, text=True, timeout=600)
     assert run.returncode == 0, run.stderr
-    assert "files: 1  loaded: 1" in run.stdout, run.stdout
+    assert "文件 1 个：已入库 1" in run.stdout, run.stdout
     assert list((home / "share" / "outbox" / "工信局").glob("*_回执_*.xlsx"))
     left = sorted(p.name for p in tmp.iterdir())
     shutil.rmtree(tmp, ignore_errors=True)

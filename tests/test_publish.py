@@ -461,7 +461,7 @@ def test_a_damaged_copy_is_explained_and_srdi_publish_repairs_it(writer, capsys)
     err = after_home_line(capsys.readouterr().err, "query")
     assert "已损坏" in err and "srdi publish" in err and err.count("\n") == 1 and "Traceback" not in err
     assert main(["publish", "--home", str(writer.root)]) == 0
-    assert "published" in capsys.readouterr().out
+    assert "已重新发布分析副本" in capsys.readouterr().out
     assert main(["query", "--home", str(writer.root), "--format", "json", "SELECT count(*) AS n FROM t"]) == 0
     assert json.loads(capsys.readouterr().out) == [{"n": 1000}]
 

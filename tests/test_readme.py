@@ -139,7 +139,7 @@ def test_a_newcomer_gets_from_srdi_init_to_a_first_pack_with_the_readme_only(tmp
                 cfg.write_text(cfg.read_text(encoding="utf-8").replace('# "工信局" = ""', '"工信局" = "张三"'),
                                encoding="utf-8")
             if done[-1] == "ingest":
-                assert "loaded: 1" in r.stdout and "rejected: 0" in r.stdout, r.stdout
+                assert "已入库 1，退回 0" in r.stdout, r.stdout
                 assert list((home / "share" / "outbox" / "工信局").glob("本季度任务进展_回执_*.xlsx"))
             if done[-1] == "rollup":
                 pack = re.search(r"the pack: (\S+\.xlsx)", line).group(1)

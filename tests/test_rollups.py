@@ -439,9 +439,10 @@ def test_the_summary_chases_the_missing_apart_from_the_late_and_says_who_has_no_
     chase, late = s["报送情况"].split("\n需催报")[1].split("\n逾期已报")
     assert "银保监（任务进展" not in chase and "银保监（任务进展，逾期10天）" in late   # arrived 10 days late: not chased
     assert "农业农村局（种子企业库" in chase                                          # never sent
-    assert s["责任领导"].startswith("责任领导未配置：") and "[leaders]" in s["责任领导"]
+    assert s["责任领导"].startswith("责任领导未配置：") and "请系统管理员在配置中填写" in s["责任领导"]
+    assert "[leaders]" not in s["责任领导"] and "rollup_config" not in s["责任领导"]     # leaders read the pack (#19)
     assert "国家技术创新示范企业奖励（二、（二）" in s["未计算的奖励"] and "高校毕业生补贴（二、（四）" in s["未计算的奖励"]
-    assert s["奖励台账"].startswith("2022年截至 2022Q3 预计一次性奖励 1 笔")   # a dispatch: provisional (issue 19)              # 开普 吉林市级, 50,000
+    assert s["奖励台账"].startswith("2022年截至第三季度末 预计一次性奖励 1 笔")   # a dispatch: provisional (issue 19); 开普 吉林市级, 50,000
     # the flow's result says the same as the 概要
     assert any(n.startswith("责任领导未配置：") for n in results["2022Q3"]["notices"])
 

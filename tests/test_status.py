@@ -296,3 +296,53 @@ def test_last_runs_come_from_the_prefect_api_when_one_is_up(home, run_ingest):
     assert ingest["source"] == "prefect" and ingest["state"] == "COMPLETED"
     started = datetime.fromisoformat(ingest["start"])
     assert abs((datetime.now(started.tzinfo) - started).total_seconds()) < 600
+
+
+@pytest.mark.slow
+def test_status_after_a_first_ingest_without_any_rollup(tmp_path):
+    """#19 finding 9: a new home, two bureaus' task workbooks and a hidden draft, one `srdi ingest`, no rollup: status
+    counts the two as reported, shows the note the ingest wrote, and reads the analyst copy (no rollup_runs yet)."""
+    home = Home.resolve(tmp_path / "home")
+    assert srdi("init", "--home", str(home.root)).returncode == 0
+    old(write_xlsx(home.inbox / "工信局" / "工信局任务进展2022Q3.xlsx", task_rows("工信局", 1)))
+    old(write_xlsx(home.inbox / "财政局" / "财政局任务进展2022Q3.xlsx", task_rows("财政局", 2)))
+    old(write_xlsx(home.inbox / "教育局" / ".草稿2022Q3.xlsx", task_rows("教育局", 3)))
+    r = srdi("ingest", "--home", str(home.root), "--settle", "0")
+    assert r.returncode == 0, r.stdout[-2000:] + r.stderr[-3000:]
+    assert not (home.reports).exists() or not list(home.reports.rglob("*.xlsx"))     # no rollup has run
+    r = srdi("status", "--home", str(home.root), "--period", "2022Q3", "--format", "json")
+    assert r.returncode == 0, r.stderr
+    o = json.loads(r.stdout)
+    assert o["warehouse_available"] is True
+    assert not [w for w in o["warnings"] if "无法打开" in w], o["warnings"]
+    c = o["compliance"]
+    # 19 obligations for 2022Q3 (13 bureaus' task progress, 6 service-team libraries); the two task workbooks arrived
+    # now, years after the 2022-10-10 deadline: reported, late
+    assert c["owed"] == 19 and c["reported"] == 2
+    assert {(x["bureau"], x["form"]) for x in c["rows"] if x["status"] == "late"} == {("工信局", "task"), ("财政局", "task")}
+    assert {x["status"] for x in c["rows"] if (x["bureau"], x["form"]) not in {("工信局", "task"), ("财政局", "task")}} \
+        == {"missing"}
+    (hidden,) = o["inbox"]["unanswered"]
+    assert hidden["entry"] == "教育局/.草稿2022Q3.xlsx" and hidden["note"] and Path(hidden["note"]).exists()
+    assert "尚未说明" not in hidden["reason"]
+    runs = {x["flow"]: x for x in o["last_runs"]}
+    assert set(runs) == {"ingest"} and runs["ingest"]["files"]["loaded"] == 2
+    # the screen says the same
+    text = srdi("status", "--home", str(home.root), "--period", "2022Q3").stdout
+    assert "已报送 2/19" in text and "无法打开" not in text and "尚未说明" not in text
+    (late,) = [line for line in text.splitlines() if line.strip().startswith("逾期")]
+    assert "工信局（任务进展）" in late and "财政局（任务进展）" in late
+    (missing,) = [line for line in text.splitlines() if line.strip().startswith("未报送")]
+    assert "工信局（任务进展）" not in missing and "财政局（任务进展）" not in missing
+
+
+def test_an_unreadable_analyst_copy_says_compliance_is_unknown(home):
+    """An analyst copy that cannot be opened says nothing about who reported: not 已报送 0/19 with every bureau 未报送."""
+    from srdi.commands.status import overview, render
+    home.warehouse.write_bytes(b"not a database" * 100)
+    o = overview(home, "2022Q3")
+    assert o["warehouse_available"] is False and o["compliance"]["known"] is False
+    assert o["compliance"]["reported"] == 0 and {r["status"] for r in o["compliance"]["rows"]} == {"unknown"}
+    text = "\n".join(render(o))
+    assert "无法判断谁已报送" in text and "已报送 0/" not in text and "未报送" not in text
+    assert any("无法打开" in w for w in o["warnings"])

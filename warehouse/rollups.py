@@ -62,9 +62,19 @@ def rollup_sql(name: str) -> str:
     return sql(f"rollups/{name}")
 
 
-def grain(name: str) -> str:
-    """The grain a SQL file states on its first line ("-- grain: …")."""
-    return sql_grain(f"rollups/{name}")
+def grain(name: str, params: dict | None = None) -> str:
+    """The grain a SQL file states on its first line ("-- grain: …"), with the parameters it names (`$year`) replaced
+    by their values when `params` are given, so a log line says "2022Q2", not "$prev_quarter"."""
+    text = sql_grain(f"rollups/{name}")
+    if not params:
+        return text
+
+    def value(m: re.Match) -> str:
+        if m.group(1) not in params:
+            return m.group(0)
+        v = params[m.group(1)]
+        return ", ".join(map(str, v)) if isinstance(v, (list, tuple)) else str(v)
+    return _PARAM.sub(value, text)
 
 
 def bind(text: str, params: dict) -> dict:

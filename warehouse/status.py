@@ -181,9 +181,12 @@ def read_warehouse(home: Home, cfg, quarter: str, as_of: date) -> WarehouseView:
         return WarehouseView(available=False, error=str(exc).splitlines()[0])
     try:
         view = WarehouseView(available=True)
+        present = {r[0] for r in con.execute(sql("catalog/list_relations")).fetchall()}
         view.notes = {r["path_key"]: r for r in _rows(con, "status/select_inbox_notes")}
         (view.submissions,) = _rows(con, "status/summarise_submissions")
-        view.rollups = _rows(con, "status/list_last_rollups")
+        # rollup_runs is created by the first rollup (warehouse/rollups.py), not by the ingest: until then there is
+        # no rollup to show, and nothing else here depends on it
+        view.rollups = _rows(con, "status/list_last_rollups") if "rollup_runs" in present else []
         owed = obligations(cfg, quarter)
         if owed:
             con.execute(sql("status/create_obligations"), {

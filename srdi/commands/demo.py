@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from srdi.commands.ingest import print_ingest
+from srdi.commands.status import pad
 from srdi.prefect_env import quiet_prefect, run_flow
 from warehouse.home import Home
 from warehouse.sql import load as sql
@@ -19,12 +20,13 @@ def run(args) -> int:
     info = run_flow(demo, home=str(home.root))
     print_ingest(info["ingest"], home)
     print()
-    print("Where everything is:")
-    for label, key in (("warehouse (analyst copy)", "warehouse"), ("inbox", "inbox"), ("archive", "archive"),
-                       ("rejected", "rejected"), ("outbox (模板, 回执, 错误清单, 批注版)", "outbox"), ("reports", "reports")):
-        print(f"  {label:<26} {info[key]}")
+    print("各项文件的位置：")
+    for label, key in (("分析副本（warehouse.duckdb）", "warehouse"), ("收件箱", "inbox"), ("已入库文件", "archive"),
+                       ("退回文件", "rejected"), ("发件箱（模板、回执、错误清单、批注版）", "outbox"),
+                       ("会议材料和看板", "reports")):
+        print(f"  {pad(label, 38)}{info[key]}")
     for extra in info.get("notes", []):
         print(f"  {extra}")
     example = " ".join(line for line in sql("query/suggest_submissions").splitlines() if not line.startswith("--"))
-    print(f'\nTry: srdi query --home {home.root} "{example}"')
+    print(f'\n试试：srdi query --home {home.root} "{example}"')
     return 0

@@ -49,15 +49,19 @@ def run(args) -> int:
 
 
 def print_ingest(summary: dict, home: Home | None = None) -> None:
-    """Counts; each file when there are few; else what needs attention (rejected, held, deferred)."""
-    print(f"files: {summary['files']}  loaded: {summary['loaded']}  rejected: {summary['rejected']}  "
-          f"duplicate: {summary['duplicate']}  held: {len(summary.get('held') or [])}")
+    """Counts; each file when there are few; else what needs attention (rejected, held, deferred). In Chinese, as
+    every line an operator reads beside bureau names and periods (file paths and commands stay as they are)."""
+    from schemas.labels import OUTCOME, label, period
+    print(f"文件 {summary['files']} 个：已入库 {summary['loaded']}，退回 {summary['rejected']}，"
+          f"重复 {summary['duplicate']}，留在收件箱 {len(summary.get('held') or [])}")
     results = summary["results"]
     shown = results if len(results) <= LIST_ALL_UP_TO else [r for r in results if r["outcome"] == "rejected"]
     for r in shown[:LIST_ALL_UP_TO]:
-        print(f"  {r['outcome']:<9} {r['file']}  (period {r['period'] or '—'}, submission {','.join(map(str, r['submission_ids']))})")
+        when = period(r["period"]) if r["period"] else "报送期未识别"
+        print(f"  {label(OUTCOME, r['outcome'])}  {r['file']}（{when}，报送编号 "
+              f"{'、'.join(map(str, r['submission_ids'])) or '—'}）")
     if len(shown) > LIST_ALL_UP_TO:
-        print(f"  … 另有 {len(shown) - LIST_ALL_UP_TO} 个退回文件 / {len(shown) - LIST_ALL_UP_TO} more rejected")
+        print(f"  … 另有 {len(shown) - LIST_ALL_UP_TO} 个退回文件")
     if len(results) > LIST_ALL_UP_TO:
         from warehouse.sql import load as sql
         example = " ".join(line for line in sql("query/suggest_submissions").splitlines() if not line.startswith("--"))
@@ -65,11 +69,11 @@ def print_ingest(summary: dict, home: Home | None = None) -> None:
               f"退回原因见 share/outbox/<单位>/ 的错误清单）")
     held = summary.get("held") or []
     if held:
-        print(f"留在收件箱（下次运行再试）/ left in the inbox, tried again by the next run: {len(held)}")
+        print(f"留在收件箱（下次运行再试）：{len(held)} 个")
         for h in held:
-            print(f"  held      {h['file']}：{h['reason']}")
+            print(f"  留待下次  {h['file']}：{h['reason']}")
     deferred = summary.get("deferred") or []
     if deferred:
-        print(f"未处理，等待下次运行 / not processed, waiting for the next run: {len(deferred)}")
+        print(f"未处理，等待下次运行：{len(deferred)} 个")
         for f in deferred[:LIST_ALL_UP_TO]:
-            print(f"  deferred  {f}")
+            print(f"  未处理  {f}")

@@ -32,5 +32,5 @@ def run(args) -> int:
     except WriterBusy as exc:
         print(f"srdi publish: 另一个入库或汇总任务正在写入，本次未发布 / {exc}", file=sys.stderr)
         return 3
-    print(f"published {path} (read-only; it replaces the copy analysts had, debris beside it removed)")
+    print(f"已重新发布分析副本 {path}（只读；替换了分析人员原来的副本，旁边的残留文件已清除）")
     return 0

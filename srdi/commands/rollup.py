@@ -17,13 +17,18 @@ PERIOD_HELP = ("quarterly: 2022Q2, 2022-Q2, 2022年第二季度, 2022年二季�
 
 
 def _print(result: dict) -> None:
-    print(f"{result['title']}: {result['pack']}")
+    """In Chinese, as every line an operator reads beside bureau names and periods; table names (what `srdi query`
+    reads), paths and commands stay as they are."""
+    print(f"{result['title']}：{result['pack']}")
     if result.get("dashboard"):
-        print(f"  dashboard: {result['dashboard']}")
-    rows = ", ".join(f"{t} {n}" for t, n in result["tables"].items() if t != "rollup_runs")
-    print(f"  rows: {rows}")
-    for notice in result.get("notices") or []:
+        print(f"  看板：{result['dashboard']}")
+    rows = "，".join(f"{t} {n}" for t, n in result["tables"].items() if t != "rollup_runs")
+    print(f"  汇总表行数：{rows}")
+    actions = result.get("actions") or []
+    for i, notice in enumerate(result.get("notices") or []):
         print(f"  注意：{notice}")
+        if i < len(actions) and actions[i]:
+            print(f"    处理：{actions[i]}")
 
 
 def _not_ended(periods: list[str]) -> list[str]:
@@ -118,7 +123,8 @@ def cmd_backfill(args) -> int:
     quiet_prefect(home.root)
     from flows.rollups import backfill
     from srdi.commands._progress import BackfillProgress
-    print(f"backfill {args.kind}: {', '.join(periods)}", flush=True)
+    from schemas.labels import KIND, period
+    print(f"补算{KIND[args.kind]}：{'、'.join(period(p) for p in periods)}", flush=True)
     with BackfillProgress(periods):       # each period's rollup takes the writer lock in its own run
         results = run_flow(backfill, kind=args.kind, start=periods[0], end=periods[-1], home=str(home.root))
     for result in results:

@@ -330,12 +330,13 @@ def overview(home: Home, period: str | None = None, settle: float = 2.0) -> dict
     labels = {d["name"]: d["label"] for d in deployments()}
     due = None
     rows = wh.compliance
-    if not wh.available:       # nothing published yet: everyone owes what they owe
-        rows = [{**o, "status": "not_due" if today <= o["due_date"] else "missing", "received_at": None,
-                 "days_late": None} for o in ws.obligations(cfg, quarter)]
+    known = not wh.error       # an analyst copy that cannot be read says nothing about who reported
+    if not wh.available:       # nothing published yet: everyone owes what they owe; unreadable: who owes what
+        rows = [{**o, "status": ("not_due" if today <= o["due_date"] else "missing") if known else "unknown",
+                 "received_at": None, "days_late": None} for o in ws.obligations(cfg, quarter)]
     if rows:
         due = rows[0]["due_date"]
-    compliance = {"quarter": quarter, "label": period_label(quarter), "due_date": due,
+    compliance = {"quarter": quarter, "label": period_label(quarter), "due_date": due, "known": known,
                   "deadline_passed": bool(due and today > due),
                   "owed": len(rows), "reported": sum(r["status"] in ("on_time", "late") for r in rows),
                   "rows": [{**{k: r.get(k) for k in ("bureau", "form", "status", "days_late", "responsible_leader",
@@ -449,7 +450,11 @@ def render(o: dict) -> list[str]:
     else:
         left = (date.fromisoformat(due) - now.date()).days if due else None
         deadline = (f"截止 {due}，" + (f"已过 {-left} 天" if left < 0 else f"还有 {left} 天" if left else "今天截止")) if due else ""
-        out.append(f"报送情况（{c['label']}，{deadline}）：已报送 {c['reported']}/{c['owed']}")
+        if not c.get("known", True):
+            out.append(f"报送情况（{c['label']}，{deadline}）：分析副本无法打开，无法判断谁已报送（见提示）")
+            c = {**c, "rows": []}
+        else:
+            out.append(f"报送情况（{c['label']}，{deadline}）：已报送 {c['reported']}/{c['owed']}")
         groups: dict[str, dict[str, list[str]]] = {}
         for r in c["rows"]:
             groups.setdefault(r["status"], {}).setdefault(r["bureau"], []).append(FORM.get(r["form"], r["form"]))

@@ -25,10 +25,11 @@ def run(args: argparse.Namespace) -> int:
     quiet_prefect(home.root)
     from flows.templates import write_templates
     info = run_flow(write_templates, home=str(home.root), period=args.period)
-    source = "the warehouse" if info["source"] == "warehouse" else "the Annex 1 registry (nothing loaded yet)"
-    print(f"templates for {info['period']} (enterprises from {source}): {len(info['written'])} written")
+    from schemas.labels import period
+    source = "数据库" if info["source"] == "warehouse" else "附件1（尚无入库数据）"
+    print(f"{period(info['period'])}填报模板（企业名单取自{source}）：已生成 {len(info['written'])} 个")
     for p in info["written"]:
         print(f"  {p}")
     for p in info["kept"]:
-        print(f"  kept, edited in the outbox since it was written (delete it to regenerate): {p}")
+        print(f"  保留（生成后在发件箱中被修改过；删除后可重新生成）：{p}")
     return 0

@@ -28,6 +28,7 @@ from openpyxl.utils import column_index_from_string, get_column_letter
 from openpyxl.worksheet.hyperlink import Hyperlink
 
 from schemas.labels import SEVERITY, label
+from schemas.periods import period_label
 from tasks.intake.read import META_SHEET, SUMMARY_SHEET, UnreadableWorkbook, read_workbook, sniff_format
 from tasks.xlsx_layout import (BAD_FILL, ERROR_FONT, NOTE_FONT, PX_BORDER, WARNING_FONT, comment_box, px_fill,
                                px_fit_a4, px_fit_row, px_font, px_header, px_page, px_widths)
@@ -242,7 +243,7 @@ def add_summary(wb: openpyxl.Workbook, findings: list[dict], marked: dict[int, s
     ws["A1"] = f"《{file_name}》校验结果"
     ws["A1"].font = px_font(bold=True, size=14)
     ws.row_dimensions[1].height = 22
-    ws["A2"] = f"报送单位：{bureau}　报送期：{period or '未识别'}　错误 {errors} 个，警告 {warnings} 个。{verdict}。"
+    ws["A2"] = f"报送单位：{bureau}　报送期：{period_label(period) if period else '未识别'}　错误 {errors} 个，警告 {warnings} 个。{verdict}。"
     ws["A2"].font = px_font(bold=True, color=ERROR_FONT.lstrip("#") if rejected else "000000")
     ws["A3"] = ("本文件是您报送文件的副本：红色单元格为错误（必须修改），黄色为警告（请核对）；鼠标移到单元格上可看批注。"
                 "点击下表“单元格”列可跳转。可直接在本副本中修改后重新报送（本页不会被读取），也可在原文件中修改。"

@@ -4,17 +4,19 @@ from __future__ import annotations
 from pathlib import Path
 
 from schemas.labels import SEVERITY, label
+from schemas.labels import period as period_text
 from tasks.xlsx_layout import Book, fit_row, page, set_widths
 from warehouse.atomic_write import write_bytes
 
-HEADERS = ("序号", "级别", "工作表", "单元格", "表头", "填写内容", "问题说明", "修改建议", "规则编码")
-WIDTHS = (6, 7, 14, 8, 18, 20, 40, 46, 18)
+# no rule code: the clerk reads the message and the fix; the code (parse.unit, …) stays in validation_errors.rule
+HEADERS = ("序号", "级别", "工作表", "单元格", "表头", "填写内容", "问题说明", "修改建议")
+WIDTHS = (6, 7, 14, 8, 18, 20, 40, 46)
 TITLE_ROW, NOTE_ROW, HEADER_ROW = 0, 1, 2
 
 
 def error_list_bytes(*, bureau: str, file_name: str, period: str | None, findings: list[dict], rejected: bool,
                      note: str | None = None) -> bytes:
-    """Findings are dicts with severity, sheet, excel_row, excel_col, field, value, message, fix, rule.
+    """Findings are dicts with severity, sheet, excel_row, excel_col, field, value, message, fix (and rule, not shown).
 
     `note` is one more line under the title: where the annotated copy is, or why there is none.
 
@@ -26,7 +28,7 @@ def error_list_bytes(*, bureau: str, file_name: str, period: str | None, finding
     errors = sum(f["severity"] == "error" for f in findings)
     warnings = len(findings) - errors
     verdict = "文件已退回，请按下表修改后重新放入本单位文件夹" if rejected else "文件已入库，以下警告请核对"
-    ws.write_string(TITLE_ROW, 0, f"《{file_name}》校验结果（{bureau}，{period or '报送期未识别'}）：{errors} 个错误，"
+    ws.write_string(TITLE_ROW, 0, f"《{file_name}》校验结果（{bureau}，{period_text(period) if period else '报送期未识别'}）：{errors} 个错误，"
                                   f"{warnings} 个警告。{verdict}。", book.format("heading"))
     ws.set_row(TITLE_ROW, 22)
     if note:
@@ -41,9 +43,9 @@ def error_list_bytes(*, bureau: str, file_name: str, period: str | None, finding
         r = HEADER_ROW + i
         cellref = f"{f.get('excel_col') or ''}{f.get('excel_row') or ''}"
         values = (str(i), label(SEVERITY, f["severity"]), f.get("sheet") or "", cellref,
-                  f.get("field") or "", f.get("value") or "", f.get("message") or "", f.get("fix") or "", f.get("rule") or "")
+                  f.get("field") or "", f.get("value") or "", f.get("message") or "", f.get("fix") or "")
         styles = (book.format("number"), book.format("error" if f["severity"] == "error" else "warning"),
-                  *[book.format("text")] * 6, book.format("code"))
+                  *[book.format("text")] * 6)
         for c, (v, fmt) in enumerate(zip(values, styles)):
             ws.write_string(r, c, v, fmt)
         fit_row(ws, r, zip(values, WIDTHS))

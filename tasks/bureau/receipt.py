@@ -19,6 +19,7 @@ from pathlib import Path
 from schemas import clock
 from schemas.forms import FORMS_BY_NAME
 from schemas.labels import FORM, label
+from schemas.periods import period_label
 from tasks.xlsx_layout import Book, fit_row, page, set_widths
 from warehouse.atomic_write import write_bytes
 from warehouse.outbox_data import FeedbackData
@@ -129,7 +130,7 @@ def receipt_bytes(r: Receipt) -> bytes:
     ws.merge_range(row, 0, row, last, verdict, book.format("good"))
     fit_row(ws, row, [(verdict, total_width)], min_lines=2, font_size=12)
     row += 2
-    facts = (("报送单位", r.bureau), ("报送期", r.period or "—"), ("文件名", r.file_name),
+    facts = (("报送单位", r.bureau), ("报送期", period_label(r.period) if r.period else "—"), ("文件名", r.file_name),
              ("收到时间", _when(r.received_at, r.time_zone)), ("处理时间", _when(r.processed_at, r.time_zone)),
              ("报送编号", "、".join(map(str, r.submission_ids))))
     for k, v in facts:

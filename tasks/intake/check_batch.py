@@ -66,7 +66,7 @@ def apply_metadata(sub: Submission) -> None:
         sub.fail("period.conflict",
                  f"文件名中的报送期是{period_label(named)}（{named}），但文件所用模板是{period_label(period)}（{period}）的，"
                  "系统无法确定报送的是哪一期",
-                 f"如本文件报送的是{period_label(named)}的数据，请使用{named}的模板重新填写（模板在本单位的下发文件夹，"
+                 f"如本文件报送的是{period_label(named)}的数据，请使用{period_label(named)}的模板重新填写（模板在本单位的下发文件夹，"
                  f"名称含“{named}_模板”）；如报送的确是{period_label(period)}的数据，请把文件名中的报送期改为"
                  f"“{period}”或“{period_label(period)}”后重新上传。")
         return

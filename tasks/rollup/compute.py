@@ -71,10 +71,11 @@ def compute_all(con, rp: RollupPeriod, cfg: RollupConfig) -> dict[str, pl.DataFr
     transaction, the shared relations staged once for all of them."""
     log = run_logger()
     sections: dict[str, pl.DataFrame] = {}
-    with transaction(con), wr.staged(con, sql_params(rp, cfg)):
+    params = sql_params(rp, cfg)
+    with transaction(con), wr.staged(con, params):
         for section in sections_for(rp.kind):
             sections[section.table] = out = compute(con, rp, cfg, section, sections, staged=True)
-            log.info("%s %s: %d row(s) — %s", section.table, rp.period, out.height, wr.grain(section.sql))
+            log.info("%s %s: %d row(s) — %s", section.table, rp.period, out.height, wr.grain(section.sql, params))
     return sections
 
 

@@ -19,7 +19,7 @@ from prefect.cache_policies import NO_CACHE
 from schemas import clock
 from schemas.labels import (COMPLIANCE, FORM, KIND, RATIO, REPEAT, REWARD_CATEGORY, REWARD_DUE, REWARD_DUE_WORD,
                             REWARD_PROVISO, TARGET_STATUS)
-from schemas.periods import RollupPeriod
+from schemas.periods import RollupPeriod, period_label
 from schemas.rollup_config import RollupConfig
 from schemas.sections import Col, Sheet, pack_sheets, with_former_names
 from tasks.rollup.compute import pack_path
@@ -192,7 +192,7 @@ def _compliance_lines(rp: RollupPeriod, c: pl.DataFrame) -> list[tuple[str, str]
     def who(statuses: tuple[str, ...], late: bool = False) -> list[str]:
         out = []
         for r in c.filter(pl.col("status").is_in(statuses)).sort("report_period", "bureau", "form").iter_rows(named=True):
-            quarter = f"，{r['report_period']}" if rp.kind != "quarterly" else ""
+            quarter = f"，{period_label(r['report_period'])}" if rp.kind != "quarterly" else ""
             extra = f"，逾期{r['days_late']}天" if late and r["days_late"] else ""
             extra += f"，{COMPLIANCE[r['status']]}" if len(statuses) > 1 else ""
             out.append(f"{r['bureau']}（{FORM[r['form']]}{quarter}{extra}）")
@@ -259,7 +259,8 @@ def rewards_lines(rp: RollupPeriod, cfg: RollupConfig, s: dict[str, pl.DataFrame
         paid = rw.filter(pl.col("status").is_in(list(REWARD_DUE))) if rw.height else rw
         total = int(paid["amount_yuan"].sum()) if paid.height else 0
         due = "accrued" if rp.kind == "annual" else "provisional"
-        text = (f"{rp.year}年截至 {rp.last_quarter} {REWARD_DUE_WORD[due]}一次性奖励 {paid.height} 笔"
+        text = (f"{rp.year}年截至{period_label(rp.last_quarter).removeprefix(f'{rp.year}年')}末 "
+                f"{REWARD_DUE_WORD[due]}一次性奖励 {paid.height} 笔"
                 f"（{paid['enterprise_name'].n_unique() if paid.height else 0} 户），合计 {total:,} 元"
                 + (f"，{REWARD_PROVISO}" if due == "provisional" else "")
                 + f"（重复认定口径：{REPEAT[cfg.repeat_recognition]}；同一企业同一年度只奖励一次）。")
@@ -281,7 +282,7 @@ def rewards_lines(rp: RollupPeriod, cfg: RollupConfig, s: dict[str, pl.DataFrame
         missing = [f"{r['name']}（{r['clause']}{'，' + r['amount'] if r['amount'] else ''}）"
                    for r in cats.filter(~pl.col("computed")).sort("sort_order").iter_rows(named=True)]
         if missing:
-            out.append(("未计算的奖励", "、".join(missing) + "：srdi 不计算，不在奖励台账中，需人工核定（原因见“奖励类别”）。"))
+            out.append(("未计算的奖励", "、".join(missing) + "：本系统不计算，不在奖励台账中，需人工核定（原因见“奖励类别”）。"))
     return out
 
 
@@ -316,7 +317,7 @@ def summary_lines(rp: RollupPeriod, cfg: RollupConfig, s: dict[str, pl.DataFrame
                         f"已完成 {_count(t, pl.col('status') == '已完成')}，滞后 {_count(t, pl.col('lagging'))}。"))
     out.append(("报市政府问题", f"{_count(s['task_problems'])} 条（详见“报市政府问题”）。"))
     b = s["bank_events"]
-    held = [f"{r['report_period']}{'已开展' if r['held'] else '未开展'}" for r in b.iter_rows(named=True)]
+    held = [f"{period_label(r['report_period'])}{'已开展' if r['held'] else '未开展'}" for r in b.iter_rows(named=True)]
     out.append(("银企对接", f"{rp.year}年截至期末：" + "；".join(held) + "（只计任务T3-1的报送）。" if held else "本期无应开展的季度。"))
     tp = s["target_progress"]
     risky = [f"{r['target']}（{TARGET_STATUS[r['status']]}）" for r in
@@ -337,8 +338,16 @@ def summary_lines(rp: RollupPeriod, cfg: RollupConfig, s: dict[str, pl.DataFrame
         cl = s["cultivation_list"]
         out.append(("明年培育名单", f"{rp.year + 1}年拟培育 {cl['enterprise_name'].n_unique() if cl.height else 0} 户企业、{cl.height} 个目标级别。"))
     out.append(("口径", f"截止日期为季度结束后 {cfg.deadline_days} 天；只使用已入库（未被退回、未被替代）的报送；"
-                      f"奖励以方案印发日 {cfg.plan_issued.isoformat()} 为界；规则文件：{cfg.source}；说明见 docs/rollups.md。"))
+                      f"奖励以方案印发日 {cfg.plan_issued.isoformat()} 为界；汇总规则：{rules_word(cfg)}。"))
     return out
+
+
+def rules_word(cfg: RollupConfig) -> str:
+    """Which rules a pack was computed with, as a leader reads it: never the file's path or its syntax (the CLI and
+    rollup_runs.config_source name the file)."""
+    from warehouse.home import CONFIG_NAME
+    local = cfg.source.endswith(CONFIG_NAME) and not cfg.source.startswith("schemas/")
+    return "本地配置" if local else "系统默认（按方案原文）"
 
 
 # ---------------------------------------------------------------- tasks
@@ -353,7 +362,8 @@ def write_pack(home: Home, rp: RollupPeriod, cfg: RollupConfig, sections: dict[s
 
 def pack_bytes(rp: RollupPeriod, cfg: RollupConfig, sections: dict[str, pl.DataFrame]) -> bytes:
     title = f"蛟河市“专精特新”中小企业{KIND[rp.kind]}（{rp.label}）"
-    span = rp.first_quarter if rp.first_quarter == rp.last_quarter else f"{rp.first_quarter}–{rp.last_quarter}"
+    span = period_label(rp.first_quarter) if rp.first_quarter == rp.last_quarter \
+        else f"{period_label(rp.first_quarter)}至{period_label(rp.last_quarter)}"
     subtitle = f"数据：{span} 已入库报送；计算日期 {rp.as_of.isoformat()}（北京时间）；领导小组办公室"
     buf = io.BytesIO()
     w = PackWriter(buf, title, subtitle, cfg.time_zone)
