@@ -6,7 +6,7 @@ import subprocess
 import sys
 import threading
 import time
-from datetime import datetime
+from datetime import datetime, timezone
 from pathlib import Path
 
 from warehouse.lock import writer_lock
@@ -72,7 +72,7 @@ def test_a_rollup_waits_for_the_writer_then_runs(home, prefect_server):
         with writer_lock(home):
             held.set()
             time.sleep(4)
-            released_at.append(datetime.now())
+            released_at.append(datetime.now(timezone.utc))
 
     t = threading.Thread(target=hold)
     t.start()

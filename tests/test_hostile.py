@@ -213,9 +213,10 @@ def test_unsafe_names_and_symlinks(home, run_ingest, tmp_path):
     (stored,) = files_under(home.rejected)
     assert "\u202e" not in stored.name
     assert outside.exists() and (home.inbox / "财政局" / "link2022Q2.xlsx").is_symlink()
-    # both links get a note: the one in 财政局's folder in its outbox, the linked bureau folder in _未处理/
+    # both links get a note: the one in 财政局's folder in its outbox, the linked bureau folder in _未处理/ and, as
+    # its name names 工信局, in 工信局's outbox too (issue 19 finding 11)
     assert sorted(str(p.relative_to(home.outbox)) for p in home.outbox.rglob("*_未处理说明.txt")) == [
-        "_未处理/工信局_未处理说明.txt", "财政局/link2022Q2.xlsx_未处理说明.txt"]
+        "_未处理/工信局_未处理说明.txt", "工信局/工信局_未处理说明.txt", "财政局/link2022Q2.xlsx_未处理说明.txt"]
 
 
 @pytest.mark.parametrize("value", ["=1+1", "+SUM(A1:A2)", "-2+3", "@cmd", "=HYPERLINK(\"http://x\",\"点我\")"])

@@ -37,6 +37,7 @@ def test_a_workbook_with_recognition_years_through_ingest_and_the_annual_rollup(
     assert ledger == sorted([
         (TIANXIANG, "tech_center", "吉林省级", "accrued", 100_000),   # no centre in Annex 1, 2022: after the plan
         (NAMES[0], "tech_center", "吉林省级", "pending", 0),          # new, a bare 2022: maybe before 28 April
+        (NAMES[1], "tech_center", "国家级", "predates", 0),           # its 2019 centre predates the plan (issue 19)
         (SONGJIANG, "srdi", "吉林市级", "accrued", 50_000),           # the text's 2022 (the column said 2021)
         (KAIPU, "srdi", "吉林市级", "accrued", 50_000),               # 认定年份 typed as a date in 2022
     ])
@@ -48,7 +49,8 @@ def test_a_workbook_with_recognition_years_through_ingest_and_the_annual_rollup(
     assert "企业技术中心" in tianxiang and "应兑现" in tianxiang and 100_000 in tianxiang
     pending = next(r for r in lines if NAMES[0] in r)
     assert "待核实" in pending and any("2022-01-01至2022-12-31之间" in str(v) for v in pending)
-    assert not [r for r in lines if NAMES[1] in r]                  # its 2019 centre predates the plan
+    predates = next(r for r in lines if NAMES[1] in r)               # its 2019 centre predates the plan: named, unpaid
+    assert any("方案印发前认定" in str(v) for v in predates) and "应兑现" not in predates
 
     # `srdi templates` for 2023Q1: both years beside their levels, prefilled
     write_templates(home=str(home.root), period="2023Q1")
