@@ -17,15 +17,20 @@ YEAR_MIN, YEAR_MAX = 2015, 2035
 SRDI_YEAR_MIN, TECH_CENTER_YEAR_MIN = 2011, 1990
 
 
+# Names are compared by their key (name_key, schemas.reference.squash: NFKC, no spaces), as the warehouse matches
+# them (docs/rollups.md rule 7a): 某某公司（新） and 某某公司(新) in one file are the same enterprise, twice.
+NAME_KEY = "name_key"
+
+
 def _name_has_two_codes() -> pl.Expr:
     """True on a row whose name the same file gives two or more different credit codes."""
-    codes = pl.col("credit_code").drop_nulls().n_unique().over("_file", "enterprise_name")
-    return (pl.col("enterprise_name").is_not_null() & pl.col("credit_code").is_not_null() & (codes > 1)).fill_null(False)
+    codes = pl.col("credit_code").drop_nulls().n_unique().over("_file", NAME_KEY)
+    return (pl.col(NAME_KEY).is_not_null() & pl.col("credit_code").is_not_null() & (codes > 1)).fill_null(False)
 
 
 def _code_has_two_names() -> pl.Expr:
     """True on a row whose credit code the same file gives under two or more different names."""
-    names = pl.col("enterprise_name").drop_nulls().n_unique().over("_file", "credit_code")
+    names = pl.col(NAME_KEY).drop_nulls().n_unique().over("_file", "credit_code")
     return (pl.col("credit_code").is_not_null() & pl.col("enterprise_name").is_not_null() & (names > 1)).fill_null(False)
 
 
@@ -56,7 +61,7 @@ class EnterpriseErrors(pa.DataFrameModel):
     # clash on the enterprise's identity (统一社会信用代码, issue #19) and say so instead: each row's cell is named.
     @pa.dataframe_check
     def duplicate_enterprise(cls, data: pa.PolarsData) -> pl.LazyFrame:
-        return data.lazyframe.select(unique_ignoring_nulls("enterprise_name") | _name_has_two_codes())
+        return data.lazyframe.select(unique_ignoring_nulls(NAME_KEY) | _name_has_two_codes())
 
     @pa.dataframe_check
     def duplicate_credit_code(cls, data: pa.PolarsData) -> pl.LazyFrame:

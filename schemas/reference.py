@@ -12,6 +12,8 @@ from dataclasses import dataclass
 from functools import cache
 from importlib import resources
 
+import polars as pl
+
 from schemas.forms import ENTERPRISE, Field
 from schemas.values import PARSERS, clean_value, parse_enum, parse_level
 
@@ -22,8 +24,17 @@ def _rows(name: str) -> list[dict[str, str]]:
 
 
 def squash(text: str) -> str:
-    """NFKC, no whitespace at all: the key used to compare names written by people."""
+    """NFKC, no whitespace at all: the key used to compare names written by people. An enterprise name is stored as
+    typed (吉林某某有限公司（新）) with this key beside it (name_key: 吉林某某有限公司(新)), the one the warehouse
+    matches names by (docs/rollups.md rule 7a)."""
     return "".join(unicodedata.normalize("NFKC", text).split())
+
+
+def name_keys(names: pl.Series) -> pl.Series:
+    """squash of each name (null stays null), computed once per distinct name: the name_key column."""
+    distinct = names.drop_nulls().unique()
+    return names.replace_strict(distinct, [squash(n) for n in distinct], default=None,
+                                return_dtype=pl.Utf8).alias("name_key")
 
 
 @dataclass(frozen=True)

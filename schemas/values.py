@@ -17,12 +17,18 @@ _COMPACT = {"name", "code", "int", "float", "year", "pct", "enum", "level"}
 
 
 def clean_value(text: str, kind: str) -> str | None:
-    """NFKC; line breaks are wrap artefacts (冶金\n建材 is 冶金建材); names, codes and numbers lose every
-    space (王  威 is 王威); in short texts runs of spaces become one, and a space between two CJK characters goes.
-    Free text (kind "free": progress, problems, plans, notes) is only trimmed: it is stored as typed."""
+    """Line breaks are wrap artefacts (冶金\n建材 is 冶金建材); names, codes and numbers lose every space
+    (王  威 is 王威); in short texts runs of spaces become one, and a space between two CJK characters goes.
+    Free text (kind "free": progress, problems, plans, notes) is only trimmed: it is stored as typed.
+    Names (kind "name": 企业名称, 包保领导) keep the characters typed, full-width brackets included (吉林某某有限公司
+    （新）): they are shown as typed and matched by their key (schemas.reference.squash, NFKC; docs/rollups.md rule
+    7a). Every other kind is read through NFKC (full-width digits, letters and brackets as ASCII): codes, numbers,
+    years, percentages, list choices, the 认定级别 text and the short texts that are keys or categories (任务编号,
+    服务专班, 行业类别, 责任单位)."""
     if kind == "free":
         return text.strip() or None
-    s = unicodedata.normalize("NFKC", text).replace("\r", "").replace("\n", "")
+    s = text if kind == "name" else unicodedata.normalize("NFKC", text)
+    s = s.replace("\r", "").replace("\n", "")
     if kind in _COMPACT:
         s = "".join(s.split())
     else:

@@ -41,7 +41,8 @@ def baseline_frame() -> pl.DataFrame:
             "planned_province_year": int(e["planned_province_year"]) if e["planned_province_year"] else None,
             "responsible_leader": e["responsible_leader"], "service_team": e["service_team"],
         })
-    return pl.DataFrame(rows, infer_schema_length=None)
+    frame = pl.DataFrame(rows, infer_schema_length=None)   # names as printed, matched by their key (rule 7a)
+    return frame.with_columns(reference.name_keys(frame["enterprise_name"]))
 
 
 def prepare(con) -> None:

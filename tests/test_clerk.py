@@ -564,6 +564,54 @@ def test_what_was_typed_is_kept_and_every_reading_that_changes_it_is_said(home):
     assert by(template(home, "工信局", "enterprise", "2022Q3"), "enterprise_name")[NAMES[0]]["operating_status"] == "半生产"
 
 
+TYPED = "吉林某某有限公司（新）"       # issue 19 finding 10: full-width brackets, as Chinese enterprise names are written
+ASCII = "吉林某某有限公司(新)"        # the same name typed with ASCII brackets
+
+
+def test_a_name_is_stored_and_shown_as_typed_and_matched_by_its_key(home):
+    """A name typed with full-width brackets is stored, listed and prefilled with them; the same enterprise typed
+    with ASCII brackets in a later report is still one enterprise, under the latest typed form; choice values and
+    numbers typed full-width still read (docs/rollups.md rule 7a)."""
+    code = credit_code(31)
+    q3 = enterprise_form([{"enterprise_name": f" {TYPED} ", "credit_code": code, "operating_status": "生　产",
+                           "patents": "１２", "responsible_leader": "王　威"}])
+    (sub,) = intake(home, arrive(write_xlsx(drop(home, "工信局", "企业库2022Q3.xlsx"), q3), datetime(2022, 10, 9)))
+    assert sub.outcome == "loaded"
+    # stored as typed (trimmed; the ideographic space inside 王　威 is a layout artefact), keyed by NFKC
+    assert db(home, "SELECT enterprise_name, name_key, operating_status, patents, responsible_leader "
+                    "FROM enterprise_reports") == [(TYPED, ASCII, "生产", 12, "王威")]
+    assert db(home, "SELECT name_key FROM enterprise_registry WHERE enterprise_name = ?", [TYPED]) == [(ASCII,)]
+    assert db(home, "SELECT enterprise_name, former_names FROM enterprises WHERE credit_code = ?", [code]) == [(TYPED, [])]
+    # the next quarter's template prefills the name as typed
+    rows = by(template(home, "工信局", "enterprise", "2022Q4"), "enterprise_name")
+    assert TYPED in rows and ASCII not in rows and rows[TYPED]["credit_code"] == code
+
+    # 2022Q4: 工信局 types the ASCII form; 商务局 the full-width one, without a code: one enterprise, no conflict
+    q4 = enterprise_form([{"enterprise_name": ASCII, "credit_code": code, "operating_status": "生产"}])
+    other = enterprise_form([{"enterprise_name": TYPED, "operating_status": "生产"}])
+    subs = intake(home, arrive(write_xlsx(drop(home, "商务局", "企业库2022Q4.xlsx"), other), datetime(2023, 1, 5)),
+                  arrive(write_xlsx(drop(home, "工信局", "企业库2022Q4.xlsx"), q4), datetime(2023, 1, 6)))
+    assert [s.outcome for s in subs] == ["loaded", "loaded"]
+    # one identity (the code), under the name of the latest accepted report (工信局's, received last), as it typed
+    # it; the other way of typing the same name is no former name
+    assert db(home, "SELECT enterprise_name, credit_code, former_names FROM enterprises "
+                    "WHERE enterprise_name IN (?, ?)", [TYPED, ASCII]) == [(ASCII, code, [])]
+    assert db(home, "SELECT DISTINCT identity_key, current_name FROM enterprise_names WHERE name_key = ?", [ASCII]) == [
+        (code, ASCII)]
+    assert db(home, "SELECT period, enterprise_name, reported_name FROM enterprise_history WHERE identity_key = ? "
+                    "ORDER BY period", [code]) == [("2022Q3", ASCII, TYPED), ("2022Q4", ASCII, ASCII)]
+
+
+def test_one_name_typed_twice_with_different_brackets_in_one_file_is_a_duplicate(home):
+    rows = enterprise_form([{"enterprise_name": TYPED, "credit_code": credit_code(31), "operating_status": "生产"},
+                            {"enterprise_name": ASCII, "credit_code": credit_code(32), "operating_status": "生产"}])
+    (sub,) = intake(home, write_xlsx(drop(home, "工信局", "企业库2022Q3.xlsx"), rows))
+    assert sub.outcome == "rejected"
+    found = db(home, "SELECT rule, excel_row, value FROM validation_errors WHERE rule LIKE 'identity.%' "
+                     "OR rule LIKE 'duplicate.%' ORDER BY rule, excel_row")
+    assert ("identity.name_two_codes", 2, credit_code(31)) in found and ("identity.name_two_codes", 3, credit_code(32)) in found
+
+
 # ---------------------------------------------------------------- #10 item 8: control characters, lengths
 
 def test_control_and_bidi_characters_are_removed_with_a_warning_and_overlong_cells_are_errors(home):

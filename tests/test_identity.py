@@ -206,3 +206,67 @@ def test_the_pack_lists_a_renamed_enterprise_once_with_its_former_name(renamed):
         cells = [c for row in wb[sheet].iter_rows(values_only=True) for c in row if isinstance(c, str)]
         assert cells.count(shown) == 1, sheet
         assert not [c for c in cells if c in (OLD, NEW)], sheet
+
+
+# ---------------------------------------------------------------- names as typed, matched by their key (rule 7a)
+
+TYPED = "吉林某某有限公司（新）"       # full-width brackets, as the enterprise's name is officially written
+ASCII = "吉林某某有限公司(新)"        # the same name with ASCII brackets: its key (NFKC)
+
+
+def test_a_name_without_a_code_is_matched_by_its_key_and_shown_as_last_typed(con):
+    """No code in either report: the two ways of typing the name are one enterprise (one identity, its key), shown
+    as the latest report typed it; no former name, and 13 enterprises in the library (Annex 1's 12 and this one)."""
+    submission(con, 1, "工信局", "2022Q3", "enterprise", "loaded", datetime(2022, 10, 5))
+    enterprise_row(con, 1, "工信局", "2022Q3", ASCII, name_key=ASCII, operating_status="生产")
+    registry(con, ASCII, "2022Q3", 1)
+    submission(con, 2, "工信局", "2022Q4", "enterprise", "loaded", datetime(2023, 1, 5))
+    enterprise_row(con, 2, "工信局", "2022Q4", TYPED, name_key=ASCII, operating_status="生产")
+    given(con, "enterprise_registry", [{"enterprise_name": TYPED, "name_key": ASCII, "first_period": "2022Q4",
+                                        "first_submission_id": 2, "source": "企业库报送"}])
+    got = con.execute("SELECT enterprise_name, identity_key, current_name, is_current, former_names FROM enterprise_names "
+                      "WHERE name_key = ? ORDER BY enterprise_name", [ASCII]).fetchall()
+    assert got == [(ASCII, ASCII, TYPED, True, []), (TYPED, ASCII, TYPED, True, [])]
+    s = state(con, "2022Q4")
+    assert len(s) == 13 and TYPED in s and ASCII not in s
+    assert (s[TYPED]["entered_period"], s[TYPED]["registry_source"]) == ("2022Q3", "企业库报送")
+    assert con.execute("SELECT period, enterprise_name, reported_name FROM enterprise_history WHERE identity_key = ? "
+                       "ORDER BY period", [ASCII]).fetchall() == [("2022Q3", TYPED, ASCII), ("2022Q4", TYPED, TYPED)]
+
+
+def test_two_bureaus_typing_one_name_with_different_brackets_is_no_conflict(con):
+    code = credit_code(56)
+    submission(con, 1, "工信局", "2022Q3", "enterprise", "loaded", datetime(2022, 10, 5))
+    enterprise_row(con, 1, "工信局", "2022Q3", TYPED, name_key=ASCII, credit_code=code, operating_status="生产")
+    submission(con, 2, "商务局", "2022Q3", "enterprise", "loaded", datetime(2022, 10, 6))
+    enterprise_row(con, 2, "商务局", "2022Q3", ASCII, name_key=ASCII, credit_code=code, operating_status="停产")
+    registry(con, TYPED, "2022Q3", 1)
+    q = rollup(con, "quarterly", "2022Q3")
+    conflicts = q["ladder_conflicts"].filter(pl.col("report_period") == "2022Q3")
+    # the names differ only in the brackets' width: not a conflict; the operating status does differ
+    assert conflicts.select("enterprise_name", "field").rows() == [(ASCII, "operating_status")]
+
+
+def test_the_pack_and_the_former_names_show_a_name_as_typed(con):
+    """A rename to a name with full-width brackets: the pack's enterprise sheets list it with them, and the old
+    name after it; an ASCII-bracket report of the new name earlier is not a former name."""
+    import io
+
+    import openpyxl
+
+    from tasks.rollup.pack import pack_bytes
+    code = credit_code(57)
+    submission(con, 1, "工信局", "2022Q3", "enterprise", "loaded", datetime(2022, 10, 5))
+    enterprise_row(con, 1, "工信局", "2022Q3", NEWCO, name_key=NEWCO, credit_code=code, operating_status="生产")
+    registry(con, NEWCO, "2022Q3", 1)
+    submission(con, 2, "工信局", "2022Q4", "enterprise", "loaded", datetime(2023, 1, 5))
+    enterprise_row(con, 2, "工信局", "2022Q4", ASCII, name_key=ASCII, credit_code=code, operating_status="生产")
+    submission(con, 3, "工信局", "2023Q1", "enterprise", "loaded", datetime(2023, 4, 5))
+    enterprise_row(con, 3, "工信局", "2023Q1", TYPED, name_key=ASCII, credit_code=code, operating_status="生产")
+    rp = RollupPeriod.of("quarterly", "2023Q1", as_of=date(2026, 1, 31))
+    sections = compute_all(con, rp, load())
+    assert sections["former_names"].select("enterprise_name", "former_names").rows() == [(TYPED, NEWCO)]
+    wb = openpyxl.load_workbook(io.BytesIO(pack_bytes(rp, load(), sections)), read_only=True)
+    cells = [c for row in wb["企业名单"].iter_rows(values_only=True) for c in row if isinstance(c, str)]
+    assert cells.count(f"{TYPED}（原名 {NEWCO}）") == 1
+    assert not [c for c in cells if ASCII in c]

@@ -22,8 +22,9 @@ from warehouse.sql import load as sql
 SCHEMA_FILES = ("schema/create_schema_versions", "schema/create_tables", "schema/create_staged_views",
                 "schema/create_macros", "schema/create_views", "schema/comment_columns")
 SCHEMA_COMPONENT = "warehouse"   # its row in schema_versions
-SCHEMA_VERSION = 2               # the digest of SCHEMA_FILES decides; this number only labels the row
-# 1: instants as naive TIMESTAMP (the server's local time); 2: issue 19, every instant TIMESTAMPTZ
+SCHEMA_VERSION = 3               # the digest of SCHEMA_FILES decides; this number only labels the row
+# 1: instants as naive TIMESTAMP (the server's local time); 2: issue 19, every instant TIMESTAMPTZ; 3: issue 19,
+# enterprise names stored as typed with their name_key beside them (docs/rollups.md rule 7a)
 
 
 def _session(con: duckdb.DuckDBPyConnection) -> duckdb.DuckDBPyConnection:

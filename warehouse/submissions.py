@@ -19,7 +19,7 @@ ENTERPRISE_COLUMNS = [
     "srdi_level_text", "srdi_level", "srdi_level_year", "cultivating_level", "in_seed_pool",
     "planned_city_year", "planned_province_year", "responsible_leader", "service_team",
     "rd_expense", "sales_revenue", "tech_staff", "total_staff", "listing_status", "remarks", "tech_center_year",
-    "srdi_level_month", "srdi_level_day", "tech_center_month", "tech_center_day",
+    "srdi_level_month", "srdi_level_day", "tech_center_month", "tech_center_day", "name_key",
 ]
 TASK_COLUMNS = [
     "task_id", "task_group", "item_text", "responsible_unit", "status", "completion_pct", "progress",
@@ -345,6 +345,6 @@ def _insert_many_rows(con: duckdb.DuckDBPyConnection, form: str, recs: list[Subm
         _insert_frame(con, "_rows", frame, "intake/insert_report_rows", table=table)
     if form == "enterprise":
         every = frames[0] if len(frames) == 1 else pl.concat(
-            [f.select("submission_id", "period", "bureau", "enterprise_name", "credit_code", "service_team")
+            [f.select("submission_id", "period", "bureau", "enterprise_name", "name_key", "credit_code", "service_team")
              for f in frames], how="vertical_relaxed")
         _insert_frame(con, "_rows", every, "intake/merge_many_into_enterprise_registry")

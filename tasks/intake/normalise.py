@@ -25,6 +25,7 @@ import polars as pl
 from schemas.findings import ERROR, WARNING, Finding, col_letter
 from schemas.forms import ENTERPRISE as ENTERPRISE_FORM
 from schemas.forms import FORMS, FORMS_BY_NAME, SEQ_KEYS, TOTAL_LABEL, Field, Form, header_key
+from schemas.reference import name_keys
 from schemas.values import (CellReading, ParseError, RecognitionDate, plain_texts, read_cell, recognition_month_day,
                            strip_controls)
 from tasks.intake.read import OWN_SHEETS, Merge, RawWorkbook, SheetGrid, letter_index
@@ -704,6 +705,8 @@ def type_sheets(sheets: list[RawSheet]) -> tuple[dict[str, pl.DataFrame], list[t
         cells[form.name] = _cells(out, names)
         out = out.drop([c for c in out.columns if c.startswith(("_raw_", "_shown_", "_und_", "_val_"))])
         out = _complete(out, form)
+        if form.name == "enterprise":   # the name as typed, matched by its key (docs/rollups.md rule 7a)
+            out = out.with_columns(name_keys(out["enterprise_name"]))
         sheet_names = pl.DataFrame({"_src": pl.Series(idxs, dtype=pl.Int32), "_sheet": [sheets[i].sheet for i in idxs]})
         typed[form.name] = out.join(sheet_names, on="_src", how="left").sort("_src", "_row")
         cells[form.name] = cells[form.name].join(sheet_names.rename({"_sheet": "sheet"}), on="_src", how="left")

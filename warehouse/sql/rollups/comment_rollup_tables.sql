@@ -270,7 +270,7 @@ COMMENT ON COLUMN reward_categories.sort_order IS '排列顺序';
 COMMENT ON TABLE former_names IS '曾用名：期末企业库中有曾用名的企业，每户一行（同一统一社会信用代码此前报送所用的其他名称；汇总材料在企业名称后注“原名 …”）/ one row per enterprise with former names';
 COMMENT ON COLUMN former_names.period IS '汇总期';
 COMMENT ON COLUMN former_names.enterprise_name IS '企业现名（最近一次已入库报送所用名称）';
-COMMENT ON COLUMN former_names.identity_key IS '企业标识：统一社会信用代码（尚无代码的为企业名称）';
+COMMENT ON COLUMN former_names.identity_key IS '企业标识：统一社会信用代码（尚无代码的为企业名称比对键）';
 COMMENT ON COLUMN former_names.former_names IS '曾用名，最近使用的在前，以“、”分隔';
 COMMENT ON TABLE rollup_notices IS '汇总提示：每期每条提示一行（责任领导未配置、需重新计算的报告期、规则文件需调整）/ one row per notice of a rollup run';
 COMMENT ON COLUMN rollup_notices.period IS '汇总期';

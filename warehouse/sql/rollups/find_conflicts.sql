@@ -1,9 +1,10 @@
 -- grain: one row per enterprise per field per pair of bureaus per quarter of the period, where two accepted
 -- reports state different non-empty values (an empty cell is not a conflict); adopted_bureau is the report
 -- enterprise_history uses (the owning service team's, then the latest). Enterprises are identities (enterprise_names):
--- two bureaus reporting one credit code under two names disagree on 企业名称 (reported_name).
+-- two bureaus reporting one credit code under two names disagree on 企业名称 (reported_name); names are compared by
+-- their key (name_key, docs/rollups.md rule 7a): the same name typed with full-width and ASCII brackets is no conflict.
 WITH read_accepted_rows AS (
-    SELECT r.period, n.current_name AS enterprise_name, r.bureau, r.submission_id,
+    SELECT r.period, n.current_name AS enterprise_name, r.bureau, r.submission_id, n.name_key,
            CAST(r.enterprise_name AS VARCHAR)       AS reported_name,
            CAST(r.credit_code AS VARCHAR)           AS credit_code,
            CAST(r.industry AS VARCHAR)              AS industry,
@@ -39,7 +40,7 @@ pair_disagreements AS (
     FROM unpivot_facts a
     JOIN unpivot_facts b
       ON a.period = b.period AND a.enterprise_name = b.enterprise_name AND a.field = b.field AND a.bureau < b.bureau
-    WHERE a.value <> b.value
+    WHERE a.value <> b.value AND NOT (a.field = 'reported_name' AND a.name_key = b.name_key)
 ),
 name_fields AS (
     SELECT * FROM (VALUES

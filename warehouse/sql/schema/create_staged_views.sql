@@ -35,56 +35,69 @@ WHERE s.status = 'loaded';
 -- Enterprise identity (#19): an enterprise is its 统一社会信用代码 when one is known, its name until then. These views
 -- are the one place that decides it; enterprise_history, the registry and Annex 1 the macros read go through them,
 -- so every rollup counts identities under their current name without knowing about names and codes.
---   * a name's code: the code of the name's latest accepted report that gave one (by period, then as received);
---     an earlier, different code of the same name is a code correction (enterprise_codes);
---   * a name's identity: its code, else the name itself (Annex 1 lists no codes: its names are matched by name
---     until a report links the name to a code; the Annex 1 state then belongs to that code's enterprise);
---   * an identity's current name: the name of its latest accepted report (by period, then as received; an
---     identity no report names keeps its only name); its other names are its former names (曾用名).
+--   * names are stored as typed (吉林某某有限公司（新）) and matched by their key, name_key (NFKC, no whitespace,
+--     computed by the intake: docs/rollups.md rule 7a): the same name typed with full-width or ASCII brackets, or
+--     full-width digits, is one name;
+--   * a name's code: the code of the latest accepted report of the name (its key) that gave one (by period, then as
+--     received); an earlier, different code of the same name is a code correction (enterprise_codes);
+--   * a name's identity: its code, else its key (Annex 1 lists no codes: its names are matched by name until a
+--     report links the name to a code; the Annex 1 state then belongs to that code's enterprise);
+--   * an identity's current name: the name of its latest accepted report, as that report typed it (by period, then
+--     as received; an identity no report names keeps its only name); its other names (other keys, each as last
+--     typed) are its former names (曾用名); the same name typed another way is not a former name.
 -- A name belongs to exactly one identity, so current names are unique: enterprise_name stays the key downstream.
 
--- grain: one row per enterprise name srdi knows (registry, Annex 1, accepted reports): the identity it belongs to
+-- grain: one row per enterprise name srdi knows (registry, Annex 1, accepted reports), as typed: the identity it
+-- belongs to
 CREATE OR REPLACE VIEW enterprise_names AS
 WITH list_names AS (
-    SELECT enterprise_name FROM enterprise_registry
-    UNION SELECT enterprise_name FROM enterprise_baseline
-    UNION SELECT enterprise_name FROM enterprise_reports_accepted
+    SELECT enterprise_name, coalesce(name_key, enterprise_name) AS name_key FROM enterprise_registry
+    UNION SELECT enterprise_name, coalesce(name_key, enterprise_name) FROM enterprise_baseline
+    UNION SELECT enterprise_name, coalesce(name_key, enterprise_name) FROM enterprise_reports_accepted
 ),
 order_reports AS (   -- every accepted enterprise row with its place in time: period, then as received
-    SELECT enterprise_name, nullif(trim(credit_code), '') AS credit_code, period,
+    SELECT enterprise_name, coalesce(name_key, enterprise_name) AS name_key, nullif(trim(credit_code), '') AS credit_code,
+           period,
            {'period': period, 'received_at': received_at, 'submission_id': submission_id, 'excel_row': excel_row} AS seen
     FROM enterprise_reports_accepted
 ),
 pick_name_codes AS (
-    SELECT enterprise_name, arg_max(credit_code, seen) AS credit_code
+    SELECT name_key, arg_max(credit_code, seen) AS credit_code, count(DISTINCT credit_code) AS codes_given
     FROM order_reports WHERE credit_code IS NOT NULL
-    GROUP BY enterprise_name
+    GROUP BY name_key
 ),
 read_name_reports AS (
-    SELECT enterprise_name, max(seen) AS last_seen, min(period) AS first_period, max(period) AS last_period,
-           count(DISTINCT credit_code) AS codes_given
+    SELECT enterprise_name, max(seen) AS last_seen, min(period) AS first_period, max(period) AS last_period
     FROM order_reports GROUP BY enterprise_name
 ),
 key_names AS (
-    SELECT n.enterprise_name, c.credit_code, coalesce(c.credit_code, n.enterprise_name) AS identity_key,
-           r.last_seen, r.first_period, r.last_period, coalesce(r.codes_given, 0) AS codes_given
+    SELECT n.enterprise_name, n.name_key, c.credit_code, coalesce(c.credit_code, n.name_key) AS identity_key,
+           r.last_seen, r.first_period, r.last_period, coalesce(c.codes_given, 0) AS codes_given
     FROM list_names n
-    LEFT JOIN pick_name_codes c USING (enterprise_name)
+    LEFT JOIN pick_name_codes c USING (name_key)
     LEFT JOIN read_name_reports r USING (enterprise_name)
 ),
 pick_current_names AS (
-    SELECT identity_key, coalesce(arg_max(enterprise_name, last_seen), min(enterprise_name)) AS current_name
+    SELECT identity_key,
+           coalesce(arg_max({'name': enterprise_name, 'key': name_key}, last_seen),
+                    arg_min({'name': enterprise_name, 'key': name_key}, enterprise_name)) AS current
     FROM key_names GROUP BY identity_key
+),
+pick_key_names AS (   -- each name key of an identity as it was last typed
+    SELECT identity_key, name_key, coalesce(arg_max(enterprise_name, last_seen), min(enterprise_name)) AS shown_name,
+           max(last_seen) AS last_seen
+    FROM key_names GROUP BY identity_key, name_key
 ),
 list_former_names AS (
     SELECT k.identity_key,
-           coalesce(list(k.enterprise_name ORDER BY k.last_seen DESC NULLS LAST, k.enterprise_name)
-                        FILTER (WHERE k.enterprise_name <> p.current_name), []::VARCHAR[]) AS former_names
-    FROM key_names k JOIN pick_current_names p USING (identity_key)
+           coalesce(list(k.shown_name ORDER BY k.last_seen DESC NULLS LAST, k.shown_name)
+                        FILTER (WHERE k.name_key <> p.current.key), []::VARCHAR[]) AS former_names
+    FROM pick_key_names k JOIN pick_current_names p USING (identity_key)
     GROUP BY k.identity_key
 )
-SELECT k.enterprise_name, k.identity_key, k.credit_code, p.current_name, k.enterprise_name = p.current_name AS is_current,
-       f.former_names, k.first_period, k.last_period, k.codes_given > 1 AS code_corrected
+SELECT k.enterprise_name, k.identity_key, k.credit_code, p.current.name AS current_name,
+       k.name_key = p.current.key AS is_current,
+       f.former_names, k.first_period, k.last_period, k.codes_given > 1 AS code_corrected, k.name_key
 FROM key_names k
 JOIN pick_current_names p USING (identity_key)
 JOIN list_former_names f USING (identity_key);
@@ -127,7 +140,7 @@ GROUP BY n.current_name, n.identity_key;
 -- grain: one row per Annex 1 enterprise identity, Annex 1 as printed under the identity's current name (baseline_name:
 -- the name Annex 1 printed). Annex 1 has no codes: its name joins an identity once a report links it to a code.
 CREATE OR REPLACE VIEW enterprise_baseline_identities AS
-SELECT b.* REPLACE (n.current_name AS enterprise_name), b.enterprise_name AS baseline_name
+SELECT b.* EXCLUDE (name_key) REPLACE (n.current_name AS enterprise_name), b.enterprise_name AS baseline_name
 FROM enterprise_baseline b
 JOIN enterprise_names n ON n.enterprise_name = b.enterprise_name
 QUALIFY row_number() OVER (PARTITION BY n.identity_key ORDER BY b.enterprise_name = n.current_name DESC, b.enterprise_name) = 1;

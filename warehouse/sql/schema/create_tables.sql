@@ -86,6 +86,11 @@ ALTER TABLE enterprise_reports ADD COLUMN IF NOT EXISTS srdi_level_month INTEGER
 ALTER TABLE enterprise_reports ADD COLUMN IF NOT EXISTS srdi_level_day INTEGER;
 ALTER TABLE enterprise_reports ADD COLUMN IF NOT EXISTS tech_center_month INTEGER;
 ALTER TABLE enterprise_reports ADD COLUMN IF NOT EXISTS tech_center_day INTEGER;
+-- issue 19 (finding 10): enterprise_name is stored as typed (吉林某某有限公司（新）, full-width brackets kept); name_key
+-- is what names are matched by (schemas.reference.squash: NFKC, no whitespace; docs/rollups.md rule 7a), computed by
+-- the intake (DuckDB has no NFKC). Rows stored before held the NFKC, space-free name already: it is their key.
+ALTER TABLE enterprise_reports ADD COLUMN IF NOT EXISTS name_key VARCHAR;
+UPDATE enterprise_reports SET name_key = enterprise_name WHERE name_key IS NULL;
 
 CREATE TABLE IF NOT EXISTS task_reports (
     submission_id      INTEGER NOT NULL,
@@ -137,6 +142,10 @@ CREATE TABLE IF NOT EXISTS enterprise_registry (
     first_submission_id  INTEGER,
     source               VARCHAR NOT NULL
 );
+-- issue 19 (finding 10): the key enterprise_name is matched by (see enterprise_reports.name_key); a name typed once
+-- with full-width and once with ASCII brackets is two rows here, one name key, one enterprise (enterprise_names)
+ALTER TABLE enterprise_registry ADD COLUMN IF NOT EXISTS name_key VARCHAR;
+UPDATE enterprise_registry SET name_key = enterprise_name WHERE name_key IS NULL;
 
 -- Reference data from the policy, refreshed from the project's CSVs on every start.
 CREATE TABLE IF NOT EXISTS ref_bureaus (
@@ -162,3 +171,6 @@ CREATE TABLE IF NOT EXISTS enterprise_baseline (
 -- issue 19: a month or day written with the year in 认定级别 (empty for Annex 1 as printed)
 ALTER TABLE enterprise_baseline ADD COLUMN IF NOT EXISTS srdi_level_month INTEGER;
 ALTER TABLE enterprise_baseline ADD COLUMN IF NOT EXISTS srdi_level_day INTEGER;
+-- issue 19 (finding 10): the key of the name as printed (see enterprise_reports.name_key)
+ALTER TABLE enterprise_baseline ADD COLUMN IF NOT EXISTS name_key VARCHAR;
+UPDATE enterprise_baseline SET name_key = enterprise_name WHERE name_key IS NULL;
