@@ -60,6 +60,10 @@ ALLOWED = {
     "credit code": _CREDIT_CODE,
     # a cell named as Excel names it (B4, K4:K10): the house rule is to name the cell
     "cell reference": _re.compile(r"(?<![A-Za-z0-9])\$?[A-Z]{1,3}\$?\d{1,7}(?::\$?[A-Z]{1,3}\$?\d{1,7})?(?![A-Za-z0-9])"),
+    # a column named by its letter, as Excel heads it (H 列): the house rule is to name where
+    "column letter": _re.compile(r"(?<![A-Za-z0-9])[A-Z]{1,3}(?= ?列)"),
+    # the bureau's own sheet name before a row number (Sheet1 第2行): quoted back as the bureau named it
+    "sheet before a row": _re.compile(r"(?<=[（(“])[^\s（）()“”]{1,31}(?= 第\d+行)"),
     # the Annex 2 task numbers srdi gives every item (T1-1 … T4-2): printed on each bureau's template and in the packs
     "task number": _re.compile(r"(?<![A-Za-z0-9])T\d{1,2}-\d{1,2}(?![0-9])"),
     # the programs a clerk saves the workbook with, and the export format the README names

@@ -567,3 +567,17 @@ def test_a_problem_under_a_merged_header_reaches_the_city_government(scenario):
     told = " ".join(str(v) for ws in openpyxl.load_workbook(receipt, read_only=True).worksheets
                     for r in ws.iter_rows(values_only=True) for v in r if v is not None)
     assert "G3:H3" in told and "需市政府协调解决的问题" in told
+
+
+def test_every_output_of_fifteen_quarters_is_chinese(scenario):
+    """#19 finding 10 over the scenario's fifteen quarters (receipts, error lists, notes, templates, packs,
+    dashboards): what bureaus and leaders read is Chinese apart from the allow-list (tests/helpers.py), and what the
+    bureaus typed themselves (their sheet and file names, their cells), quoted back to them."""
+    from tests.helpers import foreign_text, typed_texts
+    home, _ = scenario
+    files = sorted(p for root in (home.outbox, home.reports) for p in root.rglob("*")
+                   if p.suffix in (".xlsx", ".html", ".txt"))
+    sent = sorted(p for root in (home.archive, home.rejected) for p in root.rglob("*") if p.is_file())
+    assert len(files) > 100
+    found = foreign_text(files, typed_texts(sent), {p.name for p in files})
+    assert found == [], "\n".join(found[:40])

@@ -66,13 +66,14 @@ def test_the_checker_finds_what_it_is_for(tmp_path):
     for i, text in enumerate(["统一社会信用代码 91220281MAG0UEQ544，单元格 B4，任务 T1-2，用 Excel 或 WPS 打开",
                               "规则文件：schemas/refdata/rollup_config.toml", "说明见 docs/rollups.md",
                               "汇总表 rollup_notices", "规则 parse.unit", "报送期 2022Q3", "[leaders] 中填写",
-                              "$prev_quarter"]):
+                              "$prev_quarter", "H 列（H4）已读取", "第3号报送（Sheet1 第2行）",
+                              "rollup 第2行"]):
         ws.write_string(i, 0, text)
     wb.close()
     found = foreign_text([path])
     words = [re.search(r": '([^']+)'", f).group(1) for f in found]
     assert words == ["schemas/refdata/rollup_config.toml", "docs/rollups.md", "rollup_notices", "parse.unit", "Q3",
-                     "leaders", "$prev_quarter"], found
+                     "leaders", "$prev_quarter", "rollup"], found
 
 
 @pytest.mark.slow
