@@ -11,7 +11,7 @@ import re
 import subprocess
 import sys
 import time
-from datetime import date, datetime, timedelta
+from datetime import date, datetime, timedelta, timezone
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
@@ -115,21 +115,60 @@ def test_what_the_ingest_passes_over_status_does_not_count(tmp_path, schema_temp
 
 # ---------------------------------------------------------------- schedules and the quarter being reported
 
-@pytest.mark.parametrize("expr,after,expected", [
-    # 季调度: 08:00 on the 11th of January, April, July and October
-    ("0 8 11 1,4,7,10 *", datetime(2024, 4, 10, 23, 59), datetime(2024, 4, 11, 8, 0)),
-    ("0 8 11 1,4,7,10 *", datetime(2024, 4, 11, 8, 0), datetime(2024, 7, 11, 8, 0)),     # strictly after
-    ("0 8 11 1,4,7,10 *", datetime(2024, 10, 11, 9, 0), datetime(2025, 1, 11, 8, 0)),
-    ("0 8 15 7 *", datetime(2024, 7, 15, 8, 0), datetime(2025, 7, 15, 8, 0)),             # 半年例会
-    ("0 8 20 1 *", datetime(2024, 12, 31, 0, 0), datetime(2025, 1, 20, 8, 0)),            # 年度总结
-    ("*/15 * * * *", datetime(2024, 1, 1, 10, 7), datetime(2024, 1, 1, 10, 15)),
-    ("30 9 1 * 1", datetime(2024, 4, 2, 0, 0), datetime(2024, 4, 8, 9, 30)),              # the 1st or a Monday
-    ("30 9 1 * 1", datetime(2024, 4, 29, 10, 0), datetime(2024, 5, 1, 9, 30)),
-    ("0 0 29 2 *", datetime(2023, 3, 1), datetime(2024, 2, 29, 0, 0)),
+# The policy's rhythm (三、（三）: 季调度、半年例会、年度总结), worked out by hand on a calendar, not read from prefect.yaml,
+# so a wrong cron string or time zone there shows here. All at 08:00 Beijing time: 季调度 on the 11th of the month after
+# each quarter (the day after the reporting deadline, quarter end + 10 days), for the quarter just ended; 半年例会 on
+# 15 July, for the first half; 年度总结 on 20 January, for the year before.
+def bj(*args) -> datetime:
+    return datetime(*args, tzinfo=SHANGHAI)
+
+
+POLICY_RHYTHM = [
+    # now → (季调度, its quarter), (半年例会, its half), (年度总结, its year)
+    (bj(2024, 7, 12, 9, 0), (bj(2024, 10, 11, 8), "2024Q3"), (bj(2024, 7, 15, 8), "2024H1"), (bj(2025, 1, 20, 8), "2024")),
+    (bj(2026, 11, 29, 12, 0), (bj(2027, 1, 11, 8), "2026Q4"), (bj(2027, 7, 15, 8), "2027H1"), (bj(2027, 1, 20, 8), "2026")),
+    # 2027-04-10 23:59 UTC is 2027-04-11 07:59 in Beijing: the dispatch is a minute away, the same Beijing day
+    (datetime(2027, 4, 10, 23, 59, tzinfo=timezone.utc),
+     (bj(2027, 4, 11, 8), "2027Q1"), (bj(2027, 7, 15, 8), "2027H1"), (bj(2028, 1, 20, 8), "2027")),
+    # the due date itself (2027Q1 + 10 days = 2027-04-10) is still inside the window: no dispatch that day
+    (bj(2027, 4, 10, 9, 0), (bj(2027, 4, 11, 8), "2027Q1"), (bj(2027, 7, 15, 8), "2027H1"), (bj(2028, 1, 20, 8), "2027")),
+    # at the very minute of a run, the next one is the following (the run due now is Prefect's to start)
+    (bj(2024, 4, 11, 8, 0), (bj(2024, 7, 11, 8), "2024Q2"), (bj(2024, 7, 15, 8), "2024H1"), (bj(2025, 1, 20, 8), "2024")),
+    (bj(2024, 7, 15, 8, 0), (bj(2024, 10, 11, 8), "2024Q3"), (bj(2025, 7, 15, 8), "2025H1"), (bj(2025, 1, 20, 8), "2024")),
+    (bj(2024, 12, 31, 23, 59), (bj(2025, 1, 11, 8), "2024Q4"), (bj(2025, 7, 15, 8), "2025H1"), (bj(2025, 1, 20, 8), "2024")),
+]
+
+
+@pytest.mark.parametrize("now,dispatch,midyear,annual", POLICY_RHYTHM, ids=lambda v: str(v)[:16])
+def test_the_next_runs_status_shows_follow_the_policys_rhythm(now, dispatch, midyear, annual):
+    """What `srdi status` shows without `srdi serve` (planned_runs over the repository's prefect.yaml): the next run of
+    each rollup, in Beijing time, and the period it computes; ingest every 15 minutes. tests/test_schedules.py checks
+    that a real Prefect server schedules the same runs."""
+    from srdi.commands.status import planned_runs
+    runs = {r["deployment"]: r for r in planned_runs(now)}
+    assert set(runs) == {"ingest", "quarterly-dispatch", "midyear-meeting", "annual-summary"}
+    assert runs["ingest"]["every_seconds"] == 15 * 60
+    for name, (at, period) in (("quarterly-dispatch", dispatch), ("midyear-meeting", midyear),
+                               ("annual-summary", annual)):
+        assert (runs[name]["at"], runs[name]["period"]) == (at.isoformat(), period), name
+        assert runs[name]["at"].endswith("+08:00")
+
+
+@pytest.mark.parametrize("cron,after,expected", [
+    ("*/15 * * * *", bj(2024, 1, 1, 10, 7), bj(2024, 1, 1, 10, 15)),
+    ("30 9 1 * 1", bj(2024, 4, 2, 0, 0), bj(2024, 4, 8, 9, 30)),       # the 1st or a Monday (cron's either-day rule)
+    ("30 9 1 * 1", bj(2024, 4, 29, 10, 0), bj(2024, 5, 1, 9, 30)),
+    ("0 0 29 2 *", bj(2023, 3, 1), bj(2024, 2, 29, 0, 0)),              # the next leap day
 ])
-def test_next_cron(expr, after, expected):
-    from srdi.commands.status import next_cron
-    assert next_cron(expr, after.replace(tzinfo=SHANGHAI)) == expected.replace(tzinfo=SHANGHAI)
+def test_status_reads_any_cron_an_operator_writes_in_prefect_yaml(tmp_path, cron, after, expected):
+    """An operator may change a schedule in prefect.yaml (a site with another rhythm): `srdi status` shows its next
+    run as cron means it, in the schedule's time zone, with the dates worked out on a calendar."""
+    from srdi.commands.status import planned_runs
+    yaml_file = tmp_path / "prefect.yaml"
+    yaml_file.write_text(f'deployments:\n  - name: quarterly-dispatch\n    description: "季调度：x"\n    schedules:\n'
+                         f'      - cron: "{cron}"\n        timezone: Asia/Shanghai\n', encoding="utf-8")
+    (run,) = planned_runs(after, yaml_file)
+    assert run["at"] == expected.isoformat() and run["label"] == "季调度"
 
 
 @pytest.mark.parametrize("today,expected", [
@@ -140,16 +179,6 @@ def test_the_quarter_being_reported_is_last_quarters_until_its_deadline(today, e
     """Quarter end + 10 days (rollup_config.toml [deadline]): until then bureaus are reporting last quarter."""
     from srdi.commands.status import reporting_quarter
     assert reporting_quarter(today, 10) == expected
-
-
-def test_planned_runs_from_prefect_yaml():
-    from srdi.commands.status import planned_runs
-    now = datetime(2024, 7, 12, 9, 0, tzinfo=SHANGHAI)
-    runs = {r["deployment"]: r for r in planned_runs(now)}
-    assert runs["ingest"]["every_seconds"] == 900
-    assert runs["quarterly-dispatch"]["at"] == "2024-10-11T08:00:00+08:00" and runs["quarterly-dispatch"]["period"] == "2024Q3"
-    assert runs["midyear-meeting"]["at"] == "2024-07-15T08:00:00+08:00" and runs["midyear-meeting"]["period"] == "2024H1"
-    assert runs["annual-summary"]["at"] == "2025-01-20T08:00:00+08:00" and runs["annual-summary"]["period"] == "2024"
 
 
 # ---------------------------------------------------------------- the real command
