@@ -315,7 +315,7 @@ def test_sigkill_of_srdi_serve_stops_its_server_and_worker(tmp_path):
     home = Home.resolve(tmp_path / "home").ensure()
     port = free_port()
     run = Run(home, "serve", "--port", str(port))
-    run.wait_until(lambda: (home.state / "prefect-server.json").exists(), "srdi serve came up", timeout=300)
+    run.wait_until(lambda: (home.state / "prefect-server.json").exists(), "srdi serve came up")
     url = f"http://127.0.0.1:{port}/api"
     assert healthy(url)
     before = [cmdline(p) for p in marked(run.mark)]
