@@ -99,6 +99,11 @@ class Debouncer:
             self._pending[Path(path)] = None
             self._cond.notify()
 
+    def pending(self) -> set[Path]:
+        """The changed paths noted and not yet taken (what the next event may name)."""
+        with self._cond:
+            return set(self._pending)
+
     def due(self) -> float | None:
         """Seconds until the pending changes are due (≤ 0: now); None when nothing is pending."""
         if not self._pending:
@@ -153,12 +158,13 @@ class InboxWatcher:
     """Watches `inbox` (recursively) and calls `fire(paths)` once the changes settle."""
 
     def __init__(self, inbox: Path, fire: Callable[[list[Path]], None], *, mode: str = "auto", settle: float = 2.0,
-                 poll_interval: float = 1.0, max_wait: float = 60.0, log: Callable[[str], None] = print):
+                 poll_interval: float = 1.0, max_wait: float = 60.0, log: Callable[[str], None] = print,
+                 clock: Callable[[], float] = time.monotonic):
         self.inbox = Path(inbox)
         self.requested = mode
         self.mode, self.why = choose_mode(mode, self.inbox)
         self.poll_interval = poll_interval
-        self.debouncer = Debouncer(fire, settle, max_wait)
+        self.debouncer = Debouncer(fire, settle, max_wait, clock=clock)   # a test's clock: windows not timed
         self.log = log
         self.observer = None
 

@@ -1,7 +1,8 @@
-"""Run the pure ingest steps (no Prefect) on one file, for fast rule tests."""
+"""Run the pure ingest steps (no Prefect) on one file, for fast rule tests; wait for a condition (wait_until)."""
 from __future__ import annotations
 
 import hashlib
+import time
 from datetime import datetime
 from pathlib import Path
 
@@ -18,6 +19,50 @@ def check_file(path: Path, bureau: str) -> Submission:
                      sha256=hashlib.sha256(data).hexdigest(), size_bytes=len(data),
                      received_at=datetime(2022, 7, 5), data=data)
     return check_many([sub])[0]
+
+
+# ---------------------------------------------------------------- waiting for a condition, not timing it (#21)
+# No test asserts how long something took (tests/test_no_stopwatch.py holds the suite to it): a test waits for what
+# it expects (a receipt exists, a process is gone, a flow run is Cancelled) up to a ceiling that only a hang reaches,
+# so a loaded machine makes it slower, never red. How long things take is `make bench`'s (bench/run.py).
+HANG = 600.0            # seconds: the usual ceiling; generous on purpose (a busy 2-core machine is 10x slower)
+
+
+def wait_until(cond, ceiling: float = HANG, what: str = "the condition", *, alive=None, every: float = 0.05):
+    """Calls `cond()` until it returns something truthy and returns that. Fails when `ceiling` seconds pass first
+    (only a hang does) or when `alive()` (optional: e.g. `lambda: proc.poll() is None`) turns false first, naming
+    `what` (a str, or a callable for a message built at that moment: the process's output)."""
+    end = time.monotonic() + ceiling
+    while True:
+        value = cond()
+        if value:
+            return value
+        if alive is not None and not alive():
+            value = cond()                  # it may have happened just before the end
+            if value:
+                return value
+            raise AssertionError(f"{_said(what)}: ended before it happened")
+        if time.monotonic() > end:
+            raise AssertionError(f"{_said(what)}: not within {ceiling:g} s (a hang)")
+        time.sleep(every)
+
+
+def _said(what) -> str:
+    return what() if callable(what) else what
+
+
+class Ceiling:
+    """For a loop that needs the time left before its ceiling (a socket read with a timeout): `left()` seconds, and
+    `passed()`. A ceiling, never a verdict about speed."""
+
+    def __init__(self, seconds: float = HANG):
+        self.end = time.monotonic() + seconds
+
+    def left(self) -> float:
+        return max(self.end - time.monotonic(), 0.0)
+
+    def passed(self) -> bool:
+        return time.monotonic() > self.end
 
 
 def column_of(form, field: str) -> str:

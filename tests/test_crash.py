@@ -19,6 +19,7 @@ from warehouse.crash_points import POINTS
 from warehouse.home import Home
 from samples.share import build_sample_share
 from tests.conftest import drop
+from tests.helpers import HANG, wait_until
 from samples.workbooks import enterprise_rows, task_rows, write_xlsx
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -137,18 +138,20 @@ def kill_while_working(home: Home, delay: float) -> bool:
     work `delay` seconds, then SIGKILL it. True when the kill landed mid-run: the process was still working."""
     proc = subprocess.Popen(INGEST + [str(home.root)], env=_env(), stdout=subprocess.DEVNULL,
                             stderr=subprocess.DEVNULL, cwd=ROOT)
-    deadline = time.monotonic() + 120
-    while proc.poll() is None and time.monotonic() < deadline:
+
+    def holds_lock() -> bool:
         try:
-            if home.lock_file.read_text().strip() == str(proc.pid):
-                break
+            return home.lock_file.read_text().strip() == str(proc.pid)
         except OSError:
-            pass
-        time.sleep(0.02)
+            return False
+    try:
+        wait_until(holds_lock, HANG, "the ingest holds the writer lock", alive=lambda: proc.poll() is None, every=0.02)
+    except AssertionError:
+        pass                                   # it ended first: the caller sees the kill did not land mid-run
     time.sleep(delay)
     landed = proc.poll() is None
     proc.send_signal(signal.SIGKILL)
-    proc.wait(timeout=60)
+    proc.wait(timeout=HANG)
     return landed
 
 

@@ -31,6 +31,7 @@ import pytest
 from dashboards import render_period, write_index, write_period_dashboard
 from schemas import labels
 from schemas.sections import SECTIONS, TABLES
+from tests.helpers import HANG, Ceiling
 from tests.test_docs import HOSTILE_NAMES, build_demo
 from warehouse.connection import connect
 
@@ -377,9 +378,9 @@ class Browser:
         self.proc = subprocess.Popen([str(CHROMIUM), *FLAGS, f"--user-data-dir={profile}", "about:blank"],
                                      stdout=subprocess.DEVNULL, stderr=self.log.open("wb"))
         port_file = profile / "DevToolsActivePort"
-        deadline = time.monotonic() + 60
+        ceiling = Ceiling(HANG)
         while not (port_file.exists() and len(port_file.read_text().splitlines()) >= 2):
-            if self.proc.poll() is not None or time.monotonic() > deadline:
+            if self.proc.poll() is not None or ceiling.passed():
                 self.close()
                 raise RuntimeError("chromium did not start:\n" + self.log.read_text(errors="replace")[-3000:])
             time.sleep(0.05)
@@ -397,35 +398,35 @@ class Browser:
             self.events.append(m)
         return m
 
-    def send(self, method: str, params: dict | None = None, session: str | None = None, timeout: float = 60):
+    def send(self, method: str, params: dict | None = None, session: str | None = None, timeout: float = HANG):
         self.next_id += 1
         msg = {"id": self.next_id, "method": method, "params": params or {}}
         if session:
             msg["sessionId"] = session
         self.ws.send(json.dumps(msg))
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            m = self._recv(deadline - time.monotonic())
+        ceiling = Ceiling(timeout)
+        while not ceiling.passed():
+            m = self._recv(ceiling.left())
             if m and m.get("id") == self.next_id:
                 if "error" in m:
                     raise RuntimeError(f"{method}: {m['error']}")
                 return m.get("result", {})
         raise TimeoutError(method)
 
-    def wait_for(self, method: str, session: str, timeout: float = 60) -> dict:
-        deadline = time.monotonic() + timeout
+    def wait_for(self, method: str, session: str, timeout: float = HANG) -> dict:
+        ceiling = Ceiling(timeout)
         while True:
             for m in self.events:
                 if m["method"] == method and m.get("sessionId") == session:
                     return m
-            if time.monotonic() > deadline:
+            if ceiling.passed():
                 raise TimeoutError(method)
-            self._recv(deadline - time.monotonic())
+            self._recv(ceiling.left())
 
     def drain(self, seconds: float) -> None:
-        deadline = time.monotonic() + seconds
-        while time.monotonic() < deadline:
-            self._recv(deadline - time.monotonic())
+        window = Ceiling(seconds)
+        while not window.passed():
+            self._recv(window.left())
 
     def new_page(self, width: int = 1400, height: int = 1000) -> str:
         target = self.send("Target.createTarget", {"url": "about:blank"})["targetId"]

@@ -26,6 +26,7 @@ import pytest
 
 from samples.share import build_sample_share
 from srdi.local_server import free_port, healthy
+from tests.helpers import HANG, wait_until
 from warehouse.home import Home
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -60,20 +61,21 @@ def background_server(home: Home | None) -> int | None:
     return int(info["pid"]) if info and bg.alive(info) else None
 
 
-def gone_within(mark: str, seconds: float, home: Home | None = None) -> list[str]:
-    """The marked processes still there after `seconds` (the guard itself needs a moment to finish its sweep), but
-    the home's background server."""
+def left_behind(mark: str, home: Home | None = None) -> list[str]:
+    """The marked processes but the home's background server, once they are gone ([]), or what is still there when
+    only a hang would keep them (the guard itself needs a moment to finish its sweep)."""
     def left() -> list[int]:
         keep = background_server(home)
         return [pid for pid in marked(mark) if pid != keep]
-    deadline = time.monotonic() + seconds
-    while left() and time.monotonic() < deadline:
-        time.sleep(0.05)
+    try:
+        wait_until(lambda: not left(), HANG, "the command's processes gone")
+    except AssertionError:
+        pass
     return [f"{pid} {cmdline(pid)[:100]}" for pid in left()]
 
 
 class Run:
-    """A real `srdi` process in its own process group; stdout and stderr read as they come, with times."""
+    """A real `srdi` process in its own process group; stdout and stderr read as they come."""
 
     def __init__(self, home: Home, *args: str, api_url: str | None = None, extra_env: dict | None = None):
         self.mark = uuid.uuid4().hex
@@ -87,7 +89,7 @@ class Run:
         self.proc = subprocess.Popen([sys.executable, "-m", "srdi.cli", args[0], "--home", str(home.root), *args[1:]],
                                      cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
                                      start_new_session=True)
-        self.lines: list[tuple[float, str, str]] = []
+        self.lines: list[tuple[str, str]] = []
         self.readers = [threading.Thread(target=self._read, args=(s, n), daemon=True)
                         for s, n in ((self.proc.stdout, "out"), (self.proc.stderr, "err"))]
         for t in self.readers:
@@ -95,14 +97,10 @@ class Run:
 
     def _read(self, stream, name: str) -> None:
         for raw in iter(stream.readline, b""):
-            self.lines.append((time.monotonic(), name, raw.decode("utf-8", "replace").rstrip("\n")))
+            self.lines.append((name, raw.decode("utf-8", "replace").rstrip("\n")))
 
-    def wait_until(self, ready, what: str, timeout: float = 240) -> None:
-        deadline = time.monotonic() + timeout
-        while not ready():
-            assert self.proc.poll() is None, f"the command ended before {what}: {self.text()}"
-            assert time.monotonic() < deadline, f"{what} never happened"
-            time.sleep(0.05)
+    def wait_until(self, ready, what: str) -> None:
+        wait_until(ready, HANG, lambda: f"{what}: {self.text()}", alive=lambda: self.proc.poll() is None)
 
     def running_flow_runs(self) -> int:
         db = self.home.root / ".prefect" / "prefect.db"
@@ -124,24 +122,21 @@ class Run:
     def forkserver_starting(self) -> bool:
         return any("multiprocessing.forkserver" in cmdline(pid) for pid in marked(self.mark))
 
-    def interrupt(self, sig: int) -> float:
-        self.signalled = time.monotonic()
+    def interrupt(self, sig: int) -> None:
+        """The signal, then the command's end (how long that takes is `make bench`'s: bench/run.py)."""
         if sig == signal.SIGKILL:
             os.kill(self.proc.pid, sig)          # the command alone, as `kill -9 <pid>` does
         else:
             os.killpg(self.proc.pid, sig)        # the whole job, as Ctrl-C at a terminal does
-        self.proc.wait(timeout=60)
-        took = time.monotonic() - self.signalled
+        self.ended()
+
+    def ended(self) -> None:
+        self.proc.wait(timeout=HANG)
         for t in self.readers:
-            t.join(10)
-        return took
+            t.join(HANG)
 
     def text(self) -> str:
-        return "\n".join(line for _, _, line in self.lines)
-
-    def after_signal(self) -> list[str]:
-        # lines written before the signal may still be on their way for a moment
-        return [line for t, _, line in self.lines if t > self.signalled + 0.3]
+        return "\n".join(line for _, line in self.lines)
 
 
 def _ppid(pid: int) -> int:
@@ -162,16 +157,18 @@ def flow_runs(home: Home) -> list[tuple[str, str]]:
         con.close()
 
 
-def assert_stopped_cleanly(run: Run, took: float, command: str) -> None:
+def assert_stopped_cleanly(run: Run, command: str) -> None:
+    """Exit code 130, no traceback, the one line said once and last (nothing after it), no process left but the
+    home's server. (Stopped within 10 s is a goal `make bench` measures, not a verdict here.)"""
     out = run.text()
-    print(f"\nsrdi {command}: stopped {took:.2f}s after the signal, exit code {run.proc.returncode}")
     assert run.proc.returncode == 130, out
-    assert took <= 10
     assert "Traceback" not in out and "KeyboardInterrupt" not in out, out
-    assert run.after_signal() in ([], [run.lines[-1][2]]), run.after_signal()
-    last = run.lines[-1][2]
+    said = [line for _, line in run.lines if MESSAGE in line]
+    assert len(said) == 1, out
+    last = run.lines[-1][1]
+    assert last == said[0], out
     assert last.startswith(f"srdi {command}: {MESSAGE}") and "interrupted" in last, last
-    assert gone_within(run.mark, 5, run.home) == []
+    assert left_behind(run.mark, run.home) == []
     server = background_server(run.home)
     if server is not None:                     # the one process left: the home's server, by its own design
         assert "srdi.background_server" in cmdline(server)
@@ -206,11 +203,10 @@ def share_with_a_big_file(tmp_path, sample_share, enterprise_workbook_40k) -> Ho
 
 def next_run_finishes(home: Home, files: int, api_url: str | None = None) -> None:
     again = Run(home, "ingest", "--settle", "0", api_url=api_url)
-    assert again.proc.wait(timeout=600) == 0, again.text()
-    for t in again.readers:
-        t.join(10)
+    again.ended()
+    assert again.proc.returncode == 0, again.text()
     assert inbox_files(home) == []
-    assert gone_within(again.mark, 5, home) == []
+    assert left_behind(again.mark, home) == []
     import duckdb
     con = duckdb.connect(str(home.warehouse), read_only=True)
     try:
@@ -231,8 +227,8 @@ def test_ctrl_c_during_an_ingest(share_with_a_big_file, moment):
     run.wait_until(getattr(run, moment), moment.replace("_", " "))
     if moment == "reading":
         time.sleep(0.5)
-    took = run.interrupt(signal.SIGINT)
-    assert_stopped_cleanly(run, took, "ingest")
+    run.interrupt(signal.SIGINT)
+    assert_stopped_cleanly(run, "ingest")
     assert flow_runs(home) == [("ingest", "CANCELLED")]
     assert len(inbox_files(home)) == files               # nothing read was rejected for being interrupted
     next_run_finishes(home, files)
@@ -248,8 +244,8 @@ def test_sigterm_during_an_ingest_on_a_shared_api(share_with_a_big_file, prefect
     run = Run(home, "ingest", "--settle", "0", api_url=api)
     run.wait_until(run.reading, "a reading child at work")
     time.sleep(0.5)
-    took = run.interrupt(signal.SIGTERM)
-    assert_stopped_cleanly(run, took, "ingest")
+    run.interrupt(signal.SIGTERM)
+    assert_stopped_cleanly(run, "ingest")
     with get_client(sync_client=True) as client:
         mine = [r for r in client.read_flow_runs(limit=200) if r.parameters.get("home") == str(home.root)]
     assert [r.state.type.value for r in mine] == ["CANCELLED"]
@@ -275,23 +271,23 @@ def test_ctrl_c_inside_a_flow_run(tmp_path, command, args, running, names):
     try:
         run = Run(home, command, *args)
         run.wait_until(lambda: run.running_flow_runs() >= running, f"{running} flow run(s) RUNNING")
-        took = run.interrupt(signal.SIGINT)
+        run.interrupt(signal.SIGINT)
     finally:
         os.close(fd)
-    assert_stopped_cleanly(run, took, command)
+    assert_stopped_cleanly(run, command)
     assert flow_runs(home) == [(n, "CANCELLED") for n in names]
 
 
 def test_ctrl_c_during_a_rollup(tmp_path, sample_share):
     home = Home.resolve(tmp_path / "home").ensure()
     copy_share(sample_share, home.inbox)
-    assert Run(home, "ingest", "--settle", "0").proc.wait(timeout=600) == 0
+    assert Run(home, "ingest", "--settle", "0").proc.wait(timeout=HANG) == 0
     # a rollup takes well under a second now: it waits before publishing, so the Ctrl-C comes while it runs
     run = Run(home, "rollup", "quarterly", "--period", "2022Q3",
               extra_env={"SRDI_CRASH_AT": "before-publish-swap:1:pause"})
     run.wait_until(lambda: run.running_flow_runs() >= 1, "the rollup's flow run RUNNING")
-    took = run.interrupt(signal.SIGINT)
-    assert_stopped_cleanly(run, took, "rollup")
+    run.interrupt(signal.SIGINT)
+    assert_stopped_cleanly(run, "rollup")
     assert flow_runs(home)[-1] == ("quarterly-dispatch", "CANCELLED")
     assert not (home.reports / "2022Q3" / "季调度_2022Q3.xlsx").exists()
 
@@ -306,10 +302,7 @@ def test_sigkill_of_the_command_leaves_no_process_and_the_next_run_finishes(shar
     server = background_server(home)
     run.interrupt(signal.SIGKILL)
     assert run.proc.returncode == -signal.SIGKILL
-    t = time.monotonic()
-    left = gone_within(run.mark, 10, home)
-    print(f"\n{len(before)} processes while reading; after SIGKILL of the command all gone in {time.monotonic() - t:.2f}s "
-          f"but the home's background server")
+    left = left_behind(run.mark, home)
     assert left == [], left
     assert any("srdi.background_server" in c for c in before) and any("forkserver" in c for c in before)
     assert background_server(home) == server      # still there, for the next command
@@ -322,13 +315,13 @@ def test_sigkill_of_srdi_serve_stops_its_server_and_worker(tmp_path):
     home = Home.resolve(tmp_path / "home").ensure()
     port = free_port()
     run = Run(home, "serve", "--port", str(port))
-    run.wait_until(lambda: (home.state / "prefect-server.json").exists(), "srdi serve came up", timeout=300)
+    run.wait_until(lambda: (home.state / "prefect-server.json").exists(), "srdi serve came up")
     url = f"http://127.0.0.1:{port}/api"
     assert healthy(url)
     before = [cmdline(p) for p in marked(run.mark)]
     assert any("prefect server start" in c for c in before) and any("prefect worker start" in c for c in before)
     run.interrupt(signal.SIGKILL)
-    assert gone_within(run.mark, 10) == []
+    assert left_behind(run.mark) == []
     assert not healthy(url)
 
 
@@ -340,18 +333,14 @@ def test_a_second_ctrl_c_stops_at_once_and_the_next_run_settles_the_rest(share_w
     run = Run(home, "ingest", "--settle", "0")
     run.wait_until(run.reading, "a reading child at work")
     time.sleep(0.5)
-    run.signalled = time.monotonic()
     os.killpg(run.proc.pid, signal.SIGINT)
     time.sleep(0.05)
     try:
         os.killpg(run.proc.pid, signal.SIGINT)
     except ProcessLookupError:
         pass
-    run.proc.wait(timeout=60)
-    took = time.monotonic() - run.signalled
-    for t in run.readers:
-        t.join(10)
-    assert_stopped_cleanly(run, took, "ingest")
+    run.ended()
+    assert_stopped_cleanly(run, "ingest")
     assert [s for _, s in flow_runs(home)] in (["CANCELLED"], ["CRASHED"], ["RUNNING"])
     next_run_finishes(home, files)
     assert [s for _, s in flow_runs(home)][-1] == "COMPLETED" and "RUNNING" not in [s for _, s in flow_runs(home)]

@@ -10,8 +10,8 @@ over TCP on 127.0.0.1 only.
 PostgreSQL runs in a temporary directory (initdb, pg_ctl, a free port on 127.0.0.1, its unix socket in the same
 directory). initdb refuses to run as root: as root, the cluster belongs to the `postgres` user (Debian's package
 creates it). Every process the test starts carries a mark in its environment; at the end none may be left, and a
-failure midway stops everything too (PostgreSQL with `pg_ctl stop -m fast`). The timings go to
-test-artifacts/postgres/timings.json, with the logs.
+failure midway stops everything too (PostgreSQL with `pg_ctl stop -m fast`). The logs go to
+test-artifacts/postgres/. Nothing here is timed: each step is waited for with a ceiling only a hang reaches.
 """
 from __future__ import annotations
 
@@ -35,6 +35,7 @@ import pytest
 
 from srdi.local_server import free_port, healthy
 from srdi.processes import owner_alive, owner_token
+from tests.helpers import HANG, wait_until
 from warehouse.home import Home
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -219,7 +220,6 @@ class Lab:
         self.procs: dict[str, subprocess.Popen] = {}
         self.logs = tmp / "logs"
         self.logs.mkdir()
-        self.timings: dict[str, float] = {}
         # the cluster's directory must be reachable by its owner: not under pytest's 0700 tmp tree
         self.pg_root = Path(tempfile.mkdtemp(prefix="srdi-pg-"))
         os.chown(self.pg_root, owner.pw_uid, owner.pw_gid)
@@ -244,12 +244,8 @@ class Lab:
             return {"user": self.owner.pw_uid, "group": self.owner.pw_gid, "extra_groups": []}
         return {}
 
-    def run(self, name: str, args: list[str], env: dict, cwd: Path, timeout: float = 300, timed: bool = True,
-            **kw) -> str:
-        t0 = time.monotonic()
+    def run(self, name: str, args: list[str], env: dict, cwd: Path, timeout: float = HANG, **kw) -> str:
         r = subprocess.run(args, env=env, cwd=cwd, capture_output=True, text=True, timeout=timeout, **kw)
-        if timed:
-            self.timings[name] = round(time.monotonic() - t0, 2)
         self.last = r
         with open(self.logs / f"{name}.log", "a", encoding="utf-8") as log:
             log.write(f"$ {shlex.join(args)}\n{r.stdout}\n{r.stderr}\n")
@@ -292,7 +288,7 @@ class Lab:
 
     def psql(self, sql: str, db: str = "postgres") -> str:
         return self.run("psql", [str(self.bindir / "psql"), "-X", "-A", "-t", "-v", "ON_ERROR_STOP=1", "-d", db,
-                                 "-c", sql], self.pg_env(), self.pg_root, timed=False, **self.as_owner()).strip()
+                                 "-c", sql], self.pg_env(), self.pg_root, **self.as_owner()).strip()
 
     def postmaster_pid(self) -> int | None:
         try:
@@ -302,11 +298,10 @@ class Lab:
 
     # -- stopping
 
-    def stop_service(self, name: str, grace: float = 30) -> None:
+    def stop_service(self, name: str, grace: float = HANG) -> None:
         proc = self.procs.get(name)
         if proc is None or proc.poll() is not None:
             return
-        t0 = time.monotonic()
         try:
             os.killpg(proc.pid, signal.SIGTERM)           # as systemd stops a unit: SIGTERM to all of it
         except ProcessLookupError:
@@ -316,7 +311,6 @@ class Lab:
         except subprocess.TimeoutExpired:
             os.killpg(proc.pid, signal.SIGKILL)
             proc.wait()
-        self.timings[f"stop {name}"] = round(time.monotonic() - t0, 2)
 
     def stop(self) -> None:
         """As an operator stops the units: the worker, the server (SIGTERM to each process group), PostgreSQL."""
@@ -330,11 +324,12 @@ class Lab:
             except AssertionError:
                 pass     # leftovers() reports anything still running
 
-    def leftovers(self, settle: float = 5.0) -> list[str]:
-        """What is still running of everything the test started, after `settle` seconds to finish exiting."""
-        deadline = time.monotonic() + settle
-        while marked_processes(self.token) and time.monotonic() < deadline:
-            time.sleep(0.1)
+    def leftovers(self) -> list[str]:
+        """What is still running of everything the test started: [] once all of it exited, else what a hang left."""
+        try:
+            wait_until(lambda: not marked_processes(self.token), HANG, "everything the test started exited", every=0.1)
+        except AssertionError:
+            pass
         return describe(marked_processes(self.token))
 
     def sweep(self) -> None:
@@ -342,9 +337,7 @@ class Lab:
         left = marked_processes(self.token)
         if left:
             kill_all(left, signal.SIGTERM)
-            deadline = time.monotonic() + 5
-            while marked_processes(self.token) and time.monotonic() < deadline:
-                time.sleep(0.1)
+            time.sleep(5)                   # a grace period before SIGKILL, as systemd gives one (cleanup only)
             kill_all(marked_processes(self.token), signal.SIGKILL)
 
     def cleanup(self) -> None:
@@ -355,18 +348,13 @@ class Lab:
             shutil.copyfile(log, ARTIFACTS / log.name)
         if (self.pg_root / "postgres.log").exists():
             shutil.copyfile(self.pg_root / "postgres.log", ARTIFACTS / "postgres.log")
-        (ARTIFACTS / "timings.json").write_text(json.dumps(self.timings, indent=1), encoding="utf-8")
         shutil.rmtree(self.pg_root, ignore_errors=True)
 
 
-def wait_for(what: str, check, timeout: float, proc: subprocess.Popen | None = None, log: str = "") -> None:
-    deadline = time.monotonic() + timeout
-    while not check():
-        if proc is not None and proc.poll() is not None:
-            pytest.fail(f"{what}: the process exited ({proc.returncode}):\n{log}")
-        if time.monotonic() > deadline:
-            pytest.fail(f"{what}: not within {timeout:.0f}s:\n{log}")
-        time.sleep(0.5)
+def wait_for(what: str, check, proc: subprocess.Popen | None = None, log: str = "") -> None:
+    """Until `check()`, while `proc` runs; the ceiling only a hang reaches."""
+    wait_until(check, HANG, lambda: f"{what} (exit code {proc.returncode if proc else None}):\n{log}",
+               alive=(lambda: proc.poll() is None) if proc is not None else None, every=0.5)
 
 
 # ------------------------------------------------------------------------------------------ the test
@@ -392,7 +380,6 @@ def test_multi_machine_path_on_postgresql(tmp_path):
         assert pid is None or not Path(f"/proc/{pid}").exists(), "PostgreSQL still running after pg_ctl stop"
     finally:
         lab.cleanup()
-        print(f"\ntimings (s): {json.dumps(lab.timings, ensure_ascii=False)}")
 
 
 def _walk_the_path(lab: Lab) -> None:
@@ -404,9 +391,7 @@ def _walk_the_path(lab: Lab) -> None:
     api_url = f"http://127.0.0.1:{api_port}/api"
 
     # ---- the database host: a cluster, then deploy/setup-postgres.sh as the operator runs it (as root, or its owner)
-    t0 = time.monotonic()
     lab.start_postgres()
-    lab.timings["postgres up (initdb + start)"] = round(time.monotonic() - t0, 2)
     setup = dict(lab.pg_env(), PREFECT_DB_PASSWORD=password)
     lab.run("setup-postgres", [str(DEPLOY / "setup-postgres.sh")], setup, lab.pg_root)
     lab.run("setup-postgres (again)", [str(DEPLOY / "setup-postgres.sh")], setup, lab.pg_root)   # idempotent
@@ -419,10 +404,8 @@ def _walk_the_path(lab: Lab) -> None:
     assert server_env["PREFECT_API_DATABASE_CONNECTION_URL"].startswith("postgresql+asyncpg://prefect:")
     assert not any(k.startswith("SRDI_") for k in server_env), "the server host needs nothing of srdi's"
     server_unit["cwd"].mkdir(parents=True)          # systemd's StateDirectory=
-    t0 = time.monotonic()
     server = lab.spawn("server", server_unit["start"], server_env, server_unit["cwd"])
-    wait_for("the Prefect server on PostgreSQL", lambda: healthy(api_url), 240, server, lab.log_tail("server"))
-    lab.timings["server start (to /health)"] = round(time.monotonic() - t0, 2)
+    wait_for("the Prefect server on PostgreSQL", lambda: healthy(api_url), server, lab.log_tail("server"))
     # the UI on other hosts calls the API at the address the env file gives
     with urllib.request.urlopen(f"http://127.0.0.1:{api_port}/ui-settings", timeout=10) as r:
         assert json.loads(r.read())["api_url"] == api_url
@@ -445,7 +428,6 @@ def _walk_the_path(lab: Lab) -> None:
     (pre,) = worker_unit["pre"]
     lab.run("deploy (srdi-deploy.sh)", pre, worker_env, worker_unit["cwd"])
     lab.run("deploy again (srdi-deploy.sh)", pre, worker_env, worker_unit["cwd"])      # a worker restart redeploys
-    t0 = time.monotonic()
     worker = lab.spawn("worker", worker_unit["start"], worker_env, worker_unit["cwd"])
 
     from prefect.client.orchestration import get_client
@@ -457,8 +439,7 @@ def _walk_the_path(lab: Lab) -> None:
         def online() -> bool:
             return any(w.name == "srdi-worker-writer-host" and str(w.status).endswith("ONLINE")
                        for w in client.read_workers_for_work_pool(POOL))
-        wait_for("the worker on pool srdi-local", online, 120, worker, lab.log_tail("worker"))
-        lab.timings["worker start (to ONLINE)"] = round(time.monotonic() - t0, 2)
+        wait_for("the worker on pool srdi-local", online, worker, lab.log_tail("worker"))
         pool = client.read_work_pool(POOL)
         assert (pool.type, pool.concurrency_limit) == ("process", 1)
         deployments = {d.name: d for d in client.read_deployments()}
@@ -542,15 +523,15 @@ def check_pack(home: Home) -> None:
 
 def test_the_srdi_serve_unit_starts_and_stops_as_systemd_would(tmp_path):
     """The one-machine alternative, deploy/systemd/srdi-serve.service: its ExecStart comes up (server, deployments,
-    worker) and, stopped as its KillMode=mixed stops it (SIGTERM to the main process only), ends within
-    TimeoutStopSec, exit code 0, leaving nothing behind."""
+    worker) and, stopped as its KillMode=mixed stops it (SIGTERM to the main process only), ends by itself, exit
+    code 0, leaving nothing behind. (Within the unit's TimeoutStopSec is measured by `make bench`, bench/run.py.)"""
     sweep_earlier_runs()
     port = free_port()
     site = Site(tmp_path, pg_port=0, api_port=port, password="")
     unit = site.unit("srdi-serve.service", "one-host", args={"4200": str(port)})
     spec = read_unit(DEPLOY / "systemd" / "srdi-serve.service")
     assert unit["kill_mode"] == "mixed"
-    stop_timeout = float(spec["TimeoutStopSec"][0])
+    assert float(spec["TimeoutStopSec"][0]) > 0        # systemd's bound on the stop (bench/run.py: serve_stop_s)
     home = Home.resolve(unit["cwd"]).ensure()
     token = owner_token()
     env = {k: v for k, v in os.environ.items() if not k.startswith(("PREFECT_", "SRDI_"))}
@@ -560,22 +541,16 @@ def test_the_srdi_serve_unit_starts_and_stops_as_systemd_would(tmp_path):
         proc = subprocess.Popen(unit["start"], env=env, cwd=unit["cwd"], stdout=out, stderr=subprocess.STDOUT,
                                 stdin=subprocess.DEVNULL, start_new_session=True)
     try:
-        t0 = time.monotonic()
-        wait_for("srdi serve", lambda: (home.state / "prefect-server.json").exists(), 300, proc,
+        wait_for("srdi serve", lambda: (home.state / "prefect-server.json").exists(), proc,
                  log.read_text(errors="replace") if log.exists() else "")
-        up = round(time.monotonic() - t0, 2)
         assert healthy(f"http://127.0.0.1:{port}/api")
         assert len(marked_processes(token)) >= 3          # srdi serve, its server, its worker
-        t0 = time.monotonic()
         proc.send_signal(signal.SIGTERM)
-        assert proc.wait(timeout=stop_timeout) == 0, log.read_text(errors="replace")
-        stopped = round(time.monotonic() - t0, 2)
-        deadline = time.monotonic() + 5                   # what systemd would SIGKILL after the main process ends
-        while marked_processes(token) and time.monotonic() < deadline:
-            time.sleep(0.2)
-        assert describe(marked_processes(token)) == []
+        # it exits by itself, code 0 (within TimeoutStopSec is a goal `make bench` measures: bench/run.py)
+        assert proc.wait(timeout=HANG) == 0, log.read_text(errors="replace")
+        wait_until(lambda: not marked_processes(token), HANG,
+                   lambda: f"what srdi serve started gone with it: {describe(marked_processes(token))}", every=0.2)
         assert "Traceback" not in log.read_text(errors="replace")
-        print(f"\nsrdi-serve.service: up in {up} s, stopped in {stopped} s")
     finally:
         if proc.poll() is None:
             os.killpg(proc.pid, signal.SIGKILL)

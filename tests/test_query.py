@@ -14,7 +14,7 @@ import duckdb
 import openpyxl
 import pytest
 
-from tests.helpers import after_home_line
+from tests.helpers import HANG, after_home_line
 
 from srdi.cli import main
 from tests.conftest import copy_db
@@ -202,12 +202,10 @@ def test_query_does_not_import_prefect(wh):
             "rc = srdi.cli.main(['query', '--home', sys.argv[1], '--format', 'json', 'SELECT count(*) AS n FROM sample']); "
             "loaded = sorted(m for m in sys.modules if m.split('.')[0] in ('prefect', 'flows', 'polars', 'pandera')); "
             "print(loaded, file=sys.stderr); sys.exit(rc or (3 if loaded else 0))")
-    t = time.perf_counter()
-    res = subprocess.run([sys.executable, "-c", code, str(wh.root)], capture_output=True, text=True, env=ENV, cwd=ROOT, timeout=120)
-    elapsed = time.perf_counter() - t
+    res = subprocess.run([sys.executable, "-c", code, str(wh.root)], capture_output=True, text=True, env=ENV, cwd=ROOT,
+                         timeout=HANG)
     assert res.returncode == 0, res.stderr
     assert json.loads(res.stdout) == [{"n": 4}]
-    print(f"\n`srdi query` in a fresh process: {elapsed:.2f}s, no prefect/flows/polars/pandera imported")
 
 
 @pytest.mark.slow   # a subprocess
@@ -271,14 +269,17 @@ def test_pivot_and_unpivot_are_read_only_and_allowed(wh, capsys):
 
 
 def test_a_query_past_its_timeout_is_stopped_with_a_message(wh, capsys):
-    t = time.perf_counter()
-    # 4·10^10 rows to add up: hours, unless the timeout stops it
-    assert query(wh, "--timeout", "1", "SELECT sum(a.range * b.range) FROM range(200000) a, range(200000) b") == 2
-    took = time.perf_counter() - t
+    # 4·10^10 rows to add up: hours, unless the timeout stops it; ending before a ceiling only a hang reaches is the
+    # proof (how soon is not asserted: a busy machine is slower)
+    import threading
+    rc = []
+    t = threading.Thread(target=lambda: rc.append(query(wh, "--timeout", "1", "SELECT sum(a.range * b.range) "
+                                                        "FROM range(200000) a, range(200000) b")), daemon=True)
+    t.start()
+    t.join(HANG)
+    assert rc == [2], "the query ran on past its timeout"
     err = after_home_line(capsys.readouterr().err, "query")
     assert "超过 1 秒" in err and "--timeout" in err and err.count("\n") == 1 and "Traceback" not in err
-    assert took < 60
-    print(f"\nstopped {took:.1f}s after the start, with a 1 s timeout")
 
 
 def test_a_timeout_while_writing_leaves_no_half_file(wh, tmp_path, capsys):
@@ -383,12 +384,10 @@ def test_output_streams_in_bounded_memory(wh, tmp_path, fmt, rows):
     """The rows never sit in memory at once: peak RSS stays near what `srdi query` needs to start, while the rows
     as Python tuples alone would take hundreds of MB."""
     out = tmp_path / f"all.{fmt}"
-    t = time.perf_counter()
     proc = subprocess.Popen([sys.executable, "-m", "srdi.cli", "query", "--home", str(wh.root), "--format", fmt,
                              "--out", str(out), STREAM_SQL.format(n=rows)], env=ENV, cwd=ROOT,
                             stderr=subprocess.PIPE)
     peak_mb = _peak_rss_mb(proc)
-    took = time.perf_counter() - t
     assert proc.returncode == 0, proc.stderr.read().decode()
     last = {"i": rows - 1, "name": f"企业{rows - 1}", "x": (rows - 1) * 0.5, "day": "2022-07-05"}
     if fmt == "csv":
@@ -407,6 +406,6 @@ def test_output_streams_in_bounded_memory(wh, tmp_path, fmt, rows):
     else:
         ws = openpyxl.load_workbook(out, read_only=True).active
         n = ws.max_row - 1
-    print(f"\n{fmt}: {n:,} rows, {out.stat().st_size / 2**20:.0f} MB written in {took:.1f}s, peak RSS {peak_mb:.0f} MB")
+    print(f"\n{fmt}: {n:,} rows, {out.stat().st_size / 2**20:.0f} MB written, peak RSS {peak_mb:.0f} MB")
     assert n == rows
     assert 0 < peak_mb < 400

@@ -6,7 +6,6 @@ import os
 import signal
 import subprocess
 import sys
-import time
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
@@ -15,6 +14,7 @@ import pytest
 import yaml
 
 from srdi.local_server import free_port, healthy
+from tests.helpers import HANG, wait_until
 from warehouse.home import Home
 from samples.share import build_sample_share
 
@@ -37,7 +37,7 @@ def served(tmp_path_factory):
     yield home, f"http://127.0.0.1:{port}/api", proc
     if proc.poll() is None:
         proc.send_signal(signal.SIGINT)
-        proc.wait(timeout=60)
+        proc.wait(timeout=HANG)
 
 
 def _client_settings(url):
@@ -83,16 +83,10 @@ def test_next_scheduled_runs_follow_cron_and_timezone(served):
     assert set(expected) == set(SCHEDULED)
     with _client_settings(url), get_client(sync_client=True) as client:
         for name, want in expected.items():
-            deadline = time.monotonic() + 120
-            while True:
-                runs = client.read_flow_runs(
-                    deployment_filter=DeploymentFilter(name=DeploymentFilterName(any_=[name])),
-                    flow_run_filter=FlowRunFilter(state=FlowRunFilterState(type=FlowRunFilterStateType(any_=[StateType.SCHEDULED]))),
-                    sort=FlowRunSort.EXPECTED_START_TIME_ASC, limit=1)
-                if runs or time.monotonic() > deadline:
-                    break
-                time.sleep(0.5)
-            assert runs, f"no scheduled run for {name}"
+            runs = wait_until(lambda: client.read_flow_runs(
+                deployment_filter=DeploymentFilter(name=DeploymentFilterName(any_=[name])),
+                flow_run_filter=FlowRunFilter(state=FlowRunFilterState(type=FlowRunFilterStateType(any_=[StateType.SCHEDULED]))),
+                sort=FlowRunSort.EXPECTED_START_TIME_ASC, limit=1), HANG, f"a scheduled run for {name}", every=0.5)
             assert runs[0].expected_start_time == want, (name, runs[0].expected_start_time, want)
         ingest = client.read_flow_runs(
             deployment_filter=DeploymentFilter(name=DeploymentFilterName(any_=["ingest"])),
@@ -110,11 +104,9 @@ def start_serve(home: Home, port: int) -> subprocess.Popen:
     env.pop("PREFECT_API_URL", None)
     proc = subprocess.Popen([sys.executable, "-m", "srdi.cli", "serve", "--home", str(home.root), "--port", str(port)],
                             cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
-    deadline = time.monotonic() + 180
-    while not (home.state / "prefect-server.json").exists():
-        assert proc.poll() is None, proc.stdout.read()
-        assert time.monotonic() < deadline, "srdi serve did not come up"
-        time.sleep(0.5)
+    wait_until(lambda: (home.state / "prefect-server.json").exists(), HANG,
+               lambda: f"srdi serve came up: {proc.stdout.read() if proc.poll() is not None else ''}",
+               alive=lambda: proc.poll() is None, every=0.5)
     return proc
 
 
@@ -126,7 +118,7 @@ def test_ctrl_c_stops_server_and_worker_cleanly(tmp_path):
     url = f"http://127.0.0.1:{port}/api"
     assert healthy(url)
     proc.send_signal(signal.SIGINT)
-    assert proc.wait(timeout=60) == 0
+    assert proc.wait(timeout=HANG) == 0
     assert not healthy(url)
     assert not (home.state / "prefect-server.json").exists()
     out = proc.stdout.read()

@@ -304,18 +304,18 @@ def test_status_imports_no_prefect(demo_home):
     code = ("import sys, srdi.cli; rc = srdi.cli.main(['status', '--home', sys.argv[1]]); "
             "loaded = sorted(m for m in sys.modules if m.split('.')[0] in ('prefect', 'flows', 'tasks')); "
             "print(loaded, file=sys.stderr); sys.exit(rc or (3 if loaded else 0))")
-    t = time.perf_counter()
     r = subprocess.run([sys.executable, "-c", code, str(demo_home.root)], capture_output=True, text=True, env=env(),
-                       cwd=ROOT, timeout=120)
+                       cwd=ROOT, timeout=300)
     assert r.returncode == 0, r.stderr
-    print(f"\n`srdi status` in a fresh process: {time.perf_counter() - t:.2f}s, no prefect/flows/tasks imported")
 
 
 @pytest.mark.slow
 def test_last_runs_come_from_the_prefect_api_when_one_is_up(home, run_ingest):
     from prefect.settings import PREFECT_API_URL
     write_xlsx(home.inbox / "财政局" / "财政局任务进展2022Q2.xlsx", task_rows("财政局", 1))
+    before = datetime.now(timezone.utc).replace(microsecond=0) - timedelta(seconds=1)   # the API may round
     assert run_ingest(home)["loaded"] == 1
+    after = datetime.now(timezone.utc)
     api = PREFECT_API_URL.value()
     r = srdi("status", "--home", str(home.root), "--format", "json", env=env(PREFECT_API_URL=api))
     assert r.returncode == 0, r.stderr
@@ -324,7 +324,7 @@ def test_last_runs_come_from_the_prefect_api_when_one_is_up(home, run_ingest):
     (ingest,) = [x for x in o["last_runs"] if x["flow"] == "ingest"]
     assert ingest["source"] == "prefect" and ingest["state"] == "COMPLETED"
     started = datetime.fromisoformat(ingest["start"])
-    assert abs((datetime.now(started.tzinfo) - started).total_seconds()) < 600
+    assert before <= started <= after, (before, started, after)      # this run's start, in its right zone
 
 
 @pytest.mark.slow

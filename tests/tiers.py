@@ -15,11 +15,9 @@ they are first built. A `temporary_settings` block per test did the same but cos
 rebuilds every settings model), a third of the fast tier. Under pytest-xdist each worker is a fresh process that
 loads this plugin in the same way.
 
-Both tiers run on every core (pytest-xdist, `-n auto`: see the Makefile). A test whose verdict depends on the wall
-clock (stopped within 10 s, a receipt within 30 s, a server idle for 3 s, a debounce window) is in the `serial`
-group: `make test` runs everything else in parallel first, then the serial group alone, one test at a time, so
-such a test never shares the cores with another worker. Mark one `@pytest.mark.serial`; the files in SERIAL_FILES
-are serial as a whole.
+Both tiers run on every core (pytest-xdist, `-n auto`: see the Makefile), in one pass: no test's verdict depends on
+the wall clock (#21: tests wait for a condition with tests/helpers.py `wait_until`; tests/test_no_stopwatch.py
+holds the suite to it; `make bench` measures the durations), so no test needs the cores to itself.
 """
 from __future__ import annotations
 
@@ -31,11 +29,6 @@ import pytest
 
 FAST = os.environ.get("SRDI_TEST_TIER") == "fast"
 SLOW_FIXTURES = {"prefect_server"}
-# whole files whose tests time what real processes do: Ctrl-C and SIGKILL (stopped within 10 s), `srdi serve`
-# (drop → receipt within 30 s, debounce), the background server's idle stop, reading children gone after a kill,
-# a PostgreSQL site started and stopped as systemd would, a worker stopped with its server
-SERIAL_FILES = {"test_interrupt.py", "test_serve_events.py", "test_fixed_cost.py", "test_reader_limits.py",
-                "test_postgres.py", "test_schedules.py"}
 CLOSED_API = "http://127.0.0.1:9/api"   # port 9 (discard): nothing listens, a connection is refused at once
 
 if FAST:
@@ -49,15 +42,10 @@ def is_slow(item) -> bool:
 
 def pytest_configure(config):
     config.addinivalue_line("markers", "slow: needs subprocesses, servers or a browser (not in `make check`)")
-    config.addinivalue_line("markers", "serial: times real processes against the wall clock; `make test` runs it "
-                                       "after the parallel part, alone")
 
 
 @pytest.hookimpl(tryfirst=True)   # before `-m` selects on the markers
 def pytest_collection_modifyitems(config, items):
-    for item in items:
-        if item.path.name in SERIAL_FILES and not item.get_closest_marker("serial"):
-            item.add_marker(pytest.mark.serial)
     if not FAST:
         return
     slow = [i for i in items if is_slow(i)]
