@@ -82,14 +82,20 @@ def server(home: Home) -> dict | None:
     return info if info and bg.alive(info) else None
 
 
-def environ_of(pid: int) -> dict[str, str]:
-    raw = Path(f"/proc/{pid}/environ").read_bytes().split(b"\0")
-    return dict(e.decode(errors="replace").split("=", 1) for e in raw if b"=" in e)
-
-
 def wait_gone(info: dict, what: str) -> None:
     """Until the process the pid file named is gone (how soon is `make bench`'s: bench/run.py)."""
     wait_until(lambda: not bg.alive(info), HANG, what)
+
+
+def waiting_ingest(home: Home, env: dict) -> subprocess.Popen:
+    """`srdi ingest` in a session of its own, started while the test holds the writer lock: returned once it has
+    registered with the home's server (it then waits for the lock)."""
+    proc = subprocess.Popen([sys.executable, "-m", "srdi.cli", "ingest", "--home", str(home.root), "--wait", "300"],
+                            cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+                            start_new_session=True)
+    wait_until(lambda: registered(home), HANG, lambda: f"the command registered with the server: "
+               f"{proc.stdout.read() if proc.poll() is not None else ''}", alive=lambda: proc.poll() is None)
+    return proc
 
 
 def api_port(out: str) -> set[str]:
@@ -124,16 +130,7 @@ def test_later_commands_reuse_the_homes_server_and_print_nothing_about_it(tmp_pa
     for stop in ("ctrl-c", "sigkill"):
         fd = hold_writer_lock(home)                   # the command waits for the lock, registered with the server
         try:
-            proc = subprocess.Popen([sys.executable, "-m", "srdi.cli", "ingest", "--home", str(home.root),
-                                     "--wait", "300"], cwd=ROOT, env=env, stdout=subprocess.PIPE,
-                                    stderr=subprocess.STDOUT, text=True, start_new_session=True)
-            for _ in range(1200):                     # a ceiling only a hang reaches
-                assert proc.poll() is None, proc.stdout.read()
-                if registered(home):
-                    break
-                time.sleep(0.1)
-            else:
-                pytest.fail("the command never registered with the server")
+            proc = waiting_ingest(home, env)
             info = server(home)
             if stop == "ctrl-c":
                 os.killpg(proc.pid, signal.SIGINT)
@@ -189,11 +186,7 @@ def test_a_command_that_uses_it_keeps_it_even_when_idle(tmp_path, warm_cache, en
     env = env_for(home, tmp_path, idle=2, TEST_MARK=uuid.uuid4().hex)
     fd = hold_writer_lock(home)
     try:
-        proc = subprocess.Popen([sys.executable, "-m", "srdi.cli", "ingest", "--home", str(home.root), "--wait", "300"],
-                                cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
-                                start_new_session=True)
-        wait_until(lambda: registered(home), HANG, lambda: f"the command registered with the server: "
-                   f"{proc.stdout.read() if proc.poll() is not None else ''}", alive=lambda: proc.poll() is None)
+        proc = waiting_ingest(home, env)
         info = server(home)
         time.sleep(6)                                   # three times the idle time, not one request
         assert bg.alive(info), "the server stopped under a command that uses it"
