@@ -92,7 +92,7 @@ def memory_copy(template: Path):
 
 @pytest.fixture(scope="session")
 def rules_template(tmp_path_factory) -> Path:
-    """What the rules' SQL runs on in tests/test_rule_sql.py and tests/test_rules_policy.py: the schema, the
+    """What the rules' SQL runs on in tests/unit/test_rule_sql.py and tests/unit/test_rules_policy.py: the schema, the
     reference data, the Annex 1 registry and the rollup tables."""
     from tasks.storage import baseline_frame, reference_frames
     from warehouse import rollups as wr
@@ -110,10 +110,10 @@ def rules_template(tmp_path_factory) -> Path:
 
 @pytest.fixture(scope="session")
 def enterprise_workbook_40k(tmp_path_factory) -> Path:
-    """A valid 40,000-row 企业库 (tests/test_reader_limits.py, big_enterprise_workbook), written once per session:
-    writing it takes 15 s or more, and tests/test_reader_limits.py and tests/test_interrupt.py need it in several
+    """A valid 40,000-row 企业库 (tests/integration/test_reader_limits.py, big_enterprise_workbook), written once per session:
+    writing it takes 15 s or more, and tests/integration/test_reader_limits.py and tests/e2e/test_interrupt.py need it in several
     tests. A test copies it and never changes it: checked at the session's end."""
-    from tests.test_reader_limits import big_enterprise_workbook
+    from tests.integration.test_reader_limits import big_enterprise_workbook
     path = big_enterprise_workbook(tmp_path_factory.mktemp("template-workbook") / "企业库2022Q2.xlsx", 40_000)
     digest = _sha256(path)
     yield path

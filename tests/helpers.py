@@ -172,3 +172,88 @@ def foreign_text(paths, typed=(), names=()) -> list[str]:
             for m in FORBIDDEN.finditer(rest):
                 found.append(f"{path.name} · {where}: {m.group(0)!r} — {text[:160]!r}")
     return found
+
+
+# ---------------------------------------------------------------- the flows' steps in this process, without Prefect
+# A test that is not about Prefect (deployments, schedules, triggers, cancellation, artifacts) runs a flow's steps
+# with these: each task's own function (`.fn`), in the flow's order, in this process, under the flow's writer lock.
+# No Prefect server is needed, so such a test is in tests/integration (tests/tiers.py closes the Prefect API there).
+# They follow flows/ingest.py, flows/rollups.py and flows/templates.py step for step; what the flows add (Prefect's
+# retries, task runners, artifacts) is tested in tests/e2e, and tests/e2e/test_in_process.py checks that a flow and
+# its helper here leave the same home.
+
+def _fn(step):
+    """A Prefect task's own function (a plain function as it is)."""
+    return getattr(step, "fn", step)
+
+
+def ingest_in_process(home, settle_seconds: float = 0, trust_mtime: bool = False, chunk_size: int | None = None,
+                      mtime_window_seconds: float | None = None) -> dict:
+    """flows/ingest.py's `ingest` without Prefect: the same summary dict. Files are read in reading children
+    (tasks/intake/isolate.py), as the flow reads them."""
+    from flows.ingest import BATCH_SIZE, CHUNK_SIZE, split
+    from tasks.intake.check_workbooks import check_workbooks
+    from tasks.intake.discover import MTIME_WINDOW, discover_submissions
+    from tasks.intake.file_away import file_away, finish_interrupted
+    from tasks.intake.load import load_submissions, skip_duplicates
+    from tasks.intake.summarise import summarise_ingest
+    from tasks.storage import prepare_warehouse, publish_warehouse
+    from warehouse.home import Home
+    from warehouse.lock import writer_lock
+    where = Home.resolve(str(getattr(home, "root", home))).ensure()
+    window = MTIME_WINDOW.total_seconds() if mtime_window_seconds is None else mtime_window_seconds
+    with writer_lock(where):
+        _fn(prepare_warehouse)(where)
+        _fn(finish_interrupted)(where)
+        done, deferred, held = [], [], []
+        for batch in split(_fn(discover_submissions)(where, settle_seconds, trust_mtime, window), BATCH_SIZE):
+            batch = _fn(skip_duplicates)(where, batch)
+            batch = [sub for chunk in split(batch, chunk_size or CHUNK_SIZE) for sub in _fn(check_workbooks)(chunk)]
+            batch = _fn(load_submissions)(where, batch)
+            deferred += [s for s in batch if s.deferred]
+            held += [s for s in batch if s.held and not s.deferred]
+            filed = _fn(file_away)(where, [s for s in batch if not s.deferred and not s.held])
+            done += [s for s in filed if not s.deferred]
+            deferred += [s for s in filed if s.deferred]
+            held += [s for s in filed if s.held and not s.deferred]
+            if deferred:
+                break
+        _fn(publish_warehouse)(where)
+    return _fn(summarise_ingest)(where, done, deferred, held)
+
+
+def rollup_in_process(kind: str, home, period: str | None = None) -> dict:
+    """flows/rollups.py's quarterly_dispatch / midyear_meeting / annual_summary (`kind`: quarterly, midyear,
+    annual) without Prefect and without its artifacts: the same result dict, pack and dashboard."""
+    from tasks.rollup.compute import compute_sections, load_rollup_config, resolve_period, store_rollup
+    from tasks.rollup.dashboard import render_dashboard
+    from tasks.rollup.pack import write_pack
+    from tasks.rollup.summarise import summarise_rollup
+    from tasks.storage import prepare_warehouse, publish_warehouse
+    from warehouse.connection import connect
+    from warehouse.home import Home
+    from warehouse.lock import writer_lock
+    where = Home.resolve(str(getattr(home, "root", home))).ensure()
+    cfg = load_rollup_config(where)
+    rp = resolve_period(kind, period, cfg.time_zone)
+    with writer_lock(where), connect(where.writer_db) as con:
+        _fn(prepare_warehouse)(where, con)
+        sections = _fn(compute_sections)(con, rp, cfg)
+        counts = _fn(store_rollup)(con, where, rp, cfg, sections)
+        _fn(publish_warehouse)(where, con)
+        pack = _fn(write_pack)(where, rp, cfg, sections)
+        dashboard = _fn(render_dashboard)(where, rp.period, con)
+    return _fn(summarise_rollup)(where, rp, counts, pack, dashboard, sections, cfg)
+
+
+def templates_in_process(home, period: str | None = None) -> dict:
+    """flows/templates.py's write_templates without Prefect: the same result dict."""
+    from tasks.bureau.templates import current_quarter, read_template_prefill, write_bureau_templates
+    from warehouse.home import Home
+    from warehouse.lock import writer_lock
+    where = Home.resolve(str(getattr(home, "root", home))).ensure()
+    period = period or current_quarter(tz=where.time_zone)
+    with writer_lock(where):
+        data = _fn(read_template_prefill)(where, period)
+        result = _fn(write_bureau_templates)(where, data)
+    return {"period": period, "source": data.source, "outbox": str(where.outbox), **result}

@@ -237,7 +237,7 @@ COMMERCE_TASKS = {t: {"status": "推进中", "completion_pct": 50, "progress": f
 
 def ingest_in_process(home) -> dict:
     """flows/ingest.py's steps in their order, each task's own function, the reading step in this process (as
-    tests/test_exactly_once.py does); arrival = the file's modification time (an old share replayed)."""
+    tests/integration/test_exactly_once.py does); arrival = the file's modification time (an old share replayed)."""
     from tasks.intake.check_batch import check_many
     from tasks.intake.discover import discover_submissions
     from tasks.intake.file_away import file_away, finish_interrupted
