@@ -21,30 +21,31 @@ venv-test: $(BIN)/python
 demo: venv
 	$(BIN)/srdi demo --home $(HOME_DIR)
 
-# The tests are in three tiers, one directory each (tests/tiers.py): tests/unit (pure functions, SQL on in-memory
-# DuckDB), tests/integration (real files and DuckDB files, reading children, the library without a Prefect server),
-# tests/e2e (the `srdi` command, a Prefect server and worker, `srdi serve`, signals, Chromium, PostgreSQL).
-#
 # Every test: first all but the serial ones on every core (pytest-xdist; each test file stays on one worker, so its
 # module fixtures are built once), then the serial ones alone: they time real processes against the wall clock
 # (tests/tiers.py). The second part runs even when the first failed (not when it was interrupted); the exit status
 # is the first failure's.
 test: venv-test
 	status=0; \
-	$(BIN)/python -m pytest -q -n auto --dist loadfile -m "not serial" tests || status=$$?; \
-	if [ $$status -ne 2 ]; then $(BIN)/python -m pytest -q -m serial tests || { rc=$$?; [ $$status -ne 0 ] || status=$$rc; }; fi; \
+	$(BIN)/python -m pytest -q -n auto --dist loadfile -m "not serial" || status=$$?; \
+	if [ $$status -ne 2 ]; then $(BIN)/python -m pytest -q -m serial || { rc=$$?; [ $$status -ne 0 ] || status=$$rc; }; fi; \
 	exit $$status
 
-# unit and integration (no Prefect server, no `srdi` command) on every core: the inner loop
+# The tests are in three tiers, one directory each (tests/tiers.py): tests/unit (pure functions, SQL on in-memory
+# DuckDB), tests/integration (real files and DuckDB files, reading children, the library without a Prefect server),
+# tests/e2e (the `srdi` command, a Prefect server and worker, `srdi serve`, signals, Chromium, PostgreSQL).
+
+# unit and integration (no Prefect server, no `srdi` command) on every core, a file per worker (a module fixture,
+# such as a share ingested once, is built once): the inner loop
 check: venv-test
-	$(BIN)/python -m pytest -q -n auto tests/unit tests/integration
+	$(BIN)/python -m pytest -q -n auto --dist loadfile tests/unit tests/integration
 
 # one tier at a time
 unit: venv-test
 	$(BIN)/python -m pytest -q -n auto tests/unit
 
 integration: venv-test
-	$(BIN)/python -m pytest -q -n auto tests/integration
+	$(BIN)/python -m pytest -q -n auto --dist loadfile tests/integration
 
 e2e: venv-test
 	$(BIN)/python -m pytest -q -n auto --dist loadfile tests/e2e

@@ -126,12 +126,11 @@ def home(tmp_path) -> Home:
 
 
 @pytest.fixture
-def run_ingest(prefect_server):
-    from flows.ingest import ingest
-
-    def run(home: Home) -> dict:
-        return ingest(home=str(home.root), settle_seconds=0)
-    return run
+def run_ingest():
+    """The ingest's steps in this process, without Prefect (tests/helpers.py ingest_in_process): run(home) -> the
+    flow's summary. A test about the flow itself runs flows.ingest.ingest under the `prefect_server` fixture."""
+    from tests.helpers import ingest_in_process
+    return ingest_in_process
 
 
 def drop(home: Home, bureau: str, name: str) -> "os.PathLike":

@@ -1,7 +1,9 @@
-"""Run the pure ingest steps (no Prefect) on one file, for fast rule tests."""
+"""Helpers shared by the tests: the pure ingest steps on one file (fast rule tests), queries, the Chinese-only checker,
+and the flows' steps run in this process without Prefect (ingest_in_process, rollup_in_process, …)."""
 from __future__ import annotations
 
 import hashlib
+from unittest import mock
 from datetime import datetime
 from pathlib import Path
 
@@ -179,7 +181,7 @@ def foreign_text(paths, typed=(), names=()) -> list[str]:
 # with these: each task's own function (`.fn`), in the flow's order, in this process, under the flow's writer lock.
 # No Prefect server is needed, so such a test is in tests/integration (tests/tiers.py closes the Prefect API there).
 # They follow flows/ingest.py, flows/rollups.py and flows/templates.py step for step; what the flows add (Prefect's
-# retries, task runners, artifacts) is tested in tests/e2e, and tests/e2e/test_in_process.py checks that a flow and
+# retries, task runners, artifacts) is tested in tests/e2e, and tests/e2e/test_flows.py checks that a flow and
 # its helper here leave the same home.
 
 def _fn(step):
@@ -219,7 +221,9 @@ def ingest_in_process(home, settle_seconds: float = 0, trust_mtime: bool = False
             if deferred:
                 break
         _fn(publish_warehouse)(where)
-    return _fn(summarise_ingest)(where, done, deferred, held)
+    # the summary's Prefect artifact is the flow's (tests/e2e): outside a run, with no API, trying costs 1.6 s
+    with mock.patch("tasks.intake.summarise.create_markdown_artifact", lambda **kw: None):
+        return _fn(summarise_ingest)(where, done, deferred, held)
 
 
 def rollup_in_process(kind: str, home, period: str | None = None) -> dict:
@@ -257,3 +261,38 @@ def templates_in_process(home, period: str | None = None) -> dict:
         data = _fn(read_template_prefill)(where, period)
         result = _fn(write_bureau_templates)(where, data)
     return {"period": period, "source": data.source, "outbox": str(where.outbox), **result}
+
+
+def demo_in_process(home) -> dict:
+    """samples/demo.py's `demo` flow without Prefect: the sample share dated as it arrived in 2022, the ingest, next
+    quarter's templates and the four 2022 rollups. Returns {"ingest": summary, "packs": [rollup result, …]}."""
+    from samples.demo import build_demo_share
+    from warehouse.home import Home
+    where = Home.resolve(str(getattr(home, "root", home))).ensure()
+    _fn(build_demo_share)(where)
+    summary = ingest_in_process(where, settle_seconds=0, trust_mtime=True)
+    templates = templates_in_process(where, "2022Q4")
+    packs = [rollup_in_process("quarterly", where, "2022Q2"), rollup_in_process("quarterly", where, "2022Q3"),
+             rollup_in_process("midyear", where, "2022H1"), rollup_in_process("annual", where, "2022")]
+    return {"ingest": summary, "templates": templates, "packs": packs}
+
+
+HOSTILE_NAMES = ("<script>alert(1)</script>", "吉林\"><img/src=x/onerror=alert(2)>有限公司", "吉林A&B<b>粗体</b>有限公司")
+_DEMO: dict = {}
+
+
+def build_demo(tmp_path_factory):
+    """One demo home per test session (a worker's, under xdist), with three hostile names in 商务局's 企业库: what
+    `srdi docs` builds its reference warehouse from, built in this process (demo_in_process). Tests read it and never
+    change it."""
+    from samples.workbooks import enterprise_rows, write_xlsx
+    from warehouse.home import Home
+    if "home" not in _DEMO:
+        home = Home.resolve(tmp_path_factory.mktemp("srdi-demo") / "home").ensure()
+        rows = enterprise_rows(4, seed=11)
+        for row, name in zip(rows[1:], HOSTILE_NAMES):
+            row[0] = name
+        write_xlsx(home.inbox / "商务局" / "商务局企业库2022Q3.xlsx", rows)   # 商务局 reports no other enterprise form
+        demo_in_process(home)
+        _DEMO["home"] = home
+    return _DEMO["home"]

@@ -32,7 +32,7 @@ import pytest
 
 TESTS = Path(__file__).resolve().parent
 TIERS = ("unit", "integration", "e2e")
-E2E_ONLY_FIXTURES = set()   # TEMP: filled once tests/integration asks for no Prefect server
+E2E_ONLY_FIXTURES = {"prefect_server"}
 # whole files whose tests time what real processes do: Ctrl-C and SIGKILL (stopped within 10 s), `srdi serve`
 # (drop → receipt within 30 s, debounce), the background server's idle stop, reading children gone after a kill,
 # a PostgreSQL site started and stopped as systemd would, a worker stopped with its server

@@ -14,32 +14,16 @@ import openpyxl
 import pytest
 
 from srdi.cli import main
-from srdi.commands.docs import build_reference_warehouse
 from warehouse.catalog import DOC_PATH, QUERIES_DIR, missing_comments, relations, render_markdown, saved_queries
 from warehouse.home import Home
 from warehouse.query import check_read_only, fetch
-from samples.workbooks import enterprise_rows, write_xlsx
 from warehouse.connection import apply_schema
 
-HOSTILE_NAMES = ("<script>alert(1)</script>", "吉林\"><img/src=x/onerror=alert(2)>有限公司", "吉林A&B<b>粗体</b>有限公司")
-_DEMO: dict[str, Home] = {}
-
-
-def build_demo(tmp_path_factory) -> Home:
-    """One demo home per test session (needs the prefect_server fixture active)."""
-    if "home" not in _DEMO:
-        home = Home.resolve(tmp_path_factory.mktemp("srdi-demo") / "home").ensure()
-        rows = enterprise_rows(4, seed=11)
-        for row, name in zip(rows[1:], HOSTILE_NAMES):
-            row[0] = name
-        write_xlsx(home.inbox / "商务局" / "商务局企业库2022Q3.xlsx", rows)   # 商务局 reports no other enterprise form
-        assert build_reference_warehouse(home.root) == home.warehouse
-        _DEMO["home"] = home
-    return _DEMO["home"]
+from tests.helpers import HOSTILE_NAMES, build_demo  # noqa: E402,F401 (the demo home, built in process)
 
 
 @pytest.fixture(scope="module")
-def demo(tmp_path_factory, prefect_server) -> Home:
+def demo(tmp_path_factory) -> Home:
     return build_demo(tmp_path_factory)
 
 

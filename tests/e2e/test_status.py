@@ -1,8 +1,8 @@
 """`srdi status` (#13 item 6): the inbox, the last and next runs, this quarter's compliance, configuration warnings and
 the age of the analyst copy, on one screen or as JSON, without starting Prefect.
 
-The fast tier reads an inbox built on disk and computes schedules; the slow tier runs the real `srdi` command on a
-home the real `srdi demo` made, and on one whose runs a Prefect API knows."""
+Some tests read an inbox built on disk and compute schedules; the others run the real `srdi` command on a home the
+real `srdi demo` made, and on one whose runs a Prefect API knows."""
 from __future__ import annotations
 
 import json
@@ -173,7 +173,6 @@ def demo_home(tmp_path_factory) -> Home:
     return home
 
 
-@pytest.mark.slow
 def test_status_on_a_fresh_home_says_what_is_missing(tmp_path):
     home = tmp_path / "home"
     assert srdi("init", "--home", str(home)).returncode == 0
@@ -203,7 +202,6 @@ def test_status_on_a_fresh_home_says_what_is_missing(tmp_path):
     assert not [w for w in o["warnings"] if w.startswith("责任领导未配置")]       # not judged on rules it cannot read
 
 
-@pytest.mark.slow
 def test_status_after_the_demo(demo_home):
     home = demo_home
     r = srdi("status", "--home", str(home.root), "--period", "2022年第三季度", "--format", "json")
@@ -241,7 +239,6 @@ def test_status_after_the_demo(demo_home):
     assert len(lines) <= 40
 
 
-@pytest.mark.slow
 def test_status_shows_the_inbox_and_the_notes_an_ingest_wrote(demo_home):
     home = demo_home
     old(write_xlsx(home.inbox / "新建文件夹" / "任务2022Q3.xlsx", task_rows("工信局", 5)))
@@ -270,7 +267,6 @@ def test_status_shows_the_inbox_and_the_notes_an_ingest_wrote(demo_home):
     assert o["analyst_copy"]["older_than_writer"] is False
 
 
-@pytest.mark.slow
 def test_status_imports_no_prefect(demo_home):
     code = ("import sys, srdi.cli; rc = srdi.cli.main(['status', '--home', sys.argv[1]]); "
             "loaded = sorted(m for m in sys.modules if m.split('.')[0] in ('prefect', 'flows', 'tasks')); "
@@ -282,11 +278,11 @@ def test_status_imports_no_prefect(demo_home):
     print(f"\n`srdi status` in a fresh process: {time.perf_counter() - t:.2f}s, no prefect/flows/tasks imported")
 
 
-@pytest.mark.slow
-def test_last_runs_come_from_the_prefect_api_when_one_is_up(home, run_ingest):
+def test_last_runs_come_from_the_prefect_api_when_one_is_up(home, prefect_server):
+    from flows.ingest import ingest
     from prefect.settings import PREFECT_API_URL
     write_xlsx(home.inbox / "财政局" / "财政局任务进展2022Q2.xlsx", task_rows("财政局", 1))
-    assert run_ingest(home)["loaded"] == 1
+    assert ingest(home=str(home.root), settle_seconds=0)["loaded"] == 1
     api = PREFECT_API_URL.value()
     r = srdi("status", "--home", str(home.root), "--format", "json", env=env(PREFECT_API_URL=api))
     assert r.returncode == 0, r.stderr
@@ -298,7 +294,6 @@ def test_last_runs_come_from_the_prefect_api_when_one_is_up(home, run_ingest):
     assert abs((datetime.now(started.tzinfo) - started).total_seconds()) < 600
 
 
-@pytest.mark.slow
 def test_status_after_a_first_ingest_without_any_rollup(tmp_path):
     """#19 finding 9: a new home, two bureaus' task workbooks and a hidden draft, one `srdi ingest`, no rollup: status
     counts the two as reported, shows the note the ingest wrote, and reads the analyst copy (no rollup_runs yet)."""

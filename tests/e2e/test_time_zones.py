@@ -51,8 +51,6 @@ SHOWN_ARRIVALS = {"工信局企业情况2022Q3.xlsx": "2022-10-09 09:00", "农�
 RUN_CLOCK = {"processed_at", "computed_at", "applied_at", "noted_at", "first_seen", "last_seen", "changed_at",
              "flow_run_id"}
 
-pytestmark = pytest.mark.slow
-
 
 def _enterprise(name: str, team: str) -> dict:
     return {"enterprise_name": name, "operating_status": "生产", "service_team": team, "listing_status": "未上市",

@@ -35,7 +35,6 @@ def sent(home: Home) -> list[Path]:
     return sorted(p for root in (home.archive, home.rejected) for p in root.rglob("*") if p.is_file())
 
 
-@pytest.mark.slow
 def test_every_bureau_and_leader_facing_output_of_the_demo_is_chinese(demo):
     home, _ = demo
     files = outputs(home)
@@ -46,7 +45,6 @@ def test_every_bureau_and_leader_facing_output_of_the_demo_is_chinese(demo):
     assert found == [], "\n".join(found[:40])
 
 
-@pytest.mark.slow
 def test_periods_are_shown_as_people_write_them(demo):
     home, _ = demo
     receipt = next(p for p in outputs(home) if p.name.startswith("工信局专精特新工作任务进展2022Q3_回执_"))
@@ -76,7 +74,6 @@ def test_the_checker_finds_what_it_is_for(tmp_path):
                      "leaders", "$prev_quarter", "rollup"], found
 
 
-@pytest.mark.slow
 def test_cli_lines_of_the_demo_are_chinese(demo):
     """Each line one language: the demo's lines read beside bureau names and periods are Chinese; paths, commands,
     file names and table names stay as they are."""

@@ -1,10 +1,6 @@
-"""Exactly once under retries and faults, in process (the fast tier: no Prefect server, the reading step in this
-process): every task called twice changes nothing the second time; an exception at every crash point and in
+"""Exactly once under retries and faults, in process (no Prefect server, the reading step in this process): every task called twice changes nothing the second time; an exception at every crash point and in
 every step ends with the warehouse and the share of a clean run, each file once in `submissions` and every
-stored_path present. tests/e2e/test_crash.py does the same with SIGKILL and with exceptions in the real flow.
-
-Only the tasks-twice test is in the fast tier: the others run some two dozen ingests between them, so `slow` marks
-them, though they start no process."""
+stored_path present. tests/e2e/test_crash.py does the same with SIGKILL and with exceptions in the real flow."""
 from __future__ import annotations
 
 import os
@@ -164,7 +160,6 @@ def test_each_task_called_twice_counts_supersedes_and_moves_each_file_once(share
     assert_accounted_for(home, n)
 
 
-@pytest.mark.slow
 def test_a_second_load_of_committed_files_in_a_new_run_inserts_nothing(share, clean):
     """The real failure: load committed, then an exception before the files were filed away; the next run."""
     home, n = share
@@ -178,7 +173,6 @@ def test_a_second_load_of_committed_files_in_a_new_run_inserts_nothing(share, cl
     assert_accounted_for(home, n)
 
 
-@pytest.mark.slow
 def test_finish_interrupted_twice_and_a_file_already_moved_but_not_marked(share, clean):
     home, n = share
     prepare_warehouse.fn(home)
@@ -199,7 +193,6 @@ def test_finish_interrupted_twice_and_a_file_already_moved_but_not_marked(share,
 FAULTS = [(p, n) for p in POINTS for n in ((1,) if p in ("before-check", "before-publish-swap") else (1, 3))]
 
 
-@pytest.mark.slow   # two dozen ingests: the fast tier keeps the tasks-twice tests above
 @pytest.mark.parametrize("point,nth", FAULTS, ids=[f"{p}-{n}" for p, n in FAULTS])
 def test_an_exception_at_a_crash_point_then_the_next_run_equals_a_clean_run(share, clean, monkeypatch, point, nth):
     home, n = share
@@ -215,7 +208,6 @@ def test_an_exception_at_a_crash_point_then_the_next_run_equals_a_clean_run(shar
     assert_accounted_for(home, n)
 
 
-@pytest.mark.slow
 @pytest.mark.parametrize("point", ["before-commit", "after-commit", "after-outbox", "after-move"])
 def test_an_exception_inside_one_files_step_does_not_stop_the_run(share, clean, monkeypatch, point):
     """In a file's own step the exception is that file's: tried again at once, and the same run ends clean."""
@@ -252,7 +244,6 @@ STEPS = {
 }
 
 
-@pytest.mark.slow
 @pytest.mark.parametrize("step", sorted(STEPS))
 def test_an_exception_once_in_any_step_is_retried_and_the_run_ends_clean(share, clean, monkeypatch, step):
     import importlib
@@ -266,7 +257,6 @@ def test_an_exception_once_in_any_step_is_retried_and_the_run_ends_clean(share, 
     assert_accounted_for(home, n)
 
 
-@pytest.mark.slow
 def test_finish_interrupted_retries_a_file_that_failed_once(share, clean, monkeypatch):
     home, n = share
     monkeypatch.setattr(fa, "_move", lambda src, dst: (_ for _ in ()).throw(PermissionError(13, "denied", str(dst))))

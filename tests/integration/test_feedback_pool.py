@@ -18,8 +18,6 @@ from samples.workbooks import enterprise_rows, task_rows, write_xlsx
 from tests.conftest import drop
 from warehouse.home import Home
 
-pytestmark = pytest.mark.slow        # a reading forkserver and its children
-
 BUREAUS = ("工信局", "农业农村局", "商务局", "财政局")
 FILES = 44                           # above PARALLEL_FEEDBACK_MIN (32)
 

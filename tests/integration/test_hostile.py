@@ -13,7 +13,7 @@ import xlsxwriter
 from tests.conftest import drop
 from samples.workbooks import enterprise_rows, task_rows, write_xls, write_xlsx
 from tests.helpers import check_file
-from tests.helpers import q
+from tests.helpers import ingest_in_process, q
 from tests.integration.test_ingest import files_under
 
 
@@ -156,15 +156,14 @@ CASES = [
 
 
 @pytest.fixture(scope="module")
-def hostile_run(tmp_path_factory, prefect_server):
-    from flows.ingest import ingest
+def hostile_run(tmp_path_factory):
     from warehouse.home import Home
     home = Home.resolve(tmp_path_factory.mktemp("hostile")).ensure()
     tmp = tmp_path_factory.mktemp("src")
     for i, (name, make, _, _) in enumerate(CASES):
         drop(home, "工信局", f"{i:02d}-{name.rsplit('.', 1)[0]}-2022Q2.{name.rsplit('.', 1)[1]}").write_bytes(make(tmp))
     write_xlsx(drop(home, "财政局", "任务2022Q2.xlsx"), task_rows("财政局", 1))  # a good file in the same batch
-    summary = ingest(home=str(home.root), settle_seconds=0)
+    summary = ingest_in_process(home)
     return home, summary
 
 
@@ -191,15 +190,14 @@ def test_the_batch_goes_on_and_every_file_is_accounted_for(hostile_run):
     assert q(home, "SELECT count(DISTINCT source_path) FROM submissions")[0][0] == len(CASES) + 1
 
 
-def test_a_file_still_being_written_is_left_for_the_next_run(home, run_ingest):
-    from flows.ingest import ingest
+def test_a_file_still_being_written_is_left_for_the_next_run(home):
     path = write_xlsx(drop(home, "财政局", "任务2022Q2.xlsx"), task_rows("财政局", 1))
     os.utime(path, (time.time(), time.time()))
-    summary = ingest(home=str(home.root), settle_seconds=30)
+    summary = ingest_in_process(home, settle_seconds=30)
     assert summary["files"] == 0 and path.exists()
     old = time.time() - 60
     os.utime(path, (old, old))
-    assert ingest(home=str(home.root), settle_seconds=30)["loaded"] == 1
+    assert ingest_in_process(home, settle_seconds=30)["loaded"] == 1
 
 
 def test_unsafe_names_and_symlinks(home, run_ingest, tmp_path):

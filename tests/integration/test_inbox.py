@@ -1,4 +1,4 @@
-"""The inbox, seen by srdi (fast tier): when a file arrived (srdi's first sight, not the sender's clock), the names
+"""The inbox, seen by srdi: when a file arrived (srdi's first sight, not the sender's clock), the names
 srdi writes (255 bytes, GB18030 names read), and a note for every entry it will not process, written once."""
 from __future__ import annotations
 

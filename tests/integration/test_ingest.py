@@ -9,7 +9,7 @@ import pytest
 from samples.share import build_sample_share
 from tests.conftest import drop
 from samples.workbooks import enterprise_rows, task_rows, write_xlsx
-from tests.helpers import q
+from tests.helpers import ingest_in_process, q
 
 
 def files_under(path):
@@ -17,12 +17,11 @@ def files_under(path):
 
 
 @pytest.fixture(scope="module")
-def demo_home(tmp_path_factory, prefect_server):
-    from flows.ingest import ingest
+def demo_home(tmp_path_factory):
     from warehouse.home import Home
     home = Home.resolve(tmp_path_factory.mktemp("demo")).ensure()
     written = build_sample_share(home.inbox)
-    summary = ingest(home=str(home.root), settle_seconds=0)
+    summary = ingest_in_process(home)
     return home, written, summary
 
 

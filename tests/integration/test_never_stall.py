@@ -1,13 +1,11 @@
 """One bad file never stops the others: for each kind of bad file, among good files from other bureaus, the good
 ones load and publish in the same run, the bad one gets an answer (rejected with a Chinese reason, or a note in
-an outbox), and the next run finishes cleanly. The last test does it with the real `srdi ingest` command."""
+an outbox), and the next run finishes cleanly. With the real `srdi ingest` command: tests/e2e/test_never_stall_cli.py."""
 from __future__ import annotations
 
 import errno
 import os
 import shutil
-import subprocess
-import sys
 import time
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
@@ -22,7 +20,7 @@ from tests.integration.test_ingest import files_under
 from warehouse.home import Home
 from warehouse.names import NAME_MAX
 
-ROOT = Path(__file__).resolve().parents[2]
+
 GOOD = ("人民银行", "人社局", "财政局")
 
 
@@ -303,36 +301,3 @@ def test_a_file_changed_after_reading_and_before_its_commit_is_left_for_the_next
     assert [r["outcome"] for r in summary["results"]] == ["loaded"]
     (archived,) = files_under(home.archive / "工信局")
     assert archived.read_bytes() == new
-
-
-# ---------------------------------------------------------------- the real command, every kind at once
-
-def srdi_ingest(home: Home) -> subprocess.CompletedProcess:
-    from prefect.settings import PREFECT_API_URL
-    env = dict(os.environ, PYTHONPATH=str(ROOT), DO_NOT_TRACK="1", PREFECT_API_URL=PREFECT_API_URL.value() or "")
-    env.pop("SRDI_CRASH_AT", None)
-    return subprocess.run([sys.executable, "-m", "srdi.cli", "ingest", "--home", str(home.root), "--settle", "0"],
-                          env=env, cwd=ROOT, capture_output=True, text=True, errors="replace", timeout=600)
-
-
-@pytest.mark.slow
-def test_srdi_ingest_with_every_kind_of_bad_entry_exits_0_twice(home, prefect_server):
-    good = drop_good(home)
-    folder = drop(home, "工信局", "x").parent
-    write_xlsx(raw_path(folder, "工信局任务进展2022Q2".encode("gbk") + b".xlsx"), task_rows("工信局", 4))
-    write_xlsx(drop(home, "商务局", "商务局" + "任务进展" * 19 + "2022Q2.xlsx"), task_rows("商务局", 4))   # 248 bytes
-    write_xlsx(drop(home, "发改局", ".发改局任务2022Q2.xlsx"), task_rows("发改局", 4))
-    os.mkfifo(drop(home, "发改局", "管道2022Q2.xlsx"))
-    write_xlsx(drop(home, "科技局", "任务2022Q2.xlsx"), task_rows("工信局", 4))
-    write_xlsx(home.inbox / "放错了2022Q2.xlsx", task_rows("工信局", 4))
-    drop(home, "发改局", "~$锁文件.xlsx").write_bytes(b"lock")                   # these stay silent
-    drop(home, "发改局", "Thumbs.db").write_bytes(b"thumbs")
-    first = srdi_ingest(home)
-    assert first.returncode == 0, first.stderr[-3000:]
-    loaded = {r[0] for r in q(home, "SELECT source_path FROM submissions WHERE status = 'loaded'")}
-    assert set(good) <= loaded and len(loaded) == len(good) + 2                # + the GBK and the long name
-    assert len(notes(home)) == 4 and "未处理说明" in first.stderr + first.stdout
-    second = srdi_ingest(home)
-    assert second.returncode == 0, second.stderr[-3000:]
-    assert len(notes(home)) == 4 and "未处理说明" not in second.stderr + second.stdout   # no warning repeated
-    assert q(home, "SELECT count(*) FROM submissions")[0][0] == len(good) + 2

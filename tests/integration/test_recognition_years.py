@@ -21,16 +21,14 @@ def _published(home, sql: str, params=None) -> list[tuple]:
         con.close()
 
 
-def test_a_workbook_with_recognition_years_through_ingest_and_the_annual_rollup(home, prefect_server):
-    from flows.ingest import ingest
-    from flows.rollups import annual_summary
-    from flows.templates import write_templates
+def test_a_workbook_with_recognition_years_through_ingest_and_the_annual_rollup(home):
     from tasks.bureau.templates import template_name
+    from tests.helpers import ingest_in_process, rollup_in_process, templates_in_process
 
     _recognitions_2022q4(home)
-    summary = ingest(home=str(home.root), settle_seconds=0, trust_mtime=True)
+    summary = ingest_in_process(home, trust_mtime=True)
     assert [r["outcome"] for r in summary["results"]] == ["loaded"]
-    result = annual_summary(home=str(home.root), period="2022")
+    result = rollup_in_process("annual", home, "2022")
 
     ledger = _published(home, """SELECT enterprise_name, category, level, status, amount_yuan FROM rewards
                                   WHERE period = '2022' ORDER BY 1, 2, 3""")
@@ -53,7 +51,7 @@ def test_a_workbook_with_recognition_years_through_ingest_and_the_annual_rollup(
     assert any("方案印发前认定" in str(v) for v in predates) and "应兑现" not in predates
 
     # `srdi templates` for 2023Q1: both years beside their levels, prefilled
-    write_templates(home=str(home.root), period="2023Q1")
+    templates_in_process(home, "2023Q1")
     ws = openpyxl.load_workbook(home.outbox / "工信局" / template_name("工信局", "enterprise", "2023Q1")).worksheets[0]
     header = [str(c.value).replace("\n", "") if c.value else None for c in ws[3]]
     at = {h: i for i, h in enumerate(header)}

@@ -25,7 +25,7 @@ from schemas.sections import SECTIONS
 from samples.share import build_sample_share
 from tests.conftest import drop
 from samples.workbooks import arrive, credit_code, enterprise_form, keep_as_text, task_form, write_xlsx
-from tests.helpers import q
+from tests.helpers import ingest_in_process, q, rollup_in_process
 
 GOLDEN = Path(__file__).parents[1] / "golden"
 UPDATE = os.environ.get("SRDI_UPDATE_GOLDEN") == "1"
@@ -95,15 +95,13 @@ def build_rollup_share(home) -> None:
 
 
 @pytest.fixture(scope="module")
-def rolled(tmp_path_factory, prefect_server):
-    from flows.ingest import ingest
-    from flows.rollups import ROLLUPS
+def rolled(tmp_path_factory):
     from warehouse.home import Home
     home = Home.resolve(tmp_path_factory.mktemp("rollups")).ensure()
     build_rollup_share(home)
     # the files carry their 2022 arrival times (arrive): an old share restored, so its modification times are believed
-    summary = ingest(home=str(home.root), settle_seconds=0, trust_mtime=True)
-    results = {period: ROLLUPS[kind](home=str(home.root), period=period) for kind, period in RUNS}
+    summary = ingest_in_process(home, trust_mtime=True)
+    results = {period: rollup_in_process(kind, home, period) for kind, period in RUNS}
     return home, summary, results
 
 
@@ -215,31 +213,28 @@ def test_obligations_follow_the_config(rolled):
 # ---------------------------------------------------------------- re-running replaces
 
 def test_rerunning_a_period_replaces_its_rows(rolled):
-    from flows.rollups import quarterly_dispatch
     home, _, _ = rolled
     counts = {t: q(home, f"SELECT count(*) FROM {t} WHERE period = '2022Q3'")[0][0] for t in TABLES}
     before = snapshot(home, "2022Q3")
     other = snapshot(home, "2022Q2")
-    quarterly_dispatch(home=str(home.root), period="2022Q3")
+    rollup_in_process("quarterly", home, "2022Q3")
     assert {t: q(home, f"SELECT count(*) FROM {t} WHERE period = '2022Q3'")[0][0] for t in TABLES} == counts
     assert snapshot(home, "2022Q3") == before
     assert snapshot(home, "2022Q2") == other            # other periods untouched
     assert q(home, "SELECT count(*) FROM rollup_runs WHERE period = '2022Q3'") == [(1,)]
 
 
-def test_rerun_after_new_data_changes_rows_not_their_number(home, prefect_server):
-    from flows.ingest import ingest
-    from flows.rollups import quarterly_dispatch
+def test_rerun_after_new_data_changes_rows_not_their_number(home):
     arrive(write_xlsx(drop(home, "人民银行", "人民银行任务2022Q3.xlsx"), task_form("人民银行", {"T3-1": {"bank_events": 1}})),
            datetime(2022, 10, 9, 9))
-    ingest(home=str(home.root), settle_seconds=0, trust_mtime=True)
-    quarterly_dispatch(home=str(home.root), period="2022Q3")
+    ingest_in_process(home, trust_mtime=True)
+    rollup_in_process("quarterly", home, "2022Q3")
     first = dict(q(home, "SELECT bureau || '/' || form, status FROM compliance WHERE period = '2022Q3'"))
     assert first["银保监/task"] == "missing" and first["人民银行/task"] == "on_time"
     arrive(write_xlsx(drop(home, "银保监", "银保监任务2022Q3.xlsx"), task_form("银保监", {"T3-1": {"bank_events": 0}})),
            datetime(2022, 10, 12, 9))
-    ingest(home=str(home.root), settle_seconds=0, trust_mtime=True)
-    quarterly_dispatch(home=str(home.root), period="2022Q3")
+    ingest_in_process(home, trust_mtime=True)
+    rollup_in_process("quarterly", home, "2022Q3")
     second = dict(q(home, "SELECT bureau || '/' || form, status FROM compliance WHERE period = '2022Q3'"))
     assert len(second) == len(first) == q(home, "SELECT count(*) FROM compliance")[0][0]
     assert second["银保监/task"] == "late"
@@ -479,30 +474,8 @@ def test_every_pack_exists(rolled):
     assert "明年培育名单" in openpyxl.load_workbook(results["2022"]["pack"]).sheetnames
 
 
-def test_artifacts_are_published(rolled):
-    from prefect.client.orchestration import get_client
-    import asyncio
-
-    async def keys():
-        async with get_client() as client:
-            from prefect.client.schemas.filters import ArtifactFilter, ArtifactFilterKey
-            arts = await client.read_artifacts(artifact_filter=ArtifactFilter(key=ArtifactFilterKey(like_="quarterly-2022q3")))
-            return {a.key for a in arts}
-    found = asyncio.run(keys())
-    assert {"quarterly-2022q3-summary", "quarterly-2022q3-compliance", "quarterly-2022q3-target-progress"} <= found
-
-
-# ---------------------------------------------------------------- backfill, default periods, CLI, config, SQL
-
-def test_backfill_runs_each_period_in_order(rolled):
-    from flows.rollups import backfill
-    home, _, _ = rolled
-    before = snapshot(home, "2022Q2")
-    out = backfill(kind="quarterly", start="2022Q1", end="2022Q2", home=str(home.root))
-    assert [r["period"] for r in out] == ["2022Q1", "2022Q2"]
-    assert q(home, "SELECT count(*) FROM compliance WHERE period = '2022Q1'") == [(0,)]   # before the plan
-    assert snapshot(home, "2022Q2") == before
-
+# ---------------------------------------------------------------- default periods, CLI, config, SQL
+# (the backfill flow and the artifacts: tests/e2e/test_flows.py)
 
 @pytest.mark.parametrize("kind,today,expected", [
     ("quarterly", date(2023, 1, 10), "2022Q4"), ("quarterly", date(2022, 7, 10), "2022Q2"),

@@ -19,7 +19,7 @@ from tasks.bureau.templates import (
 )
 from tests.conftest import drop
 from samples.workbooks import credit_code, enterprise_rows as factory_enterprise_rows, write_xlsx
-from tests.helpers import check_file, q
+from tests.helpers import check_file, q, templates_in_process
 
 HEADER = FIRST_DATA            # Excel row of the header (1-based): rows 1-2 are title and instructions
 DATA = FIRST_DATA + 1          # first data row
@@ -252,12 +252,10 @@ def test_srdi_templates_refuses_a_period_that_is_not_a_quarter(tmp_path, capsys)
     assert "“明年”不是报告期" in err and "2022年第二季度" in err     # what was typed, and the forms that work
 
 
-# ---------------------------------------------------------------- through the real flows
+# ---------------------------------------------------------------- through the flows' steps (tests/helpers.py)
 
 def test_templates_filled_or_unchanged_load_through_ingest_and_the_next_template_carries_them(home, run_ingest):
-    from flows.templates import write_templates
-
-    info = write_templates(home=str(home.root), period="2022Q3")
+    info = templates_in_process(home, "2022Q3")
     assert info["source"] == "附件1" and len(info["written"]) == 19
 
     # 人社局 returns its task template unchanged (no period in the new name: the metadata gives it)
@@ -303,7 +301,7 @@ def test_templates_filled_or_unchanged_load_through_ingest_and_the_next_template
     assert len(list(home.outbox.rglob("*_回执_*.xlsx"))) == 3
 
     # next quarter's template carries what was accepted: the new enterprise, statuses, not the figures
-    info = write_templates(home=str(home.root), period="2022Q4")
+    info = templates_in_process(home, "2022Q4")
     assert info["source"] == "warehouse"
     ws = openpyxl.load_workbook(book(home, "工信局", "enterprise", "2022Q4")).worksheets[0]
     rows = {ws.cell(row=r, column=1).value: r for r in range(DATA, ws.max_row + 1) if ws.cell(row=r, column=1).value}
@@ -325,11 +323,9 @@ def test_templates_filled_or_unchanged_load_through_ingest_and_the_next_template
 
 
 def test_an_unchanged_template_of_every_bureau_loads_with_no_errors(home, run_ingest):
-    from flows.templates import write_templates
-
     write_xlsx(drop(home, "工信局", "企业库2022Q2.xlsx"), factory_enterprise_rows(3, seed=5))   # warehouse not empty
     run_ingest(home)
-    write_templates(home=str(home.root), period="2022Q3")
+    templates_in_process(home, "2022Q3")
     templates = sorted(home.outbox.rglob("*_模板.xlsx"))
     for path in templates:
         shutil.copyfile(path, drop(home, path.parent.name, path.name))

@@ -1,4 +1,4 @@
-"""The rules' SQL, given/expect on an in-memory DuckDB (fast tier: no Prefect server, no files).
+"""The rules' SQL, given/expect on an in-memory DuckDB (no Prefect server, no files).
 
 Each test states a few raw facts (what was submitted, when, what it said), runs one definition — a macro, a view
 or a section's SQL exactly as the rollup runs it — and compares with a result worked out by hand from the policy

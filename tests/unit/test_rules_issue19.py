@@ -1,4 +1,4 @@
-"""Issue 19, findings 3–6, given/expect against 蛟政发〔2022〕4号 (fast tier: in-memory DuckDB, pure functions).
+"""Issue 19, findings 3–6, given/expect against 蛟政发〔2022〕4号 (in-memory DuckDB, pure functions).
 
 3  recognition dates with a month or a day: every form clerks write; a recognition before the plan's issue date
    (2022年4月28日) is "not paid, before the plan" naming the clause (二、（一）), one after it is paid;
