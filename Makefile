@@ -6,7 +6,7 @@ HOME_DIR ?= srdi-home
 export DO_NOT_TRACK := 1
 export PREFECT_SERVER_ANALYTICS_ENABLED := false
 
-.PHONY: demo test check venv venv-test bench golden clean
+.PHONY: demo test check unit integration e2e venv venv-test bench golden clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -27,9 +27,24 @@ demo: venv
 test: venv-test
 	$(BIN)/python -m pytest -q -n auto --dist loadfile
 
-# the fast tier only (pure rules, no Prefect server, no subprocesses) on every core: the inner loop
+# The tests are in three tiers, one directory each (tests/tiers.py): tests/unit (pure functions, SQL on in-memory
+# DuckDB), tests/integration (real files and DuckDB files, reading children, the library without a Prefect server),
+# tests/e2e (the `srdi` command, a Prefect server and worker, `srdi serve`, signals, Chromium, PostgreSQL).
+
+# unit and integration (no Prefect server, no `srdi` command) on every core, a file per worker (a module fixture,
+# such as a share ingested once, is built once): the inner loop
 check: venv-test
-	SRDI_TEST_TIER=fast $(BIN)/python -m pytest -q -n auto
+	$(BIN)/python -m pytest -q -n auto --dist loadfile tests/unit tests/integration
+
+# one tier at a time
+unit: venv-test
+	$(BIN)/python -m pytest -q -n auto tests/unit
+
+integration: venv-test
+	$(BIN)/python -m pytest -q -n auto --dist loadfile tests/integration
+
+e2e: venv-test
+	$(BIN)/python -m pytest -q -n auto --dist loadfile tests/e2e
 
 # issue 6's, 12's and 21's figures against their targets (21's: how soon srdi stops, which no test asserts);
 # `make bench BENCH_ARGS=--quick` for a smoke run, `BENCH_ARGS=--stops-only` for 21's alone (docs/benchmarks.md)
@@ -41,4 +56,4 @@ clean:
 
 # Rewrite tests/golden/*.json from the fixture share (review the diff before committing).
 golden: venv-test
-	SRDI_UPDATE_GOLDEN=1 $(BIN)/python -m pytest -q tests/test_rollups.py
+	SRDI_UPDATE_GOLDEN=1 $(BIN)/python -m pytest -q tests/integration/test_rollups.py

@@ -5,7 +5,7 @@
 #
 #   PREFECT_DB_PASSWORD=… ./setup-postgres.sh           # Debian's cluster on this host (apt-get install postgresql)
 #
-# PGHOST / PGPORT choose another local cluster (tests/test_postgres.py points them at its own).
+# PGHOST / PGPORT choose another local cluster (tests/e2e/test_postgres.py points them at its own).
 # Needs psql 15 or newer (\getenv: the password never appears on a command line).
 set -eu
 cd /                                  # psql as `postgres` may not enter the caller's directory

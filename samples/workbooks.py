@@ -6,7 +6,7 @@
     enterprise_rows(n, seed) / task_rows(bureau, seed)                header + valid rows, template labels
     credit_code(i)                                                    valid GB 32100 codes (schemas.credit_code)
 
-Tests check the check digit against hand-computed codes (tests/test_properties.py), not against this module.
+Tests check the check digit against hand-computed codes (tests/unit/test_properties.py), not against this module.
 """
 from __future__ import annotations
 

@@ -486,7 +486,7 @@ def read_cell(raw: str, f) -> CellReading:
 #
 # A 100k-row workbook has some 300,000 distinct cell texts, nearly all of them plain: a name without spaces, an
 # 18-character code, a whole number. For those read_cell is the identity (the text is the value), so the intake
-# selects them with one vectorised test and calls read_cell only for the rest. tests/test_clerk.py checks that
+# selects them with one vectorised test and calls read_cell only for the rest. tests/integration/test_clerk.py checks that
 # read_cell agrees on every text this test passes.
 
 _PLAIN_COMMON = (f"[{_CONTROLS.pattern[1:-1]}]"            # control or bidi characters: read_cell removes them

@@ -93,7 +93,7 @@ def memory_copy(template: Path):
 
 @pytest.fixture(scope="session")
 def rules_template(tmp_path_factory) -> Path:
-    """What the rules' SQL runs on in tests/test_rule_sql.py and tests/test_rules_policy.py: the schema, the
+    """What the rules' SQL runs on in tests/unit/test_rule_sql.py and tests/unit/test_rules_policy.py: the schema, the
     reference data, the Annex 1 registry and the rollup tables."""
     from tasks.storage import baseline_frame, reference_frames
     from warehouse import rollups as wr
@@ -111,10 +111,10 @@ def rules_template(tmp_path_factory) -> Path:
 
 @pytest.fixture(scope="session")
 def enterprise_workbook_40k(tmp_path_factory) -> Path:
-    """A valid 40,000-row 企业库 (tests/test_reader_limits.py, big_enterprise_workbook), written once per session:
-    writing it takes 15 s or more, and tests/test_reader_limits.py and tests/test_interrupt.py need it in several
+    """A valid 40,000-row 企业库 (tests/integration/test_reader_limits.py, big_enterprise_workbook), written once per session:
+    writing it takes 15 s or more, and tests/integration/test_reader_limits.py and tests/e2e/test_interrupt.py need it in several
     tests. A test copies it and never changes it: checked at the session's end."""
-    from tests.test_reader_limits import big_enterprise_workbook
+    from tests.integration.test_reader_limits import big_enterprise_workbook
     path = big_enterprise_workbook(tmp_path_factory.mktemp("template-workbook") / "企业库2022Q2.xlsx", 40_000)
     digest = _sha256(path)
     yield path
@@ -127,12 +127,11 @@ def home(tmp_path) -> Home:
 
 
 @pytest.fixture
-def run_ingest(prefect_server):
-    from flows.ingest import ingest
-
-    def run(home: Home) -> dict:
-        return ingest(home=str(home.root), settle_seconds=0)
-    return run
+def run_ingest():
+    """The ingest's steps in this process, without Prefect (tests/helpers.py ingest_in_process): run(home) -> the
+    flow's summary. A test about the flow itself runs flows.ingest.ingest under the `prefect_server` fixture."""
+    from tests.helpers import ingest_in_process
+    return ingest_in_process
 
 
 def drop(home: Home, bureau: str, name: str) -> "os.PathLike":

@@ -1,8 +1,11 @@
-"""Run the pure ingest steps (no Prefect) on one file, for fast rule tests; wait for a condition (wait_until)."""
+"""Helpers shared by the tests: the pure ingest steps on one file (fast rule tests), queries, the Chinese-only checker,
+waiting for a condition (wait_until), and the flows' steps run in this process without Prefect (ingest_in_process,
+rollup_in_process, …)."""
 from __future__ import annotations
 
 import hashlib
 import time
+from unittest import mock
 from datetime import datetime
 from pathlib import Path
 
@@ -22,7 +25,7 @@ def check_file(path: Path, bureau: str) -> Submission:
 
 
 # ---------------------------------------------------------------- waiting for a condition, not timing it (#21)
-# No test asserts how long something took (tests/test_no_stopwatch.py holds the suite to it): a test waits for what
+# No test asserts how long something took (tests/unit/test_no_stopwatch.py holds the suite to it): a test waits for what
 # it expects (a receipt exists, a process is gone, a flow run is Cancelled) up to a ceiling that only a hang reaches,
 # so a loaded machine makes it slower, never red. How long things take is `make bench`'s (bench/run.py).
 HANG = 600.0            # seconds: the usual ceiling; generous on purpose (a busy 2-core machine is 10x slower)
@@ -217,3 +220,125 @@ def foreign_text(paths, typed=(), names=()) -> list[str]:
             for m in FORBIDDEN.finditer(rest):
                 found.append(f"{path.name} · {where}: {m.group(0)!r} — {text[:160]!r}")
     return found
+
+
+# ---------------------------------------------------------------- the flows' steps in this process, without Prefect
+# A test that is not about Prefect (deployments, schedules, triggers, cancellation, artifacts) runs a flow's steps
+# with these: each task's own function (`.fn`), in the flow's order, in this process, under the flow's writer lock.
+# No Prefect server is needed, so such a test is in tests/integration (tests/tiers.py closes the Prefect API there).
+# They follow flows/ingest.py, flows/rollups.py and flows/templates.py step for step; what the flows add (Prefect's
+# retries, task runners, artifacts) is tested in tests/e2e, and tests/e2e/test_flows.py checks that a flow and
+# its helper here leave the same home.
+
+def _fn(step):
+    """A Prefect task's own function (a plain function as it is)."""
+    return getattr(step, "fn", step)
+
+
+def ingest_in_process(home, settle_seconds: float = 0, trust_mtime: bool = False, chunk_size: int | None = None,
+                      mtime_window_seconds: float | None = None) -> dict:
+    """flows/ingest.py's `ingest` without Prefect: the same summary dict. Files are read in reading children
+    (tasks/intake/isolate.py), as the flow reads them."""
+    from flows.ingest import BATCH_SIZE, CHUNK_SIZE, split
+    from tasks.intake.check_workbooks import check_workbooks
+    from tasks.intake.discover import MTIME_WINDOW, discover_submissions
+    from tasks.intake.file_away import file_away, finish_interrupted
+    from tasks.intake.load import load_submissions, skip_duplicates
+    from tasks.intake.summarise import summarise_ingest
+    from tasks.storage import prepare_warehouse, publish_warehouse
+    from warehouse.home import Home
+    from warehouse.lock import writer_lock
+    where = Home.resolve(str(getattr(home, "root", home))).ensure()
+    window = MTIME_WINDOW.total_seconds() if mtime_window_seconds is None else mtime_window_seconds
+    with writer_lock(where):
+        _fn(prepare_warehouse)(where)
+        _fn(finish_interrupted)(where)
+        done, deferred, held = [], [], []
+        for batch in split(_fn(discover_submissions)(where, settle_seconds, trust_mtime, window), BATCH_SIZE):
+            batch = _fn(skip_duplicates)(where, batch)
+            batch = [sub for chunk in split(batch, chunk_size or CHUNK_SIZE) for sub in _fn(check_workbooks)(chunk)]
+            batch = _fn(load_submissions)(where, batch)
+            deferred += [s for s in batch if s.deferred]
+            held += [s for s in batch if s.held and not s.deferred]
+            filed = _fn(file_away)(where, [s for s in batch if not s.deferred and not s.held])
+            done += [s for s in filed if not s.deferred]
+            deferred += [s for s in filed if s.deferred]
+            held += [s for s in filed if s.held and not s.deferred]
+            if deferred:
+                break
+        _fn(publish_warehouse)(where)
+    # the summary's Prefect artifact is the flow's (tests/e2e): outside a run, with no API, trying costs 1.6 s
+    with mock.patch("tasks.intake.summarise.create_markdown_artifact", lambda **kw: None):
+        return _fn(summarise_ingest)(where, done, deferred, held)
+
+
+def rollup_in_process(kind: str, home, period: str | None = None) -> dict:
+    """flows/rollups.py's quarterly_dispatch / midyear_meeting / annual_summary (`kind`: quarterly, midyear,
+    annual) without Prefect and without its artifacts: the same result dict, pack and dashboard."""
+    from tasks.rollup.compute import compute_sections, load_rollup_config, resolve_period, store_rollup
+    from tasks.rollup.dashboard import render_dashboard
+    from tasks.rollup.pack import write_pack
+    from tasks.rollup.summarise import summarise_rollup
+    from tasks.storage import prepare_warehouse, publish_warehouse
+    from warehouse.connection import connect
+    from warehouse.home import Home
+    from warehouse.lock import writer_lock
+    where = Home.resolve(str(getattr(home, "root", home))).ensure()
+    cfg = load_rollup_config(where)
+    rp = resolve_period(kind, period, cfg.time_zone)
+    with writer_lock(where), connect(where.writer_db) as con:
+        _fn(prepare_warehouse)(where, con)
+        sections = _fn(compute_sections)(con, rp, cfg)
+        counts = _fn(store_rollup)(con, where, rp, cfg, sections)
+        _fn(publish_warehouse)(where, con)
+        pack = _fn(write_pack)(where, rp, cfg, sections)
+        dashboard = _fn(render_dashboard)(where, rp.period, con)
+    return _fn(summarise_rollup)(where, rp, counts, pack, dashboard, sections, cfg)
+
+
+def templates_in_process(home, period: str | None = None) -> dict:
+    """flows/templates.py's write_templates without Prefect: the same result dict."""
+    from tasks.bureau.templates import current_quarter, read_template_prefill, write_bureau_templates
+    from warehouse.home import Home
+    from warehouse.lock import writer_lock
+    where = Home.resolve(str(getattr(home, "root", home))).ensure()
+    period = period or current_quarter(tz=where.time_zone)
+    with writer_lock(where):
+        data = _fn(read_template_prefill)(where, period)
+        result = _fn(write_bureau_templates)(where, data)
+    return {"period": period, "source": data.source, "outbox": str(where.outbox), **result}
+
+
+def demo_in_process(home) -> dict:
+    """samples/demo.py's `demo` flow without Prefect: the sample share dated as it arrived in 2022, the ingest, next
+    quarter's templates and the four 2022 rollups. Returns {"ingest": summary, "packs": [rollup result, …]}."""
+    from samples.demo import build_demo_share
+    from warehouse.home import Home
+    where = Home.resolve(str(getattr(home, "root", home))).ensure()
+    _fn(build_demo_share)(where)
+    summary = ingest_in_process(where, settle_seconds=0, trust_mtime=True)
+    templates = templates_in_process(where, "2022Q4")
+    packs = [rollup_in_process("quarterly", where, "2022Q2"), rollup_in_process("quarterly", where, "2022Q3"),
+             rollup_in_process("midyear", where, "2022H1"), rollup_in_process("annual", where, "2022")]
+    return {"ingest": summary, "templates": templates, "packs": packs}
+
+
+HOSTILE_NAMES = ("<script>alert(1)</script>", "吉林\"><img/src=x/onerror=alert(2)>有限公司", "吉林A&B<b>粗体</b>有限公司")
+_DEMO: dict = {}
+
+
+def build_demo(tmp_path_factory):
+    """One demo home per test session (a worker's, under xdist), with three hostile names in 商务局's 企业库: what
+    `srdi docs` builds its reference warehouse from, built in this process (demo_in_process). Tests read it and never
+    change it."""
+    from samples.workbooks import enterprise_rows, write_xlsx
+    from warehouse.home import Home
+    if "home" not in _DEMO:
+        home = Home.resolve(tmp_path_factory.mktemp("srdi-demo") / "home").ensure()
+        rows = enterprise_rows(4, seed=11)
+        for row, name in zip(rows[1:], HOSTILE_NAMES):
+            row[0] = name
+        write_xlsx(home.inbox / "商务局" / "商务局企业库2022Q3.xlsx", rows)   # 商务局 reports no other enterprise form
+        demo_in_process(home)
+        _DEMO["home"] = home
+    return _DEMO["home"]

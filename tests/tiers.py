@@ -1,22 +1,24 @@
-"""Two tiers of tests (loaded as a pytest plugin from pyproject.toml).
+"""Three tiers of tests, one directory each (loaded as a pytest plugin from pyproject.toml):
 
-`make check` sets SRDI_TEST_TIER=fast and runs only the fast tier: pure rules — SQL given/expect on in-memory
-DuckDB, normalise/validate functions, tasks called with `.fn()`, the layout contract. A test is in the slow tier
-when it needs the `prefect_server` fixture (directly or through another fixture) or is marked `slow` or
-`integration` (subprocesses, real servers, browsers). `make test` runs both.
+- tests/unit: pure functions and SQL on in-memory DuckDB. No subprocess, no Prefect.
+- tests/integration: real files, DuckDB files, the reading children, the library's steps called in this process
+  (tests/helpers.py: ingest_in_process, rollup_in_process, templates_in_process). No Prefect server.
+- tests/e2e: the real `srdi` command, a real Prefect server and worker (the `prefect_server` fixture), `srdi serve`,
+  SIGINT and SIGKILL, Chromium, PostgreSQL.
 
-In the fast tier two guards make the contract hold instead of trusting it: starting a subprocess raises, and the
-Prefect API points at a closed port, so a flow run (which would start a temporary server) fails at once. A test
-that trips a guard belongs in the slow tier: mark it `@pytest.mark.slow`.
+`make check` runs tests/unit and tests/integration; `make test` runs all three. The directory is the tier: a test
+that needs more than its directory allows is in the wrong directory, and two guards make that hold instead of
+trusting it:
 
-The Prefect guard is set once, as PREFECT_API_URL in the environment, when this plugin loads (pytest loads it with
-`-p tests.tiers` before any conftest or test module imports Prefect): Prefect's settings read the environment when
-they are first built. A `temporary_settings` block per test did the same but cost about 0.1 s a test (pydantic
-rebuilds every settings model), a third of the fast tier. Under pytest-xdist each worker is a fresh process that
-loads this plugin in the same way.
+- in tests/unit, starting a subprocess raises (SubprocessInUnitTier);
+- in tests/unit and tests/integration, asking for the `prefect_server` fixture is an error at collection, and when a
+  run collects no e2e test (`make check`) the Prefect API points at a closed port, so a flow run (which would start
+  a temporary server) fails at once. Set once, as PREFECT_API_URL in the environment, when pytest configures this
+  plugin: Prefect's settings read the environment when they are first built, and nothing has imported Prefect
+  yet (checked at the session's start). Under pytest-xdist each worker is a fresh process configured the same way.
 
-Both tiers run on every core (pytest-xdist, `-n auto`: see the Makefile), in one pass: no test's verdict depends on
-the wall clock (#21: tests wait for a condition with tests/helpers.py `wait_until`; tests/test_no_stopwatch.py
+Every tier runs on every core (pytest-xdist, `-n auto`: see the Makefile), in one pass: no test's verdict depends on
+the wall clock (#21: tests wait for a condition with tests/helpers.py `wait_until`; tests/unit/test_no_stopwatch.py
 holds the suite to it; `make bench` measures the durations), so no test needs the cores to itself.
 """
 from __future__ import annotations
@@ -24,59 +26,82 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
+from pathlib import Path
 
 import pytest
 
-FAST = os.environ.get("SRDI_TEST_TIER") == "fast"
-SLOW_FIXTURES = {"prefect_server"}
+TESTS = Path(__file__).resolve().parent
+TIERS = ("unit", "integration", "e2e")
+E2E_ONLY_FIXTURES = {"prefect_server"}
 CLOSED_API = "http://127.0.0.1:9/api"   # port 9 (discard): nothing listens, a connection is refused at once
-
-if FAST:
-    os.environ["PREFECT_API_URL"] = CLOSED_API
+_API_CLOSED = False
 
 
-def is_slow(item) -> bool:
-    return bool(item.get_closest_marker("slow") or item.get_closest_marker("integration")
-                or SLOW_FIXTURES & set(getattr(item, "fixturenames", ())))
+def tier_of(path) -> str | None:
+    """'unit', 'integration' or 'e2e' for a path under tests/<tier>/; None elsewhere."""
+    try:
+        rel = Path(path).resolve().relative_to(TESTS)
+    except ValueError:
+        return None
+    return rel.parts[0] if len(rel.parts) > 1 and rel.parts[0] in TIERS else None
+
+
+def _collects_e2e(config) -> bool:
+    """Whether this run may collect tests/e2e: an argument at or above it (the repo, tests/) or inside it."""
+    args = [a.split("::")[0] for a in config.args] or [str(TESTS)]
+    e2e = TESTS / "e2e"
+    for a in args:
+        p = Path(config.invocation_params.dir, a).resolve()
+        if p == e2e or e2e in p.parents or p in e2e.parents:
+            return True
+    return False
 
 
 def pytest_configure(config):
-    config.addinivalue_line("markers", "slow: needs subprocesses, servers or a browser (not in `make check`)")
+    global _API_CLOSED
+    if not _collects_e2e(config):
+        os.environ["PREFECT_API_URL"] = CLOSED_API
+        _API_CLOSED = True
+
+
+class WrongTier(pytest.UsageError):
+    pass
 
 
 @pytest.hookimpl(tryfirst=True)   # before `-m` selects on the markers
 def pytest_collection_modifyitems(config, items):
-    if not FAST:
-        return
-    slow = [i for i in items if is_slow(i)]
-    if slow:
-        config.hook.pytest_deselected(items=slow)
-        items[:] = [i for i in items if not is_slow(i)]
+    wrong = [f"{i.nodeid} ({tier_of(i.path)}) asks for {', '.join(sorted(E2E_ONLY_FIXTURES & set(i.fixturenames)))}"
+             for i in items if tier_of(i.path) in ("unit", "integration")
+             and E2E_ONLY_FIXTURES & set(getattr(i, "fixturenames", ()))]
+    if wrong:
+        raise WrongTier("a Prefect server is for tests/e2e only; use tests/helpers.py's in-process steps or move "
+                        "the test:\n  " + "\n  ".join(wrong))
 
 
-class SubprocessInFastTier(RuntimeError):
+class SubprocessInUnitTier(RuntimeError):
     pass
 
 
 @pytest.fixture(scope="session", autouse=True)
-def _fast_tier_prefect_guard():
+def _closed_prefect_api_guard():
     """Checks once that Prefect sees the closed port. It could miss it only if Prefect had been imported before this
     plugin set the variable; a Prefect imported later reads the variable when it builds its settings."""
-    if FAST and "prefect.settings" in sys.modules:
+    if _API_CLOSED and "prefect.settings" in sys.modules:
         from prefect.settings import get_current_settings
         url = str(get_current_settings().api.url)
-        assert url == CLOSED_API, f"fast tier: Prefect's API is {url!r}, not the closed port {CLOSED_API}"
+        assert url == CLOSED_API, f"Prefect's API is {url!r}, not the closed port {CLOSED_API}"
     yield
 
 
 @pytest.fixture(autouse=True)
-def _fast_tier_guards(monkeypatch):
-    if not FAST:
+def _unit_tier_guard(request, monkeypatch):
+    if tier_of(request.node.path) != "unit":
         yield
         return
 
     def refuse(*args, **kwargs):
-        raise SubprocessInFastTier("the fast tier starts no subprocess: mark this test @pytest.mark.slow")
+        raise SubprocessInUnitTier("tests/unit starts no subprocess: this test belongs in tests/integration or "
+                                   "tests/e2e")
 
     monkeypatch.setattr(subprocess.Popen, "__init__", refuse)
     yield

@@ -22,7 +22,7 @@ Every file arrives three days before its deadline at 10:00 Beijing time, except 
 arrives 2022-10-11 06:30 Beijing time (2022-10-10 22:30 UTC): one day late.
 
 Each quarter's files are dropped and ingested (the ingest's own steps, in this process) before the next quarter's;
-srdi's 2024Q4 templates are written after the 2024Q3 ingest. Then the rollups of ROLLUPS run as Prefect flows.
+srdi's 2024Q4 templates are written after the 2024Q3 ingest. Then the rollups of ROLLUPS run (their steps in this process).
 """
 from __future__ import annotations
 
@@ -36,6 +36,7 @@ import pytest
 from samples.workbooks import arrive, credit_code, enterprise_form, task_form, write_xlsx
 from schemas.forms import TASK
 from schemas.periods import period_label, periods_between
+from tests.helpers import ingest_in_process, rollup_in_process, templates_in_process
 
 BJ = ZoneInfo("Asia/Shanghai")
 QUARTERS = periods_between("quarterly", "2022Q2", "2025Q4")
@@ -235,34 +236,16 @@ COMMERCE_TASKS = {t: {"status": "推进中", "completion_pct": 50, "progress": f
                   for t in ("T1-1", "T1-2", "T3-1", "T4-1")}
 
 
-def ingest_in_process(home) -> dict:
-    """flows/ingest.py's steps in their order, each task's own function, the reading step in this process (as
-    tests/test_exactly_once.py does); arrival = the file's modification time (an old share replayed)."""
-    from tasks.intake.check_batch import check_many
-    from tasks.intake.discover import discover_submissions
-    from tasks.intake.file_away import file_away, finish_interrupted
-    from tasks.intake.load import load_submissions, skip_duplicates
-    from tasks.storage import prepare_warehouse, publish_warehouse
-    prepare_warehouse.fn(home)
-    finish_interrupted.fn(home)
-    batch = skip_duplicates.fn(home, discover_submissions.fn(home, 0, True))
-    batch = load_submissions.fn(home, check_many(batch))
-    filed = file_away.fn(home, [s for s in batch if not s.deferred and not s.held])
-    publish_warehouse.fn(home)
-    return {"batch": batch, "filed": filed}
-
-
 def build(home) -> dict:
     """Drop and ingest the fifteen quarters, then run ROLLUPS; return {period: rollup result}. Needs Prefect (the
-    templates and rollup flows): call it under the `prefect_server` fixture."""
-    from flows.rollups import ROLLUPS as FLOWS
-    from flows.templates import write_templates
+    templates and rollup flows' steps in this process, tests/helpers.py: no Prefect server). Arrival = each file's
+    modification time (an old share replayed)."""
     from tasks.bureau.templates import template_name
     filled_bytes = b""
     for q in QUARTERS:
         files_of_quarter(home, q)
         if q == TEMPLATE_QUARTER:
-            write_templates(home=str(home.root), period=q)
+            templates_in_process(home, q)
             tpl = home.outbox / "商务局" / template_name("商务局", "task", q)
             filled = fill_template(tpl, COMMERCE_TASKS, _drop(home, "商务局", tpl.name))
             arrive(filled, TEMPLATE_FIRST)
@@ -271,12 +254,12 @@ def build(home) -> dict:
             again = _drop(home, "商务局", "商务局任务进展2024年第四季度（再次报送）.xlsx")
             again.write_bytes(filled_bytes)
             arrive(again, TEMPLATE_AGAIN)
-        ingest_in_process(home)
-    return {period: FLOWS[kind](home=str(home.root), period=period) for kind, period in ROLLUPS}
+        ingest_in_process(home, trust_mtime=True)
+    return {period: rollup_in_process(kind, home, period) for kind, period in ROLLUPS}
 
 
 @pytest.fixture(scope="module")
-def scenario(tmp_path_factory, prefect_server):
+def scenario(tmp_path_factory):
     """The scenario's home, built once per module that uses it: (home, {period: rollup result}). Other tests (the
     Chinese-only checker) import this fixture to read its receipts, error lists, packs and dashboards."""
     from warehouse.home import Home

@@ -1,0 +1,168 @@
+"""SIGKILL the ingest at every window between its steps, and at random moments, several times over; raise an
+exception at every window instead: after a final run the warehouse equals a clean run's and every file is
+accounted for exactly once."""
+from __future__ import annotations
+
+import os
+import random
+import shutil
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import duckdb
+import pytest
+
+from warehouse.crash_points import POINTS
+from warehouse.home import Home
+from samples.share import build_sample_share
+from tests.conftest import drop
+from tests.helpers import HANG, wait_until
+from samples.workbooks import enterprise_rows, task_rows, write_xlsx
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def _env(extra: dict | None = None) -> dict:
+    from prefect.settings import PREFECT_API_URL
+    env = dict(os.environ, PYTHONPATH=str(ROOT), DO_NOT_TRACK="1", PREFECT_SERVER_ANALYTICS_ENABLED="false",
+               PREFECT_API_URL=PREFECT_API_URL.value() or "")
+    env.pop("SRDI_CRASH_AT", None)
+    env.update(extra or {})
+    return env
+
+
+# small reading chunks, so that the reading step too is passed several times per run
+INGEST = [sys.executable, "-c",
+          "import sys; from flows.ingest import ingest; ingest(home=sys.argv[1], settle_seconds=0, chunk_size=4)"]
+
+
+def ingest_process(home: Home, crash_at: str | None = None, kill_after: float | None = None,
+                   log: Path | None = None) -> int:
+    out = open(log, "wb") if log else subprocess.DEVNULL
+    try:
+        proc = subprocess.Popen(INGEST + [str(home.root)], env=_env({"SRDI_CRASH_AT": crash_at} if crash_at else None),
+                                stdout=out, stderr=subprocess.STDOUT, cwd=ROOT)
+        if kill_after is not None:
+            try:
+                proc.wait(timeout=kill_after)
+            except subprocess.TimeoutExpired:
+                proc.send_signal(signal.SIGKILL)
+        return proc.wait(timeout=600)
+    finally:
+        if log:
+            out.close()
+
+
+def snapshot(home: Home) -> dict:
+    """The warehouse's content with what legitimately differs between runs (times, absolute paths) left out."""
+    con = duckdb.connect(str(home.warehouse), read_only=True)
+    root = str(home.root)
+    try:
+        return {
+            "submissions": con.execute("""SELECT submission_id, bureau, period, form, file_name, source_path, sha256, status,
+                                                 error_count, warning_count, row_count, superseded_by, duplicate_of,
+                                                 replace(stored_path, ?, ''), moved
+                                          FROM submissions ORDER BY 1""", [root]).fetchall(),
+            "validation_errors": con.execute("SELECT * FROM validation_errors ORDER BY ALL").fetchall(),
+            "enterprise_reports": con.execute("SELECT * FROM enterprise_reports ORDER BY ALL").fetchall(),
+            "task_reports": con.execute("SELECT * FROM task_reports ORDER BY ALL").fetchall(),
+            "enterprise_registry": con.execute("SELECT * FROM enterprise_registry ORDER BY ALL").fetchall(),
+        }
+    finally:
+        con.close()
+
+
+def placement(home: Home) -> list[str]:
+    return sorted(str(p.relative_to(home.share)) for p in home.share.rglob("*") if p.is_file())
+
+
+@pytest.fixture(scope="module")
+def pristine(tmp_path_factory, prefect_server) -> Path:
+    """A share with good, rejected, duplicate and superseding files, mtimes fixed so order is the same everywhere."""
+    src = Home.resolve(tmp_path_factory.mktemp("pristine")).ensure()
+    paths = build_sample_share(src.inbox)
+    paths.append(write_xlsx(drop(src, "人民银行", "任务2022Q2（更正）.xlsx"), task_rows("人民银行", 9)))
+    paths.append(write_xlsx(drop(src, "工信局", "企业库 副本2022Q3.xlsx"), enterprise_rows(4, 2)))
+    shutil.copyfile(paths[-1], drop(src, "工信局", "企业库 再次2022Q3.xlsx"))
+    for i, p in enumerate(sorted(src.inbox.rglob("*.xls*"))):
+        os.utime(p, (1_660_000_000 + i * 60, 1_660_000_000 + i * 60))
+    return src.root
+
+
+def fresh_home(pristine: Path, tmp_path: Path, name: str) -> Home:
+    home = Home.resolve(tmp_path / name)
+    shutil.copytree(pristine, home.root, copy_function=shutil.copy2)
+    return home
+
+
+@pytest.fixture(scope="module")
+def clean(pristine, tmp_path_factory):
+    home = fresh_home(pristine, tmp_path_factory.mktemp("clean"), "h")
+    assert ingest_process(home) == 0
+    return home
+
+
+KILLS = [(p, n) for p in POINTS for n in ((1,) if p == "before-publish-swap" else (1, 3))]
+
+
+@pytest.mark.parametrize("point,nth", KILLS, ids=[f"{p}-{n}" for p, n in KILLS])
+def test_killed_at_a_crash_point_then_finished_equals_a_clean_run(pristine, clean, tmp_path, point, nth):
+    home = fresh_home(pristine, tmp_path, "h")
+    rc = ingest_process(home, crash_at=f"{point}:{nth}")
+    assert rc == -signal.SIGKILL, f"the run did not pass {point} {nth} time(s)"
+    assert ingest_process(home) == 0
+    assert snapshot(home) == snapshot(clean)
+    assert placement(home) == placement(clean)
+
+
+@pytest.mark.parametrize("point,nth", KILLS, ids=[f"{p}-{n}" for p, n in KILLS])
+def test_an_exception_at_a_crash_point_is_survived_by_the_same_run(pristine, clean, tmp_path, point, nth):
+    """The same windows, an exception instead of a kill: a file's own step tries it again, a task's is retried by
+    Prefect; the run itself ends as a clean run, and the next one has nothing to redo."""
+    home = fresh_home(pristine, tmp_path, "h")
+    log = tmp_path / "run.log"
+    rc = ingest_process(home, crash_at=f"{point}:{nth}:raise", log=log)
+    assert f"injected fault at {point} (pass {nth})" in log.read_text(errors="replace"), "the fault did not fire"
+    assert rc == 0, log.read_text(errors="replace")[-3000:]
+    assert snapshot(home) == snapshot(clean)
+    assert placement(home) == placement(clean)
+    assert ingest_process(home) == 0
+    assert snapshot(home) == snapshot(clean)
+
+
+def kill_while_working(home: Home, delay: float) -> bool:
+    """Start an ingest, wait until it holds the writer lock (its imports are done and the work has begun), let it
+    work `delay` seconds, then SIGKILL it. True when the kill landed mid-run: the process was still working."""
+    proc = subprocess.Popen(INGEST + [str(home.root)], env=_env(), stdout=subprocess.DEVNULL,
+                            stderr=subprocess.DEVNULL, cwd=ROOT)
+
+    def holds_lock() -> bool:
+        try:
+            return home.lock_file.read_text().strip() == str(proc.pid)
+        except OSError:
+            return False
+    try:
+        wait_until(holds_lock, HANG, "the ingest holds the writer lock", alive=lambda: proc.poll() is None, every=0.02)
+    except AssertionError:
+        pass                                   # it ended first: the caller sees the kill did not land mid-run
+    time.sleep(delay)
+    landed = proc.poll() is None
+    proc.send_signal(signal.SIGKILL)
+    proc.wait(timeout=HANG)
+    return landed
+
+
+def test_killed_at_random_moments_several_times_then_finished_equals_a_clean_run(pristine, clean, tmp_path):
+    rng = random.Random(20221)
+    home = fresh_home(pristine, tmp_path, "h")
+    # each run redoes only what the previous one left, so later runs are shorter: keep the delays inside the work
+    landed = [kill_while_working(home, rng.uniform(0.05, 0.6)) for _ in range(4)]
+    assert sum(landed) >= 3, f"kills that landed while the run was working: {landed}"
+    assert ingest_process(home) == 0
+    assert snapshot(home) == snapshot(clean)
+    assert placement(home) == placement(clean)
+    sources = [s[5] for s in snapshot(home)["submissions"]]
+    assert len(sources) == len(set(sources))  # each input file once in submissions

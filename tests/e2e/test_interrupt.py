@@ -1,0 +1,345 @@
+"""Ctrl-C, SIGTERM and SIGKILL on the real `srdi` command (#10 item 5).
+
+Each command runs in a process group of its own, as a terminal runs a job; Ctrl-C is SIGINT to that whole group.
+Every process it starts inherits TEST_MARK from its environment, so "no process left" is checked on all of them,
+whatever session or parent they end up in, with one documented exception: the home's background Prefect server
+(#12, srdi/background_server.py), which the first command of a home starts for the later ones, which is named by
+the pid file under <home>/state/prefect-background/ and stops itself when idle (tests/e2e/test_fixed_cost.py). The
+Prefect runs are read from the API the command used: the database under <home>/.prefect, or the test session's
+server.
+"""
+from __future__ import annotations
+
+import fcntl
+import os
+import shutil
+import signal
+import sqlite3
+import subprocess
+import sys
+import threading
+import time
+import uuid
+from pathlib import Path
+
+import pytest
+
+from samples.share import build_sample_share
+from srdi.local_server import free_port, healthy
+from tests.helpers import HANG, wait_until
+from warehouse.home import Home
+
+ROOT = Path(__file__).resolve().parents[2]
+MESSAGE = "已中断"          # the one line: "srdi <command>: 已中断（Ctrl-C），本次运行已取消…"
+
+
+def marked(mark: str) -> list[int]:
+    found = []
+    for name in os.listdir("/proc"):
+        if name.isdigit():
+            try:
+                with open(f"/proc/{name}/environ", "rb") as f:
+                    if f"TEST_MARK={mark}".encode() in f.read().split(b"\0"):
+                        found.append(int(name))
+            except OSError:
+                pass
+    return found
+
+
+def cmdline(pid: int) -> str:
+    try:
+        return Path(f"/proc/{pid}/cmdline").read_bytes().replace(b"\0", b" ").decode(errors="replace")
+    except OSError:
+        return ""
+
+
+def background_server(home: Home | None) -> int | None:
+    """The pid of the home's background Prefect server, if one is running: the one process allowed to stay."""
+    from srdi import background_server as bg
+    info = bg.read_pid_file(home.state) if home is not None else None
+    return int(info["pid"]) if info and bg.alive(info) else None
+
+
+def left_behind(mark: str, home: Home | None = None) -> list[str]:
+    """The marked processes but the home's background server, once they are gone ([]), or what is still there when
+    only a hang would keep them (the guard itself needs a moment to finish its sweep)."""
+    def left() -> list[int]:
+        keep = background_server(home)
+        return [pid for pid in marked(mark) if pid != keep]
+    try:
+        wait_until(lambda: not left(), HANG, "the command's processes gone")
+    except AssertionError:
+        pass
+    return [f"{pid} {cmdline(pid)[:100]}" for pid in left()]
+
+
+class Run:
+    """A real `srdi` process in its own process group; stdout and stderr read as they come."""
+
+    def __init__(self, home: Home, *args: str, api_url: str | None = None, extra_env: dict | None = None):
+        self.mark = uuid.uuid4().hex
+        env = dict(os.environ, PYTHONPATH=str(ROOT), DO_NOT_TRACK="1", PREFECT_SERVER_ANALYTICS_ENABLED="false",
+                   TEST_MARK=self.mark, **(extra_env or {}))
+        env.pop("PREFECT_API_URL", None)
+        env.pop("SRDI_OWNER", None)
+        if api_url:
+            env["PREFECT_API_URL"] = api_url
+        self.home = home
+        self.proc = subprocess.Popen([sys.executable, "-m", "srdi.cli", args[0], "--home", str(home.root), *args[1:]],
+                                     cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                                     start_new_session=True)
+        self.lines: list[tuple[str, str]] = []
+        self.readers = [threading.Thread(target=self._read, args=(s, n), daemon=True)
+                        for s, n in ((self.proc.stdout, "out"), (self.proc.stderr, "err"))]
+        for t in self.readers:
+            t.start()
+
+    def _read(self, stream, name: str) -> None:
+        for raw in iter(stream.readline, b""):
+            self.lines.append((name, raw.decode("utf-8", "replace").rstrip("\n")))
+
+    def wait_until(self, ready, what: str) -> None:
+        wait_until(ready, HANG, lambda: f"{what}: {self.text()}", alive=lambda: self.proc.poll() is None)
+
+    def running_flow_runs(self) -> int:
+        db = self.home.root / ".prefect" / "prefect.db"
+        try:
+            con = sqlite3.connect(f"file:{db}?mode=ro", uri=True, timeout=0.5)
+            try:
+                return con.execute("SELECT count(*) FROM flow_run WHERE state_type = 'RUNNING'").fetchone()[0]
+            finally:
+                con.close()
+        except sqlite3.Error:
+            return 0
+
+    def reading(self) -> bool:
+        """A reading child is at work: a child of multiprocessing's forkserver carries our mark."""
+        procs = {pid: cmdline(pid) for pid in marked(self.mark)}
+        servers = {pid for pid, c in procs.items() if "multiprocessing.forkserver" in c}
+        return any(_ppid(pid) in servers for pid in procs)
+
+    def forkserver_starting(self) -> bool:
+        return any("multiprocessing.forkserver" in cmdline(pid) for pid in marked(self.mark))
+
+    def interrupt(self, sig: int) -> None:
+        """The signal, then the command's end (how long that takes is `make bench`'s: bench/run.py)."""
+        if sig == signal.SIGKILL:
+            os.kill(self.proc.pid, sig)          # the command alone, as `kill -9 <pid>` does
+        else:
+            os.killpg(self.proc.pid, sig)        # the whole job, as Ctrl-C at a terminal does
+        self.ended()
+
+    def ended(self) -> None:
+        self.proc.wait(timeout=HANG)
+        for t in self.readers:
+            t.join(HANG)
+
+    def text(self) -> str:
+        return "\n".join(line for _, line in self.lines)
+
+
+def _ppid(pid: int) -> int:
+    try:
+        data = Path(f"/proc/{pid}/stat").read_bytes()
+        return int(data[data.rindex(b")") + 2:].split()[1])
+    except (OSError, ValueError, IndexError):
+        return -1
+
+
+def flow_runs(home: Home) -> list[tuple[str, str]]:
+    """(flow name, state type) of every flow run in the database of the command's own server."""
+    con = sqlite3.connect(home.root / ".prefect" / "prefect.db")
+    try:
+        return con.execute("SELECT f.name, r.state_type FROM flow_run r JOIN flow f ON f.id = r.flow_id "
+                           "ORDER BY r.created").fetchall()
+    finally:
+        con.close()
+
+
+def assert_stopped_cleanly(run: Run, command: str) -> None:
+    """Exit code 130, no traceback, the one line said once and last (nothing after it), no process left but the
+    home's server. (Stopped within 10 s is a goal `make bench` measures, not a verdict here.)"""
+    out = run.text()
+    assert run.proc.returncode == 130, out
+    assert "Traceback" not in out and "KeyboardInterrupt" not in out, out
+    said = [line for _, line in run.lines if MESSAGE in line]
+    assert len(said) == 1, out
+    last = run.lines[-1][1]
+    assert last == said[0], out
+    assert last.startswith(f"srdi {command}: {MESSAGE}") and "interrupted" in last, last
+    assert left_behind(run.mark, run.home) == []
+    server = background_server(run.home)
+    if server is not None:                     # the one process left: the home's server, by its own design
+        assert "srdi.background_server" in cmdline(server)
+
+
+def inbox_files(home: Home) -> list[Path]:
+    return sorted(p for p in home.inbox.rglob("*") if p.is_file())
+
+
+@pytest.fixture(scope="module")
+def sample_share(tmp_path_factory) -> Path:
+    """The demo share (build_sample_share), written once for this module: a test copies it into its own inbox."""
+    inbox = tmp_path_factory.mktemp("share") / "inbox"
+    build_sample_share(inbox)
+    return inbox
+
+
+def copy_share(share: Path, inbox: Path) -> None:
+    """The files as if just written there (shutil.copyfile: new modification times, as build_sample_share's)."""
+    shutil.copytree(share, inbox, copy_function=shutil.copyfile, dirs_exist_ok=True)
+
+
+@pytest.fixture
+def share_with_a_big_file(tmp_path, sample_share, enterprise_workbook_40k) -> Home:
+    """The demo share plus a 40,000-row 企业库 that takes its reading child several seconds: a fresh home of its own
+    for each test, with copies of the files written once (the workbook once per session, tests/conftest.py)."""
+    home = Home.resolve(tmp_path / "home").ensure()
+    copy_share(sample_share, home.inbox)
+    shutil.copyfile(enterprise_workbook_40k, home.inbox / "工信局" / "工信局企业库2022Q2.xlsx")
+    return home
+
+
+def next_run_finishes(home: Home, files: int, api_url: str | None = None) -> None:
+    again = Run(home, "ingest", "--settle", "0", api_url=api_url)
+    again.ended()
+    assert again.proc.returncode == 0, again.text()
+    assert inbox_files(home) == []
+    assert left_behind(again.mark, home) == []
+    import duckdb
+    con = duckdb.connect(str(home.warehouse), read_only=True)
+    try:
+        paths = [r[0] for r in con.execute("SELECT source_path FROM submissions").fetchall()]
+    finally:
+        con.close()
+    assert len(set(paths)) == files                      # every file answered, each once
+
+
+@pytest.mark.parametrize("moment", ["reading", "forkserver_starting"])
+def test_ctrl_c_during_an_ingest(share_with_a_big_file, moment):
+    """The issue's case: it took 79 s, printed 5 tracebacks, left 3 flow runs RUNNING and orphaned the server and
+    the forkserver. Ctrl-C while a child reads the big workbook, and while the forkserver is still starting (for
+    seconds it imports the readers' libraries, in the command's process group)."""
+    home = share_with_a_big_file
+    files = len(inbox_files(home))
+    run = Run(home, "ingest", "--settle", "0")
+    run.wait_until(getattr(run, moment), moment.replace("_", " "))
+    if moment == "reading":
+        time.sleep(0.5)
+    run.interrupt(signal.SIGINT)
+    assert_stopped_cleanly(run, "ingest")
+    assert flow_runs(home) == [("ingest", "CANCELLED")]
+    assert len(inbox_files(home)) == files               # nothing read was rejected for being interrupted
+    next_run_finishes(home, files)
+    assert [s for _, s in flow_runs(home)] == ["CANCELLED", "COMPLETED"]
+
+
+def test_sigterm_during_an_ingest_on_a_shared_api(share_with_a_big_file, prefect_server):
+    """SIGTERM (a service manager stopping it) with the session's Prefect server as the API the run reports to."""
+    from prefect.client.orchestration import get_client
+    from prefect.settings import PREFECT_API_URL
+    home = share_with_a_big_file
+    api = PREFECT_API_URL.value()
+    run = Run(home, "ingest", "--settle", "0", api_url=api)
+    run.wait_until(run.reading, "a reading child at work")
+    time.sleep(0.5)
+    run.interrupt(signal.SIGTERM)
+    assert_stopped_cleanly(run, "ingest")
+    with get_client(sync_client=True) as client:
+        mine = [r for r in client.read_flow_runs(limit=200) if r.parameters.get("home") == str(home.root)]
+    assert [r.state.type.value for r in mine] == ["CANCELLED"]
+
+
+def hold_writer_lock(home: Home):
+    """The writer lock held by this test, so that a flow that takes it waits inside its run."""
+    fd = os.open(home.lock_file, os.O_RDWR | os.O_CREAT, 0o644)
+    fcntl.flock(fd, fcntl.LOCK_EX)
+    return fd
+
+
+@pytest.mark.parametrize("command,args,running,names", [
+    ("templates", ["--period", "2022Q3"], 1, ["templates"]),
+    ("backfill", ["--kind", "quarterly", "--from", "2022Q2", "--to", "2022Q3"], 2, ["backfill-rollups", "quarterly-dispatch"]),
+    ("demo", [], 2, ["demo", "ingest"]),
+], ids=["templates", "backfill", "demo"])
+def test_ctrl_c_inside_a_flow_run(tmp_path, command, args, running, names):
+    """Each flow waits for the writer lock inside its run (this test holds it): Ctrl-C lands in a running flow, and
+    a subflow; every one of them ends Cancelled."""
+    home = Home.resolve(tmp_path / "home").ensure()
+    fd = hold_writer_lock(home)
+    try:
+        run = Run(home, command, *args)
+        run.wait_until(lambda: run.running_flow_runs() >= running, f"{running} flow run(s) RUNNING")
+        run.interrupt(signal.SIGINT)
+    finally:
+        os.close(fd)
+    assert_stopped_cleanly(run, command)
+    assert flow_runs(home) == [(n, "CANCELLED") for n in names]
+
+
+def test_ctrl_c_during_a_rollup(tmp_path, sample_share):
+    home = Home.resolve(tmp_path / "home").ensure()
+    copy_share(sample_share, home.inbox)
+    assert Run(home, "ingest", "--settle", "0").proc.wait(timeout=HANG) == 0
+    # a rollup takes well under a second now: it waits before publishing, so the Ctrl-C comes while it runs
+    run = Run(home, "rollup", "quarterly", "--period", "2022Q3",
+              extra_env={"SRDI_CRASH_AT": "before-publish-swap:1:pause"})
+    run.wait_until(lambda: run.running_flow_runs() >= 1, "the rollup's flow run RUNNING")
+    run.interrupt(signal.SIGINT)
+    assert_stopped_cleanly(run, "rollup")
+    assert flow_runs(home)[-1] == ("quarterly-dispatch", "CANCELLED")
+    assert not (home.reports / "2022Q3" / "季调度_2022Q3.xlsx").exists()
+
+
+def test_sigkill_of_the_command_leaves_no_process_and_the_next_run_finishes(share_with_a_big_file):
+    home = share_with_a_big_file
+    files = len(inbox_files(home))
+    run = Run(home, "ingest", "--settle", "0")
+    run.wait_until(run.reading, "a reading child at work")
+    time.sleep(0.5)
+    before = [cmdline(p) for p in marked(run.mark)]
+    server = background_server(home)
+    run.interrupt(signal.SIGKILL)
+    assert run.proc.returncode == -signal.SIGKILL
+    left = left_behind(run.mark, home)
+    assert left == [], left
+    assert any("srdi.background_server" in c for c in before) and any("forkserver" in c for c in before)
+    assert background_server(home) == server      # still there, for the next command
+    assert flow_runs(home) == [("ingest", "RUNNING")]     # nobody could tell the server …
+    next_run_finishes(home, files)
+    assert [s for _, s in flow_runs(home)] == ["CRASHED", "COMPLETED"]   # … the next run did
+
+
+def test_sigkill_of_srdi_serve_stops_its_server_and_worker(tmp_path):
+    home = Home.resolve(tmp_path / "home").ensure()
+    port = free_port()
+    run = Run(home, "serve", "--port", str(port))
+    run.wait_until(lambda: (home.state / "prefect-server.json").exists(), "srdi serve came up")
+    url = f"http://127.0.0.1:{port}/api"
+    assert healthy(url)
+    before = [cmdline(p) for p in marked(run.mark)]
+    assert any("prefect server start" in c for c in before) and any("prefect worker start" in c for c in before)
+    run.interrupt(signal.SIGKILL)
+    assert left_behind(run.mark) == []
+    assert not healthy(url)
+
+
+def test_a_second_ctrl_c_stops_at_once_and_the_next_run_settles_the_rest(share_with_a_big_file):
+    """Ctrl-C twice: no waiting for the Prefect API; everything is killed, the one line still printed. The run that
+    could not be told is settled by the next command."""
+    home = share_with_a_big_file
+    files = len(inbox_files(home))
+    run = Run(home, "ingest", "--settle", "0")
+    run.wait_until(run.reading, "a reading child at work")
+    time.sleep(0.5)
+    os.killpg(run.proc.pid, signal.SIGINT)
+    time.sleep(0.05)
+    try:
+        os.killpg(run.proc.pid, signal.SIGINT)
+    except ProcessLookupError:
+        pass
+    run.ended()
+    assert_stopped_cleanly(run, "ingest")
+    assert [s for _, s in flow_runs(home)] in (["CANCELLED"], ["CRASHED"], ["RUNNING"])
+    next_run_finishes(home, files)
+    assert [s for _, s in flow_runs(home)][-1] == "COMPLETED" and "RUNNING" not in [s for _, s in flow_runs(home)]
