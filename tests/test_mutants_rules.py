@@ -5,10 +5,12 @@ from __future__ import annotations
 
 from datetime import date, datetime, timedelta, timezone
 
+import polars as pl
 import pytest
 
 from schemas import clock
 from schemas.labels import period, periods_in_text, scope_label
+from schemas.reference import bureau_named_in, bureaus, name_keys, resolve_bureau, squash
 from schemas.text_width import excel_lines, excel_width, terminal_width
 
 UTC = timezone.utc
@@ -92,3 +94,61 @@ def test_scope_labels():
     assert scope_label("cumulative") == "累计"
     assert scope_label("something_new") == "something_new"
     assert scope_label(None) is None
+
+
+# ---------------------------------------------------------------- bureaus and names (schemas/reference.py)
+
+def test_the_plan_s_responsible_units_are_the_bureaus():
+    """The policy's responsible units (责任单位, policy README "Who reports") are the bureaus srdi knows, by short name."""
+    for unit in ("工信局", "农业农村局", "住建局", "商务局", "文广旅局", "发改局", "财政局", "教育局", "市监局",
+                 "司法局", "人社局", "组织部", "宣传部", "人民银行"):
+        assert unit in bureaus(), unit
+
+
+def test_a_bureau_is_known_by_any_of_its_usual_names():
+    assert resolve_bureau("工信局") == "工信局"
+    assert resolve_bureau("蛟河市工业和信息化局") == "工信局"       # the full name
+    assert resolve_bureau("工业和信息化局") == "工信局"             # an alias
+    assert resolve_bureau(" 工 信 局 ") == "工信局"                 # spaces as people type them
+    assert resolve_bureau("工信局（金融办）") == resolve_bureau("工信局(金融办)") == "工信局"
+    assert resolve_bureau("蛟河市农业农村局") == "农业农村局"
+    assert resolve_bureau("蛟河市商务局") == "商务局"
+    assert resolve_bureau("市农业局") == "农业农村局"               # 市 + an alias
+    assert resolve_bureau("财务室") is None
+    assert resolve_bureau("") is None and resolve_bureau(None) is None
+
+
+def test_a_file_name_names_a_bureau_only_when_it_names_exactly_one():
+    assert bureau_named_in("工信局任务进展2022Q3.xlsx") == "工信局"
+    assert bureau_named_in("蛟河市住房和城乡建设局2022年第三季度.xlsx") == "住建局"
+    # names of two different bureaus: which one sent it cannot be told
+    assert bureau_named_in("工信局商务局联合报送2022Q3.xlsx") is None
+    # a name shorter than three characters inside a longer text is not a bureau's name (商务 in 电子商务)
+    assert bureau_named_in("电子商务企业库.xlsx") is None
+    assert bureau_named_in("") is None and bureau_named_in(None) is None
+
+
+def test_an_enterprise_name_s_key_ignores_width_and_spaces_and_keeps_nulls():
+    assert squash("吉林某某 有限公司（新）") == "吉林某某有限公司(新)"
+    assert squash("ＡＢＣ\u3000科技") == "ABC科技"
+    keys = name_keys(pl.Series("enterprise_name", ["吉林某某有限公司（新）", None, "吉林某某有限公司(新)", "王  威"]))
+    assert keys.name == "name_key"
+    assert keys.to_list() == ["吉林某某有限公司(新)", None, "吉林某某有限公司(新)", "王威"]
+
+
+# ---------------------------------------------------------------- a renamed enterprise (schemas/sections.py, #19)
+
+def test_a_renamed_enterprise_is_listed_under_its_current_name_with_its_former_names():
+    from schemas.sections import with_former_names
+    frame = pl.DataFrame({"enterprise_name": ["吉林长白山酒业集团股份有限公司", "蛟河某某科技有限公司"]})
+    former = pl.DataFrame({"enterprise_name": ["吉林长白山酒业集团股份有限公司"], "former_names": ["长白山酒业集团有限公司"]})
+    assert with_former_names(frame, former)["enterprise_name"].to_list() == [
+        "吉林长白山酒业集团股份有限公司（原名 长白山酒业集团有限公司）", "蛟河某某科技有限公司"]
+    assert with_former_names(frame, former.clear()) is frame            # nobody renamed: the frame as it is
+
+
+def test_sections_of_an_unknown_rollup_kind_are_refused():
+    from schemas.sections import sections_for
+    with pytest.raises(ValueError, match="unknown rollup kind"):
+        sections_for("weekly")
+    assert sections_for("annual")                                         # the 年度总结 computes sections
