@@ -6,7 +6,7 @@ HOME_DIR ?= srdi-home
 export DO_NOT_TRACK := 1
 export PREFECT_SERVER_ANALYTICS_ENABLED := false
 
-.PHONY: demo test check unit integration e2e venv venv-test bench golden clean
+.PHONY: demo test check unit integration e2e venv venv-test bench golden mutants clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -51,8 +51,22 @@ e2e: venv-test
 bench: venv-test
 	$(BIN)/python -m bench.run $(BENCH_ARGS)
 
+# issue 21: the share of mutmut's mutants of schemas/ and the intake's normalisers that the fast tests kill, per
+# module (pyproject.toml [tool.mutmut], bench/mutants.py, MUTANTS21.md). First a run of one mutant, which writes every
+# mutant into mutants/ and records which test calls which function; then a seeded sample of MUTANTS_SAMPLE mutants
+# per module (0: every mutant, hours) on MUTANTS_JOBS processes; then the table. A second run reuses mutants/ and
+# reruns only what changed (delete mutants/ to start again).
+MUTANTS_SAMPLE ?= 10
+MUTANTS_SEED   ?= 21
+MUTANTS_JOBS   ?= 2
+mutants: venv-test
+	$(BIN)/mutmut run --max-children $(MUTANTS_JOBS) schemas.findings.x_col_letter__mutmut_1 >/dev/null
+	$(BIN)/python -m bench.mutants sample --per-module $(MUTANTS_SAMPLE) --seed $(MUTANTS_SEED) > mutants/sample.txt
+	$(BIN)/mutmut run --max-children $(MUTANTS_JOBS) $$(cat mutants/sample.txt) >/dev/null
+	$(BIN)/python -m bench.mutants report --names mutants/sample.txt
+
 clean:
-	rm -rf $(VENV) $(HOME_DIR) .pytest_cache test-artifacts
+	rm -rf $(VENV) $(HOME_DIR) .pytest_cache test-artifacts mutants
 
 # Rewrite tests/golden/*.json from the fixture share (review the diff before committing).
 golden: venv-test
