@@ -1,0 +1,161 @@
+"""Issue 24, part A: every expensive step on a bureau's file is bounded.
+
+The annotated copy (批注版) of a workbook with many findings and many merged ranges cost findings × merged ranges
+in the writer's process (16k wrong credit codes × 48k merged cells: over 900 s with the writer lock held). Now the
+sheets' XML is counted before openpyxl loads anything, at most MAX_MARKED findings are marked (then one line says
+how many more), and the merged range of a cell is looked up in an index."""
+from __future__ import annotations
+
+import zipfile
+from pathlib import Path
+
+import openpyxl
+import pytest
+import xlsxwriter
+
+from samples.workbooks import enterprise_rows
+from schemas.forms import ENTERPRISE
+from tasks.bureau import annotated_copy as ac
+from tasks.bureau.annotated_copy import AUTHOR, SUMMARY_SHEET, AnnotationSkipped, annotate_workbook
+from tests.conftest import drop
+from tests.helpers import q
+from warehouse.lock import writer_lock
+
+FIELDS = [f.name for f in ENTERPRISE.fields]
+CODE_COL = FIELDS.index("credit_code")            # 0-based
+CODE_LETTER = openpyxl.utils.get_column_letter(CODE_COL + 1)
+
+
+def bomb(path: Path, n: int, merges_per_row: int = 3) -> Path:
+    """The enterprise form with `n` rows, each with a 17-character credit code (one short: wrong for every row) and
+    `merges_per_row` two-cell merged ranges right of the data (the issue's bomb: 16k rows, 3 merges a row)."""
+    base = enterprise_rows(20, seed=7)
+    wb = xlsxwriter.Workbook(str(path))
+    ws = wb.add_worksheet("Sheet1")
+    width = len(base[0])
+    for c, v in enumerate(base[0]):
+        ws.write_string(0, c, v)
+    for i in range(n):
+        row = list(base[1 + i % 20])
+        row[FIELDS.index("enterprise_name")] = f"蛟河第{i}号科技有限公司"
+        row[CODE_COL] = f"9122028100{i:07d}"       # 17 characters
+        for c, v in enumerate(row):
+            if v is not None:
+                ws.write(i + 1, c, v)
+        for m in range(merges_per_row):
+            c0 = width + 1 + 2 * m
+            ws.merge_range(i + 1, c0, i + 1, c0 + 1, None)
+    wb.close()
+    return path
+
+
+def finding(row: int, col: str = "B", severity: str = "error") -> dict:
+    return {"severity": severity, "sheet": "Sheet1", "excel_row": row, "excel_col": col, "field": "统一社会信用代码",
+            "value": "x", "rule": "credit_code.length", "message": f"第 {row} 行代码位数不对", "fix": "请核对。"}
+
+
+def never_loaded(monkeypatch) -> list:
+    """Fail the test if openpyxl loads the workbook for editing (read-only loads, for the row count, are cheap)."""
+    loads = []
+    real = openpyxl.load_workbook
+
+    def load(path, *a, **kw):
+        if not kw.get("read_only"):
+            loads.append(path)
+        return real(path, *a, **kw)
+    monkeypatch.setattr(ac.openpyxl, "load_workbook", load)
+    return loads
+
+
+def test_more_merged_ranges_than_the_cap_means_no_copy_and_no_load(tmp_path, monkeypatch):
+    # 2,000 rows × 3 merges = 6,000 merged ranges > MAX_MERGES (5,000): openpyxl formats each (the bomb's cost)
+    assert ac.MAX_MERGES == 5_000
+    src = bomb(tmp_path / "bomb.xlsx", 2_000)
+    loads = never_loaded(monkeypatch)
+    with pytest.raises(AnnotationSkipped, match="6,000 处"):
+        annotate_workbook(src, tmp_path / "out.xlsx", findings=[finding(r, CODE_LETTER) for r in range(2, 2_002)],
+                          bureau="工信局", period="2022Q2", file_name="bomb.xlsx")
+    assert loads == []
+    assert not (tmp_path / "out.xlsx").exists()
+
+
+def test_a_merge_over_the_whole_sheet_is_counted_not_loaded(tmp_path, monkeypatch):
+    # one merged range A1:XFD1048576 in a file of a few KB: openpyxl would make 16,384 × 1,048,576 cells
+    plain = tmp_path / "plain.xlsx"
+    wb = xlsxwriter.Workbook(str(plain))
+    wb.add_worksheet("Sheet1").write_string(0, 0, "x")
+    wb.close()
+    path = tmp_path / "one_merge.xlsx"
+    with zipfile.ZipFile(plain) as zin, zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as zout:
+        for item in zin.infolist():
+            data = zin.read(item.filename)
+            if item.filename == "xl/worksheets/sheet1.xml":
+                data = data.replace(b"</sheetData>", b'</sheetData><mergeCells count="1">'
+                                                     b'<mergeCell ref="A1:XFD1048576"/></mergeCells>')
+                assert b"mergeCell ref" in data
+            zout.writestr(item, data)
+    assert ac.sheet_counts(path)[1:] == (1, 16_384 * 1_048_576)
+    loads = never_loaded(monkeypatch)
+    with pytest.raises(AnnotationSkipped, match="17,179,869,184"):
+        annotate_workbook(path, tmp_path / "out.xlsx", findings=[finding(2, "A")], bureau="工信局", period="2022Q2",
+                          file_name="one_merge.xlsx")
+    assert loads == []
+
+
+def test_at_most_max_marked_findings_are_marked_then_one_line_says_how_many_more(tmp_path):
+    # 1,200 findings, one per row of column B; B2:B3 merged (B3's mark goes to B2)
+    assert ac.MAX_MARKED == 1_000
+    src = tmp_path / "many.xlsx"
+    wb = xlsxwriter.Workbook(str(src))
+    ws = wb.add_worksheet("Sheet1")
+    for r in range(1, 1_202):
+        ws.write_string(r, 1, f"code{r}")
+    ws.merge_range("B2:B3", "code1")
+    wb.close()
+    findings = [finding(r) for r in range(1_201, 1, -1)]   # given in reverse: the copy marks by sheet order
+    dst = annotate_workbook(src, tmp_path / "out.xlsx", findings=findings, bureau="工信局", period="2022Q2",
+                            file_name="many.xlsx")
+    out = openpyxl.load_workbook(dst)
+    commented = {c.coordinate for row in out["Sheet1"].iter_rows() for c in row if c.comment}
+    # rows 2..1001 are the first 1,000 in sheet order; B3 is inside B2:B3, so its mark is on B2
+    assert commented == {f"B{r}" for r in range(2, 1_002)} - {"B3"}
+    assert all(out["Sheet1"][c].comment.author == AUTHOR for c in commented)
+    assert "合并单元格 B2:B3 中的 B3" in out["Sheet1"]["B2"].comment.text
+    summary = out[SUMMARY_SHEET]
+    numbered = [r[0].value for r in summary.iter_rows(min_row=ac.HEADER_ROW + 1) if isinstance(r[0].value, int)]
+    assert numbered == list(range(1, 1_001))
+    last = summary.cell(row=ac.HEADER_ROW + 1_001, column=1).value
+    assert "另有 200 个问题未标出（共 1,200 个）" in last
+    # the verdict still counts every finding
+    assert "错误 1200 个" in summary["A2"].value
+
+
+def test_old_marks_are_cleared_without_visiting_the_sheets_rectangle(tmp_path):
+    # a cell at A1 and one at XFD50000: the sheet's rectangle is 819 million cells, it holds two
+    src = tmp_path / "sparse.xlsx"
+    wb = xlsxwriter.Workbook(str(src))
+    ws = wb.add_worksheet("Sheet1")
+    ws.write_string(0, 0, "a")
+    ws.write_string(49_999, 16_383, "b")
+    wb.close()
+    dst = annotate_workbook(src, tmp_path / "out.xlsx", findings=[finding(1, "A")], bureau="工信局",
+                            period="2022Q2", file_name="sparse.xlsx")
+    assert openpyxl.load_workbook(dst)["Sheet1"]["A1"].comment.author == AUTHOR
+
+
+def test_the_merged_cell_bomb_is_answered_and_the_lock_released(home, run_ingest):
+    # the issue's bomb, at 2,000 rows (3 merges each: 6,000 merged ranges, past MAX_MERGES)
+    bomb(drop(home, "工信局", "企业库2022Q2.xlsx"), 2_000)
+    run_ingest(home)
+    assert q(home, "SELECT status FROM submissions") == [("rejected",)]
+    # one finding per row: the code is 17 characters (hand count: 2,000 rows)
+    assert q(home, "SELECT count(*) FROM validation_errors WHERE excel_col = ? AND severity = 'error'",
+             [CODE_LETTER]) == [(2_000,)]
+    assert list((home.outbox / "工信局").glob("*_批注版_*")) == []
+    (errors,) = (home.outbox / "工信局").glob("*_错误清单_*.xlsx")
+    sheet = openpyxl.load_workbook(errors, read_only=True).worksheets[0]
+    texts = [str(v) for row in sheet.iter_rows(values_only=True) for v in row if v]
+    assert any("合并单元格较多（6,000 处），未生成批注副本" in t for t in texts)
+    assert (home.rejected / "工信局" / "企业库2022Q2.xlsx").exists()
+    with writer_lock(home, 0):   # free at once: the run left nothing holding it
+        pass
