@@ -6,6 +6,10 @@ sheets' XML is counted before openpyxl loads anything, at most MAX_MARKED findin
 how many more), and the merged range of a cell is looked up in an index."""
 from __future__ import annotations
 
+import hashlib
+import os
+import time
+import tracemalloc
 import zipfile
 from pathlib import Path
 
@@ -159,3 +163,86 @@ def test_the_merged_cell_bomb_is_answered_and_the_lock_released(home, run_ingest
     assert (home.rejected / "工信局" / "企业库2022Q2.xlsx").exists()
     with writer_lock(home, 0):   # free at once: the run left nothing holding it
         pass
+
+
+# ---------------------------------------------------------------- memory before any limit
+
+def _sparse(path: Path, size: int, head: bytes = b"PK\x03\x04") -> Path:
+    """A file of `size` bytes that takes no disk: its first bytes, then a hole."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with open(path, "wb") as f:
+        f.write(head)
+        f.truncate(size)
+    old = time.time() - 60
+    os.utime(path, (old, old))
+    return path
+
+
+def test_discovery_hashes_as_the_bytes_stream_and_keeps_none_of_them(home, schema_template, monkeypatch):
+    from tasks.intake import discover
+    from tests.conftest import memory_copy
+    size = 48 * 2**20
+    path = _sparse(drop(home, "工信局", "企业库2022Q2.xlsx"), size)
+    monkeypatch.setattr(Path, "read_bytes", lambda self: pytest.fail(f"{self} read whole"))
+    con = memory_copy(schema_template)
+    tracemalloc.start()
+    try:
+        scan = discover.scan_inbox(home, con, 0)
+        _, peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+        con.close()
+    (sub,) = scan.found
+    # the hash of 4 bytes and a 48 MB hole, computed by hand from the same bytes
+    expected = hashlib.sha256(b"PK\x03\x04" + bytes(size - 4)).hexdigest()
+    assert sub.sha256 == expected and sub.size_bytes == size
+    assert sub.data is None and sub.to_read
+    assert peak < 8 * 2**20          # one 1 MB block at a time, never the 48 MB
+
+
+def test_a_file_over_the_size_limit_is_rejected_before_any_byte_is_read(tmp_path, monkeypatch):
+    from datetime import datetime, timezone
+
+    from tasks.intake.isolate import Limits, check_isolated
+    from tasks.intake.submission import Submission
+    path = _sparse(tmp_path / "工信局" / "big2022Q2.xlsx", 3 * 2**30 // 2)      # 1.5 GB, on no disk
+    sub = Submission(path=path, rel="工信局/big2022Q2.xlsx", bureau="工信局", period="2022Q2", sha256="0" * 64,
+                     size_bytes=path.stat().st_size, received_at=datetime(2022, 7, 5, tzinfo=timezone.utc),
+                     to_read=True)
+    monkeypatch.setattr(Submission, "read_bytes", lambda self: pytest.fail("read"))
+    monkeypatch.setattr(Path, "read_bytes", lambda self: pytest.fail(f"{self} read whole"))
+    (out,) = check_isolated([sub], Limits(max_file_mb=100))
+    assert [f.rule for f in out.findings] == ["file.too_large"]
+    assert "1536.0 MB，上限 100 MB" in out.findings[0].message
+    assert not out.to_read
+
+
+def test_a_file_changed_after_hashing_is_held_not_read_as_the_hashed_bytes(tmp_path):
+    from datetime import datetime, timezone
+
+    from tasks.intake.check_batch import CHANGED_WHILE_READ, read_one
+    from tasks.intake.submission import Submission
+    path = tmp_path / "a.csv"
+    path.write_bytes(b"x,y\n1,2\n")
+    sub = Submission(path=path, rel="工信局/a.csv", bureau="工信局", period="2022Q2",
+                     sha256=hashlib.sha256(b"other bytes").hexdigest(), size_bytes=8,
+                     received_at=datetime(2022, 7, 5, tzinfo=timezone.utc), to_read=True)
+    read_one(sub)
+    assert sub.held == CHANGED_WHILE_READ and sub.raw is None and sub.findings == [] and not sub.to_read
+
+
+@pytest.mark.slow
+def test_three_large_files_never_raise_the_ingests_memory(home, run_ingest):
+    """Three 1.5 GB files (holes on disk) and a good one: the big ones are rejected by their size, the good one is
+    loaded, and the process that ran the ingest never held a big file's bytes (its peak RSS stays far below one)."""
+    import resource
+    from samples.workbooks import write_xlsx
+    for n in range(3):
+        _sparse(drop(home, "工信局", f"大文件{n}_2022Q2.xlsx"), 3 * 2**30 // 2, b"PK\x03\x04%d" % n)   # three bytes
+    write_xlsx(drop(home, "工信局", "企业库2022Q2.xlsx"), enterprise_rows(5, seed=3))
+    before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
+    run_ingest(home)
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
+    assert sorted(q(home, "SELECT status, count(*) FROM submissions GROUP BY 1")) == [("loaded", 1), ("rejected", 3)]
+    assert q(home, "SELECT count(*) FROM validation_errors WHERE rule = 'file.too_large'") == [(3,)]
+    assert peak - before < 2**30      # one file's bytes (1.5 GB) read whole would raise it past this
