@@ -246,3 +246,30 @@ def test_three_large_files_never_raise_the_ingests_memory(home, run_ingest):
     assert sorted(q(home, "SELECT status, count(*) FROM submissions GROUP BY 1")) == [("loaded", 1), ("rejected", 3)]
     assert q(home, "SELECT count(*) FROM validation_errors WHERE rule = 'file.too_large'") == [(3,)]
     assert peak - before < 2**30      # one file's bytes (1.5 GB) read whole would raise it past this
+
+
+# ---------------------------------------------------------------- the error list and the receipt
+
+def _texts(data: bytes) -> list:
+    import io
+    ws = openpyxl.load_workbook(io.BytesIO(data), read_only=True).worksheets[0]
+    return [row for row in ws.iter_rows(values_only=True)]
+
+
+def test_error_list_and_receipt_list_at_most_max_listed_rows_then_count_the_rest():
+    from tasks.bureau.error_list import MAX_LISTED, error_list_bytes
+    from tasks.bureau.receipt import Receipt, receipt_bytes
+    assert MAX_LISTED == 5_000
+    findings = [finding(r) for r in range(2, 5_302)]           # 5,300 findings
+    rows = _texts(error_list_bytes(bureau="工信局", file_name="x.xlsx", period="2022Q2", findings=findings, rejected=True))
+    numbered = [r[0] for r in rows if r[0] and str(r[0]).isdigit()]
+    assert numbered == [str(n) for n in range(1, 5_001)]
+    assert "另有 300 个未列出（共 5,300 个）" in rows[-1][0]
+    assert "5300 个错误" in rows[0][0]                          # the title still counts them all
+    warnings = [dict(finding(r), severity="warning") for r in range(2, 5_302)]
+    receipt = Receipt(bureau="工信局", period="2022Q2", file_name="x.xlsx", received_at=None, processed_at=None,
+                      submission_ids=[1], status="loaded", loaded=[("enterprise", "Sheet1", 5_300)], warnings=warnings)
+    rows = _texts(receipt_bytes(receipt))
+    last = [r for r in rows if any(r)][-1]
+    assert "另有 300 个未列出（共 5,300 个）" in str(last[0])
+    assert sum(1 for r in rows if isinstance(r[0], (int, float)) and r[2] and str(r[2]).startswith("B")) == 5_000
