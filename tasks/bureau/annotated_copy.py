@@ -12,7 +12,14 @@
 * Errors are filled red, warnings yellow; several findings on one cell share one comment.
 * A copy we annotated before (a bureau may correct the annotated copy and send it back) loses our
   old summary sheet, comments and fills first, so marks never pile up.
-* Too large (> MAX_BYTES or > MAX_ROWS rows): no copy; `too_large()` says why, for the error list.
+* Too large (> MAX_BYTES, > MAX_ROWS rows, > MAX_CELLS cells, > MAX_MERGES merged ranges or > MAX_MERGED_CELLS cells
+  in merged ranges, counted on the sheets' XML before openpyxl loads anything): no copy; `too_large()` says why,
+  for the error list.
+* Bounded (issue 24: 16k findings × 48k merged ranges kept the writer busy for 900 s): at most MAX_MARKED findings
+  are marked and listed on the summary sheet (errors first, in sheet order), then one line says how many more the
+  error list holds; the merged range of a cell is found in an index built once (cost: cells in merged ranges), not
+  by searching every range for every finding; clearing our old marks visits only the cells the sheet has.
+  Together with the limits above, the copy's cost is bounded by MAX_CELLS + MAX_MERGES + MAX_MERGED_CELLS + MAX_MARKED.
 """
 from __future__ import annotations
 
@@ -36,6 +43,10 @@ from warehouse.atomic_write import write_bytes
 
 MAX_BYTES = 5 * 1024 * 1024
 MAX_ROWS = 50_000
+MAX_CELLS = 500_000            # cells written in the sheets' XML (openpyxl holds each as an object)
+MAX_MERGES = 5_000             # merged ranges (openpyxl formats each: ~1 ms a range, 48k ranges took 40 s)
+MAX_MERGED_CELLS = 200_000     # cells covered by merged ranges (openpyxl makes an object for each)
+MAX_MARKED = 1_000             # findings marked in the copy and listed on its summary sheet
 AUTHOR = "srdi 校验"
 ERROR_FILL = px_fill(BAD_FILL)
 WARNING_FILL = px_fill("#FFEB9C")
@@ -61,6 +72,14 @@ def too_large(path: Path) -> str | None:
             unpacked = sum(i.file_size for i in z.infolist())
         if unpacked > 20 * MAX_BYTES:
             return f"文件解压后较大（{unpacked / 1024 / 1024:.0f} MB），未生成批注副本，请按本清单逐条修改。"
+    if fmt in ("xlsx", "xlsm"):
+        cells, ranges, merged = sheet_counts(path)
+        if cells > MAX_CELLS:
+            return f"文件单元格较多（{cells:,} 个），未生成批注副本，请按本清单逐条修改。"
+        if ranges > MAX_MERGES:
+            return f"文件中合并单元格较多（{ranges:,} 处），未生成批注副本，请按本清单逐条修改。"
+        if merged > MAX_MERGED_CELLS:
+            return f"文件中合并单元格较多（合并区域共 {merged:,} 个单元格），未生成批注副本，请按本清单逐条修改。"
     rows = 0
     if fmt in ("xlsx", "xlsm"):
         wb = openpyxl.load_workbook(path, read_only=True)
@@ -76,6 +95,41 @@ def too_large(path: Path) -> str | None:
     if rows > MAX_ROWS:
         return f"文件行数较多（{rows:,} 行），未生成批注副本，请按本清单逐条修改。"
     return None
+
+
+_CELL = re.compile(rb"<(?:[A-Za-z_][\w.-]*:)?c[\s/>]")
+_MERGE = re.compile(rb"<(?:[A-Za-z_][\w.-]*:)?mergeCell\b[^>]*?\bref=[\"']\$?([A-Za-z]{1,3})\$?(\d{1,7})"
+                    rb"(?::\$?([A-Za-z]{1,3})\$?(\d{1,7}))?")
+
+
+def sheet_counts(path: Path) -> tuple[int, int, int]:
+    """(cells, merged ranges, cells inside merged ranges) over every worksheet of an .xlsx, counted on its XML as it streams out
+    of the zip, 1 MB at a time: what openpyxl would make an object for, known before it loads anything."""
+    import zipfile
+    cells = ranges = merged = 0
+    with zipfile.ZipFile(path) as z:
+        for info in z.infolist():
+            if not (info.filename.startswith("xl/worksheets/") and info.filename.endswith(".xml")):
+                continue
+            carry = b""
+            with z.open(info) as f:
+                while True:
+                    block = f.read(1 << 20)
+                    text = carry + block
+                    cut = text.rfind(b">") + 1 if block else len(text)
+                    done, carry = text[:cut], text[cut:]
+                    cells += len(_CELL.findall(done))
+                    for c1, r1, c2, r2 in _MERGE.findall(done):
+                        ranges += 1
+                        rows = abs(int(r2 or r1) - int(r1)) + 1
+                        cols = abs(column_index_from_string((c2 or c1).decode().upper())
+                                   - column_index_from_string(c1.decode().upper())) + 1
+                        merged += rows * cols
+                    if not block:
+                        break
+                    if len(carry) > 1 << 20:   # no ">" in a whole block: nothing to count in it
+                        carry = carry[-64:]
+    return cells, ranges, merged
 
 
 def _format(path: Path) -> str:
@@ -163,33 +217,49 @@ def _clear_previous(wb: openpyxl.Workbook) -> None:
     if SUMMARY_SHEET in wb.sheetnames:
         wb.remove(wb[SUMMARY_SHEET])
     for ws in wb.worksheets:
-        for row in ws.iter_rows():
-            for cell in row:
-                if cell.comment is not None and cell.comment.author == AUTHOR:
-                    cell.comment = None
-                    if cell.fill is not None and cell.fill.fgColor is not None and str(cell.fill.fgColor.rgb) in OUR_FILLS:
-                        cell.fill = PatternFill(fill_type=None)
+        for cell in list(ws._cells.values()):   # the cells the sheet has, not its whole rectangle   # noqa: SLF001
+            if cell.comment is not None and cell.comment.author == AUTHOR:
+                cell.comment = None
+                if cell.fill is not None and cell.fill.fgColor is not None and str(cell.fill.fgColor.rgb) in OUR_FILLS:
+                    cell.fill = PatternFill(fill_type=None)
 
 
-def _anchor(ws, row: int, col: int) -> tuple[int, int, str | None]:
-    """The cell that shows (row, col): the top-left of the merged range containing it, if any."""
+def merge_index(ws) -> dict[tuple[int, int], tuple[int, int, str]]:
+    """Every cell inside a merged range but its top-left -> (top row, left column, the range): built once per sheet,
+    its size the cells in merged ranges (bounded by MAX_MERGED_CELLS before the workbook is loaded)."""
+    index: dict[tuple[int, int], tuple[int, int, str]] = {}
     for rng in ws.merged_cells.ranges:
-        if rng.min_row <= row <= rng.max_row and rng.min_col <= col <= rng.max_col:
-            if (rng.min_row, rng.min_col) != (row, col):
-                return rng.min_row, rng.min_col, rng.coord
-            return row, col, None
-    return row, col, None
+        top = (rng.min_row, rng.min_col, rng.coord)
+        for r in range(rng.min_row, rng.max_row + 1):
+            for c in range(rng.min_col, rng.max_col + 1):
+                index.setdefault((r, c), top)
+        index.pop((rng.min_row, rng.min_col), None)
+    return index
+
+
+def _anchor(index: dict, row: int, col: int) -> tuple[int, int, str | None]:
+    """The cell that shows (row, col): the top-left of the merged range containing it, if any."""
+    return index.get((row, col), (row, col, None))
 
 
 def _located(f: dict) -> bool:
     return bool(f.get("sheet") and f.get("excel_row") and f.get("excel_col"))
 
 
-def mark_cells(wb: openpyxl.Workbook, findings: list[dict]) -> dict[int, str]:
-    """Fill and comment each located finding's cell; returns finding index -> the cell marked ('B5')."""
+def listing_order(findings: list[dict]) -> list[int]:
+    """The findings' indexes as the summary lists them: errors first, then by sheet, row and column."""
+    return sorted(range(len(findings)), key=lambda i: (findings[i]["severity"] != "error", findings[i].get("sheet") or "",
+                                                       findings[i].get("excel_row") or 0, findings[i].get("excel_col") or ""))
+
+
+def mark_cells(wb: openpyxl.Workbook, findings: list[dict], only: list[int] | None = None) -> dict[int, str]:
+    """Fill and comment each located finding's cell (`only`: these indexes); returns finding index -> the cell
+    marked ('B5')."""
     notes: dict[tuple[str, int, int], list[tuple[str, str]]] = {}
     marked: dict[int, str] = {}
-    for i, f in enumerate(findings):
+    indexes: dict[str, dict] = {}
+    for i in (range(len(findings)) if only is None else sorted(only)):
+        f = findings[i]
         if not _located(f) or f["sheet"] not in wb.sheetnames:
             continue
         ws = wb[f["sheet"]]
@@ -197,7 +267,9 @@ def mark_cells(wb: openpyxl.Workbook, findings: list[dict]) -> dict[int, str]:
             col = column_index_from_string(f["excel_col"])
         except ValueError:
             continue
-        row, col2, merged = _anchor(ws, int(f["excel_row"]), col)
+        if f["sheet"] not in indexes:
+            indexes[f["sheet"]] = merge_index(ws)
+        row, col2, merged = _anchor(indexes[f["sheet"]], int(f["excel_row"]), col)
         where = f"{f['excel_col']}{f['excel_row']}"
         text = f"【{label(SEVERITY, f['severity'])}】{f.get('message') or ''}"
         if merged:
@@ -230,8 +302,15 @@ def _printable(ws) -> None:
     ps.cellComments = "atEnd"
 
 
+def not_listed_line(listed: int, total: int) -> str:
+    return (f"本副本只标出并列出前 {listed:,} 个问题（错误在前），另有 {total - listed:,} 个问题未标出（共 {total:,} 个），"
+            "请按错误清单逐条修改。")
+
+
 def add_summary(wb: openpyxl.Workbook, findings: list[dict], marked: dict[int, str], *, bureau: str,
-                period: str | None, file_name: str, rejected: bool) -> None:
+                period: str | None, file_name: str, rejected: bool, order: list[int] | None = None) -> None:
+    """The summary sheet: the verdict, then the findings of `order` (default: all, in listing order), then, when
+    `order` leaves some out, one line saying how many more there are."""
     ws = wb.create_sheet(SUMMARY_SHEET, 0)
     errors = sum(f["severity"] == "error" for f in findings)
     warnings = len(findings) - errors
@@ -255,8 +334,8 @@ def add_summary(wb: openpyxl.Workbook, findings: list[dict], marked: dict[int, s
         px_fit_row(ws, int(ref[1:]), [(ws[ref].value, total_width)])
     for c, h in enumerate(SUMMARY_HEADERS, start=1):
         px_header(ws.cell(row=HEADER_ROW, column=c), h)
-    order = sorted(range(len(findings)), key=lambda i: (findings[i]["severity"] != "error", findings[i].get("sheet") or "",
-                                                       findings[i].get("excel_row") or 0, findings[i].get("excel_col") or ""))
+    if order is None:
+        order = listing_order(findings)
     for n, i in enumerate(order, start=1):
         f = findings[i]
         r = HEADER_ROW + n
@@ -279,8 +358,15 @@ def add_summary(wb: openpyxl.Workbook, findings: list[dict], marked: dict[int, s
             cell.hyperlink = Hyperlink(ref=cell.coordinate, location=f"'{f['sheet']}'!{marked[i]}", display=where)
             cell.font = px_font(color="0563C1", underline="single")
         px_fit_row(ws, r, zip(values, SUMMARY_WIDTHS))
-    px_page(ws, header_row=HEADER_ROW, freeze=f"A{HEADER_ROW + 1}",
-            print_area=f"A1:{last}{HEADER_ROW + len(findings)}")
+    end = HEADER_ROW + len(order)
+    if len(order) < len(findings):
+        end += 1
+        line = not_listed_line(len(order), len(findings))
+        ws.cell(row=end, column=1, value=line).font = px_font(bold=True, color=ERROR_FONT.lstrip("#"))
+        ws.merge_cells(f"A{end}:{last}{end}")
+        ws.cell(row=end, column=1).alignment = wrap
+        px_fit_row(ws, end, [(line, total_width)])
+    px_page(ws, header_row=HEADER_ROW, freeze=f"A{HEADER_ROW + 1}", print_area=f"A1:{last}{end}")
     # the summary is the sheet that opens; no other sheet stays selected (Excel would group them)
     for other in wb.worksheets:
         other.sheet_view.tabSelected = False
@@ -296,8 +382,10 @@ def annotate_workbook(src: Path, dst: Path, *, findings: list[dict], bureau: str
         raise AnnotationSkipped(reason)
     wb = _open(src, _format(src))
     _clear_previous(wb)
-    marked = mark_cells(wb, findings)
-    add_summary(wb, findings, marked, bureau=bureau, period=period, file_name=file_name, rejected=rejected)
+    shown = listing_order(findings)[:MAX_MARKED]
+    marked = mark_cells(wb, findings, shown)
+    add_summary(wb, findings, marked, bureau=bureau, period=period, file_name=file_name, rejected=rejected,
+                order=shown)
     buf = io.BytesIO()
     wb.save(buf)
     return write_bytes(dst, buf.getvalue())

@@ -12,6 +12,15 @@ from warehouse.atomic_write import write_bytes
 HEADERS = ("序号", "级别", "工作表", "单元格", "表头", "填写内容", "问题说明", "修改建议")
 WIDTHS = (6, 7, 14, 8, 18, 20, 40, 46)
 TITLE_ROW, NOTE_ROW, HEADER_ROW = 0, 1, 2
+# rows a list shows (this one and the receipt's warnings); the rest is counted in one line. Bounds the cost of a file
+# with a finding in every cell (issue 24): 5,000 rows take about a second to write.
+MAX_LISTED = 5_000
+
+
+def more_line(listed: int, total: int, what: str = "问题") -> str:
+    """The line under a list cut at `listed` rows of `total`."""
+    return (f"以上只列出前 {listed:,} 个{what}，另有 {total - listed:,} 个未列出（共 {total:,} 个）：多为同类问题，"
+            "请先按上表修改同类问题后重新报送，系统会再次给出清单。")
 
 
 def error_list_bytes(*, bureau: str, file_name: str, period: str | None, findings: list[dict], rejected: bool,
@@ -39,7 +48,8 @@ def error_list_bytes(*, bureau: str, file_name: str, period: str | None, finding
         ws.write_string(HEADER_ROW, c, h, book.format("header"))
     order = sorted(findings, key=lambda f: (f["severity"] != "error", f.get("sheet") or "", f.get("excel_row") or 0,
                                             f.get("excel_col") or ""))
-    for i, f in enumerate(order, start=1):
+    shown = order[:MAX_LISTED]
+    for i, f in enumerate(shown, start=1):
         r = HEADER_ROW + i
         cellref = f"{f.get('excel_col') or ''}{f.get('excel_row') or ''}"
         values = (str(i), label(SEVERITY, f["severity"]), f.get("sheet") or "", cellref,
@@ -49,8 +59,13 @@ def error_list_bytes(*, bureau: str, file_name: str, period: str | None, finding
         for c, (v, fmt) in enumerate(zip(values, styles)):
             ws.write_string(r, c, v, fmt)
         fit_row(ws, r, zip(values, WIDTHS))
+    if len(shown) < len(order):
+        r = HEADER_ROW + len(shown) + 1
+        line = more_line(len(shown), len(order))
+        ws.merge_range(r, 0, r, last, line, book.format("note", valign="vcenter"))
+        fit_row(ws, r, [(line, sum(WIDTHS))])
     page(ws, header_row=HEADER_ROW, freeze=(HEADER_ROW + 1, 0))
-    ws.autofilter(HEADER_ROW, 0, HEADER_ROW + len(order), last)
+    ws.autofilter(HEADER_ROW, 0, HEADER_ROW + len(shown), last)
     return book.close()
 
 

@@ -20,6 +20,7 @@ from schemas import clock
 from schemas.forms import FORMS_BY_NAME
 from schemas.labels import FORM, label
 from schemas.periods import period_label
+from tasks.bureau.error_list import MAX_LISTED, more_line
 from tasks.xlsx_layout import Book, fit_row, page, set_widths
 from warehouse.atomic_write import write_bytes
 from warehouse.outbox_data import FeedbackData
@@ -195,13 +196,18 @@ def receipt_bytes(r: Receipt) -> bytes:
                 ws.write_string(row, c, h, f_head)
             header_row = row
             row += 1
-            for i, w in enumerate(r.warnings, start=1):
+            for i, w in enumerate(r.warnings[:MAX_LISTED], start=1):
                 values = (w.get("sheet") or "", f"{w.get('excel_col') or ''}{w.get('excel_row') or ''}",
                           w.get("field") or "", w.get("value") or "", w.get("message") or "", w.get("fix") or "")
                 ws.write_number(row, 0, i, f_num)
                 for c, v in enumerate(values, start=1):
                     ws.write_string(row, c, v, f_cell)
                 fit_row(ws, row, zip(values, WIDTHS[1:]))
+                row += 1
+            if len(r.warnings) > MAX_LISTED:
+                line = more_line(MAX_LISTED, len(r.warnings), "警告")
+                ws.merge_range(row, 0, row, last, line, f_plain)
+                fit_row(ws, row, [(line, sum(WIDTHS))])
                 row += 1
         else:
             ws.merge_range(row, 0, row, last, "无。", f_plain)

@@ -12,11 +12,22 @@ from tasks.intake.submission import Submission
 from tasks.intake.validate import validate_many
 
 
+CHANGED_WHILE_READ = "文件在读取时发生变化，留待下次处理"
+
+
 def read_one(sub: Submission) -> None:
-    if sub.data is None:   # a duplicate, or already read
+    if not sub.to_read:   # a duplicate, rejected before reading, or already read
         return
+    data = None
     try:
-        sub.raw = read_workbook(sub.data)
+        try:
+            data = sub.read_bytes()
+        except OSError:
+            data = None
+        if data is None:   # not the bytes that were hashed any more (or gone): the next run reads them afresh
+            sub.held = CHANGED_WHILE_READ
+            return
+        sub.raw = read_workbook(data)
         sub.file_format = sub.raw.format
         apply_metadata(sub)
     except UnreadableWorkbook as exc:
@@ -27,12 +38,12 @@ def read_one(sub: Submission) -> None:
         if isinstance(exc, (KeyboardInterrupt, SystemExit)):
             raise
         try:
-            sub.file_format = sub.file_format or sniff_format(sub.data or b"")
+            sub.file_format = sub.file_format or sniff_format(data or b"")
         except Exception:  # noqa: BLE001 - the reason below is all the clerk needs
             pass
         sub.fail("file.unreadable", UNREADABLE.get(sub.file_format or "", UNREADABLE["unknown"]), FORMAT_FIXES["unknown"])
     finally:
-        sub.data = None
+        sub.data, sub.to_read = None, False
 
 
 # why a file that passed the format check could still not be read, by the format it claimed to be

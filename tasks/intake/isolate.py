@@ -71,26 +71,34 @@ class ReadingInterrupted(RuntimeError):
 
 
 def precheck(sub: Submission, limits: Limits) -> None:
-    """Size and compression limits, checked on the bytes before any parser sees them."""
-    data = sub.data or b""
-    mb = len(data) / 2**20
+    """Size and compression limits, checked before any byte is read: the size from the file system (discover's
+    stat), the compression from the zip's central directory."""
+    size = len(sub.data) if sub.data is not None else sub.size_bytes
+    mb = size / 2**20
     if mb > limits.max_file_mb:
         sub.fail("file.too_large", f"文件过大（{mb:.1f} MB，上限 {limits.max_file_mb:.0f} MB）",
                  "请删除无关的工作表、图片或空白区域后另存，或按单位拆分为多个文件。")
-        sub.data = None
-        return
-    if data[:4] != b"PK\x03\x04":
+        sub.data, sub.to_read = None, False
         return
     try:
-        with zipfile.ZipFile(io.BytesIO(data)) as z:
+        if sub.data is not None:
+            if sub.data[:4] != b"PK\x03\x04":
+                return
+            source = io.BytesIO(sub.data)
+        else:
+            with open(sub.path, "rb") as f:
+                if f.read(4) != b"PK\x03\x04":
+                    return
+            source = sub.path
+        with zipfile.ZipFile(source) as z:
             unpacked = sum(i.file_size for i in z.infolist())
     except (zipfile.BadZipFile, ValueError, OSError):
-        return  # the reader reports a broken container with its own reason
-    ratio = unpacked / max(len(data), 1)
+        return  # the reader reports a broken container (or a vanished file) with its own reason
+    ratio = unpacked / max(size, 1)
     if unpacked / 2**20 > limits.max_unpacked_mb or ratio > limits.max_ratio:
         sub.fail("file.zip_bomb", f"文件解压后过大（{unpacked / 2**20:.0f} MB，压缩比 {ratio:.0f}:1），系统拒绝读取",
                  "请检查文件是否含有超大范围的格式或空白单元格：复制有效数据到新工作簿后另存再上传。")
-        sub.data = None
+        sub.data, sub.to_read = None, False
 
 
 def check_chunk(chunk: list[Submission]) -> list[Submission]:
@@ -425,7 +433,7 @@ def _run(chunks: list[list[Submission]], limits: Limits, workers: int
 
 
 def _reject(sub: Submission, kind: str, detail: str, limits: Limits) -> None:
-    sub.data = None
+    sub.data, sub.to_read = None, False
     if kind == "memory":
         sub.fail("file.reader_memory",
                  f"读取文件所需内存超过上限（读到 {float(detail) / 1024:.1f} GB 时停止，上限 {limits.memory_mb / 1024:.1f} GB），"
@@ -470,9 +478,9 @@ def check_isolated(batch: list[Submission], limits: Limits | None = None) -> lis
     limits = limits or Limits.from_env()
     todo = []
     for sub in batch:
-        if sub.data is not None:
+        if sub.to_read:
             precheck(sub, limits)
-        if sub.data is not None:
+        if sub.to_read:
             todo.append(sub)
     out = {_key(s): s for s in batch}
     if todo:

@@ -37,7 +37,7 @@ def _as_duplicate(sub: Submission, original: int | None, period: str | None = No
     """The same bytes as submission `original` (None: an in-batch twin, which learns its original at load time):
     nothing is read; a name without a period takes the original's, and what the name lacked is no longer a fault."""
     sub.outcome = "duplicate"
-    sub.data = None
+    sub.data, sub.to_read = None, False
     sub.duplicate_of = original
     if sub.period is None and period is not None:
         sub.period = period

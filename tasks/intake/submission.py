@@ -6,6 +6,7 @@ or moves a file twice."""
 from __future__ import annotations
 
 import hashlib
+import os
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
@@ -28,7 +29,7 @@ class Submission:
     sha256: str
     size_bytes: int
     received_at: datetime
-    data: bytes | None = None
+    data: bytes | None = None       # the bytes, when a caller has them in memory (tests); discover never does
     file_format: str | None = None
     raw: RawWorkbook | None = None
     norm: NormalisedWorkbook | None = None
@@ -40,7 +41,25 @@ class Submission:
     deferred: str | None = None     # a storage error kept it in the inbox for the next run
     held: str | None = None         # this file alone is left in the inbox, with the reason (Chinese)
     first_seen: datetime | None = None   # when srdi first saw it in the inbox
-    signature: tuple[int, int, int] | None = None   # (size, mtime_ns, inode) when its bytes were read
+    signature: tuple[int, int, int] | None = None   # (size, mtime_ns, inode) when its bytes were hashed
+    # its bytes are still to be read: by a reading child, from `data` or else from `path` (issue 24: the main
+    # process never holds a file's bytes; it hashes them as they stream past)
+    to_read: bool = False
+
+    def __post_init__(self) -> None:
+        self.to_read = self.to_read or self.data is not None
+
+    def read_bytes(self) -> bytes | None:
+        """The bytes to check: `data`, else the file at `path` when it still has the hashed bytes (None when it
+        changed since: it is held in the inbox for the next run)."""
+        if self.data is not None:
+            return self.data
+        with open(self.path, "rb") as f:
+            st = os.fstat(f.fileno())
+            if self.signature is not None and (st.st_size, st.st_mtime_ns, st.st_ino) != self.signature:
+                return None
+            data = f.read()
+        return data if hashlib.sha256(data).hexdigest() == self.sha256 else None
 
     @property
     def key(self) -> tuple[str, str]:
