@@ -20,6 +20,8 @@ REPEAT_OPTIONS = ("top_up", "full", "highest_only")
 FORMS = ("enterprise", "task")
 REWARD_KINDS = ("srdi", "tech_center", "innovation_demo")
 _QUARTER = re.compile(r"\d{4}Q[1-4]")
+DEFAULT_QUERY_MEMORY = "2GB"      # [query] memory_limit: the most memory one analyst query may take
+_MEMORY = re.compile(r"\s*\d+(\.\d+)?\s*(KB|MB|GB|TB|KiB|MiB|GiB|TiB)\s*", re.I)
 
 
 class ConfigError(ValueError):
@@ -99,6 +101,7 @@ class RollupConfig:
     time_zone: str = clock.DEFAULT_TIME_ZONE    # the programme's zone: every deadline and every time shown
     notices: tuple[str, ...] = field(default=(), compare=False)   # what the rules file should change (shown, not fatal)
     source: str = field(default="", compare=False)
+    query_memory_limit: str = DEFAULT_QUERY_MEMORY
 
     def owes(self, form: str) -> tuple[str, ...]:
         return tuple(b for o in self.obligations if o.form == form for b in o.bureaus)
@@ -146,6 +149,15 @@ def _expand(names: list[str], exclude: list[str], where: str) -> tuple[str, ...]
 def _check(cond: bool, message: str) -> None:
     if not cond:
         raise ConfigError(message)
+
+
+def _query_memory(data: dict) -> str:
+    table = data.get("query", {})
+    _check(isinstance(table, dict), "[query] 应为一个表 / must be a table")
+    limit = table.get("memory_limit", DEFAULT_QUERY_MEMORY)
+    _check(isinstance(limit, str) and bool(_MEMORY.fullmatch(limit)),
+           f"[query] memory_limit 应为数字加单位，如 \"2GB\"、\"512MB\" / must be a number and a unit such as \"2GB\": {limit!r}")
+    return limit.strip()
 
 
 def _time_zone(data: dict) -> str:
@@ -255,6 +267,7 @@ def parse(data: dict, source: str = "") -> RollupConfig:
         not_computed=tuple(not_computed),
         reward_categories=tuple(categories),
         time_zone=_time_zone(data),
+        query_memory_limit=_query_memory(data),
         notices=tuple(notices),
         source=source,
     )
@@ -293,6 +306,19 @@ def time_zone_name(path: Path | str | None = None) -> str:
     except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:
         raise ConfigError(f"{p}: {exc}") from None
     return _time_zone(data)
+
+
+def query_memory_limit(path: Path | str | None = None) -> str:
+    """Only [query] memory_limit of the packaged rules or of the file at `path`, without reading the rest: what
+    `srdi query` needs (it must start fast). ConfigError for an unreadable file or a value that is not a size."""
+    if path is None:
+        return DEFAULT_QUERY_MEMORY
+    p = Path(path)
+    try:
+        data = tomllib.loads(p.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:
+        raise ConfigError(f"{p}: {exc}") from None
+    return _query_memory(data)
 
 
 def _check_overrides(cfg: RollupConfig) -> None:

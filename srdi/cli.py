@@ -114,6 +114,7 @@ def main(argv: list[str] | None = None) -> int:
     own_process = argv is None
     try:
         args = build_parser().parse_args(argv)
+        args.own_process = own_process      # may the command end the process itself (srdi query's watchdog)
         check = getattr(args, "check_args", None)     # arguments first (pure), then the home
         if check is not None:
             code = check(args)

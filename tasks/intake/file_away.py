@@ -25,6 +25,7 @@ from prefect.cache_policies import NO_CACHE
 
 from schemas import clock
 from schemas.reference import resolve_bureau
+from schemas.terminal import visible        # bureau names in the log: shown, never obeyed
 from tasks.bureau.outbox import write_feedback, write_feedback_text, write_note
 from tasks.intake.feedback_pool import feedback_in_children
 from tasks.intake.load import stops_the_batch, storage_problem
@@ -165,7 +166,7 @@ def _isolated(con, home: Home, bureau: str, ids: list[int], source: str, step) -
         except Exception as exc:
             if stops_the_batch(exc):
                 return "deferred", storage_problem(str(getattr(exc, "filename", None) or home.share), exc)
-            log.error("%s: %s: %s (attempt %d)", source, type(exc).__name__, exc, attempt + 1)
+            log.error("%s: %s: %s (attempt %d)", visible(source), type(exc).__name__, visible(exc), attempt + 1)
             last = exc
     return "held:" + _hold(con, home, bureau, source, ids, last), None
 
@@ -211,12 +212,12 @@ def file_away(home: Home, batch: list[Submission]) -> list[Submission]:
                 what, problem = _isolated(con, home, sub.bureau, sub.submission_ids, sub.rel, step)
                 if problem:
                     sub.deferred = problem
-                    log.error(problem)
+                    log.error(visible(problem))
                     for other in futures.values():   # the rest waits for the next run: no feedback for it now
                         other.cancel()
                 elif what == "changed":
                     sub.held = CHANGED
-                    log.warning("%s: %s", sub.rel, CHANGED)
+                    log.warning("%s: %s", visible(sub.rel), CHANGED)
                 elif what.startswith("held:"):
                     sub.held = what.removeprefix("held:")
         finally:
@@ -243,12 +244,12 @@ def finish_interrupted(home: Home) -> int:
                     return file_one(con, home, con, ids, source, sha, src, dst, filed)
                 what, problem = _isolated(con, home, bureau, ids, source, step)
                 if problem:
-                    log.error(problem)
+                    log.error(visible(problem))
                     break                                   # a full disk: nothing else can be filed either
                 if what in ("filed", "changed", "gone"):
                     done += 1
                     if what != "filed":
-                        log.warning("submission %s: %s: %s", sid, source, REPLACED_NOTE)
+                        log.warning("submission %s: %s: %s", sid, visible(source), REPLACED_NOTE)
         finally:
             filed.flush()
     return done
