@@ -260,3 +260,79 @@ def test_a_stale_wal_is_refused_by_readers_not_replayed(wh, capsys):
     import json
     o = json.loads(capsys.readouterr().out)
     assert any(".wal" in w for w in o["warnings"])
+
+
+# ---------------------------------------------------------------- a full disk, a read-only home
+
+import errno  # noqa: E402
+import shutil  # noqa: E402
+
+from samples.workbooks import task_rows, write_xlsx  # noqa: E402
+from tests.conftest import drop  # noqa: E402
+
+
+@pytest.fixture
+def writer(tmp_path, schema_template) -> Home:
+    home = Home.resolve(tmp_path / "home").ensure()
+    copy_db(schema_template, home.writer_db)
+    con = duckdb.connect(str(home.writer_db))
+    con.execute("CREATE TABLE t AS SELECT range AS i FROM range(1000)")
+    con.close()
+    return home
+
+
+def _full(src=None, dst=None, *a, **k):
+    raise OSError(errno.ENOSPC, "No space left on device", str(dst) if dst else None)
+
+
+def test_a_full_disk_during_srdi_publish_is_one_line_and_exit_4(writer, monkeypatch, capsys):
+    assert main(["publish", "--home", str(writer.root)]) == 0
+    before = writer.warehouse.read_bytes()
+    capsys.readouterr()
+    import warehouse.publish
+    monkeypatch.setattr(warehouse.publish, "copy_file", _full)
+    assert main(["publish", "--home", str(writer.root)]) == 4
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "磁盘空间不足" in err and "No space left on device" in err and "Traceback" not in err
+    assert writer.warehouse.read_bytes() == before                                   # the old copy stands
+
+
+def test_a_full_disk_anywhere_else_is_one_line_not_a_traceback(writer, monkeypatch, capsys):
+    """Wherever a command meets it (here the writer lock's file): srdi.cli says it in one line, exit 4."""
+    import warehouse.lock
+    monkeypatch.setattr(warehouse.lock.os, "open", lambda *a, **k: _full(None, str(writer.lock_file)))
+    assert main(["publish", "--home", str(writer.root)]) == 4
+    err = capsys.readouterr().err
+    assert "磁盘空间不足" in err and "writer.lock" in err and err.count("\n") == 1
+
+
+@pytest.mark.slow     # a flow run
+def test_a_full_disk_while_the_ingest_publishes_is_said_and_exit_4(home, run_ingest, monkeypatch):
+    import warehouse.publish
+    write_xlsx(drop(home, "人民银行", "任务2022Q2.xlsx"), task_rows("人民银行", seed=1))
+    monkeypatch.setattr(warehouse.publish, "copy_file", _full)
+    summary = run_ingest(home)
+    assert summary["loaded"] == 1                                    # committed, and filed away
+    assert "磁盘空间不足" in summary["storage_error"] and "分析副本" in summary["storage_error"]
+    assert not home.warehouse.exists()                               # nothing half published
+
+
+def _unshare_ok() -> bool:
+    return shutil.which("unshare") is not None and subprocess.run(
+        ["unshare", "-m", "true"], capture_output=True).returncode == 0
+
+
+@pytest.mark.slow     # subprocesses in a mount namespace of their own
+@pytest.mark.skipif(not _unshare_ok(), reason="needs `unshare -m` (root or user namespaces) for a real read-only mount")
+@pytest.mark.parametrize("command", ["ingest", "publish", "rollup"])
+def test_a_home_on_a_read_only_mount_is_one_line_and_a_non_zero_exit(writer, command):
+    write_xlsx(drop(writer, "人民银行", "任务2022Q2.xlsx"), task_rows("人民银行", seed=1))
+    h = str(writer.root)
+    args = {"rollup": ["rollup", "quarterly", "--period", "2022Q2"]}.get(command, [command])
+    script = (f'mount --bind "{h}" "{h}" && mount -o remount,ro,bind "{h}" && exec "{sys.executable}" -m srdi.cli '
+              + " ".join(args) + f' --home "{h}"')
+    res = subprocess.run(["unshare", "-m", "sh", "-c", script], capture_output=True, text=True, env=ENV, cwd=ROOT,
+                         timeout=300)
+    assert res.returncode not in (0, 1) and "Traceback" not in res.stderr + res.stdout, res.stderr
+    assert "只读" in res.stderr and "read-only" in res.stderr
+    assert [line for line in res.stderr.splitlines() if "只读" in line][0].startswith(f"srdi {command}")
