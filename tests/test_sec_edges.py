@@ -336,3 +336,56 @@ def test_a_home_on_a_read_only_mount_is_one_line_and_a_non_zero_exit(writer, com
     assert res.returncode not in (0, 1) and "Traceback" not in res.stderr + res.stdout, res.stderr
     assert "只读" in res.stderr and "read-only" in res.stderr
     assert [line for line in res.stderr.splitlines() if "只读" in line][0].startswith(f"srdi {command}")
+
+
+# ---------------------------------------------------------------- srdi's own folders never lead out of the home
+
+def test_own_folder_makes_what_is_missing_and_refuses_a_link_out(tmp_path):
+    from warehouse.home import OutsideHome
+    home = Home.resolve(tmp_path / "home").ensure()
+    outside = tmp_path / "elsewhere"
+    outside.mkdir()
+    assert home.own_folder(home.archive / "人民银行" / "2022Q2") == home.archive / "人民银行" / "2022Q2"
+    assert (home.archive / "人民银行" / "2022Q2").is_dir()
+    (home.outbox / "财政局").symlink_to(outside)
+    with pytest.raises(OutsideHome, match="财政局") as caught:
+        home.own_folder(home.outbox / "财政局")
+    assert "主目录之外" in str(caught.value) and str(outside) in str(caught.value)
+    (home.archive / "财政局").symlink_to(outside)                # deeper: nothing is made in the target
+    with pytest.raises(OutsideHome):
+        home.own_folder(home.archive / "财政局" / "2022Q2")
+    assert list(outside.iterdir()) == []
+    # a link that stays inside the home is followed
+    (home.root / "elsewhere-inside").mkdir()
+    (home.rejected / "工信局").symlink_to(home.root / "elsewhere-inside")
+    assert home.own_folder(home.rejected / "工信局" / "x").is_dir()
+
+
+def _valid(home: Home, bureau: str) -> Path:
+    path = drop(home, bureau, "任务2022Q2.xlsx")
+    write_xlsx(path, task_rows(bureau, seed=1))
+    return path
+
+
+@pytest.mark.slow     # a flow run
+@pytest.mark.parametrize("folder", ["outbox", "archive", "rejected"])
+def test_the_ingest_never_follows_a_link_out_of_the_home(home, run_ingest, tmp_path, folder, caplog):
+    outside = tmp_path / "someone-elses"
+    outside.mkdir()
+    bureau = "人民银行"
+    path = _valid(home, bureau)
+    if folder == "rejected":
+        from schemas.forms import TASK
+        rows = task_rows(bureau, seed=1)
+        rows[1][[f.name for f in TASK.fields].index("task_id")] = "T9-99"   # no such task: the file is rejected
+        write_xlsx(path, rows)
+    link = {"outbox": home.outbox / bureau, "archive": home.archive / bureau / "2022Q2",
+            "rejected": home.rejected / bureau}[folder]
+    link.parent.mkdir(parents=True, exist_ok=True)
+    link.symlink_to(outside)
+    summary = run_ingest(home)
+    assert list(outside.iterdir()) == []                          # nothing moved or written out there
+    assert path.exists()                                          # the file waits in the inbox
+    assert [h["file"] for h in summary["held"]] == [f"{bureau}/任务2022Q2.xlsx"]
+    said = [r.getMessage() for r in caplog.records if "主目录之外" in r.getMessage()]   # the operator's log names the link
+    assert said and str(link) in said[0]

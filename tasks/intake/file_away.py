@@ -35,7 +35,7 @@ from warehouse import inbox as inbox_db
 from warehouse import submissions as wl
 from warehouse.connection import connect
 from warehouse.crash_points import crash_point
-from warehouse.home import Home
+from warehouse.home import Home, OutsideHome
 from warehouse.names import path_key
 from warehouse.outbox_data import FeedbackData
 
@@ -58,8 +58,8 @@ def same_bytes(path: Path, sha256: str) -> bool:
     return h.hexdigest() == sha256
 
 
-def _move(src: Path, dst: Path) -> None:
-    dst.parent.mkdir(parents=True, exist_ok=True)
+def _move(src: Path, dst: Path, home: Home) -> None:
+    home.own_folder(dst.parent)          # never through a link out of the home (warehouse.home.OutsideHome)
     if os.path.lexists(dst):
         raise FileExistsError(17, "the archive already holds a file of that name", str(dst))
     os.replace(src, dst)
@@ -136,7 +136,7 @@ def file_one(con, home: Home, data, ids: list[int], source: str, sha256: str, sr
     if not unchanged or not same_bytes(src, sha256):   # what was read is what is archived
         _replaced(con, source, sha256)
         return "changed"
-    _move(src, dst)
+    _move(src, dst, home)
     crash_point("after-move")
     filed.add(source, sha256)
     return "filed"
@@ -145,7 +145,9 @@ def file_one(con, home: Home, data, ids: list[int], source: str, sha256: str, sr
 def _hold(con, home: Home, bureau: str, source: str, ids: list[int], exc: BaseException) -> str:
     """A file that cannot be moved stays in the inbox; its bureau gets a note, once."""
     what, fix = CANNOT_MOVE
-    what = what.format(ids="、".join(map(str, ids)), error=getattr(exc, "strerror", None) or type(exc).__name__)
+    # the bureau reads this: a link out of the home is the server's set-up (the operator's log names the link)
+    error = "服务器上的存放文件夹设置有误" if isinstance(exc, OutsideHome) else getattr(exc, "strerror", None) or type(exc).__name__
+    what = what.format(ids="、".join(map(str, ids)), error=error)
     key = path_key(source)
     try:
         if inbox_db.note_reason(con, key) != "cannot_move":
