@@ -389,3 +389,22 @@ def test_the_ingest_never_follows_a_link_out_of_the_home(home, run_ingest, tmp_p
     assert [h["file"] for h in summary["held"]] == [f"{bureau}/任务2022Q2.xlsx"]
     said = [r.getMessage() for r in caplog.records if "主目录之外" in r.getMessage()]   # the operator's log names the link
     assert said and str(link) in said[0]
+
+
+def test_every_test_docs_security_names_exists():
+    """docs/security.md names the test that holds each boundary: each must be there (a renamed test breaks this)."""
+    import re
+    text = (ROOT / "docs" / "security.md").read_text(encoding="utf-8")
+    named = []
+    for row in text.splitlines():
+        current = None
+        for m in re.finditer(r"`(tests/[\w/]+\.py)?(?:::(\w+))?`", row):
+            path, name = m.group(1), m.group(2)
+            current = path or current
+            if path and not name:
+                assert (ROOT / path).exists(), path
+            if name:
+                named.append((current, name))
+    assert len(named) > 20
+    for path, name in named:
+        assert re.search(rf"^(async )?def {name}\(", (ROOT / path).read_text(encoding="utf-8"), re.M), f"{path}::{name}"
