@@ -15,13 +15,12 @@ from pathlib import Path
 
 from schemas import clock, reference
 from schemas.forms import SRDI_LEVELS, TASK_STATUSES
+from schemas.query_config import DEFAULT_QUERY_MEMORY, QueryConfigError, query_memory
 
 REPEAT_OPTIONS = ("top_up", "full", "highest_only")
 FORMS = ("enterprise", "task")
 REWARD_KINDS = ("srdi", "tech_center", "innovation_demo")
 _QUARTER = re.compile(r"\d{4}Q[1-4]")
-DEFAULT_QUERY_MEMORY = "2GB"      # [query] memory_limit: the most memory one analyst query may take
-_MEMORY = re.compile(r"\s*\d+(\.\d+)?\s*(KB|MB|GB|TB|KiB|MiB|GiB|TiB)\s*", re.I)
 
 
 class ConfigError(ValueError):
@@ -152,12 +151,10 @@ def _check(cond: bool, message: str) -> None:
 
 
 def _query_memory(data: dict) -> str:
-    table = data.get("query", {})
-    _check(isinstance(table, dict), "[query] 应为一个表 / must be a table")
-    limit = table.get("memory_limit", DEFAULT_QUERY_MEMORY)
-    _check(isinstance(limit, str) and bool(_MEMORY.fullmatch(limit)),
-           f"[query] memory_limit 应为数字加单位，如 \"2GB\"、\"512MB\" / must be a number and a unit such as \"2GB\": {limit!r}")
-    return limit.strip()
+    try:
+        return query_memory(data)
+    except QueryConfigError as exc:
+        raise ConfigError(str(exc)) from None
 
 
 def _time_zone(data: dict) -> str:
@@ -306,19 +303,6 @@ def time_zone_name(path: Path | str | None = None) -> str:
     except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:
         raise ConfigError(f"{p}: {exc}") from None
     return _time_zone(data)
-
-
-def query_memory_limit(path: Path | str | None = None) -> str:
-    """Only [query] memory_limit of the packaged rules or of the file at `path`, without reading the rest: what
-    `srdi query` needs (it must start fast). ConfigError for an unreadable file or a value that is not a size."""
-    if path is None:
-        return DEFAULT_QUERY_MEMORY
-    p = Path(path)
-    try:
-        data = tomllib.loads(p.read_text(encoding="utf-8"))
-    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:
-        raise ConfigError(f"{p}: {exc}") from None
-    return _query_memory(data)
 
 
 def _check_overrides(cfg: RollupConfig) -> None:

@@ -195,12 +195,12 @@ def stale_wal(home: Home) -> bool:
 def memory_limit(home: Home) -> str:
     """[query] memory_limit of the home's rules file (rollup_config.toml), else the default (2GB). A file that
     cannot be read, or a value that is not a size, gives the default and says so on stderr."""
-    from schemas.rollup_config import DEFAULT_QUERY_MEMORY, ConfigError, query_memory_limit
+    from schemas.query_config import DEFAULT_QUERY_MEMORY, QueryConfigError, query_memory_limit
     if not home.rollup_config.exists():
         return DEFAULT_QUERY_MEMORY
     try:
         return query_memory_limit(home.rollup_config)
-    except ConfigError as exc:
+    except QueryConfigError as exc:
         sys.stderr.write(f"srdi query: {home.rollup_config} 无法读取查询内存上限（{_first_line(exc)}），本次按默认 "
                          f"{DEFAULT_QUERY_MEMORY} / cannot read [query] memory_limit there: using {DEFAULT_QUERY_MEMORY}\n")
         return DEFAULT_QUERY_MEMORY
