@@ -58,8 +58,8 @@ def same_bytes(path: Path, sha256: str) -> bool:
     return h.hexdigest() == sha256
 
 
-def _move(src: Path, dst: Path, home: Home) -> None:
-    home.own_folder(dst.parent)          # never through a link out of the home (warehouse.home.OutsideHome)
+def _move(src: Path, dst: Path) -> None:
+    dst.parent.mkdir(parents=True, exist_ok=True)   # its folder checked by the caller (Home.own_folder)
     if os.path.lexists(dst):
         raise FileExistsError(17, "the archive already holds a file of that name", str(dst))
     os.replace(src, dst)
@@ -136,7 +136,8 @@ def file_one(con, home: Home, data, ids: list[int], source: str, sha256: str, sr
     if not unchanged or not same_bytes(src, sha256):   # what was read is what is archived
         _replaced(con, source, sha256)
         return "changed"
-    _move(src, dst, home)
+    home.own_folder(dst.parent)          # never through a link out of the home (warehouse.home.OutsideHome)
+    _move(src, dst)
     crash_point("after-move")
     filed.add(source, sha256)
     return "filed"
