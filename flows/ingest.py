@@ -68,5 +68,8 @@ def ingest(home: str | None = None, settle_seconds: float = 2.0, wait_seconds: f
             if deferred:
                 break                                # disk full or read-only: the rest waits for the next run
         warming.wait()
-        publish_warehouse(where)
-    return summarise_ingest(where, quote(done), quote(deferred), quote(held))
+        published = publish_warehouse(where)
+    summary = summarise_ingest(where, quote(done), quote(deferred), quote(held))
+    if published.get("problem") and not summary.get("storage_error"):
+        summary["storage_error"] = published["problem"]      # `srdi ingest` says it and exits 4
+    return summary

@@ -15,6 +15,7 @@ from pathlib import Path
 
 from schemas import clock, reference
 from schemas.forms import SRDI_LEVELS, TASK_STATUSES
+from schemas.query_config import DEFAULT_QUERY_MEMORY, QueryConfigError, query_memory
 
 REPEAT_OPTIONS = ("top_up", "full", "highest_only")
 FORMS = ("enterprise", "task")
@@ -99,6 +100,7 @@ class RollupConfig:
     time_zone: str = clock.DEFAULT_TIME_ZONE    # the programme's zone: every deadline and every time shown
     notices: tuple[str, ...] = field(default=(), compare=False)   # what the rules file should change (shown, not fatal)
     source: str = field(default="", compare=False)
+    query_memory_limit: str = DEFAULT_QUERY_MEMORY
 
     def owes(self, form: str) -> tuple[str, ...]:
         return tuple(b for o in self.obligations if o.form == form for b in o.bureaus)
@@ -146,6 +148,13 @@ def _expand(names: list[str], exclude: list[str], where: str) -> tuple[str, ...]
 def _check(cond: bool, message: str) -> None:
     if not cond:
         raise ConfigError(message)
+
+
+def _query_memory(data: dict) -> str:
+    try:
+        return query_memory(data)
+    except QueryConfigError as exc:
+        raise ConfigError(str(exc)) from None
 
 
 def _time_zone(data: dict) -> str:
@@ -255,6 +264,7 @@ def parse(data: dict, source: str = "") -> RollupConfig:
         not_computed=tuple(not_computed),
         reward_categories=tuple(categories),
         time_zone=_time_zone(data),
+        query_memory_limit=_query_memory(data),
         notices=tuple(notices),
         source=source,
     )

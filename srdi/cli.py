@@ -114,6 +114,7 @@ def main(argv: list[str] | None = None) -> int:
     own_process = argv is None
     try:
         args = build_parser().parse_args(argv)
+        args.own_process = own_process      # may the command end the process itself (srdi query's watchdog)
         check = getattr(args, "check_args", None)     # arguments first (pure), then the home
         if check is not None:
             code = check(args)
@@ -139,12 +140,28 @@ def main(argv: list[str] | None = None) -> int:
         if not own_process:
             raise
         return _reader_gone()
+    except Exception as exc:
+        from warehouse.disk import is_disk_problem
+        if not is_disk_problem(exc):
+            raise
+        return _disk_problem(getattr(args, "command", "") if "args" in locals() else "", exc)
     except KeyboardInterrupt:
         if not own_process:
             raise
         # a Ctrl-C outside a supervised run (while starting up, or in `srdi query`): one line, no traceback
         os.write(2, "srdi: 已中断 / interrupted\n".encode("utf-8"))
         return EXIT_INTERRUPTED
+
+
+EXIT_STORAGE = 4     # what `srdi ingest` returns when a full disk stopped its batch
+
+
+def _disk_problem(command: str, exc: BaseException) -> int:
+    """A full disk or a read-only home, wherever it was met (the writer lock, the database, a publish): one line,
+    exit 4, no traceback."""
+    from warehouse.disk import disk_problem_line
+    print(f"srdi {command}: {disk_problem_line(exc)}".replace("srdi : ", "srdi: "), file=sys.stderr, flush=True)
+    return EXIT_STORAGE
 
 
 def _reader_gone() -> int:

@@ -9,7 +9,9 @@ from prefect.cache_policies import NO_CACHE
 from schemas import reference
 from schemas.values import parse_level
 from warehouse import submissions as wl
+from tasks.run_log import run_logger
 from warehouse.connection import apply_schema, connect
+from warehouse.disk import disk_problem_line, is_disk_problem
 from warehouse.home import Home
 from warehouse.publish import publish
 
@@ -63,6 +65,16 @@ def prepare_warehouse(home: Home, con=None) -> None:
 
 
 @task(name="publish-warehouse", retries=2, retry_delay_seconds=1, cache_policy=NO_CACHE)
-def publish_warehouse(home: Home, con=None) -> str:
-    """`con`: the flow's own connection to the writer database, which publishing checkpoints."""
-    return str(publish(home, con))
+def publish_warehouse(home: Home, con=None) -> dict:
+    """`con`: the flow's own connection to the writer database, which publishing checkpoints. A full disk or a
+    read-only home is not an exception (no traceback, no retry that cannot help): {"problem": one line}, logged;
+    what was committed stays committed, and the analyst copy stays the one published before."""
+    try:
+        return {"path": str(publish(home, con)), "problem": None}
+    except Exception as exc:
+        if not is_disk_problem(exc):
+            raise
+        problem = disk_problem_line(exc, "发布分析副本", ("本次已入库、汇总的数据已保存在写入库中，分析副本仍是上次发布的",
+                                                    "what this run committed is saved; the analyst copy is the previous one"))
+        run_logger().error(problem)
+        return {"path": None, "problem": problem}

@@ -5,6 +5,7 @@ typo in `--home` is a clear error, never a new empty home. `ensure()` creates th
 flows inside a home, and tests."""
 from __future__ import annotations
 
+import errno
 import os
 from dataclasses import dataclass
 from functools import lru_cache
@@ -22,6 +23,17 @@ def _time_zone(path: Path | None, stamp: int | None) -> str:
         return time_zone_name(path)
     except ConfigError:
         return time_zone_name(None)
+
+
+class OutsideHome(OSError):
+    """One of srdi's own folders (rejected/<bureau>, archive/<bureau>/<period>, outbox/<bureau> …) is a link that
+    leads out of the home: srdi writes nothing through it."""
+
+    def __init__(self, link: Path, target: Path):
+        super().__init__(errno.ELOOP, f"{link} 是指向主目录之外（{target}）的链接，srdi 不会通过它移动或写入文件；请删除该链接，"
+                                      f"srdi 会重建文件夹 / {link} is a link out of the home (to {target}): srdi moves and "
+                                      f"writes nothing through it; remove the link and srdi makes the folder again",
+                         str(link))
 
 
 @dataclass(frozen=True)
@@ -69,6 +81,23 @@ class Home:
     def is_home(self) -> bool:
         """The folders every home has (what `ensure()` lays out first): the share's inbox and the pipeline's state."""
         return self.inbox.is_dir() and self.state.is_dir()
+
+    def own_folder(self, folder: Path) -> Path:
+        """`folder` (inside the home), made if missing, never through a link that leads out of the home: each part
+        from the home down is checked before it is entered, and a link whose target lies outside raises OutsideHome
+        (a link that stays inside the home is followed). Returns `folder`."""
+        root = self.root.resolve()
+        rel = Path(os.path.abspath(folder)).relative_to(self.root)
+        here = self.root
+        for part in rel.parts:
+            here = here / part
+            if here.is_symlink():
+                target = here.resolve()
+                if target != root and root not in target.parents:
+                    raise OutsideHome(here, target)
+            if not here.is_dir():
+                here.mkdir(exist_ok=True)
+        return folder
 
     def ensure(self) -> "Home":
         for p in (self.inbox, self.archive, self.rejected, self.outbox, self.state, self.reports):

@@ -11,13 +11,22 @@ What a session may do, and what it says when it cannot:
   (for eyes) shows the first TABLE_ROWS rows and says so. xlsx refuses more rows than Excel holds, writing nothing;
   every --out file is written beside its target and renamed only when complete.
 - A copy that cannot be opened — held read-write by another program ("Could not set lock"), a stale .wal left by
-  one, a damaged file — is one line saying what happened and what to do (`srdi publish` repairs it).
+  one, a damaged file — is one line saying what happened and what to do (`srdi publish` repairs it). A stale .wal
+  that DuckDB could replay is refused as well: a reader never silently sees what a killed read-write session wrote.
+- A memory limit (rollup_config.toml [query] memory_limit, default 2GB): a query that needs more stops with a line.
+- No pipe, device or socket is read: a file the SQL names that is not a regular file is refused before the query
+  runs (a FIFO would block DuckDB in open(), where no interrupt reaches; `srdi query` itself also gives up after
+  its timeout and a grace period, whatever DuckDB is blocked in).
+- `--out` never lands in srdi's own files: state/, the analyst copy (and its .wal, .tmp) and share/ are refused.
 """
 from __future__ import annotations
 
 import csv
+import glob
 import json
+import os
 import re
+import stat
 import sys
 import threading
 from datetime import date, datetime
@@ -26,6 +35,7 @@ from pathlib import Path
 
 import duckdb
 
+from schemas.terminal import visible as _visible   # what a terminal would act on, escaped (\x1b, \u202e)
 from schemas.text_width import terminal_width
 from warehouse.atomic_write import atomic_path, open_atomic
 from warehouse.connection import connect
@@ -82,7 +92,119 @@ def _first_line(exc: BaseException) -> str:
     return (str(exc).strip().splitlines() or [type(exc).__name__])[0]
 
 
+# ------------------------------------------------------------------------------ what the SQL names, where it writes
+
+def _literal(text: str) -> str | None:
+    """The value of a SQL string constant ('a''b' → a'b) or quoted identifier ("x.csv"), else None."""
+    text = text.rstrip()
+    for q in ("'", '"'):
+        if len(text) >= 2 and text[0] == q and text[-1] == q:
+            return text[1:-1].replace(q + q, q)
+    return None
+
+
+def named_paths(sql: str) -> list[str]:
+    """Every string constant and quoted identifier of `sql`: what could name a file DuckDB opens."""
+    try:
+        tokens = duckdb.tokenize(sql)
+    except duckdb.Error:
+        return []
+    found = []
+    for i, (start, kind) in enumerate(tokens):
+        if kind in (duckdb.token_type.string_const, duckdb.token_type.identifier):
+            end = tokens[i + 1][0] if i + 1 < len(tokens) else len(sql)
+            value = _literal(sql[start:end])
+            if value:
+                found.append(value)
+    return found
+
+
+GLOB_MATCHES = 1000       # files a pattern may name before the check stops looking (DuckDB reads them all anyway)
+
+
+def check_files(sql: str) -> None:
+    """Refuse SQL that names a pipe, a device or a socket (directly or through a glob pattern): DuckDB would block
+    in open() on a FIFO, where neither the timeout nor Ctrl-C reaches it. A file's kind is its target's (DuckDB
+    follows links); what does not exist is DuckDB's to report."""
+    for value in named_paths(sql):
+        if "://" in value or "\0" in value:
+            continue
+        path = os.path.expanduser(value)
+        if any(c in path for c in "*?["):
+            candidates = []
+            for i, match in enumerate(glob.iglob(path, recursive=True)):
+                if i >= GLOB_MATCHES:
+                    break
+                candidates.append(match)
+        else:
+            candidates = [path]
+        for candidate in candidates:
+            try:
+                mode = os.stat(candidate).st_mode
+            except (OSError, ValueError):
+                continue
+            if not (stat.S_ISREG(mode) or stat.S_ISDIR(mode)):
+                from schemas.terminal import visible
+                raise QueryError(f"{visible(candidate)} 不是普通文件（是管道、设备或套接字），读取它可能永远等不到数据，查询未运行 / "
+                                 f"{visible(candidate)} is not a regular file (a pipe, device or socket): not read")
+
+
+def _inside(path: Path, folder: Path) -> bool:
+    return path == folder or folder in path.parents
+
+
+def check_out(home: Home, out: str) -> None:
+    """Refuse an --out that would land in srdi's own files: state/ (the writer's database, its lock), the analyst
+    copy and what lies beside it (warehouse.duckdb.wal, .tmp), and share/ (the inbox srdi reads, the archive,
+    rejected/ and the outbox bureaus read). Links are followed: a link that points there is refused too."""
+    target = Path(out).expanduser()
+    try:
+        target = target.resolve()
+    except (OSError, RuntimeError):
+        target = Path(os.path.abspath(target))
+    root = home.root.resolve()
+    own = [(root / "state", "state/（入库程序自己的数据库 / the pipeline's own database）"),
+           (root / "share", "share/（收件箱、归档、退回与回执 / the bureaus' inbox, archive, rejected files and outbox）")]
+    for folder, what in own:
+        if _inside(target, folder):
+            raise QueryError(f"--out {out} 位于 srdi 自己的 {what}，不能写在那里，未写入：请写到主目录之外或 reports/ 下 / "
+                             f"--out {out} is inside srdi's own {folder.name}/: nothing written; write elsewhere")
+    copy = root / home.warehouse.name
+    if target.parent == root and (target == copy or target.name.startswith(copy.name + ".")):
+        raise QueryError(f"--out {out} 是分析副本 {copy.name} 或其旁边的文件，不能覆盖，未写入 / --out {out} is the "
+                         f"analyst copy {copy.name} or a file beside it: nothing written; write elsewhere")
+
+
 # ------------------------------------------------------------------------------------------ the session
+
+def stale_wal_message(home: Home) -> str:
+    name = home.warehouse.name
+    return (f"分析库 {name} 旁有一个过期的 {name}.wal（有程序曾以读写方式打开并改动过它），副本无法读取：运行 "
+            f"`srdi publish`（或等下一次入库、汇总）即可修复 / {name} has a stale {name}.wal beside it (someone "
+            f"opened it read-write): run `srdi publish`, or wait for the next ingest or rollup, to repair it")
+
+
+def stale_wal(home: Home) -> bool:
+    """A write-ahead log beside the analyst copy that no session holds: what a killed read-write session left.
+    DuckDB would replay it into a read-only session (the reader would see the stranger's writes as srdi's data);
+    srdi's readers refuse instead. Asked after a read-only open succeeded: a live read-write holder would have
+    made that open fail ("Could not set lock"), so a .wal then is stale."""
+    return home.warehouse.with_name(home.warehouse.name + ".wal").exists()
+
+
+def memory_limit(home: Home) -> str:
+    """[query] memory_limit of the home's rules file (rollup_config.toml), else the default (2GB). A file that
+    cannot be read, or a value that is not a size, gives the default and says so on stderr."""
+    from schemas.query_config import DEFAULT_QUERY_MEMORY, QueryConfigError, query_memory_limit
+    if not home.rollup_config.exists():
+        return DEFAULT_QUERY_MEMORY
+    try:
+        return query_memory_limit(home.rollup_config)
+    except QueryConfigError as exc:
+        sys.stderr.write(f"srdi query: {home.rollup_config} 无法读取查询内存上限（{_first_line(exc)}），本次按默认 "
+                         f"{DEFAULT_QUERY_MEMORY} / cannot read [query] memory_limit there: using {DEFAULT_QUERY_MEMORY}\n")
+        return DEFAULT_QUERY_MEMORY
+
 
 def _cannot_open(home: Home, exc: duckdb.Error) -> str:
     text = str(exc)
@@ -95,9 +217,7 @@ def _cannot_open(home: Home, exc: duckdb.Error) -> str:
                 f"read_only=True：请关闭该连接或改用只读方式后重试，或运行 `srdi publish` 发布一份新副本 / {name} is "
                 f"open read-write in another program{pid}: close it or open it read-only, or run `srdi publish`")
     if "WAL" in text:
-        return (f"分析库 {name} 旁有一个过期的 {name}.wal（有程序曾以读写方式打开并改动过它），副本无法读取：运行 "
-                f"`srdi publish`（或等下一次入库、汇总）即可修复 / {name} has a stale {name}.wal beside it (someone "
-                f"opened it read-write): run `srdi publish`, or wait for the next ingest or rollup, to repair it")
+        return stale_wal_message(home)
     return (f"分析库 {name} 已损坏，无法打开（{_first_line(exc)}）：运行 `srdi publish`（或等下一次入库、汇总）即可"
             f"修复 / {name} is damaged ({_first_line(exc)}): run `srdi publish`, or wait for the next ingest or rollup")
 
@@ -111,8 +231,12 @@ def open_copy(home: Home, allow_files: bool = False) -> duckdb.DuckDBPyConnectio
         con = connect(home.warehouse, read_only=True)
     except duckdb.Error as exc:
         raise QueryError(_cannot_open(home, exc)) from None
+    if stale_wal(home):
+        con.close()
+        raise QueryError(stale_wal_message(home))
     try:
         con.execute(sql_file("query/disable_extension_loading"))
+        con.execute(sql_file("query/set_memory_limit"), [memory_limit(home)])
         if not allow_files:
             con.execute(sql_file("query/allow_directories"), [[str(home.root) + "/"]])
             con.execute(sql_file("query/disable_external_access"))
@@ -156,6 +280,16 @@ class _Deadline:
             self._timer.cancel()
 
 
+def _out_of_memory(con) -> str:
+    try:
+        limit = con.execute("SELECT current_setting('memory_limit')").fetchone()[0]
+    except duckdb.Error:
+        limit = "?"
+    return (f"查询所需内存超过上限 {limit}，已停止：请用 WHERE、LIMIT 或更少的列缩小范围；上限在 rollup_config.toml 的 "
+            f"[query] memory_limit 中设置 / the query needs more memory than its limit ({limit}) and was stopped: "
+            f"narrow it, or raise [query] memory_limit in rollup_config.toml")
+
+
 class Result:
     """The columns and the rows of a running query, in batches."""
 
@@ -172,6 +306,8 @@ class Result:
             except duckdb.Error as exc:
                 if self.deadline.fired:
                     raise self.deadline.error() from None
+                if isinstance(exc, duckdb.OutOfMemoryException):
+                    raise QueryError(_out_of_memory(self.cur)) from None
                 raise QueryError(_first_line(exc)) from None
             if not rows:
                 return
@@ -184,6 +320,8 @@ def _execute(con, sql: str, deadline: _Deadline) -> Result:
     except duckdb.Error as exc:
         if deadline.fired:
             raise deadline.error() from None
+        if isinstance(exc, duckdb.OutOfMemoryException):
+            raise QueryError(_out_of_memory(con)) from None
         if isinstance(exc, duckdb.PermissionException):
             raise QueryError(f"不能读取分析库以外的文件（{_first_line(exc)}）；确需读取时加 --allow-files / files outside "
                              f"the home are not read: add --allow-files to allow it") from None
@@ -194,6 +332,7 @@ def fetch(home: Home, sql: str, timeout: float | None = DEFAULT_TIMEOUT, allow_f
           ) -> tuple[list[str], list[tuple]]:
     """All rows at once: for small results in code and tests (the command itself streams)."""
     check_read_only(sql)
+    check_files(sql)
     con = open_copy(home, allow_files)
     deadline = _Deadline(con, timeout)
     try:
@@ -216,15 +355,6 @@ def _plain(v):
 
 def _text(v) -> str:
     return "" if v is None else str(_plain(v))
-
-
-# what a terminal would act on rather than show: C0/C1 controls (tab and newline included: they break the grid)
-# and bidi overrides; a table shows them escaped, as \x1b or \u202e
-_UNPRINTABLE = re.compile("[\x00-\x1f\x7f-\x9f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]")
-
-
-def _visible(s: str) -> str:
-    return _UNPRINTABLE.sub(lambda m: m.group().encode("unicode_escape").decode("ascii"), s)
 
 
 def render_table(cols, rows, more: bool = False) -> str:
@@ -269,7 +399,7 @@ def _csv_cell(s: str) -> str:
 
 def write_csv(result: Result, stream) -> None:
     w = csv.writer(stream)
-    w.writerow(result.columns)
+    w.writerow([_csv_cell(c) for c in result.columns])   # a PIVOT's headers are values too
     for batch in result.batches():
         w.writerows([[_csv_cell(s) for s in map(_text, r)] for r in batch])
 
@@ -323,6 +453,9 @@ def run_query(home: Home, sql: str, fmt: str = "table", out: str | None = None,
     check_read_only(sql)
     if fmt == "xlsx" and not out:
         raise QueryError("xlsx 格式需要 --out 文件名 / --format xlsx needs --out FILE")
+    if out:
+        check_out(home, out)
+    check_files(sql)
     con = open_copy(home, allow_files)
     deadline = _Deadline(con, timeout)
     try:

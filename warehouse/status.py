@@ -179,6 +179,10 @@ def read_warehouse(home: Home, cfg, quarter: str, as_of: date) -> WarehouseView:
         con = connect(home.warehouse, read_only=True)
     except duckdb.Error as exc:
         return WarehouseView(available=False, error=str(exc).splitlines()[0])
+    from warehouse.query import stale_wal, stale_wal_message
+    if stale_wal(home):               # DuckDB replayed a killed session's writes into this read: not srdi's data
+        con.close()
+        return WarehouseView(available=False, error=stale_wal_message(home))
     try:
         view = WarehouseView(available=True)
         present = {r[0] for r in con.execute(sql("catalog/list_relations")).fetchall()}

@@ -21,7 +21,7 @@ PER_FILE = "%s: %s (%s)"                        # load-submissions, one per file
 BATCH = "committed %d file(s):\n%s"             # load-submissions, one per batch: count, a "rel: outcome (ids)" line each
 FOUND = "found %d file(s) in the inbox"          # discover-submissions: how many files this run reads
 FINISHED = "Finished in state"
-OUTCOME = {"loaded": "已入库", "rejected": "退回", "duplicate": "重复"}
+OUTCOME = {"loaded": "已入库", "rejected": "退回", "duplicate": "重复", "held": "留待下次"}
 
 
 def clock(seconds: float) -> str:
@@ -109,6 +109,13 @@ class Progress:
         self.done += n
         if outcome:
             self.counts[outcome] += n
+        self._show()
+
+    def _show(self) -> None:
+        if self.total is not None and self.done > self.total:
+            self.total = self.done      # more than were found (a file counted by a retry): never "7/6"
+            if self._bar is not None:
+                self._bar.update(self._task, total=self.total)
         if self._bar is not None:
             self._bar.update(self._task, completed=self.done, counts=self.counts_text())
 
@@ -186,10 +193,19 @@ class Progress:
 
 class IngestProgress(Progress):
     """Files of this run: the total once the inbox is scanned, one more per file loaded, rejected or duplicate;
-    a step per batch (read, loaded, filed away)."""
+    a step per batch (read, loaded, filed away). A file is counted once, by its name, whatever logs it again (a
+    retried task logs its batch again; a file held and then loaded is one file): its last outcome counts."""
 
     def __init__(self, **kw):
         super().__init__("ingest", "入库", "个文件", **kw)
+        self.files: dict[str, str] = {}     # the file as logged (escaped) → its outcome
+
+    def file(self, rel: str, outcome: str) -> None:
+        self.files[rel] = outcome
+        self.done = len(self.files)
+        found = Counter(self.files.values())      # in OUTCOME's order, whatever order the files came in
+        self.counts = Counter({k: found[k] for k in [*OUTCOME, *sorted(set(found) - set(OUTCOME))] if found[k]})
+        self._show()
 
     def replaces(self, record: logging.LogRecord) -> bool:
         return record.msg in (PER_FILE, BATCH) and getattr(record, "task_name", "") == "load-submissions"
@@ -199,13 +215,13 @@ class IngestProgress(Progress):
         if task == "discover-submissions" and str(record.msg).startswith(FOUND) and record.args:
             self.set_total(int(record.args[0]))
         elif task == "load-submissions" and record.msg == PER_FILE and len(record.args) == 3:
-            self.advance(1, str(record.args[1]))
+            self.file(str(record.args[0]), str(record.args[1]))
         elif task == "load-submissions" and record.msg == BATCH and len(record.args) == 2:
             for line in str(record.args[1]).splitlines():
-                outcome = re.search(r": (\w+) \([\d, ]*\)$", line)
-                self.advance(1, outcome.group(1) if outcome else "loaded")
-        elif task == "load-submissions" and record.levelno == logging.WARNING and record.msg == "%s: %s":
-            self.advance(1, "held")          # left in the inbox: changed since it was read
+                m = re.fullmatch(r"(.*): (\w+) \([\d, ]*\)", line)
+                self.file(m.group(1), m.group(2)) if m else self.file(line, "loaded")
+        elif task == "load-submissions" and record.levelno == logging.WARNING and record.msg == "%s: %s" and record.args:
+            self.file(str(record.args[0]), "held")          # left in the inbox: changed since it was read
         elif task == "file-away" and str(record.msg).startswith(FINISHED) and self.total:
             self.checkpoint(f"第 {self.steps + 1} 批完成")
 

@@ -52,13 +52,14 @@ def print_ingest(summary: dict, home: Home | None = None) -> None:
     """Counts; each file when there are few; else what needs attention (rejected, held, deferred). In Chinese, as
     every line an operator reads beside bureau names and periods (file paths and commands stay as they are)."""
     from schemas.labels import OUTCOME, label, period
+    from schemas.terminal import visible     # a bureau's file name is shown, never obeyed (ESC, CSI, OSC …)
     print(f"文件 {summary['files']} 个：已入库 {summary['loaded']}，退回 {summary['rejected']}，"
           f"重复 {summary['duplicate']}，留在收件箱 {len(summary.get('held') or [])}")
     results = summary["results"]
     shown = results if len(results) <= LIST_ALL_UP_TO else [r for r in results if r["outcome"] == "rejected"]
     for r in shown[:LIST_ALL_UP_TO]:
         when = period(r["period"]) if r["period"] else "报送期未识别"
-        print(f"  {label(OUTCOME, r['outcome'])}  {r['file']}（{when}，报送编号 "
+        print(f"  {label(OUTCOME, r['outcome'])}  {visible(r['file'])}（{when}，报送编号 "
               f"{'、'.join(map(str, r['submission_ids'])) or '—'}）")
     if len(shown) > LIST_ALL_UP_TO:
         print(f"  … 另有 {len(shown) - LIST_ALL_UP_TO} 个退回文件")
@@ -71,9 +72,9 @@ def print_ingest(summary: dict, home: Home | None = None) -> None:
     if held:
         print(f"留在收件箱（下次运行再试）：{len(held)} 个")
         for h in held:
-            print(f"  留待下次  {h['file']}：{h['reason']}")
+            print(f"  留待下次  {visible(h['file'])}：{visible(h['reason'])}")
     deferred = summary.get("deferred") or []
     if deferred:
         print(f"未处理，等待下次运行：{len(deferred)} 个")
         for f in deferred[:LIST_ALL_UP_TO]:
-            print(f"  未处理  {f}")
+            print(f"  未处理  {visible(f)}")

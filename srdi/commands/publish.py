@@ -32,5 +32,12 @@ def run(args) -> int:
     except WriterBusy as exc:
         print(f"srdi publish: 另一个入库或汇总任务正在写入，本次未发布 / {exc}", file=sys.stderr)
         return 3
+    except Exception as exc:
+        from warehouse.disk import disk_problem_line, is_disk_problem
+        if not is_disk_problem(exc):
+            raise
+        print(f"srdi publish: {disk_problem_line(exc, '发布分析副本', ('原来的分析副本未被改动', 'the analyst copy was left as it was'))}",
+              file=sys.stderr)
+        return 4
     print(f"已重新发布分析副本 {path}（只读；替换了分析人员原来的副本，旁边的残留文件已清除）")
     return 0

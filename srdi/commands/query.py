@@ -1,7 +1,9 @@
 """`srdi query`: read-only SQL on the published analyst copy. No Prefect here: it must start fast."""
 from __future__ import annotations
 
+import os
 import sys
+import threading
 
 from warehouse.home import Home
 
@@ -23,12 +25,33 @@ def register(sub) -> None:
     p.set_defaults(func=run, home_line="stderr")
 
 
+GRACE = 5.0     # seconds past --timeout after which the command gives up on DuckDB, whatever it is blocked in
+
+
+def _give_up(seconds: float) -> None:
+    """DuckDB did not answer its interrupt: it is blocked where none reaches (open() of a pipe a check could not
+    see, a hung network mount). One line and exit 2; an --out file was not renamed into place (its temporary
+    sibling is removed by the next write of that file)."""
+    os.write(2, (f"srdi query: 查询超过 {seconds:g} 秒仍未完成且无法中断（可能在等待一个管道或无响应的磁盘），已放弃，"
+                 f"未写入结果 / the query ran longer than {seconds:g}s and could not be interrupted (a pipe or a hung "
+                 f"disk?): given up, nothing written\n").encode("utf-8"))
+    os._exit(2)
+
+
 def run(args) -> int:
     from warehouse.query import QueryError, run_query
+    watchdog = None
+    if args.timeout and args.timeout > 0 and getattr(args, "own_process", False):
+        watchdog = threading.Timer(args.timeout + GRACE, _give_up, args=(args.timeout,))
+        watchdog.daemon = True
+        watchdog.start()
     try:
         run_query(Home.resolve(args.home), args.sql, fmt=args.format, out=args.out, timeout=args.timeout,
                   allow_files=args.allow_files)
     except QueryError as exc:
         print(f"srdi query: {exc}", file=sys.stderr)
         return 2
+    finally:
+        if watchdog is not None:
+            watchdog.cancel()
     return 0   # `srdi query … | head`: a reader gone early is srdi.cli's to answer (no traceback)

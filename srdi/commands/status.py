@@ -483,5 +483,6 @@ def run(args) -> int:
         json.dump(o, sys.stdout, ensure_ascii=False, indent=2)
         sys.stdout.write("\n")
     else:
-        print("\n".join(render(o)))
+        from schemas.terminal import visible    # names from the share are shown, never obeyed (ESC, CSI, OSC …)
+        print("\n".join(visible(line) for line in render(o)))
     return 0

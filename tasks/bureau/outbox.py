@@ -57,7 +57,7 @@ def write_feedback(data, home: Home, ids: list[int], source: Path | None) -> Non
         return
     bureau, period, file_name, status = subs[0]["bureau"], subs[0]["period"], subs[0]["file_name"], subs[0]["status"]
     findings = [f for i in sorted(ids) for f in data.findings.get(i, [])]
-    out = home.outbox / bureau
+    out = home.own_folder(home.outbox / bureau)     # never through a link out of the home
     names = outbox_names(Path(file_name).stem, ids[0])
     if status != "rejected":
         write_receipt(out / names["receipt"], receipt_data(data, ids, home.time_zone))
@@ -111,7 +111,7 @@ def write_feedback_text(data, home: Home, ids: list[int]) -> Path | None:
                                     f"{f['excel_col']}{f.get('excel_row') or ''}") if x)
         lines.append(f"{n}. [{'错误' if f['severity'] == 'error' else '警告'}] {where + '：' if where else ''}"
                      f"{f.get('message') or ''} {f.get('fix') or ''}".rstrip())
-    return write_text(home.outbox / first["bureau"] / name, _text_file(lines), encoding="utf-8")
+    return write_text(home.own_folder(home.outbox / first["bureau"]) / name, _text_file(lines), encoding="utf-8")
 
 
 def note_path(home: Home, bureau: str | None, rel: str, named: bool = False) -> Path:
@@ -134,4 +134,6 @@ def write_note(home: Home, bureau: str | None, rel: str, what: str, fix: str, se
     if named:
         lines.insert(3, f"说明：该文件不在本单位文件夹中，因其名称写有本单位（{bureau}），本说明也送达本单位；"
                         f"请把文件移到收件箱中的“{bureau}”文件夹。")
-    return write_text(note_path(home, bureau, rel, named), _text_file(lines), encoding="utf-8")
+    path = note_path(home, bureau, rel, named)
+    home.own_folder(path.parent)                  # never through a link out of the home
+    return write_text(path, _text_file(lines), encoding="utf-8")

@@ -413,7 +413,7 @@ def write_all(home: Home, data: PrefillData) -> dict[str, list[str]]:
     written, kept = [], []
     for bureau in reference.bureaus():
         for form_name in forms_for(bureau):
-            path = home.outbox / bureau / template_name(bureau, form_name, data.period)
+            path = home.own_folder(home.outbox / bureau) / template_name(bureau, form_name, data.period)
             rel = str(path.relative_to(home.root))
             if path.exists() and state.get(rel) != _sha(path):
                 kept.append(str(path))

@@ -27,6 +27,7 @@ from prefect import task
 from schemas import clock
 from schemas.periods import NAMING_HELP, period_from_name
 from schemas.reference import bureau_named_in, resolve_bureau
+from schemas.terminal import visible        # bureau names in the log: shown, never obeyed
 from tasks.bureau.outbox import UNKNOWN_FOLDER, write_note
 from tasks.intake.submission import UNREADABLE_PREFIX, Submission, unsafe_chars
 from tasks.run_log import run_logger
@@ -357,14 +358,14 @@ def write_notes(scan: Scan, con) -> list[str]:
             path = write_note(scan.home, note.bureau, note.rel, what, fix, scan.now)
             if note.named:   # _未处理/ is read by no bureau: the bureau the name names gets the note as well
                 named_path = write_note(scan.home, note.named, note.rel, what, fix, scan.now, named=True)
-                log.warning("%s: %s（名称中写有“%s”，说明也写入 %s）", note.rel, what, note.named,
-                            named_path.relative_to(scan.home.share))
+                log.warning("%s: %s（名称中写有“%s”，说明也写入 %s）", visible(note.rel), visible(what), note.named,
+                            visible(named_path.relative_to(scan.home.share)))
         except OSError as exc:
-            log.error("%s: no note written (%s)", note.rel, exc)
+            log.error("%s: no note written (%s)", visible(note.rel), visible(exc))
             continue
         scan.seen[note.key] = replace(entry, note_reason=note.reason, note_path=str(path))
         written.append(f"{note.rel}: {what}")
-        log.warning("%s: %s（说明已写入 %s）", note.rel, what, path.relative_to(scan.home.share))
+        log.warning("%s: %s（说明已写入 %s）", visible(note.rel), visible(what), visible(path.relative_to(scan.home.share)))
     return written
 
 
@@ -379,7 +380,7 @@ def discover_submissions(home: Home, settle_seconds: float = 2.0, trust_mtime: b
         write_notes(scan, con)
         inbox_db.replace_entries(con, list(scan.seen.values()))
     for line in scan.waiting:
-        log.info(line)
+        log.info(visible(line))
     noted = len({n.key for n in scan.notes})
     log.info("found %d file(s) in the inbox%s", len(scan.found),
              f"; {noted} entr{'y' if noted == 1 else 'ies'} not processed (see the notes in share/outbox)" if noted else "")

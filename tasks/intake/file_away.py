@@ -25,6 +25,7 @@ from prefect.cache_policies import NO_CACHE
 
 from schemas import clock
 from schemas.reference import resolve_bureau
+from schemas.terminal import visible        # bureau names in the log: shown, never obeyed
 from tasks.bureau.outbox import write_feedback, write_feedback_text, write_note
 from tasks.intake.feedback_pool import feedback_in_children
 from tasks.intake.load import stops_the_batch, storage_problem
@@ -34,7 +35,7 @@ from warehouse import inbox as inbox_db
 from warehouse import submissions as wl
 from warehouse.connection import connect
 from warehouse.crash_points import crash_point
-from warehouse.home import Home
+from warehouse.home import Home, OutsideHome
 from warehouse.names import path_key
 from warehouse.outbox_data import FeedbackData
 
@@ -58,7 +59,7 @@ def same_bytes(path: Path, sha256: str) -> bool:
 
 
 def _move(src: Path, dst: Path) -> None:
-    dst.parent.mkdir(parents=True, exist_ok=True)
+    dst.parent.mkdir(parents=True, exist_ok=True)   # its folder checked by the caller (Home.own_folder)
     if os.path.lexists(dst):
         raise FileExistsError(17, "the archive already holds a file of that name", str(dst))
     os.replace(src, dst)
@@ -135,6 +136,7 @@ def file_one(con, home: Home, data, ids: list[int], source: str, sha256: str, sr
     if not unchanged or not same_bytes(src, sha256):   # what was read is what is archived
         _replaced(con, source, sha256)
         return "changed"
+    home.own_folder(dst.parent)          # never through a link out of the home (warehouse.home.OutsideHome)
     _move(src, dst)
     crash_point("after-move")
     filed.add(source, sha256)
@@ -144,7 +146,9 @@ def file_one(con, home: Home, data, ids: list[int], source: str, sha256: str, sr
 def _hold(con, home: Home, bureau: str, source: str, ids: list[int], exc: BaseException) -> str:
     """A file that cannot be moved stays in the inbox; its bureau gets a note, once."""
     what, fix = CANNOT_MOVE
-    what = what.format(ids="、".join(map(str, ids)), error=getattr(exc, "strerror", None) or type(exc).__name__)
+    # the bureau reads this: a link out of the home is the server's set-up (the operator's log names the link)
+    error = "服务器上的存放文件夹设置有误" if isinstance(exc, OutsideHome) else getattr(exc, "strerror", None) or type(exc).__name__
+    what = what.format(ids="、".join(map(str, ids)), error=error)
     key = path_key(source)
     try:
         if inbox_db.note_reason(con, key) != "cannot_move":
@@ -165,7 +169,7 @@ def _isolated(con, home: Home, bureau: str, ids: list[int], source: str, step) -
         except Exception as exc:
             if stops_the_batch(exc):
                 return "deferred", storage_problem(str(getattr(exc, "filename", None) or home.share), exc)
-            log.error("%s: %s: %s (attempt %d)", source, type(exc).__name__, exc, attempt + 1)
+            log.error("%s: %s: %s (attempt %d)", visible(source), type(exc).__name__, visible(exc), attempt + 1)
             last = exc
     return "held:" + _hold(con, home, bureau, source, ids, last), None
 
@@ -211,12 +215,12 @@ def file_away(home: Home, batch: list[Submission]) -> list[Submission]:
                 what, problem = _isolated(con, home, sub.bureau, sub.submission_ids, sub.rel, step)
                 if problem:
                     sub.deferred = problem
-                    log.error(problem)
+                    log.error(visible(problem))
                     for other in futures.values():   # the rest waits for the next run: no feedback for it now
                         other.cancel()
                 elif what == "changed":
                     sub.held = CHANGED
-                    log.warning("%s: %s", sub.rel, CHANGED)
+                    log.warning("%s: %s", visible(sub.rel), CHANGED)
                 elif what.startswith("held:"):
                     sub.held = what.removeprefix("held:")
         finally:
@@ -243,12 +247,12 @@ def finish_interrupted(home: Home) -> int:
                     return file_one(con, home, con, ids, source, sha, src, dst, filed)
                 what, problem = _isolated(con, home, bureau, ids, source, step)
                 if problem:
-                    log.error(problem)
+                    log.error(visible(problem))
                     break                                   # a full disk: nothing else can be filed either
                 if what in ("filed", "changed", "gone"):
                     done += 1
                     if what != "filed":
-                        log.warning("submission %s: %s: %s", sid, source, REPLACED_NOTE)
+                        log.warning("submission %s: %s: %s", sid, visible(source), REPLACED_NOTE)
         finally:
             filed.flush()
     return done

@@ -15,6 +15,7 @@ from prefect import task
 from prefect.cache_policies import NO_CACHE
 
 from schemas.findings import ERROR
+from schemas.terminal import visible        # bureau names in the log: shown, never obeyed
 from tasks.intake.submission import Submission
 from tasks.run_log import run_logger
 from warehouse import submissions as wl
@@ -224,12 +225,12 @@ def _load_isolated(con, home: Home, sub: Submission, taken: set[str]) -> str | N
             return None
         except FileChanged as exc:
             sub.held = str(exc)
-            log.warning("%s: %s", sub.rel, sub.held)
+            log.warning("%s: %s", visible(sub.rel), visible(sub.held))
             return None
         except Exception as exc:
             if stops_the_batch(exc):
                 return storage_problem(str(home.writer_db), exc)
-            log.error("%s: %s: %s (attempt %d)", sub.rel, type(exc).__name__, exc, attempt + 1)
+            log.error("%s: %s: %s (attempt %d)", visible(sub.rel), type(exc).__name__, visible(exc), attempt + 1)
             if attempt == 1:
                 _quarantine(sub, exc)    # the last attempt writes the rejection alone
             error = type(exc).__name__
@@ -312,7 +313,7 @@ def load_submissions(home: Home, batch: list[Submission]) -> list[Submission]:
             if problem:
                 sub.deferred = problem
                 log.error(problem)
-        lines = [f"{sub.rel}: {sub.outcome} ({', '.join(map(str, sub.submission_ids))})"
+        lines = [f"{visible(sub.rel)}: {sub.outcome} ({', '.join(map(str, sub.submission_ids))})"
                  for sub in batch if sub.submission_ids and not sub.deferred and not sub.held]
     if lines:   # one log record for the batch: a record per file costs an API call each
         log.info("committed %d file(s):\n%s", len(lines), "\n".join(lines))
