@@ -266,10 +266,13 @@ def ingest_in_process(home, settle_seconds: float = 0, trust_mtime: bool = False
             held += [s for s in filed if s.held and not s.deferred]
             if deferred:
                 break
-        _fn(publish_warehouse)(where)
+        published = _fn(publish_warehouse)(where)
     # the summary's Prefect artifact is the flow's (tests/e2e): outside a run, with no API, trying costs 1.6 s
     with mock.patch("tasks.intake.summarise.create_markdown_artifact", lambda **kw: None):
-        return _fn(summarise_ingest)(where, done, deferred, held)
+        summary = _fn(summarise_ingest)(where, done, deferred, held)
+    if published.get("problem") and not summary.get("storage_error"):
+        summary["storage_error"] = published["problem"]
+    return summary
 
 
 def rollup_in_process(kind: str, home, period: str | None = None) -> dict:

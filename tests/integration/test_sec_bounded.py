@@ -231,7 +231,6 @@ def test_a_file_changed_after_hashing_is_held_not_read_as_the_hashed_bytes(tmp_p
     assert sub.held == CHANGED_WHILE_READ and sub.raw is None and sub.findings == [] and not sub.to_read
 
 
-@pytest.mark.slow
 def test_three_large_files_never_raise_the_ingests_memory(home, run_ingest):
     """Three 1.5 GB files (holes on disk) and a good one: the big ones are rejected by their size, the good one is
     loaded, and the process that ran the ingest never held a big file's bytes (its peak RSS stays far below one)."""
