@@ -96,13 +96,14 @@ def unreadable(home, mp):
     if os.geteuid() != 0:
         path.chmod(0o000)   # another account's umask 077
     else:                   # root reads anything: refuse this one file the way the kernel would
-        real = Path.read_bytes
+        import builtins
+        real = builtins.open
 
-        def denied(self):
-            if self == path:
-                raise PermissionError(errno.EACCES, "Permission denied", str(self))
-            return real(self)
-        mp.setattr(Path, "read_bytes", denied)
+        def denied(file, *args, **kwargs):
+            if Path(file) == path if isinstance(file, (str, os.PathLike)) else False:
+                raise PermissionError(errno.EACCES, "Permission denied", str(file))
+            return real(file, *args, **kwargs)
+        mp.setattr(builtins, "open", denied)
 
     def check(home, summary):
         assert outcome(home, "工信局/%") == [("rejected", "工信局任务2022Q2.xlsx")]

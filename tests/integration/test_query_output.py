@@ -13,7 +13,7 @@ import pytest
 
 from srdi.cli import main
 from tests.e2e.test_query import SQL, query, wh, wh_template  # noqa: F401 (wh, wh_template: the fixtures)
-from tests.helpers import after_home_line
+from tests.helpers import HANG, after_home_line
 from warehouse.home import Home
 
 
