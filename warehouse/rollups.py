@@ -4,9 +4,11 @@ Each compute file is one SELECT with named parameters ($period, $last_quarter, â
 `select` passes it only the parameters it names and can register frames the SQL reads by name.
 `replace_period` swaps all of a period's rows in every rollup table in one transaction.
 
-The rollup tables are derived data with a versioned layout: `apply_rollup_schema` applies create_rollup_tables.sql
-once per SCHEMA_VERSION (recorded in schema_versions, with the digest of the DDL and comments: a run whose home
-already has both reads one row and applies nothing). A home whose rollup tables have an older layout (or none
+The rollup tables are derived data with a versioned layout: each is one model (warehouse/sql/models/<table>.toml
+beside its <table>.sql, read by schemas/sections.py), and `rollup_ddl` / `rollup_comments` derive its table definition
+and its comments from that model. `apply_rollup_schema` applies them once per SCHEMA_VERSION (recorded in
+schema_versions, with the digest of the DDL and comments: a run whose home already has both reads one row and
+applies nothing). A home whose rollup tables have an older layout (or none
 recorded: homes from before versions) gets them dropped and created anew, in one transaction; the periods they held
 go to rollup_recompute, and every rollup says which still need computing again until each has been.
 
@@ -25,9 +27,9 @@ from functools import cache
 import duckdb
 import polars as pl
 
-from schemas.sections import TABLES as ROLLUP_TABLES   # every table a rollup writes; each is keyed by `period`
+from schemas.sections import RUNS, SECTIONS, Section, TABLES as ROLLUP_TABLES   # every table a rollup writes; each is keyed by `period`
 from warehouse.connection import record_schema_version, schema_version, transaction
-from warehouse.sql import grain as sql_grain, load as sql
+from warehouse.sql import grain as sql_grain, identifier as sql_identifier, load as sql
 
 _PARAM = re.compile(r"\$([A-Za-z_]\w*)")
 
@@ -35,7 +37,8 @@ _PARAM = re.compile(r"\$([A-Za-z_]\w*)")
 STAGED = ("state", "recognitions")
 _STAGED_NAME = re.compile(r"\brollup_(" + "|".join(STAGED) + r")\b")
 
-# The layout of the rollup tables (create_rollup_tables.sql). Bump it whenever that file changes a table: every home
+# The layout of the rollup tables (their models' columns and keys: `rollup_ddl`). Bump it whenever a model changes a
+# table's columns, types or key (tests/unit/test_rules_policy.py pins the DDL of each version): every home
 # then recreates its rollup tables once. 1: the layout before versions (no keys); 2: issue 14 (primary keys,
 # rewards in every pack, target_enterprises, reward_categories, rollup_notices); 3: issue 19 (instants TIMESTAMPTZ:
 # compliance verdicts stored before it were judged on the server's calendar day, so every period is computed again;
@@ -59,13 +62,41 @@ class SchemaChange:
 
 
 def rollup_sql(name: str) -> str:
-    return sql(f"rollups/{name}")
+    """warehouse/sql/rollups/<name>.sql, or, for a name with its area (a model's SELECT: models/<table>), that file."""
+    return sql(name if "/" in name else f"rollups/{name}")
+
+
+def _literal(text: str) -> str:
+    return "'" + text.replace("'", "''") + "'"
+
+
+def _definitions(model: Section) -> str:
+    """A model's columns and key as the definitions of its table; names are checked identifiers (warehouse.sql),
+    types one of schemas.sections.TYPES (checked when the model is read)."""
+    cols = [f"{sql_identifier(c.name)} {c.type}{' NOT NULL' if c.not_null else ''}" for c in model.columns]
+    return ", ".join([*cols, f"PRIMARY KEY ({', '.join(sql_identifier(k) for k in model.key)})"])
+
+
+def rollup_ddl() -> str:
+    """The definition of every rollup table (rollup_runs and each section), from its model."""
+    return "\n".join(sql("rollups/create_rollup_table", table=m.table).replace("{definitions}", _definitions(m))
+                     for m in (RUNS, *SECTIONS))
+
+
+def rollup_comments() -> str:
+    """The Chinese comment on every rollup table and column, from its model (and rollup_recompute's own file)."""
+    out = []
+    for m in (RUNS, *SECTIONS):
+        out.append(sql("rollups/comment_rollup_table", table=m.table).replace("{comment}", _literal(m.comment)))
+        out += [sql("rollups/comment_rollup_column", table=m.table, column=c.name).replace("{comment}", _literal(c.comment))
+                for c in m.columns]
+    return "\n".join([*out, rollup_sql("comment_recompute_table")])
 
 
 def grain(name: str, params: dict | None = None) -> str:
     """The grain a SQL file states on its first line ("-- grain: â€¦"), with the parameters it names (`$year`) replaced
     by their values when `params` are given, so a log line says "2022Q2", not "$prev_quarter"."""
-    text = sql_grain(f"rollups/{name}")
+    text = sql_grain(name if "/" in name else f"rollups/{name}")
     if not params:
         return text
 
@@ -89,7 +120,7 @@ def bind(text: str, params: dict) -> dict:
 @cache
 def ddl_sha256() -> str:
     """The digest of the rollup tables' DDL and comments: a change to either is applied once, at the next run."""
-    text = "\n".join(rollup_sql(n) for n in ("create_rollup_tables", "create_recompute_table", "comment_rollup_tables"))
+    text = "\n".join((rollup_ddl(), rollup_sql("create_recompute_table"), rollup_comments()))
     return hashlib.sha256(text.encode("utf-8")).hexdigest()
 
 
@@ -116,7 +147,7 @@ def apply_rollup_schema(con: duckdb.DuckDBPyConnection) -> SchemaChange:
         _newer_refused(current)
         change = SchemaChange(current, SCHEMA_VERSION)
         if current == SCHEMA_VERSION:                    # the same layout, other comments (or a table gone)
-            con.execute(rollup_sql("create_rollup_tables"))
+            con.execute(rollup_ddl())
         else:
             present = relations(con)
             existing = tuple(t for t in ROLLUP_TABLES if t in present)
@@ -124,7 +155,7 @@ def apply_rollup_schema(con: duckdb.DuckDBPyConnection) -> SchemaChange:
                        if "rollup_runs" in present else [])
             for table in existing:                       # names from the registry, never from input
                 con.execute(sql("rollups/drop_rollup_table", table=table))
-            con.execute(rollup_sql("create_rollup_tables"))
+            con.execute(rollup_ddl())
             if periods:
                 con.register("_recompute", pl.DataFrame(
                     [{"period": p, "kind": k, "from_version": current or 1, "to_version": SCHEMA_VERSION}
@@ -133,7 +164,7 @@ def apply_rollup_schema(con: duckdb.DuckDBPyConnection) -> SchemaChange:
                 con.execute(rollup_sql("note_recompute"))
                 con.unregister("_recompute")
             change = SchemaChange(current, SCHEMA_VERSION, existing, tuple(p for p, _ in periods))
-        con.execute(rollup_sql("comment_rollup_tables"))
+        con.execute(rollup_comments())
         record_schema_version(con, COMPONENT, SCHEMA_VERSION, ddl_sha256())
     return change
 

@@ -6,7 +6,7 @@ analyst copy, which any number of readers may open.
   (changed within the settle time), unanswered (an entry srdi will not process: the note it wrote, or will write at
   the next ingest) and unknown folders (a folder that names no bureau).
 * `read_warehouse`: the notes, the last file processed, the last rollup of each kind, and one quarter's compliance
-  judged by the rollups' own SQL (rollups/compute_compliance.sql) with the rules of the home.
+  judged by the rollups' own SQL (models/compliance.sql) with the rules of the home.
 * `copy_age`: when the analyst copy was published, and whether the writer's database changed since.
 """
 from __future__ import annotations
@@ -197,7 +197,7 @@ def read_warehouse(home: Home, cfg, quarter: str, as_of: date) -> WarehouseView:
                 "report_periods": [o["report_period"] for o in owed], "bureaus": [o["bureau"] for o in owed],
                 "forms": [o["form"] for o in owed], "due_dates": [o["due_date"] for o in owed],
                 "leaders": [o["responsible_leader"] for o in owed]})
-            view.compliance = _rows(con, "rollups/compute_compliance", {
+            view.compliance = _rows(con, "models/compliance", {
                 "period": quarter, "count_first_accepted": cfg.count_first_accepted, "as_of": as_of,
                 "time_zone": cfg.time_zone})
         return view

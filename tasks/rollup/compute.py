@@ -1,5 +1,6 @@
 """Rollup steps: which period, which rules, then every section of the registry computed in one step
-(schemas/sections.py; the SQL is warehouse/sql/rollups/<section.sql>.sql), then one store.
+(schemas/sections.py, read from the models: the SQL is warehouse/sql/models/<table>.sql), then the data tests
+(tasks/rollup/audit.py), then one store.
 
 The flow opens one connection to the writer database (it holds the writer lock) and every step uses it.
 `compute_sections` computes the sections in one transaction, the relations several of them read staged once
@@ -22,7 +23,7 @@ from schemas.sections import Section, sections_for
 from tasks.rollup.inputs import CONFIG_NAME, INPUTS, sql_params
 from tasks.run_log import run_logger
 from warehouse import rollups as wr
-from warehouse.connection import connect, transaction
+from warehouse.connection import transaction
 from warehouse.home import Home
 
 
@@ -84,15 +85,6 @@ def compute_sections(con, rp: RollupPeriod, cfg: RollupConfig) -> dict[str, pl.D
     """The rollup tables' rows for the period, computed on the flow's connection to the writer database."""
     prepare_rollup_tables(con)
     return compute_all(con, rp, cfg)
-
-
-@task(name="compute-section", cache_policy=NO_CACHE)
-def compute_section(home: Home, rp: RollupPeriod, cfg: RollupConfig, section: Section,
-                    upstream: dict[str, pl.DataFrame]) -> pl.DataFrame:
-    """One section on a connection of its own to the home's writer database, as compute_sections computes it (a
-    what-if, a test); the flow computes them all in compute_sections."""
-    with connect(home.writer_db) as con:
-        return compute(con, rp, cfg, section, upstream)
 
 
 # ---------------------------------------------------------------- tasks: store

@@ -743,12 +743,13 @@ TIANXIANG, SONGJIANG, KAIPU, HONGYUAN, TIANZHENG = (
 
 
 def _section(home, kind: str, period: str, table: str):
-    """A rollup section computed as the flow computes it (compute_section's body) on the home."""
+    """A rollup section as the flow computes it (its compute-sections step) on the home."""
     from schemas.periods import RollupPeriod
     from schemas.rollup_config import load
-    from schemas.sections import BY_TABLE
-    from tasks.rollup.compute import compute_section
-    return compute_section.fn(home, RollupPeriod.of(kind, period, as_of=date(2030, 1, 1)), load(), BY_TABLE[table], {})
+    from tasks.rollup.compute import compute_sections
+    from warehouse.connection import connect
+    with connect(home.writer_db) as con:
+        return compute_sections.fn(con, RollupPeriod.of(kind, period, as_of=date(2030, 1, 1)), load())[table]
 
 
 def _rewards(home, year: str) -> dict:

@@ -330,11 +330,12 @@ def test_every_reward_traces_to_the_report_that_triggered_it(rolled):
 
 
 def _rewards(home, year, cfg):
-    """The rewards section computed the way the flow computes it (compute_section's body), on the fixture's data."""
+    """The rewards section as the flow computes it (its compute-sections step), on the fixture's data."""
     from schemas.periods import RollupPeriod
-    from schemas.sections import BY_TABLE
-    from tasks.rollup.compute import compute_section
-    return compute_section.fn(home, RollupPeriod.of("annual", year), cfg, BY_TABLE["rewards"], {})
+    from tasks.rollup.compute import compute_sections
+    from warehouse.connection import connect
+    with connect(home.writer_db) as con:
+        return compute_sections.fn(con, RollupPeriod.of("annual", year), cfg)["rewards"]
 
 
 @pytest.mark.parametrize("option,y2022,y2023", [
@@ -525,21 +526,26 @@ def test_config_defaults_and_validation(tmp_path):
 
 def test_every_rollup_sql_file_states_its_grain_and_takes_parameters():
     from importlib import resources
-    files = [f for f in resources.files("warehouse.sql").joinpath("rollups").iterdir() if f.name.endswith(".sql")]
-    assert len(files) >= 15
+    files = [f for area in ("rollups", "models", "audit") for f in resources.files("warehouse.sql").joinpath(area).iterdir()
+             if f.name.endswith(".sql")]
+    assert len(files) >= 30
     for f in files:
         text = f.read_text(encoding="utf-8")
         assert text.startswith("-- grain: "), f.name
-        # values are bound parameters; the one placeholder is a table name from the registry
-        assert "{" not in text.replace("{}", "").replace("{table}", ""), f.name
+        # values are bound parameters; the placeholders are names from the models (tables, columns) and what
+        # warehouse/rollups.py derives from them (a table's definitions, a comment's quoted text)
+        for allowed in ("{}", "{table}", "{column}", "{columns}", "{parent}", "{definitions}", "{comment}"):
+            text = text.replace(allowed, "")
+        assert "{" not in text, f.name
 
 
 def test_every_section_of_the_registry_has_its_sql_and_its_table():
     from schemas.sections import SECTIONS
     from warehouse.sql import load
-    ddl = load("rollups/create_rollup_tables")
+    from warehouse.rollups import rollup_ddl
+    ddl = rollup_ddl()
     for s in SECTIONS:
-        assert load(f"rollups/{s.sql}").startswith("-- grain: "), s.sql
+        assert s.sql == f"models/{s.table}" and load(s.sql).startswith("-- grain: "), s.sql
         assert f"CREATE TABLE IF NOT EXISTS {s.table} (" in ddl, s.table
 
 

@@ -92,9 +92,9 @@ def rows_by(frame: pl.DataFrame, *key: str) -> dict:
 # ---------------------------------------------------------------- the registry and the tables agree
 
 def _ddl_keys() -> dict[str, tuple[str, ...]]:
-    ddl = sql("rollups/create_rollup_tables")
+    ddl = wr.rollup_ddl()
     keys = {}
-    for name, body in re.findall(r"CREATE TABLE IF NOT EXISTS (\w+) \((.*?)\n\);", ddl, flags=re.S):
+    for name, body in re.findall(r"CREATE TABLE IF NOT EXISTS (\w+) \((.*?)\);$", ddl, flags=re.S | re.M):
         (pk,) = re.findall(r"PRIMARY KEY \(([^)]*)\)", body)
         keys[name] = tuple(c.strip() for c in pk.split(","))
     return keys
@@ -121,18 +121,58 @@ def test_every_rule_sql_file_has_given_expect_tests():
 
 # ---------------------------------------------------------------- layout versions
 
-# create_rollup_tables.sql as of each layout version: change the file, bump warehouse.rollups.SCHEMA_VERSION.
+# The rollup tables' DDL as of each layout version: change a model's columns, types or key, bump
+# warehouse.rollups.SCHEMA_VERSION. Up to 3 the digest of the hand-written create_rollup_tables.sql; since issue 20
+# the digest of the DDL derived from the models (warehouse.rollups.rollup_ddl), which lays out exactly what version 3's
+# file laid out (tests/golden/rollup_tables_v3.sql is that file with its comments; the test below compares them).
 DDL_AT_VERSION = {2: "279859bd28aa79fd5fffdeb6f679c582bb6fc8f1a2323210b17b8a41fdd41ced",
                   # issue 19: instants TIMESTAMPTZ; rewards.previous_status/previous_amount_yuan/change_note,
                   # target_progress.actual_text/pooled_pct; former_names
                   3: "f82beec6dfbdce5c4cc063f59b9adea07d1693e35924965da00aa88fe337d818"}
+DERIVED_DDL_AT_VERSION = {3: "f583c1777e62d679be0c3c8038de52258cf711ab412f29ca155ac57756334eec"}
 
 
-def test_the_layout_file_is_pinned_to_its_version():
-    digest = hashlib.sha256(sql("rollups/create_rollup_tables").encode("utf-8")).hexdigest()
-    assert DDL_AT_VERSION.get(wr.SCHEMA_VERSION) == digest, (
-        "create_rollup_tables.sql changed: bump warehouse.rollups.SCHEMA_VERSION and pin the new file here "
-        f"({wr.SCHEMA_VERSION + 1}: {digest!r})")
+def test_the_layout_is_pinned_to_its_version():
+    digest = hashlib.sha256(wr.rollup_ddl().encode("utf-8")).hexdigest()
+    assert DERIVED_DDL_AT_VERSION.get(wr.SCHEMA_VERSION) == digest, (
+        "a model's columns, types or key changed (warehouse/sql/models/*.toml): bump warehouse.rollups.SCHEMA_VERSION "
+        f"and pin the new DDL here ({wr.SCHEMA_VERSION + 1}: {digest!r})")
+    old = (ROOT / "tests" / "golden" / "rollup_tables_v3.sql").read_text(encoding="utf-8")
+    assert hashlib.sha256(old[:old.index("-- grain: comments only")].rstrip("\n").encode() + b"\n").hexdigest() \
+        == DDL_AT_VERSION[3], "tests/golden/rollup_tables_v3.sql is version 3's create_rollup_tables.sql"
+
+
+def _layout(con) -> tuple:
+    """Every table's columns (order, type, NULL, comment), keys and comment, as DuckDB's catalog has them."""
+    return (con.execute("SELECT table_name, column_index, column_name, data_type, is_nullable, comment "
+                        "FROM duckdb_columns() WHERE NOT internal ORDER BY ALL").fetchall(),
+            con.execute("SELECT table_name, constraint_type, constraint_column_names FROM duckdb_constraints() "
+                        "ORDER BY ALL").fetchall(),
+            con.execute("SELECT table_name, comment FROM duckdb_tables() ORDER BY ALL").fetchall())
+
+
+def test_the_derived_ddl_and_comments_lay_out_what_version_3_laid_out():
+    """One place per rollup table (issue 20): the DDL and the COMMENT ON statements derived from the models create
+    the same tables, columns, types, NOT NULLs, keys and Chinese comments as the hand-written files of version 3, so
+    the layout version stays 3 and no home recomputes a period."""
+    from warehouse.connection import connect_memory
+    old, new = connect_memory(), connect_memory()
+    old.execute((ROOT / "tests" / "golden" / "rollup_tables_v3.sql").read_text(encoding="utf-8"))
+    new.execute(wr.rollup_ddl())
+    new.execute(wr.rollup_comments().split("-- grain: comments only; the Chinese comments of rollup_recompute")[0])
+    assert _layout(new) == _layout(old)
+    assert len(_layout(new)[0]) == 242     # a test that compares two empty catalogs cannot fail
+
+
+def test_a_home_laid_out_by_version_3s_files_keeps_its_rows(con):
+    """A home whose rollup tables the hand-written DDL created (recorded digest: version 3's files) gets the derived
+    comments once, at the same version: no table dropped, no period to recompute, its rows kept."""
+    con.execute("INSERT INTO bank_events VALUES ('2022', '2022Q2', TRUE, TRUE, 1, 1, 4, 1, NULL)")
+    con.execute("UPDATE schema_versions SET ddl_sha256 = 'v3-hand-written' WHERE component = 'rollups'")
+    change = wr.apply_rollup_schema(con)
+    assert (change.from_version, change.to_version, change.dropped, change.recompute) == (3, 3, (), ())
+    assert con.execute("SELECT count(*) FROM bank_events").fetchone() == (1,)
+    assert wr.schema_version(con, wr.COMPONENT) == (3, wr.ddl_sha256())
 
 
 def test_a_home_from_before_versions_gets_its_rollup_tables_recreated_once(con):

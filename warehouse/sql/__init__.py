@@ -3,7 +3,10 @@ file, named verb_object. `load("rollups/compute_compliance")` is the one way to 
 
     schema/    DDL: tables, macros, views and their Chinese comments (raw → staged layers)
     intake/    what one ingest writes and reads (submissions, rows, lineage, supersession)
-    rollups/   the rollup tables and one SELECT per section (marts), each stating its grain on line 1
+    rollups/   what the rollups write and stage besides their models (DDL templates, period rows, staging)
+    models/    one model per rollup table: <table>.sql (its SELECT, grain on line 1) beside <table>.toml (its key,
+               columns, Chinese comments and labels, sheets, data tests; schemas/sections.py reads it)
+    audit/     the data tests every rollup runs before it stores anything (tasks/rollup/audit.py)
     outbox/    what the bureau's receipts, error lists and templates read
     catalog/   what docs/warehouse.md reads from DuckDB's own catalog
     query/     the few statements `srdi query` needs
@@ -38,6 +41,13 @@ def load(name: str, *, table: str | None = None, column: str | None = None) -> s
                 raise ValueError(f"{name}.sql needs a {key} name, got {value!r}")
             text = text.replace("{" + key + "}", value)
     return text
+
+
+def identifier(name: str) -> str:
+    """`name` when it is a plain lower-case identifier (srdi's own table and column names); ValueError otherwise."""
+    if not _IDENTIFIER.match(name):
+        raise ValueError(f"not an identifier: {name!r}")
+    return name
 
 
 def grain(name: str) -> str:
