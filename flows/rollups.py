@@ -2,8 +2,9 @@
 
 Each takes the writer lock (never while an ingest writes) and opens one connection to the writer database for the
 whole run; it prepares the warehouse (the DDL only when the schema version changed), computes every section from
-accepted data in one transaction, replaces the period's rows in one transaction, publishes the analyst copy, then
-writes the meeting pack (xlsx), the HTML dashboard, and Prefect artifacts. Default period: the one that ended most
+accepted data in one transaction, runs the tables' data tests (tasks/rollup/audit.py: a failure fails the run before
+anything is stored), replaces the period's rows in one transaction, publishes the analyst copy, then writes the
+meeting pack (xlsx), the HTML dashboard, and Prefect artifacts. Default period: the one that ended most
 recently (Asia/Shanghai).
 """
 from __future__ import annotations
@@ -13,6 +14,7 @@ from prefect.utilities.annotations import quote
 
 from schemas.periods import periods_between
 from tasks.rollup.artifacts import publish_artifacts
+from tasks.rollup.audit import audit_rollup
 from tasks.rollup.compute import compute_sections, load_rollup_config, resolve_period, store_rollup
 from tasks.rollup.dashboard import render_dashboard
 from tasks.rollup.pack import write_pack
@@ -31,6 +33,7 @@ def _rollup(kind: str, home: str | None, period: str | None) -> dict:
     with writer_lock(where), connect(where.writer_db) as con:     # one connection for the whole run
         prepare_warehouse(where, quote(con))
         sections = compute_sections(quote(con), rp, cfg)         # every section of schemas/sections.py
+        audit_rollup(quote(con), rp, cfg, quote(sections))       # the models' data tests: a failure stores nothing
         counts = store_rollup(quote(con), where, rp, cfg, quote(sections))
         publish_warehouse(where, quote(con))
         pack = write_pack(where, rp, cfg, quote(sections))

@@ -86,7 +86,7 @@ class Sheet:
 
 
 @dataclass(frozen=True)
-class Tests:
+class DataTests:
     """A table's data tests besides its key (unique) and its NOT NULL columns (not_null)."""
     accepted_values: tuple[tuple[str, tuple], ...] = ()     # (column, accepted codes)
     relationships: tuple[tuple[str, str], ...] = ()         # (column, parent table): the same column there
@@ -105,7 +105,7 @@ class Section:
     always: bool = False
     comment: str = ""              # the table's Chinese comment
     columns: tuple[Column, ...] = ()
-    tests: Tests = Tests()
+    tests: DataTests = DataTests()
 
     @property
     def kinds(self) -> tuple[str, ...]:
@@ -169,7 +169,7 @@ def parse_model(text: str, sql: str | None) -> Section:
         raise ValueError(f"model {table}: key or tests name columns it does not have: {wrong}")
     return Section(table, sql or "", tuple(m["key"]), tuple(sheets), tuple(m.get("inputs", ())),
                    tuple(m.get("needs", ())), m.get("dashboard", False), m.get("artifact", False),
-                   m.get("always", False), m["comment"], columns, Tests(accepted, related))
+                   m.get("always", False), m["comment"], columns, DataTests(accepted, related))
 
 
 def _model(table: str, sql: bool = True) -> Section:

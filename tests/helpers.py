@@ -278,6 +278,7 @@ def ingest_in_process(home, settle_seconds: float = 0, trust_mtime: bool = False
 def rollup_in_process(kind: str, home, period: str | None = None) -> dict:
     """flows/rollups.py's quarterly_dispatch / midyear_meeting / annual_summary (`kind`: quarterly, midyear,
     annual) without Prefect and without its artifacts: the same result dict, pack and dashboard."""
+    from tasks.rollup.audit import audit_rollup
     from tasks.rollup.compute import compute_sections, load_rollup_config, resolve_period, store_rollup
     from tasks.rollup.dashboard import render_dashboard
     from tasks.rollup.pack import write_pack
@@ -292,6 +293,7 @@ def rollup_in_process(kind: str, home, period: str | None = None) -> dict:
     with writer_lock(where), connect(where.writer_db) as con:
         _fn(prepare_warehouse)(where, con)
         sections = _fn(compute_sections)(con, rp, cfg)
+        _fn(audit_rollup)(con, rp, cfg, sections)
         counts = _fn(store_rollup)(con, where, rp, cfg, sections)
         _fn(publish_warehouse)(where, con)
         pack = _fn(write_pack)(where, rp, cfg, sections)

@@ -12,6 +12,7 @@ from srdi.prefect_env import quiet_prefect, run_flow
 from warehouse.home import Home
 
 KINDS = ("quarterly", "midyear", "annual")
+EXIT_AUDIT = 5   # a rollup's data test failed (tasks/rollup/audit.py): nothing of that period stored or published
 PERIOD_HELP = ("quarterly: 2022Q2, 2022-Q2, 2022年第二季度, 2022年二季度, 2022年2季度; midyear: 2022H1, 2022年上半年; "
                "annual: 2022, 2022年")
 
@@ -87,6 +88,7 @@ def cmd_rollup(args) -> int:
         print(_future_message("rollup", [args.period], True))
     quiet_prefect(home.root)
     from flows.rollups import ROLLUPS
+    from warehouse.audit import RollupAuditFailed
     from warehouse.lock import WriterBusy, writer_lock
     try:
         with writer_lock(home, args.wait):
@@ -94,6 +96,9 @@ def cmd_rollup(args) -> int:
     except WriterBusy as exc:
         print(f"srdi rollup: 另一个入库或汇总任务正在写入，本次未运行 / {exc}", file=sys.stderr)
         return 3
+    except RollupAuditFailed as exc:         # one line: nothing stored, the previous pack stays
+        print(f"srdi rollup: {exc}", file=sys.stderr)
+        return EXIT_AUDIT
     return 0
 
 
@@ -125,8 +130,13 @@ def cmd_backfill(args) -> int:
     from srdi.commands._progress import BackfillProgress
     from schemas.labels import KIND, period
     print(f"补算{KIND[args.kind]}：{'、'.join(period(p) for p in periods)}", flush=True)
-    with BackfillProgress(periods):       # each period's rollup takes the writer lock in its own run
-        results = run_flow(backfill, kind=args.kind, start=periods[0], end=periods[-1], home=str(home.root))
+    from warehouse.audit import RollupAuditFailed
+    try:
+        with BackfillProgress(periods):       # each period's rollup takes the writer lock in its own run
+            results = run_flow(backfill, kind=args.kind, start=periods[0], end=periods[-1], home=str(home.root))
+    except RollupAuditFailed as exc:         # the periods before it are stored; this one and the rest are not
+        print(f"srdi backfill: {exc}", file=sys.stderr)
+        return EXIT_AUDIT
     for result in results:
         _print(result)
     return 0

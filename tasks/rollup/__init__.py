@@ -1,2 +1,2 @@
-"""Rollups: one compute step per section of the registry (schemas/sections.py), the meeting pack, the dashboard
-and the Prefect artifacts."""
+"""Rollups: one step computing every section of the registry (schemas/sections.py, read from the models), their data
+tests (audit.py), the store, the meeting pack, the dashboard and the Prefect artifacts."""

@@ -557,3 +557,56 @@ def test_each_table_holds_one_row_per_key_of_its_stated_grain(rolled, kind, peri
         got = rows(home, s.table, period)
         keys = [tuple(r[k] for k in s.key) for r in got]
         assert len(keys) == len(set(keys)), f"{s.table} {period}: key {s.key} repeats"
+
+
+# ---------------------------------------------------------------- data tests in production (#20 item 4)
+
+def _files(folder: Path) -> dict[str, bytes]:
+    return {str(p.relative_to(folder)): p.read_bytes() for p in sorted(folder.rglob("*")) if p.is_file()}
+
+
+def test_a_rollup_whose_data_test_fails_stores_publishes_and_writes_nothing(tmp_path, monkeypatch, capsys):
+    """A compute SQL that repeats a row (compliance's first row twice) fails the rollup with the one-line message
+    naming the table, the test and the key; the period's stored rows, the analyst copy, the previous pack and the
+    dashboard stay as the good run left them; `srdi rollup` says that line and exits 5."""
+    from srdi.cli import main
+    from srdi.commands import rollup as cli_rollup
+    from warehouse import rollups as wr
+    from warehouse.audit import RollupAuditFailed
+    from warehouse.home import Home
+    home = Home.resolve(tmp_path / "home").ensure()
+    build_rollup_share(home)
+    ingest_in_process(home, trust_mtime=True)
+    rollup_in_process("quarterly", home, "2022Q2")
+    before = {"reports": _files(home.reports), "analyst": home.warehouse.read_bytes(),
+              "runs": rows(home, "rollup_runs", "2022Q2"), "compliance": rows(home, "compliance", "2022Q2")}
+    assert before["compliance"] and any(name.endswith(".xlsx") for name in before["reports"])
+
+    original = wr.rollup_sql
+
+    def repeat_a_row(name: str) -> str:
+        text = original(name)
+        if name != "models/compliance":
+            return text
+        body = text.rstrip().rstrip(";")
+        return f"WITH computed AS ({body}\n) SELECT * FROM computed UNION ALL (SELECT * FROM computed LIMIT 1)"
+    monkeypatch.setattr(wr, "rollup_sql", repeat_a_row)
+
+    with pytest.raises(RollupAuditFailed) as failed:
+        rollup_in_process("quarterly", home, "2022Q2")
+    message = str(failed.value)
+    assert "\n" not in message and "汇总数据检查未通过" in message
+    keys = {f"2022Q2 / {r['report_period']} / {r['bureau']} / {r['form']} ×2" for r in before["compliance"]}
+    (shown,) = re.findall(r"compliance unique \(period, report_period, bureau, form\): (.*?×2)", message)
+    assert shown in keys
+    after = {"reports": _files(home.reports), "analyst": home.warehouse.read_bytes(),
+             "runs": rows(home, "rollup_runs", "2022Q2"), "compliance": rows(home, "compliance", "2022Q2")}
+    assert after == before
+
+    # the command: one line, exit 5 (the flow itself is run in process here; tests/e2e run it under Prefect)
+    monkeypatch.setattr(cli_rollup, "run_flow", lambda flow, home, period: rollup_in_process("quarterly", home, period))
+    code = main(["rollup", "quarterly", "--period", "2022Q2", "--home", str(home.root)])
+    err = capsys.readouterr().err
+    assert code == cli_rollup.EXIT_AUDIT == 5
+    assert [line for line in err.splitlines() if "汇总数据检查未通过" in line] == [f"srdi rollup: {message}"]
+    assert _files(home.reports) == before["reports"]

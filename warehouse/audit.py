@@ -1,0 +1,118 @@
+"""The rollup's data tests (sqlmesh calls them audits): run on a rollup's new rows after they are computed and
+before anything is stored, published or written (tasks/rollup/audit.py runs them inside the rollup flow).
+
+Each rollup table's model (warehouse/sql/models/<table>.toml, read by schemas/sections.py) declares them:
+
+* `unique`           its key: one row per key (warehouse/sql/audit/find_duplicate_keys.sql);
+* `not_null`         its NOT NULL columns (find_nulls.sql);
+* `accepted_values`  a column's codes: a list, or a catalogue of schemas/labels.py (find_unaccepted_values.sql);
+* `relationships`    a column whose values the same column of another table of the same run holds (find_orphans.sql);
+
+and three invariants across tables (check_*.sql): each bureau that owes a report appears once in compliance; the
+ladder counts equal the enterprises listed; each rewards ledger amount adds up (from 0 to its standard when payable,
+0 otherwise). A failure is a `RollupAuditFailed`, whose message is one line in Chinese and English naming the table,
+the test and a few offending keys.
+
+The rows are polars frames registered under fixed names (`audit_rows`, `audit_parent`, `audit_<table>`) on the
+caller's connection; nothing is written. Placeholders are column names from the models, checked identifiers.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import duckdb
+import polars as pl
+
+from schemas.sections import Section
+from warehouse.sql import identifier, load as sql
+
+
+@dataclass(frozen=True)
+class Failure:
+    table: str
+    test: str                      # unique | not_null(<column>) | accepted_values(<column>) | relationships(…) | an invariant
+    offending: tuple[str, ...]     # a few offending keys or values (at most 5), "×n" when one repeats
+
+
+class RollupAuditFailed(RuntimeError):
+    """A rollup's data test failed: nothing of the run was stored, published or written."""
+
+    def __init__(self, period: str, failures: list[Failure]):
+        self.period, self.failures = period, failures
+        first = failures[0]
+        more = f"（另有 {len(failures) - 1} 项 / and {len(failures) - 1} more）" if len(failures) > 1 else ""
+        super().__init__(
+            f"汇总数据检查未通过，未保存、未发布、未生成会议材料 / rollup {period} failed a data test, nothing stored "
+            f"or published: {first.table} {first.test}: {'; '.join(first.offending)}{more}")
+
+
+def _rows(con: duckdb.DuckDBPyConnection, name: str, frames: dict[str, pl.DataFrame], params: dict | None = None,
+          **placeholders: str) -> tuple[str, ...]:
+    text = sql(f"audit/{name}", column=placeholders.pop("column", None))
+    for key, value in placeholders.items():          # {columns}: a list of checked identifiers
+        text = text.replace("{" + key + "}", value)
+    for key, frame in frames.items():
+        con.register(key, frame)
+    try:
+        found = con.execute(text, params or {}).fetchall()
+    finally:
+        for key in frames:
+            con.unregister(key)
+    counted = name.startswith("find_")              # n: how often the value occurs (else: what the invariant saw)
+    return tuple(f"{o} ×{n}" if counted and n > 1 else str(o) for o, n in found)
+
+
+def _columns(names: tuple[str, ...]) -> str:
+    return ", ".join(f"CAST({identifier(n)} AS VARCHAR)" for n in names)
+
+
+def audit_table(con: duckdb.DuckDBPyConnection, model: Section, rows: pl.DataFrame,
+                tables: dict[str, pl.DataFrame]) -> list[Failure]:
+    """`model`'s declared tests on its new `rows`; `tables`: the run's other new rows (relationships)."""
+    out: list[Failure] = []
+
+    def check(test: str, found: tuple[str, ...]) -> None:
+        if found:
+            out.append(Failure(model.table, test, found))
+
+    frames = {"audit_rows": rows}
+    key = _columns(model.key)
+    check(f"unique ({', '.join(model.key)})", _rows(con, "find_duplicate_keys", frames, columns=key))
+    for column in model.not_null:
+        check(f"not_null({column})", _rows(con, "find_nulls", frames, column=column, columns=key))
+    for column, accepted in model.tests.accepted_values:
+        check(f"accepted_values({column})", _rows(con, "find_unaccepted_values", frames,
+                                                  {"accepted": [str(v) for v in accepted]}, column=column))
+    for column, parent in model.tests.relationships:
+        if parent in tables:                   # a table this kind of rollup computes
+            check(f"relationships({column} → {parent}.{column})",
+                  _rows(con, "find_orphans", {**frames, "audit_parent": tables[parent]}, column=column))
+    return out
+
+
+INVARIANTS = {   # name -> the tables (and rule frames) it reads
+    "check_compliance_once": ("compliance",),
+    "check_ladder_counts": ("ladder_counts", "ladder_enterprises"),
+    "check_rewards_amounts": ("rewards",),
+}
+
+
+def audit_invariants(con: duckdb.DuckDBPyConnection, tables: dict[str, pl.DataFrame],
+                     obligations: pl.DataFrame) -> list[Failure]:
+    """The invariants across tables (INVARIANTS) whose tables this run computed; `obligations`: who owes which form
+    for which quarter (the rules' frame the compliance SQL reads)."""
+    out = []
+    for name, needs in INVARIANTS.items():
+        if all(t in tables for t in needs):
+            frames = {f"audit_{t}": tables[t] for t in needs} | {"rollup_obligations": obligations}
+            found = _rows(con, name, frames)
+            if found:
+                out.append(Failure(needs[0], name.removeprefix("check_"), found))
+    return out
+
+
+def audit(con: duckdb.DuckDBPyConnection, models: list[Section], tables: dict[str, pl.DataFrame],
+          obligations: pl.DataFrame) -> list[Failure]:
+    """Every declared test of every computed table, then the invariants: the failures, in the models' order."""
+    failures = [f for m in models if m.table in tables for f in audit_table(con, m, tables[m.table], tables)]
+    return failures + audit_invariants(con, tables, obligations)
