@@ -109,32 +109,36 @@ class EnterpriseWarnings(pa.DataFrameModel):
         return data.lazyframe.select((pl.col("patents") <= 2000).fill_null(True))
 
 
+_SRDI_YEARS = {"low": SRDI_YEAR_MIN, "high": YEAR_MAX}
+_CENTRE_YEARS = {"low": TECH_CENTER_YEAR_MIN, "high": YEAR_MAX}
+_PLANNED_YEARS = {"low": YEAR_MIN, "high": YEAR_MAX}
+
+# each check's finding (schemas/finding_catalogue.py)
 RULES: dict[tuple[str, str], Rule] = {
-    ("enterprise_name", "not_nullable"): Rule("required.enterprise_name", "企业名称为空", "请填写企业全称（与营业执照一致）。"),
-    ("credit_code", "not_nullable"): Rule("required.credit_code", "统一社会信用代码为空", "请填写 18 位统一社会信用代码。"),
-    ("tech_center_level", "isin"): Rule("enum.tech_center_level", "技术中心级别“{value}”不在允许范围", "请填写：吉林市级、吉林省级、国家级，或留空。"),
-    ("operating_status", "isin"): Rule("enum.operating_status", "经营状态“{value}”不在允许范围", "请从下拉选项中选择：生产、半生产、停产、注销。"),
-    ("listing_status", "isin"): Rule("enum.listing_status", "上市情况“{value}”不在允许范围", "请填写：" + "、".join(LISTING_STATUSES) + "。"),
-    ("srdi_level", "isin"): Rule("enum.srdi_level", "认定级别“{value}”无法识别", "请填写如“已认定吉林省级”“已纳入吉林市培育库”。"),
-    ("srdi_level", "not_nullable"): Rule("enum.srdi_level", "认定级别“{value}”无法识别", "请填写如“已认定吉林省级”“已纳入吉林市培育库”。"),
+    ("enterprise_name", "not_nullable"): Rule("required.enterprise_name"),
+    ("tech_center_level", "isin"): Rule("enum.tech_center_level"),
+    ("operating_status", "isin"): Rule("enum.operating_status"),
+    ("listing_status", "isin"): Rule("enum.listing_status", blanks={"choices": "、".join(LISTING_STATUSES)}),
+    ("srdi_level", "isin"): Rule("enum.srdi_level"),
+    ("srdi_level", "not_nullable"): Rule("enum.srdi_level"),
     # the cell is the 认定年份 column's, or the 认定级别 text's when the year was read from it (tasks/intake/validate.py)
-    ("srdi_level_year", "greater_than_or_equal_to"): Rule("range.year", "认定年份“{value}”不合理", f"请填写 {SRDI_YEAR_MIN}–{YEAR_MAX} 之间的四位年份（当前认定级别的认定年份）。"),
-    ("srdi_level_year", "less_than_or_equal_to"): Rule("range.year", "认定年份“{value}”不合理", f"请填写 {SRDI_YEAR_MIN}–{YEAR_MAX} 之间的四位年份（当前认定级别的认定年份）。"),
-    ("tech_center_year", "greater_than_or_equal_to"): Rule("range.year", "技术中心认定年份“{value}”不合理", f"请填写 {TECH_CENTER_YEAR_MIN}–{YEAR_MAX} 之间的四位年份（当前技术中心级别的认定年份）。"),
-    ("tech_center_year", "less_than_or_equal_to"): Rule("range.year", "技术中心认定年份“{value}”不合理", f"请填写 {TECH_CENTER_YEAR_MIN}–{YEAR_MAX} 之间的四位年份（当前技术中心级别的认定年份）。"),
-    ("*", "greater_than_or_equal_to"): Rule("range.min", "数值“{value}”不能为负数或过小", "请核对数值；年份请填写四位年份。"),
-    ("planned_city_year", "greater_than_or_equal_to"): Rule("range.year", "年份“{value}”不合理", f"请填写 {YEAR_MIN}–{YEAR_MAX} 之间的年份。"),
-    ("planned_city_year", "less_than_or_equal_to"): Rule("range.year", "年份“{value}”不合理", f"请填写 {YEAR_MIN}–{YEAR_MAX} 之间的年份。"),
-    ("planned_province_year", "greater_than_or_equal_to"): Rule("range.year", "年份“{value}”不合理", f"请填写 {YEAR_MIN}–{YEAR_MAX} 之间的年份。"),
-    ("planned_province_year", "less_than_or_equal_to"): Rule("range.year", "年份“{value}”不合理", f"请填写 {YEAR_MIN}–{YEAR_MAX} 之间的年份。"),
-    ("*", "duplicate_enterprise"): Rule("duplicate.enterprise", "企业“{value}”在本文件中重复出现", "同一企业只填写一行，请删除重复行。", "enterprise_name"),
-    ("*", "duplicate_credit_code"): Rule("duplicate.credit_code", "统一社会信用代码“{value}”在本文件中重复出现", "请核对是否填错企业的代码。", "credit_code"),
-    ("*", "name_with_two_codes"): Rule("identity.name_two_codes", "企业“{enterprise_name}”在本文件中填写了不同的统一社会信用代码，本行为“{value}”", "同一企业只有一个统一社会信用代码：请对照营业执照核对，只保留一行并填写正确的代码。", "credit_code"),
-    ("*", "code_with_two_names"): Rule("identity.code_two_names", "统一社会信用代码“{value}”在本文件中对应不同的企业名称，本行为“{enterprise_name}”", "一个代码只属于一家企业：若企业已更名，只保留一行，填写新名称并在备注中注明原名；若是代码填错，请改正。", "credit_code"),
-    ("*", "credit_code_check_digit"): Rule("credit_code.check_digit", "统一社会信用代码“{value}”校验位不正确（GB 32100）", "请对照营业执照逐位核对（常见错误是 0/O、1/I 混淆或少一位）；若该列是数字格式，Excel 会把末几位变成 0，请把该列设为“文本”后重新输入。", "credit_code"),
-    ("*", "tech_staff_within_total"): Rule("staff.tech_gt_total", "科技人员数“{value}”大于职工总数", "科技人员是职工的一部分，请核对两列数值。", "tech_staff"),
-    ("*", "operating_status_missing"): Rule("missing.operating_status", "经营状态未填写", "请填写：生产、半生产、停产、注销。", "operating_status"),
-    ("*", "planned_order"): Rule("planned.order", "拟培育吉林省级年份“{value}”早于拟培育吉林市级年份", "一般先认定吉林市级再认定省级，请核对年份。", "planned_province_year"),
-    ("*", "rd_above_sales"): Rule("rd.above_sales", "研发投入“{value}”大于销售收入", "请核对单位是否均为万元。", "rd_expense"),
-    ("*", "patents_implausible"): Rule("patents.implausible", "专利数量“{value}”异常偏大", "请核对是否多输入了位数。", "patents"),
+    ("srdi_level_year", "greater_than_or_equal_to"): Rule("range.year", "srdi", blanks=_SRDI_YEARS),
+    ("srdi_level_year", "less_than_or_equal_to"): Rule("range.year", "srdi", blanks=_SRDI_YEARS),
+    ("tech_center_year", "greater_than_or_equal_to"): Rule("range.year", "tech_center", blanks=_CENTRE_YEARS),
+    ("tech_center_year", "less_than_or_equal_to"): Rule("range.year", "tech_center", blanks=_CENTRE_YEARS),
+    ("*", "greater_than_or_equal_to"): Rule("range.min"),
+    ("planned_city_year", "greater_than_or_equal_to"): Rule("range.year", blanks=_PLANNED_YEARS),
+    ("planned_city_year", "less_than_or_equal_to"): Rule("range.year", blanks=_PLANNED_YEARS),
+    ("planned_province_year", "greater_than_or_equal_to"): Rule("range.year", blanks=_PLANNED_YEARS),
+    ("planned_province_year", "less_than_or_equal_to"): Rule("range.year", blanks=_PLANNED_YEARS),
+    ("*", "duplicate_enterprise"): Rule("duplicate.enterprise", field="enterprise_name"),
+    ("*", "duplicate_credit_code"): Rule("duplicate.credit_code", field="credit_code"),
+    ("*", "name_with_two_codes"): Rule("identity.name_two_codes", field="credit_code"),
+    ("*", "code_with_two_names"): Rule("identity.code_two_names", field="credit_code"),
+    ("*", "credit_code_check_digit"): Rule("credit_code.check_digit", field="credit_code"),
+    ("*", "tech_staff_within_total"): Rule("staff.tech_gt_total", field="tech_staff"),
+    ("*", "operating_status_missing"): Rule("missing.operating_status", field="operating_status"),
+    ("*", "planned_order"): Rule("planned.order", field="planned_province_year"),
+    ("*", "rd_above_sales"): Rule("rd.above_sales", field="rd_expense"),
+    ("*", "patents_implausible"): Rule("patents.implausible", field="patents"),
 }

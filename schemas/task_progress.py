@@ -98,22 +98,21 @@ class TaskWarnings(pa.DataFrameModel):
                 lambda r: _names_bureau(r["responsible_unit"], r["_bureau"]), return_dtype=pl.Boolean))
 
 
+# each check's finding (schemas/finding_catalogue.py)
 RULES: dict[tuple[str, str], Rule] = {
-    ("task_id", "not_nullable"): Rule("required.task_id", "任务编号为空", "请填写附件2的任务编号（如 T3-1），可从模板下拉选择。"),
-    ("status", "not_nullable"): Rule("required.status", "推进状态为空", "请选择：" + "、".join(TASK_STATUSES) + "。"),
-    ("status", "isin"): Rule("enum.status", "推进状态“{value}”不在允许范围", "请从下拉选项中选择：" + "、".join(TASK_STATUSES) + "。"),
-    ("completion_pct", "greater_than_or_equal_to"): Rule("range.completion_pct", "完成进度“{value}”小于 0", "请填写 0–100 之间的数字。"),
-    ("completion_pct", "less_than_or_equal_to"): Rule("range.completion_pct", "完成进度“{value}”超过 100", "请填写 0–100 之间的数字（100 表示全部完成）。"),
-    ("*", "unknown_task"): Rule("task.unknown", "任务编号“{value}”不存在", "请使用附件2任务清单中的编号（T1-1 至 T4-3）。", "task_id"),
-    ("*", "not_responsible"): Rule("task.not_responsible", "本单位不是任务“{value}”的责任单位", "请只填报本单位负责的任务；如分工有调整，请联系领导小组办公室。", "task_id"),
-    ("*", "duplicate_task"): Rule("duplicate.task", "任务“{value}”在本文件中重复出现", "同一任务只填写一行，请合并进展后删除重复行。", "task_id"),
-    ("*", "done_but_incomplete"): Rule("status.done_incomplete", "状态为“已完成”但完成进度“{value}”不足 100", "请核对状态或完成进度。", "completion_pct"),
-    ("*", "progress_missing"): Rule("missing.progress", "本期进展未填写", "请简要填写本季度工作进展。", "progress"),
+    ("task_id", "not_nullable"): Rule("required.task_id"),
+    ("status", "not_nullable"): Rule("required.status", blanks={"choices": "、".join(TASK_STATUSES)}),
+    ("status", "isin"): Rule("enum.status", blanks={"choices": "、".join(TASK_STATUSES)}),
+    ("completion_pct", "greater_than_or_equal_to"): Rule("range.completion_pct"),
+    ("completion_pct", "less_than_or_equal_to"): Rule("range.completion_pct", "above"),
+    ("*", "greater_than_or_equal_to"): Rule("range.min", "task"),
+    ("*", "unknown_task"): Rule("task.unknown", field="task_id"),
+    ("*", "not_responsible"): Rule("task.not_responsible", field="task_id"),
+    ("*", "duplicate_task"): Rule("duplicate.task", field="task_id"),
+    ("*", "done_but_incomplete"): Rule("status.done_incomplete", field="completion_pct"),
+    ("*", "progress_missing"): Rule("missing.progress", field="progress"),
     **{("*", f"{name}_elsewhere"): Rule(
-        "metric.other_task",
-        f"任务 {{task_id}} 不统计“{_short(name)}”：本行填写的“{{value}}”不计入汇总",
-        f"“{_short(name)}”只统计任务 {'、'.join(metric_tasks(name))} 的填报（模板中其他任务的这一格为灰色）。如该数字属于 "
-        f"{'、'.join(metric_tasks(name))}，请填到{'该' if len(metric_tasks(name)) == 1 else '相应'}任务一行；否则请删除本行的数字。",
-        name) for name in METRIC_FIELDS},
-    ("*", "unit_mismatch"): Rule("unit.mismatch", "责任单位“{value}”与报送单位不一致", "请填写本单位名称，或确认文件放在了本单位的文件夹。", "responsible_unit"),
+        "metric.other_task", "one_task" if len(metric_tasks(name)) == 1 else "", name,
+        {"metric": _short(name), "tasks": "、".join(metric_tasks(name))}) for name in METRIC_FIELDS},
+    ("*", "unit_mismatch"): Rule("unit.mismatch", field="responsible_unit"),
 }

@@ -11,6 +11,8 @@ from decimal import Decimal
 
 import polars as pl
 
+from schemas.findings import Finding, finding, phrase
+
 _WS = re.compile(r"[ \t\u3000\xa0]+")
 _HAN_GAP = re.compile(r"(?<=[\u3400-\u9fff])\s+(?=[\u3400-\u9fff])")
 _COMPACT = {"name", "code", "int", "float", "year", "pct", "enum", "level"}
@@ -45,9 +47,23 @@ _YEAR_RE = re.compile(r"^(\d{4})(?:年(?:度)?)?(?:\.0+)?(?:-\d{2}-\d{2}(?: 00:0
 
 
 class ParseError(ValueError):
-    def __init__(self, rule: str, message: str, fix: str):
-        super().__init__(message)
-        self.rule, self.message, self.fix = rule, message, fix
+    """A cell that cannot be read: the finding, by its code (schemas/finding_catalogue.py), still at no cell."""
+
+    def __init__(self, code: str, variant: str = "", /, **blanks: object):
+        self.finding: Finding = finding(code, variant, **blanks)
+        super().__init__(self.finding.message)
+
+    @property
+    def rule(self) -> str:
+        return self.finding.rule
+
+    @property
+    def message(self) -> str:
+        return self.finding.message
+
+    @property
+    def fix(self) -> str:
+        return self.finding.fix
 
 
 def _num_text(s: str) -> str:
@@ -59,21 +75,21 @@ def parse_int(s: str) -> int:
     t = _num_text(s)
     if _INT_RE.match(t):
         return int(float(t))
-    raise ParseError("parse.int", f"“{s}”不是整数", "请只填写阿拉伯数字，如 12；不要填写“约”“若干”等文字。")
+    raise ParseError("parse.int", value=s)
 
 
 def parse_float(s: str) -> float:
     t = _num_text(s)
     if _FLOAT_RE.match(t):
         return float(t)
-    raise ParseError("parse.number", f"“{s}”不是数字", "请只填写数字（单位见表头），如 125.5。")
+    raise ParseError("parse.number", value=s)
 
 
 def parse_year(s: str) -> int:
     m = _YEAR_RE.match(s)
     if m:
         return int(m.group(1))
-    raise ParseError("parse.year", f"“{s}”不是年份", "请填写四位年份，如 2023 或 2023年。")
+    raise ParseError("parse.year", value=s)
 
 
 def parse_pct(s: str) -> float:
@@ -94,11 +110,9 @@ _CREDIT_RE = re.compile(r"^[0-9A-HJ-NPQRTUWXY]{18}$")
 def parse_code(s: str) -> str:
     t = s.upper()
     if re.match(r"^\d+(\.\d+)?E\+?\d+$", t):
-        raise ParseError("parse.credit_code", f"“{s}”是被 Excel 按数字保存的信用代码，已丢失位数",
-                         "请把该列设为“文本”格式后重新输入完整的 18 位统一社会信用代码。")
+        raise ParseError("parse.credit_code", "as_number", value=s)
     if not _CREDIT_RE.match(t):
-        raise ParseError("parse.credit_code", f"“{s}”不是 18 位统一社会信用代码",
-                         "统一社会信用代码为 18 位数字或大写字母（不含 I、O、Z、S、V），请核对营业执照。")
+        raise ParseError("parse.credit_code", value=s)
     return t
 
 
@@ -129,17 +143,16 @@ def recognition_date(text: str, cell: str | None = None) -> RecognitionDate:
     (2022年13月, 2022-02-30) is an error naming what was written. `cell` is the whole cell, for the message."""
     t = "".join(unicodedata.normalize("NFKC", text).split()) if text else ""
     m = _RECOGNITION_DATE.match(t)
-    where = f"“{cell}”中" if cell and cell != text else ""
+    where = phrase("parse.recognition_date", "where", cell=cell) if cell and cell != text else ""
     if not m:
-        raise ParseError("parse.recognition_date", f"{where}“{text}”不是认定日期",
-                         "请填写认定年份或认定日期，如 2022、2022年3月、2022年3月15日。")
+        raise ParseError("parse.recognition_date", where=where, value=text)
     y, mo, d = int(m.group(1)), m.group(2), m.group(3)
     try:
         date(y, int(mo or 1), int(d or 1))
     except ValueError:
-        raise ParseError("parse.recognition_date", f"{where}认定日期“{text}”不存在（没有{y}年{int(mo)}月"
-                         + (f"{int(d)}日" if d and 1 <= int(mo) <= 12 else "") + "）",
-                         "请按认定文件核对认定日期，填写如 2022年3月 或 2022年3月15日。") from None
+        missing = (phrase("parse.recognition_date", "day", year=y, month=int(mo), day=int(d))
+                   if d and 1 <= int(mo) <= 12 else phrase("parse.recognition_date", "month", year=y, month=int(mo)))
+        raise ParseError("parse.recognition_date", "no_such_date", where=where, value=text, date=missing) from None
     return RecognitionDate(y, int(mo) if mo else None, int(d) if d else None)
 
 
@@ -183,8 +196,7 @@ def parse_level(s: str) -> dict:
         elif re.fullmatch(r"种子企业?|种子|培育库", _FILLER.sub("", rest) or "-"):
             pool, rest = True, ""
     if _FILLER.sub("", rest):
-        raise ParseError("parse.srdi_level", f"无法识别认定级别“{s}”",
-                         "请填写如“2021年已认定省级”“已纳入吉林市培育库”“国家级拟培育”，或使用模板下拉选项。")
+        raise ParseError("parse.srdi_level", value=s)
     return {"srdi_level": level or "种子", "srdi_level_year": when.year if when else None,
             "srdi_level_month": when.month if when else None, "srdi_level_day": when.day if when else None,
             "cultivating_level": cult, "in_seed_pool": pool}
@@ -320,7 +332,7 @@ class CellReading:
     value: object = None             # the typed value (text kinds: the text; the 认定级别 column: a dict)
     shown: str = ""                  # the cell as the clerk sees it, control characters removed
     error: ParseError | None = None
-    note: str | None = None          # a meaning-changing reading, in Chinese: “完成”已按“已完成”理解
+    note: Finding | None = None      # a meaning-changing reading (normalised.*): “完成”已按“已完成”理解
     understood: str | None = None    # what it was understood as: 已完成, 45万元, 2023年, 85%
     removed: tuple[str, ...] = ()    # control / bidi characters removed (U+202E …)
 
@@ -329,10 +341,9 @@ def _number(t: str, shown: str, f) -> tuple[Decimal, str | None]:
     """A number with an optional unit after it, read against the column's unit: (number, note's reading)."""
     m = _NUMBER_UNIT.match(t.replace(",", ""))
     if not m:
-        kind = "整数" if f.kind == "int" else "数字"
-        example = {"int": "12", "pct": "60（表示 60%）"}.get(f.kind, "125.5")
-        raise ParseError("parse.int" if f.kind == "int" else "parse.number", f"“{shown}”不是{kind}",
-                         f"请只填写阿拉伯数字，如 {example}（单位见表头）；不要填写“约”“若干”等文字；不适用请留空。")
+        if f.kind == "int":
+            raise ParseError("parse.int", "cell", value=shown)
+        raise ParseError("parse.number", "percent" if f.kind == "pct" else "cell", value=shown)
     number, unit = Decimal(m.group(1)), m.group(2).strip()
     if not unit:
         return number, None
@@ -341,26 +352,22 @@ def _number(t: str, shown: str, f) -> tuple[Decimal, str | None]:
         read_as = accepted[unit]
         return number, (f"{_fmt(number)}{read_as}" if read_as else None)
     if unit in KNOWN_UNITS:
-        column = f.unit or "无单位"
+        column = f.unit or phrase("parse.unit", "none")
         if f.unit == "万元" and unit in _MONEY_FACTORS:
-            fix = (f"本列以万元为单位：请把{unit}换算成万元后只填数字（{_fmt(number)}{unit}应填 "
-                   f"{_fmt(number * _MONEY_FACTORS[unit])}）。")
-        else:
-            fix = f"本列单位为“{column}”，请只填写以{column}计的数字，不要带“{unit}”。"
-        raise ParseError("parse.unit", f"“{shown}”的单位“{unit}”与本列单位“{column}”不符", fix)
-    kind = "整数" if f.kind == "int" else "数字"
-    raise ParseError("parse.int" if f.kind == "int" else "parse.number", f"“{shown}”不是{kind}",
-                     "请只填写阿拉伯数字（单位见表头）；不要填写“约”“若干”等文字；不适用请留空。")
+            raise ParseError("parse.unit", "money", value=shown, unit=unit, column=column, number=_fmt(number),
+                             converted=_fmt(number * _MONEY_FACTORS[unit]))
+        raise ParseError("parse.unit", value=shown, unit=unit, column=column)
+    raise ParseError("parse.int" if f.kind == "int" else "parse.number", "unit", value=shown)
 
 
 def _read_int(t: str, shown: str, f) -> tuple[int, str | None]:
     number, understood = _number(t, shown, f)
     if number != number.to_integral_value():
-        raise ParseError("parse.int", f"“{shown}”不是整数", "请填写整数，如 12。")
+        raise ParseError("parse.int", "fraction", value=shown)
     return int(number), understood
 
 
-def _read_year(t: str, shown: str) -> tuple[int, str | None, str | None]:
+def _read_year(t: str, shown: str) -> tuple[int, Finding | None, str | None]:
     """(year, note, understood): 2023, 2023年, 2023年度; a date gives its year, with a note; a year typed into
     a date-formatted cell shows as a date around 1905 (serial number 2023 = 1905/7/15): the year typed."""
     m = _PLAIN_YEAR.match(t)
@@ -376,13 +383,13 @@ def _read_year(t: str, shown: str) -> tuple[int, str | None, str | None]:
         if day is not None and y < 1910 and m.group(3):
             serial = (day - _EXCEL_EPOCH).days
             if 1900 <= serial <= 2100:
-                return serial, (f"单元格显示为日期“{shown}”（输入 {serial} 时该单元格是日期格式），已按“{serial}年”理解"), f"{serial}年"
+                return serial, finding("normalised.year", "serial", shown=shown, year=serial), f"{serial}年"
         if day is not None:
-            return y, f"日期“{shown}”已按“{y}年”理解", f"{y}年"
-    raise ParseError("parse.year", f"“{shown}”不是年份", "请填写四位年份，如 2023 或 2023年；不适用请留空。")
+            return y, finding("normalised.year", "date", shown=shown, year=y), f"{y}年"
+    raise ParseError("parse.year", "cell", value=shown)
 
 
-def _read_recognition_year(t: str, shown: str) -> tuple[int, str | None, str | None]:
+def _read_recognition_year(t: str, shown: str) -> tuple[int, Finding | None, str | None]:
     """A recognition-year column (Field.dated): a year, a year and month, or a day (recognition_date); the value is
     the year, the month and day are read again from the cell's text (recognition_month_day). A date written another
     way than 2022年3月 / 2022年3月15日 is said as understood; a year typed into a date cell is the year typed."""
@@ -395,7 +402,7 @@ def _read_recognition_year(t: str, shown: str) -> tuple[int, str | None, str | N
     understood = when.text
     if understood == shown:
         return when.year, None, None
-    return when.year, f"“{shown}”已按“{understood}”理解", understood
+    return when.year, finding("normalised.year", shown=shown, understood=understood), understood
 
 
 def recognition_month_day(shown: str | None) -> RecognitionDate | None:
@@ -407,14 +414,14 @@ def recognition_month_day(shown: str | None) -> RecognitionDate | None:
     return None if when.year < 1910 else when
 
 
-def _read_pct(t: str, shown: str, f) -> tuple[float, str | None, str | None]:
+def _read_pct(t: str, shown: str, f) -> tuple[float, Finding | None, str | None]:
     if t.endswith("%"):
         number, _ = _number(t[:-1], shown, f)
         return float(number), None, None
     number, _ = _number(t, shown, f)
     if 0 < number < 1:   # a share written as a fraction: 0.85 is 85 %
         pct = number * 100
-        return float(pct), f"“{shown}”已按“{_fmt(pct)}%”理解", f"{_fmt(pct)}%"
+        return float(pct), finding("normalised.percent", shown=shown, understood=f"{_fmt(pct)}%"), f"{_fmt(pct)}%"
     return float(number), None, None
 
 
@@ -438,8 +445,7 @@ def read_cell(raw: str, f) -> CellReading:
     if len(trimmed) > f.max_length:   # kept as text, so the row is not taken for an empty one
         value = trimmed if f.kind in ("name", "text", "free", "code", "enum", "level") else None
         return CellReading(trimmed, value, trimmed, ParseError(
-            "cell.too_long", f"内容过长（{len(trimmed)} 字，本列最多 {f.max_length} 字）",
-            "请精简后重新填写；详细材料请另行报送。"), removed=removed)
+            "cell.too_long", length=len(trimmed), limit=f.max_length), removed=removed)
     kind = f.kind
     if kind == "free":   # progress, problems, plans, notes: as typed, only trimmed
         text = trimmed.replace("\r\n", "\n").replace("\r", "\n")
@@ -448,7 +454,7 @@ def read_cell(raw: str, f) -> CellReading:
     if kind == "enum":
         t = clean_value(shown, "enum")
         value, understood = _enum(f, t) if t else (None, None)
-        note = f"“{trimmed}”已按“{understood}”理解" if understood else None
+        note = finding("normalised.enum", shown=trimmed, understood=understood) if understood else None
         return CellReading(value, value, trimmed, note=note, understood=understood, removed=removed)
     t = clean_value(shown, kind)
     if t is None or is_placeholder(t):
@@ -462,11 +468,11 @@ def read_cell(raw: str, f) -> CellReading:
             return CellReading(t, parse_level(t), trimmed, removed=removed)
         if kind == "int":
             v, understood = _read_int(t, trimmed, f)
-            note = f"“{trimmed}”已按“{understood}”理解" if understood else None
+            note = finding("normalised.unit", shown=trimmed, understood=understood) if understood else None
             return CellReading(t, v, trimmed, note=note, understood=understood, removed=removed)
         if kind == "float":
             number, understood = _number(t, trimmed, f)
-            note = f"“{trimmed}”已按“{understood}”理解" if understood else None
+            note = finding("normalised.unit", shown=trimmed, understood=understood) if understood else None
             return CellReading(t, float(number), trimmed, note=note, understood=understood, removed=removed)
         if kind == "year" and getattr(f, "dated", False):
             v, note, understood = _read_recognition_year(t, trimmed)

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import contextlib
 import hashlib
+import os
 from functools import cache
 from pathlib import Path
 
@@ -32,13 +33,23 @@ def _session(con: duckdb.DuckDBPyConnection) -> duckdb.DuckDBPyConnection:
     return con
 
 
+@cache
+def threads() -> int:
+    """DuckDB's worker threads: the cores this process may run on (a taskset, systemd's CPUAffinity, a container's
+    cpuset), which DuckDB's own default (every core of the machine) does not see."""
+    try:
+        return max(1, len(os.sched_getaffinity(0)))
+    except AttributeError:   # not Linux
+        return os.cpu_count() or 1
+
+
 def connect(path: Path | str, read_only: bool = False) -> duckdb.DuckDBPyConnection:
-    return _session(duckdb.connect(str(path), read_only=read_only, config={"threads": 2}))
+    return _session(duckdb.connect(str(path), read_only=read_only, config={"threads": threads()}))
 
 
 def connect_memory() -> duckdb.DuckDBPyConnection:
     """An in-memory database (tests of the SQL rules, what-ifs)."""
-    return _session(duckdb.connect(":memory:", config={"threads": 2}))
+    return _session(duckdb.connect(":memory:", config={"threads": threads()}))
 
 
 @contextlib.contextmanager

@@ -25,7 +25,7 @@ from pathlib import Path
 from prefect import task
 
 from schemas import clock
-from schemas.periods import NAMING_HELP, period_from_name
+from schemas.periods import period_from_name
 from schemas.reference import bureau_named_in, resolve_bureau
 from schemas.terminal import visible        # bureau names in the log: shown, never obeyed
 from tasks.bureau.outbox import UNKNOWN_FOLDER, write_note
@@ -305,23 +305,18 @@ def _read(scan: Scan, path: Path, rel: str, bureau: str, st: os.stat_result, ent
         received_at=arrival(entry.first_seen, clock.from_timestamp(st.st_mtime), scan.window, scan.trust_mtime),
         to_read=digest is not None, first_seen=entry.first_seen, signature=(st.st_size, st.st_mtime_ns, st.st_ino))
     if digest is None:
-        sub.fail("file.permission", f"系统没有读取此文件的权限（文件权限 {stat.filemode(st.st_mode)}），无法检查其内容",
-                 "请在本单位文件夹中把文件另存或复制一份（让共享文件夹的所有用户可读）后重新放入；"
-                 "如仍出现此问题，请联系管理员检查共享文件夹的权限设置。")
+        sub.add_finding("file.permission", mode=stat.filemode(st.st_mode))
     if entry.renamed_from:
-        sub.warn("file.name_encoding", f"文件名不是 UTF-8 编码（多见于旧版 Windows 共享），系统已把它改名为“{path.name}”"
-                 "后处理（按 GB18030 识别，无法识别的字符用“_”代替）",
-                 "无需处理；如改名后的名称不对，请以正确的名称重新上传。")
+        sub.add_finding("file.name_encoding", name=path.name)
     bad = unsafe_chars(path.name)
     if bad:
         codes = "、".join(f"U+{ord(c):04X}" for c in dict.fromkeys(bad))
-        sub.fail("file.name_unsafe", f"文件名含有不可见或控制字符（{codes}）",
-                 "请把文件重命名为只含汉字、字母、数字和常用标点的名称后重新上传。")
+        sub.add_finding("file.name_unsafe", codes=codes)
     period = period_from_name(path.stem)
     if isinstance(period, list):
-        sub.fail("period.ambiguous", f"文件名中有多个不同的报送期（{'、'.join(period)}）", NAMING_HELP)
+        sub.add_finding("period.ambiguous", periods="、".join(period))
     elif period is None:
-        sub.fail("period.missing", "文件名中未找到报送期", NAMING_HELP)
+        sub.add_finding("period.missing")
     else:
         sub.period = period
     scan.found.append(sub)

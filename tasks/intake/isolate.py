@@ -76,8 +76,7 @@ def precheck(sub: Submission, limits: Limits) -> None:
     size = len(sub.data) if sub.data is not None else sub.size_bytes
     mb = size / 2**20
     if mb > limits.max_file_mb:
-        sub.fail("file.too_large", f"文件过大（{mb:.1f} MB，上限 {limits.max_file_mb:.0f} MB）",
-                 "请删除无关的工作表、图片或空白区域后另存，或按单位拆分为多个文件。")
+        sub.add_finding("file.too_large", mb=f"{mb:.1f}", limit=f"{limits.max_file_mb:.0f}")
         sub.data, sub.to_read = None, False
         return
     try:
@@ -96,8 +95,7 @@ def precheck(sub: Submission, limits: Limits) -> None:
         return  # the reader reports a broken container (or a vanished file) with its own reason
     ratio = unpacked / max(size, 1)
     if unpacked / 2**20 > limits.max_unpacked_mb or ratio > limits.max_ratio:
-        sub.fail("file.zip_bomb", f"文件解压后过大（{unpacked / 2**20:.0f} MB，压缩比 {ratio:.0f}:1），系统拒绝读取",
-                 "请检查文件是否含有超大范围的格式或空白单元格：复制有效数据到新工作簿后另存再上传。")
+        sub.add_finding("file.zip_bomb", mb=f"{unpacked / 2**20:.0f}", ratio=f"{ratio:.0f}")
         sub.data, sub.to_read = None, False
 
 
@@ -435,26 +433,18 @@ def _run(chunks: list[list[Submission]], limits: Limits, workers: int
 def _reject(sub: Submission, kind: str, detail: str, limits: Limits) -> None:
     sub.data, sub.to_read = None, False
     if kind == "memory":
-        sub.fail("file.reader_memory",
-                 f"读取文件所需内存超过上限（读到 {float(detail) / 1024:.1f} GB 时停止，上限 {limits.memory_mb / 1024:.1f} GB），"
-                 "文件可能含有超大范围的单元格或过多的行",
-                 "请删除无关的工作表和空白行列（含格式），或按单位拆分为多个文件后重新上传。")
+        sub.add_finding("file.reader_memory", peak_gb=f"{float(detail) / 1024:.1f}",
+                        limit_gb=f"{limits.memory_mb / 1024:.1f}")
     elif kind == "killed":
-        sub.fail("file.reader_memory", "读取文件时读取程序被系统终止（多为文件所需内存超过服务器可用内存）",
-                 "请删除无关的工作表和空白行列（含格式），或按单位拆分为多个文件后重新上传。")
+        sub.add_finding("file.reader_memory", "killed")
     elif kind == "allocation":
-        gb = int(detail) / 2**30
-        sub.fail("file.reader_crashed",
-                 f"读取文件时读取程序因申请内存失败而退出（文件要求约 {gb:,.0f} GB 内存），文件可能含有超大范围的单元格",
-                 "请用 Excel/WPS 打开文件，把有效数据复制到新工作簿另存为 .xlsx 后重新上传。")
+        sub.add_finding("file.reader_crashed", "allocation", gb=f"{int(detail) / 2**30:,.0f}")
     elif kind == "timeout":
-        sub.fail("file.timeout", f"读取文件超过 {limits.seconds:.0f} 秒仍未完成，已停止读取",
-                 "请删除无关的工作表和空白区域，或拆分为多个文件后重新上传。")
+        sub.add_finding("file.timeout", seconds=f"{limits.seconds:.0f}")
     elif kind == "crash":
-        sub.fail("file.reader_crashed", f"读取文件时读取程序异常退出（{detail}），文件结构可能已损坏",
-                 "请用 Excel/WPS 打开文件，把有效数据复制到新工作簿另存为 .xlsx 后重新上传。")
+        sub.add_finding("file.reader_crashed", detail=detail)
     else:
-        sub.fail("file.unreadable", f"文件无法读取（{detail}）", "请用 Excel/WPS 另存为 .xlsx 格式后重新上传。")
+        sub.add_finding("file.unreadable", "reader", detail=detail)
 
 
 def _settle(kind: str, detail: str, chunk: list[Submission], limits: Limits) -> list[Submission]:

@@ -127,11 +127,6 @@ def stops_the_batch(exc: BaseException) -> bool:
     return isinstance(exc, wl.STORAGE_ERRORS)
 
 
-def internal_error(exc: BaseException) -> tuple[str, str]:
-    return (f"系统处理此文件时出错（{type(exc).__name__}），未能入库，文件已退回",
-            "请稍后重新放入一次；如再次退回，请联系市专精特新工作专班并附上本清单。")
-
-
 def changed_since_read(sub: Submission) -> bool:
     """The file at sub.path is not the one read (replaced, rewritten or gone since discovery)."""
     if sub.signature is None:
@@ -206,10 +201,9 @@ class FileChanged(Exception):
 
 def _quarantine(sub: Submission, exc: BaseException) -> None:
     """A file whose load failed twice over is rejected with the reason: what it had read is dropped."""
-    message, fix = internal_error(exc)
     sub.norm = None
     sub.outcome = "rejected"
-    sub.fail("file.internal_error", message, fix)
+    sub.add_finding("file.internal_error", error=type(exc).__name__)
 
 
 HELD_ERROR = "系统处理此文件时一再出错（{error}），文件留在收件箱，下次运行再试"

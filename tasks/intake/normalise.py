@@ -22,7 +22,7 @@ from functools import lru_cache
 
 import polars as pl
 
-from schemas.findings import ERROR, WARNING, Finding, col_letter
+from schemas.findings import Finding, cells_text, col_letter, finding, phrase
 from schemas.forms import ENTERPRISE as ENTERPRISE_FORM
 from schemas.forms import FORMS, FORMS_BY_NAME, SEQ_KEYS, TOTAL_LABEL, Field, Form, header_key
 from schemas.reference import name_keys
@@ -226,7 +226,7 @@ def extract_sheets(wb: RawWorkbook) -> tuple[list[RawSheet], list[Finding]]:
     for name in wb.hidden_sheets:
         if name in OWN_SHEETS:
             continue
-        findings.append(Finding(WARNING, "sheet.hidden", f"工作表“{name}”是隐藏的，未读取", "如需报送，请取消隐藏后重新上传。", name))
+        findings.append(finding("sheet.hidden", sheet=name).at(name))
     for grid in wb.sheets:
         if grid.name in OWN_SHEETS:   # srdi's own sheets in a resubmitted annotated copy: not the bureau's data
             continue
@@ -234,8 +234,7 @@ def extract_sheets(wb: RawWorkbook) -> tuple[list[RawSheet], list[Finding]]:
             continue
         hm = find_header(grid)
         if hm is None:
-            findings.append(Finding(WARNING, "sheet.unrecognised", f"工作表“{grid.name}”中未找到可识别的表头，未读取",
-                                    "如该表需要报送，请使用模板表头（如“企业名称”或“任务编号”“推进状态”）。", grid.name))
+            findings.append(finding("sheet.unrecognised", sheet=grid.name).at(grid.name))
             continue
         header_row = hm.header_rows[-1] + 1
         for c, text in hm.unmatched:
@@ -244,25 +243,20 @@ def extract_sheets(wb: RawWorkbook) -> tuple[list[RawSheet], list[Finding]]:
             if f is not None and f.name not in hm.columns:
                 hm.columns[f.name] = c
                 hm.labels[f.name] = "".join(text.split())
-                findings.append(Finding(WARNING, "header.by_meaning",
-                                        f"{letter} 列表头“{_shown_header(text)}”已按“{f.label}”读取",
-                                        f"如理解有误，请把表头改为模板中的名称（如“{f.label}”）。",
-                                        grid.name, header_row, letter, _shown_header(text), None))
+                findings.append(finding("header.by_meaning", letter=letter, header=_shown_header(text), label=f.label)
+                                .at(grid.name, header_row, letter, _shown_header(text)))
                 continue
-            findings.append(Finding(WARNING, "header.unknown", f"{letter} 列“{_shown_header(text)}”不是本表的栏目，该列未读取",
-                                    "如为必报内容，请使用模板中的表头名称；如不需要报送可删除该列。",
-                                    grid.name, header_row, letter, _shown_header(text), None))
+            findings.append(finding("header.unknown", letter=letter, header=_shown_header(text))
+                            .at(grid.name, header_row, letter, _shown_header(text)))
         for c, text in hm.duplicates:
-            findings.append(Finding(WARNING, "header.duplicate", f"表头“{_shown_header(text)}”重复出现，只读取第一列", "请删除重复的列。",
-                                    grid.name, header_row, grid.columns[c], text, None))
+            findings.append(finding("header.duplicate", header=_shown_header(text))
+                            .at(grid.name, header_row, grid.columns[c], text))
         for year, level in YEAR_OF_LEVEL.items():   # a recognition year dates a level: alone it says nothing
             if hm.form.name == "enterprise" and year in hm.columns and level not in hm.columns:
                 letter, text = grid.columns[hm.columns.pop(year)], hm.labels.pop(year)
                 label = hm.form.field(level).label
-                findings.append(Finding(WARNING, "recognition_year.no_level",
-                                        f"{letter} 列“{text}”是“{label}”的认定年份，但本表没有“{label}”列，该列未读取",
-                                        f"请加上“{label}”列并填写级别（可使用模板），或删除该列。",
-                                        grid.name, header_row, letter, text, None))
+                findings.append(finding("recognition_year.no_level", "column", letter=letter, header=text, label=label)
+                                .at(grid.name, header_row, letter, text))
         merges = grid.cells.merges()
         if merges:   # issue 19, finding 7: a merge never hides a column or a value without a word
             _merged_header(grid, hm, merges, findings)
@@ -270,9 +264,8 @@ def extract_sheets(wb: RawWorkbook) -> tuple[list[RawSheet], list[Finding]]:
         _headerless_columns(grid, hm, merges, findings)
         for f in hm.form.fields:
             if f.required and f.name not in hm.columns:
-                findings.append(Finding(ERROR, "header.missing", f"工作表“{grid.name}”缺少“{f.label}”列",
-                                        f"请在表头中加上“{f.label}”列并逐行填写（可使用模板）。", grid.name, header_row,
-                                        None, f.label, None))
+                findings.append(finding("header.missing", sheet=grid.name, label=f.label)
+                                .at(grid.name, header_row, None, f.label))
         start = hm.header_rows[-1] + 1
         grid, fractions = _read_percent_formats(grid, hm.columns, hm.form, start)
         body = grid.frame.slice(start)
@@ -303,9 +296,6 @@ def extract_sheets(wb: RawWorkbook) -> tuple[list[RawSheet], list[Finding]]:
 #   cell are blank. Each such merge is a warning naming the range (cell.merged). A merge in a column that
 #   continues from above anyway (工作任务) says nothing new and is silent; so is a merge whose rows hold nothing
 #   else (a heading row across the table, a note under it).
-
-_MERGE_FIX = "合并单元格只在左上角保存内容。如理解有误，请取消合并，在每一行、每一列分别填写后重新报送。"
-
 
 def _nonempty(v: str | None) -> bool:
     return v is not None and bool(v.strip())
@@ -343,24 +333,16 @@ def _merged_header(grid: SheetGrid, hm: HeaderMatch, merges: list[Merge], findin
             if not filled:
                 continue
             letter = col_letter(col)
-            cells = "、".join(filled[:5]) + (f" 等 {len(filled)} 个单元格" if len(filled) > 5 else "")
+            cells = cells_text(filled)
             guess = _template_field(hm, grid, col)
             if guess is not None:
                 hm.columns[guess.name] = c
                 hm.labels[guess.name] = guess.label
-                findings.append(Finding(
-                    WARNING, "header.merged_read",
-                    f"表头 {m.ref} 是合并单元格（“{anchor}”），{letter} 列没有自己的表头；本表各列与模板一致，"
-                    f"{letter} 列（{cells}）已按模板中该列的“{guess.label}”读取",
-                    f"请取消合并 {m.ref}，在 {letter}{last} 填写“{guess.label}”；如 {letter} 列不是“{guess.label}”，请改正后重新报送。",
-                    grid.name, last, letter, anchor or None, None))
+                findings.append(finding("header.merged_read", ref=m.ref, anchor=anchor, letter=letter, cells=cells,
+                                        label=guess.label, row=last).at(grid.name, last, letter, anchor or None))
                 continue
-            findings.append(Finding(
-                ERROR, "header.merged",
-                f"表头 {m.ref} 是合并单元格（“{anchor}”），{letter} 列没有自己的表头，其中填写的内容（{cells}）"
-                "无法确定属于哪一栏，未能读取",
-                f"请取消合并 {m.ref}，在 {letter}{last} 填写该列的表头（如“需市政府协调解决的问题”，可使用模板）后重新报送。",
-                grid.name, last, letter, anchor or None, None))
+            findings.append(finding("header.merged", ref=m.ref, anchor=anchor, letter=letter, cells=cells, row=last)
+                            .at(grid.name, last, letter, anchor or None))
 
 
 def _headerless_columns(grid: SheetGrid, hm: HeaderMatch, merges: list[Merge], findings: list[Finding]) -> None:
@@ -380,12 +362,8 @@ def _headerless_columns(grid: SheetGrid, hm: HeaderMatch, merges: list[Merge], f
         filled = [f"{letter}{start + 1 + i}" for i, v in enumerate(values) if _nonempty(v)]
         if not filled:
             continue
-        cells = "、".join(filled[:5]) + (f" 等 {len(filled)} 个单元格" if len(filled) > 5 else "")
-        findings.append(Finding(WARNING, "header.empty",
-                                f"{letter} 列没有表头，其中填写的内容（{cells}）未读取",
-                                f"如该列需要报送，请在 {letter}{last} 填写表头（使用模板中的名称，如“需市政府协调解决的问题”；"
-                                "如表头是合并单元格，请先取消合并）后重新报送。",
-                                grid.name, last, letter, None, None))
+        findings.append(finding("header.empty", letter=letter, cells=cells_text(filled), row=last)
+                        .at(grid.name, last, letter))
 
 
 def _merged_data(grid: SheetGrid, hm: HeaderMatch, merges: list[Merge], findings: list[Finding]) -> SheetGrid:
@@ -420,25 +398,27 @@ def _merged_data(grid: SheetGrid, hm: HeaderMatch, merges: list[Merge], findings
         anchor_field = field_at.get(anchor_c) if anchor_c is not None else None
         parts = []
         more = [r for r in data_rows if r != m.first_row - 1]
-        span = f"第 {m.first_row}–{m.last_row} 行" if m.last_row > m.first_row else f"第 {m.first_row} 行"
+        span = (phrase("cell.merged", "rows", first=m.first_row, last=m.last_row) if m.last_row > m.first_row
+                else phrase("cell.merged", "row", row=m.first_row))
         if anchor_field and more and _nonempty(value):
             f = hm.form.field(anchor_field)
             if f.kind in NUMERIC_KINDS:
-                parts.append(f"数值“{value.strip()}”只计入第 {m.first_row} 行的“{f.label}”，"
-                             f"{'、'.join(str(r + 1) for r in more)} 行按空白处理（与 Excel 求和相同）")
+                parts.append(phrase("cell.merged", "number", value=value.strip(), row=m.first_row, label=f.label,
+                                    rows="、".join(str(r + 1) for r in more)))
             else:
                 for r in more:
                     col(anchor_c)[r] = value
                 if not f.fill_down:
-                    parts.append(f"“{_shown_header(value)}”已用于{span}的“{f.label}”")
+                    parts.append(phrase("cell.merged", "used", value=_shown_header(value), span=span, label=f.label))
         blanks = [hm.form.field(n).label for k, n in covered if k != m.first_col]
         if blanks and any(_nonempty(col(c)[r]) for r in data_rows for c in [anchor_c] if c is not None):
-            parts.append(f"{'、'.join(f'“{b}”' for b in blanks)}被合并进 {col_letter(m.first_col)} 列，按空白处理")
+            parts.append(phrase("cell.merged", "blank", labels="、".join(f"“{b}”" for b in blanks),
+                                letter=col_letter(m.first_col)))
         if parts:
             label = hm.form.field(anchor_field).label if anchor_field else None
-            findings.append(Finding(WARNING, "cell.merged", f"{m.ref} 是合并单元格：" + "；".join(parts), _MERGE_FIX,
-                                    grid.name, m.first_row, col_letter(m.first_col), label,
-                                    value.strip() if _nonempty(value) else None))
+            findings.append(finding("cell.merged", ref=m.ref, parts="；".join(parts))
+                            .at(grid.name, m.first_row, col_letter(m.first_col), label,
+                                value.strip() if _nonempty(value) else None))
     if not columns:
         return grid
     frame = grid.frame.with_columns([pl.Series(f"c{c}", v, dtype=pl.Utf8) for c, v in columns.items()])
@@ -596,33 +576,17 @@ def _find_totals(raw: pl.DataFrame, form: Form, names: list[str], key: str | Non
                 mine = raw.filter(pl.col("_src") == src).sort("_row")
                 for row in _value_totals(mine, numeric, rest):
                     totals[(src, row)] = (None, None, "values")
+    key_label = form.field(key).label if key else phrase("row.total", "name")
     for (src, row), (letter, text, how) in sorted(totals.items()):
         sh = sheets[src]
-        if how == "label":
-            message = f"第 {row} 行“{text}”是合计/小计/平均行，已跳过，未入库"
-        elif how == "formula":
-            message = f"第 {row} 行是对上方各行的汇总（{letter}{row} 的公式 {text}），已跳过，未入库"
-        else:
-            message = f"第 {row} 行没有{form.field(key).label if key else '名称'}，各数值等于上方各行的合计或平均，按合计行跳过，未入库"
-        findings.append((src, Finding(WARNING, "row.total", message,
-                                      "合计、小计、平均等汇总行由系统自动计算，无需报送；如该行是一条实际数据，请填写"
-                                      f"{form.field(key).label if key else '名称'}。", sh.sheet, row, letter, None, text)))
+        variant = "" if how == "label" else how   # label | formula | values
+        findings.append((src, finding("row.total", variant, row=row, text=text, cell=f"{letter}{row}", key=key_label)
+                         .at(sh.sheet, row, letter, None, text)))
     if not totals:
         return raw.with_columns(_total=pl.lit(False))
     marks = pl.DataFrame({"_src": [s for s, _ in totals], "_row": [r for _, r in totals]},
                          schema={"_src": pl.Int32, "_row": pl.Int64}).with_columns(_total=pl.lit(True))
     return raw.join(marks, on=["_src", "_row"], how="left", maintain_order="left").with_columns(pl.col("_total").fill_null(False))
-
-
-_NOTE_RULES = {"enum": "normalised.enum", "int": "normalised.unit", "float": "normalised.unit", "year": "normalised.year",
-               "pct": "normalised.percent"}
-_NOTE_FIXES = {
-    "enum": "如理解有误，请改用下拉选项中的规范写法后重新报送。",
-    "int": "本列单位见表头，建议只填写数字；如理解有误请修改后重新报送。",
-    "float": "本列单位见表头，建议只填写数字；如理解有误请修改后重新报送。",
-    "year": "年份请填写四位数字（如 2023），并把该列设为“常规”格式；如理解有误请修改后重新报送。",
-    "pct": "完成进度按百分数填写（如 85 表示 85%）；如理解有误请修改后重新报送。",
-}
 
 
 def _cell_findings(raw: pl.DataFrame, f: Field, worth: dict[str, CellReading], sheets: list[RawSheet], findings: list) -> None:
@@ -635,14 +599,11 @@ def _cell_findings(raw: pl.DataFrame, f: Field, worth: dict[str, CellReading], s
         r, sh = worth[value], sheets[src]
         where = (sh.sheet, row, sh.letters.get(n), sh.labels.get(n, f.label), r.shown or None)
         if r.removed:
-            findings.append((src, Finding(WARNING, "cell.control_chars",
-                                          f"已删除单元格中不可见的控制字符（{'、'.join(r.removed)}）",
-                                          "这类字符多为复制粘贴带入，会让文字显示顺序错乱；如内容显示异常请核对。", *where)))
+            findings.append((src, finding("cell.control_chars", codes="、".join(r.removed)).at(*where)))
         if r.error:
-            findings.append((src, Finding(ERROR, r.error.rule, r.error.message, r.error.fix, *where)))
+            findings.append((src, r.error.finding.at(*where)))
         elif r.note:
-            findings.append((src, Finding(WARNING, _NOTE_RULES.get(f.kind, "normalised.value"), r.note,
-                                          _NOTE_FIXES.get(f.kind, "如理解有误，请修改后重新报送。"), *where)))
+            findings.append((src, r.note.at(*where)))
 
 
 def _fraction_percent(out: pl.DataFrame, sheets: list[RawSheet], findings: list) -> pl.DataFrame:
@@ -653,9 +614,8 @@ def _fraction_percent(out: pl.DataFrame, sheets: list[RawSheet], findings: list)
                 continue
             ones = (pl.col("_src") == src) & (pl.col(n) == 1.0)
             for row, shown in out.filter(ones).select("_row", pl.coalesce(f"_shown_{n}", f"_raw_{n}")).iter_rows():
-                findings.append((src, Finding(WARNING, "normalised.percent",
-                                              f"“{shown}”已按“100%”理解（本列其他单元格是 0.85 这样的小数）",
-                                              _NOTE_FIXES["pct"], sh.sheet, row, sh.letters.get(n), sh.labels.get(n), shown)))
+                findings.append((src, finding("normalised.percent", "column", shown=shown)
+                                 .at(sh.sheet, row, sh.letters.get(n), sh.labels.get(n), shown)))
             out = out.with_columns(pl.when(ones).then(100.0).otherwise(pl.col(n)).alias(n),
                                    pl.when(ones).then(pl.lit("100%")).otherwise(pl.col(f"_und_{n}")).alias(f"_und_{n}"))
     return out
@@ -693,9 +653,8 @@ def type_sheets(sheets: list[RawSheet]) -> tuple[dict[str, pl.DataFrame], list[t
                 sh = sheets[i]
                 for (row, name), text in sorted(sh.errors.items()):
                     if row in rows:
-                        findings.append((i, Finding(ERROR, "cell.formula_error", f"单元格是公式错误值 {text}",
-                                                    "请修正公式，或直接填写数值/文字（可复制后“选择性粘贴→数值”）。",
-                                                    sh.sheet, row, sh.letters.get(name), sh.labels.get(name), text)))
+                        findings.append((i, finding("cell.formula_error", text=text)
+                                         .at(sh.sheet, row, sh.letters.get(name), sh.labels.get(name), text)))
         for n in names:
             _cell_findings(raw, form.field(n), worth[n], sheets, findings)
         out = raw.with_columns([pl.col(f"_val_{n}").alias(n) for n in names if f"_val_{n}" in raw.columns])
@@ -760,24 +719,16 @@ def _recognition_years(out: pl.DataFrame, sheets: list[RawSheet], findings: list
         sh = sheets[r["_src"]]
         at = lambda n: (sh.sheet, r["_row"], sh.letters.get(n), sh.labels.get(n, ENTERPRISE_FORM.field(n).label))
         if r["_conflict"]:
-            findings.append((r["_src"], Finding(
-                WARNING, "recognition_year.conflict",
-                f"认定年份“{r['_ys']}”与认定级别“{r['_ls']}”中写明的{_date_text(r['_ty'], r['_tm'], r['_td'])}不一致，"
-                f"已按{_date_text(r['_ty'], r['_tm'], r['_td'])}（认定级别中的{'日期' if r['_tm'] else '年份'}）理解",
-                "请核对认定文件：把认定年份改为正确的年份，并让认定级别中的年份与之一致（也可删去认定级别中的年份，只在认定年份列填写）。",
-                *at("srdi_level_year"), r["_ys"])))
+            findings.append((r["_src"], finding(
+                "recognition_year.conflict", "date" if r["_tm"] else "", shown=r["_ys"], level_text=r["_ls"],
+                date=_date_text(r["_ty"], r["_tm"], r["_td"])).at(*at("srdi_level_year"), r["_ys"])))
         if r["_orphan"]:
-            findings.append((r["_src"], Finding(
-                WARNING, "recognition_year.no_level",
-                f"填写了认定年份“{r['_ys']}”，但认定级别（{r['_ls'] or '空白'}）未写明已认定的级别，该年份未使用",
-                "如企业已认定“专精特新”，请在认定级别中写明级别（如“已认定吉林省级”）；尚未认定请清空认定年份。",
-                *at("srdi_level_year"), r["_ys"])))
+            blank = phrase("recognition_year.no_level", "blank")
+            findings.append((r["_src"], finding("recognition_year.no_level", shown=r["_ys"], level_text=r["_ls"] or blank)
+                             .at(*at("srdi_level_year"), r["_ys"])))
         if r["_centre_orphan"]:
-            findings.append((r["_src"], Finding(
-                WARNING, "recognition_year.no_level",
-                f"填写了技术中心认定年份“{r['_tys']}”，但技术中心级别为空，该年份未使用",
-                "如企业有技术中心，请在“技术中心”列选择级别（吉林市级、吉林省级、国家级）；没有技术中心请清空认定年份。",
-                *at("tech_center_year"), r["_tys"])))
+            findings.append((r["_src"], finding("recognition_year.no_level", "centre", shown=r["_tys"])
+                             .at(*at("tech_center_year"), r["_tys"])))
     srdi_year = pl.when(marks["_orphan"]).then(None).otherwise(pl.coalesce(marks["_ty"], marks["_cy"]))
     in_text, same_year = marks["_ty"].is_not_null(), marks["_ty"] == marks["_cy"]
     srdi_month = (pl.when(marks["_orphan"]).then(None)

@@ -402,24 +402,9 @@ def _utf16_without_bom(data: bytes) -> bool:
     return head[1::2].count(0) > len(head) // 4 or head[0::2].count(0) > len(head) // 4
 
 
-FORMAT_ERRORS = {
-    "empty": "文件为空（0 字节），可能复制未完成或保存失败。",
-    "encrypted": "文件设置了打开密码，系统无法读取。",
-    "html": "文件实际是网页（HTML）格式，其中没有可读取的表格。",
-    "csv": "文件实际是 CSV 文本，但无法按 UTF-8、GB18030 或 UTF-16（Unicode 文本）编码读取。",
-    "csv_layout": "文件实际是 CSV 文本，但其中的引号或分隔符不成对，无法分成行和列。",
-    "no_sheets": "工作簿中没有任何可见的工作表。",
-    "unknown": "文件不是可识别的 Excel/WPS 工作簿（.xlsx/.xlsm/.xls/.ods）。",
-}
-FORMAT_FIXES = {
-    "empty": "请重新保存并上传完整文件。",
-    "encrypted": "请在 Excel/WPS 中取消打开密码（文件→信息→保护工作簿）后重新上传。",
-    "html": "请用 Excel/WPS 打开后“另存为” .xlsx 格式再上传。",
-    "csv": "请用 Excel/WPS 打开后“另存为” .xlsx 格式再上传。",
-    "csv_layout": "请用 Excel/WPS 打开后“另存为” .xlsx 格式再上传。",
-    "no_sheets": "请确认数据所在的工作表没有被隐藏或删除，保存后重新上传。",
-    "unknown": "请用 Excel/WPS 另存为 .xlsx 格式后重新上传。",
-}
+# what a file that is no readable workbook turns out to be: each is told as the finding file.<kind>
+# (schemas/finding_catalogue.py)
+UNREADABLE_KINDS = ("empty", "encrypted", "html", "csv", "csv_layout", "no_sheets", "unknown")
 
 
 _CALAMINE_ERRORS = {"Div0": "#DIV/0!", "Name": "#NAME?", "Value": "#VALUE!", "Ref": "#REF!", "NA": "#N/A",
@@ -562,7 +547,7 @@ def read_workbook(data: bytes) -> RawWorkbook:
         return read_csv_text(data)
     if fmt == "html":
         return read_html_tables(data)
-    if fmt in FORMAT_ERRORS:
+    if fmt in UNREADABLE_KINDS:
         raise UnreadableWorkbook(fmt)
     try:
         reader = fastexcel.read_excel(data)

@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
 
-from schemas.findings import ERROR, WARNING, Finding
+from schemas.findings import ERROR, Finding, finding
 from tasks.intake.normalise import NormalisedWorkbook
 from tasks.intake.read import RawWorkbook
 from warehouse.names import fit_name, safe_file_name, unsafe_chars  # noqa: F401 (unsafe_chars: discover's)
@@ -90,8 +90,6 @@ class Submission:
     def rejected(self) -> bool:
         return any(f.severity == ERROR for f in self.findings)
 
-    def fail(self, rule: str, message: str, fix: str = "") -> None:
-        self.findings.append(Finding(ERROR, rule, message, fix))
-
-    def warn(self, rule: str, message: str, fix: str = "") -> None:
-        self.findings.append(Finding(WARNING, rule, message, fix))
+    def add_finding(self, code: str, variant: str = "", /, **blanks: object) -> None:
+        """A finding on the file as a whole, by its code (schemas/finding_catalogue.py): an error rejects it."""
+        self.findings.append(finding(code, variant, **blanks))

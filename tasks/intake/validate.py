@@ -10,7 +10,7 @@ import polars as pl
 
 from schemas import enterprise, task_progress
 from schemas.common import rule_for
-from schemas.findings import ERROR, WARNING, Finding
+from schemas.findings import ERROR, WARNING, Finding, finding
 from tasks.intake.normalise import ParsedForm
 
 MODELS = {
@@ -29,12 +29,12 @@ def validate_many(items: list[tuple[ParsedForm, str]]) -> list[list[Finding]]:
             continue
         frame = pl.concat([items[i][0].frame.with_columns(_file=pl.lit(i, pl.Int32), _bureau=pl.lit(items[i][1]))
                            for i in idxs], how="diagonal_relaxed")
-        for model, severity in models:
+        for model, _severity in models:   # the severity of each finding is its catalogue entry's
             try:
                 model.validate(frame, lazy=True)
             except pa.errors.SchemaErrors as exc:
-                for i, finding in _to_findings(exc.failure_cases, frame, items, RULES[form_name], severity):
-                    out[i].append(finding)
+                for i, found in _to_findings(exc.failure_cases, frame, items, RULES[form_name]):
+                    out[i].append(found)
     return out
 
 
@@ -56,7 +56,7 @@ def _typed_texts(cases: pl.DataFrame, frame: pl.DataFrame, items) -> dict[tuple[
     return out
 
 
-def _to_findings(cases: pl.DataFrame, frame: pl.DataFrame, items, rules, severity: str):
+def _to_findings(cases: pl.DataFrame, frame: pl.DataFrame, items, rules):
     typed = _typed_texts(cases, frame, items)
     for case in cases.iter_rows(named=True):
         column = case["column"] if case["schema_context"] == "Column" else "*"
@@ -85,7 +85,6 @@ def _to_findings(cases: pl.DataFrame, frame: pl.DataFrame, items, rules, severit
         if value is not None:
             text = typed.get((row["_file"], sheet, row["_row"], field)) or text
         label = parsed.labels.get(sheet, {}).get(field) or (shown.label if shown else field)
-        message = rule.message.format(value=text, task_id=row.get("task_id") or "",
-                                      enterprise_name=row.get("enterprise_name") or "")
-        yield row["_file"], Finding(severity, rule.code, message, rule.fix,
-                                    sheet, row["_row"], letter, label, text or None)
+        found = finding(rule.code, rule.variant, **rule.blanks, value=text, task_id=row.get("task_id") or "",
+                        enterprise_name=row.get("enterprise_name") or "")
+        yield row["_file"], found.at(sheet, row["_row"], letter, label, text or None)

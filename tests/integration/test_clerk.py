@@ -22,7 +22,7 @@ import xlwt
 from samples.workbooks import arrive, credit_code, enterprise_form, task_form, write_xlsx
 from tests.helpers import column_of
 from schemas.forms import ENTERPRISE, TASK
-from schemas.periods import NAMING_HELP, period_from_name
+from schemas.periods import period_from_name
 from schemas.reference import resolve_bureau
 from tasks.bureau import templates as tb
 from tasks.bureau.templates import FIRST_DATA, read_prefill, template_name, write_all
@@ -61,9 +61,9 @@ def intake(home, *files: Path) -> list[Submission]:
                          period=named if isinstance(named, str) else None, sha256=hashlib.sha256(data).hexdigest(),
                          size_bytes=len(data), received_at=datetime.fromtimestamp(p.stat().st_mtime), data=data)
         if named is None:
-            sub.fail("period.missing", "文件名中未找到报送期", NAMING_HELP)
+            sub.add_finding("period.missing")
         elif isinstance(named, list):
-            sub.fail("period.ambiguous", "文件名中有多个不同的报送期", NAMING_HELP)
+            sub.add_finding("period.ambiguous", periods="、".join(named))
         subs.append(sub)
     subs = skip_duplicates.fn(home, subs)
     subs = check_many(subs)
@@ -641,85 +641,7 @@ def test_control_and_bidi_characters_are_removed_with_a_warning_and_overlong_cel
     assert by(template(home, "工信局", "enterprise", "2022Q3"), "enterprise_name").get(clean) is not None
 
 
-# ---------------------------------------------------------------- the README's table is the rules'
-
-ISSUE_11_RULES = {
-    "period.conflict": "error", "parse.unit": "error", "header.missing": "error", "cell.too_long": "error",
-    "row.total": "warning", "header.by_meaning": "warning", "header.unknown": "warning", "cell.control_chars": "warning",
-    "normalised.enum": "warning", "normalised.unit": "warning", "normalised.year": "warning",
-    "normalised.percent": "warning",
-}
-
-
-def test_the_readme_table_lists_every_rule_with_its_severity():
-    text = (ROOT / "README.md").read_text(encoding="utf-8")
-    section = text.split("## What is an error and what is a warning", 1)[1].split("\n## ", 1)[0]
-    rows = [r for r in section.splitlines() if r.startswith("| ") and "`" in r]
-    for code, severity in ISSUE_11_RULES.items():
-        hits = [r for r in rows if f"`{code}`" in r]
-        assert len(hits) == 1 and hits[0].rstrip(" |").endswith(severity), code
-    for words in ("无, 暂无, 没有, 无问题, —, -, /", "percent number format", "not reported", "cell_texts"):
-        assert words in section, words
-
-
-PRODUCT = ("schemas", "tasks", "warehouse", "flows", "srdi", "dashboards")
-
-
-def emitted_codes() -> dict[str, str]:
-    """Every rule code the product can store in validation_errors, with its severity, found where it is made:
-    Finding(ERROR|WARNING, "code"), sub.fail("code") / sub.warn("code"), ParseError("code") (an error at its cell),
-    the file kinds of tasks/intake/read.py (file.<kind>), the normalisation notes, and every check of the pandera
-    models through the same lookup validate.py uses (rule_for)."""
-    import pandera.polars as pa
-    from schemas.common import rule_for
-    from tasks.intake.normalise import _NOTE_RULES
-    from tasks.intake.read import FORMAT_ERRORS
-    from tasks.intake.validate import MODELS, RULES
-    codes: dict[str, str] = {}
-    patterns = ((r'Finding\(\s*(ERROR|WARNING)\s*,\s*"([a-z_]+\.[a-z_]+)"', None),
-                (r'\.(fail)\(\s*"([a-z_]+\.[a-z_]+)"', "error"), (r'\.(warn)\(\s*"([a-z_]+\.[a-z_]+)"', "warning"),
-                (r'(ParseError)\(\s*"([a-z_]+\.[a-z_]+)"', "error"),
-                (r'(ParseError)\(\s*"[a-z_.]+"\s+if\s[^"]*else\s+"([a-z_]+\.[a-z_]+)"', "error"))
-    for pkg in PRODUCT:
-        for path in (ROOT / pkg).rglob("*.py"):
-            text = path.read_text(encoding="utf-8")
-            for pattern, severity in patterns:
-                for m in re.finditer(pattern, text):
-                    codes[m.group(2)] = severity or m.group(1).lower()
-    codes.update({f"file.{kind}": "error" for kind in FORMAT_ERRORS})
-    codes.update({code: "warning" for code in _NOTE_RULES.values()})
-    for form, models in MODELS.items():
-        for model, severity in models:
-            schema = model.to_schema()
-            for name, column in schema.columns.items():
-                checks = [c.name for c in column.checks] + ([] if column.nullable else ["not_nullable"])
-                for check in checks:
-                    codes[rule_for(RULES[form], name, check).code] = severity
-            for check in schema.checks:
-                codes[rule_for(RULES[form], "*", check.name).code] = severity
-    return codes
-
-
-def test_the_readme_table_names_every_code_the_code_can_store_with_its_severity():
-    codes = emitted_codes()
-    # the scan finds each way a code is made (else this test could pass by finding nothing)
-    for code, severity in (("file.reader_memory", "error"), ("file.name_encoding", "warning"), ("parse.number", "error"),
-                           ("recognition_year.conflict", "warning"), ("metric.other_task", "warning"),
-                           ("range.year", "error"), ("missing.progress", "warning"), ("file.csv_layout", "error"),
-                           ("normalised.percent", "warning"), ("cell.too_long", "error"), ("period.conflict", "error")):
-        assert codes.get(code) == severity, code
-    assert not [c for c in codes if c.startswith("check.")]      # every pandera check has its own rule
-    text = (ROOT / "README.md").read_text(encoding="utf-8")
-    section = text.split("## What is an error and what is a warning", 1)[1].split("\n## ", 1)[0]
-    rows = [r for r in section.splitlines() if r.startswith("| ") and "`" in r]
-    listed: dict[str, str] = {}
-    for row in rows:
-        _, code_cell, severity = row.strip().strip("|").rsplit("|", 2)
-        for code in re.findall(r"`([a-z_]+\.[a-z_]+)`", code_cell):
-            listed[code] = severity.strip()
-    missing = {c: s for c, s in codes.items() if listed.get(c) != s}
-    assert not missing, f"README's table lacks (or gives another severity for): {missing}"
-
+# the README's table is the finding catalogue's: tests/unit/test_finding_catalogue.py
 
 # ---------------------------------------------------------------- the demo's faulty workbook
 
