@@ -6,7 +6,8 @@ this 2-core machine that is most of a command's time (issue #12). So the first c
 session of its own, and later commands of the same home reuse it (srdi/processes.py, `background_api`). It is a
 documented, deliberate exception to "no process outlives the command" (issue #10):
 
-* **Owned by the home.** Its pid file is `<home>/state/prefect-background/server.json` (pid, start time, API URL);
+* **Owned by the home.** Its pid file is `<home>/state/prefect-background/server.json` (pid, start time, API URL;
+  mode 0600); its API requires the home's credential (srdi/api_auth.py);
   its database is the home's (`<home>/.prefect/prefect.db`); its log `<home>/state/logs/prefect-server.log`.
 * **Stops itself when idle**: no request, no open connection and no live command registered as using it
   (`<home>/state/prefect-background/users/<pid>-<start>`) for `SRDI_SERVER_IDLE_SECONDS` (default 300 s).
@@ -286,7 +287,7 @@ def main(argv: list[str] | None = None) -> int:
         file; a command that comes after starts a new server."""
         import fcntl
         try:
-            fd = os.open(lock_file(state), os.O_RDWR | os.O_CREAT, 0o644)
+            fd = os.open(lock_file(state), os.O_RDWR | os.O_CREAT, 0o600)
         except OSError:
             return True
         try:

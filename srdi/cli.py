@@ -141,6 +141,11 @@ def main(argv: list[str] | None = None) -> int:
             raise
         return _reader_gone()
     except Exception as exc:
+        from srdi.api_auth import CredentialError
+        if isinstance(exc, CredentialError):      # one line with the fix, never a traceback (issue #24)
+            print(f"srdi {getattr(args, 'command', '') if 'args' in locals() else ''}: {exc}".replace("srdi : ", "srdi: "),
+                  file=sys.stderr, flush=True)
+            return EXIT_CREDENTIAL
         from warehouse.disk import is_disk_problem
         if not is_disk_problem(exc):
             raise
@@ -154,6 +159,7 @@ def main(argv: list[str] | None = None) -> int:
 
 
 EXIT_STORAGE = 4     # what `srdi ingest` returns when a full disk stopped its batch
+EXIT_CREDENTIAL = 5  # the home's API credential cannot be trusted (srdi/api_auth.py)
 
 
 def _disk_problem(command: str, exc: BaseException) -> int:

@@ -5,6 +5,10 @@ A local Prefect server on SQLite (under <home>/.prefect), a process work pool, t
 dropped into the inbox starts the ingest within seconds, through a Prefect event and the ingest deployment's
 trigger; the 15-minute schedule stays as a safety net. Ctrl-C stops the watcher, the worker, then the server.
 
+The API requires the home's credential (srdi/api_auth.py); the work pool's job template lets no caller choose the
+command, environment or directory of a run (deploy/process-work-pool.json); runs a killed worker or server left
+unfinished are set Crashed before the worker starts (srdi/dead_runs.py).
+
 What goes wrong is said in one line, with the reason and the fix, never a traceback: a port already in use, a
 server or worker that exits (the reason read from its log), a deployment that fails.
 """
@@ -25,6 +29,9 @@ from warehouse.home import Home
 
 REPO = Path(__file__).resolve().parents[1]
 POOL = "srdi-local"
+# the process pool's job template: Prefect's, without the variables a caller could run anything with (command, env,
+# working_dir) and with no other variable allowed (issue #24; docs/security.md)
+POOL_TEMPLATE = REPO / "deploy" / "process-work-pool.json"
 WORKER_QUERY_SECONDS = "1"     # how often the worker asks for runs to start (Prefect's default is 10 s)
 # How long a SIGTERM may take before SIGKILL. Prefect 3.9's worker turns SIGTERM into a SIGINT to itself, whose
 # cancellation its run loop swallows: it never ends on its own (measured: still running after 20 s, every time),
@@ -84,7 +91,8 @@ def state_file(home: Home) -> Path:
 
 
 def running_server(home: Home) -> str | None:
-    """The API URL of this home's `srdi serve`, if one is up: ingest and rollups then report to it."""
+    """The API URL of this home's `srdi serve`, if one is up: ingest and rollups then report to it (with the home's
+    credential, srdi/api_auth.py)."""
     try:
         url = json.loads(state_file(home).read_text())["api_url"]
     except (OSError, ValueError, KeyError):
@@ -108,10 +116,16 @@ def _last_lines(text: str, n: int = 1) -> str:
 
 class Services:
     def __init__(self, home: Home, port: int | None = None, log=print, extra_env: dict | None = None):
+        from srdi import api_auth
         self.home = home.ensure()
         self.port = port or free_port()
         self.api_url = f"http://127.0.0.1:{self.port}/api"
         self.log = log
+        self.credential = api_auth.credential_file(self.home.state)
+        auth = api_auth.server_env(self.home.state)
+        # this process (the inbox watcher, the settling of dead runs) is a client of this server: set before
+        # Prefect is imported, which reads its settings once
+        os.environ.update(auth, PREFECT_API_URL=self.api_url)
         self.env = dict(os.environ, SRDI_HOME=str(self.home.root), SRDI_REPO=str(REPO), PREFECT_API_URL=self.api_url,
                         DO_NOT_TRACK="1", PREFECT_SERVER_ANALYTICS_ENABLED="false",
                         # yearly schedules (半年例会, 年度总结) need runs created more than 100 days ahead
@@ -119,6 +133,7 @@ class Services:
                         PREFECT_HOME=os.environ.get("PREFECT_HOME", str(self.home.root / ".prefect")),
                         PYTHONPATH=os.pathsep.join(p for p in (str(REPO), os.environ.get("PYTHONPATH", "")) if p))
         self.env.setdefault("PREFECT_WORKER_QUERY_SECONDS", WORKER_QUERY_SECONDS)
+        self.env.update(auth)      # the server requires it; the deploy commands, the worker and its runs send it
         self.env.update(extra_env or {})
         self.logs = self.home.state / "logs"
         self.logs.mkdir(parents=True, exist_ok=True)
@@ -178,13 +193,22 @@ class Services:
             time.sleep(0.25)
         self.log(f"creating the process work pool {POOL} and deploying prefect.yaml")
         self._run("创建 work pool / creating the work pool",
-                  _prefect("work-pool", "create", POOL, "--type", "process", "--overwrite"))
+                  _prefect("work-pool", "create", POOL, "--type", "process", "--base-job-template", str(POOL_TEMPLATE),
+                           "--overwrite"))
         self._run("部署 prefect.yaml / deploying prefect.yaml", _prefect("--no-prompt", "deploy", "--all"))
+        self.settle_dead_runs()
         self.log("starting a worker")
         self.worker = self._spawn("worker", _prefect("worker", "start", "--pool", POOL, "--type", "process"))
-        state_file(self.home).write_text(json.dumps({"api_url": self.api_url, "server_pid": self.server.pid,
-                                                      "worker_pid": self.worker.pid}))
+        from srdi.api_auth import write_private
+        write_private(state_file(self.home), json.dumps({"api_url": self.api_url, "server_pid": self.server.pid,
+                                                          "worker_pid": self.worker.pid}))
         return self
+
+    def settle_dead_runs(self) -> None:
+        """Before this serve's worker starts no worker of the home's pool runs: every run a killed worker or server
+        left unfinished is set Crashed, its concurrency slot released (srdi/dead_runs.py)."""
+        from srdi.dead_runs import settle
+        settle(no_worker=True, log=lambda line: self.log(f"srdi serve: {line}"))
 
     def check(self) -> None:
         for name, proc in (("server", self.server), ("worker", self.worker)):
@@ -256,6 +280,8 @@ def serve(home: Home, port: int | None = None, watch: str = "auto", settle: floa
         if watch != "off":
             watcher = start_watcher(services, watch, settle, poll_interval)
         print(f"srdi serve: Prefect UI and API at {services.api_url.removesuffix('/api')}; worker on pool {POOL}.")
+        print(f"  login: the UI asks for the API credential: paste the line in {services.credential} "
+              f"(readable by you only; srdi's commands read it themselves).")
         if watcher is not None:
             print(f"  inbox: {home.inbox} watched by {watcher.describe()}.")
         print(f"  schedules: see prefect.yaml; logs in {services.logs}. Press Ctrl-C to stop.", flush=True)

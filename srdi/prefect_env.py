@@ -17,7 +17,8 @@ QUIET = {
 def quiet_prefect(home: Path) -> None:
     """No telemetry; Prefect's state under the home; an API: the one already configured, this home's `srdi serve`
     server when one is running, else (inside a supervised command, before Prefect is imported) the home's
-    background server, started now if none is running (srdi/background_server.py, srdi/processes.py)."""
+    background server, started now if none is running (srdi/background_server.py, srdi/processes.py). With a server
+    of the home, its credential (srdi/api_auth.py) goes into the environment first."""
     from srdi import processes
     from srdi.local_server import running_server
     from warehouse.home import Home
@@ -30,7 +31,10 @@ def quiet_prefect(home: Path) -> None:
     if supervisor is not None:
         supervisor.use_home(where)
     if os.environ.get("PREFECT_API_URL"):
-        return
+        return                          # a server the operator named: its credential is theirs to set (deploy/)
+    if "prefect" not in sys.modules:    # Prefect reads its settings once, when imported
+        from srdi.api_auth import use
+        use(where.state)                # the home's servers require the home's credential (issue #24)
     url = running_server(where)
     if url:
         os.environ["PREFECT_API_URL"] = url
@@ -58,10 +62,13 @@ def _without_heartbeat():
 def run_flow(flow, **kwargs):
     """Run a flow once from the command line: no heartbeat thread (it only serves crash detection of
     scheduled runs, and costs a second at the end of every run); the supervisor notes the run and waits for its
-    server first."""
+    server first, and settles the runs a killed worker or server left unfinished (srdi/dead_runs.py)."""
     from srdi import processes
     supervisor = processes.current()
     if supervisor is not None:
         supervisor.before_flow()
+        if supervisor.home is not None:
+            from srdi.local_server import running_server
+            supervisor.settle_dead_deployment_runs(serve_running=running_server(supervisor.home) is not None)
     with _without_heartbeat():
         return flow(**kwargs)

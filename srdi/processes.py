@@ -229,7 +229,7 @@ class _ServerLock:
         self.path = bg.lock_file(state)
 
     def __enter__(self):
-        self.fd = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o644)
+        self.fd = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o600)
         fcntl.flock(self.fd, fcntl.LOCK_EX)
         return self
 
@@ -265,7 +265,9 @@ def _start_background(home, state: Path, prefect_home: str, db_url: str, version
     sock.bind(("127.0.0.1", 0))
     sock.listen(128)
     port = sock.getsockname()[1]
+    from srdi import api_auth
     env = {k: v for k, v in os.environ.items() if k not in (OWNER_ENV, "PREFECT_API_URL")}
+    env.update(api_auth.server_env(state))          # its API requires the home's credential (issue #24)
     env.update({"PREFECT_UI_ENABLED": "0", "PREFECT__SERVER_EPHEMERAL": "1", "PREFECT__SERVER_FINAL": "1",
                 "PREFECT_API_BLOCKS_REGISTER_ON_START": "0", bg.MARK_ENV: str(home.root),
                 "PYTHONPATH": os.pathsep.join(p for p in (str(REPO), os.environ.get("PYTHONPATH", "")) if p)})
@@ -286,10 +288,7 @@ def _start_background(home, state: Path, prefect_home: str, db_url: str, version
     info = {"pid": proc.pid, "start": _start_time(proc.pid), "port": port, "api_url": f"http://127.0.0.1:{port}/api",
             "home": str(home.root), "prefect_home": prefect_home, "db_url": db_url, "prefect": version,
             "started_at": datetime.now(timezone.utc).isoformat(timespec="seconds")}
-    path = bg.pid_file(state)
-    tmp = path.with_name(path.name + ".tmp")
-    tmp.write_text(json.dumps(info), encoding="utf-8")
-    os.replace(tmp, path)
+    api_auth.write_private(bg.pid_file(state), json.dumps(info))     # owner-only: it names the port
     return info
 
 
@@ -413,6 +412,7 @@ class Supervisor:
         self._wakeup: tuple[socket.socket, socket.socket] | None = None
         self._old_wakeup = -1
         self.home = None
+        self._dead_runs_settled = False
 
     # ---- lifetime
 
@@ -548,7 +548,9 @@ class Supervisor:
         sock.bind(("127.0.0.1", 0))
         sock.listen(128)
         port = sock.getsockname()[1]
+        from srdi import api_auth
         env = {k: v for k, v in os.environ.items() if k != "PREFECT_API_URL"}
+        env.update(api_auth.server_env(Path(home.state)))     # its API requires the home's credential (issue #24)
         env.update({"PREFECT_UI_ENABLED": "0", "PREFECT__SERVER_EPHEMERAL": "1", "PREFECT__SERVER_FINAL": "1"})
         logs = Path(home.state) / "logs"
         logs.mkdir(parents=True, exist_ok=True)
@@ -584,6 +586,21 @@ class Supervisor:
             except Exception:
                 pass
             self.recorder.ledger = folder / f"{self.token.replace(':', '-')}.txt"
+
+    def settle_dead_deployment_runs(self, serve_running: bool) -> None:
+        """Once per command, before its first flow: runs of `srdi serve`'s deployments a killed worker or server
+        left unfinished (srdi/dead_runs.py), when this command uses the home's own server (background or its own);
+        without a running `srdi serve` no worker of the home can be running them. Said on stderr, one line each."""
+        if self._dead_runs_settled or (self._server is None and self._background is None):
+            return                       # PREFECT_API_URL or serve's server: not ours to judge pid-less runs
+        self._dead_runs_settled = True
+        try:
+            from srdi.dead_runs import settle
+            settle(no_worker=not serve_running,
+                   log=lambda line: print(f"srdi {self.command}: {line}", file=sys.stderr, flush=True))
+        except Exception as exc:
+            print(f"srdi {self.command}: 无法检查未完成的流程运行 / could not check for unfinished runs: {exc}",
+                  file=sys.stderr, flush=True)
 
     def wait_for_prefect(self, timeout: float = 180.0) -> None:
         if (self._server is None and self._background is None) or self._api_url is None:

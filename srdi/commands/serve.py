@@ -28,6 +28,8 @@ def run(args) -> int:
     for k, v in QUIET.items():
         os.environ.setdefault(k, v)
     os.environ.setdefault("PREFECT_HOME", str(Path(home.root) / ".prefect"))
+    from srdi.api_auth import use
+    use(home.ensure().state)      # before Prefect is imported: serve's server requires it, its clients send it
     from srdi import processes
     supervisor = processes.current()
     if supervisor is not None:

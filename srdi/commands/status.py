@@ -171,9 +171,10 @@ def planned_runs(now: datetime, path: Path | None = None) -> list[dict]:
 
 # ---------------------------------------------------------------- the Prefect API (plain HTTP)
 
-def _post(api: str, path: str, body: dict, timeout: float = 3.0):
+def _post(api: str, path: str, body: dict, timeout: float = 3.0, auth: str | None = None):
+    from srdi.api_auth import header
     req = urllib.request.Request(f"{api}{path}", data=json.dumps(body).encode(), method="POST",
-                                 headers={"Content-Type": "application/json"})
+                                 headers={"Content-Type": "application/json", **header(auth)})
     with urllib.request.urlopen(req, timeout=timeout) as r:
         return json.load(r)
 
@@ -209,21 +210,31 @@ def find_api(home: Home) -> tuple[str | None, str | None]:
     return None, None
 
 
+def api_credential(home: Home, kind: str | None) -> str | None:
+    """What `srdi status` sends to the API it found: the operator's PREFECT_API_AUTH_STRING for a server they
+    named, the home's credential for the home's own servers (never made here: status changes nothing)."""
+    if kind == "PREFECT_API_URL":
+        return os.environ.get("PREFECT_API_AUTH_STRING")
+    from srdi.api_auth import read
+    return read(home.state)
+
+
 def _ours(run: dict, home: Home) -> bool:
     """A run of this home: its `home` parameter names it, or it has none (a deployment run: SRDI_HOME)."""
     h = (run.get("parameters") or {}).get("home")
     return h in (None, "", str(home.root))
 
 
-def api_last_runs(api: str, home: Home) -> list[dict]:
-    flows = {f["name"]: f["id"] for f in _post(api, "/flows/filter", {"flows": {"name": {"any_": list(FLOWS)}}})}
+def api_last_runs(api: str, home: Home, auth: str | None = None) -> list[dict]:
+    flows = {f["name"]: f["id"] for f in _post(api, "/flows/filter", {"flows": {"name": {"any_": list(FLOWS)}}},
+                                               auth=auth)}
     out = []
     for name in FLOWS:
         if name not in flows:
             continue
         runs = _post(api, "/flow_runs/filter", {
             "flows": {"id": {"any_": [flows[name]]}}, "sort": "EXPECTED_START_TIME_DESC", "limit": 25,
-            "flow_runs": {"state": {"type": {"any_": FINAL_AND_RUNNING}}}})
+            "flow_runs": {"state": {"type": {"any_": FINAL_AND_RUNNING}}}}, auth=auth)
         run = next((r for r in runs if _ours(r, home)), None)
         if run is None:
             continue
@@ -235,15 +246,48 @@ def api_last_runs(api: str, home: Home) -> list[dict]:
     return out
 
 
-def api_next_runs(api: str) -> list[dict]:
+def api_next_runs(api: str, auth: str | None = None) -> list[dict]:
     out = []
-    for d in _post(api, "/deployments/filter", {}):
+    for d in _post(api, "/deployments/filter", {}, auth=auth):
         runs = _post(api, "/flow_runs/filter", {
             "deployments": {"id": {"any_": [d["id"]]}}, "sort": "EXPECTED_START_TIME_ASC", "limit": 1,
-            "flow_runs": {"state": {"type": {"any_": ["SCHEDULED"]}}}})
+            "flow_runs": {"state": {"type": {"any_": ["SCHEDULED"]}}}}, auth=auth)
         if runs:
             out.append({"deployment": d["name"], "at": runs[0].get("expected_start_time"), "source": "srdi serve",
                         "paused": bool(d.get("paused"))})
+    return out
+
+
+def api_waiting_runs(api: str, auth: str | None = None) -> list[dict]:
+    """Runs waiting for a concurrency slot (Prefect's AwaitingConcurrencySlot) and why: the runs of the same
+    deployment holding its slots (running, pending or cancelling), each with whether its process is still there
+    (srdi/dead_runs.py: a dead one is set Crashed when `srdi serve` or the next command starts)."""
+    from srdi.dead_runs import AWAITING_SLOT, UNFINISHED, process_runs
+    waiting = _post(api, "/flow_runs/filter", {"flow_runs": {"state": {"name": {"any_": [AWAITING_SLOT]}}},
+                                               "sort": "EXPECTED_START_TIME_ASC", "limit": 50}, auth=auth)
+    if not waiting:
+        return []
+    ids = sorted({r["deployment_id"] for r in waiting if r.get("deployment_id")})
+    deployments = {d["id"]: d for d in _post(api, "/deployments/filter", {"deployments": {"id": {"any_": ids}}},
+                                             auth=auth)} if ids else {}
+    holders: dict[str, list[dict]] = {}
+    for dep in ids:
+        holders[dep] = []
+        for h in _post(api, "/flow_runs/filter", {"flow_runs": {"deployment_id": {"any_": [dep]},
+                                                                "state": {"type": {"any_": list(UNFINISHED)}}}},
+                       auth=auth):
+            pid = (h.get("infrastructure_pid") or "").rpartition(":")[2]
+            alive = process_runs(int(pid), h["id"]) if pid.isdigit() else None
+            holders[dep].append({"flow_run": h.get("name"), "state": (h.get("state") or {}).get("type"),
+                                 "start": h.get("start_time"), "pid": int(pid) if pid.isdigit() else None,
+                                 "process_alive": alive})
+    out = []
+    for r in waiting:
+        d = deployments.get(r.get("deployment_id")) or {}
+        state = r.get("state") or {}
+        out.append({"flow_run": r.get("name"), "deployment": d.get("name"), "since": state.get("timestamp"),
+                    "limit": d.get("concurrency_limit"), "message": state.get("message"),
+                    "holders": holders.get(r.get("deployment_id"), [])})
     return out
 
 
@@ -293,11 +337,14 @@ def overview(home: Home, period: str | None = None, settle: float = 2.0) -> dict
 
     # ---- last runs
     api, api_kind = find_api(home)
-    last_runs, api_error = [], None
+    last_runs, api_error, waiting, auth = [], None, [], None
     if api:
+        from srdi.api_auth import CredentialError
         try:
-            last_runs = api_last_runs(api, home)
-        except (OSError, ValueError, KeyError) as exc:
+            auth = api_credential(home, api_kind)
+            last_runs = api_last_runs(api, home, auth)
+            waiting = api_waiting_runs(api, auth)
+        except (OSError, ValueError, KeyError, CredentialError) as exc:
             api_error = f"{type(exc).__name__}: {exc}"
     if not api or api_error:
         sub = wh.submissions or {}
@@ -319,11 +366,11 @@ def overview(home: Home, period: str | None = None, settle: float = 2.0) -> dict
     planned = planned_runs(now)
     if serve_api:
         try:
-            live = {r["deployment"]: r for r in api_next_runs(serve_api)}
+            live = {r["deployment"]: r for r in api_next_runs(serve_api, api_credential(home, "srdi serve"))}
             for p in planned:
                 if p["deployment"] in live:
                     p.update(at=live[p["deployment"]]["at"], source="srdi serve", paused=live[p["deployment"]]["paused"])
-        except (OSError, ValueError, KeyError):
+        except Exception:          # the next runs then come from prefect.yaml, as without serve
             pass
 
     # ---- compliance
@@ -364,6 +411,7 @@ def overview(home: Home, period: str | None = None, settle: float = 2.0) -> dict
         "last_runs": [{**r, "label": labels.get(r["flow"]) or (KIND.get(ROLLUP_KIND.get(r["flow"], "")) or r["flow"])}
                       for r in last_runs],
         "runs_from": f"Prefect API（{api_kind}，{api}）" if api and not api_error else "数据库记录（warehouse）",
+        "waiting_for_slot": [{**w, "label": labels.get(w["deployment"]) or w["deployment"]} for w in waiting],
         "next_runs": planned, "serve_running": bool(serve_api),
         "compliance": compliance, "warnings": warnings, "analyst_copy": age,
         "warehouse_available": wh.available,
@@ -431,6 +479,19 @@ def render(o: dict) -> list[str]:
             end = _parse_iso(r["end"])
             pack = "" if r.get("pack_exists") else "（会议材料文件不见了）"
             out.append(f"  {label}{when(end, tz)}（{ago(end, now)}）算了 {r['period']}{pack}")
+
+    for w in o.get("waiting_for_slot", []):
+        since = _parse_iso(w.get("since"))
+        out.append(f"  ⏳ {w['label']}（{w['deployment']}）的运行 {w['flow_run']} 自 {when(since, tz)} 起等待并发名额"
+                   f"（此部署同时最多运行 {w.get('limit') or '?'} 个）")
+        if not w["holders"]:
+            out.append("     占着名额的运行已结束，Prefect 会随即放行 / the slot is free: Prefect lets it start")
+        for h in w["holders"]:
+            gone = h.get("process_alive") is False
+            pid = f"，进程 {h['pid']}" + ("已不存在" if gone else "") if h.get("pid") else "，尚无进程"
+            fix = "：重启 srdi serve（或运行任一 srdi 命令）会把它标为异常中止并放出名额" if gone else ""
+            out.append(f"     占着名额：{h['flow_run']} {RUN_STATE.get(h.get('state'), h.get('state'))}"
+                       f"（自 {when(_parse_iso(h.get('start')), tz)}{pid}）{fix}")
 
     out.append("下次运行（北京时间）" + ("" if o["serve_running"] else "：srdi serve 未运行，以下时间到了也不会执行"))
     for r in o["next_runs"]:

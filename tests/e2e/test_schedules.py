@@ -39,22 +39,22 @@ def served(tmp_path_factory):
         proc.wait(timeout=HANG)
 
 
-def _client_settings(url):
-    from prefect.settings import PREFECT_API_URL, temporary_settings
-    return temporary_settings(updates={PREFECT_API_URL: url})
+def _client_settings(home, url):
+    from tests.e2e.serve_api import served_settings
+    return served_settings(home, url)
 
 
-def _run(url, name, parameters, timeout=300):
+def _run(home, url, name, parameters, timeout=300):
     from prefect.deployments import run_deployment
-    with _client_settings(url):
+    with _client_settings(home, url):
         return run_deployment(name=name, parameters=parameters, timeout=timeout)
 
 
 def test_a_deployment_run_on_the_worker_computes_the_pack(served):
     home, url, _ = served
-    ingest = _run(url, "ingest/ingest", {"settle_seconds": 0})
+    ingest = _run(home, url, "ingest/ingest", {"settle_seconds": 0})
     assert ingest.state.is_completed(), ingest.state
-    run = _run(url, "quarterly-dispatch/quarterly-dispatch", {"period": "2022Q2"})
+    run = _run(home, url, "quarterly-dispatch/quarterly-dispatch", {"period": "2022Q2"})
     assert run.state.is_completed(), run.state
     con = duckdb.connect(str(home.warehouse), read_only=True)
     try:
@@ -80,7 +80,7 @@ def test_next_scheduled_runs_follow_cron_and_timezone(served):
     now = datetime.now(timezone.utc)
     expected = {r["deployment"]: datetime.fromisoformat(r["at"]) for r in planned_runs(now) if "at" in r}
     assert set(expected) == set(SCHEDULED)
-    with _client_settings(url), get_client(sync_client=True) as client:
+    with _client_settings(home, url), get_client(sync_client=True) as client:
         for name, want in expected.items():
             runs = wait_until(lambda: client.read_flow_runs(
                 deployment_filter=DeploymentFilter(name=DeploymentFilterName(any_=[name])),

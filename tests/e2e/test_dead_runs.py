@@ -1,0 +1,71 @@
+"""Runs that cannot finish are finished (issue #24): `srdi serve`'s worker, and separately its server, killed with
+SIGKILL in the middle of an ingest. serve says so and stops; the ingest's flow run is left RUNNING in Prefect's
+database (nobody is left to say otherwise) and holds the ingest deployment's only concurrency slot. Restarted,
+`srdi serve` sets that run Crashed before its worker starts (its process is gone: srdi/dead_runs.py), the slot is
+free again, and a file dropped into the inbox gets its receipt.
+"""
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import signal
+
+import pytest
+
+from tests.e2e.serve_api import served_settings
+from tests.e2e.test_serve_events import BUREAU, Serve, receipts, wait_for, workbook
+from tests.helpers import HANG, wait_until
+from warehouse.home import Home
+
+
+def _runs(home: Home, url: str, state: str) -> list:
+    from prefect.client.orchestration import get_client
+    from prefect.client.schemas.filters import (DeploymentFilter, DeploymentFilterName, FlowRunFilter,
+                                                FlowRunFilterState, FlowRunFilterStateType)
+    from prefect.client.schemas.objects import StateType
+    with served_settings(home, url), get_client(sync_client=True) as client:
+        return client.read_flow_runs(
+            deployment_filter=DeploymentFilter(name=DeploymentFilterName(any_=["ingest"])),
+            flow_run_filter=FlowRunFilter(state=FlowRunFilterState(type=FlowRunFilterStateType(any_=[StateType(state)]))))
+
+
+def _read(home: Home, url: str, run_id):
+    from prefect.client.orchestration import get_client
+    with served_settings(home, url), get_client(sync_client=True) as client:
+        return client.read_flow_run(run_id)
+
+
+@pytest.mark.parametrize("victim", ["worker", "server"])
+def test_a_killed_worker_or_server_leaves_no_run_that_blocks_the_next_ingest(victim, tmp_path, enterprise_workbook_40k):
+    home = Home.resolve(tmp_path / "home").ensure()
+    (home.inbox / "工信局").mkdir(parents=True, exist_ok=True)
+    serve = Serve(home, "--settle", "0.5").wait_up()
+    try:
+        # a long ingest (40,000 enterprises), started by the inbox trigger
+        big = home.root / "clerk" / "工信局企业库2022Q2.xlsx"
+        big.parent.mkdir(parents=True, exist_ok=True)
+        shutil.copyfile(enterprise_workbook_40k, big)
+        shutil.move(big, home.inbox / "工信局" / big.name)
+        running = wait_for(lambda: _runs(home, serve.url, "RUNNING"), "the ingest running", serve)
+        (killed_run,) = running
+        pids = json.loads((home.state / "prefect-server.json").read_text())
+        os.kill(pids[f"{victim}_pid"], signal.SIGKILL)
+        assert serve.proc.wait(timeout=HANG) == 1, serve.text()
+    finally:
+        serve.stop()
+    assert "killed by SIGKILL" in serve.text()
+
+    again = Serve(home, "--settle", "0.5").wait_up()
+    try:
+        run = _read(home, again.url, killed_run.id)
+        assert run.state.is_crashed(), run.state
+        assert "srdi:" in run.state.message and "is gone" in run.state.message, run.state.message
+        assert "Crashed" in again.text(), again.text()
+        made = workbook(home.root / "clerk" / f"{BUREAU}任务进展2022Q2.xlsx", 7)
+        (home.inbox / BUREAU).mkdir(exist_ok=True)
+        shutil.move(made, home.inbox / BUREAU / made.name)
+        wait_until(lambda: receipts(home, f"{BUREAU}任务进展2022Q2"), HANG, lambda: f"the receipt: {again.text()}",
+                   alive=lambda: again.proc.poll() is None, every=0.2)
+    finally:
+        again.stop()
