@@ -286,7 +286,7 @@ def api_waiting_runs(api: str, auth: str | None = None) -> list[dict]:
         d = deployments.get(r.get("deployment_id")) or {}
         state = r.get("state") or {}
         out.append({"flow_run": r.get("name"), "deployment": d.get("name"), "since": state.get("timestamp"),
-                    "limit": d.get("concurrency_limit"), "message": state.get("message"),
+                    "limit": d.get("concurrency_limit") or (d.get("global_concurrency_limit") or {}).get("limit"), "message": state.get("message"),
                     "holders": holders.get(r.get("deployment_id"), [])})
     return out
 

@@ -2,7 +2,8 @@
 SIGKILL in the middle of an ingest. serve says so and stops; the ingest's flow run is left RUNNING in Prefect's
 database (nobody is left to say otherwise) and holds the ingest deployment's only concurrency slot. Restarted,
 `srdi serve` sets that run Crashed before its worker starts (its process is gone: srdi/dead_runs.py), the slot is
-free again, and a file dropped into the inbox gets its receipt.
+free again, and a file dropped into the inbox gets its receipt. Before the kill, a second ingest waits for the slot
+and `srdi status` says so, naming the run that holds it.
 """
 from __future__ import annotations
 
@@ -10,13 +11,18 @@ import json
 import os
 import shutil
 import signal
+import subprocess
+import sys
+from pathlib import Path
 
 import pytest
 
 from tests.e2e.serve_api import served_settings
-from tests.e2e.test_serve_events import BUREAU, Serve, receipts, wait_for, workbook
+from tests.e2e.test_serve_events import BUREAU, Serve, receipts, serve_env, wait_for, workbook
 from tests.helpers import HANG, wait_until
 from warehouse.home import Home
+
+ROOT = Path(__file__).resolve().parents[2]
 
 
 def _runs(home: Home, url: str, state: str) -> list:
@@ -36,6 +42,29 @@ def _read(home: Home, url: str, run_id):
         return client.read_flow_run(run_id)
 
 
+def waiting_for_the_slot_is_shown(home: Home, serve: Serve, holder) -> None:
+    """A second ingest while the first runs waits for the deployment's only slot (AwaitingConcurrencySlot):
+    `srdi status` names it and the run that holds the slot."""
+    from prefect.client.orchestration import get_client
+    with served_settings(home, serve.url), get_client(sync_client=True) as client:
+        deployment = client.read_deployment_by_name("ingest/ingest")
+        second = client.create_flow_run_from_deployment(deployment.id, parameters={"settle_seconds": 0})
+    wait_for(lambda: _read(home, serve.url, second.id).state.name == "AwaitingConcurrencySlot",
+             "the second ingest waiting for the slot", serve)
+    assert _read(home, serve.url, holder.id).state.is_running(), "the 40,000-row ingest ended first"
+    env = serve_env(home)
+    r = subprocess.run([sys.executable, "-m", "srdi.cli", "status", "--home", str(home.root), "--format", "json"],
+                       cwd=ROOT, env=env, capture_output=True, text=True, timeout=HANG)
+    assert r.returncode == 0, r.stderr
+    (waiting,) = json.loads(r.stdout)["waiting_for_slot"]
+    assert (waiting["flow_run"], waiting["deployment"], waiting["limit"]) == (second.name, "ingest", 1)
+    (held,) = waiting["holders"]
+    assert (held["flow_run"], held["state"], held["process_alive"]) == (holder.name, "RUNNING", True)
+    r = subprocess.run([sys.executable, "-m", "srdi.cli", "status", "--home", str(home.root)],
+                       cwd=ROOT, env=env, capture_output=True, text=True, timeout=HANG)
+    assert f"{second.name} 自" in r.stdout and "等待并发名额" in r.stdout and f"占着名额：{holder.name} 运行中" in r.stdout, r.stdout
+
+
 @pytest.mark.parametrize("victim", ["worker", "server"])
 def test_a_killed_worker_or_server_leaves_no_run_that_blocks_the_next_ingest(victim, tmp_path, enterprise_workbook_40k):
     home = Home.resolve(tmp_path / "home").ensure()
@@ -49,6 +78,8 @@ def test_a_killed_worker_or_server_leaves_no_run_that_blocks_the_next_ingest(vic
         shutil.move(big, home.inbox / "工信局" / big.name)
         running = wait_for(lambda: _runs(home, serve.url, "RUNNING"), "the ingest running", serve)
         (killed_run,) = running
+        if victim == "worker":
+            waiting_for_the_slot_is_shown(home, serve, killed_run)
         pids = json.loads((home.state / "prefect-server.json").read_text())
         os.kill(pids[f"{victim}_pid"], signal.SIGKILL)
         assert serve.proc.wait(timeout=HANG) == 1, serve.text()

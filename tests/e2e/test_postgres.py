@@ -28,6 +28,7 @@ import subprocess
 import sys
 import tempfile
 import time
+import urllib.error
 import urllib.request
 from pathlib import Path
 
@@ -160,11 +161,11 @@ class Site:
             "/srv/srdi": str(base / "writer-host" / "srv-srdi"),
             "/var/lib/prefect-server": str(base / "server-host" / "var-lib-prefect-server"),
         }
-        api = {"prefect.internal:4200": f"127.0.0.1:{api_port}"}
+        # the API over the TLS proxy the docs put in front (docs/scaling.md); here the hosts meet on loopback
+        api = {"https://prefect.internal/api": f"http://127.0.0.1:{api_port}/api"}
         self.edits = {                                    # per env file: what the operator replaces
             "prefect-server.env": {
                 "prefect:CHANGE_ME@db.internal:5432": f"prefect:{password}@127.0.0.1:{pg_port}",
-                "PREFECT_SERVER_API_HOST=0.0.0.0": "PREFECT_SERVER_API_HOST=127.0.0.1",   # here: loopback only
                 "PREFECT_SERVER_API_PORT=4200": f"PREFECT_SERVER_API_PORT={api_port}",
                 **api},
             "srdi-worker.env": api,
@@ -182,11 +183,18 @@ class Site:
             assert old in text, f"deploy/{name} no longer has {old!r}: update the test's edits and the docs"
             text = text.replace(old, new)
         text = self.text(text)
-        settings = "\n".join(line for line in text.splitlines() if not line.lstrip().startswith("#"))
-        assert not re.search(r"CHANGE_ME|\.internal|/opt/srdi|/srv/srdi", settings), settings
         target = Path(self.paths["/etc/srdi"]) / name
         target.parent.mkdir(parents=True, exist_ok=True)
         target.write_text(text, encoding="utf-8")
+        # the API credential, as the operator makes it: deploy/setup-auth.sh, the server's file first (its
+        # credential is kept and copied into the worker's)
+        server = target.with_name("prefect-server.env")
+        subprocess.run([str(DEPLOY / "setup-auth.sh"), *dict.fromkeys([str(server), str(target)])], check=True,
+                       capture_output=True, timeout=HANG)
+        assert target.stat().st_mode & 0o077 == 0
+        text = target.read_text(encoding="utf-8")
+        settings = "\n".join(line for line in text.splitlines() if not line.lstrip().startswith("#"))
+        assert not re.search(r"CHANGE_ME|\.internal|/opt/srdi|/srv/srdi", settings), settings
         return target, read_env_file(target)
 
     def unit(self, name: str, hostname: str, args: dict[str, str] | None = None) -> dict:
@@ -407,7 +415,14 @@ def _walk_the_path(lab: Lab) -> None:
     wait_for("the Prefect server on PostgreSQL", lambda: healthy(api_url), server, lab.log_tail("server"))
     # the UI on other hosts calls the API at the address the env file gives
     with urllib.request.urlopen(f"http://127.0.0.1:{api_port}/ui-settings", timeout=10) as r:
-        assert json.loads(r.read())["api_url"] == api_url
+        ui = json.loads(r.read())
+        assert ui["api_url"] == api_url and ui["auth"] == "BASIC"       # the UI asks for the credential
+    # without the credential every call is refused (issue #24): the same from any account or host
+    for path, body in (("/deployments/filter", b"{}"), ("/logs/filter", b"{}"), ("/artifacts/filter", b"{}")):
+        req = urllib.request.Request(api_url + path, data=body, method="POST", headers={"Content-Type": "application/json"})
+        with pytest.raises(urllib.error.HTTPError) as refused:
+            urllib.request.urlopen(req, timeout=10)
+        assert refused.value.code == 401, path
     # its state is in PostgreSQL (the migrations ran there), none in SQLite under its PREFECT_HOME
     assert int(lab.psql("SELECT count(*) FROM pg_tables WHERE tablename IN ('flow_run', 'deployment', 'work_pool')",
                         db="prefect")) == 3
@@ -418,6 +433,8 @@ def _walk_the_path(lab: Lab) -> None:
     worker_unit = site.unit("srdi-worker.service", "writer-host")
     worker_env = dict(lab.base_env(lab.tmp / "writer-host" / "home"), **worker_unit["env"])
     assert worker_env["PREFECT_API_URL"] == api_url
+    assert worker_env["PREFECT_API_AUTH_STRING"] == server_env["PREFECT_SERVER_API_AUTH_STRING"]
+    assert server_env["PREFECT_SERVER_API_HOST"] == "127.0.0.1"          # deploy/ binds loopback: no edit needed
     assert "PREFECT_API_DATABASE_CONNECTION_URL" not in worker_env, "the writer host never sees the database"
     home = Home.resolve(worker_env["SRDI_HOME"]).ensure()
     assert home.root == worker_unit["cwd"]
@@ -432,9 +449,10 @@ def _walk_the_path(lab: Lab) -> None:
     from prefect.client.orchestration import get_client
     from prefect.client.schemas.filters import FlowRunFilter, FlowRunFilterState, FlowRunFilterStateType
     from prefect.client.schemas.objects import StateType
-    from prefect.settings import PREFECT_API_URL, temporary_settings
+    from prefect.settings import PREFECT_API_AUTH_STRING, PREFECT_API_URL, temporary_settings
 
-    with temporary_settings(updates={PREFECT_API_URL: api_url}), get_client(sync_client=True) as client:
+    site_client = {PREFECT_API_URL: api_url, PREFECT_API_AUTH_STRING: worker_env["PREFECT_API_AUTH_STRING"]}
+    with temporary_settings(updates=site_client), get_client(sync_client=True) as client:
         def online() -> bool:
             return any(w.name == "srdi-worker-writer-host" and str(w.status).endswith("ONLINE")
                        for w in client.read_workers_for_work_pool(POOL))
@@ -454,7 +472,7 @@ def _walk_the_path(lab: Lab) -> None:
     lab.run("quarterly-dispatch 2022Q2 run (deployment)",
             [prefect, "deployment", "run", "quarterly-dispatch/quarterly-dispatch", "-p", "period=2022Q2",
              "--watch", "--watch-timeout", "600"], worker_env, worker_unit["cwd"], timeout=700)
-    with temporary_settings(updates={PREFECT_API_URL: api_url}), get_client(sync_client=True) as client:
+    with temporary_settings(updates=site_client), get_client(sync_client=True) as client:
         runs = client.read_flow_runs(flow_run_filter=FlowRunFilter(
             state=FlowRunFilterState(type=FlowRunFilterStateType(not_any_=[StateType.SCHEDULED]))))
         by_deployment = {deployments[name].id: name for name in deployments}
