@@ -12,7 +12,7 @@ from srdi.prefect_env import quiet_prefect, run_flow
 from warehouse.home import Home
 
 KINDS = ("quarterly", "midyear", "annual")
-EXIT_AUDIT = 5   # a rollup's data test failed (tasks/rollup/audit.py): nothing of that period stored or published
+EXIT_AUDIT = 6   # a rollup's data test failed (tasks/rollup/audit.py): nothing of that period stored or published
 PERIOD_HELP = ("quarterly: 2022Q2, 2022-Q2, 2022年第二季度, 2022年二季度, 2022年2季度; midyear: 2022H1, 2022年上半年; "
                "annual: 2022, 2022年")
 

@@ -607,6 +607,6 @@ def test_a_rollup_whose_data_test_fails_stores_publishes_and_writes_nothing(tmp_
     monkeypatch.setattr(cli_rollup, "run_flow", lambda flow, home, period: rollup_in_process("quarterly", home, period))
     code = main(["rollup", "quarterly", "--period", "2022Q2", "--home", str(home.root)])
     err = capsys.readouterr().err
-    assert code == cli_rollup.EXIT_AUDIT == 5
+    assert code == cli_rollup.EXIT_AUDIT == 6
     assert [line for line in err.splitlines() if "汇总数据检查未通过" in line] == [f"srdi rollup: {message}"]
     assert _files(home.reports) == before["reports"]
