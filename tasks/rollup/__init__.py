@@ -1,2 +1,2 @@
-"""Rollups: one compute step per section of the registry (schemas/sections.py), the meeting pack, the dashboard
-and the Prefect artifacts."""
+"""Rollups: which period and rules, every section computed in one step (schemas/sections.py), one store, the meeting
+pack, the dashboard and the Prefect artifacts."""
