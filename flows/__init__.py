@@ -1,1 +1,2 @@
-"""Prefect flows: each only wires tasks together."""
+"""The pipeline as a plain library (pipeline.py: each story once, callable without Prefect) and the Prefect flows
+around it (ingest.py, rollups.py, templates.py: parameters in, one library call out)."""

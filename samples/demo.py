@@ -1,5 +1,6 @@
 """`srdi demo`: a sample share built from the policy, the pipeline on it, next quarter's templates, then the
-2022 meeting packs. The flow wires the product's flows; only building the share is demo code."""
+2022 meeting packs. `run_demo` is the story, once: in this process with the library (tests), or with the product's
+flows as subflow runs (the `demo` flow, `srdi demo`); only building the share is demo code."""
 from __future__ import annotations
 
 import os
@@ -11,7 +12,8 @@ from prefect import flow, task
 from prefect.cache_policies import NO_CACHE
 
 from flows.ingest import ingest
-from flows.rollups import annual_summary, midyear_meeting, quarterly_dispatch
+from flows.pipeline import compute_rollup, ingest_inbox, make_templates
+from flows.rollups import ROLLUPS
 from flows.templates import write_templates
 from samples.share import build_sample_share
 from schemas.periods import period_from_name, period_label
@@ -44,20 +46,29 @@ def _aligned(label: str, width: int = 26) -> str:
     return label + " " * max(width - terminal_width(label), 1)
 
 
+def run_demo(where: Home, *, ingest=ingest_inbox, templates=make_templates, rollup=compute_rollup,
+             build=build_demo_share.fn) -> dict:
+    """The demo's story: the share built, the ingest, next quarter's templates, the four 2022 packs. By default each
+    is the library's (flows/pipeline.py), in this process; the `demo` flow passes the product's flows, as subflow
+    runs."""
+    build(where)
+    summary = ingest(where, settle_seconds=0, trust_mtime=True)   # the share replays 2022 arrivals
+    made = templates(where, "2022Q4")                              # what each bureau fills next quarter
+    packs = [rollup("quarterly", where, "2022Q2"), rollup("quarterly", where, "2022Q3"),
+             rollup("midyear", where, "2022H1"), rollup("annual", where, "2022")]
+    return {"ingest": summary, "templates": made, "packs": packs}
+
+
 @flow(name="demo")
 def demo(home: str | None = None) -> dict:
     where = Home.resolve(home).ensure()
-    build_demo_share(where)
-    summary = ingest(home=str(where.root), settle_seconds=0, trust_mtime=True)   # the share replays 2022 arrivals
     root = str(where.root)
-    templates = write_templates(home=root, period="2022Q4")   # what each bureau fills next quarter
-    packs = [
-        quarterly_dispatch(home=root, period="2022Q2"),
-        quarterly_dispatch(home=root, period="2022Q3"),
-        midyear_meeting(home=root, period="2022H1"),
-        annual_summary(home=root, period="2022"),
-    ]
-    return {"ingest": summary, "warehouse": str(where.warehouse), "inbox": str(where.inbox),
+    ran = run_demo(where, build=build_demo_share,
+                   ingest=lambda w, **kw: ingest(home=root, **kw),
+                   templates=lambda w, period: write_templates(home=root, period=period),
+                   rollup=lambda kind, w, period: ROLLUPS[kind](home=root, period=period))
+    templates, packs = ran["templates"], ran["packs"]
+    return {"ingest": ran["ingest"], "warehouse": str(where.warehouse), "inbox": str(where.inbox),
             "archive": str(where.archive), "rejected": str(where.rejected), "outbox": str(where.outbox),
             "reports": str(where.reports), "packs": [p["pack"] for p in packs],
             "templates": templates["written"],

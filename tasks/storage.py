@@ -55,22 +55,20 @@ def prepare(con) -> None:
 
 
 @task(name="prepare-warehouse", retries=2, retry_delay_seconds=1, cache_policy=NO_CACHE)
-def prepare_warehouse(home: Home, con=None) -> None:
-    """`con`: the flow's own connection to the writer database; without one, a connection of its own."""
+def prepare_warehouse(home: Home) -> None:
+    """On a connection of its own to the writer database (a retry opens a fresh one)."""
     home.ensure()
-    if con is not None:
-        return prepare(con)
     with connect(home.writer_db) as own:
         prepare(own)
 
 
 @task(name="publish-warehouse", retries=2, retry_delay_seconds=1, cache_policy=NO_CACHE)
-def publish_warehouse(home: Home, con=None) -> dict:
-    """`con`: the flow's own connection to the writer database, which publishing checkpoints. A full disk or a
+def publish_warehouse(home: Home) -> dict:
+    """Checkpoint the writer database (on a connection of its own) and swap the analyst copy in. A full disk or a
     read-only home is not an exception (no traceback, no retry that cannot help): {"problem": one line}, logged;
     what was committed stays committed, and the analyst copy stays the one published before."""
     try:
-        return {"path": str(publish(home, con)), "problem": None}
+        return {"path": str(publish(home)), "problem": None}
     except Exception as exc:
         if not is_disk_problem(exc):
             raise

@@ -1,11 +1,10 @@
 """Helpers shared by the tests: the pure ingest steps on one file (fast rule tests), queries, the Chinese-only checker,
-waiting for a condition (wait_until), and the flows' steps run in this process without Prefect (ingest_in_process,
-rollup_in_process, …)."""
+waiting for a condition (wait_until), and the pipeline's library called in this process without Prefect
+(ingest_in_process, rollup_in_process, …: one line each over flows/pipeline.py)."""
 from __future__ import annotations
 
 import hashlib
 import time
-from unittest import mock
 from datetime import datetime
 from pathlib import Path
 
@@ -222,110 +221,40 @@ def foreign_text(paths, typed=(), names=()) -> list[str]:
     return found
 
 
-# ---------------------------------------------------------------- the flows' steps in this process, without Prefect
-# A test that is not about Prefect (deployments, schedules, triggers, cancellation, artifacts) runs a flow's steps
-# with these: each task's own function (`.fn`), in the flow's order, in this process, under the flow's writer lock.
-# No Prefect server is needed, so such a test is in tests/integration (tests/tiers.py closes the Prefect API there).
-# They follow flows/ingest.py, flows/rollups.py and flows/templates.py step for step; what the flows add (Prefect's
-# retries, task runners, artifacts) is tested in tests/e2e, and tests/e2e/test_flows.py checks that a flow and
-# its helper here leave the same home.
+# ---------------------------------------------------------------- the pipeline in this process, without Prefect
+# A test that is not about Prefect (deployments, schedules, triggers, cancellation, artifacts) calls the library
+# (flows/pipeline.py), whose stories the flows also run: no Prefect server is needed, so such a test is in
+# tests/integration (tests/tiers.py closes the Prefect API there). These only accept a Home or a folder, as tests
+# hold one; tests/e2e/test_flows.py checks that a flow and the library leave the same home.
 
-def _fn(step):
-    """A Prefect task's own function (a plain function as it is)."""
-    return getattr(step, "fn", step)
-
-
-def ingest_in_process(home, settle_seconds: float = 0, trust_mtime: bool = False, chunk_size: int | None = None,
-                      mtime_window_seconds: float | None = None) -> dict:
-    """flows/ingest.py's `ingest` without Prefect: the same summary dict. Files are read in reading children
-    (tasks/intake/isolate.py), as the flow reads them."""
-    from flows.ingest import BATCH_SIZE, CHUNK_SIZE, split
-    from tasks.intake.check_workbooks import check_workbooks
-    from tasks.intake.discover import MTIME_WINDOW, discover_submissions
-    from tasks.intake.file_away import file_away, finish_interrupted
-    from tasks.intake.load import load_submissions, skip_duplicates
-    from tasks.intake.summarise import summarise_ingest
-    from tasks.storage import prepare_warehouse, publish_warehouse
+def _home(home):
     from warehouse.home import Home
-    from warehouse.lock import writer_lock
-    where = Home.resolve(str(getattr(home, "root", home))).ensure()
-    window = MTIME_WINDOW.total_seconds() if mtime_window_seconds is None else mtime_window_seconds
-    with writer_lock(where):
-        _fn(prepare_warehouse)(where)
-        _fn(finish_interrupted)(where)
-        done, deferred, held = [], [], []
-        for batch in split(_fn(discover_submissions)(where, settle_seconds, trust_mtime, window), BATCH_SIZE):
-            batch = _fn(skip_duplicates)(where, batch)
-            batch = [sub for chunk in split(batch, chunk_size or CHUNK_SIZE) for sub in _fn(check_workbooks)(chunk)]
-            batch = _fn(load_submissions)(where, batch)
-            deferred += [s for s in batch if s.deferred]
-            held += [s for s in batch if s.held and not s.deferred]
-            filed = _fn(file_away)(where, [s for s in batch if not s.deferred and not s.held])
-            done += [s for s in filed if not s.deferred]
-            deferred += [s for s in filed if s.deferred]
-            held += [s for s in filed if s.held and not s.deferred]
-            if deferred:
-                break
-        published = _fn(publish_warehouse)(where)
-    # the summary's Prefect artifact is the flow's (tests/e2e): outside a run, with no API, trying costs 1.6 s
-    with mock.patch("tasks.intake.summarise.create_markdown_artifact", lambda **kw: None):
-        summary = _fn(summarise_ingest)(where, done, deferred, held)
-    if published.get("problem") and not summary.get("storage_error"):
-        summary["storage_error"] = published["problem"]
-    return summary
+    return Home.resolve(str(getattr(home, "root", home))).ensure()
+
+
+def ingest_in_process(home, settle_seconds: float = 0, trust_mtime: bool = False, **kw) -> dict:
+    """flows/pipeline.py `ingest_inbox` (the ingest flow's story): the same summary dict."""
+    from flows.pipeline import ingest_inbox
+    return ingest_inbox(_home(home), settle_seconds, trust_mtime, **kw)
 
 
 def rollup_in_process(kind: str, home, period: str | None = None) -> dict:
-    """flows/rollups.py's quarterly_dispatch / midyear_meeting / annual_summary (`kind`: quarterly, midyear,
-    annual) without Prefect and without its artifacts: the same result dict, pack and dashboard."""
-    from tasks.rollup.audit import audit_rollup
-    from tasks.rollup.compute import compute_sections, load_rollup_config, resolve_period, store_rollup
-    from tasks.rollup.dashboard import render_dashboard
-    from tasks.rollup.pack import write_pack
-    from tasks.rollup.summarise import summarise_rollup
-    from tasks.storage import prepare_warehouse, publish_warehouse
-    from warehouse.connection import connect
-    from warehouse.home import Home
-    from warehouse.lock import writer_lock
-    where = Home.resolve(str(getattr(home, "root", home))).ensure()
-    cfg = load_rollup_config(where)
-    rp = resolve_period(kind, period, cfg.time_zone)
-    with writer_lock(where), connect(where.writer_db) as con:
-        _fn(prepare_warehouse)(where, con)
-        sections = _fn(compute_sections)(con, rp, cfg)
-        _fn(audit_rollup)(con, rp, cfg, sections)
-        counts = _fn(store_rollup)(con, where, rp, cfg, sections)
-        _fn(publish_warehouse)(where, con)
-        pack = _fn(write_pack)(where, rp, cfg, sections)
-        dashboard = _fn(render_dashboard)(where, rp.period, con)
-    return _fn(summarise_rollup)(where, rp, counts, pack, dashboard, sections, cfg)
+    """flows/pipeline.py `compute_rollup` (`kind`: quarterly, midyear, annual): the same result dict, pack and
+    dashboard as the flow, without its artifacts."""
+    from flows.pipeline import compute_rollup
+    return compute_rollup(kind, _home(home), period)
 
 
 def templates_in_process(home, period: str | None = None) -> dict:
-    """flows/templates.py's write_templates without Prefect: the same result dict."""
-    from tasks.bureau.templates import current_quarter, read_template_prefill, write_bureau_templates
-    from warehouse.home import Home
-    from warehouse.lock import writer_lock
-    where = Home.resolve(str(getattr(home, "root", home))).ensure()
-    period = period or current_quarter(tz=where.time_zone)
-    with writer_lock(where):
-        data = _fn(read_template_prefill)(where, period)
-        result = _fn(write_bureau_templates)(where, data)
-    return {"period": period, "source": data.source, "outbox": str(where.outbox), **result}
+    """flows/pipeline.py `make_templates` (the templates flow's story): the same result dict."""
+    from flows.pipeline import make_templates
+    return make_templates(_home(home), period)
 
 
 def demo_in_process(home) -> dict:
-    """samples/demo.py's `demo` flow without Prefect: the sample share dated as it arrived in 2022, the ingest, next
-    quarter's templates and the four 2022 rollups. Returns {"ingest": summary, "packs": [rollup result, …]}."""
-    from samples.demo import build_demo_share
-    from warehouse.home import Home
-    where = Home.resolve(str(getattr(home, "root", home))).ensure()
-    _fn(build_demo_share)(where)
-    summary = ingest_in_process(where, settle_seconds=0, trust_mtime=True)
-    templates = templates_in_process(where, "2022Q4")
-    packs = [rollup_in_process("quarterly", where, "2022Q2"), rollup_in_process("quarterly", where, "2022Q3"),
-             rollup_in_process("midyear", where, "2022H1"), rollup_in_process("annual", where, "2022")]
-    return {"ingest": summary, "templates": templates, "packs": packs}
+    """samples/demo.py `run_demo` with the library: {"ingest": summary, "templates": …, "packs": [rollup result, …]}."""
+    from samples.demo import run_demo
+    return run_demo(_home(home))
 
 
 HOSTILE_NAMES = ("<script>alert(1)</script>", "吉林\"><img/src=x/onerror=alert(2)>有限公司", "吉林A&B<b>粗体</b>有限公司")

@@ -1,44 +1,26 @@
-"""Progress of a long command (`srdi ingest`, `srdi backfill`), followed through the records its flow run logs.
+"""Progress of a long command (`srdi ingest`, `srdi backfill`), drawn from what the library reports.
 
-At a terminal (stderr is a TTY) a progress bar with counts, elapsed time and an ETA (rich, installed with Prefect);
-Prefect's own lines print above it. Otherwise one line per batch (ingest) or per period (backfill), never one per
-file: the line Prefect logs for each loaded file is left out of the console either way (it stays in the flow run's
-log in the Prefect UI), and the command's summary lists what needs attention.
-
-The flows are not changed for this: the records are the ones they log anyway (tasks/intake/discover.py: "found %d
-file(s)…"; tasks/intake/load.py: "committed %d file(s):" and a line per file, once per batch, or "%s: %s (%s)" per
-file when a batch is loaded file by file; the engine's "Finished in state …").
+The library calls `on_progress(done, total, counts)` (flows/pipeline.py: when the inbox is scanned and after each
+batch of an ingest; after each period of a backfill), and the command hands it `Progress.update`. At a terminal
+(stderr is a TTY) a progress bar with counts, elapsed time and an ETA (rich, installed with Prefect); Prefect's own
+lines print above it. Otherwise one line per batch (ingest) or per period (backfill), never one per file: the record
+load-submissions logs for each batch (a line per file) is left out of the console either way (it stays in the flow
+run's log in the Prefect UI), and the command's summary lists what needs attention.
 """
 from __future__ import annotations
 
 import logging
-import re
 import sys
 import time
 from collections import Counter
 
-PER_FILE = "%s: %s (%s)"                        # load-submissions, one per file: rel, outcome, submission ids
-BATCH = "committed %d file(s):\n%s"             # load-submissions, one per batch: count, a "rel: outcome (ids)" line each
-FOUND = "found %d file(s) in the inbox"          # discover-submissions: how many files this run reads
-FINISHED = "Finished in state"
+BATCH = "committed %d file(s):\n%s"             # load-submissions, one per batch: left out of the console
 OUTCOME = {"loaded": "已入库", "rejected": "退回", "duplicate": "重复", "held": "留待下次"}
 
 
 def clock(seconds: float) -> str:
     seconds = max(0, int(round(seconds)))
     return f"{seconds // 3600}:{seconds % 3600 // 60:02d}:{seconds % 60:02d}"
-
-
-class _Tap(logging.Handler):
-    def __init__(self, progress: "Progress"):
-        super().__init__(level=logging.DEBUG)
-        self.progress = progress
-
-    def emit(self, record: logging.LogRecord) -> None:
-        try:
-            self.progress.on_record(record)
-        except Exception:       # progress must never break the run
-            pass
 
 
 class _Quiet(logging.Filter):
@@ -65,8 +47,6 @@ def console_handlers() -> list[logging.Handler]:
 class Progress:
     """A counter of `unit`s with a bar (interactive) or one line per step (`checkpoint`)."""
 
-    LOGGERS = ("prefect.task_runs", "prefect.flow_runs")
-
     def __init__(self, command: str, label: str, unit: str, interactive: bool | None = None, out=None):
         self.command = command
         self.label = label
@@ -82,16 +62,28 @@ class Progress:
         self.counts: Counter = Counter()
         self.started = time.monotonic()
         self.steps = 0
-        self._tap = _Tap(self)
         self._quiet = _Quiet(self)
         self._bar = None
         self._task = None
         self._swapped: list[tuple[logging.Handler, object, object]] = []
 
-    # ---- what the flow logs
+    # ---- what the library reports
 
-    def on_record(self, record: logging.LogRecord) -> None:
-        """Subclasses read the records that mark progress."""
+    def update(self, done: int, total: int, counts: dict) -> None:
+        """`on_progress` of flows/pipeline.py: `done` of `total` so far, by outcome in `counts`; every call after the
+        first ends a step (a batch, a period)."""
+        first = self.total is None
+        if first or total != self.total:
+            self.set_total(total)
+        found = Counter(counts)       # in OUTCOME's order, whatever order they came in
+        self.counts = Counter({k: found[k] for k in [*OUTCOME, *sorted(set(found) - set(OUTCOME))] if found[k]})
+        self.done = done
+        self._show()
+        if not first:
+            self.checkpoint(self.step_name())
+
+    def step_name(self) -> str:
+        return f"第 {self.steps + 1} 步完成"
 
     def replaces(self, record: logging.LogRecord) -> bool:
         """A console line the progress stands for (dropped from the console, kept in the flow run's log)."""
@@ -105,15 +97,9 @@ class Progress:
         if self._bar is not None:
             self._bar.update(self._task, total=total, description=self.label)
 
-    def advance(self, n: int = 1, outcome: str | None = None) -> None:
-        self.done += n
-        if outcome:
-            self.counts[outcome] += n
-        self._show()
-
     def _show(self) -> None:
         if self.total is not None and self.done > self.total:
-            self.total = self.done      # more than were found (a file counted by a retry): never "7/6"
+            self.total = self.done      # never "7/6" (the library reports each file once: this is a guard)
             if self._bar is not None:
                 self._bar.update(self._task, total=self.total)
         if self._bar is not None:
@@ -138,16 +124,14 @@ class Progress:
         rest = f"，预计还需 {clock(eta)}" if eta is not None else ""
         line = (f"srdi {self.command}: {what}：已处理 {self.done}{total} {self.unit}{counts}，"
                 f"用时 {clock(time.monotonic() - self.started)}{rest}")
-        # written, not print()ed: this runs inside the flow's logging call, where Prefect's log_prints would turn a
-        # print into a log record of the flow run
+        # written, not print()ed: this runs inside the flow run (the library's callback), where Prefect's log_prints
+        # would turn a print into a log record of the flow run
         self.out.write(line + "\n")
         self.out.flush()
 
     # ---- lifetime
 
     def __enter__(self) -> "Progress":
-        for name in self.LOGGERS:
-            logging.getLogger(name).addHandler(self._tap)
         handlers = console_handlers()
         for h in handlers:
             h.addFilter(self._quiet)
@@ -175,8 +159,6 @@ class Progress:
                 inner.file = sys.stderr
 
     def __exit__(self, *exc) -> None:
-        for name in self.LOGGERS:
-            logging.getLogger(name).removeHandler(self._tap)
         if self._bar is not None:
             try:
                 self._bar.stop()
@@ -192,56 +174,31 @@ class Progress:
 
 
 class IngestProgress(Progress):
-    """Files of this run: the total once the inbox is scanned, one more per file loaded, rejected or duplicate;
-    a step per batch (read, loaded, filed away). A file is counted once, by its name, whatever logs it again (a
-    retried task logs its batch again; a file held and then loaded is one file): its last outcome counts."""
+    """Files of this run: the total once the inbox is scanned, then the files answered (loaded, rejected, duplicate,
+    left in the inbox) after each batch; a line per batch."""
 
     def __init__(self, **kw):
         super().__init__("ingest", "入库", "个文件", **kw)
-        self.files: dict[str, str] = {}     # the file as logged (escaped) → its outcome
 
-    def file(self, rel: str, outcome: str) -> None:
-        self.files[rel] = outcome
-        self.done = len(self.files)
-        found = Counter(self.files.values())      # in OUTCOME's order, whatever order the files came in
-        self.counts = Counter({k: found[k] for k in [*OUTCOME, *sorted(set(found) - set(OUTCOME))] if found[k]})
-        self._show()
+    def step_name(self) -> str:
+        return f"第 {self.steps + 1} 批完成"
 
     def replaces(self, record: logging.LogRecord) -> bool:
-        return record.msg in (PER_FILE, BATCH) and getattr(record, "task_name", "") == "load-submissions"
-
-    def on_record(self, record: logging.LogRecord) -> None:
-        task = getattr(record, "task_name", "")
-        if task == "discover-submissions" and str(record.msg).startswith(FOUND) and record.args:
-            self.set_total(int(record.args[0]))
-        elif task == "load-submissions" and record.msg == PER_FILE and len(record.args) == 3:
-            self.file(str(record.args[0]), str(record.args[1]))
-        elif task == "load-submissions" and record.msg == BATCH and len(record.args) == 2:
-            for line in str(record.args[1]).splitlines():
-                m = re.fullmatch(r"(.*): (\w+) \([\d, ]*\)", line)
-                self.file(m.group(1), m.group(2)) if m else self.file(line, "loaded")
-        elif task == "load-submissions" and record.levelno == logging.WARNING and record.msg == "%s: %s" and record.args:
-            self.file(str(record.args[0]), "held")          # left in the inbox: changed since it was read
-        elif task == "file-away" and str(record.msg).startswith(FINISHED) and self.total:
-            self.checkpoint(f"第 {self.steps + 1} 批完成")
+        return record.msg == BATCH and getattr(record, "task_name", "") == "load-submissions"
 
 
 class BackfillProgress(Progress):
-    """Periods of a backfill: one more when each period's rollup run finishes."""
-
-    ROLLUP_FLOWS = ("quarterly-dispatch", "midyear-meeting", "annual-summary")
+    """Periods of a backfill: one more when each period's rollup has finished."""
 
     def __init__(self, periods: list[str], **kw):
         super().__init__("backfill", "汇总", "个报告期", **kw)
         self.periods = periods
         self.set_total(len(periods))
 
-    def on_record(self, record: logging.LogRecord) -> None:
-        if (getattr(record, "flow_name", "") in self.ROLLUP_FLOWS and not getattr(record, "task_name", None)
-                and str(record.msg).startswith(FINISHED)):        # the rollup flow's own end, not one of its tasks
-            period = self.periods[self.done] if self.done < len(self.periods) else "?"
-            self.advance(1, "done" if "Completed" in str(record.msg) else "failed")
-            self.checkpoint(f"{period} 完成")
+    def update(self, done: int, total: int, counts: dict) -> None:
+        self.done = done
+        self._show()
+        self.checkpoint(f"{self.periods[done - 1] if 0 < done <= len(self.periods) else '?'} 完成")
 
     def counts_text(self) -> str:
-        return f"失败 {self.counts['failed']}" if self.counts["failed"] else ""
+        return ""

@@ -19,7 +19,8 @@ def register(sub) -> None:
 
 
 def run(args) -> int:
-    from warehouse.lock import WriterBusy, writer_lock
+    from srdi.commands._writer import writer_lock_for
+    from warehouse.lock import WriterBusy
     from warehouse.publish import publish
     home = Home.resolve(args.home)
     if not home.writer_db.exists():
@@ -27,7 +28,7 @@ def run(args) -> int:
               f"run `srdi ingest` first", file=sys.stderr)
         return 2
     try:
-        with writer_lock(home, args.wait):
+        with writer_lock_for("publish", home, args.wait):
             path = publish(home)
     except WriterBusy as exc:
         print(f"srdi publish: 另一个入库或汇总任务正在写入，本次未发布 / {exc}", file=sys.stderr)

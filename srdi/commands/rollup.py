@@ -88,11 +88,12 @@ def cmd_rollup(args) -> int:
         print(_future_message("rollup", [args.period], True))
     quiet_prefect(home.root)
     from flows.rollups import ROLLUPS
+    from srdi.commands._writer import writer_lock_for
     from warehouse.audit import RollupAuditFailed
-    from warehouse.lock import WriterBusy, writer_lock
+    from warehouse.lock import WriterBusy
     try:
-        with writer_lock(home, args.wait):
-            _print(run_flow(ROLLUPS[args.kind], home=str(home.root), period=args.period))
+        with writer_lock_for("rollup", home, args.wait) as lock:     # taken once, handed to the run
+            _print(run_flow(ROLLUPS[args.kind], home=str(home.root), period=args.period, lock=lock))
     except WriterBusy as exc:
         print(f"srdi rollup: 另一个入库或汇总任务正在写入，本次未运行 / {exc}", file=sys.stderr)
         return 3
@@ -132,8 +133,9 @@ def cmd_backfill(args) -> int:
     print(f"补算{KIND[args.kind]}：{'、'.join(period(p) for p in periods)}", flush=True)
     from warehouse.audit import RollupAuditFailed
     try:
-        with BackfillProgress(periods):       # each period's rollup takes the writer lock in its own run
-            results = run_flow(backfill, kind=args.kind, start=periods[0], end=periods[-1], home=str(home.root))
+        with BackfillProgress(periods) as progress:      # each period's rollup takes the writer lock in its own run
+            results = run_flow(backfill, kind=args.kind, start=periods[0], end=periods[-1], home=str(home.root),
+                               on_progress=progress.update)
     except RollupAuditFailed as exc:         # the periods before it are stored; this one and the rest are not
         print(f"srdi backfill: {exc}", file=sys.stderr)
         return EXIT_AUDIT

@@ -19,6 +19,22 @@ def summarise_ingest(home: Home, done: list[Submission], deferred: list[Submissi
     """`done`: files loaded, rejected or found duplicate; `deferred`: kept for the next run by a full disk;
     `held`: files left in the inbox on their own account (changed since read, cannot be moved), with the reason."""
     counts = Counter(s.outcome for s in done)
+    return {
+        "files": len(done), "loaded": counts["loaded"], "rejected": counts["rejected"],
+        "duplicate": counts["duplicate"], "warehouse": str(home.warehouse),
+        "archive": str(home.archive), "rejected_dir": str(home.rejected), "outbox": str(home.outbox),
+        "storage_error": next((s.deferred for s in deferred or [] if s.deferred), None),
+        "deferred": [s.rel for s in deferred or []],
+        "held": [{"file": s.rel, "reason": s.held} for s in held or []],
+        "results": [{"file": s.rel, "bureau": s.bureau, "period": s.period, "outcome": s.outcome,
+                     "submission_ids": s.submission_ids} for s in done],
+    }
+
+
+@task(name="publish-ingest-summary", cache_policy=NO_CACHE)
+def publish_ingest_summary(done: list[Submission], held: list[Submission] | None = None) -> None:
+    """The run's files as a markdown artifact, visible in the Prefect UI for this run (a flow run's step only:
+    outside a run there is nowhere to show it)."""
     held = held or []
     lines = ["| 文件 | 单位 | 报送期 | 结果 | 错误 | 警告 |", "| --- | --- | --- | --- | --- | --- |"]
     for s in done:
@@ -33,13 +49,3 @@ def summarise_ingest(home: Home, done: list[Submission], deferred: list[Submissi
                                  description="srdi ingest")
     except Exception:
         pass
-    return {
-        "files": len(done), "loaded": counts["loaded"], "rejected": counts["rejected"],
-        "duplicate": counts["duplicate"], "warehouse": str(home.warehouse),
-        "archive": str(home.archive), "rejected_dir": str(home.rejected), "outbox": str(home.outbox),
-        "storage_error": next((s.deferred for s in deferred or [] if s.deferred), None),
-        "deferred": [s.rel for s in deferred or []],
-        "held": [{"file": s.rel, "reason": s.held} for s in held],
-        "results": [{"file": s.rel, "bureau": s.bureau, "period": s.period, "outcome": s.outcome,
-                     "submission_ids": s.submission_ids} for s in done],
-    }

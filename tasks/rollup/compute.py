@@ -2,8 +2,8 @@
 (schemas/sections.py, read from the models: the SQL is warehouse/sql/models/<table>.sql), then the data tests
 (tasks/rollup/audit.py), then one store.
 
-The flow opens one connection to the writer database (it holds the writer lock) and every step uses it.
-`compute_sections` computes the sections in one transaction, the relations several of them read staged once
+Each step opens its own connection to the writer database (the run holds the writer lock): a task's parameters are
+plain data, and a retry starts from a fresh connection. `compute_sections` computes the sections in one transaction, the relations several of them read staged once
 (warehouse.rollups.staged), each section a polars frame; `store_rollup` writes all of them in one transaction,
 replacing the period's rows.
 """
@@ -81,10 +81,11 @@ def compute_all(con, rp: RollupPeriod, cfg: RollupConfig) -> dict[str, pl.DataFr
 
 
 @task(name="compute-sections", cache_policy=NO_CACHE)
-def compute_sections(con, rp: RollupPeriod, cfg: RollupConfig) -> dict[str, pl.DataFrame]:
-    """The rollup tables' rows for the period, computed on the flow's connection to the writer database."""
-    prepare_rollup_tables(con)
-    return compute_all(con, rp, cfg)
+def compute_sections(home: Home, rp: RollupPeriod, cfg: RollupConfig) -> dict[str, pl.DataFrame]:
+    """The rollup tables' rows for the period, computed from the writer database."""
+    with connect(home.writer_db) as con:
+        prepare_rollup_tables(con)
+        return compute_all(con, rp, cfg)
 
 
 # ---------------------------------------------------------------- tasks: store
@@ -102,15 +103,15 @@ def _flow_run_id() -> str | None:
 
 
 @task(name="store-rollup", cache_policy=NO_CACHE, retries=1, retry_delay_seconds=1)
-def store_rollup(con, home: Home, rp: RollupPeriod, cfg: RollupConfig, sections: dict[str, pl.DataFrame]) -> dict[str, int]:
-    """Replace the period's rows in every rollup table, and record the run, in one transaction (on the flow's
-    connection to the writer database)."""
+def store_rollup(home: Home, rp: RollupPeriod, cfg: RollupConfig, sections: dict[str, pl.DataFrame]) -> dict[str, int]:
+    """Replace the period's rows in every rollup table, and record the run, in one transaction."""
     run = pl.DataFrame([{
         "period": rp.period, "kind": rp.kind, "first_quarter": rp.first_quarter, "last_quarter": rp.last_quarter,
         "as_of": rp.as_of, "computed_at": clock.now(), "flow_run_id": _flow_run_id(),
         "pack_path": str(pack_path(home, rp)), "config_source": cfg.source,
         "repeat_recognition": cfg.repeat_recognition, "deadline_days": cfg.deadline_days,
     }])
-    counts = wr.replace_period(con, rp.period, {**sections, "rollup_runs": run})
+    with connect(home.writer_db) as con:
+        counts = wr.replace_period(con, rp.period, {**sections, "rollup_runs": run})
     run_logger().info("stored %s %s: %s", rp.kind, rp.period, counts)
     return counts

@@ -213,9 +213,9 @@ def share(tmp_path) -> tuple[Path, int]:
 
 def test_ingest_prints_one_line_per_batch_not_one_per_file(tmp_path):
     """No terminal: a line per batch with the counts so far and the time left; Prefect's line per loaded file is
-    left out. The batch size is made 5 for the test (flows/ingest.py: BATCH_SIZE, 400), through the real `main`."""
+    left out. The batch size is made 5 for the test (flows/pipeline.py: BATCH_SIZE, 400), through the real `main`."""
     home, files = share(tmp_path)
-    code = "import sys, flows.ingest; flows.ingest.BATCH_SIZE = 5; from srdi.cli import main; sys.exit(main())"
+    code = "import sys, flows.pipeline; flows.pipeline.BATCH_SIZE = 5; from srdi.cli import main; sys.exit(main())"
     r = subprocess.run([sys.executable, "-c", code, "ingest", "--home", str(home), "--settle", "0"], cwd=ROOT, env=env(),
                        capture_output=True, text=True, timeout=900)
     clean(r)

@@ -17,6 +17,7 @@ import pytest
 
 from warehouse.crash_points import POINTS
 from warehouse.home import Home
+from warehouse.lock import holder
 from samples.share import build_sample_share
 from tests.conftest import drop
 from tests.helpers import HANG, wait_until
@@ -141,7 +142,7 @@ def kill_while_working(home: Home, delay: float) -> bool:
 
     def holds_lock() -> bool:
         try:
-            return home.lock_file.read_text().strip() == str(proc.pid)
+            return holder(home).pid == proc.pid
         except OSError:
             return False
     try:

@@ -1,6 +1,6 @@
-"""The Prefect flows themselves, under a Prefect test server. tests/integration runs the flows' steps in this
-process (tests/helpers.py: ingest_in_process, rollup_in_process); here the real flows leave what those steps leave,
-publish their artifacts, and the backfill runs each period in order."""
+"""The Prefect flows themselves, under a Prefect test server. tests/integration calls the library the flows run
+(flows/pipeline.py, through tests/helpers.py: ingest_in_process, rollup_in_process); here the real flows leave what
+the library leaves, publish their artifacts, and the backfill runs each period in order."""
 from __future__ import annotations
 
 import asyncio
@@ -21,7 +21,7 @@ def _relative(summary: dict, home: Home) -> dict:
     return {k: (v.replace(str(home.root), "<home>") if isinstance(v, str) else v) for k, v in summary.items()}
 
 
-def test_the_ingest_flow_leaves_what_its_steps_in_process_leave(tmp_path, prefect_server):
+def test_the_ingest_flow_leaves_what_the_library_leaves(tmp_path, prefect_server):
     from flows.ingest import ingest
     by_flow, in_process = (Home.resolve(tmp_path / name).ensure() for name in ("flow", "steps"))
     build_rollup_share(by_flow)
@@ -34,9 +34,9 @@ def test_the_ingest_flow_leaves_what_its_steps_in_process_leave(tmp_path, prefec
     assert q(by_flow, FINDINGS) == q(in_process, FINDINGS)
 
 
-def test_a_rollup_flow_leaves_what_its_steps_in_process_leave(rolled, prefect_server):
+def test_a_rollup_flow_gives_what_the_library_gave(rolled, prefect_server):
     from flows.rollups import quarterly_dispatch
-    home, _, results = rolled                       # built by tests/helpers.py's steps
+    home, _, results = rolled                       # built by the library (tests/helpers.py)
     before = snapshot(home, "2022Q3")
     assert quarterly_dispatch(home=str(home.root), period="2022Q3") == results["2022Q3"]
     assert snapshot(home, "2022Q3") == before

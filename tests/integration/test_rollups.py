@@ -603,8 +603,11 @@ def test_a_rollup_whose_data_test_fails_stores_publishes_and_writes_nothing(tmp_
              "runs": rows(home, "rollup_runs", "2022Q2"), "compliance": rows(home, "compliance", "2022Q2")}
     assert after == before
 
-    # the command: one line, exit 5 (the flow itself is run in process here; tests/e2e run it under Prefect)
-    monkeypatch.setattr(cli_rollup, "run_flow", lambda flow, home, period: rollup_in_process("quarterly", home, period))
+    # the command: one line, exit 6 (the library is run in process here, on the lock the command holds; tests/e2e
+    # run the flow under Prefect)
+    from flows.pipeline import compute_rollup
+    monkeypatch.setattr(cli_rollup, "run_flow", lambda flow, home, period, lock=None:
+                        compute_rollup("quarterly", Home.resolve(home), period, lock=lock))
     code = main(["rollup", "quarterly", "--period", "2022Q2", "--home", str(home.root)])
     err = capsys.readouterr().err
     assert code == cli_rollup.EXIT_AUDIT == 6

@@ -1,0 +1,107 @@
+"""The writer lock, taken once per run: a command that has to wait for another run says so at once, on one line in
+Chinese, naming the run it waits for (command, pid, user, since when) and how long it will wait; it hands the lock it
+holds to the run, which does not take it again. The command runs in this process, its flow replaced by the library
+call the flow makes (flows/pipeline.py), so no Prefect server is needed."""
+from __future__ import annotations
+
+import argparse
+import getpass
+import io
+import os
+import threading
+
+import pytest
+
+from samples.workbooks import task_rows, write_xlsx
+from tests.conftest import drop
+from tests.helpers import HANG, q, wait_until
+from warehouse.lock import WriterBusy, holder, writer_lock
+
+
+class Stderr(io.StringIO):
+    """sys.stderr for a command run in a thread: read while it is written."""
+
+    def __init__(self):
+        super().__init__()
+        self.guard = threading.Lock()
+
+    def write(self, s):
+        with self.guard:
+            return super().write(s)
+
+    def text(self) -> str:
+        with self.guard:
+            return self.getvalue()
+
+
+@pytest.fixture
+def ingest_command(monkeypatch):
+    """srdi.commands.ingest.run with its flow run replaced by the flow's own library call. wait_seconds=0: the run
+    must use the lock the command hands it (taking it again, it would find it held and give up at once)."""
+    import srdi.commands.ingest as cmd
+    from flows.pipeline import ingest_inbox
+    from warehouse.home import Home
+    calls = []
+
+    def run_flow(flow, home, settle_seconds, lock, on_progress):
+        calls.append(lock)
+        return ingest_inbox(Home.resolve(home), settle_seconds, False, lock=lock, wait_seconds=0,
+                            on_progress=on_progress)
+    monkeypatch.setattr(cmd, "run_flow", run_flow)
+    monkeypatch.setattr(cmd, "quiet_prefect", lambda root: None)
+    monkeypatch.delenv("SRDI_TASK_RUNNER", raising=False)
+    return cmd, calls
+
+
+def args(home, wait):
+    return argparse.Namespace(home=str(home.root), settle=0.0, runner=None, wait=wait)
+
+
+def test_a_second_ingest_says_at_once_whom_it_waits_for_then_runs(home, ingest_command, monkeypatch, capsys):
+    cmd, calls = ingest_command
+    write_xlsx(drop(home, "财政局", "任务2022Q2.xlsx"), task_rows("财政局", 1))
+    err = Stderr()
+    monkeypatch.setattr("sys.stderr", err)
+    result: dict = {}
+    with writer_lock(home, command="srdi rollup") as held:
+        since = holder(home).since
+        t = threading.Thread(target=lambda: result.setdefault("code", cmd.run(args(home, 120))))
+        t.start()
+        line = wait_until(lambda: next((ln for ln in err.text().splitlines() if "写入锁" in ln), None), HANG,
+                          "the waiting line")
+        assert "code" not in result                                  # told while waiting, not after
+        assert held.held
+    t.join(HANG)
+    assert result["code"] == 0, err.text()
+    assert line.startswith("srdi ingest: 写入锁被占用：srdi rollup，")
+    assert f"进程 {os.getpid()}，用户 {getpass.getuser()}，自 {since.replace('T', ' ').removesuffix('+00:00')} UTC 起" in line
+    assert "最多等待 120 秒（--wait 可改）" in line
+    assert [ln for ln in err.text().splitlines() if "写入锁" in ln] == [line]    # said once, on one line
+    assert len(calls) == 1 and calls[0].held is False              # the command's own lock, released at the end
+    assert q(home, "SELECT status FROM submissions") == [("loaded",)]
+    assert "文件 1 个：已入库 1" in capsys.readouterr().out
+    after = holder(home)                                             # the file names the last holder: this command
+    assert (after.command, after.pid) == ("srdi ingest", os.getpid())
+
+
+def test_past_wait_it_leaves_with_exit_3_and_moves_nothing(home, ingest_command, capsys):
+    cmd, calls = ingest_command
+    write_xlsx(drop(home, "财政局", "任务2022Q2.xlsx"), task_rows("财政局", 1))
+    with writer_lock(home, command="srdi templates"):
+        code = cmd.run(args(home, 0.3))
+    err = capsys.readouterr().err.splitlines()
+    assert code == 3 and calls == []
+    assert err[0].startswith("srdi ingest: 写入锁被占用：srdi templates，") and "最多等待 0.3 秒" in err[0]
+    assert err[1].startswith("srdi ingest: 另一个入库或汇总任务正在写入，本次未运行 / srdi templates (pid ")
+    assert (home.inbox / "财政局" / "任务2022Q2.xlsx").exists()
+
+
+def test_a_run_handed_no_lock_takes_it_itself_and_a_lock_is_not_reentrant(home):
+    """A run without a caller's lock (a scheduled flow run) takes it; within one process a second acquisition waits
+    like any other (the lock is handed down, never taken twice)."""
+    from flows.pipeline import make_templates
+    with writer_lock(home, command="srdi ingest"):
+        with pytest.raises(WriterBusy):
+            make_templates(home, "2022Q3", wait_seconds=0)
+    assert make_templates(home, "2022Q3")["period"] == "2022Q3"
+    assert holder(home).command == "templates"
