@@ -23,7 +23,7 @@ from schemas.sections import Section, sections_for
 from tasks.rollup.inputs import CONFIG_NAME, INPUTS, sql_params
 from tasks.run_log import run_logger
 from warehouse import rollups as wr
-from warehouse.connection import transaction
+from warehouse.connection import connect, transaction
 from warehouse.home import Home
 
 

@@ -669,9 +669,7 @@ def _section(home, kind: str, period: str, table: str):
     from schemas.periods import RollupPeriod
     from schemas.rollup_config import load
     from tasks.rollup.compute import compute_sections
-    from warehouse.connection import connect
-    with connect(home.writer_db) as con:
-        return compute_sections.fn(con, RollupPeriod.of(kind, period, as_of=date(2030, 1, 1)), load())[table]
+    return compute_sections.fn(home, RollupPeriod.of(kind, period, as_of=date(2030, 1, 1)), load())[table]
 
 
 def _rewards(home, year: str) -> dict:

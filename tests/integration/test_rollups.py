@@ -333,9 +333,7 @@ def _rewards(home, year, cfg):
     """The rewards section as the flow computes it (its compute-sections step), on the fixture's data."""
     from schemas.periods import RollupPeriod
     from tasks.rollup.compute import compute_sections
-    from warehouse.connection import connect
-    with connect(home.writer_db) as con:
-        return compute_sections.fn(con, RollupPeriod.of("annual", year), cfg)["rewards"]
+    return compute_sections.fn(home, RollupPeriod.of("annual", year), cfg)["rewards"]
 
 
 @pytest.mark.parametrize("option,y2022,y2023", [

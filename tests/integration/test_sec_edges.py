@@ -78,39 +78,30 @@ def test_srdi_status_prints_a_hostile_file_name_escaped(tmp_path, capsys):
     assert len(shown) == 1 and "报表\\x1b]0;pwned\\x07\\x1b[2J" in shown[0] and "\\n  已入库  伪造2022Q2" in shown[0]
 
 
-def _record(task: str, msg: str, args, level=logging.INFO) -> logging.LogRecord:
-    r = logging.LogRecord("prefect.task_runs", level, __file__, 1, msg, args, None)
-    r.task_name = task
-    return r
-
-
 def test_the_progress_line_never_counts_past_the_files_found():
-    from srdi.commands._progress import BATCH, FINISHED, FOUND, IngestProgress
+    """The library reports (done, total, counts) after the scan and after each batch (flows/pipeline.py
+    on_progress); a count past the total found (a file an earlier run left half-filed) grows the total: never 7/6."""
+    from srdi.commands._progress import IngestProgress
     out = io.StringIO()
     p = IngestProgress(interactive=False, out=out)
-    names = [f"人民银行/任务{i}.xlsx" for i in range(6)]
-    p.on_record(_record("discover-submissions", FOUND, (6,)))
-    p.on_record(_record("load-submissions", "%s: %s", (names[5], "changed"), logging.WARNING))   # held …
-    lines = "\n".join(f"{n}: loaded ({i})" for i, n in enumerate(names[:5], 1))
-    p.on_record(_record("load-submissions", BATCH, (5, lines)))
-    # … a retried task logs its batch again, and the held file is loaded after all
-    p.on_record(_record("load-submissions", BATCH, (6, lines + f"\n{names[5]}: rejected (6)")))
-    p.on_record(_record("file-away", FINISHED + " Completed()", ()))
+    p.update(0, 6, {})                                          # the scan found 6
+    p.update(5, 6, {"loaded": 5})                               # a batch: 5 loaded, one held
+    p.update(6, 6, {"loaded": 5, "rejected": 1})                # the held file answered after all
     assert "已处理 6/6 个文件（已入库 5、退回 1）" in out.getvalue()
-    # a file no scan counted (filed by an earlier run's leftovers): the total grows with it, never "7/6"
-    p.on_record(_record("load-submissions", BATCH, (1, "财政局/迟到2022Q2.xlsx: loaded (7)")))
-    p.on_record(_record("file-away", FINISHED + " Completed()", ()))
+    p.update(7, 6, {"loaded": 6, "rejected": 1})                # one more than the scan counted
     assert "已处理 7/7 个文件" in out.getvalue() and "7/6" not in out.getvalue()
 
 
-def test_a_hostile_name_in_a_logged_batch_stays_one_file():
-    from srdi.commands._progress import BATCH, FOUND, IngestProgress
-    from schemas.terminal import visible
-    p = IngestProgress(interactive=False, out=io.StringIO())
-    p.on_record(_record("discover-submissions", FOUND, (1,)))
-    # what tasks/intake/load.py logs: the name escaped, so a newline in it cannot make two files of one
-    p.on_record(_record("load-submissions", BATCH, (1, f"{visible('人民银行/' + HOSTILE)}: loaded (1)")))
+def test_a_hostile_name_never_reaches_the_progress_line():
+    """Progress is counts from the library, not log text: a file name with a newline and escape sequences cannot
+    add a file or a line to it."""
+    from srdi.commands._progress import IngestProgress
+    out = io.StringIO()
+    p = IngestProgress(interactive=False, out=out)
+    p.update(0, 1, {})
+    p.update(1, 1, {"loaded": 1})
     assert p.done == 1 and p.counts["loaded"] == 1
+    assert not any(ch in out.getvalue() for ch in ACTIVE[:-1]) and out.getvalue().count("\n") == 1
 
 
 # ---------------------------------------------------------------- srdi query
@@ -350,7 +341,12 @@ def test_the_ingest_never_follows_a_link_out_of_the_home(home, run_ingest, tmp_p
             "rejected": home.rejected / bureau}[folder]
     link.parent.mkdir(parents=True, exist_ok=True)
     link.symlink_to(outside)
-    summary = run_ingest(home)
+    srdi_log = logging.getLogger("srdi")     # the steps' logger outside a flow run (Prefect's setup may stop it propagating)
+    srdi_log.addHandler(caplog.handler)
+    try:
+        summary = run_ingest(home)
+    finally:
+        srdi_log.removeHandler(caplog.handler)
     assert list(outside.iterdir()) == []                          # nothing moved or written out there
     assert path.exists()                                          # the file waits in the inbox
     assert [h["file"] for h in summary["held"]] == [f"{bureau}/任务2022Q2.xlsx"]
