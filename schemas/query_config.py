@@ -27,14 +27,19 @@ def query_memory(data: dict) -> str:
     return limit.strip()
 
 
+def read_rules_file(path: Path | str, error: type[Exception]) -> dict:
+    """The rules file at `path` parsed, for a reader that needs one of its values only (no checks of the rest);
+    `error` ("<path>: <reason>") for a file that cannot be read or is not TOML."""
+    p = Path(path)
+    try:
+        return tomllib.loads(p.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:
+        raise error(f"{p}: {exc}") from None
+
+
 def query_memory_limit(path: Path | str | None = None) -> str:
     """Only [query] memory_limit of the file at `path` (None: the default), without reading the rest.
     QueryConfigError for an unreadable file or a value that is not a size."""
     if path is None:
         return DEFAULT_QUERY_MEMORY
-    p = Path(path)
-    try:
-        data = tomllib.loads(p.read_text(encoding="utf-8"))
-    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:
-        raise QueryConfigError(f"{p}: {exc}") from None
-    return query_memory(data)
+    return query_memory(read_rules_file(path, QueryConfigError))

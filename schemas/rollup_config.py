@@ -15,7 +15,7 @@ from pathlib import Path
 
 from schemas import clock, reference
 from schemas.forms import SRDI_LEVELS, TASK_STATUSES
-from schemas.query_config import DEFAULT_QUERY_MEMORY, QueryConfigError, query_memory
+from schemas.query_config import DEFAULT_QUERY_MEMORY, QueryConfigError, query_memory, read_rules_file
 
 REPEAT_OPTIONS = ("top_up", "full", "highest_only")
 FORMS = ("enterprise", "task")
@@ -297,12 +297,7 @@ def time_zone_name(path: Path | str | None = None) -> str:
     the rest: what the intake, the outbox and `srdi status` need. ConfigError for an unreadable file or zone."""
     if path is None:
         return clock.DEFAULT_TIME_ZONE
-    p = Path(path)
-    try:
-        data = tomllib.loads(p.read_text(encoding="utf-8"))
-    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:
-        raise ConfigError(f"{p}: {exc}") from None
-    return _time_zone(data)
+    return _time_zone(read_rules_file(path, ConfigError))
 
 
 def _check_overrides(cfg: RollupConfig) -> None:

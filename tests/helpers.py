@@ -53,6 +53,49 @@ def _said(what) -> str:
     return what() if callable(what) else what
 
 
+def processes_with(var: str, value: str | None = None) -> dict[int, str]:
+    """pid → value of every live process (but this one) whose environment sets `var` (to `value`, if given): how the
+    tests find what a command started, its children included (zombies have no environment left)."""
+    import os
+    key = var.encode() + b"="
+    found = {}
+    for name in os.listdir("/proc"):
+        if not name.isdigit() or int(name) == os.getpid():
+            continue
+        try:
+            with open(f"/proc/{name}/environ", "rb") as f:
+                env = f.read()
+        except OSError:
+            continue
+        for entry in env.split(b"\0"):
+            if entry.startswith(key):
+                got = entry[len(key):].decode("ascii", "replace")
+                if value is None or got == value:
+                    found[int(name)] = got
+                break
+    return found
+
+
+def xfd_bomb() -> bytes:
+    """1.5 KB: one cell at XFD1048576 makes the reader ask for ~550 GB and abort the process."""
+    import io
+    import openpyxl
+    buf = io.BytesIO()
+    wb = openpyxl.Workbook()
+    wb.active["A1"] = "企业名称"
+    wb.active["XFD1048576"] = "x"
+    wb.save(buf)
+    return buf.getvalue()
+
+
+def cmdline(pid: int) -> str:
+    """A process's command line, or "" once it is gone."""
+    try:
+        return Path(f"/proc/{pid}/cmdline").read_bytes().replace(b"\0", b" ").decode(errors="replace")
+    except OSError:
+        return ""
+
+
 class Ceiling:
     """For a loop that needs the time left before its ceiling (a socket read with a timeout): `left()` seconds, and
     `passed()`. A ceiling, never a verdict about speed."""

@@ -26,7 +26,7 @@ import pytest
 
 from samples.share import build_sample_share
 from srdi.local_server import free_port, healthy
-from tests.helpers import HANG, wait_until
+from tests.helpers import HANG, cmdline, processes_with, wait_until
 from warehouse.home import Home
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -34,23 +34,7 @@ MESSAGE = "已中断"          # the one line: "srdi <command>: 已中断（Ctrl
 
 
 def marked(mark: str) -> list[int]:
-    found = []
-    for name in os.listdir("/proc"):
-        if name.isdigit():
-            try:
-                with open(f"/proc/{name}/environ", "rb") as f:
-                    if f"TEST_MARK={mark}".encode() in f.read().split(b"\0"):
-                        found.append(int(name))
-            except OSError:
-                pass
-    return found
-
-
-def cmdline(pid: int) -> str:
-    try:
-        return Path(f"/proc/{pid}/cmdline").read_bytes().replace(b"\0", b" ").decode(errors="replace")
-    except OSError:
-        return ""
+    return list(processes_with("TEST_MARK", mark))
 
 
 def background_server(home: Home | None) -> int | None:

@@ -36,7 +36,7 @@ import pytest
 
 from srdi.local_server import free_port, healthy
 from srdi.processes import owner_alive, owner_token
-from tests.helpers import HANG, wait_until
+from tests.helpers import HANG, cmdline, processes_with, wait_until
 from warehouse.home import Home
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -73,35 +73,12 @@ def cluster_user() -> pwd.struct_passwd | None:
 # ------------------------------------------------------------------------------------------ processes by mark
 
 def marked_processes(token: str | None = None) -> dict[int, str]:
-    """pid → token of every live process carrying the test's mark (zombies have no environment left)."""
-    key = MARK.encode() + b"="
-    found = {}
-    for name in os.listdir("/proc"):
-        if not name.isdigit() or int(name) == os.getpid():
-            continue
-        try:
-            with open(f"/proc/{name}/environ", "rb") as f:
-                env = f.read()
-        except OSError:
-            continue
-        for entry in env.split(b"\0"):
-            if entry.startswith(key):
-                value = entry[len(key):].decode("ascii", "replace")
-                if token is None or value == token:
-                    found[int(name)] = value
-                break
-    return found
+    """pid → token of every live process carrying the test's mark."""
+    return processes_with(MARK, token)
 
 
 def describe(pids) -> list[str]:
-    out = []
-    for pid in pids:
-        try:
-            cmd = Path(f"/proc/{pid}/cmdline").read_bytes().replace(b"\0", b" ").decode(errors="replace")
-        except OSError:
-            cmd = "?"
-        out.append(f"{pid}: {cmd[:200]}")
-    return out
+    return [f"{pid}: {(cmdline(pid) or '?')[:200]}" for pid in pids]
 
 
 def kill_all(pids, sig) -> None:

@@ -12,7 +12,7 @@ import xlsxwriter
 
 from tests.conftest import drop
 from samples.workbooks import enterprise_rows, task_rows, write_xls, write_xlsx
-from tests.helpers import check_file
+from tests.helpers import check_file, xfd_bomb
 from tests.helpers import ingest_in_process, q
 from tests.integration.test_ingest import files_under
 
@@ -22,16 +22,6 @@ def _xlsx_bytes(rows) -> bytes:
     wb = openpyxl.Workbook()
     for r in rows:
         wb.active.append(r)
-    wb.save(buf)
-    return buf.getvalue()
-
-
-def _bomb() -> bytes:
-    """1.5 KB: one cell at XFD1048576 makes the reader ask for ~550 GB and abort the process."""
-    buf = io.BytesIO()
-    wb = openpyxl.Workbook()
-    wb.active["A1"] = "企业名称"
-    wb.active["XFD1048576"] = "x"
     wb.save(buf)
     return buf.getvalue()
 
@@ -149,7 +139,7 @@ CASES = [
     ("formula-errors.xlsx", lambda t: _formula_errors(), "rejected", "cell.formula_error"),
     ("macro.xlsm", lambda t: _macro(), "loaded", None),
     ("strict.xlsx", lambda t: _strict(_xlsx_bytes(enterprise_rows(3, 9))), "loaded", None),
-    ("xfd-bomb.xlsx", lambda t: _bomb(), "rejected", "file.reader_crashed"),
+    ("xfd-bomb.xlsx", lambda t: xfd_bomb(), "rejected", "file.reader_crashed"),
     ("zip-bomb.xlsx", lambda t: _zip_bomb(), "rejected", "file.zip_bomb"),
     ("malformed.xls", lambda t: b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + os.urandom(4096), "rejected", None),
 ]

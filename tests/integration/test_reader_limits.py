@@ -8,7 +8,6 @@ the template's header and distinct enterprises.
 from __future__ import annotations
 
 import hashlib
-import io
 import os
 import random
 import shutil
@@ -20,12 +19,11 @@ import uuid
 from datetime import datetime
 from pathlib import Path
 
-import openpyxl
 import pytest
 import xlsxwriter
 
 import tasks.intake.isolate as isolate
-from tests.helpers import HANG, wait_until
+from tests.helpers import HANG, processes_with, wait_until, xfd_bomb
 from samples.workbooks import credit_code, enterprise_rows
 from tasks.intake.isolate import Limits, ReadingInterrupted, check_isolated, rss_mb
 from tasks.intake.submission import Submission
@@ -65,16 +63,6 @@ def errors(sub: Submission) -> list:
     return [f for f in sub.findings if f.severity == "error"]
 
 
-def bomb() -> bytes:
-    """1.5 KB: one cell at XFD1048576 makes the reader ask for ~550 GB and abort the process."""
-    buf = io.BytesIO()
-    wb = openpyxl.Workbook()
-    wb.active["A1"] = "企业名称"
-    wb.active["XFD1048576"] = "x"
-    wb.save(buf)
-    return buf.getvalue()
-
-
 @pytest.fixture(scope="module")
 def workbook_40k(tmp_path_factory, enterprise_workbook_40k) -> Path:
     """big_enterprise_workbook(…, 40_000), written once per session (tests/conftest.py): this module's copy."""
@@ -106,7 +94,7 @@ def test_over_the_time_limit_the_reason_is_time(workbook_40k):
 
 
 def test_a_reader_that_aborts_is_a_crash_and_says_what_it_asked_for():
-    (sub,) = check_isolated([submission(data=bomb(), name="xfd.xlsx")])
+    (sub,) = check_isolated([submission(data=xfd_bomb(), name="xfd.xlsx")])
     (err,) = errors(sub)
     assert err.rule == "file.reader_crashed"
     # XFD1048576: 16,384 columns × 1,048,576 rows of cells; the reader asks for hundreds of GB and aborts
@@ -115,7 +103,7 @@ def test_a_reader_that_aborts_is_a_crash_and_says_what_it_asked_for():
 
 def test_only_the_culprit_of_a_chunk_is_rejected(tmp_path):
     good = [big_enterprise_workbook(tmp_path / f"企业库{i}.xlsx", 30, seed=i) for i in range(3)]
-    batch = [submission(good[0]), submission(data=bomb(), name="xfd.xlsx"), submission(good[1]), submission(good[2])]
+    batch = [submission(good[0]), submission(data=xfd_bomb(), name="xfd.xlsx"), submission(good[1]), submission(good[2])]
     out = check_isolated(batch)
     assert [s.rel for s in out] == [s.rel for s in batch]           # the batch order is kept
     assert [bool(errors(s)) for s in out] == [False, True, False, False]
@@ -168,16 +156,7 @@ if __name__ == "__main__":
 
 
 def _marked(mark: str) -> list[int]:
-    found = []
-    for name in os.listdir("/proc"):
-        if name.isdigit():
-            try:
-                with open(f"/proc/{name}/environ", "rb") as f:
-                    if f"TEST_MARK={mark}".encode() in f.read().split(b"\0"):
-                        found.append(int(name))
-            except OSError:
-                pass
-    return found
+    return list(processes_with("TEST_MARK", mark))
 
 
 def test_killing_the_reading_process_leaves_no_reader_behind(workbook_40k, tmp_path):
