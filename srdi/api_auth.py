@@ -137,13 +137,7 @@ def header(auth: str | None) -> dict[str, str]:
 
 
 def write_private(path: os.PathLike | str, text: str) -> None:
-    """Replace `path` with `text`, readable by the owner only (a temporary file made O_EXCL|O_NOFOLLOW 0600, then
-    renamed over it): the pid and port files of srdi's servers."""
-    path = Path(path)
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.{secrets.token_hex(4)}")
-    _create_private(tmp, text.encode("utf-8"))
-    try:
-        os.replace(tmp, path)
-    except OSError:
-        tmp.unlink(missing_ok=True)
-        raise
+    """Replace `path` with `text`, readable by the owner only (warehouse/atomic_write.py, mode 0600 from the
+    temporary file's creation): the pid and port files of srdi's servers."""
+    from warehouse.atomic_write import write_bytes
+    write_bytes(path, text.encode("utf-8"), mode=0o600)

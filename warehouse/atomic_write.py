@@ -62,13 +62,22 @@ def open_atomic(path: Path | str, mode: str = "w", **kwargs):
             yield f
 
 
-def write_bytes(path: Path | str, data: bytes) -> Path:
+def write_bytes(path: Path | str, data: bytes, mode: int | None = None) -> Path:
+    """`data` as the whole of `path`. With `mode` (0o600 for a file only its owner may read) the temporary file is
+    created with that mode from the start, O_EXCL|O_NOFOLLOW: no moment where others can read it, and nothing already
+    at the temporary name (a planted link) is opened."""
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     remove_stale_temps(path)
     tmp = temp_path(path)
     try:
-        with open(tmp, "wb") as f:
+        if mode is None:
+            f = open(tmp, "wb")
+        else:
+            fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW | os.O_CLOEXEC, mode)
+            os.fchmod(fd, mode)           # whatever the umask
+            f = os.fdopen(fd, "wb")
+        with f:
             f.write(data)
             f.flush()
             os.fsync(f.fileno())
