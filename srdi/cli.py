@@ -1,9 +1,8 @@
 """The `srdi` command: a thin parser over srdi/commands/, one module per subcommand (modules named _… are helpers).
 
 Imports run one way: this CLI → flows (and samples, for the demo) → tasks → dashboards → warehouse → schemas.
-A subcommand that starts processes (flows, a Prefect server, a worker) registers `supervised=True` and runs inside
-a `srdi.processes.Supervisor`: Ctrl-C and SIGTERM stop it in seconds with one line and exit code 130, and no
-process it started outlives it, even when it is killed with SIGKILL.
+A subcommand that runs flows registers `supervised=True` and runs inside a `srdi.runtime.Command`: Ctrl-C and
+SIGTERM stop it in seconds with one line and exit code 130, and its flow runs end Cancelled.
 
 Global options go before or after the subcommand (`srdi --home DIR ingest` = `srdi ingest --home DIR`; SRDI_HOME
 means the same). Every command says first which home it uses. Only `srdi init` and `srdi demo` create a home
@@ -125,15 +124,9 @@ def main(argv: list[str] | None = None) -> int:
             return code
         if not getattr(args, "supervised", False):
             return args.func(args)
-        from srdi.processes import Supervisor
-        if own_process and args.command != "serve":
-            # The command's own short-lived Prefect server needs no automations. Prefect's reactive-triggers service,
-            # stopped before it finished starting, asserts at shutdown ("Reactive triggers not started"): the
-            # traceback a short run (srdi backfill) printed at exit although all went well.
-            os.environ.setdefault("PREFECT_SERVER_SERVICES_TRIGGERS_ENABLED", "false")
+        from srdi.runtime import Command
         code = EXIT_INTERRUPTED
-        with Supervisor(args.command, own_process=own_process,
-                        handle_signals=getattr(args, "handles_signals", True)):
+        with Command(args.command, own_process=own_process):
             code = args.func(args)
         return code
     except BrokenPipeError:
@@ -186,7 +179,7 @@ def entry() -> int:
     the exit. The exit skips the interpreter's teardown of every module and object (Prefect, pydantic, polars):
     half a second of an empty ingest's 4 s, for nothing. What must happen at exit still does: the atexit handlers
     (logging's flush, multiprocessing's children, srdi's temporary folders) run first, and the command's own
-    cleanup (srdi/processes.py: Prefect's logs and events sent, servers released, the guard stopped) ran before
+    cleanup (srdi/runtime.py: Prefect's logs and events sent) ran before
     main() returned. A non-daemon thread still running would be waited for by a normal exit: then it is one."""
     code = main()
     try:

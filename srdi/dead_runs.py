@@ -17,7 +17,7 @@ How a run is known dead (docs/security.md, "Runs that cannot finish"):
 
 The crash goes through Prefect's API (`set_flow_run_state(..., Crashed, force=True)`): Prefect's own orchestration
 releases the deployment's concurrency slot on that transition (ReleaseFlowConcurrencySlots, kept under force).
-The runs a killed `srdi` command began itself (no deployment) are settled by srdi/processes.py
+The runs a killed `srdi` command began itself (no deployment) are settled by srdi/runtime.py
 (`settle_killed_runs`), from the command's ledger.
 """
 from __future__ import annotations
@@ -67,14 +67,15 @@ def why_dead(run, no_worker: bool) -> str | None:
     return None
 
 
-def settle(no_worker: bool, log=None) -> list[dict]:
+def settle(no_worker: bool, log=None, cancelled: str | None = None) -> list[dict]:
     """Set Crashed every run of srdi's pool that cannot finish (`why_dead`); the Prefect API is the one configured
-    in this process. Returns what it changed: [{id, name, deployment_id, was, why}]."""
+    in this process. `cancelled`: `srdi serve` stopped them itself (its worker and its runs): Cancelled, with that
+    message. Returns what it changed: [{id, name, deployment_id, was, why}]."""
     from prefect.client.orchestration import get_client
     from prefect.client.schemas.filters import (FlowRunFilter, FlowRunFilterState, FlowRunFilterStateType,
                                                 WorkPoolFilter, WorkPoolFilterName)
     from prefect.client.schemas.objects import StateType
-    from prefect.states import Crashed
+    from prefect.states import Cancelled, Crashed
 
     changed = []
     with get_client(sync_client=True) as client:
@@ -83,12 +84,13 @@ def settle(no_worker: bool, log=None) -> list[dict]:
                 any_=[StateType(t) for t in UNFINISHED]))),
             work_pool_filter=WorkPoolFilter(name=WorkPoolFilterName(any_=[POOL])))
         for run in runs:
-            why = why_dead(run, no_worker)
+            why = cancelled or why_dead(run, no_worker)
             if why is None:
                 continue
-            client.set_flow_run_state(run.id, Crashed(message=f"srdi: {why}"), force=True)
+            state = Cancelled if cancelled else Crashed
+            client.set_flow_run_state(run.id, state(message=f"srdi: {why}"), force=True)
             changed.append({"id": str(run.id), "name": run.name, "deployment_id": str(run.deployment_id),
                             "was": run.state.type.value if run.state else None, "why": why})
             if log is not None:
-                log(f"流程运行 {run.name} 已标为 Crashed（原为 {changed[-1]['was']}）：{why}")
+                log(f"流程运行 {run.name} 已标为 {state.__name__}（原为 {changed[-1]['was']}）：{why}")
     return changed

@@ -25,6 +25,7 @@ import urllib.request
 from datetime import datetime
 from pathlib import Path
 
+from srdi.runtime import descendants, free_port, healthy, running_server, serve_file, stop_embedded
 from warehouse.home import Home
 
 REPO = Path(__file__).resolve().parents[1]
@@ -35,9 +36,50 @@ POOL_TEMPLATE = REPO / "deploy" / "process-work-pool.json"
 WORKER_QUERY_SECONDS = "1"     # how often the worker asks for runs to start (Prefect's default is 10 s)
 # How long a SIGTERM may take before SIGKILL. Prefect 3.9's worker turns SIGTERM into a SIGINT to itself, whose
 # cancellation its run loop swallows: it never ends on its own (measured: still running after 20 s, every time),
-# so waiting longer only delayed Ctrl-C by 20 s before the same SIGKILL. A flow run it started is stopped, as before,
-# by the command's supervisor (srdi/processes.py), which stops every process carrying the command's mark.
+# so waiting longer only delayed Ctrl-C by 20 s before the same SIGKILL. The flow runs it started (its descendants,
+# which Prefect may start in sessions of their own) are stopped with it, and set Cancelled (`Services.stop`).
 STOP_SECONDS = {"worker": 3.0, "server": 20.0}
+
+
+LOG_MARK = "===== srdi:"        # written before each start into the server's or worker's log
+PR_SET_PDEATHSIG = 1
+
+
+def die_with_parent():
+    """A preexec_fn: the kernel sends SIGKILL to the child when `srdi serve`'s main thread ends, however it ends."""
+    import ctypes
+    libc = ctypes.CDLL(None, use_errno=True)      # loaded before the fork: nothing is imported in the child
+    return lambda: libc.prctl(PR_SET_PDEATHSIG, int(signal.SIGKILL), 0, 0, 0)
+
+
+def server_failure(log: Path, fallback: str) -> str:
+    """The reason a Prefect server or worker stopped, from its log since its last start: the exception it ended
+    with, else a line saying what is wrong (a port in use …), else `fallback`."""
+    import re
+    try:
+        with open(log, "rb") as f:
+            f.seek(0, os.SEEK_END)
+            f.seek(max(0, f.tell() - 50000))
+            text = f.read().decode("utf-8", "replace")
+    except OSError:
+        return fallback
+    lines = [line.strip() for line in text.split(LOG_MARK)[-1].splitlines()]
+    exception = re.compile(r"^(?:[A-Za-z_][\w]*\.)*[A-Za-z_]\w*(?:Error|Exception|Exit|Interrupt|Failure)\b:?\s*(.*)$")
+    telling = ("already in use", "address in use", "permission denied", "no such file", "not found", "error")
+    noise = ("application startup failed", "server stopped", "background on this error", "traceback")
+    found = [line for line in reversed(lines) if exception.match(line)] or [
+        line for line in reversed(lines)
+        if line and any(k in line.lower() for k in telling) and not any(n in line.lower() for n in noise)]
+    return found[0][:300] if found else fallback
+
+
+def _signal_all(pids, sig, group: bool = False) -> None:
+    for pid in pids:
+        for kill, target in ((os.killpg, pid), (os.kill, pid)) if group else ((os.kill, pid),):
+            try:
+                kill(target, sig)
+            except (ProcessLookupError, PermissionError):
+                pass
 
 
 class ServeError(Exception):
@@ -46,12 +88,6 @@ class ServeError(Exception):
     def __init__(self, message: str, code: int = 1):
         super().__init__(message)
         self.code = code
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 def port_free(port: int, host: str = "127.0.0.1") -> bool:
@@ -78,26 +114,8 @@ def port_message(port: int) -> str:
             f"Port {port} is already in use: choose another with --port, e.g. srdi serve --port {other}")
 
 
-def healthy(url: str, timeout: float = 1.0) -> bool:
-    try:
-        with urllib.request.urlopen(f"{url}/health", timeout=timeout) as r:
-            return r.status == 200
-    except OSError:
-        return False
-
-
 def state_file(home: Home) -> Path:
-    return home.state / "prefect-server.json"
-
-
-def running_server(home: Home) -> str | None:
-    """The API URL of this home's `srdi serve`, if one is up: ingest and rollups then report to it (with the home's
-    credential, srdi/api_auth.py)."""
-    try:
-        url = json.loads(state_file(home).read_text())["api_url"]
-    except (OSError, ValueError, KeyError):
-        return None
-    return url if healthy(url, timeout=0.5) else None
+    return serve_file(home)
 
 
 def threading_is_main() -> bool:
@@ -145,8 +163,7 @@ class Services:
 
     def _spawn(self, name: str, args: list[str]) -> subprocess.Popen:
         """In a session of its own (Ctrl-C reaches `srdi serve`, which stops it in order); the kernel kills it if
-        `srdi serve` dies (srdi/processes.py: and the guard stops what it started, such as flow runs)."""
-        from srdi.processes import LOG_MARK, die_with_parent
+        `srdi serve` dies (PR_SET_PDEATHSIG: the one tie the operating system offers, and nothing else does)."""
         log = self.log_of(name)
         with open(log, "ab") as out:
             out.write(f"\n{LOG_MARK} serve's {name} started {datetime.now().isoformat(timespec='seconds')}\n".encode())
@@ -164,7 +181,6 @@ class Services:
 
     def exited(self, name: str, proc: subprocess.Popen) -> ServeError:
         """The one line for a server or worker that ended: the reason from its log, and the fix when we know it."""
-        from srdi.processes import server_failure
         log = self.log_of(name)
         code = proc.returncode
         how = f"killed by {signal.Signals(-code).name}" if code < 0 else f"exit code {code}"
@@ -179,9 +195,6 @@ class Services:
         if not port_free(self.port):
             raise ServeError(port_message(self.port), code=2)
         self.log(f"starting the Prefect server on {self.api_url} (database under {self.env['PREFECT_HOME']})")
-        if not self.env.get("PREFECT_API_DATABASE_CONNECTION_URL"):   # SQLite under PREFECT_HOME: a new one starts
-            from srdi.background_server import seed_database             # migrated (the machine's template), ~10 s less
-            seed_database(Path(self.env["PREFECT_HOME"]) / "prefect.db")
         self.server = self._spawn("server", _prefect("server", "start", "--host", "127.0.0.1", "--port", str(self.port)))
         deadline = time.monotonic() + timeout
         while not healthy(self.api_url):
@@ -219,15 +232,27 @@ class Services:
         if threading_is_main():
             signal.signal(signal.SIGINT, signal.SIG_IGN)   # a second Ctrl-C must not leave orphans behind
         state_file(self.home).unlink(missing_ok=True)
+        runs = descendants(self.worker.pid) if self.worker and self.worker.poll() is None else []
         for name, proc in (("worker", self.worker), ("server", self.server)):
             if proc and proc.poll() is None:
-                os.killpg(proc.pid, signal.SIGTERM)
+                if name == "server" and runs:       # the runs the worker was running: Cancelled, not left RUNNING
+                    self._cancel_stopped_runs()
+                _signal_all([proc.pid, *runs] if name == "worker" else [proc.pid], signal.SIGTERM, group=True)
                 try:
                     proc.wait(timeout=STOP_SECONDS[name])
                 except subprocess.TimeoutExpired:
-                    os.killpg(proc.pid, signal.SIGKILL)
+                    _signal_all([proc.pid], signal.SIGKILL, group=True)
                     proc.wait()
+                if name == "worker":
+                    _signal_all(runs, signal.SIGKILL, group=True)
                 self.log(f"{name} stopped")
+
+    def _cancel_stopped_runs(self) -> None:
+        try:
+            from srdi.dead_runs import settle
+            settle(no_worker=True, cancelled="srdi serve stopped", log=lambda line: self.log(f"srdi serve: {line}"))
+        except Exception as exc:
+            self.log(f"srdi serve: could not set the stopped runs Cancelled: {exc}")
 
     def __enter__(self):
         return self.start()
@@ -259,8 +284,6 @@ EVENT_NAME = "srdi.inbox.settled"
 
 def serve(home: Home, port: int | None = None, watch: str = "auto", settle: float = 2.0,
           poll_interval: float = 1.0) -> int:
-    from srdi.processes import stop_background_server
-
     url = running_server(home)
     if url:
         print(f"srdi serve: 此 home 已有 srdi serve 在运行（{url.removesuffix('/api')}）/ "
@@ -274,8 +297,9 @@ def serve(home: Home, port: int | None = None, watch: str = "auto", settle: floa
 
     signal.signal(signal.SIGTERM, _stop)
     try:
-        # the home's background server (srdi/background_server.py) hands the database over to this server
-        stop_background_server(home, only_if_idle=True)
+        # the home's embedded server (srdi/runtime.py) hands its database over to this one: Prefect's own stop
+        if stop_embedded(home):
+            print("srdi serve: stopped the home's embedded Prefect server (prefect server stop); this server takes over")
         services.start()
         if watch != "off":
             watcher = start_watcher(services, watch, settle, poll_interval)

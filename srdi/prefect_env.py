@@ -5,42 +5,22 @@ import os
 import sys
 from pathlib import Path
 
-QUIET = {
-    "DO_NOT_TRACK": "1",
-    "PREFECT_SERVER_ANALYTICS_ENABLED": "false",
-    # a temporary server (a command run from Python, not the `srdi` process) on a busy machine: Prefect's default
-    # 20 s wait for it is too short when other work shares the two cores; the wait ends as soon as it answers
-    "PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS": "120",
-}
+from srdi.runtime import QUIET  # noqa: F401  (serve and bench read it here)
 
 
 def quiet_prefect(home: Path) -> None:
-    """No telemetry; Prefect's state under the home; an API: the one already configured, this home's `srdi serve`
-    server when one is running, else (inside a supervised command, before Prefect is imported) the home's
-    background server, started now if none is running (srdi/background_server.py, srdi/processes.py). With a server
-    of the home, its credential (srdi/api_auth.py) goes into the environment first."""
-    from srdi import processes
-    from srdi.local_server import running_server
+    """No telemetry; Prefect's state under the home; the API this command reports to (srdi/runtime.py: the one
+    PREFECT_API_URL names, else the home's `srdi serve`, else the home's embedded server, started now if needed),
+    with its credential. Call before Prefect is imported."""
+    from srdi import runtime
     from warehouse.home import Home
 
-    for k, v in QUIET.items():
-        os.environ.setdefault(k, v)
-    os.environ.setdefault("PREFECT_HOME", str(Path(home) / ".prefect"))
     where = Home.resolve(home)
-    supervisor = processes.current()
-    if supervisor is not None:
-        supervisor.use_home(where)
-    if os.environ.get("PREFECT_API_URL"):
-        return                          # a server the operator named: its credential is theirs to set (deploy/)
-    if "prefect" not in sys.modules:    # Prefect reads its settings once, when imported
-        from srdi.api_auth import use
-        use(where.state)                # the home's servers require the home's credential (issue #24)
-    url = running_server(where)
-    if url:
-        os.environ["PREFECT_API_URL"] = url
-        return
-    if supervisor is not None and supervisor.own_process and "prefect" not in sys.modules:
-        supervisor.prefect_api(where)   # a new server starts while the flows are imported
+    command = runtime.current()
+    name = command.name if command is not None else "srdi"
+    url = runtime.use_prefect(where, say=lambda line: print(f"srdi {name}: {line}", file=sys.stderr, flush=True))
+    if command is not None:
+        command.use_home(where, url)
 
 
 _NO_HEARTBEAT: list = []     # [(the settings they were made from, the same without a heartbeat)]: made once
@@ -61,14 +41,15 @@ def _without_heartbeat():
 
 def run_flow(flow, **kwargs):
     """Run a flow once from the command line: no heartbeat thread (it only serves crash detection of
-    scheduled runs, and costs a second at the end of every run); the supervisor notes the run and waits for its
-    server first, and settles the runs a killed worker or server left unfinished (srdi/dead_runs.py)."""
-    from srdi import processes
-    supervisor = processes.current()
-    if supervisor is not None:
-        supervisor.before_flow()
-        if supervisor.home is not None:
-            from srdi.local_server import running_server
-            supervisor.settle_dead_deployment_runs(serve_running=running_server(supervisor.home) is not None)
-    with _without_heartbeat():
+    scheduled runs, and costs a second at the end of every run); the command notes the run and waits for its
+    server first, and settles the runs killed commands, workers or servers left unfinished (srdi/dead_runs.py)."""
+    from srdi import runtime
+    command = runtime.current()
+    if command is not None:
+        command.before_flow()
+    if command is None:
+        with _without_heartbeat():
+            return flow(**kwargs)
+    from prefect import tags
+    with _without_heartbeat(), tags(command.tag):
         return flow(**kwargs)

@@ -76,6 +76,52 @@ def processes_with(var: str, value: str | None = None) -> dict[int, str]:
     return found
 
 
+def embedded_server(home) -> int | None:
+    """The pid of the home's embedded Prefect server (Prefect's `prefect server start --background`, srdi/runtime.py),
+    if it runs: Prefect's own pid file, <home>/.prefect/server.pid."""
+    from pathlib import Path
+    try:
+        pid = int((Path(home.root) / ".prefect" / "server.pid").read_text())
+    except (OSError, ValueError):
+        return None
+    return pid if "prefect.server.api.server:create_app" in cmdline(pid) else None
+
+
+def stop_embedded_servers(under) -> list[int]:
+    """SIGTERM every embedded Prefect server whose Prefect home is under the folder `under` (a test's temporary
+    folders): the servers the tests' commands started, which by design run until `srdi stop`."""
+    import os
+    import signal
+    prefix = str(under).rstrip("/") + "/"
+    stopped = []
+    for pid, home in processes_with("PREFECT_HOME").items():
+        if home.startswith(prefix) and "prefect.server.api.server:create_app" in cmdline(pid):
+            try:
+                os.kill(pid, signal.SIGTERM)
+                stopped.append(pid)
+            except OSError:
+                pass
+    return stopped
+
+
+def owner_token(pid: int | None = None) -> str:
+    """pid:start time of a process (/proc/<pid>/stat field 22): who a test's mark belongs to."""
+    import os
+    pid = os.getpid() if pid is None else pid
+    try:
+        with open(f"/proc/{pid}/stat", "rb") as f:
+            data = f.read()
+        start = data[data.rindex(b")") + 2:].split()[19].decode()
+    except (OSError, ValueError, IndexError):
+        start = "0"
+    return f"{pid}:{start}"
+
+
+def owner_alive(token: str) -> bool:
+    pid, _, _start = token.partition(":")
+    return pid.isdigit() and owner_token(int(pid)) == token
+
+
 def xfd_bomb() -> bytes:
     """1.5 KB: one cell at XFD1048576 makes the reader ask for ~550 GB and abort the process."""
     import io

@@ -19,8 +19,8 @@ def register(sub) -> None:
     p.add_argument("--poll-interval", type=float, default=1.0, help="seconds between two looks at the inbox when polling")
     p.add_argument("--settle", type=float, default=2.0,
                    help="seconds without a change in the inbox before the ingest starts (a copy of many files starts one run)")
-    # supervised for the mark, the guard and the kernel tie; Ctrl-C is its normal way to stop (exit code 0)
-    p.set_defaults(func=run, supervised=True, handles_signals=False)
+    # Ctrl-C is its normal way to stop (exit code 0): it stops what it started itself (srdi/local_server.py)
+    p.set_defaults(func=run)
 
 
 def run(args) -> int:
@@ -30,9 +30,5 @@ def run(args) -> int:
     os.environ.setdefault("PREFECT_HOME", str(Path(home.root) / ".prefect"))
     from srdi.api_auth import use
     use(home.ensure().state)      # before Prefect is imported: serve's server requires it, its clients send it
-    from srdi import processes
-    supervisor = processes.current()
-    if supervisor is not None:
-        supervisor.use_home(home)
     from srdi.local_server import serve
     return serve(home, args.port, watch=args.watch, settle=args.settle, poll_interval=args.poll_interval)

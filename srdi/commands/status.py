@@ -2,7 +2,7 @@
 
 * the inbox: waiting, settling, unanswered (the notes written for entries srdi will not process), unknown folders;
 * the last run of each flow and how it ended: from Prefect's API when one is reachable ($PREFECT_API_URL, this
-  home's `srdi serve`, or its background server), else from what the warehouse recorded (submissions.processed_at,
+  home's `srdi serve`, or its embedded server), else from what the warehouse recorded (submissions.processed_at,
   rollup_runs);
 * the next scheduled runs: from the running `srdi serve`, else computed from prefect.yaml's schedules (Asia/Shanghai);
 * this quarter's compliance so far: who has reported (on time or late), who not yet, before or after the deadline,
@@ -192,18 +192,12 @@ def find_api(home: Home) -> tuple[str | None, str | None]:
     candidates = []
     if os.environ.get("PREFECT_API_URL"):
         candidates.append((os.environ["PREFECT_API_URL"].rstrip("/"), "PREFECT_API_URL"))
-    try:
-        from srdi.local_server import state_file
-        candidates.append((json.loads(state_file(home).read_text())["api_url"], "srdi serve"))
-    except Exception:
-        pass
-    try:
-        from srdi import background_server as bg
-        info = bg.read_pid_file(home.state)
-        if info and bg.alive(info) and info.get("api_url"):
-            candidates.append((info["api_url"], "background"))
-    except Exception:
-        pass
+    from srdi.runtime import embedded_file, serve_file
+    for path, what in ((serve_file(home), "srdi serve"), (embedded_file(home), "embedded")):
+        try:
+            candidates.append((json.loads(path.read_text())["api_url"], what))
+        except Exception:
+            pass
     for url, what in candidates:
         if _healthy(url):
             return url, what
@@ -359,7 +353,7 @@ def overview(home: Home, period: str | None = None, settle: float = 2.0) -> dict
     # ---- next runs
     serve_api = None
     try:
-        from srdi.local_server import running_server
+        from srdi.runtime import running_server
         serve_api = running_server(home)
     except Exception:
         pass

@@ -28,7 +28,7 @@ OWING = ["农业农村局", "工信局", "住建局", "商务局", "文广旅局
 
 
 def env(**extra) -> dict:
-    e = {k: v for k, v in os.environ.items() if k not in ("PREFECT_API_URL", "SRDI_HOME", "SRDI_OWNER")}
+    e = {k: v for k, v in os.environ.items() if k not in ("PREFECT_API_URL", "SRDI_HOME")}
     e.update(PYTHONPATH=str(ROOT), DO_NOT_TRACK="1", PREFECT_SERVER_ANALYTICS_ENABLED="false", **extra)
     return e
 

@@ -2,11 +2,11 @@
 
 Each command runs in a process group of its own, as a terminal runs a job; Ctrl-C is SIGINT to that whole group.
 Every process it starts inherits TEST_MARK from its environment, so "no process left" is checked on all of them,
-whatever session or parent they end up in, with one documented exception: the home's background Prefect server
-(#12, srdi/background_server.py), which the first command of a home starts for the later ones, which is named by
-the pid file under <home>/state/prefect-background/ and stops itself when idle (tests/e2e/test_fixed_cost.py). The
-Prefect runs are read from the API the command used: the database under <home>/.prefect, or the test session's
-server.
+whatever session or parent they end up in, with one documented exception: the home's embedded Prefect server
+(srdi/runtime.py: Prefect's `prefect server start --background`), which the first command of a home starts for the
+later ones, which is named by Prefect's pid file <home>/.prefect/server.pid and runs until `srdi stop`
+(tests/e2e/test_fixed_cost.py). The Prefect runs are read from the API the command used: the database under
+<home>/.prefect, or the test session's server.
 """
 from __future__ import annotations
 
@@ -25,8 +25,8 @@ from pathlib import Path
 import pytest
 
 from samples.share import build_sample_share
-from srdi.local_server import free_port, healthy
-from tests.helpers import HANG, cmdline, processes_with, wait_until
+from srdi.runtime import free_port, healthy
+from tests.helpers import HANG, cmdline, embedded_server, processes_with, wait_until
 from warehouse.home import Home
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -38,15 +38,13 @@ def marked(mark: str) -> list[int]:
 
 
 def background_server(home: Home | None) -> int | None:
-    """The pid of the home's background Prefect server, if one is running: the one process allowed to stay."""
-    from srdi import background_server as bg
-    info = bg.read_pid_file(home.state) if home is not None else None
-    return int(info["pid"]) if info and bg.alive(info) else None
+    """The pid of the home's embedded Prefect server, if one is running: the one process allowed to stay."""
+    return embedded_server(home) if home is not None else None
 
 
 def left_behind(mark: str, home: Home | None = None) -> list[str]:
-    """The marked processes but the home's background server, once they are gone ([]), or what is still there when
-    only a hang would keep them (the guard itself needs a moment to finish its sweep)."""
+    """The marked processes but the home's embedded server, once they are gone ([]), or what is still there when
+    only a hang would keep them (the kernel takes a moment to end a dead command's children)."""
     def left() -> list[int]:
         keep = background_server(home)
         return [pid for pid in marked(mark) if pid != keep]
@@ -65,7 +63,6 @@ class Run:
         env = dict(os.environ, PYTHONPATH=str(ROOT), DO_NOT_TRACK="1", PREFECT_SERVER_ANALYTICS_ENABLED="false",
                    TEST_MARK=self.mark, **(extra_env or {}))
         env.pop("PREFECT_API_URL", None)
-        env.pop("SRDI_OWNER", None)
         if api_url:
             env["PREFECT_API_URL"] = api_url
         self.home = home
@@ -154,7 +151,7 @@ def assert_stopped_cleanly(run: Run, command: str) -> None:
     assert left_behind(run.mark, run.home) == []
     server = background_server(run.home)
     if server is not None:                     # the one process left: the home's server, by its own design
-        assert "srdi.background_server" in cmdline(server)
+        assert "prefect.server.api.server:create_app" in cmdline(server)
 
 
 def inbox_files(home: Home) -> list[Path]:
@@ -287,7 +284,7 @@ def test_sigkill_of_the_command_leaves_no_process_and_the_next_run_finishes(shar
     assert run.proc.returncode == -signal.SIGKILL
     left = left_behind(run.mark, home)
     assert left == [], left
-    assert any("srdi.background_server" in c for c in before) and any("forkserver" in c for c in before)
+    assert any("prefect.server.api.server:create_app" in c for c in before) and any("forkserver" in c for c in before)
     assert background_server(home) == server      # still there, for the next command
     assert flow_runs(home) == [("ingest", "RUNNING")]     # nobody could tell the server …
     next_run_finishes(home, files)

@@ -138,7 +138,7 @@ def test_a_newcomer_gets_from_srdi_init_to_a_first_pack_and_everyday_use_with_th
     # a short folder of its own: under pytest-xdist tmp_path is too long for the reading forkserver's Unix socket
     # (AF_UNIX paths stop at 107 bytes; multiprocessing puts it in TMPDIR)
     tmp = Path(tempfile.mkdtemp(prefix="srdi-readme-", dir="/tmp" if os.path.isdir("/tmp") else None))
-    env = {k: v for k, v in os.environ.items() if k not in ("PREFECT_API_URL", "SRDI_HOME", "SRDI_OWNER")}
+    env = {k: v for k, v in os.environ.items() if k not in ("PREFECT_API_URL", "SRDI_HOME")}
     env.update(PYTHONPATH=str(ROOT), DO_NOT_TRACK="1", PREFECT_SERVER_ANALYTICS_ENABLED="false", TMPDIR=str(tmp))
     leader = '"工信局" = "张三"'
 

@@ -27,11 +27,10 @@ SHANGHAI = ZoneInfo("Asia/Shanghai")
 
 
 def env(**extra) -> dict:
-    """Each command with a Prefect server of its own, gone when it ends (no per-home background server, #12): so
-    `srdi status` finds no API unless a test gives it one, and reads what the warehouse recorded."""
-    e = {k: v for k, v in os.environ.items() if k not in ("PREFECT_API_URL", "SRDI_HOME", "SRDI_OWNER")}
-    e.update(PYTHONPATH=str(ROOT), DO_NOT_TRACK="1", PREFECT_SERVER_ANALYTICS_ENABLED="false",
-             SRDI_BACKGROUND_SERVER_ENABLED="0")
+    """The commands' environment: no PREFECT_API_URL, so each home's commands use its embedded server; the tests
+    that read what the warehouse recorded stop it first (`srdi stop`)."""
+    e = {k: v for k, v in os.environ.items() if k not in ("PREFECT_API_URL", "SRDI_HOME")}
+    e.update(PYTHONPATH=str(ROOT), DO_NOT_TRACK="1", PREFECT_SERVER_ANALYTICS_ENABLED="false")
     e.update(extra)
     return e
 
@@ -199,6 +198,7 @@ def demo_home(tmp_path_factory) -> Home:
     home = Home.resolve(tmp_path_factory.mktemp("status") / "home")
     r = srdi("demo", "--home", str(home.root))
     assert r.returncode == 0 and "Traceback" not in r.stdout + r.stderr, r.stdout[-2000:] + r.stderr[-3000:]
+    assert srdi("stop", "--home", str(home.root)).returncode == 0    # no Prefect API up: status reads the warehouse
     return home
 
 

@@ -70,9 +70,9 @@ def build_share(folder: Path) -> dict[str, Path]:
 
 
 def env(zone: str) -> dict:
-    e = {k: v for k, v in os.environ.items() if k not in ("PREFECT_API_URL", "SRDI_HOME", "SRDI_OWNER", "TZ")}
+    e = {k: v for k, v in os.environ.items() if k not in ("PREFECT_API_URL", "SRDI_HOME", "TZ")}
     e.update(PYTHONPATH=str(ROOT), DO_NOT_TRACK="1", PREFECT_SERVER_ANALYTICS_ENABLED="false",
-             SRDI_BACKGROUND_SERVER_ENABLED="0", SRDI_TRUST_MTIME="1", TZ=zone)
+             SRDI_TRUST_MTIME="1", TZ=zone)
     return e
 
 
