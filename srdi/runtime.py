@@ -119,6 +119,14 @@ def start_embedded(home) -> str:
         url = embedded_server(home)
         if url:
             return url
+        try:                                  # started by a command just before this one, still migrating: wait
+            url = json.loads(embedded_file(home).read_text())["api_url"]
+            pid = int((Path(prefect_env(home)["PREFECT_HOME"]) / "server.pid").read_text())
+            if b"prefect.server.api.server" in Path(f"/proc/{pid}/cmdline").read_bytes():
+                wait_for(url)
+                return url
+        except (OSError, ValueError, KeyError, TypeError, RuntimeError):
+            pass
         _prefect(home, "server", "stop")      # Prefect's own cleanup of a pid file a killed server left
         for _attempt in range(3):             # a port taken between our look and Prefect's bind: another port
             port = free_port()

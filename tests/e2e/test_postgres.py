@@ -34,9 +34,8 @@ from pathlib import Path
 
 import pytest
 
-from srdi.local_server import free_port, healthy
-from srdi.processes import owner_alive, owner_token
-from tests.helpers import HANG, cmdline, processes_with, wait_until
+from srdi.runtime import free_port, healthy
+from tests.helpers import HANG, cmdline, owner_alive, owner_token, processes_with, wait_until
 from warehouse.home import Home
 
 ROOT = Path(__file__).resolve().parents[2]

@@ -13,7 +13,7 @@ import duckdb
 import pytest
 import yaml
 
-from srdi.local_server import free_port, healthy
+from srdi.runtime import free_port, healthy
 from tests.helpers import HANG, wait_until
 from warehouse.home import Home
 from samples.share import build_sample_share

@@ -215,7 +215,7 @@ def test_files_waiting_when_serve_starts_make_one_event(tmp_path):
 def serve_env(home: Home, **extra) -> dict:
     env = dict(os.environ, PYTHONPATH=str(ROOT), DO_NOT_TRACK="1", PREFECT_SERVER_ANALYTICS_ENABLED="false",
                PREFECT_HOME=str(home.root / ".prefect"), **extra)
-    for k in ("PREFECT_API_URL", "SRDI_OWNER"):
+    for k in ("PREFECT_API_URL",):
         env.pop(k, None)
     return env
 
@@ -224,7 +224,7 @@ class Serve:
     """`srdi serve` in a process group of its own; its output read as it comes."""
 
     def __init__(self, home: Home, *args: str, env: dict | None = None):
-        from srdi.local_server import free_port
+        from srdi.runtime import free_port
         self.home = home
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}/api"
@@ -292,25 +292,29 @@ def wait_for(check, what: str, serve: Serve | None = None):
 
 @pytest.fixture(scope="module")
 def served(tmp_path_factory):
-    """A home that ran one `srdi ingest` first (its background server then hands the database to serve's)."""
-    from srdi import background_server as bg
+    """A home that ran one `srdi ingest` first (its embedded server then hands the database to serve's)."""
+    from tests.helpers import embedded_server
     home = Home.resolve(tmp_path_factory.mktemp("events") / "home").ensure()
-    env = serve_env(home, SRDI_SERVER_IDLE_SECONDS="600")
+    env = serve_env(home)
     first = subprocess.run([sys.executable, "-m", "srdi.cli", "ingest", "--home", str(home.root)], cwd=ROOT, env=env,
                            capture_output=True, text=True, timeout=HANG)
     assert first.returncode == 0, first.stdout + first.stderr
-    background = bg.read_pid_file(home.state)
-    assert background and bg.alive(background)
+    embedded = embedded_server(home)
+    assert embedded is not None
     serve = Serve(home, env=env).wait_up()
-    yield home, serve, background
+    yield home, serve, embedded
     serve.stop()
 
 
-def test_serve_takes_the_home_over_from_an_idle_background_server(served):
-    from srdi import background_server as bg
-    home, serve, background = served
-    assert not bg.alive(background)
-    assert bg.read_pid_file(home.state) is None
+def test_serve_takes_the_home_over_from_the_embedded_server(served):
+    """Two servers on one SQLite database would fight: serve stops the embedded one (Prefect's `prefect server
+    stop`) and says so; the one-off commands then use serve's."""
+    from srdi.runtime import embedded_server as embedded_url
+    from tests.helpers import cmdline, embedded_server
+    home, serve, embedded = served
+    wait_until(lambda: "prefect.server.api.server" not in cmdline(embedded), HANG, "the embedded server gone")
+    assert embedded_server(home) is None and embedded_url(home) is None
+    assert "stopped the home's embedded Prefect server" in serve.text()
     assert "inotify" in serve.text()            # a local disk
 
 
@@ -394,7 +398,7 @@ def test_a_server_that_exits_at_start_is_said_in_one_line_with_its_reason(tmp_pa
     says it."""
     home = Home.resolve(tmp_path / "home").ensure()
     env = serve_env(home, PREFECT_API_DATABASE_CONNECTION_URL=f"sqlite+aiosqlite:///{tmp_path}/no/such/dir/prefect.db")
-    from srdi.local_server import free_port
+    from srdi.runtime import free_port
     r = subprocess.run([sys.executable, "-m", "srdi.cli", "serve", "--home", str(home.root), "--port", str(free_port())],
                        cwd=ROOT, env=env, capture_output=True, text=True, timeout=HANG)
     assert r.returncode == 1

@@ -334,6 +334,7 @@ def test_status_after_a_first_ingest_without_any_rollup(tmp_path):
     r = srdi("ingest", "--home", str(home.root), "--settle", "0")
     assert r.returncode == 0, r.stdout[-2000:] + r.stderr[-3000:]
     assert not (home.reports).exists() or not list(home.reports.rglob("*.xlsx"))     # no rollup has run
+    assert srdi("stop", "--home", str(home.root)).returncode == 0    # no Prefect API up: what the warehouse recorded
     r = srdi("status", "--home", str(home.root), "--period", "2022Q3", "--format", "json")
     assert r.returncode == 0, r.stderr
     o = json.loads(r.stdout)

@@ -1,0 +1,113 @@
+"""The home's embedded Prefect server (#20 item 2, srdi/runtime.py): with no PREFECT_API_URL and no `srdi serve`, the
+first command of a home starts Prefect's own `prefect server start --background`; the next commands use it; `srdi
+stop` stops it with Prefect's `prefect server stop`. What runs is what the README names, and nothing else."""
+from __future__ import annotations
+
+import json
+import os
+import signal
+import stat
+import subprocess
+import sys
+import urllib.error
+import urllib.request
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
+from tests.helpers import HANG, cmdline, embedded_server, processes_with, wait_until
+from warehouse.home import Home
+
+ROOT = Path(__file__).resolve().parents[2]
+SERVER = "prefect.server.api.server:create_app"
+
+
+def env() -> dict:
+    e = {k: v for k, v in os.environ.items() if k not in ("PREFECT_API_URL", "PREFECT_API_AUTH_STRING", "PREFECT_HOME")}
+    e.update(PYTHONPATH=str(ROOT), DO_NOT_TRACK="1", PREFECT_SERVER_ANALYTICS_ENABLED="false")
+    return e
+
+
+def srdi(home: Home, *args: str, extra: dict | None = None) -> subprocess.CompletedProcess:
+    r = subprocess.run([sys.executable, "-m", "srdi.cli", *args, "--home", str(home.root)], cwd=ROOT,
+                       env={**env(), **(extra or {})}, capture_output=True, text=True, timeout=HANG)
+    assert r.returncode == 0, r.stdout + r.stderr
+    return r
+
+
+def servers_of(home: Home) -> list[int]:
+    """Every Prefect API server process whose Prefect home is this home's."""
+    prefect_home = str(home.root / ".prefect")
+    return [pid for pid, h in processes_with("PREFECT_HOME", prefect_home).items() if SERVER in cmdline(pid)]
+
+
+def api_url(home: Home) -> str:
+    return json.loads((home.state / "prefect-embedded.json").read_text())["api_url"]
+
+
+def status_code(url: str, auth: str | None = None) -> int:
+    req = urllib.request.Request(url + "/flow_runs/filter", data=b"{}", method="POST",
+                                 headers={"Content-Type": "application/json"})
+    if auth:
+        import base64
+        req.add_header("Authorization", "Basic " + base64.b64encode(auth.encode()).decode())
+    try:
+        with urllib.request.urlopen(req, timeout=30) as r:
+            return r.status
+    except urllib.error.HTTPError as e:
+        return e.code
+
+
+def test_the_first_command_starts_prefects_server_the_next_use_it_and_srdi_stop_stops_it(tmp_path):
+    home = Home.resolve(tmp_path / "home").ensure()
+    first = srdi(home, "templates", "--period", "2022Q3")
+    pid = embedded_server(home)
+    assert pid is not None, first.stdout + first.stderr
+    assert servers_of(home) == [pid]
+    assert f"--host 127.0.0.1" in cmdline(pid)                           # Prefect's own command line, local only
+    state = home.state / "prefect-embedded.json"
+    assert stat.S_IMODE(state.stat().st_mode) == 0o600                   # it names the port
+    url = api_url(home)
+    credential = (home.state / "prefect-api-auth").read_text().strip()
+    assert status_code(url) == 401 and status_code(url, credential) == 200
+    srdi(home, "templates", "--period", "2022Q4")
+    assert embedded_server(home) == pid and servers_of(home) == [pid]   # the next command used it
+    said = srdi(home, "stop").stdout
+    assert "已停止" in said
+    wait_until(lambda: not servers_of(home), HANG, "the embedded server gone")
+    assert not (home.root / ".prefect" / "server.pid").exists() and not state.exists()
+    assert "没有在运行" in srdi(home, "stop").stdout
+    srdi(home, "templates", "--period", "2022Q3")                        # and the next command starts one again
+    assert embedded_server(home) not in (None, pid)
+    srdi(home, "stop")
+
+
+def test_two_commands_starting_together_start_one_server(tmp_path):
+    home = Home.resolve(tmp_path / "home").ensure()
+    with ThreadPoolExecutor(2) as pool:
+        list(pool.map(lambda period: srdi(home, "templates", "--period", period), ["2022Q3", "2022Q4"]))
+    assert len(servers_of(home)) == 1
+    srdi(home, "stop")
+    wait_until(lambda: not servers_of(home), HANG, "the embedded server gone")
+
+
+def test_a_killed_server_is_replaced_by_the_next_command(tmp_path):
+    """SIGKILL leaves Prefect's pid file behind: the next command has Prefect clean it up and starts a new one."""
+    home = Home.resolve(tmp_path / "home").ensure()
+    srdi(home, "templates", "--period", "2022Q3")
+    pid = embedded_server(home)
+    os.kill(pid, signal.SIGKILL)
+    wait_until(lambda: SERVER not in cmdline(pid), HANG, "the killed server gone")
+    assert (home.root / ".prefect" / "server.pid").exists()
+    srdi(home, "templates", "--period", "2022Q4")
+    assert embedded_server(home) not in (None, pid) and len(servers_of(home)) == 1
+    srdi(home, "stop")
+
+
+def test_a_prefect_api_url_that_does_not_answer_is_said_and_the_homes_server_used(tmp_path):
+    from srdi.runtime import free_port
+    home = Home.resolve(tmp_path / "home").ensure()
+    dead = f"http://127.0.0.1:{free_port()}/api"
+    r = srdi(home, "templates", "--period", "2022Q3", extra={"PREFECT_API_URL": dead})
+    assert f"PREFECT_API_URL（{dead}）无响应" in r.stderr
+    assert embedded_server(home) is not None
+    srdi(home, "stop")
