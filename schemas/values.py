@@ -171,7 +171,7 @@ def parse_level(s: str) -> dict:
     '已纳入吉林市培育库'           -> 种子, cultivating 吉林市级, in the pool
     """
     t = s
-    level, year, cult, pool = None, None, None, False
+    level, cult, pool = None, None, False
     when: RecognitionDate | None = None
     rest = t
     for m in re.finditer(_TEXT_DATE + r"?(?:已|被)?认定(?:为)?" + _LV + r"(?:专精特新)?(?:中小企业)?", t):
