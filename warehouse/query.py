@@ -464,6 +464,7 @@ def run_query(home: Home, sql: str, fmt: str = "table", out: str | None = None,
     try:
         result = _execute(con, sql, deadline)
         if fmt == "xlsx":
+            assert out is not None   # xlsx without --out was refused above
             with atomic_path(out) as tmp:
                 write_xlsx(result, tmp)
             return
