@@ -32,8 +32,11 @@ test: venv-test
 # tests/e2e (the `srdi` command, a Prefect server and worker, `srdi serve`, signals, Chromium, PostgreSQL).
 
 # unit and integration (no Prefect server, no `srdi` command) on every core, a file per worker (a module fixture,
-# such as a share ingested once, is built once): the inner loop
+# such as a share ingested once, is built once): the inner loop. Lint and type-check first ([tool.ruff] and
+# [tool.mypy] in pyproject.toml): a finding fails the check before any test runs.
 check: venv-test
+	$(BIN)/ruff check .
+	$(BIN)/mypy
 	$(BIN)/python -m pytest -q -n auto --dist loadfile tests/unit tests/integration
 
 # one tier at a time

@@ -608,7 +608,7 @@ def _server_start(home: Path, env: dict[str, str]) -> float:
                 break
             except OSError:
                 if not processes.background_server(h) or time.perf_counter() - t0 > 180:
-                    raise SystemExit(f"the background server did not start; see {home}/state/logs/prefect-server.log")
+                    raise SystemExit(f"the background server did not start; see {home}/state/logs/prefect-server.log") from None
                 time.sleep(0.02)
         took = time.perf_counter() - t0
         processes.release_background(h, token)

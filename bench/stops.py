@@ -157,7 +157,7 @@ def bench_stops(work: Path, reps: int, big: Path, log) -> dict:
             t0 = time.perf_counter()
             if key == "deleted_home_stop_s":
                 shutil.rmtree(home)
-            _until(lambda: not Path(f"/proc/{pid}").exists() or "zombie" in _state(pid), "the server gone", 0.05)
+            _until(lambda pid=pid: not Path(f"/proc/{pid}").exists() or "zombie" in _state(pid), "the server gone", 0.05)
             add(key, time.perf_counter() - t0)
 
         # `srdi query --timeout 1` on hours of work
@@ -187,8 +187,8 @@ def bench_stops(work: Path, reps: int, big: Path, log) -> dict:
                                      str(port)], cwd=ROOT, env=_env(uuid.uuid4().hex), stdout=out,
                                     stderr=subprocess.STDOUT, start_new_session=True)
         try:
-            _until(lambda: (home.state / "prefect-server.json").exists() or proc.poll() is not None, "srdi serve up",
-                   0.2)
+            _until(lambda home=home, proc=proc: (home.state / "prefect-server.json").exists() or proc.poll() is not None,
+                   "srdi serve up", 0.2)
             t0 = time.perf_counter()
             proc.send_signal(signal.SIGTERM)
             proc.wait(timeout=CEILING)

@@ -172,8 +172,8 @@ def svg_heatmap(bureaus: list[str], columns: list[tuple[str, str]], cells: dict,
             quarters.append(q)
     for q in quarters:
         xs = [j for j, (cq, _) in enumerate(columns) if cq == q]
-        mid = label_w + (xs[0] + xs[-1] + 1) * cell_w / 2
-        out.append(f'<text x="{mid:.1f}" y="16" text-anchor="middle" class="lbl">{e(period_label(q))}</text>')
+        centre = label_w + (xs[0] + xs[-1] + 1) * cell_w / 2
+        out.append(f'<text x="{centre:.1f}" y="16" text-anchor="middle" class="lbl">{e(period_label(q))}</text>')
     for j, (_, form) in enumerate(columns):
         out.append(f'<text x="{label_w + j * cell_w + cell_w / 2:.1f}" y="36" text-anchor="middle" class="axis">'
                    f'{e(label(FORM, form))}</text>')

@@ -171,7 +171,7 @@ def tasks_section(d: PeriodData) -> str:
         h = {c: e(_col(table, c).header) for c in ("task_id", "responsible_unit", "status",
                                                     "completion_pct", "progress", "lagging")}
         body = []
-        span = {}
+        span: dict[str, int] = {}
         for r in rows:
             span[r["task_id"]] = span.get(r["task_id"], 0) + 1
         shown: set[str] = set()

@@ -106,8 +106,10 @@ AS_TASKS = AsTasks()
 
 # ---------------------------------------------------------------- one writer at a time
 
-def _say_waiting(holder: Holder, wait_seconds: float) -> None:
-    run_logger().warning(waiting_line(holder, wait_seconds))
+def _say_waiting(where: Home):
+    def say(holder: Holder, wait_seconds: float) -> None:
+        run_logger().warning(waiting_line(holder, wait_seconds, where.time_zone))
+    return say
 
 
 @contextlib.contextmanager
@@ -118,7 +120,7 @@ def writing(where: Home, command: str, lock: WriterLock | None = None, wait_seco
         lock.check(where)
         yield lock
         return
-    with writer_lock(where, wait_seconds, command=command, on_wait=_say_waiting) as held:
+    with writer_lock(where, wait_seconds, command=command, on_wait=_say_waiting(where)) as held:
         yield held
 
 

@@ -6,7 +6,6 @@ from __future__ import annotations
 import os
 from datetime import datetime
 from zoneinfo import ZoneInfo
-from pathlib import Path
 
 from prefect import flow, task
 from prefect.cache_policies import NO_CACHE

@@ -231,7 +231,7 @@ def _cache_formula_values(data: bytes, values: dict[str, float]) -> bytes:
             if info.filename == "xl/worksheets/sheet1.xml":
                 for ref, v in values.items():
                     body = re.sub(rb'(<c r="' + ref.encode() + rb'"[^>]*><f>[^<]*</f>)<v\s*/>',
-                                  lambda m: m.group(1) + b"<v>" + f"{v:g}".encode() + b"</v>", body)
+                                  lambda m, v=v: m.group(1) + b"<v>" + f"{v:g}".encode() + b"</v>", body)
             dst.writestr(info, body)
     return out.getvalue()
 

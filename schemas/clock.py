@@ -13,6 +13,7 @@ from __future__ import annotations
 
 from datetime import date, datetime, timezone
 from functools import cache
+from typing import overload
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 DEFAULT_TIME_ZONE = "Asia/Shanghai"
@@ -81,6 +82,10 @@ def shown(dt: datetime | None, tz: str | None = None, fmt: str = SHOWN_FORMAT) -
     return local(dt, tz).strftime(fmt)
 
 
+@overload
+def shown_iso(dt: datetime, tz: str | None = None) -> str: ...
+@overload
+def shown_iso(dt: None, tz: str | None = None) -> None: ...
 def shown_iso(dt: datetime | None, tz: str | None = None) -> str | None:
     """An instant for machines that a person may read too (`srdi status --format json`): ISO 8601 with the
     programme zone's offset, `2022-10-11T06:30:00+08:00`."""

@@ -1,6 +1,7 @@
 """What both forms' models share: which finding each of pandera's checks raises."""
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from dataclasses import field as _field
 
@@ -14,7 +15,7 @@ class Rule:
     code: str                  # stable rule id, stored in validation_errors.rule
     variant: str = ""
     field: str | None = None   # for dataframe-wide checks: the cell to point at
-    blanks: dict[str, object] = _field(default_factory=dict)
+    blanks: Mapping[str, object] = _field(default_factory=dict)
 
 
 def rule_for(rules: dict[tuple[str, str], Rule], column: str, check: str) -> Rule:

@@ -60,28 +60,34 @@ class EnterpriseErrors(pa.DataFrameModel):
     # the repeated name carries two different credit codes, or the repeated code two different names, the rows
     # clash on the enterprise's identity (统一社会信用代码, issue #19) and say so instead: each row's cell is named.
     @pa.dataframe_check
+    @classmethod
     def duplicate_enterprise(cls, data: pa.PolarsData) -> pl.LazyFrame:
         return data.lazyframe.select(unique_ignoring_nulls(NAME_KEY) | _name_has_two_codes())
 
     @pa.dataframe_check
+    @classmethod
     def duplicate_credit_code(cls, data: pa.PolarsData) -> pl.LazyFrame:
         return data.lazyframe.select(unique_ignoring_nulls("credit_code") | _code_has_two_names())
 
     @pa.dataframe_check
+    @classmethod
     def name_with_two_codes(cls, data: pa.PolarsData) -> pl.LazyFrame:
         return data.lazyframe.select(~_name_has_two_codes())
 
     @pa.dataframe_check
+    @classmethod
     def code_with_two_names(cls, data: pa.PolarsData) -> pl.LazyFrame:
         return data.lazyframe.select(~_code_has_two_names())
 
     @pa.dataframe_check
+    @classmethod
     def credit_code_check_digit(cls, data: pa.PolarsData) -> pl.LazyFrame:
         return data.lazyframe.select(
             pl.col("credit_code").is_null()
             | pl.col("credit_code").map_elements(is_valid, return_dtype=pl.Boolean))
 
     @pa.dataframe_check
+    @classmethod
     def tech_staff_within_total(cls, data: pa.PolarsData) -> pl.LazyFrame:
         return data.lazyframe.select(
             (pl.col("tech_staff") <= pl.col("total_staff")).fill_null(True))
@@ -92,19 +98,23 @@ class EnterpriseWarnings(pa.DataFrameModel):
         strict = False
 
     @pa.dataframe_check
+    @classmethod
     def operating_status_missing(cls, data: pa.PolarsData) -> pl.LazyFrame:
         return data.lazyframe.select(pl.col("operating_status").is_not_null())
 
     @pa.dataframe_check
+    @classmethod
     def planned_order(cls, data: pa.PolarsData) -> pl.LazyFrame:
         return data.lazyframe.select(
             (pl.col("planned_province_year") >= pl.col("planned_city_year")).fill_null(True))
 
     @pa.dataframe_check
+    @classmethod
     def rd_above_sales(cls, data: pa.PolarsData) -> pl.LazyFrame:
         return data.lazyframe.select((pl.col("rd_expense") <= pl.col("sales_revenue")).fill_null(True))
 
     @pa.dataframe_check
+    @classmethod
     def patents_implausible(cls, data: pa.PolarsData) -> pl.LazyFrame:
         return data.lazyframe.select((pl.col("patents") <= 2000).fill_null(True))
 

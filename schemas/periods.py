@@ -91,11 +91,12 @@ FORM_EXAMPLES_EN = {"quarter": "2022Q2, 2022-Q2 or 2022年第二季度", "half":
 
 
 def _canonical(form: str, year: str, part: str | None) -> str:
+    if form not in ("quarter", "half"):
+        return year
+    assert part is not None, form   # a quarter's and a half's patterns always capture the part
     if form == "quarter":
         return f"{year}Q{_CN[part]}"
-    if form == "half":
-        return f"{year}H{ {'上': 1, '下': 2, '1': 1, '2': 2}[part] }"
-    return year
+    return f"{year}H{ {'上': 1, '下': 2, '1': 1, '2': 2}[part] }"
 
 
 def parse_period(text: str, kind: str | None = None) -> str:

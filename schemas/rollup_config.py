@@ -189,10 +189,11 @@ def parse(data: dict, source: str = "") -> RollupConfig:
         form = ob.get("form")
         _check(form in FORMS, f"obligations[{i}].form 应为 {FORMS} / must be one of {FORMS}: {form!r}")
         obligations.append(Obligation(form, _expand(ob.get("owed_by", []), ob.get("exclude", []), f"obligations[{i}]")))
-    leaders = {}
+    leaders: dict[str, str] = {}
     for name, who in data.get("leaders", {}).items():
         bureau = reference.resolve_bureau(name)
-        _check(bureau is not None, f"leaders: 未知单位“{name}” / unknown bureau {name!r}")
+        if bureau is None:
+            raise ConfigError(f"leaders: 未知单位“{name}” / unknown bureau {name!r}")
         leaders[bureau] = str(who)
     lag = data.get("lagging", {})
     for s in (*lag.get("self_reported_statuses", ()), *lag.get("stalled_statuses", ())):

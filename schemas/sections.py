@@ -36,6 +36,7 @@ sheets, the dashboard reads the ones it shows.
 from __future__ import annotations
 
 import tomllib
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -56,7 +57,7 @@ class Col:
     name: str
     header: str
     kind: str = "text"            # text | int | num | pct | yuan | date | datetime | bool
-    labels: object = None          # code -> Chinese: a catalogue of schemas.labels, or a callable
+    labels: dict | Callable | None = None   # code -> Chinese: a catalogue of schemas.labels, or a callable
     blank: str | None = None       # what an empty cell says
     wide: bool = False            # long text: wraps within a wider column
     flag: bool = False            # highlight bad values
@@ -78,7 +79,7 @@ class Sheet:
     grain: str                     # "每行：…", printed under the title
     cols: tuple[Col, ...]
     packs: dict                    # kind -> position of this sheet in that kind's pack (1 = first after 概要)
-    where: object = None           # polars expression selecting rows
+    where: pl.Expr | None = None   # polars expression selecting rows
     sort: tuple = ()
     empty: str = "（无）"
     total: tuple[str, ...] = ()    # numeric columns summed in a 合计 row
@@ -124,11 +125,20 @@ _ORDER = ("compliance", "ladder_enterprises", "ladder_counts", "ladder_changes",
           "rollup_notices")   # the computing order (and the order the packs' 概要 and the dashboard list them)
 
 
-def _labels(name: str | None) -> object:
+def _labels(name: str | None) -> dict | Callable | None:
+    """A column's labels: a catalogue (code -> Chinese) or a function of schemas/labels.py."""
     if name is None:
         return None
     found = getattr(L, name, None)
-    if found is None or name.startswith("_"):
+    if not (isinstance(found, dict) or callable(found)) or name.startswith("_"):
+        raise ValueError(f"labels {name!r} is not a catalogue of schemas/labels.py")
+    return found
+
+
+def _catalogue(name: str) -> dict:
+    """The codes an accepted_values test takes from a catalogue of schemas/labels.py."""
+    found = _labels(name)
+    if not isinstance(found, dict):
         raise ValueError(f"labels {name!r} is not a catalogue of schemas/labels.py")
     return found
 
@@ -160,7 +170,7 @@ def parse_model(text: str, sql: str | None) -> Section:
                             pl.col(sh["where"]) if "where" in sh else None, _sort(sh), sh.get("empty", "（无）"),
                             tuple(sh.get("total", ())), sh.get("appendix")))
     tests = m.get("tests", {})
-    accepted = tuple((col, tuple(_labels(v)) if isinstance(v, str) else tuple(v))
+    accepted = tuple((col, tuple(_catalogue(v)) if isinstance(v, str) else tuple(v))
                      for col, v in tests.get("accepted_values", {}).items())
     related = tuple((col, parent) for col, parent in tests.get("relationships", {}).items())
     names = {c.name for c in columns}

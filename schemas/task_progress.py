@@ -56,16 +56,19 @@ class TaskErrors(pa.DataFrameModel):
         strict = False
 
     @pa.dataframe_check
+    @classmethod
     def unknown_task(cls, data: pa.PolarsData) -> pl.LazyFrame:
         return data.lazyframe.select(pl.col("task_id").is_null() | pl.col("task_id").is_in(list(task_items())))
 
     @pa.dataframe_check
+    @classmethod
     def not_responsible(cls, data: pa.PolarsData) -> pl.LazyFrame:
         known = pl.col("task_id").is_in(list(task_items()))
         pair = pl.concat_str([pl.col("task_id"), pl.col("_bureau")], separator="|")
         return data.lazyframe.select(~known.fill_null(False) | pair.is_in(_responsible_pairs()))
 
     @pa.dataframe_check
+    @classmethod
     def duplicate_task(cls, data: pa.PolarsData) -> pl.LazyFrame:
         return data.lazyframe.select(unique_ignoring_nulls("task_id"))
 
@@ -75,23 +78,28 @@ class TaskWarnings(pa.DataFrameModel):
         strict = False
 
     @pa.dataframe_check
+    @classmethod
     def done_but_incomplete(cls, data: pa.PolarsData) -> pl.LazyFrame:
         return data.lazyframe.select(
             ~((pl.col("status") == "已完成") & (pl.col("completion_pct") < 100)).fill_null(False))
 
     @pa.dataframe_check
+    @classmethod
     def progress_missing(cls, data: pa.PolarsData) -> pl.LazyFrame:
         return data.lazyframe.select(pl.col("progress").is_not_null())
 
     @pa.dataframe_check
+    @classmethod
     def bank_events_elsewhere(cls, data: pa.PolarsData) -> pl.LazyFrame:
         return data.lazyframe.select(_counted_here("bank_events"))
 
     @pa.dataframe_check
+    @classmethod
     def trained_persons_elsewhere(cls, data: pa.PolarsData) -> pl.LazyFrame:
         return data.lazyframe.select(_counted_here("trained_persons"))
 
     @pa.dataframe_check
+    @classmethod
     def unit_mismatch(cls, data: pa.PolarsData) -> pl.LazyFrame:
         return data.lazyframe.select(
             pl.struct("responsible_unit", "_bureau").map_elements(

@@ -171,7 +171,7 @@ def parse_level(s: str) -> dict:
     '已纳入吉林市培育库'           -> 种子, cultivating 吉林市级, in the pool
     """
     t = s
-    level, year, cult, pool = None, None, None, False
+    level, cult, pool = None, None, False
     when: RecognitionDate | None = None
     rest = t
     for m in re.finditer(_TEXT_DATE + r"?(?:已|被)?认定(?:为)?" + _LV + r"(?:专精特新)?(?:中小企业)?", t):
@@ -189,9 +189,9 @@ def parse_level(s: str) -> dict:
             cult = "吉林省级" if where in ("吉林省", "省级") else "吉林市级"
         rest = rest.replace(m.group(0), " ")
     if level is None:
-        m = re.fullmatch(_TEXT_DATE + "?" + _LV + r"(?:专精特新)?(?:中小企业|企业)?", _FILLER.sub("", rest) or "-")
-        if m:
-            level, when = _LEVEL_WORD[m.group(2)], (recognition_date(m.group(1), s) if m.group(1) else None)
+        whole = re.fullmatch(_TEXT_DATE + "?" + _LV + r"(?:专精特新)?(?:中小企业|企业)?", _FILLER.sub("", rest) or "-")
+        if whole:
+            level, when = _LEVEL_WORD[whole.group(2)], (recognition_date(whole.group(1), s) if whole.group(1) else None)
             rest = ""
         elif re.fullmatch(r"种子企业?|种子|培育库", _FILLER.sub("", rest) or "-"):
             pool, rest = True, ""
@@ -301,7 +301,7 @@ def is_placeholder(text: str | None) -> bool:
 
 
 # column unit -> {unit written after a number: None when it is the column's unit, else the unit it is read as}
-UNIT_EQUIVALENTS = {
+UNIT_EQUIVALENTS: dict[str, dict[str, str | None]] = {   # column unit -> unit typed -> read as (None: as is)
     "万元": {"万元": None, "万": "万元"},
     "人": {"人": None, "名": None, "位": None},
     "人次": {"人次": None, "人": "人次"},
@@ -448,8 +448,8 @@ def read_cell(raw: str, f) -> CellReading:
             "cell.too_long", length=len(trimmed), limit=f.max_length), removed=removed)
     kind = f.kind
     if kind == "free":   # progress, problems, plans, notes: as typed, only trimmed
-        text = trimmed.replace("\r\n", "\n").replace("\r", "\n")
-        text = None if is_placeholder(text) else text
+        typed = trimmed.replace("\r\n", "\n").replace("\r", "\n")
+        text = None if is_placeholder(typed) else typed
         return CellReading(text, text, trimmed, removed=removed)
     if kind == "enum":
         t = clean_value(shown, "enum")
@@ -481,8 +481,8 @@ def read_cell(raw: str, f) -> CellReading:
             v, note, understood = _read_year(t, trimmed)
             return CellReading(t, v, trimmed, note=note, understood=understood, removed=removed)
         if kind == "pct":
-            v, note, understood = _read_pct(t, trimmed, f)
-            return CellReading(t, v, trimmed, note=note, understood=understood, removed=removed)
+            pct, note, understood = _read_pct(t, trimmed, f)
+            return CellReading(t, pct, trimmed, note=note, understood=understood, removed=removed)
     except ParseError as e:
         return CellReading(t, None, trimmed, e, removed=removed)
     return CellReading(t, t, trimmed, removed=removed)

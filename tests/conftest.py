@@ -16,9 +16,9 @@ from pathlib import Path
 os.environ.setdefault("DO_NOT_TRACK", "1")
 os.environ["PREFECT_SERVER_ANALYTICS_ENABLED"] = "false"
 
-import pytest  # noqa: E402
+import pytest
 
-from warehouse.home import Home  # noqa: E402
+from warehouse.home import Home
 
 
 @pytest.fixture(scope="session")

@@ -72,7 +72,7 @@ def schema_sha256() -> str:
 
 def schema_version(con: duckdb.DuckDBPyConnection, component: str) -> tuple[int, str | None] | None:
     """(version, DDL digest) that schema_versions records for `component`; None when nothing is recorded."""
-    if not con.execute(sql("schema/count_schema_versions")).fetchone()[0]:
+    if not con.execute(sql("schema/count_schema_versions")).fetchall()[0][0]:   # a count: one row
         return None
     found = con.execute(sql("schema/read_schema_version"), {"component": component}).fetchone()
     return (found[0], found[1]) if found else None

@@ -29,9 +29,9 @@ class InboxEntry:
     note_path: str | None = None
 
 
-SCHEMA = {"path_key": pl.Utf8, "first_seen": pl.Datetime("us", "UTC"), "last_seen": pl.Datetime("us", "UTC"),
+SCHEMA = pl.Schema(dict[str, pl.DataType | type[pl.DataType]]({"path_key": pl.Utf8, "first_seen": pl.Datetime("us", "UTC"), "last_seen": pl.Datetime("us", "UTC"),
           "changed_at": pl.Datetime("us", "UTC"), "size_bytes": pl.Int64, "mtime_ns": pl.Int64, "renamed_from": pl.Utf8,
-          "note_reason": pl.Utf8, "note_path": pl.Utf8}
+          "note_reason": pl.Utf8, "note_path": pl.Utf8}))
 
 
 def entries(con: duckdb.DuckDBPyConnection) -> dict[str, InboxEntry]:

@@ -4,7 +4,8 @@ The lock is an advisory `flock` on state/writer.lock (the OS releases it when it
 a crashed run never leaves it taken). It is taken once per run: by the CLI before it starts a flow (a busy writer is
 then told plainly, before Prefect is involved, and the held lock is handed to the run: flows/pipeline.py), or by the
 library itself when a run has no such caller (a scheduled or served flow run, a test). Its holder writes into the
-file who holds it (command, pid, user, since when, UTC), so a run that has to wait can say for whom it waits.
+file who holds it (command, pid, user, since when, UTC), so a run that has to wait can say for whom it waits; the
+line it says shows that time in the programme's zone (the home's rules file `time_zone`), naming the zone.
 """
 from __future__ import annotations
 
@@ -18,6 +19,7 @@ import time
 from dataclasses import dataclass
 from datetime import datetime, timezone
 
+from schemas import clock
 from warehouse.home import Home
 
 DEFAULT_WAIT_SECONDS = 600.0
@@ -36,14 +38,18 @@ class Holder:
     user: str | None = None
     since: str | None = None      # ISO 8601, UTC
 
-    def chinese(self) -> str:
-        """srdi ingest，进程 1234，用户 alice，自 2026-05-01 08:00:00 UTC 起"""
+    def chinese(self, tz: str) -> str:
+        """srdi ingest，进程 1234，用户 alice，自 2026-05-01 16:00（Asia/Shanghai）起: the start in the programme's
+        zone `tz` (clock.shown), the zone named; a start that is not an ISO 8601 instant is shown as written."""
         parts = [self.command or "另一个 srdi 运行"]
         parts.append(f"进程 {self.pid}" if self.pid else "进程未知")
         if self.user:
             parts.append(f"用户 {self.user}")
         if self.since:
-            parts.append(f"自 {self.since.replace('T', ' ').removesuffix('+00:00')} UTC 起")
+            try:
+                parts.append(f"自 {clock.shown(datetime.fromisoformat(self.since), tz)}（{tz}）起")
+            except ValueError:
+                parts.append(f"自 {self.since} 起")
         return "，".join(parts)
 
     def english(self) -> str:
@@ -64,9 +70,9 @@ def holder(home: Home) -> Holder:
         return Holder(pid=int(text) if text.isdigit() else None)   # written by an srdi before the holder's line
 
 
-def waiting_line(who: Holder, wait_seconds: float) -> str:
-    """The one line a run that has to wait says at once."""
-    return (f"写入锁被占用：{who.chinese()}正在写入；本次运行等待其结束，最多等待 {wait_seconds:g} 秒（--wait 可改），"
+def waiting_line(who: Holder, wait_seconds: float, tz: str) -> str:
+    """The one line a run that has to wait says at once (times in the programme's zone `tz`: Home.time_zone)."""
+    return (f"写入锁被占用：{who.chinese(tz)}正在写入；本次运行等待其结束，最多等待 {wait_seconds:g} 秒（--wait 可改），"
             f"Ctrl-C 取消")
 
 

@@ -21,7 +21,7 @@ def _dicts(cur: duckdb.DuckDBPyConnection) -> list[dict]:
 
 
 def has_schema(con: duckdb.DuckDBPyConnection) -> bool:
-    return con.execute(sql("outbox/count_enterprise_state_macro")).fetchone()[0] > 0
+    return con.execute(sql("outbox/count_enterprise_state_macro")).fetchall()[0][0] > 0   # a count: one row
 
 
 def enterprises_as_of(con: duckdb.DuckDBPyConnection, period: str) -> list[dict]:

@@ -361,7 +361,10 @@ def render_table(cols, rows, more: bool = False) -> str:
     cols = [_visible(c) for c in cols]
     cells = [[_visible(_text(v)) for v in r] for r in rows]
     widths = [max([terminal_width(c)] + [terminal_width(r[i]) for r in cells]) for i, c in enumerate(cols)]
-    pad = lambda s, w: s + " " * (w - terminal_width(s))
+
+    def pad(s: str, w: int) -> str:
+        return s + " " * (w - terminal_width(s))
+
     lines = [" | ".join(pad(c, w) for c, w in zip(cols, widths)), "-+-".join("-" * w for w in widths)]
     lines += [" | ".join(pad(v, w) for v, w in zip(r, widths)) for r in cells]
     if more:
@@ -461,6 +464,7 @@ def run_query(home: Home, sql: str, fmt: str = "table", out: str | None = None,
     try:
         result = _execute(con, sql, deadline)
         if fmt == "xlsx":
+            assert out is not None   # xlsx without --out was refused above
             with atomic_path(out) as tmp:
                 write_xlsx(result, tmp)
             return

@@ -203,8 +203,7 @@ def select(con: duckdb.DuckDBPyConnection, name: str, params: dict,
     for key, frame in frames.items():
         con.register(key, frame)
     try:
-        table = con.sql(text, params=bind(text, params)).to_arrow_table()
-        return pl.from_arrow(table)
+        return pl.DataFrame(con.sql(text, params=bind(text, params)).to_arrow_table())
     finally:
         for key in frames:
             con.unregister(key)
@@ -241,4 +240,4 @@ def read_period(con: duckdb.DuckDBPyConnection, table: str, period: str) -> pl.D
         raise KeyError(f"not a rollup table: {table!r}")
     if table not in relations(con):
         return None
-    return pl.from_arrow(con.sql(sql("rollups/read_period_rows"), params={"table": table, "period": period}).to_arrow_table())
+    return pl.DataFrame(con.sql(sql("rollups/read_period_rows"), params={"table": table, "period": period}).to_arrow_table())

@@ -220,6 +220,6 @@ def copy_age(home: Home) -> dict:
                   if t is not None], default=None)
     return {"path": str(home.warehouse),
             "published_at": _local(published, home.time_zone) if published else None,
-            "age_seconds": round(datetime.now().timestamp() - published) if published else None,  # noqa: DTZ005
+            "age_seconds": round(datetime.now().timestamp() - published) if published else None,
             "writer_changed_at": _local(writer, home.time_zone) if writer else None,
             "older_than_writer": bool(published and writer and writer > published + 1.0)}

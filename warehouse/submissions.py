@@ -3,6 +3,7 @@ all (rows, findings, column lineage, supersession); the reference tables and Ann
 filed away. Every statement is a file under warehouse/sql/intake/."""
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
 
@@ -153,7 +154,7 @@ class FileBatch:
     """Files queued by write_file_submissions(..., batch=this), then written by `commit` in ONE transaction."""
 
     def __init__(self) -> None:
-        self.files: list[tuple[list[SubmissionRecord], str, object]] = []
+        self.files: list[tuple[list[SubmissionRecord], str, Callable[[], None] | None]] = []
 
     def commit(self, con: duckdb.DuckDBPyConnection) -> None:
         write_many_file_submissions(con, self.files)
@@ -204,13 +205,28 @@ def write_file_submissions(con: duckdb.DuckDBPyConnection, records: list[Submiss
     return next_id
 
 
+def _rows(rec: SubmissionRecord) -> pl.DataFrame:
+    """The typed rows of a loaded record: only a record with rows reaches an insert of rows."""
+    if rec.rows is None:
+        raise ValueError(f"{rec.file_name}: a record without rows has no rows to insert")
+    return rec.rows
+
+
+def _sid(rec: SubmissionRecord) -> int:
+    """The record's submission id: given before anything of the record is written."""
+    if rec.submission_id is None:
+        raise ValueError(f"{rec.file_name}: written before its submission id was given")
+    return rec.submission_id
+
+
 def _insert_rows(con: duckdb.DuckDBPyConnection, rec: SubmissionRecord) -> None:
     cols = ENTERPRISE_COLUMNS if rec.form == "enterprise" else TASK_COLUMNS
-    frame = rec.rows.select(
+    rows = _rows(rec)
+    frame = rows.select(
         pl.lit(rec.submission_id, pl.Int32).alias("submission_id"),
         pl.lit(rec.period).alias("period"), pl.lit(rec.bureau).alias("bureau"),
         pl.col("_sheet").alias("sheet"), pl.col("_row").cast(pl.Int32).alias("excel_row"),
-        *[pl.col(c) for c in cols if c in rec.rows.columns],
+        *[pl.col(c) for c in cols if c in rows.columns],
     )
     table = REPORT_TABLES["enterprise" if rec.form == "enterprise" else "task"]
     con.register("_rows", frame)
@@ -222,19 +238,19 @@ def _insert_rows(con: duckdb.DuckDBPyConnection, rec: SubmissionRecord) -> None:
 
 # ---------------------------------------------------------------- many files in one transaction
 
-SUBMISSION_SCHEMA = {
+SUBMISSION_SCHEMA = pl.Schema(dict[str, pl.DataType | type[pl.DataType]]({
     "submission_id": pl.Int32, "bureau": pl.Utf8, "period": pl.Utf8, "form": pl.Utf8, "file_name": pl.Utf8,
     "source_path": pl.Utf8, "sha256": pl.Utf8, "size_bytes": pl.Int64, "file_format": pl.Utf8,
     "received_at": pl.Datetime("us", "UTC"), "processed_at": pl.Datetime("us", "UTC"), "status": pl.Utf8, "error_count": pl.Int32,
     "warning_count": pl.Int32, "row_count": pl.Int32, "superseded_by": pl.Int32, "duplicate_of": pl.Int32,
     "stored_path": pl.Utf8, "message": pl.Utf8,
-}
-CELL_SCHEMA = {"submission_id": pl.Int32, "sheet": pl.Utf8, "excel_row": pl.Int32, "field": pl.Utf8,
-               "raw_text": pl.Utf8, "understood_as": pl.Utf8}
+}))
+CELL_SCHEMA = pl.Schema({"submission_id": pl.Int32, "sheet": pl.Utf8, "excel_row": pl.Int32, "field": pl.Utf8,
+                         "raw_text": pl.Utf8, "understood_as": pl.Utf8})
 
 
 def write_many_file_submissions(con: duckdb.DuckDBPyConnection,
-                                files: list[tuple[list[SubmissionRecord], str, object]]) -> None:
+                                files: list[tuple[list[SubmissionRecord], str, Callable[[], None] | None]]) -> None:
     """Many files' submissions in ONE transaction, with the same rows, ids, supersession and registry as
     write_file_submissions called for each file in turn: a handful of statements for the batch instead of a dozen
     per file. `files`: (the file's records, their ids given, its stored path, its before_commit or None), in load
@@ -247,9 +263,9 @@ def write_many_file_submissions(con: duckdb.DuckDBPyConnection,
         slots = list(dict.fromkeys((r.bureau, r.period, r.form) for r, _ in recs if r.status == "loaded"))
         current: dict[tuple, list[int]] = {}
         if slots:
-            for sid, *slot in con.execute(sql("intake/find_loaded_in_slots"),
+            for sid, *held in con.execute(sql("intake/find_loaded_in_slots"),
                                           [[s[i] for s in slots] for i in range(3)]).fetchall():
-                current.setdefault(tuple(slot), []).append(sid)
+                current.setdefault(tuple(held), []).append(sid)
         superseded_by: dict[int, int] = {}
         for rec, _ in recs:
             if rec.status != "loaded":
@@ -257,8 +273,8 @@ def write_many_file_submissions(con: duckdb.DuckDBPyConnection,
             slot = (rec.bureau, rec.period, rec.form)
             rec.superseded = current.get(slot, [])
             for sid in rec.superseded:
-                superseded_by[sid] = rec.submission_id
-            current[slot] = [rec.submission_id]
+                superseded_by[sid] = _sid(rec)
+            current[slot] = [_sid(rec)]
         in_batch = {r.submission_id for r, _ in recs}
         earlier = sorted(sid for sid in superseded_by if sid not in in_batch)
         if earlier:
@@ -266,7 +282,7 @@ def write_many_file_submissions(con: duckdb.DuckDBPyConnection,
         rows = []
         for rec, stored in recs:
             errors = sum(f["severity"] == "error" for f in rec.findings)
-            by = superseded_by.get(rec.submission_id)
+            by = superseded_by.get(_sid(rec))
             rows.append({
                 "submission_id": rec.submission_id, "bureau": rec.bureau, "period": rec.period, "form": rec.form,
                 "file_name": rec.file_name, "source_path": rec.source_path, "sha256": rec.sha256,
@@ -286,12 +302,12 @@ def write_many_file_submissions(con: duckdb.DuckDBPyConnection,
             mine = [rec for rec in loaded if (rec.form == "enterprise") == (form == "enterprise")]
             if mine:
                 _insert_many_rows(con, form, mine)
-        typed = [rec for rec in loaded if rec.cells is not None and rec.cells.height]
+        typed = [(rec.submission_id, rec.cells) for rec in loaded if rec.cells is not None and rec.cells.height]
         if typed:
             fields = [c for c in CELL_SCHEMA if c != "submission_id"]
-            cells = pl.concat([rec.cells[fields] for rec in typed], how="vertical_relaxed")
+            cells = pl.concat([frame[fields] for _, frame in typed], how="vertical_relaxed")
             cells = cells.select([pl.col(c).cast(CELL_SCHEMA[c]) for c in fields]).with_columns(
-                _repeated("submission_id", [(rec.submission_id, rec.cells.height) for rec in typed], pl.Int32))
+                _repeated("submission_id", [(sid, frame.height) for sid, frame in typed], pl.Int32))
             _insert_frame(con, "_cells", cells.rechunk(), "intake/insert_cell_texts_many")
         columns = [(rec.submission_id, c) for rec, _ in recs for c in rec.columns]
         if columns:
@@ -323,13 +339,14 @@ def _rows_frame(recs: list[SubmissionRecord]) -> pl.DataFrame:
     submission id, period and bureau (one select for the lot: per file it cost about 1 ms)."""
     first = recs[0]
     cols = ENTERPRISE_COLUMNS if first.form == "enterprise" else TASK_COLUMNS
-    stacked = pl.concat([rec.rows for rec in recs], how="vertical") if len(recs) > 1 else first.rows
+    frames = [_rows(rec) for rec in recs]
+    stacked = pl.concat(frames, how="vertical") if len(recs) > 1 else frames[0]
     return stacked.select(
-        _repeated("submission_id", [(rec.submission_id, rec.rows.height) for rec in recs], pl.Int32),
-        _repeated("period", [(rec.period, rec.rows.height) for rec in recs]),
-        _repeated("bureau", [(rec.bureau, rec.rows.height) for rec in recs]),
+        _repeated("submission_id", [(rec.submission_id, f.height) for rec, f in zip(recs, frames)], pl.Int32),
+        _repeated("period", [(rec.period, f.height) for rec, f in zip(recs, frames)]),
+        _repeated("bureau", [(rec.bureau, f.height) for rec, f in zip(recs, frames)]),
         pl.col("_sheet").alias("sheet"), pl.col("_row").cast(pl.Int32).alias("excel_row"),
-        *[pl.col(c) for c in cols if c in first.rows.columns],
+        *[pl.col(c) for c in cols if c in frames[0].columns],
     ).rechunk()
 
 
@@ -338,7 +355,7 @@ def _insert_many_rows(con: duckdb.DuckDBPyConnection, form: str, recs: list[Subm
     and types, nearly always all of them), then one registry merge for the enterprise form."""
     shapes: dict[tuple, list[SubmissionRecord]] = {}
     for rec in recs:
-        shapes.setdefault(tuple(rec.rows.schema.items()), []).append(rec)
+        shapes.setdefault(tuple(_rows(rec).schema.items()), []).append(rec)
     frames = [_rows_frame(group) for group in shapes.values()]
     table = REPORT_TABLES[form]
     for frame in frames:

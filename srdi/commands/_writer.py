@@ -11,5 +11,5 @@ from warehouse.lock import Holder, waiting_line, writer_lock
 
 def writer_lock_for(command: str, home: Home, wait_seconds: float | None):
     def say(holder: Holder, wait: float) -> None:
-        print(f"srdi {command}: {waiting_line(holder, wait)}", file=sys.stderr, flush=True)
+        print(f"srdi {command}: {waiting_line(holder, wait, home.time_zone)}", file=sys.stderr, flush=True)
     return writer_lock(home, wait_seconds, command=f"srdi {command}", on_wait=say)

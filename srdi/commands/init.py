@@ -100,7 +100,7 @@ def run(args) -> int:
         print("  state/                   srdi 自己的数据库和锁（只有 srdi 写）")
         print("  reports/                 会议材料和看板")
         print(f"  {CONFIG_NAME}       汇总规则；其中 [leaders] 列出了 {len(owing)} 个需报送单位，责任领导待填写")
-        print(f"                           （已注释；未填写的单位在催报清单中显示（未配置））")
+        print("                           （已注释；未填写的单位在催报清单中显示（未配置））")
     h = f" --home {home.root}"
     print("下一步 / next:")
     print(f"  1. 在 {home.rollup_config} 的 [leaders] 中填写各单位的责任领导（去掉行首的“# ”，填上姓名）")

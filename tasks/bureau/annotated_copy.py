@@ -217,7 +217,7 @@ def _clear_previous(wb: openpyxl.Workbook) -> None:
     if SUMMARY_SHEET in wb.sheetnames:
         wb.remove(wb[SUMMARY_SHEET])
     for ws in wb.worksheets:
-        for cell in list(ws._cells.values()):   # the cells the sheet has, not its whole rectangle   # noqa: SLF001
+        for cell in list(ws._cells.values()):   # the cells the sheet has, not its whole rectangle (private: no public way)
             if cell.comment is not None and cell.comment.author == AUTHOR:
                 cell.comment = None
                 if cell.fill is not None and cell.fill.fgColor is not None and str(cell.fill.fgColor.rgb) in OUR_FILLS:

@@ -28,7 +28,7 @@ from schemas import clock
 from schemas.periods import period_from_name
 from schemas.reference import bureau_named_in, resolve_bureau
 from schemas.terminal import visible        # bureau names in the log: shown, never obeyed
-from tasks.bureau.outbox import UNKNOWN_FOLDER, write_note
+from tasks.bureau.outbox import write_note
 from tasks.intake.submission import UNREADABLE_PREFIX, Submission, unsafe_chars
 from tasks.run_log import run_logger
 from warehouse import inbox as inbox_db
@@ -165,12 +165,12 @@ def scan_inbox(home: Home, con, settle_seconds: float = 2.0, *, window: timedelt
         elif not stat.S_ISDIR(st.st_mode):
             scan.note(name, None, "root" if stat.S_ISREG(st.st_mode) else "special", st)
         elif has_undecodable_bytes(name):
-            for path, rel, est in _walk_all(home, top):
+            for _path, rel, est in _walk_all(home, top):
                 scan.note(rel, None, "undecodable_folder", est)
         else:
             bureau = resolve_bureau(name)
             if bureau is None:
-                for path, rel, est in _walk_all(home, top):
+                for _path, rel, est in _walk_all(home, top):
                     scan.note(rel, None, "unknown_folder", est, folder=name)
             else:
                 _scan_bureau(scan, top, bureau)

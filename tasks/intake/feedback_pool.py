@@ -52,7 +52,7 @@ def feedback_in_children(home: Home, data: FeedbackData, batch: list[Submission]
     try:
         from tasks.intake.isolate import child_pool
         pool = child_pool(initializer=_child_init, initargs=(home,))
-    except Exception:  # noqa: BLE001 - no pool: the feedback is written in the main process, file by file
+    except Exception:  # no pool: the feedback is written in the main process, file by file
         return {}
     stack.callback(pool.shutdown, wait=True, cancel_futures=True)
     # each file with its own slice of the batch's data: small pickles, sent by the pool's feeder thread

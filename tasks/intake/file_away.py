@@ -181,7 +181,7 @@ def _written(future) -> bool:
     try:
         future.result()
         return True
-    except Exception as exc:  # noqa: BLE001 - written again in this process, with its retries and text fallback
+    except Exception as exc:  # any failure: written again in this process, with its retries and text fallback
         run_logger().info("outbox in a child process failed (%s: %s); writing it here", type(exc).__name__, exc)
         return False
 

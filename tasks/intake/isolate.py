@@ -149,7 +149,7 @@ def _release_forkserver() -> None:
     the forkserver sees the end of the reading process, ends too, and takes this child with it."""
     try:
         from multiprocessing import forkserver
-        fd = forkserver._forkserver._forkserver_alive_fd   # noqa: SLF001 - no public way to drop it
+        fd = forkserver._forkserver._forkserver_alive_fd   # private: no public way to drop it
         if fd is not None:
             os.close(fd)
             forkserver._forkserver._forkserver_alive_fd = None

@@ -717,7 +717,10 @@ def _recognition_years(out: pl.DataFrame, sheets: list[RawSheet], findings: list
     hits = marks.filter(pl.col("_conflict") | pl.col("_orphan") | pl.col("_centre_orphan"))
     for r in hits.iter_rows(named=True):
         sh = sheets[r["_src"]]
-        at = lambda n: (sh.sheet, r["_row"], sh.letters.get(n), sh.labels.get(n, ENTERPRISE_FORM.field(n).label))
+
+        def at(n: str, sh=sh, r=r) -> tuple:   # sheet, row, letter and label of field n in this row's sheet
+            return sh.sheet, r["_row"], sh.letters.get(n), sh.labels.get(n, ENTERPRISE_FORM.field(n).label)
+
         if r["_conflict"]:
             findings.append((r["_src"], finding(
                 "recognition_year.conflict", "date" if r["_tm"] else "", shown=r["_ys"], level_text=r["_ls"],

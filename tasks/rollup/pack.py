@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import io
 from datetime import date, datetime
-from pathlib import Path
 
 import polars as pl
 from prefect import task

@@ -188,7 +188,7 @@ def test_no_traceback_when_nothing_is_wrong(demo_home, tmp_path):
     # backfill: one line per period (no terminal here), then each result
     bf = runs["backfill"]
     assert re.findall(r"^srdi backfill: (\S+) 完成：已处理 (\d)/2 个报告期", bf.stderr, flags=re.M) == [("2022Q2", "1"), ("2022Q3", "2")]
-    assert [l for l in bf.stdout.splitlines() if l.startswith("季调度")] == [
+    assert [ln for ln in bf.stdout.splitlines() if ln.startswith("季调度")] == [
         f"季调度（2022年第二季度）：{home}/reports/2022Q2/季调度_2022Q2.xlsx",
         f"季调度（2022年第三季度）：{home}/reports/2022Q3/季调度_2022Q3.xlsx"]
 

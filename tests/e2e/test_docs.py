@@ -19,7 +19,7 @@ from warehouse.home import Home
 from warehouse.query import check_read_only, fetch
 from warehouse.connection import apply_schema
 
-from tests.helpers import HOSTILE_NAMES, build_demo  # noqa: E402,F401 (the demo home, built in process)
+from tests.helpers import HOSTILE_NAMES, build_demo  # noqa: F401 (the demo home, built in process)
 
 
 @pytest.fixture(scope="module")

@@ -124,7 +124,7 @@ def _peak_rss_mb(proc: subprocess.Popen) -> float:
     while proc.poll() is None:
         try:
             status = Path(f"/proc/{proc.pid}/status").read_text()
-            peak = max(peak, int(next(l for l in status.splitlines() if l.startswith("VmHWM:")).split()[1]) / 1024)
+            peak = max(peak, int(next(ln for ln in status.splitlines() if ln.startswith("VmHWM:")).split()[1]) / 1024)
         except (OSError, StopIteration, ValueError):
             pass
         time.sleep(0.05)
@@ -145,14 +145,14 @@ def test_output_streams_in_bounded_memory(wh, tmp_path, fmt, rows):
     if fmt == "csv":
         with open(out, encoding="utf-8-sig", newline="") as f:
             n = 0
-            for n, row in enumerate(csv.reader(f)):
+            for n, row in enumerate(csv.reader(f)):  # noqa: B007 (the last row and its index, after the loop)
                 pass
         assert row == [str(v) for v in last.values()]
     elif fmt == "json":
         with open(out, encoding="utf-8") as f:
             first = f.readline().rstrip("\n")
             n, before, line = 0, None, None
-            for n, text in enumerate(f):
+            for n, text in enumerate(f):  # noqa: B007 (the count, after the loop)
                 before, line = line, text.rstrip("\n")
         assert first == "[" and line == "]" and json.loads(before) == last
     else:

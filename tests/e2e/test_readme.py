@@ -180,7 +180,7 @@ def test_a_newcomer_gets_from_srdi_init_to_a_first_pack_and_everyday_use_with_th
             if done[-1] == "rollup":
                 pack = re.search(r"the pack: (\S+\.xlsx)", line).group(1)
                 assert (home / pack).exists(), r.stdout
-                notice = next(l for l in r.stdout.splitlines() if "责任领导未配置" in l)
+                notice = next(ln for ln in r.stdout.splitlines() if "责任领导未配置" in ln)
                 assert "工信局" not in notice.split("（共")[0]            # the leader the newcomer set is read
     assert done == ["init", "export", "templates", "clerk", "ingest", "rollup", "status"]
 

@@ -82,7 +82,7 @@ def test_next_scheduled_runs_follow_cron_and_timezone(served):
     assert set(expected) == set(SCHEDULED)
     with _client_settings(home, url), get_client(sync_client=True) as client:
         for name, want in expected.items():
-            runs = wait_until(lambda: client.read_flow_runs(
+            runs = wait_until(lambda name=name: client.read_flow_runs(
                 deployment_filter=DeploymentFilter(name=DeploymentFilterName(any_=[name])),
                 flow_run_filter=FlowRunFilter(state=FlowRunFilterState(type=FlowRunFilterStateType(any_=[StateType.SCHEDULED]))),
                 sort=FlowRunSort.EXPECTED_START_TIME_ASC, limit=1), HANG, f"a scheduled run for {name}", every=0.5)

@@ -453,7 +453,7 @@ def test_a_date_in_a_year_column_gives_its_year_and_errors_show_what_the_clerk_s
     assert db(home, "SELECT field, raw_text, understood_as FROM cell_texts WHERE field LIKE 'planned%' ORDER BY field") == [
         ("planned_city_year", "2023/5/1", "2023年"), ("planned_province_year", "1905/7/16", "2024年")]
     w = warnings_in(sheet_rows(outbox_file(home, "工信局", "回执")))
-    assert w[f"H2"] == "日期“2023/5/1”已按“2023年”理解"
+    assert w["H2"] == "日期“2023/5/1”已按“2023年”理解"
     assert "1905/7/16" in w["I2"] and "2024年" in w["I2"]
     ((message, value),) = db(home, "SELECT message, value FROM validation_errors WHERE rule = 'range.year'")
     assert message == "年份“2040/1/1”不合理" and value == "2040/1/1"

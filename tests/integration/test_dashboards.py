@@ -18,7 +18,7 @@ from pathlib import Path
 import openpyxl
 import pytest
 
-from dashboards import render_period, write_index, write_period_dashboard
+from dashboards import write_index, write_period_dashboard
 from schemas import labels
 from schemas.sections import SECTIONS, TABLES
 from tests.helpers import HOSTILE_NAMES, build_demo, ingest_in_process, rollup_in_process

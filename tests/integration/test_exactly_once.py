@@ -18,7 +18,6 @@ from tasks.intake.load import load_submissions, skip_duplicates
 from tasks.storage import prepare_warehouse, publish_warehouse
 from tests.conftest import drop
 from warehouse import crash_points
-from warehouse import submissions as wl
 from warehouse.connection import connect
 from warehouse.crash_points import POINTS, InjectedFault, crash_point
 from warehouse.home import Home

@@ -12,7 +12,7 @@ import xlsxwriter
 
 from tests.conftest import drop
 from samples.workbooks import enterprise_rows, task_rows, write_xls, write_xlsx
-from tests.helpers import check_file, xfd_bomb
+from tests.helpers import xfd_bomb
 from tests.helpers import ingest_in_process, q
 from tests.integration.test_ingest import files_under
 
@@ -36,7 +36,7 @@ def _zip_bomb() -> bytes:
 
 
 def _encrypted() -> bytes:
-    msoffcrypto = pytest.importorskip("msoffcrypto")
+    pytest.importorskip("msoffcrypto")
     from msoffcrypto.format.ooxml import OOXMLFile
     plain = io.BytesIO(_xlsx_bytes(enterprise_rows(2, 1)))
     out = io.BytesIO()

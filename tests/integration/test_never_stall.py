@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import errno
 import os
-import shutil
 import time
 from datetime import datetime, timedelta, timezone
 from pathlib import Path

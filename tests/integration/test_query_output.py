@@ -5,9 +5,7 @@ from __future__ import annotations
 import csv
 import io
 import json
-import time
 
-import duckdb
 import openpyxl
 import pytest
 
@@ -24,7 +22,10 @@ def test_table_output_lines_up_chinese(wh, capsys):
     assert [c.strip() for c in out[0].split(" | ")] == ["序号", "企业名称", "备注", "day", "amount", "leader"]
     assert "长白山制药股份有限公司" in out[2] and out[-1] == "(4 rows)"
     # every line is as wide on screen as the header: CJK characters take two columns
-    width = lambda s: sum(2 if unicodedata.east_asian_width(c) in "WF" else 1 for c in s)
+
+    def width(s: str) -> int:
+        return sum(2 if unicodedata.east_asian_width(c) in "WF" else 1 for c in s)
+
     assert len({width(line) for line in out[:-1]}) == 1
     assert set(out[1]) == {"-", "+"}
 
@@ -255,7 +256,7 @@ def test_a_table_shows_the_first_rows_and_says_more_were_not_shown(wh, capsys, m
     monkeypatch.setattr(wq, "TABLE_ROWS", 5)
     assert query(wh, "SELECT range AS n FROM range(12)") == 0
     lines = capsys.readouterr().out.splitlines()
-    assert [l.strip() for l in lines[2:7]] == ["0", "1", "2", "3", "4"]
+    assert [ln.strip() for ln in lines[2:7]] == ["0", "1", "2", "3", "4"]
     assert lines[-1].startswith("(前 5 行；其余未显示") and "--format csv" in lines[-1]
     assert query(wh, "SELECT range AS n FROM range(5)") == 0
     assert capsys.readouterr().out.splitlines()[-1] == "(5 rows)"

@@ -136,7 +136,7 @@ def test_memory_is_the_resident_set_not_the_address_space():
     try:
         assert proc.stdout.readline().strip() == "ready"
         status = Path(f"/proc/{proc.pid}/status").read_text()
-        vm_size_mb = int(next(l for l in status.splitlines() if l.startswith("VmSize:")).split()[1]) / 1024
+        vm_size_mb = int(next(ln for ln in status.splitlines() if ln.startswith("VmSize:")).split()[1]) / 1024
         assert vm_size_mb > 4096                    # what the old address-space limit counted
         assert 64 <= rss_mb(proc.pid) < 64 + 100     # what the limit counts now: the touched pages and Python
     finally:

@@ -182,7 +182,7 @@ def test_discovery_hashes_as_the_bytes_stream_and_keeps_none_of_them(home, schem
     from tasks.intake import discover
     from tests.conftest import memory_copy
     size = 48 * 2**20
-    path = _sparse(drop(home, "工信局", "企业库2022Q2.xlsx"), size)
+    _sparse(drop(home, "工信局", "企业库2022Q2.xlsx"), size)
     monkeypatch.setattr(Path, "read_bytes", lambda self: pytest.fail(f"{self} read whole"))
     con = memory_copy(schema_template)
     tracemalloc.start()

@@ -6,8 +6,6 @@ import csv
 import io
 import logging
 import os
-import subprocess
-import sys
 import threading
 from pathlib import Path
 
@@ -246,7 +244,6 @@ def test_a_stale_wal_is_refused_by_readers_not_replayed(wh, capsys):
 # ---------------------------------------------------------------- a full disk, a read-only home
 
 import errno  # noqa: E402
-import shutil  # noqa: E402
 
 from samples.workbooks import task_rows, write_xlsx  # noqa: E402
 from tests.conftest import drop  # noqa: E402

@@ -7,8 +7,11 @@ from __future__ import annotations
 import argparse
 import getpass
 import io
+import json
 import os
 import threading
+import time
+from datetime import datetime, timedelta
 
 import pytest
 
@@ -74,7 +77,9 @@ def test_a_second_ingest_says_at_once_whom_it_waits_for_then_runs(home, ingest_c
     t.join(HANG)
     assert result["code"] == 0, err.text()
     assert line.startswith("srdi ingest: 写入锁被占用：srdi rollup，")
-    assert f"进程 {os.getpid()}，用户 {getpass.getuser()}，自 {since.replace('T', ' ').removesuffix('+00:00')} UTC 起" in line
+    # the holder's start (written in UTC) in the programme's zone, named: the default, Asia/Shanghai, is UTC+8 all year
+    start = (datetime.fromisoformat(since) + timedelta(hours=8)).strftime("%Y-%m-%d %H:%M")
+    assert f"进程 {os.getpid()}，用户 {getpass.getuser()}，自 {start}（Asia/Shanghai）起" in line
     assert "最多等待 120 秒（--wait 可改）" in line
     assert [ln for ln in err.text().splitlines() if "写入锁" in ln] == [line]    # said once, on one line
     assert len(calls) == 1 and calls[0].held is False              # the command's own lock, released at the end
@@ -105,3 +110,36 @@ def test_a_run_handed_no_lock_takes_it_itself_and_a_lock_is_not_reentrant(home):
             make_templates(home, "2022Q3", wait_seconds=0)
     assert make_templates(home, "2022Q3")["period"] == "2022Q3"
     assert holder(home).command == "templates"
+
+
+@pytest.fixture
+def server_in_utc(monkeypatch):
+    """This process's local zone is UTC, as on a server: what the waiting line shows must not follow it."""
+    monkeypatch.setenv("TZ", "UTC")
+    time.tzset()
+    yield
+    monkeypatch.undo()
+    time.tzset()
+
+
+@pytest.mark.parametrize("rules, shown", [
+    # no time_zone in the home's rules: the programme's default, Asia/Shanghai (UTC+8, no summer time)
+    ("", "自 2026-05-01 16:00（Asia/Shanghai）起"),
+    # the home's own zone: New York keeps summer time (EDT, UTC-4) on 1 May
+    ('time_zone = "America/New_York"\n', "自 2026-05-01 04:00（America/New_York）起"),
+])
+def test_the_waiting_line_shows_the_holders_start_in_the_programmes_zone(home, server_in_utc, capsys, rules, shown):
+    from srdi.commands._writer import writer_lock_for
+    if rules:
+        home.rollup_config.write_text(rules, encoding="utf-8")
+    with writer_lock(home, command="srdi rollup"):
+        # the holder's line, as a holder that started at 08:00 UTC writes it
+        home.lock_file.write_text(json.dumps({"command": "srdi rollup", "pid": 4321, "user": "alice",
+                                              "since": "2026-05-01T08:00:00+00:00"}) + "\n", encoding="utf-8")
+        with pytest.raises(WriterBusy):
+            with writer_lock_for("ingest", home, 0.3):
+                pass
+    line = capsys.readouterr().err.splitlines()[0]
+    assert line == (f"srdi ingest: 写入锁被占用：srdi rollup，进程 4321，用户 alice，{shown}正在写入；本次运行等待其结束，"
+                    f"最多等待 0.3 秒（--wait 可改），Ctrl-C 取消")
+    assert "UTC" not in line

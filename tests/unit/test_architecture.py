@@ -16,7 +16,6 @@ import re
 from collections import defaultdict
 from pathlib import Path
 
-import pytest
 
 ROOT = Path(__file__).resolve().parents[2]
 PRODUCT = ("srdi", "flows", "tasks", "dashboards", "warehouse", "schemas")

@@ -40,7 +40,7 @@ def sheets(draw, form):
     lead_cols = draw(st.integers(0, 3))
     width = lead_cols + len(headers)
     rows = []
-    for i in range(title_rows):
+    for _ in range(title_rows):
         row = [None] * width
         if draw(st.booleans()):
             row[lead_cols] = draw(st.sampled_from(["蛟河市“专精特新”重点培育种子企业库", "填报单位：工信局", "2022年第二季度"]))

@@ -8,7 +8,7 @@ from datetime import date
 import polars as pl
 import pytest
 
-from schemas.sections import BY_TABLE, Column, Section, Sheet, DataTests
+from schemas.sections import BY_TABLE, Column, Section, DataTests
 from warehouse.audit import Failure, RollupAuditFailed, audit, audit_invariants, audit_table
 from warehouse.connection import connect_memory
 

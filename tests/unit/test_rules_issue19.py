@@ -104,19 +104,18 @@ def test_a_recognition_in_may_2022_is_paid(con):
 def test_a_day_decides_in_the_month_of_the_plan(con):
     """April 2022 straddles the issue date: 「2022年4月」 alone cannot tell (待核实, 2022-04-01 to 2022-04-30);
     「2022年4月15日」 is before it (not paid), 「2022年4月28日」 is the day itself (paid: on or after the issue date)."""
-    for name, day, status, amount in (("蛟河市四月一号有限公司", None, "pending", 0),
-                                      ("蛟河市四月二号有限公司", 15, "predates", 0),
-                                      ("蛟河市四月三号有限公司", 28, "accrued", 50_000)):
+    cases = (("蛟河市四月一号有限公司", None, "pending", 0),
+             ("蛟河市四月二号有限公司", 15, "predates", 0),
+             ("蛟河市四月三号有限公司", 28, "accrued", 50_000))
+    for name, day, _status, _amount in cases:
         sid = report(con, "工信局", "2022Q3", [{"enterprise_name": name, "srdi_level": "吉林市级",
                                                 "srdi_level_year": 2022, "srdi_level_month": 4, "srdi_level_day": day}])
         enters(con, name, "2022Q3", sid)
     book = ledger(con, "2022")
-    assert book[("蛟河市四月一号有限公司", "srdi", "吉林市级")]["status"] == "pending"
+    for name, _day, status, amount in cases:
+        r = book[(name, "srdi", "吉林市级")]
+        assert (r["status"], r["amount_yuan"]) == (status, amount), name
     assert "2022-04-01至2022-04-30之间" in book[("蛟河市四月一号有限公司", "srdi", "吉林市级")]["evidence_needed"]
-    assert (book[("蛟河市四月二号有限公司", "srdi", "吉林市级")]["status"],
-            book[("蛟河市四月二号有限公司", "srdi", "吉林市级")]["amount_yuan"]) == ("predates", 0)
-    assert (book[("蛟河市四月三号有限公司", "srdi", "吉林市级")]["status"],
-            book[("蛟河市四月三号有限公司", "srdi", "吉林市级")]["amount_yuan"]) == ("accrued", 50_000)
 
 
 def test_a_year_alone_in_2022_on_a_new_enterprise_stays_to_verify(con):

@@ -26,7 +26,7 @@ import pytest
 
 from schemas.periods import RollupPeriod
 from schemas.rollup_config import load
-from schemas.sections import BY_TABLE, SECTIONS, TABLES, sections_for
+from schemas.sections import BY_TABLE, SECTIONS, TABLES
 from tasks.rollup.compute import compute
 from tests.unit.test_rule_sql import ANNEX1, NEW, con, given, registry, submission  # noqa: F401 (con: the fixture)
 from warehouse import rollups as wr
