@@ -18,6 +18,9 @@ What a session may do, and what it says when it cannot:
   runs (a FIFO would block DuckDB in open(), where no interrupt reaches; `srdi query` itself also gives up after
   its timeout and a grace period, whatever DuckDB is blocked in).
 - `--out` never lands in srdi's own files: state/, the analyst copy (and its .wal, .tmp) and share/ are refused.
+- `params` (`--param name=value`) are bound by DuckDB to the SQL's `$name`s, never pasted into it; a value that names
+  a pipe is refused like a path in the SQL. Where the SQL comes from (-f, --saved) and how the values are parsed
+  and checked against the query's parameters: warehouse/query_text.py.
 """
 from __future__ import annotations
 
