@@ -10,8 +10,10 @@ One place for what they share, so they look alike and print alike; each output k
 * named formats (STYLES: title, header, text, number, bad, …), to which an output adds only what is its own;
 * column widths and the heights of rows with wrapped text, measured only with `excel_width` / `excel_lines`
   (Excel does not grow rows for wrapped text when it opens a file);
-* freeze panes and print setup: A4 landscape, one page wide, the header row repeated on every page,
-  footer "第 &P 页，共 &N 页".
+* freeze panes and print setup: A4, one page wide, the header row repeated on every page, footer
+  "第 &P 页，共 &N 页"; the print rules themselves (paper, margins, orientation, the smallest printed font) are
+  tasks/print_rules.py's. A meeting pack's sheets pass a `PrintPlan` (portrait or landscape, narrowed columns, the
+  scale); the other workbooks print landscape, one page wide.
 
 `Book` and `page` are for xlsxwriter (workbooks srdi builds); the `px_*` functions are their openpyxl
 twins, for the bureau's own workbook that the annotated copy edits.
@@ -26,6 +28,7 @@ import xlsxwriter
 from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
 
 from schemas.text_width import excel_lines, excel_width
+from tasks.print_rules import A4, MARGINS, MAX_HEADER_LINES, PAGE_NUMBERS, Column, PrintPlan
 
 WORKBOOK_OPTIONS = {"in_memory": True, "strings_to_formulas": False, "strings_to_urls": False,
                     "strings_to_numbers": False}
@@ -34,9 +37,6 @@ FONT_SIZE = 10
 LINE_HEIGHT = 14.0          # points a line of 10-point 宋体 takes in a row
 ROW_PADDING = 4.0           # points above and below the lines of a grown row
 PIXEL = 0.75                # points in a pixel at 96 dpi: Excel keeps row heights in whole pixels
-A4 = 9                      # paper size code (Excel, xlsxwriter and openpyxl alike)
-MARGINS = {"left": 0.4, "right": 0.4, "top": 0.6, "bottom": 0.6}   # inches
-PAGE_NUMBERS = "第 &P 页，共 &N 页"
 NARROWEST, WIDEST = 6.0, 46.0   # bounds of a measured column width
 HEADER_ONE_LINE = 20.0          # a measured column's header up to this width (12 CJK characters) is not wrapped
 
@@ -91,6 +91,46 @@ def fit_width(header: str, texts: Iterable[str | None] = (), *, narrowest: float
     if 0.7 * whole < width - 1 < whole:       # excel_lines counts width - 1 usable
         width = whole + padding
     return float(min(width, widest))
+
+
+def _wrapped_width(line: str, lines: int) -> float:
+    """The narrowest width (units, without padding) at which `line`, broken between characters, takes `lines`
+    lines or fewer: the longest of its pieces when broken greedily at that width."""
+    widths = [excel_width(ch) for ch in line]
+    candidates = sorted({sum(widths[i:j]) for i in range(len(widths)) for j in range(i + 1, len(widths) + 1)})
+    for w in candidates:
+        count, used = 1, 0.0
+        for cw in widths:
+            if used + cw > w + 1e-9:
+                count, used = count + 1, 0.0
+            used += cw
+        if count <= lines:
+            return w
+    return candidates[-1] if candidates else 0.0
+
+
+def header_stops(header: str, padding: float = 2.0, max_lines: int = MAX_HEADER_LINES) -> tuple[float, ...]:
+    """The widths at which `header` takes no more than `max_lines` lines, each of its header_lines broken evenly
+    into 1, 2, … lines: where a column that does not wrap its values may stop when the sheet must be narrower
+    (print_rules). A header with a bracketed unit keeps each part on its own line(s)."""
+    parts = header_lines(header)
+    return tuple(sorted({max(_wrapped_width(line, k) for line in parts) + padding
+                         for k in range(1, max(1, max_lines // len(parts)) + 1)}, reverse=True))
+
+
+TEXT_NARROWEST = 4 * 1.7 + 2.0   # a wrapped text column narrowed to no fewer than 4 CJK characters a line
+
+
+def print_column(header: str, texts: Iterable[str | None], natural: float, *, wraps: bool,
+                 padding: float = 2.0) -> Column:
+    """A column of width `natural` (fit_width) as tasks/print_rules.py narrows it: a wrapped text down to
+    TEXT_NARROWEST (or its header's last stop), a value that does not wrap (a number, a date) never below its
+    longest text, its header at one of its stops."""
+    stops = header_stops(header, padding)
+    if wraps:
+        return Column(natural, min(natural, max(TEXT_NARROWEST, stops[-1])), True)
+    longest = max([excel_width(line) for t in texts if t for line in str(t).split("\n")] + [0.0]) + padding
+    return Column(natural, min(natural, max(longest, stops[-1])), False, stops)
 
 
 def lines_needed(cells: Iterable[tuple[object, float]]) -> int:
@@ -171,14 +211,24 @@ def _header_footer(left: str | None = None, center: str | None = None, right: st
 
 def page(ws, *, header_row: int | None, freeze: tuple[int, int] | None = None,
          print_area: tuple[int, int] | None = None, page_header: tuple[str, str] | None = None,
-         footer_note: str | None = None, center: bool = False) -> None:
-    """Print setup of a sheet: A4 landscape, one page wide, `header_row` repeated on every page, frozen panes
-    at `freeze` (first row, first column below/right of the split), page numbers in the footer
-    (with `footer_note` on the left), `page_header` (left, right) at the top of each page."""
-    ws.set_landscape()
+         footer_note: str | None = None, center: bool = False, plan: PrintPlan | None = None) -> None:
+    """Print setup of a sheet: A4, `plan`'s orientation and scale (tasks/print_rules.py; without one: landscape, one
+    page wide), `header_row` repeated on every page, frozen panes at `freeze` (first row, first column below/right
+    of the split), page numbers in the footer (with `footer_note` on the left), `page_header` (left, right) at the
+    top of each page. The page header and footer are not scaled with the sheet: 9 points on paper."""
+    if plan is None or plan.orientation == "landscape":
+        ws.set_landscape()
+    else:
+        ws.set_portrait()
     ws.set_paper(A4)
     ws.set_margins(**MARGINS)
-    ws.fit_to_pages(1, 0)
+    if plan is None or plan.fit_width:
+        ws.fit_to_pages(1, 0)
+    else:                                   # blocks of columns at the smallest scale, the key columns on each
+        ws.set_print_scale(plan.scale)
+        ws.set_v_pagebreaks(list(plan.breaks))
+        if plan.repeat_columns:
+            ws.repeat_columns(0, plan.repeat_columns - 1)
     if center:
         ws.center_horizontally()
     if header_row is not None:
@@ -187,9 +237,10 @@ def page(ws, *, header_row: int | None, freeze: tuple[int, int] | None = None,
         ws.freeze_panes(*freeze)
     if print_area is not None:
         ws.print_area(0, 0, max(print_area[0], 0), print_area[1])
+    fixed = {"scale_with_doc": False}
     if page_header is not None:
-        ws.set_header(_header_footer(left=page_header[0], right=page_header[1]))
-    ws.set_footer(_header_footer(left=footer_note, center=PAGE_NUMBERS))
+        ws.set_header(_header_footer(left=page_header[0], right=page_header[1]), fixed)
+    ws.set_footer(_header_footer(left=footer_note, center=PAGE_NUMBERS), fixed)
 
 
 # ---------------------------------------------------------------- openpyxl (the bureau's own workbook)

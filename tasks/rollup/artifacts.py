@@ -13,7 +13,7 @@ from schemas.periods import RollupPeriod
 from schemas.rollup_config import RollupConfig
 from schemas.sections import SECTIONS, Sheet
 from schemas import clock
-from tasks.rollup.pack import cell_text, summary_lines
+from tasks.rollup.pack import COMPLIANCE_HEADER, cell_text, compliance_table, summary_lines
 from tasks.run_log import run_logger
 
 
@@ -27,6 +27,10 @@ def _plain(v, tz: str | None = None):
     return v
 
 
+def _md(text: str) -> str:
+    return text.replace(chr(10), "<br>").replace("|", "｜")
+
+
 def artifact_rows(frame: pl.DataFrame, sheet: Sheet, tz: str | None = None) -> list[dict]:
     return [{c.header: (cell_text(c, r[c.name], tz) if c.labels is not None else _plain(r[c.name], tz)) for c in sheet.cols}
             for r in frame.iter_rows(named=True)]
@@ -37,7 +41,12 @@ def artifacts_of(rp: RollupPeriod, cfg: RollupConfig, sections: dict[str, pl.Dat
     from prefect.artifacts import MarkdownArtifact, TableArtifact
     base = f"{rp.kind}-{rp.period}".lower()
     md = [f"# {KIND[rp.kind]} {rp.label}", "", f"会议材料：`{pack}`", "", "| 项目 | 情况 |", "| --- | --- |"]
-    md += [f"| {k} | {v.replace(chr(10), '<br>').replace('|', '｜')} |" for k, v in summary_lines(rp, cfg, sections)]
+    md += [f"| {k} | {_md(v)} |" for k, v in summary_lines(rp, cfg, sections)]
+    table = compliance_table(rp, sections["compliance"])
+    if table:          # the 概要's 报送情况 table, after the summary (a markdown table holds no table)
+        md += ["", "## 报送情况（各单位）", "", "| " + " | ".join(COMPLIANCE_HEADER) + " |",
+               "| " + " | ".join("---" for _ in COMPLIANCE_HEADER) + " |"]
+        md += ["| " + " | ".join(_md(v) for v in cells) + " |" for cells, _ in table]
     out = [MarkdownArtifact(key=f"{base}-summary", markdown="\n".join(md), description=f"srdi {rp.kind} {rp.period}")]
     for section in SECTIONS:
         if section.artifact and section.table in sections:

@@ -1,8 +1,10 @@
 """The meeting pack (xlsx, in Chinese): a 概要 sheet, then the sheets the section registry (schemas/sections.py)
 gives this kind of meeting, in its order.
 
-Laid out as every srdi workbook is (tasks/xlsx_layout.py): A4 landscape fitted to the page width, a frozen header
-row repeated on every printed page, column widths and row heights measured with schemas.text_width. Every text
+Laid out as every srdi workbook is (tasks/xlsx_layout.py): column widths and row heights measured with
+schemas.text_width, a frozen header row repeated on every printed page. Every sheet prints as tasks/print_rules.py
+plans it: A4, landscape where it is wide, fitted to the page width with no text under 8 pt on paper (a sheet too
+wide for that is narrowed first: its widest columns wrap; its rows are measured at the narrowed widths). Every text
 value — above all what bureaus wrote — is written with write_string into a workbook that never turns strings into
 formulas or links.
 """
@@ -22,15 +24,19 @@ from schemas.periods import RollupPeriod, period_label
 from schemas.rollup_config import RollupConfig
 from schemas.sections import Col, Sheet, pack_sheets, with_former_names
 from tasks.rollup.compute import pack_path
+from tasks import print_rules
 from tasks.run_log import run_logger
-from tasks.xlsx_layout import Book, fit_row, fit_width, page, set_widths
+from tasks.xlsx_layout import FONT_SIZE, Book, fit_row, fit_width, page, print_column, set_widths
 from warehouse.atomic_write import write_bytes
 from warehouse.home import Home
 
 TITLE_ROWS = 2          # title, then a line saying what one row is
 HEADER_ROW = TITLE_ROWS
 MAX_WIDTH = {"wide": 46, "normal": 36}
-SUMMARY_WIDTHS = (22, 96)
+SUMMARY_WIDTHS = (22, 22, 22, 14, 38)   # 项目 | 情况 over the other four; the 报送情况 table uses all five
+SMALLEST_FONT = FONT_SIZE               # every text of a pack sheet is 10 pt or larger (the title 16)
+COMPLIANCE_HEADER = ("单位", *FORM.values(), "责任领导", "说明")
+SEE_TABLE = "各单位各表的情况见下表（需催报的标红）。"
 
 BAD = {"late", "missing", "rejected", "at_risk", "not_achieved", "lagging", "level_down", "停产", "注销", True,
        "pending", "unverified", "excluded", "below", "not_reported"}
@@ -65,6 +71,11 @@ def _width(col: Col, texts: list[str]) -> float:
     return fit_width(col.header, texts, widest=_cap(col))
 
 
+def _wraps(col: Col) -> bool:
+    """Its values are written as wrapped text (write_value): a label, a text, a 是/否; numbers and dates are not."""
+    return col.labels is not None or col.kind in ("text", "bool")
+
+
 # ---------------------------------------------------------------- the workbook
 
 class PackWriter:
@@ -77,7 +88,7 @@ class PackWriter:
         cell = {"valign": "vcenter"}
         self.fmt = {
             "title": f("title"),
-            "sub": f("subtitle"),
+            "sub": f("subtitle", font_size=SMALLEST_FONT),
             "header": f("header"),
             "text": f("text", **cell),
             "int": f("number", **cell, align="right", num_format="0"),
@@ -92,10 +103,13 @@ class PackWriter:
             "key": f("key"),
         }
         self.title = title
+        self.plans: dict[str, print_rules.PrintPlan] = {}    # sheet -> how it prints (write_pack says which narrowed)
 
-    def _page(self, ws, sheet_title: str) -> None:
-        page(ws, header_row=HEADER_ROW, freeze=(HEADER_ROW + 1, 0), page_header=(self.title, sheet_title), center=True)
+    def _page(self, ws, sheet_title: str, plan: print_rules.PrintPlan) -> None:
+        page(ws, header_row=HEADER_ROW, freeze=(HEADER_ROW + 1, 0), page_header=(self.title, sheet_title), center=True,
+             plan=plan)
         ws.hide_gridlines(2)
+        self.plans[ws.name] = plan
 
     def write_value(self, ws, r: int, c: int, col: Col, v, text: str | None = None) -> None:
         """`text`: cell_text(col, v) when the caller has it already."""
@@ -126,14 +140,18 @@ class PackWriter:
         ws.set_row(0, 28)
         ws.merge_range(1, 0, 1, n - 1, f"{subtitle}　{sec.grain}", self.fmt["sub"])
         texts = [[cell_text(c, r[i], self.time_zone) for r in rows] for i, c in enumerate(sec.cols)]
-        widths = [_width(c, t) for c, t in zip(sec.cols, texts)]
+        totals = [[f"{v:,.0f}" if isinstance(v, (int, float)) else v] for v in (total_row or [None] * n)]
+        natural = [_width(c, t + s) for c, t, s in zip(sec.cols, texts, totals)]
+        plan = print_rules.plan([print_column(c.header, t + s, w, wraps=_wraps(c)) for c, t, s, w
+                                 in zip(sec.cols, texts, totals, natural)], SMALLEST_FONT)
+        widths = list(plan.widths)
         set_widths(ws, widths)
         for i, c in enumerate(sec.cols):
             ws.write_string(HEADER_ROW, i, c.header, self.fmt["header"])
         fit_row(ws, HEADER_ROW, [(c.header, w) for c, w in zip(sec.cols, widths)])
-        # a column narrower than its cap fits its longest line (fit_width), so only a capped column or a text with
-        # a line break can need a taller row: the other rows are not measured again
-        capped = [w >= _cap(c) for c, w in zip(sec.cols, widths)]
+        # a column at its natural width below its cap fits its longest line (fit_width), so only a capped or a
+        # narrowed column, or a text with a line break, can need a taller row: the other rows are not measured again
+        capped = [w >= _cap(c) or w < nat for c, w, nat in zip(sec.cols, widths, natural)]
         r = HEADER_ROW + 1
         for k, row in enumerate(rows):
             for i, (c, v) in enumerate(zip(sec.cols, row)):
@@ -150,22 +168,46 @@ class PackWriter:
                     ws.write_number(r, i, v, self.fmt["total"])
                 else:
                     ws.write_string(r, i, v or "", self.fmt["totaltext"])
-        self._page(ws, sec.title)
+        self._page(ws, sec.title, plan)
 
-    def summary(self, lines: list[tuple[str, str]], subtitle: str) -> None:
+    def summary(self, lines: list[tuple[str, str]], subtitle: str, compliance: list[tuple[list[str], list[bool]]]) -> None:
+        """The 概要: one row per line (项目 | 情况, the text across the last four columns); after the 报送情况 line,
+        its table (COMPLIANCE_HEADER: one row per bureau, a cell per form, flagged where it needs chasing)."""
         ws = self.wb.add_worksheet("概要")
-        ws.merge_range(0, 0, 0, 1, self.title, self.fmt["title"])
+        last = len(SUMMARY_WIDTHS) - 1
+        text_width = sum(SUMMARY_WIDTHS[1:])
+        ws.merge_range(0, 0, 0, last, self.title, self.fmt["title"])
         ws.set_row(0, 28)
-        ws.merge_range(1, 0, 1, 1, subtitle, self.fmt["sub"])
+        ws.merge_range(1, 0, 1, last, subtitle, self.fmt["sub"])
         ws.write_string(HEADER_ROW, 0, "项目", self.fmt["header"])
+        ws.merge_range(HEADER_ROW, 1, HEADER_ROW, last, "", self.fmt["header"])
         ws.write_string(HEADER_ROW, 1, "情况", self.fmt["header"])
-        set_widths(ws, SUMMARY_WIDTHS)
-        for r, (k, v) in enumerate(lines, HEADER_ROW + 1):
+        plan = print_rules.plan([print_rules.Column(w, w) for w in SUMMARY_WIDTHS], SMALLEST_FONT)
+        set_widths(ws, plan.widths)
+        r = HEADER_ROW + 1
+        for k, v in lines:
+            if k == "报送情况" and compliance:
+                v += SEE_TABLE
             ws.write_string(r, 0, k, self.fmt["key"])
+            ws.merge_range(r, 1, r, last, "", self.fmt["text"])
             ws.write_string(r, 1, v, self.fmt["text"])
-            fit_row(ws, r, zip((k, v), SUMMARY_WIDTHS))
-        self._page(ws, "概要")
+            fit_row(ws, r, [(k, SUMMARY_WIDTHS[0]), (v, text_width)])
+            r += 1
+            if k == "报送情况" and compliance:
+                r = self._compliance_table(ws, r, compliance)
+        self._page(ws, "概要", plan)
         ws.activate()
+
+    def _compliance_table(self, ws, r: int, table: list[tuple[list[str], list[bool]]]) -> int:
+        for i, h in enumerate(COMPLIANCE_HEADER):
+            ws.write_string(r, i, h, self.fmt["header"])
+        r += 1
+        for cells, bad in table:
+            for i, (text, flagged) in enumerate(zip(cells, bad)):
+                ws.write_string(r, i, text, self.fmt["key"] if i == 0 else self.fmt["bad"] if flagged else self.fmt["text"])
+            fit_row(ws, r, zip(cells, SUMMARY_WIDTHS))
+            r += 1
+        return r
 
     def close(self) -> None:
         self.book.close()
@@ -184,29 +226,64 @@ def _names(rows: list[str]) -> str:
 
 
 def _compliance_lines(rp: RollupPeriod, c: pl.DataFrame) -> list[tuple[str, str]]:
-    """报送情况: counts, then who to chase (未报送, 退回未重报), apart from who sent late (逾期已报) and who is still
-    inside the reporting window (未到截止)."""
+    """报送情况: the counts; who is to be chased, who sent late and who is still inside the reporting window are in
+    its table (compliance_table), which the 概要 shows under this line (SEE_TABLE) and the run's summary artifact
+    after its lines."""
     by = {k: _count(c, pl.col("status") == k) for k in COMPLIANCE}
-
-    def who(statuses: tuple[str, ...], late: bool = False) -> list[str]:
-        out = []
-        for r in c.filter(pl.col("status").is_in(statuses)).sort("report_period", "bureau", "form").iter_rows(named=True):
-            quarter = f"，{period_label(r['report_period'])}" if rp.kind != "quarterly" else ""
-            extra = f"，逾期{r['days_late']}天" if late and r["days_late"] else ""
-            extra += f"，{COMPLIANCE[r['status']]}" if len(statuses) > 1 else ""
-            out.append(f"{r['bureau']}（{FORM[r['form']]}{quarter}{extra}）")
-        return out
+    due = sorted({r["due_date"].isoformat() for r in c.filter(pl.col("status") == "not_due").iter_rows(named=True)}) \
+        if by["not_due"] else []
     text = (f"应报 {c.height} 份：按时 {by['on_time']}，逾期已报 {by['late']}，未报送 {by['missing']}，"
-            f"被退回未重报 {by['rejected']}，未到截止 {by['not_due']}。")
-    chase, late, pending = who(("missing", "rejected")), who(("late",), late=True), who(("not_due",))
-    if chase:
-        text += f"\n需催报（未报送、被退回未重报）：{'、'.join(chase)}"
-    if late:
-        text += f"\n逾期已报（已入库，不需催报）：{'、'.join(late)}"
-    if pending:
-        due = sorted({r["due_date"].isoformat() for r in c.filter(pl.col("status") == "not_due").iter_rows(named=True)})
-        text += f"\n未到截止（截止日期 {'、'.join(due)}）：{'、'.join(pending)}"
+            f"被退回未重报 {by['rejected']}，未到截止 {by['not_due']}"
+            + (f"（截止日期 {'、'.join(due)}）" if due else "") + "。")
     return [("报送情况", text)]
+
+
+CHASE = ("rejected", "missing")                      # the statuses to chase (未报送、被退回未重报)
+ACTION = (("需催报", CHASE), ("逾期已报，已入库，不需催报", ("late",)), ("未到截止", ("not_due",)), ("按时", ("on_time",)))
+
+
+def compliance_table(rp: RollupPeriod, c: pl.DataFrame) -> list[tuple[list[str], list[bool]]]:
+    """报送情况 as a table, one row per bureau (COMPLIANCE_HEADER): 单位, a cell per form (its status in each
+    quarter of the pack; "—" where the bureau does not report that form), 责任领导 (or （未配置）), 说明 (需催报,
+    逾期已报, 未到截止 or 按时, the first that applies). Each row with which of its cells are flagged (to chase).
+    Bureaus to chase first, then those late, pending, on time; by name within each."""
+    if not c.height:
+        return []
+    one_quarter = rp.first_quarter == rp.last_quarter
+    rows = []
+    for bureau in sorted(set(c["bureau"])):
+        mine = c.filter(pl.col("bureau") == bureau).sort("report_period")
+        cells, bad = [bureau], [False]
+        for form in FORM:
+            fr = list(mine.filter(pl.col("form") == form).iter_rows(named=True))
+            cells.append(_status_cell(rp, fr, one_quarter) if fr else "—（不需报送）")
+            bad.append(any(r["status"] in CHASE for r in fr))
+        leaders = sorted({r["responsible_leader"] for r in mine.iter_rows(named=True) if r["responsible_leader"]})
+        cells.append("、".join(leaders) or "（未配置）")
+        bad.append(False)
+        statuses = set(mine["status"])
+        rank, action = next((i, word) for i, (word, sts) in enumerate(ACTION) if statuses & set(sts))
+        cells.append(action)
+        bad.append(rank == 0)
+        rows.append((rank, cells, bad))
+    return [(cells, bad) for _, cells, bad in sorted(rows, key=lambda x: (x[0], x[1][0]))]
+
+
+def _status_cell(rp: RollupPeriod, rows: list[dict], one_quarter: bool) -> str:
+    """A bureau's status for one form: 按时 / 逾期10天 / 未报送 …; over several quarters one line per status,
+    naming its quarters (未报送（第三季度、第四季度）)."""
+    def word(r: dict) -> str:
+        return f"逾期{r['days_late']}天" if r["status"] == "late" and r["days_late"] else COMPLIANCE[r["status"]]
+    if one_quarter:
+        return "；".join(word(r) for r in rows)
+    lines = []
+    for status in ("rejected", "missing", "late", "not_due", "on_time"):
+        mine = [r for r in rows if r["status"] == status]
+        if mine:
+            quarters = "、".join(period_label(r["report_period"]).removeprefix(f"{rp.year}年")
+                                + (f"{r['days_late']}天" if status == "late" and r["days_late"] else "") for r in mine)
+            lines.append(f"{COMPLIANCE[status]}（{quarters}）")
+    return "\n".join(lines)
 
 
 def _change_line(ch: pl.DataFrame) -> str:
@@ -354,12 +431,25 @@ def rules_word(cfg: RollupConfig) -> str:
 @task(name="write-pack", cache_policy=NO_CACHE)
 def write_pack(home: Home, rp: RollupPeriod, cfg: RollupConfig, sections: dict[str, pl.DataFrame]) -> str:
     path = pack_path(home, rp)
-    write_bytes(path, pack_bytes(rp, cfg, sections))
-    run_logger().info("pack written: %s", path)
+    data, plans = pack_workbook(rp, cfg, sections)
+    write_bytes(path, data)
+    log = run_logger()
+    for sheet, plan in plans.items():     # a narrowed sheet wraps more than its measured widths would: said, not silent
+        if plan.narrowed:
+            how = "one page wide" if plan.fit_width else f"in {len(plan.breaks) + 1} blocks of columns"
+            log.info("pack sheet %s: columns narrowed to print %s at %d%% (smallest text %.1f pt)",
+                     sheet, how, plan.scale, plan.smallest_printed)
+    log.info("pack written: %s", path)
     return str(path)
 
 
 def pack_bytes(rp: RollupPeriod, cfg: RollupConfig, sections: dict[str, pl.DataFrame]) -> bytes:
+    return pack_workbook(rp, cfg, sections)[0]
+
+
+def pack_workbook(rp: RollupPeriod, cfg: RollupConfig, sections: dict[str, pl.DataFrame]
+                  ) -> tuple[bytes, dict[str, print_rules.PrintPlan]]:
+    """The pack's bytes, and how each of its sheets prints (tasks/print_rules.py)."""
     title = f"蛟河市“专精特新”中小企业{KIND[rp.kind]}（{rp.label}）"
     span = period_label(rp.first_quarter) if rp.first_quarter == rp.last_quarter \
         else f"{period_label(rp.first_quarter)}至{period_label(rp.last_quarter)}"
@@ -367,7 +457,7 @@ def pack_bytes(rp: RollupPeriod, cfg: RollupConfig, sections: dict[str, pl.DataF
     buf = io.BytesIO()
     w = PackWriter(buf, title, subtitle, cfg.time_zone)
     try:
-        w.summary(summary_lines(rp, cfg, sections), subtitle)
+        w.summary(summary_lines(rp, cfg, sections), subtitle, compliance_table(rp, sections["compliance"]))
         for section, sheet in pack_sheets(rp.kind):
             frame = with_former_names(sections.get(section.table, pl.DataFrame()), sections.get("former_names"))
             if sheet.appendix == "ratio_totals":
@@ -381,7 +471,7 @@ def pack_bytes(rp: RollupPeriod, cfg: RollupConfig, sections: dict[str, pl.DataF
             w.section(sheet, frame, subtitle, total)
     finally:
         w.close()
-    return buf.getvalue()
+    return buf.getvalue(), w.plans
 
 
 def _with_ratio_totals(frame: pl.DataFrame, targets: pl.DataFrame) -> pl.DataFrame:

@@ -396,14 +396,15 @@ def test_annual_cultivation_list_is_next_year(rolled):
 
 # ---------------------------------------------------------------- the pack
 
-def test_pack_is_chinese_a4_landscape_with_frozen_headers(rolled):
+def test_pack_is_chinese_a4_with_frozen_headers(rolled):
     home, _, results = rolled
     path = Path(results["2022Q3"]["pack"])
     assert path == home.reports / "2022Q3" / "季调度_2022Q3.xlsx"
     wb = openpyxl.load_workbook(path)
     assert wb.sheetnames[:3] == ["概要", "催报清单", "企业梯队"]
     for ws in wb.worksheets:
-        assert ws.page_setup.orientation == "landscape" and str(ws.page_setup.paperSize) == "9", ws.title
+        # landscape where wide, at no less than 8 pt: tests/integration/test_pack_print.py
+        assert ws.page_setup.orientation in ("landscape", "portrait") and str(ws.page_setup.paperSize) == "9", ws.title
         assert ws.sheet_properties.pageSetUpPr.fitToPage and ws.page_setup.fitToHeight == 0, ws.title   # one page wide
         assert ws.freeze_panes == "A4", ws.title
         assert ws.print_title_rows == "$3:$3", ws.title
@@ -427,12 +428,36 @@ def _summary(path) -> dict[str, str]:
     return {r[0]: r[1] for r in ws.iter_rows(min_row=4, values_only=True) if r[0]}
 
 
+def _compliance_table(path) -> tuple[list[str], dict[str, tuple], dict[str, bool], list[str]]:
+    """The 概要's 报送情况 table: its header, {单位: (种子企业库, 任务进展, 责任领导, 说明)}, {单位: 说明 flagged red}
+    and its bureaus in order."""
+    ws = openpyxl.load_workbook(path)["概要"]
+    rows = list(ws.iter_rows(min_row=4))
+    start = next(i for i, r in enumerate(rows) if r[0].value == "单位")
+    header = [c.value for c in rows[start]]
+    table, red, order = {}, {}, []
+    for r in rows[start + 1:]:
+        if r[2].value is None:          # the next summary line: 情况 spans the last four columns
+            break
+        table[r[0].value] = tuple(c.value for c in r[1:5])
+        red[r[0].value] = r[4].fill.fgColor.rgb.endswith("FFC7CE")
+        order.append(r[0].value)
+    return header, table, red, order
+
+
 def test_the_summary_chases_the_missing_apart_from_the_late_and_says_who_has_no_leader(rolled):
     home, _, results = rolled
     s = _summary(results["2022Q3"]["pack"])
-    chase, late = s["报送情况"].split("\n需催报")[1].split("\n逾期已报")
-    assert "银保监（任务进展" not in chase and "银保监（任务进展，逾期10天）" in late   # arrived 10 days late: not chased
-    assert "农业农村局（种子企业库" in chase                                          # never sent
+    # #22: 报送情况 is a table (one row per bureau, a cell per form), no longer a run of names
+    assert s["报送情况"].startswith("应报 ") and "逾期已报 1，" in s["报送情况"] and "见下表" in s["报送情况"]
+    header, table, red, order = _compliance_table(results["2022Q3"]["pack"])
+    assert header == ["单位", "种子企业库", "任务进展", "责任领导", "说明"]
+    # 银保监's Q3 progress arrived 10 days late: not chased; it reports no enterprise form
+    assert table["银保监"] == ("—（不需报送）", "逾期10天", "（未配置）", "逾期已报，已入库，不需催报") and not red["银保监"]
+    assert table["农业农村局"][0] == "未报送" and table["农业农村局"][3] == "需催报" and red["农业农村局"]   # never sent
+    assert table["司法局"][1] == "按时"           # rejected, then resubmitted in time
+    notes = [table[b][3] for b in order]          # to chase first, then late, then on time
+    assert notes == sorted(notes, key=["需催报", "逾期已报，已入库，不需催报", "未到截止", "按时"].index)
     assert s["责任领导"].startswith("责任领导未配置：") and "请系统管理员在配置中填写" in s["责任领导"]
     assert "[leaders]" not in s["责任领导"] and "rollup_config" not in s["责任领导"]     # leaders read the pack (#19)
     assert "国家技术创新示范企业奖励（二、（二）" in s["未计算的奖励"] and "高校毕业生补贴（二、（四）" in s["未计算的奖励"]
