@@ -413,14 +413,15 @@ def _newest_first(period: str) -> tuple[str, int]:
 
 
 def write_index(reports_dir: Path) -> Path:
-    """<reports_dir>/index.html linking every period that has a dashboard (and its meeting packs)."""
+    """<reports_dir>/index.html linking every period that has a dashboard (and its meeting packs and briefs)."""
     reports_dir = Path(reports_dir)
     periods = sorted((p.name for p in reports_dir.iterdir() if p.is_dir() and _is_period(p.name)
                       and (p / f"dashboard_{p.name}.html").exists()),
                      key=_newest_first, reverse=True) if reports_dir.exists() else []
     items = []
     for p in periods:
-        packs = sorted(f.name for f in (reports_dir / p).glob("*.xlsx") if not f.name.startswith((".", "~$")))
+        packs = sorted(f.name for f in (reports_dir / p).iterdir()     # the xlsx pack and its docx brief
+                       if f.suffix in (".xlsx", ".docx") and not f.name.startswith((".", "~$")))
         links = "".join(f' · <a href="{e(quote(p))}/{e(quote(f))}">{e(f)}</a>' for f in packs)
         items.append(f'<li><a href="{e(quote(p))}/{e(quote(f"dashboard_{p}.html"))}">{e(title_of(p))} 数据看板</a>'
                      f'{links}</li>')

@@ -31,6 +31,7 @@ from tasks.intake.load import load_submissions, skip_duplicates
 from tasks.intake.summarise import publish_ingest_summary, summarise_ingest
 from tasks.rollup.artifacts import publish_artifacts
 from tasks.rollup.audit import audit_rollup
+from tasks.rollup.brief import write_brief
 from tasks.rollup.compute import compute_sections, load_rollup_config, resolve_period, store_rollup
 from tasks.rollup.dashboard import render_dashboard
 from tasks.rollup.pack import write_pack
@@ -189,7 +190,8 @@ def compute_rollup(kind: str, where: Home, period: str | None = None, *, step=PL
     """A quarterly dispatch (季调度), half-year meeting (半年例会) or annual summary (年度总结): under the writer lock
     (never while an ingest writes), prepare the warehouse (the DDL only when the schema version changed), compute
     every section from accepted data in one transaction, run the tables' data tests (a failure stores nothing), replace the period's rows in one transaction, publish the
-    analyst copy, then write the meeting pack (xlsx) and the HTML dashboard; in a flow run, Prefect artifacts too.
+    analyst copy, then write the meeting pack (xlsx), its printable brief (docx) and the HTML dashboard (which
+    refreshes reports/index.html, listing both); in a flow run, Prefect artifacts too.
     Default period: the one that ended most recently (Asia/Shanghai). Each step opens its own connection to the
     writer database. Returns the result dict (tasks/rollup/summarise.py)."""
     cfg = load_rollup_config(where)
@@ -201,10 +203,11 @@ def compute_rollup(kind: str, where: Home, period: str | None = None, *, step=PL
         counts = step(store_rollup)(where, rp, cfg, sections)
         step(publish_warehouse)(where)
         pack = step(write_pack)(where, rp, cfg, sections)
+        brief = step(write_brief)(where, rp, cfg, sections)    # the printable brief (.docx) beside the pack
         dashboard = step(render_dashboard)(where, rp.period)
     if step.in_flow:
         step(publish_artifacts)(rp, cfg, sections, pack)
-    return summarise_rollup(where, rp, counts, pack, dashboard, sections, cfg)
+    return summarise_rollup(where, rp, counts, pack, dashboard, sections, cfg, brief)
 
 
 def backfill_rollups(kind: str, start: str, end: str, where: Home, *, rollup=compute_rollup,

@@ -214,7 +214,8 @@ META_SHEETS = {"_srdi_meta"}        # very hidden: the bureau, period and form s
 def visible_texts(path: Path):
     """(where, text) for every piece of text a person sees in one output: every cell of every sheet (hidden ones
     too, except srdi's own metadata sheet) and every cell comment of a workbook; the visible text, the page title and
-    title attributes of an HTML page (not its scripts or styles); every line of a text note."""
+    title attributes of an HTML page (not its scripts or styles); every line of a text note; every paragraph, table
+    cell and page footer of a Word document."""
     from html.parser import HTMLParser
     path = Path(path)
     if path.suffix == ".xlsx":
@@ -251,6 +252,15 @@ def visible_texts(path: Path):
         yield from (("html", t) for t in r.out)
     elif path.suffix == ".txt":
         yield from (("txt", t) for t in path.read_text(encoding="utf-8-sig").splitlines() if t.strip())
+    elif path.suffix == ".docx":                  # the meeting brief: paragraphs, table cells, headers and footers
+        from docx import Document
+        doc = Document(str(path))
+        yield from (("段落", p.text) for p in doc.paragraphs if p.text.strip())
+        for i, t in enumerate(doc.tables, 1):
+            for row in t.rows:
+                yield from ((f"表{i}", c.text) for c in row.cells if c.text.strip())
+        for s in doc.sections:
+            yield from (("页脚", p.text) for p in s.footer.paragraphs + s.header.paragraphs if p.text.strip())
 
 
 def typed_texts(paths) -> set[str]:

@@ -21,6 +21,8 @@ def _print(result: dict) -> None:
     """In Chinese, as every line an operator reads beside bureau names and periods; table names (what `srdi query`
     reads), paths and commands stay as they are."""
     print(f"{result['title']}：{result['pack']}")
+    if result.get("brief"):
+        print(f"  会议材料（Word）：{result['brief']}")
     if result.get("dashboard"):
         print(f"  看板：{result['dashboard']}")
     rows = "，".join(f"{t} {n}" for t, n in result["tables"].items() if t != "rollup_runs")

@@ -1,5 +1,6 @@
 """#19 finding 10: bureaus and leaders read Chinese only. Every bureau- and leader-facing output of `srdi demo`
-(receipts, error lists, annotated copies, templates, notes, the three kinds of pack, the dashboards and their index)
+(receipts, error lists, annotated copies, templates, notes, the three kinds of pack and their briefs, the dashboards
+and their index)
 is read as a person sees it and searched for ASCII words, paths, config syntax, doc file names, table names and rule
 codes (tests/helpers.py: foreign_text, with its allow-list). The demo is built once for the module.
 
@@ -15,7 +16,7 @@ from tests.helpers import foreign_text, typed_texts, visible_texts
 from tests.e2e.test_status import srdi
 from warehouse.home import Home
 
-OUTPUTS = (".xlsx", ".html", ".txt")
+OUTPUTS = (".xlsx", ".docx", ".html", ".txt")
 
 
 @pytest.fixture(scope="module")
@@ -39,7 +40,8 @@ def test_every_bureau_and_leader_facing_output_of_the_demo_is_chinese(demo):
     home, _ = demo
     files = outputs(home)
     kinds = {k: [p for p in files if k in p.name] for k in ("_回执_", "_错误清单_", "_批注版_", "_模板", "季调度_",
-                                                           "半年例会_", "年度总结_", "dashboard_", "index.html")}
+                                                           "半年例会_", "年度总结_", "_会议材料", "dashboard_",
+                                                           "index.html")}
     assert all(kinds.values()), {k: len(v) for k, v in kinds.items()}       # every kind of output is there to read
     found = foreign_text(files, typed_texts(sent(home)), {p.name for p in files})
     assert found == [], "\n".join(found[:40])
