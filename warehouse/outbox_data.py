@@ -54,8 +54,10 @@ class FeedbackData:
         for sid, sheet, _, fields in con.execute(sql("outbox/select_feedback_not_reported"), params).fetchall():
             not_reported.setdefault(sid, {})[sheet] = list(fields or [])
         changes: dict[int, list[dict]] = {}
-        for r in _dicts(con.execute(sql("outbox/select_feedback_changes"), params)):
-            changes.setdefault(r.pop("new_submission_id"), []).append(r)
+        replacing = sorted(set(superseded) & set(ids))   # a first load has nothing to compare: no query
+        if replacing:
+            for r in _dicts(con.execute(sql("outbox/select_feedback_changes"), {"ids": replacing})):
+                changes.setdefault(r.pop("new_submission_id"), []).append(r)
         return cls(subs, findings, loaded, superseded, not_reported, changes)
 
     def only(self, ids: list[int]) -> "FeedbackData":

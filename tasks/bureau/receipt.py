@@ -71,6 +71,20 @@ def not_reported_labels(form: str | None, fields: list[str]) -> list[str]:
     return [x.label for x in f.fields if x.name in set(fields)]
 
 
+def comparisons(data: FeedbackData, subs: list[dict]) -> list[dict]:
+    """Per loaded form of a file: the version it replaced (None: the first) and the changes since (submission_changes)."""
+    out = []
+    for s in subs:
+        if s["form"] and s["status"] in ("loaded", "superseded"):
+            before = data.superseded.get(s["submission_id"], [])
+            previous = max(before, key=lambda b: (b["received_at"], b["submission_id"])) if before else None
+            changes = [{**c, "form": s["form"]} for c in data.changes.get(s["submission_id"], [])]
+            if changes:      # the view names the version it compared with
+                previous = next((b for b in before if b["submission_id"] == changes[0]["old_submission_id"]), previous)
+            out.append({"form": s["form"], "previous": previous, "changes": changes})
+    return out
+
+
 def receipt_data(data: "FeedbackData | object", ids: list[int], time_zone: str | None = None) -> Receipt:
     """The receipt of one file's submissions; `data` is a FeedbackData, or a DuckDB connection; its times are shown in
     `time_zone` (the home's programme zone)."""
@@ -100,14 +114,7 @@ def receipt_data(data: "FeedbackData | object", ids: list[int], time_zone: str |
     r.warnings = [{k: v for k, v in f.items()} for i in sorted(ids) for f in data.findings.get(i, [])
                   if f["severity"] == "warning"]
     r.warnings.sort(key=lambda f: (f["sheet"] or "", f["excel_row"] or 0, f["excel_col"] or ""))
-    for s in subs:
-        if s["form"] and s["status"] in ("loaded", "superseded"):
-            before = data.superseded.get(s["submission_id"], [])
-            previous = max(before, key=lambda b: (b["received_at"], b["submission_id"])) if before else None
-            changes = [{**c, "form": s["form"]} for c in data.changes.get(s["submission_id"], [])]
-            if changes:      # the view names the version it compared with
-                previous = next((b for b in before if b["submission_id"] == changes[0]["old_submission_id"]), previous)
-            r.comparisons.append({"form": s["form"], "previous": previous, "changes": changes})
+    r.comparisons = comparisons(data, subs)
     if first["status"] == "duplicate" and first["duplicate_of"] is not None:
         orig = data.subs.get(first["duplicate_of"])
         if orig:
@@ -125,8 +132,9 @@ EMPTY = "（空白）"
 KIND_COUNTS = (("changed", "修改 {} 个单元格"), ("added", "新增 {} 行"), ("removed", "删除 {} 行"))
 
 
-def comparison_line(c: dict, tz: str | None) -> str:
-    """One form's sentence: first submission, the same as last time, or how much changed against which version."""
+def comparison_line(c: dict, tz: str | None, table: bool = True) -> str:
+    """One form's sentence: first submission, the same as last time, or how much changed against which version
+    (`table`: the receipt's change table follows)."""
     prev, changes = c["previous"], c["changes"]
     if prev is None:
         return f"{form_label(c['form'])}：本单位本期该表种首次报送，无上次报送可比。"
@@ -135,7 +143,7 @@ def comparison_line(c: dict, tz: str | None) -> str:
         return f"{form_label(c['form'])}：与上次报送内容相同（上次为{which}）。"
     counts = "，".join(text.format(n) for kind, text in KIND_COUNTS
                       if (n := sum(x["change_kind"] == kind for x in changes)))
-    return f"{form_label(c['form'])}：与上次报送相比（上次为{which}），{counts}，见下表。"
+    return f"{form_label(c['form'])}：与上次报送相比（上次为{which}），{counts}" + ("，见下表。" if table else "。")
 
 
 def header_label(change: dict) -> str:

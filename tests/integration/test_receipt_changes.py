@@ -174,6 +174,7 @@ def test_a_task_resubmission_names_the_task_and_shows_the_values_as_typed(home, 
 def test_a_long_change_list_is_cut_with_one_line_counting_the_rest(home, run_ingest, monkeypatch, tmp_path):
     """The same cap as the warnings (MAX_LISTED), here lowered to 2 of the scenario's 5 changes."""
     from tasks.bureau import receipt
+    from tasks.bureau.outbox import write_feedback_text
     from warehouse.connection import connect
 
     write_xlsx(drop(home, "工信局", "企业库2022Q3.xlsx"), [HEADER, *ROWS])
@@ -189,8 +190,12 @@ def test_a_long_change_list_is_cut_with_one_line_counting_the_rest(home, run_ing
     con = connect(home.writer_db, read_only=True)
     try:
         data = receipt.receipt_data(con, [2])
+        text = write_feedback_text(con, home, [2])     # the text receipt, when the workbook cannot be built
     finally:
         con.close()
+    (line,) = [t for t in text.read_text(encoding="utf-8-sig").splitlines() if t.startswith("种子企业库：")]
+    assert line.startswith("种子企业库：与上次报送相比（上次为第 1 号报送《企业库2022Q3.xlsx》")
+    assert line.endswith("修改 3 个单元格，新增 1 行，删除 1 行。")
     path = receipt.write_receipt(tmp_path / "回执.xlsx", data)
     rows = [list(r) for r in openpyxl.load_workbook(path).active.iter_rows(values_only=True)]
     assert change_table(rows) == EXPECTED_RECEIPT[:2]
