@@ -27,12 +27,14 @@ class FeedbackData:
     loaded:     submission_id -> (form, sheet, rows loaded), enterprise forms first, sheets in workbook order
     superseded: submission_id -> the submissions it superseded
     not_reported: submission_id -> sheet -> the fields of its form the sheet had no column for
+    changes:    submission_id -> its changes against the accepted version it superseded (the view submission_changes)
     """
     subs: dict[int, dict]
     findings: dict[int, list[dict]]
     loaded: dict[int, list[tuple[str, str, int]]]
     superseded: dict[int, list[dict]]
     not_reported: dict[int, dict[str, list[str]]] = field(default_factory=dict)
+    changes: dict[int, list[dict]] = field(default_factory=dict)
 
     @classmethod
     def load(cls, con: duckdb.DuckDBPyConnection, ids: list[int]) -> "FeedbackData":
@@ -51,7 +53,12 @@ class FeedbackData:
         not_reported: dict[int, dict[str, list[str]]] = {}
         for sid, sheet, _, fields in con.execute(sql("outbox/select_feedback_not_reported"), params).fetchall():
             not_reported.setdefault(sid, {})[sheet] = list(fields or [])
-        return cls(subs, findings, loaded, superseded, not_reported)
+        changes: dict[int, list[dict]] = {}
+        replacing = sorted(set(superseded) & set(ids))   # a first load has nothing to compare: no query
+        if replacing:
+            for r in _dicts(con.execute(sql("outbox/select_feedback_changes"), {"ids": replacing})):
+                changes.setdefault(r.pop("new_submission_id"), []).append(r)
+        return cls(subs, findings, loaded, superseded, not_reported, changes)
 
     def only(self, ids: list[int]) -> "FeedbackData":
         """What one file's feedback (its submissions `ids`) reads of this batch's data: small enough to hand to a
@@ -65,4 +72,5 @@ class FeedbackData:
                             findings={i: self.findings[i] for i in ids if i in self.findings},
                             loaded={i: self.loaded[i] for i in ids if i in self.loaded},
                             superseded={i: self.superseded[i] for i in ids if i in self.superseded},
-                            not_reported={i: self.not_reported[i] for i in ids if i in self.not_reported})
+                            not_reported={i: self.not_reported[i] for i in ids if i in self.not_reported},
+                            changes={i: self.changes[i] for i in ids if i in self.changes})

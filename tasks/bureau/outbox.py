@@ -23,7 +23,7 @@ from pathlib import Path
 from schemas import clock
 from tasks.bureau.annotated_copy import AnnotationSkipped, annotate_workbook
 from tasks.bureau.error_list import write_error_workbook
-from tasks.bureau.receipt import receipt_data, write_receipt
+from tasks.bureau.receipt import comparison_line, comparisons, receipt_data, write_receipt
 from tasks.run_log import run_logger
 from warehouse.atomic_write import write_text
 from warehouse.home import Home
@@ -105,6 +105,7 @@ def write_feedback_text(data, home: Home, ids: list[int]) -> Path | None:
         name = names["receipt"]
         lines.append("结果：与已入库的报送内容完全相同，未重复入库。" if first["status"] == "duplicate"
                      else f"结果：已通过校验并入库，共 {sum(s['row_count'] or 0 for s in subs)} 行。")
+        lines += [comparison_line(c, home.time_zone, table=False) for c in comparisons(data, subs)]
     lines.append("（系统未能生成表格形式的清单，以下为文字版。）")
     for n, f in enumerate(sorted(findings, key=lambda f: f["severity"] != "error"), start=1):
         where = "".join(x for x in (f.get("sheet") and f"工作表“{f['sheet']}”", f.get("excel_col") and

@@ -6,6 +6,11 @@
 A byte-identical re-drop (status duplicate) gets a receipt too, saying nothing changed and which
 submission it repeats: the clerk's question "did you get my file?" has an answer either way.
 
+A resubmission's receipt also says what changed against the version it replaced (the bureau's previous accepted
+submission of the same period and form): each cell changed (the row's enterprise or task, the header, old → new),
+each row added or removed, or 与上次报送内容相同; a first submission says 首次报送. It reads the warehouse view
+submission_changes (warehouse/sql/schema/create_views.sql), so the receipt and the warehouse never disagree.
+
 Besides the rows, the receipt says what the clerk may not expect: the columns a sheet did not have (not
 reported: the warehouse keeps what it knew, nothing was emptied), and among the warnings every reading that
 changed what a cell literally says (已按“已完成”理解), total rows skipped, headers taken by their meaning.
@@ -54,6 +59,8 @@ class Receipt:
     duplicate_of: dict | None = None
     not_reported: dict[tuple[str | None, str], list[str]] = field(default_factory=dict)   # (form, sheet) -> headers
     time_zone: str | None = None      # the programme's zone the times are shown in (None: Asia/Shanghai)
+    # per loaded form: {"form", "previous": the superseded submission compared with (None: first), "changes": [...]}
+    comparisons: list[dict] = field(default_factory=list)
 
 
 def not_reported_labels(form: str | None, fields: list[str]) -> list[str]:
@@ -62,6 +69,20 @@ def not_reported_labels(form: str | None, fields: list[str]) -> list[str]:
     if f is None:
         return list(fields)
     return [x.label for x in f.fields if x.name in set(fields)]
+
+
+def comparisons(data: FeedbackData, subs: list[dict]) -> list[dict]:
+    """Per loaded form of a file: the version it replaced (None: the first) and the changes since (submission_changes)."""
+    out = []
+    for s in subs:
+        if s["form"] and s["status"] in ("loaded", "superseded"):
+            before = data.superseded.get(s["submission_id"], [])
+            previous = max(before, key=lambda b: (b["received_at"], b["submission_id"])) if before else None
+            changes = [{**c, "form": s["form"]} for c in data.changes.get(s["submission_id"], [])]
+            if changes:      # the view names the version it compared with
+                previous = next((b for b in before if b["submission_id"] == changes[0]["old_submission_id"]), previous)
+            out.append({"form": s["form"], "previous": previous, "changes": changes})
+    return out
 
 
 def receipt_data(data: "FeedbackData | object", ids: list[int], time_zone: str | None = None) -> Receipt:
@@ -93,6 +114,7 @@ def receipt_data(data: "FeedbackData | object", ids: list[int], time_zone: str |
     r.warnings = [{k: v for k, v in f.items()} for i in sorted(ids) for f in data.findings.get(i, [])
                   if f["severity"] == "warning"]
     r.warnings.sort(key=lambda f: (f["sheet"] or "", f["excel_row"] or 0, f["excel_col"] or ""))
+    r.comparisons = comparisons(data, subs)
     if first["status"] == "duplicate" and first["duplicate_of"] is not None:
         orig = data.subs.get(first["duplicate_of"])
         if orig:
@@ -103,6 +125,53 @@ def receipt_data(data: "FeedbackData | object", ids: list[int], time_zone: str |
 
 def _when(t: datetime | None, tz: str | None) -> str:
     return clock.shown(t, tz)
+
+
+CHANGE_HEADERS = ("序号", "工作表", "单元格", "表头", "企业或任务", "上次报送", "本次报送")
+EMPTY = "（空白）"
+KIND_COUNTS = (("changed", "修改 {} 个单元格"), ("added", "新增 {} 行"), ("removed", "删除 {} 行"))
+
+
+def comparison_line(c: dict, tz: str | None, table: bool = True) -> str:
+    """One form's sentence: first submission, the same as last time, or how much changed against which version
+    (`table`: the receipt's change table follows)."""
+    prev, changes = c["previous"], c["changes"]
+    if prev is None:
+        return f"{form_label(c['form'])}：本单位本期该表种首次报送，无上次报送可比。"
+    which = f"第 {prev['submission_id']} 号报送《{prev['file_name']}》，{_when(prev['received_at'], tz)} 收到"
+    if not changes:
+        return f"{form_label(c['form'])}：与上次报送内容相同（上次为{which}）。"
+    counts = "，".join(text.format(n) for kind, text in KIND_COUNTS
+                      if (n := sum(x["change_kind"] == kind for x in changes)))
+    return f"{form_label(c['form'])}：与上次报送相比（上次为{which}），{counts}" + ("，见下表。" if table else "。")
+
+
+def header_label(change: dict) -> str:
+    """The column's header as the new file had it; the template's when none was recorded."""
+    if change["header"]:
+        return change["header"]
+    form = FORMS_BY_NAME.get(change.get("form") or "")
+    names = {f.name: f.label for f in form.fields} if form else {}
+    return names.get(change["field"], "")
+
+
+def change_values(change: dict) -> tuple[str, str, str, str, str, str]:
+    """The row of the change table: sheet, cell, header, enterprise or task, last time, this time."""
+    kind, row = change["change_kind"], change["excel_row"]
+    if kind == "added":
+        return change["sheet"], f"第{row}行", "（整行新增）", change["row_label"] or "", "（无此行）", "（新增此行）"
+    if kind == "removed":
+        return change["sheet"], "—", "（整行删除）", change["row_label"] or "", f"（上次第{row}行）", "（已删除此行）"
+    cell = f"{change['excel_col']}{row}" if change["excel_col"] else f"第{row}行"
+    return (change["sheet"], cell, header_label(change), change["row_label"] or "",
+            change["old_value"] if change["old_value"] not in (None, "") else EMPTY,
+            change["new_value"] if change["new_value"] not in (None, "") else EMPTY)
+
+
+def more_changes_line(listed: int, total: int) -> str:
+    """The line under a change list cut at `listed` of `total` (the same cap as the warnings, MAX_LISTED)."""
+    return (f"以上只列出前 {listed:,} 处变动，另有 {total - listed:,} 处变动未列出（共 {total:,} 处）；"
+            "全部变动已记录在系统中备查。")
 
 
 def receipt_bytes(r: Receipt) -> bytes:
@@ -212,6 +281,32 @@ def receipt_bytes(r: Receipt) -> bytes:
         else:
             ws.merge_range(row, 0, row, last, "无。", f_plain)
             row += 1
+
+        row += 1
+        ws.merge_range(row, 0, row, last, "四、与上次报送相比的变动", book.format("section"))
+        row += 1
+        for c in r.comparisons:
+            line = comparison_line(c, r.time_zone)
+            ws.merge_range(row, 0, row, last, line, f_plain)
+            fit_row(ws, row, [(line, total_width)])
+            row += 1
+        changes = [x for c in r.comparisons for x in c["changes"]]
+        if changes:
+            for c, h in enumerate(CHANGE_HEADERS):
+                ws.write_string(row, c, h, f_head)
+            row += 1
+            for i, change in enumerate(changes[:MAX_LISTED], start=1):
+                values = change_values(change)
+                ws.write_number(row, 0, i, f_num)
+                for c, v in enumerate(values, start=1):
+                    ws.write_string(row, c, v, f_cell)
+                fit_row(ws, row, zip(values, WIDTHS[1:]))
+                row += 1
+            if len(changes) > MAX_LISTED:
+                line = more_changes_line(MAX_LISTED, len(changes))
+                ws.merge_range(row, 0, row, last, line, f_plain)
+                fit_row(ws, row, [(line, sum(WIDTHS))])
+                row += 1
 
     page(ws, header_row=header_row, print_area=(row - 1, last), footer_note=FOOTER_NOTE)
     return book.close()

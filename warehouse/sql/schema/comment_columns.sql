@@ -325,3 +325,20 @@ COMMENT ON COLUMN schema_versions.component IS '组件（warehouse 基础表、�
 COMMENT ON COLUMN schema_versions.version IS '表结构版本';
 COMMENT ON COLUMN schema_versions.applied_at IS '应用时间';
 COMMENT ON COLUMN schema_versions.ddl_sha256 IS '已应用的建表语句的 SHA-256';
+
+COMMENT ON VIEW submission_changes IS '重报变动：每次重新报送与其替代的上次已入库报送（同单位、同报送期、同表种）相比的每处变动一行——单元格修改、新增行、删除行；企业按统一社会信用代码（无代码的按企业名称）、任务按任务编号对应，企业更名是“企业名称”单元格的修改；只比较两次报送都有该列的字段，按读取后的值比较（1,500 与 1500 不算变动），按填写原文显示；回执“与上次报送相比的变动”即读此视图 / one row per cell changed, row added or row removed between a resubmission and the accepted version it superseded';
+COMMENT ON COLUMN submission_changes.bureau IS '报送单位';
+COMMENT ON COLUMN submission_changes.period IS '报送期';
+COMMENT ON COLUMN submission_changes.form IS '表种：enterprise 企业库 / task 任务进展';
+COMMENT ON COLUMN submission_changes.old_submission_id IS '上次已入库报送的编号（被本次替代）';
+COMMENT ON COLUMN submission_changes.new_submission_id IS '本次报送编号';
+COMMENT ON COLUMN submission_changes.change_kind IS '变动：changed 单元格修改 / added 新增行 / removed 删除行';
+COMMENT ON COLUMN submission_changes.row_key IS '行的对应键：企业为统一社会信用代码（两次都未填代码的为企业名称），任务为任务编号';
+COMMENT ON COLUMN submission_changes.row_label IS '行：企业名称（本次所填；删除行为上次所填），任务为任务编号与工作任务';
+COMMENT ON COLUMN submission_changes.sheet IS '工作表（本次报送的；删除行为上次报送的）';
+COMMENT ON COLUMN submission_changes.excel_row IS 'Excel 行号（本次报送的；删除行为上次报送的）';
+COMMENT ON COLUMN submission_changes.excel_col IS 'Excel 列字母（单元格修改时；本次报送的）';
+COMMENT ON COLUMN submission_changes.field IS '字段（英文列名；单元格修改时）';
+COMMENT ON COLUMN submission_changes.header IS '表头原文（本次报送的；单元格修改时）';
+COMMENT ON COLUMN submission_changes.old_value IS '上次报送的内容（填写原文；空白为空）';
+COMMENT ON COLUMN submission_changes.new_value IS '本次报送的内容（填写原文；空白为空）';
