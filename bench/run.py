@@ -581,37 +581,26 @@ def _home_env(cache: Path | None = None) -> dict[str, str]:
 
 
 def _stop_background(home: Path) -> None:
-    from srdi.processes import stop_background_server
+    """`srdi stop`: the home's embedded Prefect server (srdi/runtime.py), not left idling beside the next figures."""
+    from srdi.runtime import stop_embedded
     from warehouse.home import Home
-    stop_background_server(Home.resolve(home), only_if_idle=False)
+    stop_embedded(Home.resolve(home))
 
 
 def _server_start(home: Path, env: dict[str, str]) -> float:
-    """Seconds from starting the home's background server to its first healthy answer (nothing else running)."""
-    import urllib.request
-
-    from srdi import processes
+    """Seconds from starting the home's embedded server (prefect server start --background) to its first healthy
+    answer (nothing else running)."""
+    from srdi.runtime import start_embedded, wait_for
     from warehouse.home import Home
-    h = Home.resolve(home)
+    h = Home.resolve(home).ensure()
     saved = dict(os.environ)
     os.environ.clear()
     os.environ.update(env)
     os.environ.setdefault("PREFECT_HOME", str(home / ".prefect"))
     try:
-        token = processes.owner_token()
         t0 = time.perf_counter()
-        info = processes.background_api(h, token)
-        url = info["api_url"]
-        while True:
-            try:
-                urllib.request.urlopen(url + "/health", timeout=2).read()
-                break
-            except OSError:
-                if not processes.background_server(h) or time.perf_counter() - t0 > 180:
-                    raise SystemExit(f"the background server did not start; see {home}/state/logs/prefect-server.log") from None
-                time.sleep(0.02)
+        wait_for(start_embedded(h))
         took = time.perf_counter() - t0
-        processes.release_background(h, token)
     finally:
         os.environ.clear()
         os.environ.update(saved)
@@ -864,7 +853,6 @@ def report(figs: list[Figures], rollups: dict | None, server: dict | None = None
         TARGETS["serve_stop_s"] = (f"≤ {limit:g} s", lambda v: v <= limit)   # srdi-serve.service's TimeoutStopSec
         for label, key in (("Ctrl-C → command exited", "ctrl_c_stop_s"), ("Ctrl-C → all processes gone", "ctrl_c_all_gone_s"),
                            ("SIGKILL → all processes gone", "sigkill_all_gone_s"),
-                           ("idle 3 s → server stopped", "idle_stop_s"), ("home deleted → server gone", "deleted_home_stop_s"),
                            ("srdi serve SIGTERM → exited", "serve_stop_s"), ("query --timeout 1 → exited", "query_timeout_stop_s")):
             if stops["medians"].get(key) is not None:
                 table.append((label, "stops", stops["medians"][key], key, "s"))

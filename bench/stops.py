@@ -5,8 +5,6 @@ test_reader_limits.py, test_postgres.py, test_query.py) only wait for each stop,
     ctrl_c_stop_s        Ctrl-C (SIGINT to the job) while a child reads a big workbook → the command has exited
     ctrl_c_all_gone_s    … → every process it started is gone (but the home's background server, by design)
     sigkill_all_gone_s   SIGKILL of the command alone, while reading → every process it started is gone (ditto)
-    idle_stop_s          a home's background server with SRDI_SERVER_IDLE_SECONDS=3: command ended → server gone
-    deleted_home_stop_s  the home deleted under its background server → server gone
     serve_stop_s         `srdi serve` stopped as systemd stops it (SIGTERM, KillMode=mixed) → exited
     query_timeout_stop_s `srdi query --timeout 1` on a query of hours → the command has exited
 """
@@ -66,9 +64,12 @@ def _until(cond, what: str, every: float = 0.02) -> float:
 
 
 def _background(home: Path) -> int | None:
-    from srdi import background_server as bg
-    info = bg.read_pid_file(home / "state") if (home / "state").exists() else None
-    return int(info["pid"]) if info and bg.alive(info) else None
+    """The home's embedded Prefect server (Prefect's pid file), if it runs."""
+    try:
+        pid = int((home / ".prefect" / "server.pid").read_text())
+    except (OSError, ValueError):
+        return None
+    return pid if Path(f"/proc/{pid}").exists() else None
 
 
 def _env(mark: str, **extra) -> dict[str, str]:
@@ -76,7 +77,7 @@ def _env(mark: str, **extra) -> dict[str, str]:
     env = dict(os.environ)
     env.update(DO_NOT_TRACK="1", PREFECT_SERVER_ANALYTICS_ENABLED="false", PYTHONPATH=str(ROOT), PYTHONUNBUFFERED="1")
     env.setdefault("PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS", "120")
-    for k in ("PREFECT_HOME", "PREFECT_API_URL", "PREFECT_PROFILE", "SRDI_HOME", "SRDI_OWNER"):
+    for k in ("PREFECT_HOME", "PREFECT_API_URL", "PREFECT_PROFILE", "SRDI_HOME"):
         env.pop(k, None)
     env.update(BENCH_MARK=mark, **extra)
     return env
@@ -137,28 +138,10 @@ def bench_stops(work: Path, reps: int, big: Path, log) -> dict:
         add("ctrl_c_all_gone_s", gone)
         home = _home_with_big_file(base, f"kill-{rep}", big)
         add("sigkill_all_gone_s", _interrupted(home, signal.SIGKILL, logs, f"{rep}-kill")[1])
-        from srdi.processes import stop_background_server
+        from srdi.runtime import stop_embedded
         from warehouse.home import Home
         for h in (base / f"ctrl-c-{rep}", base / f"kill-{rep}"):
-            stop_background_server(Home.resolve(h), only_if_idle=False)
-
-        # the background server: idle stop, and its home deleted
-        from warehouse.home import Home
-        for key, idle in (("idle_stop_s", IDLE_SECONDS), ("deleted_home_stop_s", 600)):
-            home = Home.resolve(base / f"{key}-{rep}").ensure().root
-            env = _env(uuid.uuid4().hex, SRDI_SERVER_IDLE_SECONDS=str(idle))
-            r = subprocess.run([sys.executable, "-m", "srdi.cli", "ingest", "--home", str(home)], cwd=ROOT, env=env,
-                               capture_output=True, text=True, timeout=CEILING)
-            if r.returncode != 0:
-                raise SystemExit(f"bench stops: srdi ingest failed:\n{r.stdout[-2000:]}\n{r.stderr[-2000:]}")
-            pid = _background(home)
-            if pid is None:
-                raise SystemExit("bench stops: no background server after `srdi ingest`")
-            t0 = time.perf_counter()
-            if key == "deleted_home_stop_s":
-                shutil.rmtree(home)
-            _until(lambda pid=pid: not Path(f"/proc/{pid}").exists() or "zombie" in _state(pid), "the server gone", 0.05)
-            add(key, time.perf_counter() - t0)
+            stop_embedded(Home.resolve(h))
 
         # `srdi query --timeout 1` on hours of work
         from warehouse.home import Home
@@ -173,8 +156,7 @@ def bench_stops(work: Path, reps: int, big: Path, log) -> dict:
             add("query_timeout_stop_s", time.perf_counter() - t0)
         log(f"  rep {rep + 1}/{reps}: Ctrl-C → exit {res['raw']['ctrl_c_stop_s'][-1]:.2f}s, all gone "
             f"{res['raw']['ctrl_c_all_gone_s'][-1]:.2f}s; SIGKILL → all gone {res['raw']['sigkill_all_gone_s'][-1]:.2f}s;"
-            f" idle server gone {res['raw']['idle_stop_s'][-1]:.2f}s after the command; deleted home → server gone "
-            f"{res['raw']['deleted_home_stop_s'][-1]:.2f}s; query --timeout 1 → "
+            f" query --timeout 1 → "
             f"{(res['raw'].get('query_timeout_stop_s') or ['n/a'])[-1]}s")
 
     # `srdi serve`, stopped as systemd's srdi-serve.service stops it: SIGTERM to the main process (KillMode=mixed)

@@ -1,7 +1,6 @@
 """Process environment the project sets before Prefect is imported: no telemetry, a local home, an API server."""
 from __future__ import annotations
 
-import os
 import sys
 from pathlib import Path
 

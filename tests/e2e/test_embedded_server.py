@@ -63,7 +63,7 @@ def test_the_first_command_starts_prefects_server_the_next_use_it_and_srdi_stop_
     pid = embedded_server(home)
     assert pid is not None, first.stdout + first.stderr
     assert servers_of(home) == [pid]
-    assert f"--host 127.0.0.1" in cmdline(pid)                           # Prefect's own command line, local only
+    assert "--host 127.0.0.1" in cmdline(pid)                           # Prefect's own command line, local only
     state = home.state / "prefect-embedded.json"
     assert stat.S_IMODE(state.stat().st_mode) == 0o600                   # it names the port
     url = api_url(home)
