@@ -21,11 +21,12 @@ import duckdb
 
 from warehouse.atomic_write import write_text
 from warehouse.connection import connect
+from warehouse.query_text import SAVED_DIR, header_lines, saved_paths
 from warehouse.sql import load as sql
 
 ROOT = Path(__file__).resolve().parents[1]
 DOC_PATH = ROOT / "docs" / "warehouse.md"
-QUERIES_DIR = ROOT / "docs" / "queries"
+QUERIES_DIR = SAVED_DIR        # the saved queries (warehouse/query_text.py reads their headers)
 CJK = re.compile(r"[\u4e00-\u9fff]")
 
 
@@ -88,15 +89,8 @@ def _cell(text: str | None) -> str:
 
 def saved_queries(queries_dir: Path = QUERIES_DIR) -> list[tuple[str, list[str]]]:
     """(file name, leading comment lines) of each saved query, sorted by file name."""
-    out = []
-    for path in sorted(queries_dir.glob("*.sql")) if queries_dir.exists() else []:
-        head = []
-        for line in path.read_text(encoding="utf-8").splitlines():
-            if not line.startswith("--"):
-                break
-            head.append(line[2:].strip())
-        out.append((path.name, head))
-    return out
+    return [(path.name, header_lines(path.read_text(encoding="utf-8-sig")))
+            for path in saved_paths(queries_dir).values()]
 
 
 def render_markdown(con: duckdb.DuckDBPyConnection, queries_dir: Path = QUERIES_DIR) -> str:

@@ -18,6 +18,9 @@ What a session may do, and what it says when it cannot:
   runs (a FIFO would block DuckDB in open(), where no interrupt reaches; `srdi query` itself also gives up after
   its timeout and a grace period, whatever DuckDB is blocked in).
 - `--out` never lands in srdi's own files: state/, the analyst copy (and its .wal, .tmp) and share/ are refused.
+- `params` (`--param name=value`) are bound by DuckDB to the SQL's `$name`s, never pasted into it; a value that names
+  a pipe is refused like a path in the SQL. Where the SQL comes from (-f, --saved) and how the values are parsed
+  and checked against the query's parameters: warehouse/query_text.py.
 """
 from __future__ import annotations
 
@@ -40,6 +43,7 @@ from schemas.text_width import terminal_width
 from warehouse.atomic_write import atomic_path, open_atomic
 from warehouse.connection import connect
 from warehouse.home import Home
+from warehouse.query_text import QueryError  # noqa: F401 (srdi query's one error, raised here too)
 from warehouse.sql import load as sql_file
 
 ALLOWED = {"SELECT", "EXPLAIN", "PIVOT"}
@@ -49,8 +53,6 @@ EXCEL_MAX_ROWS = 1_048_576            # Excel's rows per sheet, the header row i
 DEFAULT_TIMEOUT = 300.0
 
 
-class QueryError(Exception):
-    pass
 
 
 # EXPLAIN ANALYZE runs the statement it explains: judge that one instead
@@ -104,16 +106,19 @@ def _literal(text: str) -> str | None:
 
 
 def named_paths(sql: str) -> list[str]:
-    """Every string constant and quoted identifier of `sql`: what could name a file DuckDB opens."""
+    """Every string constant and quoted identifier of `sql`: what could name a file DuckDB opens. (DuckDB's
+    tokenizer gives offsets in UTF-8 bytes: the text is cut as bytes, so a Chinese word before a path moves
+    nothing.)"""
     try:
         tokens = duckdb.tokenize(sql)
     except duckdb.Error:
         return []
+    raw = sql.encode("utf-8")
     found = []
     for i, (start, kind) in enumerate(tokens):
         if kind in (duckdb.token_type.string_const, duckdb.token_type.identifier):
-            end = tokens[i + 1][0] if i + 1 < len(tokens) else len(sql)
-            value = _literal(sql[start:end])
+            end = tokens[i + 1][0] if i + 1 < len(tokens) else len(raw)
+            value = _literal(raw[start:end].decode("utf-8", errors="replace"))
             if value:
                 found.append(value)
     return found
@@ -122,11 +127,12 @@ def named_paths(sql: str) -> list[str]:
 GLOB_MATCHES = 1000       # files a pattern may name before the check stops looking (DuckDB reads them all anyway)
 
 
-def check_files(sql: str) -> None:
+def check_files(sql: str, values=()) -> None:
     """Refuse SQL that names a pipe, a device or a socket (directly or through a glob pattern): DuckDB would block
-    in open() on a FIFO, where neither the timeout nor Ctrl-C reaches it. A file's kind is its target's (DuckDB
+    in open() on a FIFO, where neither the timeout nor Ctrl-C reaches it. `values`, the parameters bound to the
+    query, are read the same way (`read_csv($path)` names a file too). A file's kind is its target's (DuckDB
     follows links); what does not exist is DuckDB's to report."""
-    for value in named_paths(sql):
+    for value in [*named_paths(sql), *(v for v in values if isinstance(v, str) and v)]:
         if "://" in value or "\0" in value:
             continue
         path = os.path.expanduser(value)
@@ -314,9 +320,10 @@ class Result:
             yield rows
 
 
-def _execute(con, sql: str, deadline: _Deadline) -> Result:
+def _execute(con, sql: str, deadline: _Deadline, params: dict | None = None) -> Result:
+    """Run `sql`, its `$name` parameters bound to `params` by DuckDB (never pasted into the text)."""
     try:
-        return Result(con.execute(sql), deadline)
+        return Result(con.execute(sql, params) if params else con.execute(sql), deadline)
     except duckdb.Error as exc:
         if deadline.fired:
             raise deadline.error() from None
@@ -328,15 +335,16 @@ def _execute(con, sql: str, deadline: _Deadline) -> Result:
         raise QueryError(_first_line(exc)) from None
 
 
-def fetch(home: Home, sql: str, timeout: float | None = DEFAULT_TIMEOUT, allow_files: bool = False
-          ) -> tuple[list[str], list[tuple]]:
-    """All rows at once: for small results in code and tests (the command itself streams)."""
+def fetch(home: Home, sql: str, timeout: float | None = DEFAULT_TIMEOUT, allow_files: bool = False,
+          params: dict | None = None) -> tuple[list[str], list[tuple]]:
+    """All rows at once: for small results in code and tests (the command itself streams). `params`: the values of
+    the SQL's `$name` parameters (warehouse.query_text.bind)."""
     check_read_only(sql)
-    check_files(sql)
+    check_files(sql, (params or {}).values())
     con = open_copy(home, allow_files)
     deadline = _Deadline(con, timeout)
     try:
-        result = _execute(con, sql, deadline)
+        result = _execute(con, sql, deadline, params)
         return result.columns, [r for batch in result.batches() for r in batch]
     finally:
         deadline.cancel()
@@ -452,17 +460,18 @@ def write_xlsx(result: Result, path: Path) -> None:
 
 
 def run_query(home: Home, sql: str, fmt: str = "table", out: str | None = None,
-              timeout: float | None = DEFAULT_TIMEOUT, allow_files: bool = False) -> None:
+              timeout: float | None = DEFAULT_TIMEOUT, allow_files: bool = False, params: dict | None = None) -> None:
+    """`params`: the values of the SQL's `$name` parameters (warehouse.query_text.bind), bound by DuckDB."""
     check_read_only(sql)
     if fmt == "xlsx" and not out:
         raise QueryError("xlsx 格式需要 --out 文件名 / --format xlsx needs --out FILE")
     if out:
         check_out(home, out)
-    check_files(sql)
+    check_files(sql, (params or {}).values())
     con = open_copy(home, allow_files)
     deadline = _Deadline(con, timeout)
     try:
-        result = _execute(con, sql, deadline)
+        result = _execute(con, sql, deadline, params)
         if fmt == "xlsx":
             assert out is not None   # xlsx without --out was refused above
             with atomic_path(out) as tmp:

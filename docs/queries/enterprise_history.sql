@@ -1,8 +1,9 @@
 -- 某企业的历期情况与变化 / an enterprise's history across periods
--- 参数 params：enterprise_name 企业名称（全称）
+-- 参数 params：srdi query --saved enterprise_history --param enterprise_name=吉林开普科立辉动力有限公司
+--   $enterprise_name  企业名称（全称）
 -- 每期一行（已入库且未被替代的报送；多个单位报同一企业时取其服务专班牵头单位的）。各单位原始报送见 enterprise_reports_accepted。
 WITH params AS (
-    SELECT '吉林开普科立辉动力有限公司' AS enterprise_name
+    SELECT CAST($enterprise_name AS VARCHAR) AS enterprise_name
 )
 SELECT h.period            AS 报送期,
        h.srdi_level        AS 专精特新级别,

@@ -1,8 +1,10 @@
 -- 培育计划滞后的企业：拟培育年份已到（或已过）仍未达到拟培育级别 / enterprises behind their cultivation plan
--- 参数 params：as_of_year 对照年份（默认：已入库报送中最近的年份；可改成 2023 等）
+-- 参数 params：srdi query --saved enterprises_behind_plan --param as_of_year=2022
+--   $as_of_year?  对照年份，如 2023（可不给：默认取已入库报送中最近的年份）
 -- 口径：当前级别取 enterprises（最近一期已入库报送，尚无报送的取附件1）；拟培育年份早于对照年份为“已逾期”，等于对照年份为“本年到期”
 WITH params AS (
-    SELECT (SELECT max(CAST(left(period, 4) AS INTEGER)) FROM submissions WHERE status = 'loaded') AS as_of_year
+    SELECT coalesce(CAST($as_of_year AS INTEGER),
+                    (SELECT max(CAST(left(period, 4) AS INTEGER)) FROM submissions WHERE status = 'loaded')) AS as_of_year
 ),
 plans AS (
     SELECT e.*, '吉林市级' AS planned_level, e.planned_city_year AS planned_year

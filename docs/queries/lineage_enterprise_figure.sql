@@ -1,10 +1,14 @@
 -- 数字溯源（企业库）：一个数从 enterprise_history 追到文件、工作表、单元格，以及填报人在单元格里填写的原文 / lineage of an enterprise figure to its file, cell and the text typed there
--- 参数 params：enterprise_name 企业名称、period 报送期、field 字段名（如 rd_expense；设为 NULL 列出该行全部字段）
+-- 参数 params：srdi query --saved lineage_enterprise_figure --param enterprise_name=长白山制药股份有限公司 --param period=2022Q2 --param field=rd_expense
+--   $enterprise_name  企业名称
+--   $period  报送期（如 2022Q2）
+--   $field?  字段名（如 rd_expense；不给时列出该行全部字段）
 -- 单元格 = Excel 列字母（submission_columns）+ Excel 行号；填写原文来自 cell_texts（如 1,500、80%、完成），
 -- 理解为 = 改变字面含义的理解（如 完成→已完成、45万→45万元）。报送情况“未报送”表示该工作表没有这一列（保留此前的值）。
 -- stored_path 为归档后的文件位置。
 WITH params AS (
-    SELECT '长白山制药股份有限公司' AS enterprise_name, '2022Q2' AS period, 'rd_expense' AS field
+    SELECT CAST($enterprise_name AS VARCHAR) AS enterprise_name, CAST($period AS VARCHAR) AS period,
+           CAST($field AS VARCHAR) AS field
 ),
 row_of AS (
     SELECT enterprise_name, period, submission_id, sheet, excel_row, not_reported,

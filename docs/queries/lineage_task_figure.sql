@@ -1,10 +1,15 @@
 -- 数字溯源（任务进展）：一个数从 task_progress 追到文件、工作表、单元格，以及填报人在单元格里填写的原文 / lineage of a task-progress figure to its file, cell and the text typed there
--- 参数 params：task_id 任务编号、bureau 报送单位、period 报送期、field 字段名（如 completion_pct；设为 NULL 列出该行全部字段）
+-- 参数 params：srdi query --saved lineage_task_figure --param task_id=T3-1 --param bureau=人民银行 --param period=2022Q3 --param field=bank_events
+--   $task_id  任务编号（如 T3-1）
+--   $bureau  报送单位（单位简称）
+--   $period  报送期（如 2022Q3）
+--   $field?  字段名（如 completion_pct；不给时列出该行全部字段）
 -- 单元格 = Excel 列字母（submission_columns）+ Excel 行号；填写原文来自 cell_texts（如 80%、1,200、完成），
 -- 理解为 = 改变字面含义的理解（如 完成→已完成、0.85→85%）。报送情况“未报送”表示该工作表没有这一列。
 -- stored_path 为归档后的文件位置。
 WITH params AS (
-    SELECT 'T3-1' AS task_id, '人民银行' AS bureau, '2022Q3' AS period, 'bank_events' AS field
+    SELECT CAST($task_id AS VARCHAR) AS task_id, CAST($bureau AS VARCHAR) AS bureau, CAST($period AS VARCHAR) AS period,
+           CAST($field AS VARCHAR) AS field
 ),
 row_of AS (
     SELECT task_id, bureau, period, submission_id, sheet, excel_row, not_reported,

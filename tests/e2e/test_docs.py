@@ -17,6 +17,7 @@ from srdi.cli import main
 from warehouse.catalog import DOC_PATH, QUERIES_DIR, missing_comments, relations, render_markdown, saved_queries
 from warehouse.home import Home
 from warehouse.query import check_read_only, fetch
+from warehouse.query_text import bind, parse_params, saved
 from warehouse.connection import apply_schema
 
 from tests.helpers import HOSTILE_NAMES, build_demo  # noqa: F401 (the demo home, built in process)
@@ -101,31 +102,38 @@ def test_srdi_docs_writes_and_checks(demo, tmp_path, capsys):
 
 # ---------------------------------------------------------------- saved queries
 
-QUERIES = sorted(p.name for p in QUERIES_DIR.glob("*.sql"))
+QUERIES = sorted(p.stem for p in QUERIES_DIR.glob("*.sql"))
 
 
 def test_the_saved_queries_answer_the_questions_analysts_ask():
-    assert {"enterprises_behind_plan.sql", "bureau_compliance_history.sql", "enterprise_history.sql",
-            "lineage_enterprise_figure.sql", "lineage_task_figure.sql"} <= set(QUERIES)
+    assert {"enterprises_behind_plan", "bureau_history", "enterprise_history", "lineage_enterprise_figure",
+            "lineage_task_figure"} <= set(QUERIES)
     for name, head in saved_queries():
         assert head and re.search(r"[\u4e00-\u9fff]", head[0]), f"{name} starts with a Chinese description"
         assert "params" in (QUERIES_DIR / name).read_text(encoding="utf-8"), f"{name} keeps its parameters in params"
 
 
+def _example(name: str) -> tuple[str, dict]:
+    """The saved query `name` as its header's example runs it: (SQL, the bound parameters)."""
+    q = saved(name)
+    return q.sql, bind(q, parse_params([p.strip() for p in q.example.split("--param")[1:]]))
+
+
 @pytest.mark.parametrize("name", QUERIES)
 def test_each_saved_query_runs_through_srdi_query_on_the_demo(demo, name):
-    sql = (QUERIES_DIR / name).read_text(encoding="utf-8")
+    sql, params = _example(name)
     check_read_only(sql)
-    cols, rows = fetch(demo, sql)
+    cols, rows = fetch(demo, sql, params=params)
     assert cols and rows, f"{name} returned nothing on the demo"
 
 
 def _lineage(demo, name):
-    cols, rows = fetch(demo, (QUERIES_DIR / name).read_text(encoding="utf-8"))
+    sql, params = _example(name)
+    cols, rows = fetch(demo, sql, params=params)
     return [dict(zip(cols, r)) for r in rows]
 
 
-@pytest.mark.parametrize("name", ["lineage_enterprise_figure.sql", "lineage_task_figure.sql"])
+@pytest.mark.parametrize("name", ["lineage_enterprise_figure", "lineage_task_figure"])
 def test_lineage_leads_to_the_cell_in_the_filed_workbook(demo, name):
     (hit,) = _lineage(demo, name)
     path = Path(hit["文件位置"])
@@ -138,7 +146,8 @@ def test_lineage_leads_to_the_cell_in_the_filed_workbook(demo, name):
 
 
 def test_enterprise_history_query_shows_the_recognition(demo):
-    cols, rows = fetch(demo, (QUERIES_DIR / "enterprise_history.sql").read_text(encoding="utf-8"))
+    sql, params = _example("enterprise_history")
+    cols, rows = fetch(demo, sql, params=params)
     got = [dict(zip(cols, r)) for r in rows]
     assert [(r["报送期"], r["专精特新级别"], r["级别变化"]) for r in got] == [
         ("2022Q2", "种子", "首次报送"), ("2022Q3", "吉林市级", "种子 → 吉林市级")]

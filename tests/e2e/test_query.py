@@ -79,6 +79,30 @@ def test_the_command_line_entry_point(wh):
     assert res.returncode == 2 and "只读" in res.stderr.decode()
 
 
+def test_the_srdi_command_runs_a_file_with_bound_parameters_and_refuses_in_one_line(wh, tmp_path):
+    """The installed `srdi` script: -f FILE with --param values (a leader's name that starts with @ and a company
+    name, both bound, never pasted), --list, and a saved query without its parameter: one line on stderr (the
+    arguments are checked before the home), exit 2, no traceback. The rest in process: tests/integration/test_query_saved.py."""
+    srdi = Path(sys.executable).with_name("srdi")
+    if not srdi.exists():
+        pytest.skip("no srdi script beside this Python")
+    sql = tmp_path / "查询.sql"
+    sql.write_text("-- 按名称查 / by name\nSELECT id FROM sample WHERE name = $name OR leader = $leader ORDER BY id\n",
+                   encoding="utf-8")
+    res = subprocess.run([str(srdi), "query", "--home", str(wh.root), "--format", "csv", "-f", str(sql),
+                          "--param", "name=吉林旺普家具有限公司", "--param", "leader=@路建国"],
+                         capture_output=True, env=ENV, cwd=ROOT, timeout=120)
+    assert res.returncode == 0, res.stderr.decode()
+    assert res.stdout.decode("utf-8-sig").splitlines() == ["id", "3", "4"]
+    res = subprocess.run([str(srdi), "query", "--list"], capture_output=True, env=ENV, cwd=tmp_path, timeout=120)
+    assert res.returncode == 0 and "bureau_history  " in res.stdout.decode(), res.stderr.decode()
+    res = subprocess.run([str(srdi), "query", "--home", str(wh.root), "--saved", "bureau_history"],
+                         capture_output=True, env=ENV, cwd=ROOT, timeout=120)
+    err = res.stderr.decode()          # the arguments are checked before the home: no home line
+    assert res.returncode == 2 and res.stdout == b""
+    assert err == "srdi query: missing parameter bureau: give it with --param bureau=VALUE; it takes bureau\n", err
+
+
 @pytest.mark.parametrize("script", [True, False], ids=["srdi", "python -m srdi.cli"])
 @pytest.mark.parametrize("args, keep", [
     (["query", "--format", "csv", "SELECT range AS n, 'x' || range AS t FROM range(500000)"], 100),  # | head

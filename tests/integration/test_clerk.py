@@ -521,13 +521,12 @@ def test_srdis_own_sheet_names_are_the_annotated_copys():
 
 # ---------------------------------------------------------------- 10. what was typed is kept
 
-def _lineage(home, name: str, replace: dict[str, str]) -> list[dict]:
-    sql = (ROOT / "docs" / "queries" / name).read_text(encoding="utf-8")
-    for old, new in replace.items():
-        assert old in sql
-        sql = sql.replace(old, new)
+def _lineage(home, name: str, params: dict[str, str]) -> list[dict]:
+    """The saved query `name` (docs/queries/), its parameters bound as `srdi query --saved name --param …` binds them."""
+    from warehouse.query_text import bind, saved
+    q = saved(name)
     with connect(home.writer_db) as con:
-        cur = con.execute(sql)
+        cur = con.execute(q.sql, bind(q, params))
         cols = [d[0] for d in cur.description]
         return [dict(zip(cols, r)) for r in cur.fetchall()]
 
@@ -545,13 +544,14 @@ def test_what_was_typed_is_kept_and_every_reading_that_changes_it_is_said(home):
     assert db(home, "SELECT status FROM task_progress ORDER BY task_id") == [("已完成",), ("推进中",)]
     assert db(home, "SELECT operating_status, rd_expense FROM enterprise_reports") == [("半生产", 1500.0)]
     # the lineage queries show both: the value and the text typed
-    hit = _lineage(home, "lineage_task_figure.sql", {"'人民银行'": "'工信局'", "'2022Q3'": "'2022Q2'",
-                                                     "'T3-1'": "'T1-1'", "'bank_events'": "'status'"})
+    hit = _lineage(home, "lineage_task_figure", {"bureau": "工信局", "period": "2022Q2", "task_id": "T1-1",
+                                                 "field": "status"})
     assert [(h["数值"], h["填写原文"], h["理解为"], h["单元格"]) for h in hit] == [("已完成", "完成", "已完成", "E2")]
-    hit = _lineage(home, "lineage_enterprise_figure.sql", {"'长白山制药股份有限公司'": f"'{NAMES[0]}'"})
+    hit = _lineage(home, "lineage_enterprise_figure", {"enterprise_name": NAMES[0], "period": "2022Q2",
+                                                       "field": "rd_expense"})
     assert [(h["数值"], h["填写原文"], h["报送情况"]) for h in hit] == [("1500.0", "1,500", "已填写")]
-    hit = _lineage(home, "lineage_enterprise_figure.sql", {"'长白山制药股份有限公司'": f"'{NAMES[0]}'",
-                                                           "'rd_expense'": "'listing_status'"})
+    hit = _lineage(home, "lineage_enterprise_figure", {"enterprise_name": NAMES[0], "period": "2022Q2",
+                                                       "field": "listing_status"})
     assert [(h["数值"], h["填写原文"], h["报送情况"]) for h in hit] == [(None, None, "空白")]
     # receipts list each reading that changed what the cell says, at its cell
     w = warnings_in(sheet_rows(outbox_file(home, "工信局", "回执", "任务2022Q2")))

@@ -1,8 +1,9 @@
 -- 某单位的历次报送情况（催报记录）/ a bureau's compliance history
--- 参数 params：bureau 单位简称（见 ref_bureaus.bureau）
+-- 参数 params：srdi query --saved bureau_history --param bureau=商务局
+--   $bureau  单位简称（见 ref_bureaus.bureau）
 -- 需要汇总结果表 compliance（srdi rollup 生成）。同一季度被多个汇总期（季、半年、年）计算时，取季度汇总那一次，否则取最近的汇总期。
 WITH params AS (
-    SELECT '商务局' AS bureau
+    SELECT CAST($bureau AS VARCHAR) AS bureau
 )
 SELECT c.report_period  AS 应报季度,
        CASE c.form WHEN 'enterprise' THEN '种子企业库' WHEN 'task' THEN '任务进展' ELSE c.form END AS 表种,
