@@ -43,7 +43,7 @@ from schemas.text_width import terminal_width
 from warehouse.atomic_write import atomic_path, open_atomic
 from warehouse.connection import connect
 from warehouse.home import Home
-from warehouse.query_text import QueryError  # noqa: F401 (srdi query's one error, raised here too)
+from warehouse.query_text import QueryError
 from warehouse.sql import load as sql_file
 
 ALLOWED = {"SELECT", "EXPLAIN", "PIVOT"}

@@ -13,7 +13,7 @@ The home (工信局 only, the programme's Beijing calendar; due date = quarter e
 from __future__ import annotations
 
 import json
-from datetime import date, datetime
+from datetime import datetime
 
 import pytest
 
@@ -97,8 +97,9 @@ def test_enterprise_history_shows_the_recognition_and_the_status_change(filled, 
 
 
 def test_enterprises_behind_plan_compares_with_the_year_given_or_the_latest_reported(filled, capsys):
-    ours = lambda rows: [(r["企业名称"], r["拟培育级别"], r["拟培育年份"], r["情况"]) for r in rows
-                         if r["企业名称"] in (HENGSHENG, XINYUAN)]
+    def ours(rows):
+        return [(r["企业名称"], r["拟培育级别"], r["拟培育年份"], r["情况"]) for r in rows
+                             if r["企业名称"] in (HENGSHENG, XINYUAN)]
     # no year: the latest year reported (2022). 鑫源食品 planned 吉林市级 for 2021 and is still 种子; 恒盛机械 got it
     assert ours(saved(filled, capsys, "--saved", "enterprises_behind_plan")) == [
         (XINYUAN, "吉林市级", 2021, "已逾期 1 年")]

@@ -100,7 +100,8 @@ def test_a_bound_value_is_data_never_sql():
     con.execute("CREATE TABLE t (bureau VARCHAR, n INTEGER)")
     con.execute("INSERT INTO t VALUES ('工信局', 1), ('商务局', 2), ('x'' OR 1=1 --', 3)")
     q = parse("SELECT n FROM t WHERE bureau = $bureau ORDER BY n")
-    run = lambda value: con.execute(q.sql, bind(q, parse_params([f"bureau={value}"]))).fetchall()
+    def run(value):
+        return con.execute(q.sql, bind(q, parse_params([f"bureau={value}"]))).fetchall()
     assert run("工信局") == [(1,)]
     assert run("' OR 1=1 --") == []
     assert run("x' OR 1=1 --") == [(3,)]
