@@ -237,6 +237,7 @@ def choose(sql: str | None, file: str | None, saved_name: str | None, folder: Pa
         return read_file(file)
     if saved_name is not None:
         return saved(saved_name, folder)
+    assert sql is not None   # exactly one of the three was given
     return parse(sql)
 
 
