@@ -39,7 +39,7 @@ from tasks.rollup.summarise import summarise_rollup
 from tasks.run_log import run_logger
 from tasks.storage import prepare_warehouse, publish_warehouse
 from warehouse.home import Home
-from warehouse.lock import Holder, WriterLock, waiting_line, writer_lock
+from warehouse.lock import WriterLock, writer_lock
 
 BATCH_SIZE = 400   # files loaded and filed away per round: bounds memory and the work a crash can redo
 CHUNK_SIZE = 400   # files per reading task; smaller spreads a batch over a Dask cluster's workers
@@ -107,10 +107,8 @@ AS_TASKS = AsTasks()
 
 # ---------------------------------------------------------------- one writer at a time
 
-def _say_waiting(where: Home):
-    def say(holder: Holder, wait_seconds: float) -> None:
-        run_logger().warning(waiting_line(holder, wait_seconds, where.time_zone))
-    return say
+def _say_waiting(line: str) -> None:
+    run_logger().warning(line)
 
 
 @contextlib.contextmanager
@@ -121,7 +119,7 @@ def writing(where: Home, command: str, lock: WriterLock | None = None, wait_seco
         lock.check(where)
         yield lock
         return
-    with writer_lock(where, wait_seconds, command=command, on_wait=_say_waiting(where)) as held:
+    with writer_lock(where, wait_seconds, command=command, on_wait=_say_waiting) as held:
         yield held
 
 

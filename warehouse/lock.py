@@ -102,7 +102,8 @@ class WriterLock:
 @contextlib.contextmanager
 def writer_lock(home: Home, wait_seconds: float | None = None, *, command: str | None = None, on_wait=None):
     """Take the writer lock, waiting up to `wait_seconds` (default $SRDI_LOCK_WAIT_SECONDS, else 600) for another
-    run to end; WriterBusy past that. `on_wait(holder, wait_seconds)` is called once, at once, when it has to wait.
+    run to end; WriterBusy past that. `on_wait(line)` is called once, at once, when it has to wait: `line` says for
+    whom it waits (waiting_line, in the home's programme zone).
     `command`: how the holder is named to a run that waits (default: srdi and this process's subcommand)."""
     if wait_seconds is None:
         wait_seconds = float(os.environ.get(WAIT_ENV, DEFAULT_WAIT_SECONDS))
@@ -118,7 +119,7 @@ def writer_lock(home: Home, wait_seconds: float | None = None, *, command: str |
             except BlockingIOError:
                 if not told and on_wait is not None and wait_seconds > 0:
                     told = True
-                    on_wait(holder(home), wait_seconds)
+                    on_wait(waiting_line(holder(home), wait_seconds, home.time_zone))
                 if time.monotonic() >= deadline:
                     raise WriterBusy(f"{holder(home).english()} holds {home.lock_file}; "
                                      f"waited {wait_seconds:.0f}s") from None

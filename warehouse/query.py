@@ -43,7 +43,7 @@ from schemas.text_width import terminal_width
 from warehouse.atomic_write import atomic_path, open_atomic
 from warehouse.connection import connect
 from warehouse.home import Home
-from warehouse.query_text import QueryError
+from warehouse.query_text import QueryError, tokens
 from warehouse.sql import load as sql_file
 
 ALLOWED = {"SELECT", "EXPLAIN", "PIVOT"}
@@ -51,8 +51,6 @@ BATCH = 10_000
 TABLE_ROWS = 10_000
 EXCEL_MAX_ROWS = 1_048_576            # Excel's rows per sheet, the header row included
 DEFAULT_TIMEOUT = 300.0
-
-
 
 
 # EXPLAIN ANALYZE runs the statement it explains: judge that one instead
@@ -106,19 +104,11 @@ def _literal(text: str) -> str | None:
 
 
 def named_paths(sql: str) -> list[str]:
-    """Every string constant and quoted identifier of `sql`: what could name a file DuckDB opens. (DuckDB's
-    tokenizer gives offsets in UTF-8 bytes: the text is cut as bytes, so a Chinese word before a path moves
-    nothing.)"""
-    try:
-        tokens = duckdb.tokenize(sql)
-    except duckdb.Error:
-        return []
-    raw = sql.encode("utf-8")
+    """Every string constant and quoted identifier of `sql`: what could name a file DuckDB opens."""
     found = []
-    for i, (start, kind) in enumerate(tokens):
+    for text, kind in tokens(sql):
         if kind in (duckdb.token_type.string_const, duckdb.token_type.identifier):
-            end = tokens[i + 1][0] if i + 1 < len(tokens) else len(raw)
-            value = _literal(raw[start:end].decode("utf-8", errors="replace"))
+            value = _literal(text.decode("utf-8", errors="replace"))
             if value:
                 found.append(value)
     return found

@@ -79,20 +79,28 @@ def header_lines(sql: str) -> list[str]:
     return head
 
 
+def tokens(sql: str) -> list[tuple[bytes, object]]:
+    """DuckDB's own tokens of `sql`: (the token's text as UTF-8 bytes, its kind); [] for SQL it cannot tokenize.
+    The tokenizer gives offsets in UTF-8 bytes, so the text is cut as bytes (a Chinese word moves nothing)."""
+    try:
+        found = duckdb.tokenize(sql)
+    except duckdb.Error:
+        return []
+    raw = sql.encode("utf-8")
+    ends = [start for start, _ in found[1:]] + [len(raw)]
+    return [(raw[start:end], kind) for (start, kind), end in zip(found, ends)]
+
+
 def parameter_names(sql: str) -> list[str]:
     """The `$name` parameters of `sql` in order of first appearance: DuckDB's own tokenizer, so a `$x` inside a
     string constant or a comment is none."""
-    try:
-        tokens = duckdb.tokenize(sql)
-    except duckdb.Error:
-        return []
-    raw = sql.encode("utf-8")         # the tokenizer's offsets count UTF-8 bytes
     found: list[str] = []
-    for (start, kind), (nxt, nkind) in zip(tokens, tokens[1:]):
+    toks = tokens(sql)
+    for (text, kind), (following, nkind) in zip(toks, toks[1:]):
         # `$year`: the name may be a keyword token (year, month, …)
-        if (kind == duckdb.token_type.operator and raw[start:nxt] == b"$"
+        if (kind == duckdb.token_type.operator and text == b"$"
                 and nkind in (duckdb.token_type.identifier, duckdb.token_type.keyword)):
-            m = _NAME_BYTES.match(raw, nxt)
+            m = _NAME_BYTES.match(following)
             if m and m.group(0).decode() not in found:
                 found.append(m.group(0).decode())
     return found
@@ -229,6 +237,7 @@ def choose(sql: str | None, file: str | None, saved_name: str | None, folder: Pa
         return read_file(file)
     if saved_name is not None:
         return saved(saved_name, folder)
+    assert sql is not None   # exactly one of the three was given
     return parse(sql)
 
 

@@ -6,10 +6,10 @@ from __future__ import annotations
 import sys
 
 from warehouse.home import Home
-from warehouse.lock import Holder, waiting_line, writer_lock
+from warehouse.lock import writer_lock
 
 
 def writer_lock_for(command: str, home: Home, wait_seconds: float | None):
-    def say(holder: Holder, wait: float) -> None:
-        print(f"srdi {command}: {waiting_line(holder, wait, home.time_zone)}", file=sys.stderr, flush=True)
+    def say(line: str) -> None:
+        print(f"srdi {command}: {line}", file=sys.stderr, flush=True)
     return writer_lock(home, wait_seconds, command=f"srdi {command}", on_wait=say)
