@@ -230,7 +230,7 @@ def _cache_formula_values(data: bytes, values: dict[str, float]) -> bytes:
             body = src.read(info.filename)
             if info.filename == "xl/worksheets/sheet1.xml":
                 for ref, v in values.items():
-                    body = re.sub(rb'(<c r="' + ref.encode() + rb'"[^>]*><f>[^<]*</f>)<v\s*/>',
+                    body = re.sub(rb'(<c r="' + ref.encode() + rb'"[^>]*><f>[^<]*</f>)(?:<v\s*/>|<v>\s*</v>)',
                                   lambda m, v=v: m.group(1) + b"<v>" + f"{v:g}".encode() + b"</v>", body)
             dst.writestr(info, body)
     return out.getvalue()

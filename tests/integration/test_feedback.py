@@ -42,7 +42,8 @@ def with_macro_and_external_link(src: Path, dst: Path) -> Path:
                     f'<Relationship Id="rIdExt" Type="{REL}/externalLink" Target="externalLinks/externalLink1.xml"/></Relationships>').encode()
             elif item.filename == "xl/workbook.xml":
                 data = data.decode().replace("</sheets>", '</sheets><externalReferences><externalReference r:id="rIdExt"/></externalReferences>')
-                if 'xmlns:r=' not in data:
+                root = data[data.index("<workbook "):].split(">", 1)[0]   # lxml's openpyxl declares r: on each <sheet> only
+                if 'xmlns:r=' not in root:
                     data = data.replace("<workbook ", f'<workbook xmlns:r="{REL}" ', 1)
                 data = data.encode()
             zout.writestr(item, data)
