@@ -178,8 +178,9 @@ def test_a_newcomer_gets_from_srdi_init_to_a_first_pack_and_everyday_use_with_th
                 assert "已入库 1，退回 0" in r.stdout, r.stdout
                 assert list((home / "share" / "outbox" / "工信局").glob("本季度任务进展_回执_*.xlsx"))
             if done[-1] == "rollup":
-                pack = re.search(r"the pack: (\S+\.xlsx)", line).group(1)
-                assert (home / pack).exists(), r.stdout
+                said = re.search(r"the pack (\S+\.xlsx) and its brief (\S+\.docx)", line)
+                pack = home / said.group(1)
+                assert pack.exists() and (pack.parent / said.group(2)).exists(), r.stdout
                 notice = next(ln for ln in r.stdout.splitlines() if "责任领导未配置" in ln)
                 assert "工信局" not in notice.split("（共")[0]            # the leader the newcomer set is read
     assert done == ["init", "export", "templates", "clerk", "ingest", "rollup", "status"]

@@ -576,7 +576,7 @@ def test_every_output_of_fifteen_quarters_is_chinese(scenario):
     from tests.helpers import foreign_text, typed_texts
     home, _ = scenario
     files = sorted(p for root in (home.outbox, home.reports) for p in root.rglob("*")
-                   if p.suffix in (".xlsx", ".html", ".txt"))
+                   if p.suffix in (".xlsx", ".html", ".txt", ".docx"))
     sent = sorted(p for root in (home.archive, home.rejected) for p in root.rglob("*") if p.is_file())
     assert len(files) > 100
     found = foreign_text(files, typed_texts(sent), {p.name for p in files})
