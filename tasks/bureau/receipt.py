@@ -282,31 +282,32 @@ def receipt_bytes(r: Receipt) -> bytes:
             ws.merge_range(row, 0, row, last, "无。", f_plain)
             row += 1
 
-        row += 1
-        ws.merge_range(row, 0, row, last, "四、与上次报送相比的变动", book.format("section"))
-        row += 1
-        for c in r.comparisons:
-            line = comparison_line(c, r.time_zone)
-            ws.merge_range(row, 0, row, last, line, f_plain)
-            fit_row(ws, row, [(line, total_width)])
+        if r.comparisons:   # none when the receipt is built without a warehouse to compare with (no section, not an empty one)
             row += 1
-        changes = [x for c in r.comparisons for x in c["changes"]]
-        if changes:
-            for c, h in enumerate(CHANGE_HEADERS):
-                ws.write_string(row, c, h, f_head)
+            ws.merge_range(row, 0, row, last, "四、与上次报送相比的变动", book.format("section"))
             row += 1
-            for i, change in enumerate(changes[:MAX_LISTED], start=1):
-                values = change_values(change)
-                ws.write_number(row, 0, i, f_num)
-                for c, v in enumerate(values, start=1):
-                    ws.write_string(row, c, v, f_cell)
-                fit_row(ws, row, zip(values, WIDTHS[1:]))
-                row += 1
-            if len(changes) > MAX_LISTED:
-                line = more_changes_line(MAX_LISTED, len(changes))
+            for c in r.comparisons:
+                line = comparison_line(c, r.time_zone)
                 ws.merge_range(row, 0, row, last, line, f_plain)
-                fit_row(ws, row, [(line, sum(WIDTHS))])
+                fit_row(ws, row, [(line, total_width)])
                 row += 1
+            changes = [x for c in r.comparisons for x in c["changes"]]
+            if changes:
+                for c, h in enumerate(CHANGE_HEADERS):
+                    ws.write_string(row, c, h, f_head)
+                row += 1
+                for i, change in enumerate(changes[:MAX_LISTED], start=1):
+                    values = change_values(change)
+                    ws.write_number(row, 0, i, f_num)
+                    for c, v in enumerate(values, start=1):
+                        ws.write_string(row, c, v, f_cell)
+                    fit_row(ws, row, zip(values, WIDTHS[1:]))
+                    row += 1
+                if len(changes) > MAX_LISTED:
+                    line = more_changes_line(MAX_LISTED, len(changes))
+                    ws.merge_range(row, 0, row, last, line, f_plain)
+                    fit_row(ws, row, [(line, sum(WIDTHS))])
+                    row += 1
 
     page(ws, header_row=header_row, print_area=(row - 1, last), footer_note=FOOTER_NOTE)
     return book.close()
