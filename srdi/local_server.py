@@ -42,6 +42,14 @@ STOP_SECONDS = {"worker": 3.0, "server": 20.0}
 
 LOG_MARK = "===== srdi:"        # written before each start into the server's or worker's log
 PR_SET_PDEATHSIG = 1
+PR_SET_CHILD_SUBREAPER = 36
+
+
+def adopt_orphans() -> None:
+    """Make `srdi serve` its descendants' subreaper (prctl PR_SET_CHILD_SUBREAPER): a flow run whose worker was
+    killed is re-parented to serve, not to init, so serve still finds it (`Services.stop`) and stops it."""
+    import ctypes
+    ctypes.CDLL(None, use_errno=True).prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0)
 
 
 def die_with_parent():
@@ -231,7 +239,10 @@ class Services:
         if threading_is_main():
             signal.signal(signal.SIGINT, signal.SIG_IGN)   # a second Ctrl-C must not leave orphans behind
         state_file(self.home).unlink(missing_ok=True)
-        runs = descendants(self.worker.pid) if self.worker and self.worker.poll() is None else []
+        worker_alive = self.worker is not None and self.worker.poll() is None
+        runs = descendants(self.worker.pid) if self.worker and worker_alive else []
+        if self.worker is not None and not worker_alive:
+            self._crash_orphaned_runs()
         for name, proc in (("worker", self.worker), ("server", self.server)):
             if proc and proc.poll() is None:
                 if name == "server" and runs:       # the runs the worker was running: Cancelled, not left RUNNING
@@ -245,6 +256,25 @@ class Services:
                 if name == "worker":
                     _signal_all(runs, signal.SIGKILL, group=True)
                 self.log(f"{name} stopped")
+
+    def _crash_orphaned_runs(self) -> None:
+        """The worker was killed: the runs it had started live on as serve's children (`adopt_orphans`). They are
+        killed, and set Crashed while the server still answers (else at the next start, `settle_dead_runs`)."""
+        server = {self.server.pid, *descendants(self.server.pid)} if self.server else set()
+        orphans = [p for p in descendants(os.getpid()) if p not in server]
+        if not orphans:
+            return
+        _signal_all(orphans, signal.SIGKILL)
+        for pid in orphans:
+            try:
+                os.waitpid(pid, 0)      # reaped here, so the crash check sees them gone
+            except ChildProcessError:
+                pass
+        if self.server is not None and self.server.poll() is None:
+            try:
+                self.settle_dead_runs()
+            except Exception as exc:
+                self.log(f"srdi serve: could not set the killed worker's runs Crashed: {exc}")
 
     def _cancel_stopped_runs(self) -> None:
         try:
@@ -295,6 +325,7 @@ def serve(home: Home, port: int | None = None, watch: str = "auto", settle: floa
         raise KeyboardInterrupt
 
     signal.signal(signal.SIGTERM, _stop)
+    adopt_orphans()
     try:
         # the home's embedded server (srdi/runtime.py) hands its database over to this one: Prefect's own stop
         if stop_embedded(home):
