@@ -80,13 +80,14 @@ def check_many(subs: list[Submission]) -> list[Submission]:
     for sub in subs:
         read_one(sub)
     readable = [s for s in subs if s.raw is not None]
-    for sub, norm in zip(readable, normalise_many([s.raw for s in readable])):
+    norms = normalise_many([s.raw for s in readable if s.raw is not None])   # all of readable's
+    for sub, norm in zip(readable, norms):
         sub.raw = None
         sub.norm = norm
         sub.findings.extend(norm.findings)
         if not norm.forms:
             sub.add_finding("form.unrecognised")
-    items = [(sub, parsed) for sub in readable for parsed in sub.norm.forms.values()]
+    items = [(sub, parsed) for sub, norm in zip(readable, norms) for parsed in norm.forms.values()]
     for (sub, _), found in zip(items, validate_many([(parsed, sub.bureau) for sub, parsed in items])):
         sub.findings.extend(found)
     return subs

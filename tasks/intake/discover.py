@@ -119,7 +119,7 @@ class Scan:
         changed = prev is None or (prev.size_bytes, prev.mtime_ns) != (size, mtime_ns)
         entry = InboxEntry(
             path_key=key, first_seen=first_seen or (prev.first_seen if prev else self.now), last_seen=self.now,
-            changed_at=self.now if changed else prev.changed_at, size_bytes=size, mtime_ns=mtime_ns,
+            changed_at=self.now if changed or prev is None else prev.changed_at, size_bytes=size, mtime_ns=mtime_ns,
             renamed_from=renamed_from or (prev.renamed_from if prev else None),
             note_reason=prev.note_reason if prev else None, note_path=prev.note_path if prev else None)
         self.seen[key] = entry

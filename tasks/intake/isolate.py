@@ -33,6 +33,7 @@ import time
 import zipfile
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from tasks.intake.submission import Submission
 
@@ -79,6 +80,7 @@ def precheck(sub: Submission, limits: Limits) -> None:
         sub.add_finding("file.too_large", mb=f"{mb:.1f}", limit=f"{limits.max_file_mb:.0f}")
         sub.data, sub.to_read = None, False
         return
+    source: io.BytesIO | Path
     try:
         if sub.data is not None:
             if sub.data[:4] != b"PK\x03\x04":
@@ -118,7 +120,9 @@ def chunks_of(subs: list[Submission], workers: int = 1) -> list[list[Submission]
     if n and workers > 1:
         count = -(-max(-(-n // CHUNK_FILES), workers) // workers) * workers   # a multiple of the workers
         per = max(1, -(-n // count))
-    out, cur, size = [], [], 0
+    out: list[list[Submission]] = []
+    cur: list[Submission] = []
+    size = 0
     for sub in subs:
         if cur and (len(cur) >= per or size + sub.size_bytes > CHUNK_BYTES):
             out.append(cur)
@@ -149,10 +153,11 @@ def _release_forkserver() -> None:
     the forkserver sees the end of the reading process, ends too, and takes this child with it."""
     try:
         from multiprocessing import forkserver
-        fd = forkserver._forkserver._forkserver_alive_fd   # private: no public way to drop it
+        server: Any = forkserver._forkserver   # its private attribute, which typeshed does not declare
+        fd = server._forkserver_alive_fd   # private: no public way to drop it
         if fd is not None:
             os.close(fd)
-            forkserver._forkserver._forkserver_alive_fd = None
+            server._forkserver_alive_fd = None
     except (AttributeError, OSError):
         pass
 
@@ -176,6 +181,7 @@ def _serve(conn, err_path: str) -> None:
             return
         if chunk is None:
             return
+        reply: tuple[str, list[Submission] | str]
         try:
             reply = ("ok", check_chunk(chunk))
         except Exception as exc:   # an error in our own code, not a dead reader: the chunk is settled file by file
@@ -399,6 +405,8 @@ def _run(chunks: list[list[Submission]], limits: Limits, workers: int
                 ready = set(mpc.wait([r.conn for r in busy] + [r.proc.sentinel for r in busy], timeout=POLL_SECONDS))
                 now = time.monotonic()
                 for reader in busy:
+                    held = reader.chunk
+                    assert held is not None, "busy holds the readers with a chunk"
                     reply = None
                     if reader.conn in ready:
                         try:
@@ -410,13 +418,13 @@ def _run(chunks: list[list[Submission]], limits: Limits, workers: int
                         if status == "ok":
                             done += payload
                         else:
-                            failed.append(("error", payload, reader.chunk))
+                            failed.append(("error", payload, held))
                         reader.chunk = None
                         continue
                     if reader.conn in ready or reader.proc.sentinel in ready:
                         reader.proc.join(5.0)
                         kind, detail = _cause(reader, reader.proc.exitcode)
-                        failed.append((kind, detail, reader.chunk))
+                        failed.append((kind, detail, held))
                         reader.chunk = None
                         continue
                     reader.peak_mb = max(reader.peak_mb, rss_mb(reader.proc.pid))

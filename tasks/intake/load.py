@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import errno
 import os
+from functools import partial
 from pathlib import Path
 
 from prefect import task
@@ -75,6 +76,7 @@ def _stored_path(home: Home, sub: Submission, taken: set[str]) -> Path:
     elif sub.outcome == "duplicate":
         base = home.archive / sub.bureau / (sub.period or "未识别报送期") / "重复报送"
     else:
+        assert sub.period is not None, "a file without a period is rejected (period.missing), never loaded"
         base = home.archive / sub.bureau / sub.period
     name = safe_file_name(sub.path.name)
     if byte_length(name) > NAME_BYTES:
@@ -88,17 +90,18 @@ def _stored_path(home: Home, sub: Submission, taken: set[str]) -> Path:
 
 
 def _records(sub: Submission) -> list[wl.SubmissionRecord]:
-    common = dict(bureau=sub.bureau, period=sub.period, file_name=sub.file_name, source_path=sub.rel,
-                  sha256=sub.sha256, size_bytes=sub.size_bytes, file_format=sub.file_format,
-                  received_at=sub.received_at, status=sub.outcome)
+    assert sub.outcome is not None, "the file's outcome is decided (_load_one) before its records are made"
+    record = partial(wl.SubmissionRecord, bureau=sub.bureau, period=sub.period, file_name=sub.file_name,
+                     source_path=sub.rel, sha256=sub.sha256, size_bytes=sub.size_bytes, file_format=sub.file_format,
+                     received_at=sub.received_at, status=sub.outcome)
     if sub.outcome == "duplicate":
-        return [wl.SubmissionRecord(form=None, duplicate_of=sub.duplicate_of,
-                                    message=f"与第 {sub.duplicate_of} 号报送内容完全相同，未重复入库", **common)]
+        return [record(form=None, duplicate_of=sub.duplicate_of,
+                       message=f"与第 {sub.duplicate_of} 号报送内容完全相同，未重复入库")]
     forms = sub.norm.forms if sub.norm else {}
     findings = [f.as_row() for f in sub.findings]
     if not forms:
         first = next((f for f in sub.findings if f.severity == ERROR), None)
-        return [wl.SubmissionRecord(form=None, findings=findings, message=first.message if first else None, **common)]
+        return [record(form=None, findings=findings, message=first.message if first else None)]
     recs = []
     for i, (name, parsed) in enumerate(forms.items()):
         mine = [f for f in findings if f["sheet"] in parsed.sheets or (i == 0 and f["sheet"] not in
@@ -106,8 +109,8 @@ def _records(sub: Submission) -> list[wl.SubmissionRecord]:
         rows = parsed.frame if sub.outcome == "loaded" else None
         columns = [{"sheet": sheet, "field": f, "excel_col": col, "header": parsed.labels.get(sheet, {}).get(f)}
                    for sheet, letters in parsed.letters.items() for f, col in letters.items()]
-        recs.append(wl.SubmissionRecord(form=name, findings=mine, rows=rows, columns=columns,
-                                        cells=parsed.cells if sub.outcome == "loaded" else None, **common))
+        recs.append(record(form=name, findings=mine, rows=rows, columns=columns,
+                           cells=parsed.cells if sub.outcome == "loaded" else None))
     return recs
 
 
@@ -186,7 +189,10 @@ def _load_one(con, home: Home, sub: Submission, taken: set[str], next_id: int, q
 
     next_id = wl.write_file_submissions(con, recs, str(stored), next_id, before_commit=before_commit, batch=queue)
     taken.add(str(stored))
-    sub.submission_ids = [r.submission_id for r in recs]
+    sub.submission_ids = []
+    for r in recs:
+        assert r.submission_id is not None, "write_file_submissions gives every record its id"
+        sub.submission_ids.append(r.submission_id)
     if queue is not None:
         queue.stored.append((sub, stored))
         return next_id

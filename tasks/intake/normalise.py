@@ -19,6 +19,7 @@ import re
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 from functools import lru_cache
+from typing import TypeGuard
 
 import polars as pl
 
@@ -33,7 +34,7 @@ from tasks.intake.read import OWN_SHEETS, Merge, RawWorkbook, SheetGrid, letter_
 HEADER_SCAN_ROWS = 30
 FOOTER_PREFIXES = ("备注", "注：", "注:", "说明", "填表说明", "填报人", "审核人", "联系人", "联系电话", "填报日期", "制表", "单位负责人")
 NUMERIC_KINDS = ("int", "float", "pct")
-CELL_COLUMNS = {"sheet": pl.Utf8, "excel_row": pl.Int32, "field": pl.Utf8, "raw_text": pl.Utf8, "understood_as": pl.Utf8}
+CELL_COLUMNS = pl.Schema({"sheet": pl.Utf8, "excel_row": pl.Int32, "field": pl.Utf8, "raw_text": pl.Utf8, "understood_as": pl.Utf8})
 
 
 @dataclass
@@ -132,14 +133,14 @@ def find_header(grid: SheetGrid) -> HeaderMatch | None:
     rows = min(HEADER_SCAN_ROWS, grid.frame.height)
     texts = [_row_texts(grid, r) for r in range(min(rows + 1, grid.frame.height))]
     known = [sum(1 for v in t if v and _known(v)) for t in texts] + [0]
-    blank = [None] * grid.frame.width
+    blank: list[str | None] = [None] * grid.frame.width
     for r in range(rows):
         top = texts[r]
         if known[r] + known[r + 1] < 2 or sum(v is not None for v in top) < 2:
             continue   # a title row, or rows without two known headers: no header starts here
         nxt = texts[r + 1] if r + 1 < len(texts) else blank
         for form in FORMS:
-            cands = [(_match_labels(form, top), (r,))]
+            cands: list[tuple[HeaderMatch, tuple[int, ...]]] = [(_match_labels(form, top), (r,))]
             if r + 1 < grid.frame.height and any(nxt):
                 cands.append((_match_labels(form, _two_row_labels(top, nxt, form)), (r, r + 1)))
             for m, hdr in cands:
@@ -211,8 +212,8 @@ def _read_percent_formats(grid: SheetGrid, columns: dict[str, int], form: Form, 
                         values[r - 1] = _percent_text(values[r - 1])
                 frame = frame.with_columns(pl.Series(col, values, dtype=pl.Utf8))
         else:
-            numbers = [_as_number(v) for v in frame[col].to_list()[start:] if v is not None and v.strip()]
-            numbers = [n for n in numbers if n is not None]
+            read = [_as_number(v) for v in frame[col].to_list()[start:] if v is not None and v.strip()]
+            numbers = [n for n in read if n is not None]
             if numbers and all(0 <= n <= 1 for n in numbers) and any(0 < n < 1 for n in numbers):
                 fractions.add(name)
     if frame is not grid.frame:
@@ -297,7 +298,7 @@ def extract_sheets(wb: RawWorkbook) -> tuple[list[RawSheet], list[Finding]]:
 #   continues from above anyway (工作任务) says nothing new and is silent; so is a merge whose rows hold nothing
 #   else (a heading row across the table, a note under it).
 
-def _nonempty(v: str | None) -> bool:
+def _nonempty(v: str | None) -> TypeGuard[str]:
     return v is not None and bool(v.strip())
 
 
@@ -406,6 +407,7 @@ def _merged_data(grid: SheetGrid, hm: HeaderMatch, merges: list[Merge], findings
                 parts.append(phrase("cell.merged", "number", value=value.strip(), row=m.first_row, label=f.label,
                                     rows="、".join(str(r + 1) for r in more)))
             else:
+                assert anchor_c is not None, "anchor_field is looked up only for a column of the frame"
                 for r in more:
                     col(anchor_c)[r] = value
                 if not f.fill_down:
@@ -537,14 +539,16 @@ def _value_totals(frame: pl.DataFrame, numeric: list[str], candidates: set[int])
 def _label_cell(sh: RawSheet, row: int, key: str | None, key_text: str | None) -> tuple[str | None, str | None]:
     """(column letter, text as written) of the cell that says a row is a total: the name or id cell, else the
     row's first non-empty cell."""
-    cells = sh.grid.frame.row(row - 1) if sh.grid is not None and 0 < row <= sh.grid.frame.height else ()
+    grid = sh.grid if sh.grid is not None and 0 < row <= sh.grid.frame.height else None
+    cells = grid.frame.row(row - 1) if grid is not None else ()
     if key and key_text and _TOTAL_LABEL.search(key_text):
         letter = sh.letters.get(key)
-        c = sh.grid.columns.index(letter) if cells and letter in sh.grid.columns else None
+        c = grid.columns.index(letter) if grid is not None and cells and letter in grid.columns else None
         return letter, (cells[c].strip() if c is not None and cells[c] else key_text)
     for c, v in enumerate(cells):
         if v is not None and v.strip():
-            return sh.grid.columns[c], v.strip()
+            assert grid is not None, "cells are read only from the sheet's grid"
+            return grid.columns[c], v.strip()
     return None, key_text
 
 
@@ -718,7 +722,7 @@ def _recognition_years(out: pl.DataFrame, sheets: list[RawSheet], findings: list
     for r in hits.iter_rows(named=True):
         sh = sheets[r["_src"]]
 
-        def at(n: str, sh=sh, r=r) -> tuple:   # sheet, row, letter and label of field n in this row's sheet
+        def at(n: str, sh=sh, r=r) -> tuple[str, int, str | None, str]:   # sheet, row, letter and label of field n in this row's sheet
             return sh.sheet, r["_row"], sh.letters.get(n), sh.labels.get(n, ENTERPRISE_FORM.field(n).label)
 
         if r["_conflict"]:

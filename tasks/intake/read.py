@@ -103,7 +103,7 @@ class OdsMerges:
 
     def __init__(self, data: bytes):
         self._data = data
-        self._by_sheet: dict[str, list[Merge]] | None = None
+        self._by_sheet: dict[str | None, list[Merge]] | None = None
 
     def of(self, sheet: str) -> list[Merge]:
         if self._by_sheet is None:
@@ -111,9 +111,9 @@ class OdsMerges:
         return self._by_sheet.get(sheet, [])
 
 
-def _ods_merges(data: bytes) -> dict[str, list[Merge]]:
+def _ods_merges(data: bytes) -> dict[str | None, list[Merge]]:
     import xml.etree.ElementTree as ET
-    out: dict[str, list[Merge]] = {}
+    out: dict[str | None, list[Merge]] = {}   # a table without a name is kept under None (no sheet asks for it)
     try:
         with zipfile.ZipFile(io.BytesIO(data)) as z:
             xml = z.read("content.xml")
@@ -262,7 +262,8 @@ class XlsxCells(CellInfo):
                 path = self._sheet_path(z)
                 if not path:
                     return b""
-                kept, prev = [], b""
+                kept: list[bytes] = []
+                prev = b""
                 with z.open(path) as f:
                     while chunk := f.read(1 << 20):
                         if kept:
@@ -425,6 +426,7 @@ def _grid(name: str, rows: list[list[str | None]], merges: list[Merge] | None = 
 
 def _decode(data: bytes) -> str:
     """Text as Excel and WPS save it: UTF-8 (with or without BOM), UTF-16 "Unicode text", or GB18030/GBK."""
+    encodings: tuple[str, ...]
     if data.startswith((b"\xff\xfe", b"\xfe\xff")):
         encodings = ("utf-16",)
     elif _utf16_without_bom(data):
@@ -473,7 +475,7 @@ class _Tables(HTMLParser):
     columns or rows (colspan, rowspan) keeps its value in its first cell, as Excel keeps a merge, and is
     remembered as a merge."""
 
-    def __init__(self):
+    def __init__(self) -> None:
         super().__init__()
         self.tables: list[list[list[str | None]]] = []
         self.merges: list[list[Merge]] = []
@@ -503,6 +505,7 @@ class _Tables(HTMLParser):
             self._cell.append("\n")
 
     def _skip_covered(self) -> None:
+        assert self._row is not None, "called inside a <tr> only: both callers check _row"
         while self._below.get(len(self._row), 0) > 0:
             self._row.append(None)
 
@@ -567,6 +570,7 @@ def read_workbook(data: bytes) -> RawWorkbook:
             continue
         batch, cell_errors = sheet.to_arrow_with_errors()
         frame = pl.from_arrow(batch)
+        assert isinstance(frame, pl.DataFrame), "a RecordBatch converts to a DataFrame, never a Series"
         letters = [col_letter(c.absolute_index) for c in sheet.available_columns()]
         frame.columns = [f"c{i}" for i in range(frame.width)]
         errors = {}

@@ -10,7 +10,7 @@ from prefect.cache_policies import NO_CACHE
 from warehouse.home import Home
 from tasks.intake.submission import Submission
 
-OUTCOME_CN = {"loaded": "已入库", "rejected": "退回", "duplicate": "重复"}
+OUTCOME_CN: dict[str | None, str] = {"loaded": "已入库", "rejected": "退回", "duplicate": "重复"}
 
 
 @task(name="summarise-ingest", cache_policy=NO_CACHE)
