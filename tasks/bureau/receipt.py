@@ -21,6 +21,8 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
 
+import duckdb
+
 from schemas import clock
 from schemas.forms import FORMS_BY_NAME
 from schemas.labels import FORM, label
@@ -85,7 +87,7 @@ def comparisons(data: FeedbackData, subs: list[dict]) -> list[dict]:
     return out
 
 
-def receipt_data(data: "FeedbackData | object", ids: list[int], time_zone: str | None = None) -> Receipt:
+def receipt_data(data: FeedbackData | duckdb.DuckDBPyConnection, ids: list[int], time_zone: str | None = None) -> Receipt:
     """The receipt of one file's submissions; `data` is a FeedbackData, or a DuckDB connection; its times are shown in
     `time_zone` (the home's programme zone)."""
     if not isinstance(data, FeedbackData):
@@ -104,10 +106,10 @@ def receipt_data(data: "FeedbackData | object", ids: list[int], time_zone: str |
         if s["form"] and s["form"] not in seen and s["status"] != "duplicate":
             r.loaded.append((s["form"], "—", 0))
     for i in sorted(ids):
-        form = data.subs[i]["form"] if i in data.subs else None
+        sub_form = data.subs[i]["form"] if i in data.subs else None
         for sheet, fields in data.not_reported.get(i, {}).items():
             if fields:
-                r.not_reported[(form, sheet)] = not_reported_labels(form, fields)
+                r.not_reported[(sub_form, sheet)] = not_reported_labels(sub_form, fields)
     cols = ["submission_id", "form", "file_name", "received_at", "processed_at", "row_count"]
     r.superseded = sorted(({k: s[k] for k in cols} for i in ids for s in data.superseded.get(i, [])),
                           key=lambda s: s["submission_id"])
@@ -286,8 +288,8 @@ def receipt_bytes(r: Receipt) -> bytes:
             row += 1
             ws.merge_range(row, 0, row, last, "四、与上次报送相比的变动", book.format("section"))
             row += 1
-            for c in r.comparisons:
-                line = comparison_line(c, r.time_zone)
+            for compared in r.comparisons:
+                line = comparison_line(compared, r.time_zone)
                 ws.merge_range(row, 0, row, last, line, f_plain)
                 fit_row(ws, row, [(line, total_width)])
                 row += 1

@@ -37,6 +37,7 @@ import json
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from pathlib import Path
+from typing import Any
 
 from prefect import task
 from prefect.cache_policies import NO_CACHE
@@ -134,12 +135,12 @@ def _level_cells(row: dict) -> tuple[str | None, int | None]:
 
 def registry_prefill() -> list[dict]:
     """Annex 1 as shipped (schemas/refdata/enterprises.csv): the fallback when nothing was loaded yet."""
-    out = []
+    out: list[dict] = []
     for e in reference.registry_enterprises():
         out.append({k: (v or None) for k, v in e.items()})
-    for e in out:
+    for prefilled in out:
         for k in ("patents", "planned_city_year", "planned_province_year"):
-            e[k] = int(e[k]) if e.get(k) else None
+            prefilled[k] = int(prefilled[k]) if prefilled.get(k) else None
     return out
 
 
@@ -181,7 +182,7 @@ def task_rows(data: PrefillData, bureau: str) -> list[dict]:
     rows = []
     for t in reference.tasks_of(bureau):
         last = data.tasks.get((bureau, t.task_id))
-        row = {f.name: None for f in TASK.fields}
+        row: dict[str, object] = {f.name: None for f in TASK.fields}
         row.update(task_id=t.task_id, task_group=f"{t.group_id}{t.group_name}", item_text=t.item_text,
                    responsible_unit=bureau, status=NEVER_REPORTED_STATUS, completion_pct=0)
         if last:
@@ -195,7 +196,7 @@ def task_rows(data: PrefillData, bureau: str) -> list[dict]:
 # ---------------------------------------------------------------- validations (Chinese prompts)
 
 def _list(source: list[str] | str, title: str, message: str, strict: bool = True) -> dict:
-    v = {"validate": "list", "source": source, "input_title": title, "input_message": message}
+    v: dict[str, object] = {"validate": "list", "source": source, "input_title": title, "input_message": message}
     if strict:
         v.update(error_type="stop", error_title="请从下拉列表中选择",
                  error_message="只能选择下拉列表中的选项。点击单元格右侧的小箭头选择。")
@@ -206,7 +207,7 @@ def _list(source: list[str] | str, title: str, message: str, strict: bool = True
 
 
 def _number(kind: str, minimum: float, maximum: float | None, title: str, message: str, what: str) -> dict:
-    v = {"validate": kind, "input_title": title, "input_message": message, "error_type": "stop",
+    v: dict[str, object] = {"validate": kind, "input_title": title, "input_message": message, "error_type": "stop",
          "error_title": "请填写数字"}
     if maximum is None:
         v.update(criteria=">=", value=minimum, error_message=f"请只填写{what}，不小于 {minimum:g}，不要带单位或文字。")
@@ -293,7 +294,7 @@ def template_bytes(*, bureau: str, period: str, form: Form, rows: list[dict]) ->
     book = Book(properties={"title": f"{bureau}{form.title}{period}", "company": "蛟河市专精特新领导小组办公室",
                             "created": datetime(y, 3 * q - 2, 1)})   # fixed: same inputs, same bytes
     ws = book.add_worksheet(form.title)
-    cell = {"border": 1, "text_wrap": True, "valign": "vcenter"}
+    cell: dict[str, Any] = {"border": 1, "text_wrap": True, "valign": "vcenter"}   # xlsxwriter format properties
     f_title = book.format("title", locked=True)
     f_note = book.format("note", locked=True)
     f_head = book.format("header", locked=True)
