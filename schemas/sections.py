@@ -39,6 +39,7 @@ import tomllib
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import overload
 
 import polars as pl
 
@@ -193,6 +194,10 @@ BY_TABLE: dict[str, Section] = {s.table: s for s in SECTIONS}
 TABLES: tuple[str, ...] = tuple(s.table for s in SECTIONS) + (RUNS_TABLE,)
 
 
+@overload
+def with_former_names(frame: pl.DataFrame, former: pl.DataFrame | None) -> pl.DataFrame: ...
+@overload
+def with_former_names(frame: None, former: pl.DataFrame | None) -> None: ...
 def with_former_names(frame: pl.DataFrame | None, former: pl.DataFrame | None) -> pl.DataFrame | None:
     """`frame` with each renamed enterprise's name as people read it: one row under its current name, its former
     names after it (#19: an enterprise is its 统一社会信用代码; 吉林长白山酒业集团股份有限公司（原名 长白山酒业集团有限公司）).

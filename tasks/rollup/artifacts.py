@@ -47,7 +47,7 @@ def artifacts_of(rp: RollupPeriod, cfg: RollupConfig, sections: dict[str, pl.Dat
         md += ["", "## 报送情况（各单位）", "", "| " + " | ".join(COMPLIANCE_HEADER) + " |",
                "| " + " | ".join("---" for _ in COMPLIANCE_HEADER) + " |"]
         md += ["| " + " | ".join(_md(v) for v in cells) + " |" for cells, _ in table]
-    out = [MarkdownArtifact(key=f"{base}-summary", markdown="\n".join(md), description=f"srdi {rp.kind} {rp.period}")]
+    out: list[MarkdownArtifact | TableArtifact] = [MarkdownArtifact(key=f"{base}-summary", markdown="\n".join(md), description=f"srdi {rp.kind} {rp.period}")]
     for section in SECTIONS:
         if section.artifact and section.table in sections:
             sheet = section.sheets[0]

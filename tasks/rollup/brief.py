@@ -90,7 +90,9 @@ class BriefWriter:
         sec.page_width, sec.page_height = PAGE
         for side, length in MARGINS.items():
             setattr(sec, f"{side}_margin", length)
-        self.text_width = Emu(sec.page_width - sec.left_margin - sec.right_margin)
+        width, left, right = sec.page_width, sec.left_margin, sec.right_margin
+        assert width is not None and left is not None and right is not None, "the page and its margins are set above"
+        self.text_width = Emu(width - left - right)
         self._defaults()
         self._title_fallback()
         self._page_numbers(sec)
@@ -197,7 +199,7 @@ class BriefWriter:
         out[-1] = total - sum(out[:-1])
         return out
 
-    def table(self, headers: list[str], rows: list[list[str]], numeric: set[int] = frozenset(),
+    def table(self, headers: list[str], rows: list[list[str]], numeric: set[int] | frozenset[int] = frozenset(),
               total: list[str] | None = None) -> None:
         body = rows + ([total] if total else [])
         widths = self.widths([[h] + [r[i] for r in body] for i, h in enumerate(headers)])
@@ -263,7 +265,8 @@ def _rows(frame: pl.DataFrame | None, sheet: Sheet, former: pl.DataFrame | None 
 
 
 def _texts(cols: list[Col], rows: list[dict], tz: str | None) -> list[list[str]]:
-    return [[(c.blank or "—") if r[c.name] is None else cell_text(c, r[c.name], tz) for c in cols] for r in rows]
+    # cell_text is None only for a None value: that cell shows the column's blank word
+    return [[(c.blank or "—") if (text := cell_text(c, r[c.name], tz)) is None else text for c in cols] for r in rows]
 
 
 def _n(frame: pl.DataFrame | None, expr=None) -> int:
@@ -375,10 +378,10 @@ def brief_bytes(rp: RollupPeriod, cfg: RollupConfig, s: dict[str, pl.DataFrame])
 
     heading("报送情况")
     c = s["compliance"]
-    headers, rows = compliance_table(rp, c)
-    if rows:
-        w.para(f"逾期或未报送的单位{len(rows)}个，名单及责任领导如下。")
-        w.table(headers, rows)
+    headers, overdue = compliance_table(rp, c)
+    if overdue:
+        w.para(f"逾期或未报送的单位{len(overdue)}个，名单及责任领导如下。")
+        w.table(headers, overdue)
     else:
         w.para("各单位均按时报送。")
     pending = c.filter(pl.col("status") == "not_due") if c.height else c

@@ -67,7 +67,7 @@ def _cap(col: Col) -> float:
     return MAX_WIDTH["wide"] if col.wide else MAX_WIDTH["normal"]
 
 
-def _width(col: Col, texts: list[str]) -> float:
+def _width(col: Col, texts: list[str | None]) -> float:
     return fit_width(col.header, texts, widest=_cap(col))
 
 
@@ -156,7 +156,7 @@ class PackWriter:
         for k, row in enumerate(rows):
             for i, (c, v) in enumerate(zip(sec.cols, row)):
                 self.write_value(ws, r, i, c, v, texts[i][k])
-            if any(t[k] and (cap or "\n" in t[k]) for t, cap in zip(texts, capped)):
+            if any((text := t[k]) and (cap or "\n" in text) for t, cap in zip(texts, capped)):
                 fit_row(ws, r, [(t[k], w) for t, w in zip(texts, widths)])
             r += 1
         if not rows:
@@ -462,7 +462,7 @@ def pack_workbook(rp: RollupPeriod, cfg: RollupConfig, sections: dict[str, pl.Da
             frame = with_former_names(sections.get(section.table, pl.DataFrame()), sections.get("former_names"))
             if sheet.appendix == "ratio_totals":
                 frame = _with_ratio_totals(frame, sections["target_progress"])
-            total = None
+            total: list[str | float | None] | None = None
             if sheet.total and frame.height:
                 total = [("合计" if i == 0 else None) for i in range(len(sheet.cols))]
                 for i, col in enumerate(sheet.cols):
