@@ -136,7 +136,7 @@ def header(auth: str | None) -> dict[str, str]:
     return {"Authorization": "Basic " + base64.b64encode(auth.encode("utf-8")).decode("ascii")}
 
 
-def write_private(path: os.PathLike | str, text: str) -> None:
+def write_private(path: Path | str, text: str) -> None:
     """Replace `path` with `text`, readable by the owner only (warehouse/atomic_write.py, mode 0600 from the
     temporary file's creation): the pid and port files of srdi's servers."""
     from warehouse.atomic_write import write_bytes

@@ -22,7 +22,10 @@ import os
 import threading
 import time
 from pathlib import Path
-from typing import Callable
+from typing import TYPE_CHECKING, Callable
+
+if TYPE_CHECKING:
+    from watchdog.observers.api import BaseObserver
 
 EVENT = "srdi.inbox.settled"
 MODES = ("auto", "inotify", "poll")
@@ -166,7 +169,7 @@ class InboxWatcher:
         self.poll_interval = poll_interval
         self.debouncer = Debouncer(fire, settle, max_wait, clock=clock)   # a test's clock: windows not timed
         self.log = log
-        self.observer = None
+        self.observer: BaseObserver | None = None
 
     def _handler(self):
         from watchdog.events import (DirMovedEvent, FileAttribEvent, FileClosedEvent, FileCreatedEvent,
@@ -187,7 +190,7 @@ class InboxWatcher:
                     debouncer.note(Path(os.fsdecode(event.src_path)))
         return Handler()
 
-    def _observer(self, mode: str):
+    def _observer(self, mode: str) -> BaseObserver:
         if mode == "poll":
             from watchdog.observers.polling import PollingObserver
             return PollingObserver(timeout=self.poll_interval)

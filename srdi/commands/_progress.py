@@ -13,6 +13,11 @@ import logging
 import sys
 import time
 from collections import Counter
+from typing import IO, TYPE_CHECKING, TextIO
+
+if TYPE_CHECKING:
+    from prefect.logging.handlers import PrefectConsoleHandler
+    from rich.progress import Progress as Bar, TaskID
 
 BATCH = "committed %d file(s):\n%s"             # load-submissions, one per batch: left out of the console
 OUTCOME = {"loaded": "已入库", "rejected": "退回", "duplicate": "重复", "held": "留待下次"}
@@ -32,7 +37,7 @@ class _Quiet(logging.Filter):
         return not self.progress.replaces(record)
 
 
-def console_handlers() -> list[logging.Handler]:
+def console_handlers() -> list[PrefectConsoleHandler]:
     """Prefect's console handlers (on the root logger, and on any logger that does not propagate)."""
     loggers = [logging.getLogger()] + [logging.getLogger(n) for n in list(logging.root.manager.loggerDict)
                                        if n.startswith(("prefect", "uvicorn"))]
@@ -63,9 +68,9 @@ class Progress:
         self.started = time.monotonic()
         self.steps = 0
         self._quiet = _Quiet(self)
-        self._bar = None
-        self._task = None
-        self._swapped: list[tuple[logging.Handler, object, object]] = []
+        self._bar: Bar | None = None
+        self._task: TaskID | None = None   # set with _bar
+        self._swapped: list[tuple[PrefectConsoleHandler, TextIO, IO[str] | None]] = []
 
     # ---- what the library reports
 
@@ -94,15 +99,15 @@ class Progress:
     def set_total(self, total: int) -> None:
         self.total = total
         self.started = time.monotonic()
-        if self._bar is not None:
+        if self._bar is not None and self._task is not None:
             self._bar.update(self._task, total=total, description=self.label)
 
     def _show(self) -> None:
         if self.total is not None and self.done > self.total:
             self.total = self.done      # never "7/6" (the library reports each file once: this is a guard)
-            if self._bar is not None:
+            if self._bar is not None and self._task is not None:
                 self._bar.update(self._task, total=self.total)
-        if self._bar is not None:
+        if self._bar is not None and self._task is not None:
             self._bar.update(self._task, completed=self.done, counts=self.counts_text())
 
     def counts_text(self) -> str:

@@ -19,6 +19,7 @@ import sys
 import urllib.request
 from datetime import date, datetime, timedelta, timezone
 from pathlib import Path
+from typing import overload
 
 from srdi.commands import quarter_check
 from warehouse.home import Home
@@ -49,6 +50,10 @@ def register(sub) -> None:
 
 # ---------------------------------------------------------------- time
 
+@overload
+def shanghai(dt: datetime, tz: str | None = None) -> datetime: ...
+@overload
+def shanghai(dt: None, tz: str | None = None) -> None: ...
 def shanghai(dt: datetime | None, tz: str | None = None) -> datetime | None:
     """Any instant in the programme's zone `tz` (rollup_config.toml `time_zone`, default Asia/Shanghai); a naive
     one can only come from an analyst copy written before issue 19, in this machine's local time (schemas.clock)."""
@@ -433,7 +438,7 @@ def render(o: dict) -> list[str]:
     ib = o["inbox"]
     out.append(f"收件箱 share/inbox/（{ib['bureau_folders']} 个单位文件夹）")
     if ib["waiting"]:
-        by = {}
+        by: dict[str, int] = {}
         for f in ib["waiting"]:
             by[f["bureau"]] = by.get(f["bureau"], 0) + 1
         out.append(f"  待入库 {len(ib['waiting'])} 个：" + "、".join(f"{b} {n}" for b, n in by.items())
@@ -504,7 +509,7 @@ def render(o: dict) -> list[str]:
         out.append(f"报送情况（{c['label']}）：本季度无报送义务")
     else:
         left = (date.fromisoformat(due) - now.date()).days if due else None
-        deadline = (f"截止 {due}，" + (f"已过 {-left} 天" if left < 0 else f"还有 {left} 天" if left else "今天截止")) if due else ""
+        deadline = (f"截止 {due}，" + (f"已过 {-left} 天" if left < 0 else f"还有 {left} 天" if left else "今天截止")) if left is not None else ""
         if not c.get("known", True):
             out.append(f"报送情况（{c['label']}，{deadline}）：分析副本无法打开，无法判断谁已报送（见提示）")
             c = {**c, "rows": []}
