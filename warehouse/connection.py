@@ -33,14 +33,19 @@ def _session(con: duckdb.DuckDBPyConnection) -> duckdb.DuckDBPyConnection:
     return con
 
 
+MAX_THREADS = 8   # the warehouse holds a city's programme (thousands of rows): more threads buy no speed, only
+                  # per-thread buffers, on a server other accounts share
+
+
 @cache
 def threads() -> int:
     """DuckDB's worker threads: the cores this process may run on (a taskset, systemd's CPUAffinity, a container's
-    cpuset), which DuckDB's own default (every core of the machine) does not see."""
+    cpuset), which DuckDB's own default (every core of the machine) does not see; at most MAX_THREADS."""
     try:
-        return max(1, len(os.sched_getaffinity(0)))
+        cores = len(os.sched_getaffinity(0))
     except AttributeError:   # not Linux
-        return os.cpu_count() or 1
+        cores = os.cpu_count() or 1
+    return max(1, min(cores, MAX_THREADS))
 
 
 def connect(path: Path | str, read_only: bool = False) -> duckdb.DuckDBPyConnection:

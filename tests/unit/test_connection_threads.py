@@ -15,3 +15,14 @@ def test_duckdb_uses_the_cores_this_process_may_run_on(monkeypatch):
         con.close()
     finally:
         connection.threads.cache_clear()
+
+
+def test_a_big_server_gives_duckdb_eight_threads_not_every_core(monkeypatch):
+    monkeypatch.setattr(os, "sched_getaffinity", lambda pid: set(range(64)), raising=False)
+    connection.threads.cache_clear()
+    try:
+        con = connection.connect_memory()
+        assert con.execute("SELECT current_setting('threads')").fetchone() == (8,)
+        con.close()
+    finally:
+        connection.threads.cache_clear()
