@@ -33,6 +33,8 @@ from warehouse.atomic_write import write_text
 CITY = "蛟河市“专精特新”中小企业培育工作"
 OFFLINE = "本页为离线文件：不联网、不加载任何外部资源"
 LAGGING_WORD = LAGGING["lagging"]                  # 滞后
+HISTORY_FILE = "dashboard_history.html"            # the programme across all periods (dashboards/history.py)
+HISTORY_LINK = "全程数据看板（各报告期对比：报送率、企业梯队、发展目标、奖励）"
 
 
 @cache
@@ -413,7 +415,8 @@ def _newest_first(period: str) -> tuple[str, int]:
 
 
 def write_index(reports_dir: Path) -> Path:
-    """<reports_dir>/index.html linking every period that has a dashboard (and its meeting packs and briefs)."""
+    """<reports_dir>/index.html linking the history page (when written) and every period that has a dashboard (and
+    its meeting packs and briefs)."""
     reports_dir = Path(reports_dir)
     periods = sorted((p.name for p in reports_dir.iterdir() if p.is_dir() and _is_period(p.name)
                       and (p / f"dashboard_{p.name}.html").exists()),
@@ -426,7 +429,10 @@ def write_index(reports_dir: Path) -> Path:
         items.append(f'<li><a href="{e(quote(p))}/{e(quote(f"dashboard_{p}.html"))}">{e(title_of(p))} 数据看板</a>'
                      f'{links}</li>')
     inner = '<ul class="periods">' + "".join(items) + "</ul>" if items else _notice("还没有生成任何报告期的数据看板。")
+    history = (_section("history", "全程", f'<ul class="periods"><li><a href="{e(quote(HISTORY_FILE))}">'
+                                           f'{e(HISTORY_LINK)}</a></li></ul>')
+               if (reports_dir / HISTORY_FILE).exists() else "")
     body = (f'<header><h1>{CITY} · 报告期</h1><p>季调度、半年例会、年度总结的数据看板与会议材料</p></header>'
-            f'<main>{_section("periods", "全部报告期", inner)}</main>'
+            f'<main>{history}{_section("periods", "全部报告期", inner)}</main>'
             f'<footer>{OFFLINE}。</footer>')
     return write_text(reports_dir / "index.html", page("专精特新数据看板 · 报告期", body))

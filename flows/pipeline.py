@@ -33,7 +33,7 @@ from tasks.rollup.artifacts import publish_artifacts
 from tasks.rollup.audit import audit_rollup
 from tasks.rollup.brief import write_brief
 from tasks.rollup.compute import compute_sections, load_rollup_config, resolve_period, store_rollup
-from tasks.rollup.dashboard import render_dashboard
+from tasks.rollup.dashboard import render_dashboard, render_history
 from tasks.rollup.pack import write_pack
 from tasks.rollup.summarise import summarise_rollup
 from tasks.run_log import run_logger
@@ -188,8 +188,8 @@ def compute_rollup(kind: str, where: Home, period: str | None = None, *, step=PL
     """A quarterly dispatch (季调度), half-year meeting (半年例会) or annual summary (年度总结): under the writer lock
     (never while an ingest writes), prepare the warehouse (the DDL only when the schema version changed), compute
     every section from accepted data in one transaction, run the tables' data tests (a failure stores nothing), replace the period's rows in one transaction, publish the
-    analyst copy, then write the meeting pack (xlsx), its printable brief (docx) and the HTML dashboard (which
-    refreshes reports/index.html, listing both); in a flow run, Prefect artifacts too.
+    analyst copy, then write the meeting pack (xlsx), its printable brief (docx), the HTML dashboard and the history
+    dashboard across all periods (each refreshes reports/index.html, listing them); in a flow run, Prefect artifacts too.
     Default period: the one that ended most recently (Asia/Shanghai). Each step opens its own connection to the
     writer database. Returns the result dict (tasks/rollup/summarise.py)."""
     cfg = load_rollup_config(where)
@@ -203,9 +203,10 @@ def compute_rollup(kind: str, where: Home, period: str | None = None, *, step=PL
         pack = step(write_pack)(where, rp, cfg, sections)
         brief = step(write_brief)(where, rp, cfg, sections)    # the printable brief (.docx) beside the pack
         dashboard = step(render_dashboard)(where, rp.period)
+        history = step(render_history)(where)                  # every rolled-up period on one page (issue 22)
     if step.in_flow:
         step(publish_artifacts)(rp, cfg, sections, pack)
-    return summarise_rollup(where, rp, counts, pack, dashboard, sections, cfg, brief)
+    return summarise_rollup(where, rp, counts, pack, dashboard, sections, cfg, brief, history)
 
 
 def backfill_rollups(kind: str, start: str, end: str, where: Home, *, rollup=compute_rollup,

@@ -25,6 +25,8 @@ def _print(result: dict) -> None:
         print(f"  会议材料（Word）：{result['brief']}")
     if result.get("dashboard"):
         print(f"  看板：{result['dashboard']}")
+    if result.get("history"):
+        print(f"  全程看板：{result['history']}")
     rows = "，".join(f"{t} {n}" for t, n in result["tables"].items() if t != "rollup_runs")
     print(f"  汇总表行数：{rows}")
     actions = result.get("actions") or []

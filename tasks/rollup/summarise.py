@@ -45,10 +45,11 @@ def action(topic: str, rp: RollupPeriod, cfg: RollupConfig | None) -> str | None
 
 
 def summarise_rollup(home: Home, rp: RollupPeriod, counts: dict[str, int], pack: str, dashboard: str | None,
-                     sections: dict[str, pl.DataFrame], cfg: RollupConfig | None = None, brief: str | None = None) -> dict:
+                     sections: dict[str, pl.DataFrame], cfg: RollupConfig | None = None, brief: str | None = None,
+                     history: str | None = None) -> dict:
     rows = _sorted(sections.get("rollup_notices"))
     return {"kind": rp.kind, "period": rp.period, "label": rp.label, "title": f"{KIND[rp.kind]}（{rp.label}）",
-            "pack": pack, "brief": brief, "dashboard": dashboard,
+            "pack": pack, "brief": brief, "dashboard": dashboard, "history": history,
             "reports": str(home.reports / rp.period), "warehouse": str(home.warehouse), "tables": counts,
             "notices": [r["notice"] for r in rows],
             "actions": [action(r["topic"], rp, cfg) for r in rows]}

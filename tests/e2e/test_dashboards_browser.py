@@ -285,3 +285,33 @@ def test_search_box_filters_the_enterprise_table_and_hostile_names_stay_text(dem
     problems = [m for m in browser.events if m.get("sessionId") == session and m["method"] in
                 ("Runtime.exceptionThrown", "Page.javascriptDialogOpening")]
     assert problems == []
+
+
+def test_the_history_page_in_a_real_browser(demo, browser):
+    """The page across all periods (dashboards/history.py): no console errors, no request but itself, its two charts
+    (the ladder per half-year, rewards per year) drawn."""
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    session = browser.new_page()
+    url = (demo.reports / "dashboard_history.html").resolve().as_uri()
+    browser.events.clear()
+    browser.send("Page.navigate", {"url": url}, session=session)
+    browser.wait_for("Page.loadEventFired", session)
+    browser.drain(0.5)
+    mine = [m for m in browser.events if m.get("sessionId") == session]
+    problems = [m["params"] for m in mine
+                if (m["method"] == "Runtime.consoleAPICalled" and m["params"]["type"] in ("error", "assert"))
+                or m["method"] in ("Runtime.exceptionThrown", "Page.javascriptDialogOpening")
+                or (m["method"] == "Log.entryAdded" and m["params"]["entry"]["level"] == "error")]
+    assert problems == []
+    requested = [m["params"]["request"]["url"] for m in mine if m["method"] == "Network.requestWillBeSent"]
+    assert [u for u in requested if not u.startswith("data:")] == [url]
+    dom = browser.evaluate(session, """(() => ({
+        charts: Array.from(document.querySelectorAll('svg.chart')).map(s => s.querySelectorAll('rect').length),
+        grid: document.querySelectorAll('#report-grid tbody td[data-quarter]').length,
+        height: document.documentElement.scrollHeight,
+    }))()""")
+    assert len(dom["charts"]) == 2 and all(n > 0 for n in dom["charts"]), dom
+    assert dom["grid"] > 0, dom
+    shot = browser.screenshot(session, {"x": 0, "y": 0, "width": 1400, "height": dom["height"], "scale": 1})
+    (ARTIFACTS / "dashboard_history.png").write_bytes(shot)
+    assert len(colours(shot)) > 40

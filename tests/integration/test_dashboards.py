@@ -93,7 +93,8 @@ def test_every_value_is_escaped(demo):
 
 def test_pages_load_nothing_from_anywhere(demo, before_rollups):
     pages = sorted(demo.reports.rglob("*.html")) + sorted(before_rollups.rglob("*.html"))
-    assert len(pages) == (1 + len(PERIODS)) + 2   # the demo's index and dashboards; the pre-rollup ones
+    # the demo's index, dashboards and history page; the pre-rollup ones (a period page and its index)
+    assert len(pages) == (1 + len(PERIODS) + 1) + 2
     for path in pages:
         page = read(path)
         assert not re.search(r"(?i)\b(?:https?|ftp|wss?):|//[a-z0-9.-]+\.[a-z]{2,}/|@import|url\(", page), path
@@ -147,7 +148,8 @@ def test_the_ladder_is_the_library_at_the_period_end_not_who_reported_that_quart
 def test_no_code_reaches_the_page_untranslated(demo, before_rollups):
     codes = {*labels.COMPLIANCE, *labels.TARGET_STATUS, *labels.FORM, *labels.BREAKDOWN, *labels.LAGGING,
              *labels.REWARD_STATUS, "tech_center"}          # ("srdi", the other category, is also the tool's name)
-    pages = [demo.reports / p / f"dashboard_{p}.html" for p in PERIODS] + [before_rollups / "2022Q2" / "dashboard_2022Q2.html"]
+    pages = [demo.reports / p / f"dashboard_{p}.html" for p in PERIODS] + [before_rollups / "2022Q2" / "dashboard_2022Q2.html",
+                                                                          demo.reports / "dashboard_history.html"]
     for path in pages:
         text = visible_text(read(path))
         found = sorted(c for c in codes if re.search(rf"(?<![A-Za-z_]){c}(?![A-Za-z_])", text))
@@ -155,6 +157,53 @@ def test_no_code_reaches_the_page_untranslated(demo, before_rollups):
         assert not re.search(r"\b(?:None|True|False|nan|NaT)\b", text), path.name
     assert "有风险" in visible_text(dashboard(demo, "2022"))          # at_risk, in the catalogue's words
     assert "无数据" in visible_text(dashboard(demo, "2022"))          # no_data: the legend names it too
+
+
+def test_the_history_page_is_written_with_every_rollup_and_linked_from_the_index(demo):
+    """The demo rolls up 2022Q2, 2022Q3, 2022H1 and 2022 (docs/rollups.md): the history page spans 2022Q2 (the first
+    quarter owed, 2022H1's first quarter owes nothing) to 2022Q4, half-years 2022H1 and 2022H2, the year 2022."""
+    index = read(demo.reports / "index.html")
+    assert index.count('href="dashboard_history.html"') == 1
+    assert index.index('href="dashboard_history.html"') < index.index('href="2022/dashboard_2022.html"')   # first
+    page = read(demo.reports / "dashboard_history.html")
+    grid = page.split('<table id="report-grid"', 1)[1].split("</thead>", 1)[0]
+    assert re.findall(r"<th[^>]*>(\d{4}年第.季度)</th>", grid) == ["2022年第二季度", "2022年第三季度", "2022年第四季度"]
+    head = page.split('<table id="ladder-history"', 1)[1].split("</thead>", 1)[0]
+    # 2022H1: the half-year meeting (longer than the 2022Q2 dispatch, both end 2022Q2); 2022H2: the annual summary
+    assert "截至2022年第二季度末 · 据2022年上半年（半年例会）" in head
+    assert "截至2022年第四季度末 · 据2022年（年度总结）" in head
+    assert '<td class="hs-empty"' not in page and "没有汇总到该期" not in page   # every slot of the demo is reached
+
+
+@pytest.mark.parametrize("period, half", [("2022H1", "2022H1"), ("2022", "2022H2")])
+def test_the_history_page_shows_the_packs_figures(demo, period, half):
+    """The half-year's ladder is the 合计 row of the pack the history names for it, its targets that pack's
+    目标进度; the year's rewards are the 年度总结's 应兑现 total."""
+    (pack,) = (demo.reports / period).glob("*.xlsx")
+    wb = openpyxl.load_workbook(pack, read_only=True)
+    page = read(demo.reports / "dashboard_history.html")
+
+    def shown(**data) -> str:
+        attrs = "".join(f' data-{k}="{v}"' for k, v in data.items())
+        (found,) = re.findall(rf'<td class="[^"]*"{attrs}[^>]*>(.*?)</td>', page)
+        return " ".join(html.unescape(re.sub(r"<[^>]+>", " ", found)).split())
+
+    (total,) = [r for r in sheet_rows(wb["企业梯队"]) if r["分组"] == labels.BREAKDOWN["all"]]
+    for col, header in (("seed_count", "种子企业"), ("city_count", "吉林市级"), ("province_count", "吉林省级"),
+                        ("national_count", "国家级小巨人"), ("total_count", "合计"), ("stopped_count", "其中停产/注销")):
+        assert shown(level=col, half=half) == str(total[header]), (period, col)
+    targets = sheet_rows(wb["目标进度"])
+    table = page.split('<table id="target-history"', 1)[1].split("</table>", 1)[0]
+    assert [html.unescape(n) for n in re.findall(r'<tr><td class="wide">([^<]+)</td>', table)] == [
+        r["目标"] for r in targets]
+    ids = re.findall(rf'data-target="([^"]+)" data-half="{half}"', table)
+    assert [shown(target=i, half=half) for i in ids] == [f"{r['实际']} {r['判断']}" for r in targets]
+    if period == "2022":
+        ledger = [r for r in sheet_rows(wb["奖励台账"]) if r["企业名称"] != "合计"]
+        accrued = [r for r in ledger if r["状态"] == labels.REWARD_STATUS["accrued"]]
+        row = page.split('<tr data-year="2022" data-status="accrued">', 1)[1].split("</tr>", 1)[0]
+        cells = html.unescape(re.sub(r"<[^>]+>", " ", row)).split()
+        assert cells[3:5] == [str(len(accrued)), f"{sum(int(r['金额（元）']) for r in accrued):,}"]
 
 
 def test_before_any_rollup_the_page_says_not_yet_computed(before_rollups):

@@ -96,6 +96,14 @@ def test_a_rollup_prints_each_notice_on_its_own_line(capsys):
     assert out[-2:] == ["  注意：责任领导未配置：工信局（共1个单位）", "  注意：汇总表结构已升级"]
 
 
+def test_a_rollup_prints_its_dashboard_and_the_history_page(capsys):
+    from srdi.commands.rollup import _print
+    _print({"title": "季调度（2022年第三季度）", "pack": "/h/reports/2022Q3/季调度_2022Q3.xlsx",
+            "dashboard": "/h/reports/2022Q3/dashboard_2022Q3.html", "history": "/h/reports/dashboard_history.html",
+            "tables": {"compliance": 19, "rollup_runs": 1}, "notices": []})
+    assert capsys.readouterr().out.splitlines()[1:3] == ["  看板：/h/reports/2022Q3/dashboard_2022Q3.html",
+                                                         "  全程看板：/h/reports/dashboard_history.html"]
+
 
 def test_a_rollup_notice_is_followed_by_what_the_operator_does(capsys):
     """#19 finding 10: the notice (which leaders read in the pack) names no file or key; the CLI line under it does."""
