@@ -59,3 +59,11 @@ def notify_failed_run(flow_run_id: str, home: str | None = None) -> dict:
     run = read_flow_run(flow_run_id)
     spool(where, failed_run_message(cfg, run, where.time_zone))
     return send_spooled_mail(where)
+
+
+def send_now(where: Home) -> dict:
+    """What a send-mail run does, in this process without Prefect (`srdi mail send`, tests): the overdue list if
+    due, then the spool. Never raises for a server that cannot be reached: the result says so."""
+    from tasks.mail.send import send_spool
+    spool_overdue(where)
+    return send_spool(where)
