@@ -179,6 +179,12 @@ def test_an_ingest_with_the_mail_server_down_stores_the_same_and_leaves_the_mail
     assert down["sent"] == 0 and down["waiting"] == 2 and "ConnectionRefusedError" in down["errors"][0]
     summary = mail_spool.summary(mailing)
     assert summary["waiting"] == 2 and [e["attempts"] for e in summary["errors"]] == [1, 1]
+    from srdi.commands.status import overview, render       # what the operator sees: the spool and why it waits
+    lines = render(overview(mailing))
+    assert "邮件：待发送 2 封，已发送 0 封" in lines
+    assert sum("已试 1 次" in line and "ConnectionRefusedError" in line for line in lines) == 2
+    assert any("有 2 封邮件发送失败，仍在队列中等待重试" in line for line in lines)
+    assert not any(line.startswith("邮件") for line in render(overview(plain)))   # mail off: not a word of it
 
     with_mail(mailing, smtp.port)                       # the server is back (here: the operator fixed the port)
     assert send_spool(mailing)["sent"] == 2 and len(smtp.got) == 2 and mail_spool.pending(mailing) == []
@@ -193,7 +199,7 @@ def test_a_refused_recipient_is_recorded_and_retried_then_given_up(home, run_ing
         return "550 no such user"
     smtp.handle_RCPT = refuse
     with_mail(home, smtp.port)
-    text = home.rollup_config.read_text(encoding="utf-8").replace("[mail.bureaus]", "max_attempts = 2\n[mail.bureaus]")
+    text = home.rollup_config.read_text(encoding="utf-8").replace("\n[mail.bureaus]", "\nmax_attempts = 2\n[mail.bureaus]")
     home.rollup_config.write_text(text, encoding="utf-8")
     write_xlsx(drop(home, "工信局", "工信局企业库2022Q3.xlsx"), enterprise_rows(2, seed=1))
     run_ingest(home)
@@ -234,3 +240,23 @@ def test_the_overdue_list_goes_to_ops_once_after_the_deadline(home, run_ingest, 
     assert len(listed) == len(owed)
     assert not any(line.split("　")[0].endswith("工信局") and "种子企业库" in line for line in listed)
     assert any("工信局" in line and "任务进展" in line for line in listed) == (("工信局", "task") in owed)
+
+
+def test_a_spool_that_cannot_be_written_never_fails_the_ingest(home, run_ingest, smtp, caplog):
+    """state/mail is a file, not a folder: no message can be spooled; every file is still loaded, answered in its
+    outbox and filed away, and the log says which mail is missing."""
+    import logging
+    with_mail(home, smtp.port)
+    (home.state / "mail").write_text("not a folder", encoding="utf-8")
+    drop_files(home)
+    srdi_log = logging.getLogger("srdi")        # Prefect's logging set-up may stop it propagating to caplog's root
+    srdi_log.addHandler(caplog.handler)
+    try:
+        summary = run_ingest(home)
+    finally:
+        srdi_log.removeHandler(caplog.handler)
+    assert (summary["files"], summary["loaded"], summary["rejected"]) == (3, 2, 1)
+    assert len(outbox(home)) == 4                # 2 receipts, 1 error list, 1 annotated copy
+    assert not [p for p in home.inbox.rglob("*") if p.is_file()]       # every file filed away
+    said = {r.getMessage() for r in caplog.records if "was not spooled" in r.getMessage()}   # once per file
+    assert len(said) == 2 and all("FileExistsError" in line for line in said), said

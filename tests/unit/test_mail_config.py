@@ -56,3 +56,26 @@ def test_a_wrong_mail_table_is_said(table, says):
 def test_default_ports_follow_the_security():
     assert parse({"mail": {"host": "h.cn", "sender": "a@b.cn", "security": "tls"}}).port == 465
     assert parse({"mail": {"host": "h.cn", "sender": "a@b.cn", "security": "none"}}).port == 25
+
+
+def test_the_password_comes_from_the_environment_or_an_owner_only_file(tmp_path, monkeypatch):
+    from warehouse.home import Home
+    from warehouse.mail_spool import MailPasswordError, read_password
+    home = Home.resolve(tmp_path / "home").ensure()
+    secret = home.state / "mail-password"
+    secret.write_text("s3cret\n", encoding="utf-8")
+    secret.chmod(0o644)
+    with pytest.raises(MailPasswordError, match="chmod 600"):
+        read_password(home, "state/mail-password", None)
+    secret.chmod(0o600)
+    assert read_password(home, "state/mail-password", None) == "s3cret"
+    link = home.state / "link"
+    link.symlink_to(secret)
+    with pytest.raises(MailPasswordError):
+        read_password(home, "state/link", None)
+    monkeypatch.setenv("SRDI_TEST_MAIL_PW", "from-env")
+    assert read_password(home, None, "SRDI_TEST_MAIL_PW") == "from-env"
+    monkeypatch.delenv("SRDI_TEST_MAIL_PW")
+    with pytest.raises(MailPasswordError, match="SRDI_TEST_MAIL_PW"):
+        read_password(home, None, "SRDI_TEST_MAIL_PW")
+    assert read_password(home, None, None) is None
