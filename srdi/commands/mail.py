@@ -12,7 +12,8 @@ from warehouse.home import Home
 def register(sub) -> None:
     p = sub.add_parser("mail", help="send srdi's mail now (receipts, error lists, the overdue list) or show the spool",
                        description=__doc__)
-    p.add_argument("action", choices=("send", "status"), help="send: send what waits; status: show the spool")
+    p.add_argument("action", nargs="?", choices=("send", "status"), default="status",
+                   help="send: send what waits now; status (the default): show the spool")
     p.set_defaults(func=run)
 
 

@@ -417,6 +417,7 @@ def mail_overview(home: Home, warnings: list[str]) -> dict | None:
     """The mail spool (warehouse/mail_spool.py) when [mail] is set or something was spooled; a [mail] table that
     cannot be read is a warning. None: mail is off and was never used."""
     from schemas.mail_config import MailConfigError, load_mail_config
+    from schemas.rollup_config import load
     from warehouse import mail_spool
     try:
         cfg = load_mail_config(home.rollup_config)
@@ -426,6 +427,15 @@ def mail_overview(home: Home, warnings: list[str]) -> dict | None:
     if cfg is None and not mail_spool.mail_dir(home).exists():
         return None
     summary = mail_spool.summary(home)
+    if cfg is not None:
+        try:
+            owing = load(home.rollup_config).obligations_for("9999Q1")   # every bureau that owes reports
+        except Exception:         # the rules' own trouble is said above
+            owing = []
+        without = sorted({b for b, _ in owing if not cfg.contacts(b)})
+        if without:
+            warnings.append(f"邮件已开启，但以下单位没有联系人、收不到回执邮件：{'、'.join(without)}"
+                            f"（在 {home.rollup_config} 的 [mail.bureaus] 中填写）")
     if summary["errors"]:
         warnings.append(f"有 {len(summary['errors'])} 封邮件发送失败，仍在队列中等待重试（见上面“邮件”；运行 srdi mail send 立即重试）")
     if summary["failed"]:
