@@ -44,10 +44,26 @@ def run(args) -> int:
         print(f"srdi ingest: 另一个入库或汇总任务正在写入，本次未运行 / {exc}", file=sys.stderr)
         return 3
     print_ingest(summary, home)
+    print_mail(home)
     if summary.get("storage_error"):
         print(f"srdi ingest: {summary['storage_error']}", file=sys.stderr)
         return 4
     return 0
+
+
+def print_mail(home: Home) -> None:
+    """When [mail] is set and messages wait in the spool: how many, and who sends them (the ingest never sends)."""
+    from schemas.mail_config import MailConfigError, load_mail_config
+    from warehouse import mail_spool
+    try:
+        if load_mail_config(home.rollup_config) is None:
+            return
+    except MailConfigError as exc:
+        print(f"邮件：设置有误，未生成邮件（{exc}）")
+        return
+    waiting = len(mail_spool.pending(home))
+    if waiting:
+        print(f"邮件：{waiting} 封待发送（srdi serve 运行时在入库结束后自动发送；现在发送：srdi mail send）")
 
 
 def print_ingest(summary: dict, home: Home | None = None) -> None:

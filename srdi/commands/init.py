@@ -110,4 +110,6 @@ def run(args) -> int:
     print(f"  4. srdi ingest{h}           入库；各单位的回执或错误清单在 share/outbox/<单位>/")
     print(f"  5. srdi rollup quarterly{h} 报送截止后生成上一季度的季调度材料（reports/<报告期>/）")
     print(f"  6. srdi status{h}           随时查看全貌；srdi serve{h} 按时间表自动入库和汇总")
+    print(f"  （可选）邮件：在 {home.rollup_config} 末尾的 [mail] 示例中填写邮件服务器和各单位联系人，"
+          "回执和错误清单即发给各单位（见 README“Mail”）")
     return 0

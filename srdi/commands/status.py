@@ -404,6 +404,7 @@ def overview(home: Home, period: str | None = None, settle: float = 2.0) -> dict
         warnings.append("srdi serve 没有运行：到点不会自动入库和汇总（按需手动运行，或启动 srdi serve）")
     if api_error:
         warnings.append(f"Prefect API {api} 读取失败（{api_error}）：最近运行取自数据库")
+    mail = mail_overview(home, warnings)
 
     return _jsonable({
         "home": str(home.root), "now": now, "time_zone": tz, "inbox": inbox,
@@ -413,8 +414,38 @@ def overview(home: Home, period: str | None = None, settle: float = 2.0) -> dict
         "waiting_for_slot": [{**w, "label": labels.get(w["deployment"]) or w["deployment"]} for w in waiting],
         "next_runs": planned, "serve_running": bool(serve_api),
         "compliance": compliance, "warnings": warnings, "analyst_copy": age,
-        "warehouse_available": wh.available,
+        "warehouse_available": wh.available, "mail": mail,
     })
+
+
+def mail_overview(home: Home, warnings: list[str]) -> dict | None:
+    """The mail spool (warehouse/mail_spool.py) when [mail] is set or something was spooled; a [mail] table that
+    cannot be read is a warning. None: mail is off and was never used."""
+    from schemas.mail_config import MailConfigError, load_mail_config
+    from schemas.rollup_config import load
+    from warehouse import mail_spool
+    try:
+        cfg = load_mail_config(home.rollup_config)
+    except MailConfigError as exc:
+        warnings.append(f"邮件设置（{home.rollup_config} 的 [mail]）有误，不发送邮件：{exc}")
+        cfg = None
+    if cfg is None and not mail_spool.mail_dir(home).exists():
+        return None
+    summary = mail_spool.summary(home)
+    if cfg is not None:
+        try:
+            owing = load(home.rollup_config).obligations_for("9999Q1")   # every bureau that owes reports
+        except Exception:         # the rules' own trouble is said above
+            owing = []
+        without = sorted({b for b, _ in owing if not cfg.contacts(b)})
+        if without:
+            warnings.append(f"邮件已开启，但以下单位没有联系人、收不到回执邮件：{'、'.join(without)}"
+                            f"（在 {home.rollup_config} 的 [mail.bureaus] 中填写）")
+    if summary["errors"]:
+        warnings.append(f"有 {len(summary['errors'])} 封邮件发送失败，仍在队列中等待重试（见上面“邮件”；运行 srdi mail send 立即重试）")
+    if summary["failed"]:
+        warnings.append(f"有 {len(summary['failed'])} 封邮件多次发送失败、已放弃：见 {mail_spool.folder(home, mail_spool.FAILED)}")
+    return {"on": cfg is not None, **summary}
 
 
 # ---------------------------------------------------------------- the screen
@@ -522,6 +553,10 @@ def render(o: dict) -> list[str]:
             if groups.get(status):
                 items = [f"{b}（{'、'.join(forms)}）" for b, forms in groups[status].items()]
                 out.append(f"  {COMPLIANCE.get(status, status)} {len(items)} 个单位：{_some(items, 7)}")
+
+    if o.get("mail"):
+        from srdi.commands.mail import status_lines
+        out += status_lines(o["mail"]) if o["mail"]["on"] else [f"邮件：未开启（待发送 {o['mail']['waiting']} 封）"]
 
     a = o["analyst_copy"]
     if a["published_at"]:

@@ -10,6 +10,10 @@ What was read is what is archived: the bytes are hashed again just before the mo
 read stays in the inbox for the next run, which reads it as a new drop; its loaded submissions keep their rows and
 say that their bytes could not be archived.
 
+When the home's rules file has a [mail] table, each file's receipt or error list is also put in the mail spool
+(tasks/mail/compose.py) right after it is written; that builds a file under state/mail/ and never sends or raises:
+the spool is sent afterwards, by the send-mail flow (flows/mail.py).
+
 One file's trouble is that file's: an outbox workbook that cannot be built becomes a short text (the bureau still
 hears); a file that cannot be moved stays in the inbox, committed, with a note to its bureau, and the next run
 tries again. Only a full disk or a read-only share stops the batch.
@@ -30,6 +34,7 @@ from tasks.bureau.outbox import write_feedback, write_feedback_text, write_note
 from tasks.intake.feedback_pool import feedback_in_children
 from tasks.intake.load import stops_the_batch, storage_problem
 from tasks.intake.submission import UNREADABLE_PREFIX, Submission
+from tasks.mail.compose import spool_feedback
 from tasks.run_log import run_logger
 from warehouse import inbox as inbox_db
 from warehouse import submissions as wl
@@ -132,6 +137,7 @@ def file_one(con, home: Home, data, ids: list[int], source: str, sha256: str, sr
     # the bureau hears what became of the bytes that were loaded (no marked copy of bytes that are not those)
     if not (unchanged and written is not None and written()):
         _feedback(data, home, ids, src if unchanged else None, source)
+    spool_feedback(home, data, ids)        # its mail to the bureau, when [mail] is set (never raises, never sends)
     crash_point("after-outbox")
     if not unchanged or not same_bytes(src, sha256):   # what was read is what is archived
         _replaced(con, source, sha256)

@@ -207,7 +207,8 @@ def test_a_newcomer_gets_from_srdi_init_to_a_first_pack_and_everyday_use_with_th
             assert (home / "share" / "outbox" / "工信局" / "工信局_任务进展_2022Q3_模板.xlsx").exists()
         elif command == "init":                       # "Run again, it only adds a missing bureau folder"
             assert leader in (home / "rollup_config.toml").read_text(encoding="utf-8")
-    assert sorted(set(ran)) == sorted({"status", "ingest", "rollup", "backfill", "query", "publish", "templates", "init"})
+    assert sorted(set(ran)) == sorted({"status", "ingest", "rollup", "backfill", "query", "publish", "templates", "init",
+                                       "mail"})
     left = sorted(p.name for p in tmp.iterdir())
     shutil.rmtree(tmp, ignore_errors=True)
     assert left == [], left
