@@ -15,6 +15,7 @@ from email import policy
 from email.message import EmailMessage
 from email.parser import BytesParser
 from email.utils import getaddresses
+from typing import Any
 
 from prefect import task
 from prefect.cache_policies import NO_CACHE
@@ -57,14 +58,14 @@ def _error(exc: BaseException) -> str:
             f"{a} ({code} {m.decode('utf-8', 'replace') if isinstance(m, bytes) else m})"
             for a, (code, m) in exc.recipients.items())
     if isinstance(exc, smtplib.SMTPResponseException):
-        return f"{type(exc).__name__}: {exc.smtp_code} {exc.smtp_error.decode('utf-8', 'replace')}"
+        return f"{type(exc).__name__}: {exc.smtp_code} {_text(exc.smtp_error)}"
     return f"{type(exc).__name__}: {exc}"
 
 
 def send_spool(home: Home) -> dict:
     """Send every message waiting in the spool. Returns {"sent", "waiting", "failed", "errors", "off", "busy"}."""
     log = run_logger()
-    result = {"sent": 0, "waiting": 0, "failed": 0, "errors": [], "off": False, "busy": False}
+    result: dict[str, Any] = {"sent": 0, "waiting": 0, "failed": 0, "errors": [], "off": False, "busy": False}
     try:
         cfg = mail_config(home)
     except MailConfigError as exc:
@@ -128,6 +129,11 @@ def send_spool(home: Home) -> dict:
 
 def _envelope_sender(cfg: MailConfig) -> str:
     return getaddresses([cfg.sender])[0][1]
+
+
+def _text(reply: bytes | str) -> str:
+    """An SMTP reply as text (smtplib gives bytes, or str for errors it makes itself)."""
+    return reply.decode("utf-8", "replace") if isinstance(reply, bytes) else reply
 
 
 def _give_up_or_wait(home: Home, cfg: MailConfig, item, problem: str, result: dict) -> None:
