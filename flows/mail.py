@@ -1,8 +1,8 @@
 """The mail flows (docs/architecture.md, "Mail"). Both do nothing when the home's rules file has no [mail].
 
 * `send_mail`: the overdue list once after each deadline (tasks/mail/overdue.py), then the spool sent
-  (tasks/mail/send.py, a task with retries). `srdi serve` runs it after every ingest run (the `send-mail`
-  deployment's trigger in prefect.yaml), so a receipt goes out as soon as its ingest ends and a message the server
+  (tasks/mail/send.py, a task with retries). `srdi serve` runs it after every ingest of a home with [mail] (the
+  `send-mail` deployment's trigger in prefect.yaml, on the ingest's event srdi.mail.due), so a receipt goes out as soon as its ingest ends and a message the server
   did not take is tried again after the next ingest (at least every 15 minutes); `srdi mail send` runs it by hand.
 * `notify_failed_run`: a scheduled run that failed or crashed, mailed to ops. The `notify-failed-run` deployment's
   trigger (a Prefect automation on the flow-run Failed and Crashed events of srdi's scheduled deployments) runs it
