@@ -4,7 +4,8 @@ applies the plan to the sheet.
 
 The rules (issue #22: leaders read the packs on paper):
 
-* A4, margins MARGINS, the page numbers in the footer, not scaled with the sheet (scaleWithDoc off: 9 pt on paper);
+* A4, margins MARGINS, the page numbers in the footer at 10 pt (scaleWithDoc off; LibreOffice scales it anyway, and
+  at the smallest scale below it still prints at 8 pt or more);
 * portrait when the columns fit a portrait page at 100 %, else landscape ("landscape iff wide");
 * one page wide (fitToWidth=1, fitToHeight=0), as long as the scale that gives is at least MIN_PT / the sheet's
   smallest font (8 pt of 10-point 宋体: 80 %) plus SLACK_PCT (82 %: 8.2 pt);
@@ -34,6 +35,9 @@ PAGE_NUMBERS = "第 &P 页，共 &N 页"
 MIN_PT = 8.0                    # no printed text smaller than this (issue #22)
 SLACK_PCT = 2                   # a fitted sheet prints at least this many percent above the smallest scale: a renderer
                                 # whose column widths differ from Excel's by a pixel a column still prints ≥ MIN_PT
+WIDER = 1.08                    # LibreOffice lays the same columns out about 6 % wider than Excel's formula below
+                                # (measured on the demo's packs with Carlito for Calibri): a sheet is planned so that
+                                # it still prints at MIN_PT when a renderer fits it that much wider
 MAX_HEADER_LINES = 3            # a header narrowed no further than this many lines
 PIXELS_PER_UNIT, PADDING_PX, PT_PER_PX = 7, 5, 0.75
 
@@ -108,14 +112,18 @@ def plan(columns: list[Column], smallest_font: float, key_columns: int = 1) -> P
     if total <= printable_width("portrait"):
         return PrintPlan("portrait", natural, 100, True, smallest_font)
     least = smallest_scale(smallest_font) + SLACK_PCT
-    if fit_scale(total, "landscape") >= least:
+
+    def fits(points: float) -> bool:        # fitted one page wide, at `least` or more in Excel and in LibreOffice
+        return fit_scale(points * WIDER, "landscape") >= least
+
+    if fits(total):
         return PrintPlan("landscape", natural, fit_scale(total, "landscape"), True, smallest_font)
     narrowest = tuple(c.at(0.0) for c in columns)
-    if fit_scale(total_points(narrowest), "landscape") >= least:
+    if fits(total_points(narrowest)):
         lo, hi = 0.0, max(natural)          # the largest common cap at which the sheet still prints at `least`
         for _ in range(40):
             mid = (lo + hi) / 2
-            if fit_scale(total_points(c.at(mid) for c in columns), "landscape") >= least:
+            if fits(total_points(c.at(mid) for c in columns)):
                 lo = mid
             else:
                 hi = mid
@@ -123,7 +131,7 @@ def plan(columns: list[Column], smallest_font: float, key_columns: int = 1) -> P
         return PrintPlan("landscape", widths, fit_scale(total_points(widths), "landscape"), True, smallest_font,
                          narrowed=True)
     # blocks: at that scale (set, not computed by the renderer), the key columns and then as many others as the page holds, block by block
-    room = printable_width("landscape") * 100 / least - total_points(narrowest[:key_columns])
+    room = printable_width("landscape") * 100 / least / WIDER - total_points(narrowest[:key_columns])
     breaks, used = [], 0.0
     for i in range(key_columns, len(columns)):
         need = column_points(narrowest[i])

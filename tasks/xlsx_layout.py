@@ -205,7 +205,7 @@ def fit_row(ws, row: int, cells: Iterable[tuple[object, float]], *, min_lines: i
 
 
 def _header_footer(left: str | None = None, center: str | None = None, right: str | None = None) -> str:
-    font = f'&"{FONT}"&9'
+    font = f'&"{FONT}"&10'
     return "".join(f"&{pos}{font}{text}" for pos, text in (("L", left), ("C", center), ("R", right)) if text)
 
 
@@ -215,7 +215,8 @@ def page(ws, *, header_row: int | None, freeze: tuple[int, int] | None = None,
     """Print setup of a sheet: A4, `plan`'s orientation and scale (tasks/print_rules.py; without one: landscape, one
     page wide), `header_row` repeated on every page, frozen panes at `freeze` (first row, first column below/right
     of the split), page numbers in the footer (with `footer_note` on the left), `page_header` (left, right) at the
-    top of each page. The page header and footer are not scaled with the sheet: 9 points on paper."""
+    top of each page. The page header and footer are 10 points, not scaled with the sheet in Excel (LibreOffice scales them: at the
+    smallest fitted scale they still print at 8 points or more)."""
     if plan is None or plan.orientation == "landscape":
         ws.set_landscape()
     else:

@@ -88,7 +88,7 @@ class PackWriter:
         cell = {"valign": "vcenter"}
         self.fmt = {
             "title": f("title"),
-            "sub": f("subtitle", font_size=SMALLEST_FONT),
+            "sub": f("subtitle", font_size=SMALLEST_FONT, text_wrap=True),   # wrapped: printed whole, never clipped
             "header": f("header"),
             "text": f("text", **cell),
             "int": f("number", **cell, align="right", num_format="0"),
@@ -105,9 +105,11 @@ class PackWriter:
         self.title = title
         self.plans: dict[str, print_rules.PrintPlan] = {}    # sheet -> how it prints (write_pack says which narrowed)
 
-    def _page(self, ws, sheet_title: str, plan: print_rules.PrintPlan) -> None:
+    def _page(self, ws, sheet_title: str, plan: print_rules.PrintPlan, last_row: int) -> None:
+        """The print area is the table (rows 0..last_row, its columns): a renderer that prints the used range with
+        the text running past it (LibreOffice) would otherwise shrink the page to that text."""
         page(ws, header_row=HEADER_ROW, freeze=(HEADER_ROW + 1, 0), page_header=(self.title, sheet_title), center=True,
-             plan=plan)
+             plan=plan, print_area=(last_row, len(plan.widths) - 1))
         ws.hide_gridlines(2)
         self.plans[ws.name] = plan
 
@@ -139,6 +141,7 @@ class PackWriter:
         ws.merge_range(0, 0, 0, n - 1, sec.title, self.fmt["title"])
         ws.set_row(0, 28)
         ws.merge_range(1, 0, 1, n - 1, f"{subtitle}　{sec.grain}", self.fmt["sub"])
+        sub_row = f"{subtitle}　{sec.grain}"
         texts = [[cell_text(c, r[i], self.time_zone) for r in rows] for i, c in enumerate(sec.cols)]
         totals = [[f"{v:,.0f}" if isinstance(v, (int, float)) else v] for v in (total_row or [None] * n)]
         natural = [_width(c, t + s) for c, t, s in zip(sec.cols, texts, totals)]
@@ -146,6 +149,7 @@ class PackWriter:
                                  in zip(sec.cols, texts, totals, natural)], SMALLEST_FONT)
         widths = list(plan.widths)
         set_widths(ws, widths)
+        fit_row(ws, 1, [(sub_row, sum(widths))], font_size=SMALLEST_FONT)
         for i, c in enumerate(sec.cols):
             ws.write_string(HEADER_ROW, i, c.header, self.fmt["header"])
         fit_row(ws, HEADER_ROW, [(c.header, w) for c, w in zip(sec.cols, widths)])
@@ -168,7 +172,8 @@ class PackWriter:
                     ws.write_number(r, i, v, self.fmt["total"])
                 else:
                     ws.write_string(r, i, v or "", self.fmt["totaltext"])
-        self._page(ws, sec.title, plan)
+            r += 1
+        self._page(ws, sec.title, plan, r - 1)
 
     def summary(self, lines: list[tuple[str, str]], subtitle: str, compliance: list[tuple[list[str], list[bool]]]) -> None:
         """The 概要: one row per line (项目 | 情况, the text across the last four columns); after the 报送情况 line,
@@ -179,6 +184,7 @@ class PackWriter:
         ws.merge_range(0, 0, 0, last, self.title, self.fmt["title"])
         ws.set_row(0, 28)
         ws.merge_range(1, 0, 1, last, subtitle, self.fmt["sub"])
+        fit_row(ws, 1, [(subtitle, sum(SUMMARY_WIDTHS))], font_size=SMALLEST_FONT)
         ws.write_string(HEADER_ROW, 0, "项目", self.fmt["header"])
         ws.merge_range(HEADER_ROW, 1, HEADER_ROW, last, "", self.fmt["header"])
         ws.write_string(HEADER_ROW, 1, "情况", self.fmt["header"])
@@ -195,7 +201,7 @@ class PackWriter:
             r += 1
             if k == "报送情况" and compliance:
                 r = self._compliance_table(ws, r, compliance)
-        self._page(ws, "概要", plan)
+        self._page(ws, "概要", plan, r - 1)
         ws.activate()
 
     def _compliance_table(self, ws, r: int, table: list[tuple[list[str], list[bool]]]) -> int:

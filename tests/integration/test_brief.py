@@ -228,6 +228,9 @@ def test_the_brief_prints_on_a4_inside_the_margins_at_10_5_points_or_more(demo, 
                 x0, y0, x1, y1 = map(float, (x0, y0, x1, y1))
                 if re.fullmatch(r"[—\-]|\d+", word.strip()) and y0 > (297 - 35) * mm:
                     continue                                   # the page number
+                if word[-1:] in "，。、；：！？":
+                    x1 -= (y1 - y0) / 2    # a Chinese comma or stop inks the left half of its square; the right half
+                                           # may sit past the margin (LibreOffice compresses it there), blank on paper
                 assert x0 >= 28 * mm - 1 and x1 <= (210 - 26) * mm + 1, (period, word)
                 assert y0 >= 37 * mm - 1 and y1 <= (297 - 35) * mm + 1, (period, word)
                 assert y1 - y0 >= 10.5 * 0.95, (period, word, y1 - y0)

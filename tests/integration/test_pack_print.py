@@ -13,8 +13,10 @@ A4 landscape is 841.89 pt wide, less 0.4 + 0.4 inch margins (57.6 pt): 784.29 pt
 so its 10-point text prints at 8.8 pt (≥ 8). At its measured widths before #22 (207 units, about 1088 pt) it printed
 at 72 %, 7.2 pt.
 
-A test that converts each pack to PDF with LibreOffice and reads the printed font sizes runs where `soffice` and
-pdfminer.six are installed (neither is a dependency of srdi), and is skipped elsewhere.
+A test converts each pack to PDF with LibreOffice and reads every printed character's size (pdfminer.six, a test
+dependency); it runs where `soffice` is installed (.ci/run installs it with Carlito, Calibri's metric twin) and is
+skipped elsewhere. LibreOffice lays the columns out about 6 % wider than Excel and scales the footer with the sheet,
+which is why the rules plan for 8 % wider columns (tasks/print_rules.py WIDER) and print the footer at 10 pt.
 """
 from __future__ import annotations
 
@@ -77,7 +79,7 @@ def test_every_sheet_prints_on_a4_one_page_wide_at_8pt_or_more(packs, kind):
         assert setup.orientation == ("landscape" if wide else "portrait"), (ws.title, total)
         scale = min(100, math.floor(100 * printable(ws, setup.orientation) / total)) / 100
         assert scale * smallest_font(ws) >= MIN_PT, (ws.title, scale, smallest_font(ws))
-        # the page header (the pack's title) and footer (the page numbers) are not scaled: 9 pt on paper
+        # the page header (the pack's title) and footer (the page numbers): 10 pt, not scaled in Excel
         assert ws.oddHeader.left.text == title and ws.oddHeader.left.size >= MIN_PT, ws.title
         assert ws.oddFooter.center.text == "第 &P 页，共 &N 页" and ws.oddFooter.center.size >= MIN_PT, ws.title
         assert ws.HeaderFooter.scaleWithDoc is False, ws.title
