@@ -82,8 +82,40 @@ def running_server(home) -> str | None:
 
 
 def embedded_server(home) -> str | None:
-    """The API URL of this home's embedded server, if one is up."""
-    return _url_in(embedded_file(home))
+    """The API URL of this home's embedded server, if one is up and it is ours (`_serves`)."""
+    url = _url_in(embedded_file(home))
+    return url if url and _serves(home, url) else None
+
+
+def _server_pid(home) -> int | None:
+    """The pid `prefect server start --background` recorded in the home's Prefect home, if that process runs."""
+    try:
+        pid = int((Path(prefect_env(home)["PREFECT_HOME"]) / "server.pid").read_text())
+        return pid if b"prefect.server.api.server" in Path(f"/proc/{pid}/cmdline").read_bytes() else None
+    except (OSError, ValueError):
+        return None
+
+
+def _serves(home, url: str) -> bool:
+    """Whether the home's own server process listens on `url`'s port. A free port can be taken between our look and
+    the server's bind (by another home's server, another account's program): whatever answers there then is not
+    ours. The kernel's socket table (/proc/net/tcp) names the socket listening on the port; the server's file
+    descriptors say whether it is the server's."""
+    pid = _server_pid(home)
+    if pid is None:
+        return False
+    port = int(url.rsplit(":", 1)[1].split("/")[0])
+    try:
+        mine = {os.readlink(f"/proc/{pid}/fd/{fd}") for fd in os.listdir(f"/proc/{pid}/fd")}
+        for table in ("/proc/net/tcp", "/proc/net/tcp6"):
+            with open(table) as f:
+                for line in f.readlines()[1:]:
+                    cols = line.split()
+                    if cols[3] == "0A" and int(cols[1].rsplit(":", 1)[1], 16) == port and f"socket:[{cols[9]}]" in mine:
+                        return True
+    except (OSError, ValueError, IndexError):
+        pass
+    return False
 
 
 def prefect_env(home) -> dict[str, str]:
@@ -121,23 +153,24 @@ def start_embedded(home) -> str:
             return url
         try:                                  # started by a command just before this one, still migrating: wait
             url = json.loads(embedded_file(home).read_text())["api_url"]
-            pid = int((Path(prefect_env(home)["PREFECT_HOME"]) / "server.pid").read_text())
-            if b"prefect.server.api.server" in Path(f"/proc/{pid}/cmdline").read_bytes():
-                wait_for(url)
+            if _server_pid(home) is not None and wait_for_ours(home, url):
                 return url
         except (OSError, ValueError, KeyError, TypeError, RuntimeError):
             pass
         _prefect(home, "server", "stop")      # Prefect's own cleanup of a pid file a killed server left
+        why = ""
         for _attempt in range(3):             # a port taken between our look and Prefect's bind: another port
             port = free_port()
             r = _prefect(home, "server", "start", "--background", "--no-ui", "--host", "127.0.0.1", "--port", str(port))
-            if r.returncode == 0:
-                url = f"http://127.0.0.1:{port}/api"
+            url = f"http://127.0.0.1:{port}/api"
+            if r.returncode == 0 and wait_for_ours(home, url):
                 write_private(embedded_file(home), json.dumps({
                     "api_url": url, "started_at": datetime.now(timezone.utc).isoformat(timespec="seconds")}))
                 return url
-        last = [line for line in (r.stderr + r.stdout).splitlines() if line.strip()]
-        raise RuntimeError(f"prefect server start --background failed: {last[-1] if last else r.returncode}")
+            last = [line for line in (r.stderr + r.stdout).splitlines() if line.strip()]
+            why = last[-1] if r.returncode and last else f"port {port} was taken before the server could listen on it"
+            _prefect(home, "server", "stop")
+        raise RuntimeError(f"prefect server start --background failed: {why}")
 
 
 def stop_embedded(home) -> bool:
@@ -168,6 +201,21 @@ def use_prefect(home, say=None) -> str | None:
     url = running_server(home) or start_embedded(home)
     os.environ["PREFECT_API_URL"] = url
     return url
+
+
+def wait_for_ours(home, url: str, ceiling: float = 180.0) -> bool:
+    """Until the home's server listens on `url` and answers (a new one migrates its database first: seconds).
+    False when its process ends first (it could not bind the port, or was killed)."""
+    import time
+    deadline = time.monotonic() + ceiling
+    while not (_serves(home, url) and healthy(url)):
+        if _server_pid(home) is None:
+            return False
+        if time.monotonic() > deadline:
+            raise RuntimeError(f"the Prefect server at {url} did not answer within {ceiling:.0f} s; "
+                               f"`srdi stop` then run the command again")
+        time.sleep(0.1)
+    return True
 
 
 def wait_for(url: str, ceiling: float = 180.0) -> None:

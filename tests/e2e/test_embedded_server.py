@@ -111,3 +111,33 @@ def test_a_prefect_api_url_that_does_not_answer_is_said_and_the_homes_server_use
     assert f"PREFECT_API_URL（{dead}）无响应" in r.stderr
     assert embedded_server(home) is not None
     srdi(home, "stop")
+
+
+def test_a_port_someone_else_took_is_never_taken_for_the_homes_server(tmp_path):
+    """Another program (another home's server, another account's) answers on the port the home's server was to use,
+    as when it takes a free port between our look and the server's bind: the command does not send its runs
+    there (it answers /health, but its process is not the home's server) and starts the home's server elsewhere."""
+    import http.server
+    import threading
+
+    class Foreign(http.server.BaseHTTPRequestHandler):
+        def do_GET(self):
+            self.send_response(200 if self.path == "/api/health" else 401)
+            self.end_headers()
+            self.wfile.write(b"true")
+
+        def log_message(self, *args):
+            pass
+
+    foreign = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Foreign)
+    threading.Thread(target=foreign.serve_forever, daemon=True).start()
+    taken = f"http://127.0.0.1:{foreign.server_address[1]}/api"
+    home = Home.resolve(tmp_path / "home").ensure()
+    try:
+        (home.state / "prefect-embedded.json").write_text(json.dumps({"api_url": taken}))
+        srdi(home, "templates", "--period", "2022Q3")
+        assert api_url(home) != taken and len(servers_of(home)) == 1
+        assert list((home.outbox / "工信局").glob("*_模板.xlsx"))
+    finally:
+        foreign.shutdown()
+        srdi(home, "stop")
