@@ -21,6 +21,27 @@ import pytest
 from warehouse.home import Home
 
 
+@pytest.fixture(scope="session", autouse=True)
+def _no_embedded_server_left(tmp_path_factory):
+    """A command run in this process by an integration test (`main(["rollup", …])`) may start its home's embedded
+    Prefect server like any command; none outlives the session (tests/e2e/conftest.py stops them per module)."""
+    yield
+    from tests.helpers import stop_embedded_servers
+    stop_embedded_servers(tmp_path_factory.getbasetemp())
+
+
+@pytest.fixture(autouse=True)
+def _environment_restored():
+    """A command run in this process (`main([...])`) points the process at its home's Prefect server and credential
+    (srdi/runtime.py use_prefect sets PREFECT_API_URL, PREFECT_HOME, the auth strings): each test's changes to the
+    environment end with it, so a later test in the same worker never talks to a server a module cleanup stopped."""
+    saved = dict(os.environ)
+    yield
+    if os.environ != saved:
+        os.environ.clear()
+        os.environ.update(saved)
+
+
 @pytest.fixture(scope="session")
 def prefect_server():
     from prefect.settings import PREFECT_FLOWS_HEARTBEAT_FREQUENCY, temporary_settings

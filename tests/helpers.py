@@ -89,13 +89,20 @@ def embedded_server(home) -> int | None:
 
 def stop_embedded_servers(under) -> list[int]:
     """SIGTERM every embedded Prefect server whose Prefect home is under the folder `under` (a test's temporary
-    folders): the servers the tests' commands started, which by design run until `srdi stop`."""
+    folders): the servers the tests' commands started, which by design run until `srdi stop`. Only a server that
+    `prefect server start --background` recorded in that Prefect home's server.pid: the session's test server
+    (prefect_test_harness) may have inherited a PREFECT_HOME under `under` from an in-process command
+    (`srdi mail send` sets it), and must live on."""
     import os
     import signal
     prefix = str(under).rstrip("/") + "/"
     stopped = []
     for pid, home in processes_with("PREFECT_HOME").items():
-        if home.startswith(prefix) and "prefect.server.api.server:create_app" in cmdline(pid):
+        try:
+            recorded = int((Path(home) / "server.pid").read_text())
+        except (OSError, ValueError):
+            recorded = None
+        if home.startswith(prefix) and recorded == pid and "prefect.server.api.server:create_app" in cmdline(pid):
             try:
                 os.kill(pid, signal.SIGTERM)
                 stopped.append(pid)
