@@ -382,3 +382,9 @@ def build_demo(tmp_path_factory):
         demo_in_process(home)
         _DEMO["home"] = home
     return _DEMO["home"]
+
+
+# The session's shared Prefect server as a `srdi` command's environment: {"PREFECT_API_URL": url}, filled by the e2e
+# fixture `shared_api` (tests/e2e/conftest.py). A command given it reports its runs there (srdi/runtime.py, case 1)
+# and its home starts no embedded server of its own.
+SHARED_API: dict[str, str] = {}

@@ -16,8 +16,10 @@ from pathlib import Path
 
 import pytest
 
+from tests.helpers import SHARED_API
 from warehouse.home import Home
 
+pytestmark = pytest.mark.usefixtures("shared_api")
 ROOT = Path(__file__).resolve().parents[2]
 SRDI = [str(Path(sys.executable).with_name("srdi"))] if Path(sys.executable).with_name("srdi").exists() \
     else [sys.executable, "-m", "srdi.cli"]
@@ -28,8 +30,12 @@ OWING = ["农业农村局", "工信局", "住建局", "商务局", "文广旅局
 
 
 def env(**extra) -> dict:
+    """The commands' environment: no SRDI_HOME of the test process; their flows report to the session's shared
+    Prefect server (tests/helpers.py SHARED_API), so no home here starts a server of its own (that is
+    tests/e2e/test_embedded_server.py's subject)."""
     e = {k: v for k, v in os.environ.items() if k not in ("PREFECT_API_URL", "SRDI_HOME")}
-    e.update(PYTHONPATH=str(ROOT), DO_NOT_TRACK="1", PREFECT_SERVER_ANALYTICS_ENABLED="false", **extra)
+    e.update(PYTHONPATH=str(ROOT), DO_NOT_TRACK="1", PREFECT_SERVER_ANALYTICS_ENABLED="false", **SHARED_API)
+    e.update(extra)
     return e
 
 

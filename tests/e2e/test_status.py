@@ -18,8 +18,10 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from samples.workbooks import task_rows, write_xlsx
+from tests.helpers import SHARED_API
 from warehouse.home import Home
 
+pytestmark = pytest.mark.usefixtures("shared_api")
 ROOT = Path(__file__).resolve().parents[2]
 SRDI = [str(Path(sys.executable).with_name("srdi"))] if Path(sys.executable).with_name("srdi").exists() \
     else [sys.executable, "-m", "srdi.cli"]
@@ -27,8 +29,7 @@ SHANGHAI = ZoneInfo("Asia/Shanghai")
 
 
 def env(**extra) -> dict:
-    """The commands' environment: no PREFECT_API_URL, so each home's commands use its embedded server; the tests
-    that read what the warehouse recorded stop it first (`srdi stop`)."""
+    """The commands' environment: no PREFECT_API_URL and no SRDI_HOME of the test process."""
     e = {k: v for k, v in os.environ.items() if k not in ("PREFECT_API_URL", "SRDI_HOME")}
     e.update(PYTHONPATH=str(ROOT), DO_NOT_TRACK="1", PREFECT_SERVER_ANALYTICS_ENABLED="false")
     e.update(extra)
@@ -36,8 +37,12 @@ def env(**extra) -> dict:
 
 
 def srdi(*args: str, **kw) -> subprocess.CompletedProcess:
-    return subprocess.run([*SRDI, *args], cwd=ROOT, env=kw.pop("env", None) or env(), capture_output=True, text=True,
-                          timeout=kw.pop("timeout", 900), **kw)
+    """The real command. Those that run flows report them to the session's shared Prefect server (tests/helpers.py
+    SHARED_API, the module's `shared_api`); `srdi status` is given no API, so it reads what the home's warehouse
+    recorded, as on a home whose server is not up (the shared server holds every test's runs)."""
+    default = env() if "status" in args else env(**SHARED_API)
+    return subprocess.run([*SRDI, *args], cwd=ROOT, env=kw.pop("env", None) or default, capture_output=True,
+                          text=True, timeout=kw.pop("timeout", 900), **kw)
 
 
 def old(path: Path, seconds: float = 3600) -> Path:

@@ -28,8 +28,10 @@ import pytest
 
 from samples.workbooks import enterprise_form, task_rows, write_xlsx
 from tests.conftest import drop
+from tests.helpers import SHARED_API
 from warehouse.home import Home
 
+pytestmark = pytest.mark.usefixtures("shared_api")
 ROOT = Path(__file__).resolve().parents[2]
 BJ = ZoneInfo("Asia/Shanghai")
 ZONES = ("UTC", "Asia/Shanghai", "America/New_York")
@@ -76,8 +78,14 @@ def env(zone: str) -> dict:
     return e
 
 
+def srdi_env(zone: str, *args: str) -> dict:
+    """Commands that run flows report them to the session's shared Prefect server (tests/helpers.py SHARED_API): no
+    home here starts a server of its own; `srdi status` is given none, so it reads what the warehouse recorded."""
+    return env(zone) if "status" in args else {**env(zone), **SHARED_API}
+
+
 def srdi(zone: str, *args: str) -> subprocess.CompletedProcess:
-    r = subprocess.run([sys.executable, "-m", "srdi.cli", *args], cwd=ROOT, env=env(zone), capture_output=True,
+    r = subprocess.run([sys.executable, "-m", "srdi.cli", *args], cwd=ROOT, env=srdi_env(zone, *args), capture_output=True,
                        text=True, timeout=900)
     assert r.returncode == 0, f"TZ={zone} srdi {' '.join(args)}:\n{r.stdout[-3000:]}\n{r.stderr[-3000:]}"
     return r

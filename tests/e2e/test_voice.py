@@ -16,6 +16,7 @@ from tests.helpers import foreign_text, typed_texts, visible_texts
 from tests.e2e.test_status import srdi
 from warehouse.home import Home
 
+pytestmark = pytest.mark.usefixtures("shared_api")      # tests.e2e.test_status.srdi: the shared server
 OUTPUTS = (".xlsx", ".docx", ".html", ".txt")
 
 
