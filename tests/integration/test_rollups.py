@@ -631,6 +631,7 @@ def test_a_rollup_whose_data_test_fails_stores_publishes_and_writes_nothing(tmp_
     from flows.pipeline import compute_rollup
     monkeypatch.setattr(cli_rollup, "run_flow", lambda flow, home, period, lock=None:
                         compute_rollup("quarterly", Home.resolve(home), period, lock=lock))
+    monkeypatch.setattr(cli_rollup, "quiet_prefect", lambda home: None)   # no Prefect server: this tier has none
     code = main(["rollup", "quarterly", "--period", "2022Q2", "--home", str(home.root)])
     err = capsys.readouterr().err
     assert code == cli_rollup.EXIT_AUDIT == 6
