@@ -6,7 +6,7 @@ HOME_DIR ?= srdi-home
 export DO_NOT_TRACK := 1
 export PREFECT_SERVER_ANALYTICS_ENABLED := false
 
-.PHONY: demo test check unit integration e2e venv venv-test bench golden mutants clean
+.PHONY: demo test check lint unit integration e2e venv venv-test bench golden mutants clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -21,10 +21,10 @@ venv-test: $(BIN)/python
 demo: venv
 	$(BIN)/srdi demo --home $(HOME_DIR)
 
-# Every test, in one pass on every core (pytest-xdist; each test file stays on one worker, so its module fixtures are
+# Lint and type-check, then every test, in one pass on every core (pytest-xdist; each test file stays on one worker, so its module fixtures are
 # built once). No test times the wall clock (#21), so none needs the cores to itself: how long things take is
 # `make bench`'s.
-test: venv-test
+test: venv-test lint
 	$(BIN)/python -m pytest -q -n auto --dist loadfile
 
 # The tests are in three tiers, one directory each (tests/tiers.py): tests/unit (pure functions, SQL on in-memory
@@ -34,10 +34,14 @@ test: venv-test
 # unit and integration (no Prefect server, no `srdi` command) on every core, a file per worker (a module fixture,
 # such as a share ingested once, is built once): the inner loop. Lint and type-check first ([tool.ruff] and
 # [tool.mypy] in pyproject.toml): a finding fails the check before any test runs.
-check: venv-test
+check: venv-test lint
+	$(BIN)/python -m pytest -q -n auto --dist loadfile tests/unit tests/integration
+
+# ruff and mypy ([tool.ruff] and [tool.mypy] in pyproject.toml), zero findings: first in `make check` and in
+# `make test` (so CI, which runs `make test`, lints and type-checks too)
+lint: venv-test
 	$(BIN)/ruff check .
 	$(BIN)/mypy
-	$(BIN)/python -m pytest -q -n auto --dist loadfile tests/unit tests/integration
 
 # one tier at a time
 unit: venv-test
