@@ -22,6 +22,7 @@ import random
 import re
 import sys
 import zipfile
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 
 import openpyxl
@@ -113,7 +114,7 @@ class Enterprise:
 
 
 def _is_provincial(level_text: str | None) -> bool:
-    return bool(level_text) and "认定省级" in level_text
+    return level_text is not None and "认定省级" in level_text
 
 
 def _figures(rng: random.Random, name: str, provincial: bool) -> Figures:
@@ -142,8 +143,10 @@ def _enterprises(rng: random.Random) -> list[Enterprise]:
         while code in codes:
             code = _random_credit_code(rng)
         codes.add(code)
-        name = printed[1]
-        ent = Enterprise(printed, code, _figures(rng, name, _is_provincial(printed[6])),
+        name, level_text = printed[1], printed[6]
+        # Annex 1's name and level columns hold text, never digits: _as_typed left them str (a level also None)
+        assert isinstance(name, str) and not isinstance(level_text, int)
+        ent = Enterprise(printed, code, _figures(rng, name, _is_provincial(level_text)),
                          service_team=ANNEX1_TEAMS.get(name, "工业"))
         ent.q3 = _q3_figures(rng, ent.q2, stopped=name in Q3_STATUS_CHANGES)
         out.append(ent)
@@ -160,7 +163,7 @@ class Grid:
     header_rows: tuple[int, ...] = ()
     table_rows: tuple[int, int] | None = None          # 0-based first, last row with borders
     text_cols: tuple[int, ...] = ()                    # stored as text ("@"), e.g. credit codes
-    widths: dict[int, float] = field(default_factory=dict)
+    widths: Mapping[int, float] = field(default_factory=dict)
     sheet: str = "Sheet1"
     formulas: dict[tuple[int, int], tuple[str, float]] = field(default_factory=dict)  # 0-based cell -> (=…, value Excel cached)
     metadata: dict[str, str] = field(default_factory=dict)   # a template's very hidden _srdi_meta sheet, when started from one
@@ -222,7 +225,7 @@ def _xlsx_bytes(grid: Grid, stamp: str) -> bytes:
     return _freeze_zip(data, stamp)
 
 
-def _cache_formula_values(data: bytes, values: dict[str, float]) -> bytes:
+def _cache_formula_values(data: bytes, values: Mapping[str, float]) -> bytes:
     """Formula cells with the value Excel keeps beside each formula (openpyxl writes none), as Excel saves them."""
     out = io.BytesIO()
     with zipfile.ZipFile(io.BytesIO(data)) as src, zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as dst:
@@ -231,7 +234,7 @@ def _cache_formula_values(data: bytes, values: dict[str, float]) -> bytes:
             if info.filename == "xl/worksheets/sheet1.xml":
                 for ref, v in values.items():
                     body = re.sub(rb'(<c r="' + ref.encode() + rb'"[^>]*><f>[^<]*</f>)(?:<v\s*/>|<v>\s*</v>)',
-                                  lambda m, v=v: m.group(1) + b"<v>" + f"{v:g}".encode() + b"</v>", body)
+                                  rb"\g<1><v>" + f"{v:g}".encode() + rb"</v>", body)   # {v:g} writes no backslash
             dst.writestr(info, body)
     return out.getvalue()
 
@@ -315,7 +318,7 @@ def _annex1_q2(ents: list[Enterprise]) -> Grid:
 def _annex1_q3(ents: list[Enterprise]) -> Grid:
     """The Q3 table with a two-row header: 拟培育 spans two columns, the rest span both rows."""
     width = len(ANNEX1_HEADER) + len(EXTRA_HEADER)
-    top = [*ANNEX1_HEADER, *EXTRA_HEADER]
+    top: list[str | None] = [*ANNEX1_HEADER, *EXTRA_HEADER]
     top[7], top[8] = "拟培育", None
     sub: list = [None] * width
     sub[7], sub[8] = "吉林市级", "吉林省级"
@@ -324,6 +327,7 @@ def _annex1_q3(ents: list[Enterprise]) -> Grid:
         printed = list(e.printed)
         printed[6] = Q3_LEVEL_CHANGES.get(e.name, printed[6])
         printed[5] = Q3_STATUS_CHANGES.get(e.name, printed[5])
+        assert e.q3 is not None     # _enterprises gives every Annex 1 enterprise its Q3 figures
         rows.append([*printed, e.credit_code, *e.q3.row()])
     rows.append([None, ANNEX1_NOTE] + [None] * (width - 2))
     grid = Grid(rows, title_rows=(0,), header_rows=(2, 3), table_rows=(2, len(rows) - 2),
@@ -636,6 +640,7 @@ def _with_total_row(grid: Grid, metadata: dict[str, str]) -> Grid:
         value = sum(r[c] or 0 for r in grid.rows[first:last + 1])
         grid.formulas[(last + 1, c)] = (f"=SUM({letter}{first + 1}:{letter}{last + 1})", value)
     grid.rows.insert(last + 1, total)
+    assert grid.table_rows is not None      # _task_sheet's grids, the only ones given a 合计 row, have a table
     grid.table_rows = (grid.table_rows[0], grid.table_rows[1] + 1)
     grid.metadata.update(metadata)
     return grid

@@ -188,7 +188,7 @@ def enterprise_rows(n: int, seed: int) -> list[list]:
     rng = random.Random(seed)
     header = [f.label for f in ENTERPRISE.fields]
     names: set[str] = set()
-    rows = [header]
+    rows: list[list] = [header]
     for i in range(n):
         industry, suffix = rng.choice(_TRADES)
         name = f"{rng.choice(_PREFIXES)}{rng.choice(_CORES)}{suffix}"
@@ -228,7 +228,7 @@ def task_rows(bureau: str, seed: int) -> list[list]:
     """Header (the template labels, in form order) + one valid row per Annex 2 task of `bureau`."""
     rng = random.Random(seed)
     header = [f.label for f in TASK.fields]
-    rows = [header]
+    rows: list[list] = [header]
     for task in reference.tasks_of(bureau):
         status = rng.choice(TASK_STATUSES)
         pct = {"未启动": 0, "已完成": 100}.get(status, rng.randint(10, 90))
@@ -266,7 +266,7 @@ def task_form(bureau: str, records: dict[str, dict]) -> list[list]:
     """Header + one row per task id of `bureau` in `records` (task id -> field values); defaults fill the rest."""
     items = reference.task_items()
     header = [f.label for f in TASK.fields]
-    rows = [header]
+    rows: list[list] = [header]
     for task_id, rec in records.items():
         t = items[task_id]
         values = {"task_id": task_id, "task_group": f"{t.group_id}{t.group_name}", "item_text": t.item_text,

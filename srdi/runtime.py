@@ -33,6 +33,7 @@ import urllib.request
 from contextlib import contextmanager
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
+from types import FrameType
 
 TAG = "srdi-command:"      # + pid-start time of the command that created the flow run
 STOP_DEADLINE = 8.0        # seconds from Ctrl-C to a forced exit: inside the 10 s the command promises
@@ -250,7 +251,8 @@ def descendants(pid: int) -> list[int]:
                 parent[int(name)] = int(data[data.rindex(b")") + 2:].split()[1])
             except (OSError, ValueError, IndexError):
                 pass
-    found, frontier = [], {pid}
+    found: list[int] = []
+    frontier = {pid}
     while frontier:
         frontier = {p for p, pp in parent.items() if pp in frontier}
         found.extend(frontier)
@@ -300,13 +302,13 @@ class Command:
         if self.signum is None:
             self._drain(5.0)
         else:
-            t = threading.Thread(target=self._cancel_runs, daemon=True)
+            t = threading.Thread(target=self._cancel_runs, args=(self.signum,), daemon=True)
             t.start()
             t.join(4.0)
             self._drain(1.0)
         if self.signum is None:
             return False
-        self._say_interrupted()
+        self._say_interrupted(self.signum)
         if self.own_process:
             os._exit(EXIT_INTERRUPTED)
         return True
@@ -336,18 +338,18 @@ class Command:
 
     # ---- Ctrl-C and SIGTERM
 
-    def _on_signal(self, signum, frame) -> None:
+    def _on_signal(self, signum: int, frame: FrameType | None) -> None:
         with self._lock:
-            first = self.signum is None
-            if first:
+            earlier = self.signum
+            if earlier is None:
                 self.signum, self.stopped_at = signum, datetime.now(timezone.utc)
-        if not first:
+        if earlier is not None:
             if signum == signal.SIGINT:
-                self._force_exit()          # a second Ctrl-C: no more waiting
+                self._force_exit(earlier)   # a second Ctrl-C: no more waiting
             return
         self._silence()
         threading.Thread(target=self._stop_children, daemon=True).start()
-        timer = threading.Timer(STOP_DEADLINE, self._force_exit)
+        timer = threading.Timer(STOP_DEADLINE, self._force_exit, args=(signum,))
         timer.daemon = True
         timer.start()
         raise KeyboardInterrupt
@@ -380,8 +382,10 @@ class Command:
         threading.excepthook = lambda args: None
         sys.unraisablehook = lambda args: None
 
-    def _say_interrupted(self) -> None:
-        name = {signal.SIGINT: "Ctrl-C", signal.SIGTERM: "SIGTERM"}.get(self.signum, f"signal {self.signum}")
+    def _say_interrupted(self, signum: int) -> None:
+        """The one line the command ends with; `signum`: the signal that stopped it (the first one)."""
+        names: dict[int, str] = {signal.SIGINT: "Ctrl-C", signal.SIGTERM: "SIGTERM"}
+        name = names.get(signum, f"signal {signum}")
         line = (f"srdi {self.name}: 已中断（{name}），本次运行已取消，下次运行会接着完成 / "
                 f"interrupted ({name}): this run is cancelled; the next run finishes the work\n")
         try:
@@ -389,8 +393,8 @@ class Command:
         except OSError:
             pass
 
-    def _force_exit(self) -> None:
-        self._say_interrupted()
+    def _force_exit(self, signum: int) -> None:
+        self._say_interrupted(signum)
         os._exit(EXIT_INTERRUPTED)
 
     def _drain(self, timeout: float) -> None:
@@ -405,11 +409,11 @@ class Command:
         except Exception:
             pass
 
-    def _cancel_runs(self) -> None:
+    def _cancel_runs(self, signum: int) -> None:
         if not self.flows_started or "prefect" not in sys.modules:
             return
         try:
-            cancel_flow_runs(self.tag, f"srdi {self.name} interrupted ({signal.Signals(self.signum).name})",
+            cancel_flow_runs(self.tag, f"srdi {self.name} interrupted ({signal.Signals(signum).name})",
                              since=self.stopped_at)
         except Exception:
             pass
@@ -462,6 +466,8 @@ def cancel_flow_runs(tag: str, message: str, since: datetime | None = None) -> l
                 task_run_filter=TaskRunFilter(state=TaskRunFilterState(type=TaskRunFilterStateType(
                     any_=live + [StateType.FAILED, StateType.CRASHED])))):
             state = task_run.state
+            if state is None:           # not returned: the filter above asks for runs in given states
+                continue
             if state.type in live or (since and state.timestamp and state.timestamp >= since):
                 client.set_task_run_state(task_run.id, Cancelled(message=message), force=True)
     return changed
