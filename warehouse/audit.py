@@ -18,6 +18,7 @@ caller's connection; nothing is written. Placeholders are column names from the 
 """
 from __future__ import annotations
 
+from contextlib import contextmanager
 from dataclasses import dataclass
 
 import duckdb
@@ -46,18 +47,25 @@ class RollupAuditFailed(RuntimeError):
             f"or published: {first.table} {first.test}: {'; '.join(first.offending)}{more}")
 
 
-def _rows(con: duckdb.DuckDBPyConnection, name: str, frames: dict[str, pl.DataFrame], params: dict | None = None,
-          **placeholders: str) -> tuple[str, ...]:
-    text = sql(f"audit/{name}", column=placeholders.pop("column", None))
-    for key, value in placeholders.items():          # {columns}: a list of checked identifiers
-        text = text.replace("{" + key + "}", value)
+@contextmanager
+def _registered(con: duckdb.DuckDBPyConnection, frames: dict[str, pl.DataFrame]):
+    """The frames registered under their names for the checks run inside (once for all of a table's checks: a
+    registration costs about four times a check's query)."""
     for key, frame in frames.items():
         con.register(key, frame)
     try:
-        found = con.execute(text, params or {}).fetchall()
+        yield
     finally:
         for key in frames:
             con.unregister(key)
+
+
+def _rows(con: duckdb.DuckDBPyConnection, name: str, params: dict | None = None, **placeholders: str) -> tuple[str, ...]:
+    """The offending values check `name` finds on the frames registered (`_registered`)."""
+    text = sql(f"audit/{name}", column=placeholders.pop("column", None))
+    for key, value in placeholders.items():          # {columns}: a list of checked identifiers
+        text = text.replace("{" + key + "}", value)
+    found = con.execute(text, params or {}).fetchall()
     counted = name.startswith("find_")              # n: how often the value occurs (else: what the invariant saw)
     return tuple(f"{o} ×{n}" if counted and n > 1 else str(o) for o, n in found)
 
@@ -75,18 +83,18 @@ def audit_table(con: duckdb.DuckDBPyConnection, model: Section, rows: pl.DataFra
         if found:
             out.append(Failure(model.table, test, found))
 
-    frames = {"audit_rows": rows}
     key = _columns(model.key)
-    check(f"unique ({', '.join(model.key)})", _rows(con, "find_duplicate_keys", frames, columns=key))
-    for column in model.not_null:
-        check(f"not_null({column})", _rows(con, "find_nulls", frames, column=column, columns=key))
-    for column, accepted in model.tests.accepted_values:
-        check(f"accepted_values({column})", _rows(con, "find_unaccepted_values", frames,
-                                                  {"accepted": [str(v) for v in accepted]}, column=column))
-    for column, parent in model.tests.relationships:
-        if parent in tables:                   # a table this kind of rollup computes
-            check(f"relationships({column} → {parent}.{column})",
-                  _rows(con, "find_orphans", {**frames, "audit_parent": tables[parent]}, column=column))
+    with _registered(con, {"audit_rows": rows}):
+        check(f"unique ({', '.join(model.key)})", _rows(con, "find_duplicate_keys", columns=key))
+        for column in model.not_null:
+            check(f"not_null({column})", _rows(con, "find_nulls", column=column, columns=key))
+        for column, accepted in model.tests.accepted_values:
+            check(f"accepted_values({column})", _rows(con, "find_unaccepted_values",
+                                                      {"accepted": [str(v) for v in accepted]}, column=column))
+        for column, parent in model.tests.relationships:
+            if parent in tables:                   # a table this kind of rollup computes
+                with _registered(con, {"audit_parent": tables[parent]}):
+                    check(f"relationships({column} → {parent}.{column})", _rows(con, "find_orphans", column=column))
     return out
 
 
@@ -105,7 +113,8 @@ def audit_invariants(con: duckdb.DuckDBPyConnection, tables: dict[str, pl.DataFr
     for name, needs in INVARIANTS.items():
         if all(t in tables for t in needs):
             frames = {f"audit_{t}": tables[t] for t in needs} | {"rollup_obligations": obligations}
-            found = _rows(con, name, frames)
+            with _registered(con, frames):
+                found = _rows(con, name)
             if found:
                 out.append(Failure(needs[0], name.removeprefix("check_"), found))
     return out
