@@ -11,8 +11,6 @@ analyst copy, which any number of readers may open.
 """
 from __future__ import annotations
 
-import os
-import stat
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from pathlib import Path
@@ -21,11 +19,10 @@ import duckdb
 
 from schemas import clock
 from schemas.periods import period_from_name, quarter_end
-from schemas.reference import resolve_bureau
 from warehouse.connection import connect
 from warehouse.home import Home
-from warehouse.names import display, has_undecodable_bytes, path_key, silent
-from warehouse.names import lstat_or_none as _lstat
+from warehouse.inbox_walk import FILE, FOLDER, Entry, walk
+from warehouse.names import display, path_key
 from warehouse.sql import load as sql
 
 NOT_YET_NOTED = "尚未说明：下次入库时会写说明（…_未处理说明.txt）"
@@ -80,14 +77,15 @@ def inbox_view(home: Home, notes: dict[str, dict] | None = None, settle_seconds:
                                 or NOT_YET_NOTED,
                                 "note": noted})
 
-    def regular(path: Path, rel: str, bureau: str, st: os.stat_result) -> None:
-        info = notes.get(path_key(rel)) or {}
+    def regular(e: Entry) -> None:
+        assert e.st is not None
+        info = notes.get(path_key(e.rel)) or {}
         if info.get("note_path"):          # left in the inbox with a note (it could not be filed away)
-            unanswered(rel, bureau)
+            unanswered(e.rel, e.bureau)
             return
-        mtime = clock.from_timestamp(st.st_mtime)
-        period = period_from_name(path.stem)
-        item = {"file": display(rel), "bureau": bureau, "size_bytes": st.st_size,
+        mtime = clock.from_timestamp(e.st.st_mtime)
+        period = period_from_name(e.path.stem)
+        item = {"file": display(e.rel), "bureau": e.bureau, "size_bytes": e.st.st_size,
                 "modified": clock.shown_iso(mtime, tz),
                 "first_seen": clock.shown_iso(info.get("first_seen"), tz),
                 "period": period if isinstance(period, str) else None}
@@ -96,53 +94,22 @@ def inbox_view(home: Home, notes: dict[str, dict] | None = None, settle_seconds:
         else:
             view.waiting.append(item)
 
-    def walk_bureau(folder: Path, bureau: str) -> None:
-        try:
-            children = sorted(folder.iterdir())
-        except OSError:
-            unanswered(str(folder.relative_to(home.inbox)), bureau)
-            return
-        for path in children:
-            name = path.name
-            if silent(name):
-                continue
-            rel = str(path.relative_to(home.inbox))
-            st = _lstat(path)
-            if st is None:
-                continue
-            if stat.S_ISLNK(st.st_mode) or name.startswith("."):
-                unanswered(rel, bureau)            # a link or a hidden entry: the ingest writes a note
-            elif stat.S_ISDIR(st.st_mode):
-                walk_bureau(path, bureau)
-            elif stat.S_ISREG(st.st_mode):
-                regular(path, rel, bureau, st)     # a name that is not UTF-8 is renamed by the ingest, then read
-            else:
-                unanswered(rel, bureau)            # a pipe, a device, a socket
-
     if not home.inbox.is_dir():
         return view
-    for top in sorted(home.inbox.iterdir()):
-        name = top.name
-        if silent(name):
-            continue
-        st = _lstat(top)
-        if st is None:
-            continue
-        if stat.S_ISLNK(st.st_mode) or name.startswith(".") or not stat.S_ISDIR(st.st_mode):
-            unanswered(name, None)
-            continue
-        bureau = None if has_undecodable_bytes(name) else resolve_bureau(name)
-        if bureau is None:
-            files = []
-            for root, dirs, names in os.walk(top, followlinks=False):
-                dirs.sort()
-                files += [str((Path(root) / n).relative_to(home.inbox)) for n in sorted(names) if not silent(n)]
-            noted = sum(1 for f in files if (notes.get(path_key(f)) or {}).get("note_path"))
-            view.unknown_folders.append({"folder": display(name), "files": len(files), "noted": noted,
-                                         "entries": [display(f) for f in files]})
-        else:
+    for e in walk(home):            # the ingest's walk (tasks/intake/discover.py): what it reads, what it notes
+        if e.kind == FOLDER and e.bureau is None:
+            view.unknown_folders.append({"folder": display(e.rel), "files": 0, "noted": 0, "entries": []})
+        elif e.kind == FOLDER:
             view.bureau_folders += 1
-            walk_bureau(top, bureau)
+        elif e.reason in ("unknown_folder", "undecodable_folder"):
+            folder = view.unknown_folders[-1]
+            folder["files"] += 1
+            folder["noted"] += 1 if (notes.get(path_key(e.rel)) or {}).get("note_path") else 0
+            folder["entries"].append(display(e.rel))
+        elif e.kind == FILE:
+            regular(e)                    # a name that is not UTF-8 is renamed by the ingest, then read
+        else:
+            unanswered(e.rel, e.bureau)   # a link, a hidden entry, a pipe, a file at the root: the ingest notes it
     return view
 
 

@@ -18,15 +18,17 @@ import hashlib
 import os
 import stat
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from pathlib import Path
+from typing import Any
 
 from prefect import task
 
 from schemas import clock
 from schemas.periods import period_from_name
-from schemas.reference import bureau_named_in, resolve_bureau
+from schemas.reference import bureau_named_in
 from schemas.terminal import visible        # bureau names in the log: shown, never obeyed
 from tasks.bureau.outbox import write_note
 from tasks.intake.submission import UNREADABLE_PREFIX, Submission, unsafe_chars
@@ -36,7 +38,8 @@ from warehouse import submissions as wl
 from warehouse.connection import connect
 from warehouse.home import Home
 from warehouse.inbox import InboxEntry
-from warehouse.names import display, fit_name, has_undecodable_bytes, path_key, repair_name, silent
+from warehouse.inbox_walk import FILE, SKIP, Entry, walk
+from warehouse.names import display, fit_name, path_key, repair_name
 from warehouse.names import lstat_or_none as _lstat
 
 # The ingest runs every 15 minutes (prefect.yaml: `interval: 900`): a file whose modification time is at most
@@ -143,37 +146,18 @@ def named_bureau(rel: str) -> str | None:
     return None
 
 
-
 def scan_inbox(home: Home, con, settle_seconds: float = 2.0, *, window: timedelta = MTIME_WINDOW,
                trust_mtime: bool = False, now: datetime | None = None) -> Scan:
-    """Look at every entry of the inbox once (see the module's docstring). `con`: the writer database."""
+    """Look at every entry of the inbox once (the module's docstring; the walk: warehouse/inbox_walk.py). `con`: the
+    writer database."""
     scan = Scan(home=home, now=clock.instant(now) if now else clock.now(), known=inbox_db.entries(con), settle_seconds=settle_seconds,
                 window=window, trust_mtime=trust_mtime, committed=wl.unmoved_keys(con))
-    if not home.inbox.exists():
-        return scan
-    for top in sorted(home.inbox.iterdir()):
-        name = top.name
-        if silent(name):
-            continue
-        st = _lstat(top)
-        if st is None:
-            continue
-        if stat.S_ISLNK(st.st_mode):
-            scan.note(name, None, "symlink", st)
-        elif name.startswith("."):
-            scan.note(name, None, "hidden_folder" if stat.S_ISDIR(st.st_mode) else "hidden", st)
-        elif not stat.S_ISDIR(st.st_mode):
-            scan.note(name, None, "root" if stat.S_ISREG(st.st_mode) else "special", st)
-        elif has_undecodable_bytes(name):
-            for _path, rel, est in _walk_all(home, top):
-                scan.note(rel, None, "undecodable_folder", est)
-        else:
-            bureau = resolve_bureau(name)
-            if bureau is None:
-                for _path, rel, est in _walk_all(home, top):
-                    scan.note(rel, None, "unknown_folder", est, folder=name)
-            else:
-                _scan_bureau(scan, top, bureau)
+    for e in walk(home, rename=lambda e: _guarded(scan, e, _rename_undecodable)):
+        if e.kind == SKIP and e.reason is not None:
+            # each reason's text takes what it names: unknown_folder the folder at the root, error the exception
+            scan.note(e.rel, e.bureau, e.reason, e.st, folder=e.rel.split("/")[0], error=e.error)
+        elif e.kind == FILE:
+            _guarded(scan, e, _regular_file)
     _wait_for_future_mtimes(scan)
     # arrival order, so that a resubmission supersedes; files that arrived together keep the order their
     # modification times give (a sender's clock may be off, but not its own files' order)
@@ -181,67 +165,25 @@ def scan_inbox(home: Home, con, settle_seconds: float = 2.0, *, window: timedelt
     return scan
 
 
-def _walk_all(home: Home, folder: Path):
-    """Every non-directory entry under `folder`, never following links (for the notes of a folder no one owns)."""
-    for root, dirs, files in os.walk(folder, followlinks=False):
-        dirs.sort()
-        base = Path(root)
-        for name in [d for d in dirs if (base / d).is_symlink()] + sorted(files):
-            if silent(name):
-                continue
-            path = base / name
-            yield path, str(path.relative_to(home.inbox)), _lstat(path)
-
-
-def _scan_bureau(scan: Scan, folder: Path, bureau: str) -> None:
-    try:
-        children = sorted(folder.iterdir())
-    except OSError as exc:
-        scan.note(str(folder.relative_to(scan.home.inbox)), bureau, "error", error=type(exc).__name__)
-        return
-    for path in children:
-        rel = str(path.relative_to(scan.home.inbox))
-        if silent(path.name):
-            continue
+def _guarded(scan: Scan, e: Entry, step: Callable[[Scan, Entry], Any]) -> Any:
+    """`step` for one entry, once more if it fails (it may have been passing); a second failure is the entry's own
+    problem: logged and noted, and the scan goes on."""
+    for _ in range(2):
         try:
-            _entry(scan, path, rel, bureau)
-        except Exception:
-            try:   # once more, in case it was passing; a second failure is this entry's own problem
-                _entry(scan, path, rel, bureau)
-            except Exception as exc:
-                run_logger().error("%s: %s: %s", display(rel), type(exc).__name__, exc)
-                scan.note(rel, bureau, "error", _lstat(path), error=type(exc).__name__)
+            return step(scan, e)
+        except Exception as exc:
+            failure = exc
+    run_logger().error("%s: %s: %s", display(e.rel), type(failure).__name__, failure)
+    scan.note(e.rel, e.bureau, "error", _lstat(e.path), error=type(failure).__name__)
+    return None
 
 
-def _entry(scan: Scan, path: Path, rel: str, bureau: str) -> None:
-    st = os.lstat(path)
-    if stat.S_ISLNK(st.st_mode):
-        scan.note(rel, bureau, "symlink", st)
-        return
-    if path.name.startswith("."):
-        scan.note(rel, bureau, "hidden_folder" if stat.S_ISDIR(st.st_mode) else "hidden", st)
-        return
-    if has_undecodable_bytes(path.name):
-        renamed = _rename_undecodable(scan, path, rel, bureau, st)
-        if renamed is None:
-            return
-        path, rel, st = renamed
-    if stat.S_ISDIR(st.st_mode):
-        _scan_bureau(scan, path, bureau)
-        return
-    if not stat.S_ISREG(st.st_mode):
-        scan.note(rel, bureau, "special", st)
-        return
-    _regular_file(scan, path, rel, bureau, st)
-
-
-def _rename_undecodable(scan: Scan, path: Path, rel: str, bureau: str, st: os.stat_result):
+def _rename_undecodable(scan: Scan, e: Entry) -> tuple[Path, os.stat_result] | None:
     """A name that is not UTF-8 (DuckDB, the logs and the bureau's Excel all need text): renamed in place to its
-    GB18030 reading, or with "_" for what nothing reads. Returns the new (path, rel, stat), or None (noted)."""
-    old_key = path_key(rel)
+    GB18030 reading, or with "_" for what nothing reads. Returns the new (path, stat), or None (noted)."""
+    path = e.path
     text, _ = repair_name(path.name)
-    stem_ext = fit_name(text)
-    target = path.with_name(stem_ext)
+    target = path.with_name(fit_name(text))
     n = 1
     while target.exists() or target.is_symlink():
         n += 1
@@ -249,17 +191,20 @@ def _rename_undecodable(scan: Scan, path: Path, rel: str, bureau: str, st: os.st
     try:
         os.rename(path, target)
     except OSError:
-        scan.note(rel, bureau, "rename_failed", st)
+        scan.note(e.rel, e.bureau, "rename_failed", e.st)
         return None
     new_rel = str(target.relative_to(scan.home.inbox))
+    old_key = path_key(e.rel)
     prev = scan.known.get(old_key)
-    run_logger().warning("%s: the name is not UTF-8; renamed to %s", display(rel), new_rel)
+    run_logger().warning("%s: the name is not UTF-8; renamed to %s", display(e.rel), new_rel)
     new_st = os.lstat(target)
     scan.see(path_key(new_rel), new_st, first_seen=prev.first_seen if prev else scan.now, renamed_from=old_key)
-    return target, new_rel, new_st
+    return target, new_st
 
 
-def _regular_file(scan: Scan, path: Path, rel: str, bureau: str, st: os.stat_result) -> None:
+def _regular_file(scan: Scan, e: Entry) -> None:
+    path, rel, bureau, st = e.path, e.rel, e.bureau, e.st
+    assert bureau is not None and st is not None          # a file to read is in a bureau's folder, looked at
     entry = scan.see(path_key(rel), st)
     mtime = clock.from_timestamp(st.st_mtime)
     if mtime > scan.now:   # the sender's clock is ahead: how long it has been unchanged is srdi's to measure

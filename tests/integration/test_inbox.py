@@ -158,3 +158,45 @@ def test_files_first_seen_together_keep_the_order_of_their_modification_times(ho
     found = _scan(home, con, settle=0, now=t0).found
     assert [s.path.name for s in found] == ["B任务2022Q2.xlsx", "A任务2022Q2（更正）.xlsx"]
     assert {s.received_at for s in found} == {t0}
+
+
+# ---------------------------------------------------------------- one walk: what `srdi status` shows is what the ingest does
+
+def test_status_shows_what_the_ingest_takes_and_notes_in_one_tricky_inbox(home, con, tmp_path):
+    """warehouse/inbox_walk.py serves both: a bureau folder under its full name with a nested folder, a hidden file
+    and a hidden folder, a link, a pipe, a lock file, a file at the root, and a folder of no bureau holding a file
+    and a link to a folder. What status shows waiting is what discovery takes; what it shows unanswered or in an
+    unknown folder is what discovery notes."""
+    from warehouse.status import inbox_view
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    nested = write_xlsx(drop(home, "蛟河市工业和信息化局/三季度", "任务进展2022Q3.xlsx"), task_rows("工信局", 1))
+    good = write_xlsx(drop(home, "财政局", "财政局任务进展2022Q3.xlsx"), task_rows("财政局", 1))
+    write_xlsx(drop(home, "财政局", ".隐藏2022Q3.xlsx"), task_rows("财政局", 2))
+    write_xlsx(drop(home, "财政局/.草稿", "任务2022Q3.xlsx"), task_rows("财政局", 3))
+    os.symlink(good, drop(home, "财政局", "链接2022Q3.xlsx"))
+    os.mkfifo(drop(home, "财政局", "管道"))
+    drop(home, "财政局", "~$财政局任务进展2022Q3.xlsx").write_bytes(b"lock")
+    write_xlsx(home.inbox / "放错了2022Q3.xlsx", task_rows("财政局", 4))
+    write_xlsx(drop(home, "新建文件夹", "a2022Q3.xlsx"), task_rows("财政局", 5))
+    os.symlink(elsewhere, drop(home, "新建文件夹/sub", "链接"))
+    later = datetime.now(timezone.utc) + timedelta(hours=1)          # everything settled
+
+    read = [("蛟河市工业和信息化局/三季度/任务进展2022Q3.xlsx", "工信局"), ("财政局/财政局任务进展2022Q3.xlsx", "财政局")]
+    noted = [("放错了2022Q3.xlsx", None, "root"),
+             ("新建文件夹/a2022Q3.xlsx", None, "unknown_folder"), ("新建文件夹/sub/链接", None, "unknown_folder"),
+             ("财政局/.草稿", "财政局", "hidden_folder"), ("财政局/.隐藏2022Q3.xlsx", "财政局", "hidden"),
+             ("财政局/管道", "财政局", "special"), ("财政局/链接2022Q3.xlsx", "财政局", "symlink")]
+
+    scan = scan_inbox(home, con, 0, now=later)
+    assert sorted((s.rel, s.bureau) for s in scan.found) == read
+    assert sorted((n.rel, n.bureau, n.reason) for n in scan.notes) == noted
+
+    view = inbox_view(home, settle_seconds=0, now=later)
+    assert sorted((w["file"], w["bureau"]) for w in view.waiting) == read and view.settling == []
+    assert sorted((u["entry"], u["bureau"]) for u in view.unanswered) == \
+        [(rel, bureau) for rel, bureau, reason in noted if reason != "unknown_folder"]
+    assert view.unknown_folders == [{"folder": "新建文件夹", "files": 2, "noted": 0,
+                                     "entries": ["新建文件夹/a2022Q3.xlsx", "新建文件夹/sub/链接"]}]
+    assert view.bureau_folders == 2
+    assert nested.exists()
