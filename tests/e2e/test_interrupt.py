@@ -65,7 +65,7 @@ class Run:
         env.pop("PREFECT_API_URL", None)
         if api_url:
             env["PREFECT_API_URL"] = api_url
-        self.home = home
+        self.home, self.api_url = home, api_url
         self.proc = subprocess.Popen([sys.executable, "-m", "srdi.cli", args[0], "--home", str(home.root), *args[1:]],
                                      cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
                                      start_new_session=True)
@@ -83,6 +83,8 @@ class Run:
         wait_until(ready, HANG, lambda: f"{what}: {self.text()}", alive=lambda: self.proc.poll() is None)
 
     def running_flow_runs(self) -> int:
+        if self.api_url:
+            return sum(state == "RUNNING" for _, state in flow_runs(self.home, self.api_url))
         db = self.home.root / ".prefect" / "prefect.db"
         try:
             con = sqlite3.connect(f"file:{db}?mode=ro", uri=True, timeout=0.5)
@@ -127,8 +129,18 @@ def _ppid(pid: int) -> int:
         return -1
 
 
-def flow_runs(home: Home) -> list[tuple[str, str]]:
-    """(flow name, state type) of every flow run in the database of the command's own server."""
+def flow_runs(home: Home, api_url: str | None = None) -> list[tuple[str, str]]:
+    """(flow name, state type) of every flow run of the home's commands, oldest first: in the database of the home's
+    own server, or, with `api_url` (the session's shared server, which holds every test's runs), those the API
+    holds whose `home` parameter names this home."""
+    if api_url:
+        from prefect.client.orchestration import get_client
+        from prefect.client.schemas.sorting import FlowRunSort
+        with get_client(sync_client=True) as client:     # this test's runs are the newest on its worker's server
+            runs = [r for r in client.read_flow_runs(sort=FlowRunSort.EXPECTED_START_TIME_DESC, limit=200)
+                    if r.parameters.get("home") == str(home.root)]
+            names = {f: client.read_flow(f).name for f in {r.flow_id for r in runs}}
+        return [(names[r.flow_id], r.state.type.value if r.state else "") for r in sorted(runs, key=lambda r: r.created)]
     con = sqlite3.connect(home.root / ".prefect" / "prefect.db")
     try:
         return con.execute("SELECT f.name, r.state_type FROM flow_run r JOIN flow f ON f.id = r.flow_id "
@@ -197,22 +209,23 @@ def next_run_finishes(home: Home, files: int, api_url: str | None = None) -> Non
 
 
 @pytest.mark.parametrize("moment", ["reading", "forkserver_starting"])
-def test_ctrl_c_during_an_ingest(share_with_a_big_file, moment):
+def test_ctrl_c_during_an_ingest(share_with_a_big_file, moment, shared_api):
     """The issue's case: it took 79 s, printed 5 tracebacks, left 3 flow runs RUNNING and orphaned the server and
     the forkserver. Ctrl-C while a child reads the big workbook, and while the forkserver is still starting (for
-    seconds it imports the readers' libraries, in the command's process group)."""
+    seconds it imports the readers' libraries, in the command's process group). The command reports to the session's
+    shared server: what happens on the home's own server is the subject of the SIGKILL and second-Ctrl-C tests."""
     home = share_with_a_big_file
     files = len(inbox_files(home))
-    run = Run(home, "ingest", "--settle", "0")
+    run = Run(home, "ingest", "--settle", "0", api_url=shared_api)
     run.wait_until(getattr(run, moment), moment.replace("_", " "))
     if moment == "reading":
         time.sleep(0.5)
     run.interrupt(signal.SIGINT)
     assert_stopped_cleanly(run, "ingest")
-    assert flow_runs(home) == [("ingest", "CANCELLED")]
+    assert flow_runs(home, shared_api) == [("ingest", "CANCELLED")]
     assert len(inbox_files(home)) == files               # nothing read was rejected for being interrupted
-    next_run_finishes(home, files)
-    assert [s for _, s in flow_runs(home)] == ["CANCELLED", "COMPLETED"]
+    next_run_finishes(home, files, api_url=shared_api)
+    assert [s for _, s in flow_runs(home, shared_api)] == ["CANCELLED", "COMPLETED"]
 
 
 def test_sigterm_during_an_ingest_on_a_shared_api(share_with_a_big_file, prefect_server):
@@ -243,32 +256,32 @@ def hold_writer_lock(home: Home):
     ("backfill", ["--kind", "quarterly", "--from", "2022Q2", "--to", "2022Q3"], 2, ["backfill-rollups", "quarterly-dispatch"]),
     ("demo", [], 2, ["demo", "ingest"]),
 ], ids=["templates", "backfill", "demo"])
-def test_ctrl_c_inside_a_flow_run(tmp_path, command, args, running, names):
+def test_ctrl_c_inside_a_flow_run(tmp_path, command, args, running, names, shared_api):
     """Each flow waits for the writer lock inside its run (this test holds it): Ctrl-C lands in a running flow, and
-    a subflow; every one of them ends Cancelled."""
+    a subflow; every one of them ends Cancelled (on the session's shared server)."""
     home = Home.resolve(tmp_path / "home").ensure()
     fd = hold_writer_lock(home)
     try:
-        run = Run(home, command, *args)
+        run = Run(home, command, *args, api_url=shared_api)
         run.wait_until(lambda: run.running_flow_runs() >= running, f"{running} flow run(s) RUNNING")
         run.interrupt(signal.SIGINT)
     finally:
         os.close(fd)
     assert_stopped_cleanly(run, command)
-    assert flow_runs(home) == [(n, "CANCELLED") for n in names]
+    assert flow_runs(home, shared_api) == [(n, "CANCELLED") for n in names]
 
 
-def test_ctrl_c_during_a_rollup(tmp_path, sample_share):
+def test_ctrl_c_during_a_rollup(tmp_path, sample_share, shared_api):
     home = Home.resolve(tmp_path / "home").ensure()
     copy_share(sample_share, home.inbox)
-    assert Run(home, "ingest", "--settle", "0").proc.wait(timeout=HANG) == 0
+    assert Run(home, "ingest", "--settle", "0", api_url=shared_api).proc.wait(timeout=HANG) == 0
     # a rollup takes well under a second now: it waits before publishing, so the Ctrl-C comes while it runs
-    run = Run(home, "rollup", "quarterly", "--period", "2022Q3",
+    run = Run(home, "rollup", "quarterly", "--period", "2022Q3", api_url=shared_api,
               extra_env={"SRDI_CRASH_AT": "before-publish-swap:1:pause"})
     run.wait_until(lambda: run.running_flow_runs() >= 1, "the rollup's flow run RUNNING")
     run.interrupt(signal.SIGINT)
     assert_stopped_cleanly(run, "rollup")
-    assert flow_runs(home)[-1] == ("quarterly-dispatch", "CANCELLED")
+    assert flow_runs(home, shared_api)[-1] == ("quarterly-dispatch", "CANCELLED")
     assert not (home.reports / "2022Q3" / "季调度_2022Q3.xlsx").exists()
 
 
