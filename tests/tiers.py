@@ -32,7 +32,7 @@ import pytest
 
 TESTS = Path(__file__).resolve().parent
 TIERS = ("unit", "integration", "e2e")
-E2E_ONLY_FIXTURES = {"prefect_server"}
+E2E_ONLY_FIXTURES = {"prefect_server", "shared_api"}
 CLOSED_API = "http://127.0.0.1:9/api"   # port 9 (discard): nothing listens, a connection is refused at once
 _API_CLOSED = False
 
