@@ -448,7 +448,7 @@ def _reject(sub: Submission, kind: str, detail: str, limits: Limits) -> None:
     elif kind == "allocation":
         sub.add_finding("file.reader_crashed", "allocation", gb=f"{int(detail) / 2**30:,.0f}")
     elif kind == "timeout":
-        sub.add_finding("file.timeout", seconds=f"{limits.seconds:.0f}")
+        sub.add_finding("file.timeout", seconds=f"{limits.seconds:g}")      # 300 → "300", 0.05 → "0.05"
     elif kind == "crash":
         sub.add_finding("file.reader_crashed", detail=detail)
     else:
