@@ -46,8 +46,9 @@ from warehouse.names import lstat_or_none as _lstat
 # one interval before srdi first saw it was dropped then (23:55, seen at 00:05, is on time); an earlier one is
 # the sender's clock, not an arrival, and the file arrived when srdi first saw it.
 MTIME_WINDOW = timedelta(seconds=900)
-# A file whose modification time is in the future settles by srdi's own clock: the scan waits this long at most
-# to see it unchanged (longer settle times wait for the next run).
+# A file saved less than the settle time ago, or whose modification time is in the future (it settles by srdi's own
+# clock): the scan waits out the settle time when it is at most this long, and reads the file if it is unchanged
+# (longer settle times leave it to the next run).
 FUTURE_WAIT_MAX = 10.0
 
 FORMATS_HELP = "请放入 Excel 或 WPS 工作簿（.xlsx、.xls、.et 或导出的 .csv）。"
@@ -112,6 +113,7 @@ class Scan:
     notes: list[Note] = field(default_factory=list)
     waiting: list[str] = field(default_factory=list)
     future: list[tuple[Path, str, str, os.stat_result]] = field(default_factory=list)
+    settling: list[tuple[Path, str, str, os.stat_result]] = field(default_factory=list)   # changed < settle ago
 
     # ------------------------------------------------------------ what the scan saw
     def see(self, key: str, st: os.stat_result | None = None, first_seen: datetime | None = None,
@@ -158,7 +160,7 @@ def scan_inbox(home: Home, con, settle_seconds: float = 2.0, *, window: timedelt
             scan.note(e.rel, e.bureau, e.reason, e.st, folder=e.rel.split("/")[0], error=e.error)
         elif e.kind == FILE:
             _guarded(scan, e, _regular_file)
-    _wait_for_future_mtimes(scan)
+    _wait_to_settle(scan)
     # arrival order, so that a resubmission supersedes; files that arrived together keep the order their
     # modification times give (a sender's clock may be off, but not its own files' order)
     scan.found.sort(key=lambda s: (s.received_at, s.signature[1] if s.signature else 0, s.rel))
@@ -212,7 +214,7 @@ def _regular_file(scan: Scan, e: Entry) -> None:
             scan.future.append((path, rel, bureau, st))
             return
     elif (scan.now - mtime).total_seconds() < scan.settle_seconds:
-        scan.waiting.append(f"{rel} 仍在写入，留待下次处理")
+        scan.settling.append((path, rel, bureau, st))
         return
     _read(scan, path, rel, bureau, st, entry)
 
@@ -267,15 +269,21 @@ def _read(scan: Scan, path: Path, rel: str, bureau: str, st: os.stat_result, ent
     scan.found.append(sub)
 
 
-def _wait_for_future_mtimes(scan: Scan) -> None:
-    """Files whose mtime is in the future: unchanged over the settle time by srdi's clock, they are read now."""
-    if not scan.future:
+def _wait_to_settle(scan: Scan) -> None:
+    """Files changed less than the settle time ago (just saved), and files whose mtime is in the future (they settle
+    by srdi's clock): when the settle time is short (at most FUTURE_WAIT_MAX) the scan waits out the rest once and
+    reads each one still unchanged, so a clerk who saves a workbook and runs `srdi ingest` at once has it loaded;
+    a longer settle time leaves them to the next run, each said in the log."""
+    if not scan.future and not scan.settling:
         return
     if scan.settle_seconds > FUTURE_WAIT_MAX:
+        scan.waiting += [f"{rel} 仍在写入，留待下次处理" for _, rel, _, _ in scan.settling]
         scan.waiting += [f"{rel} 的修改时间在未来，按系统时钟等待其不再变化，留待下次处理" for _, rel, _, _ in scan.future]
         return
-    time.sleep(scan.settle_seconds)
-    for path, rel, bureau, st in scan.future:
+    rest = [scan.settle_seconds - (scan.now - clock.from_timestamp(st.st_mtime)).total_seconds()
+            for _, _, _, st in scan.settling] + ([scan.settle_seconds] if scan.future else [])
+    time.sleep(min(max(max(rest), 0.0), scan.settle_seconds))
+    for path, rel, bureau, st in scan.future + scan.settling:
         now = _lstat(path)
         if now is None or (now.st_size, now.st_mtime_ns, now.st_ino) != (st.st_size, st.st_mtime_ns, st.st_ino):
             scan.waiting.append(f"{rel} 仍在写入，留待下次处理")

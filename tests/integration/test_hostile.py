@@ -180,6 +180,15 @@ def test_the_batch_goes_on_and_every_file_is_accounted_for(hostile_run):
     assert q(home, "SELECT count(DISTINCT source_path) FROM submissions")[0][0] == len(CASES) + 1
 
 
+def test_a_file_saved_just_before_the_ingest_is_waited_for_and_loaded(home):
+    """The README's newcomer saves a filled template and runs `srdi ingest` at once: with the default settle time
+    (2 s) the scan waits out the rest of it and loads the file, rather than saying 0 files."""
+    path = write_xlsx(drop(home, "财政局", "任务2022Q2.xlsx"), task_rows("财政局", 1))
+    os.utime(path, (time.time(), time.time()))
+    summary = ingest_in_process(home, settle_seconds=2)
+    assert summary["loaded"] == 1 and not path.exists()
+
+
 def test_a_file_still_being_written_is_left_for_the_next_run(home):
     path = write_xlsx(drop(home, "财政局", "任务2022Q2.xlsx"), task_rows("财政局", 1))
     os.utime(path, (time.time(), time.time()))
