@@ -388,3 +388,19 @@ def build_demo(tmp_path_factory):
 # fixture `shared_api` (tests/e2e/conftest.py). A command given it reports its runs there (srdi/runtime.py, case 1)
 # and its home starts no embedded server of its own.
 SHARED_API: dict[str, str] = {}
+
+
+def command_env(*args: str, shared: bool | None = None, **extra: str) -> dict[str, str]:
+    """The environment of a `srdi` command a test runs (`args`: its arguments): not the test process's
+    PREFECT_API_URL or SRDI_HOME; telemetry off; the repository on PYTHONPATH. Its flows report to the session's
+    shared Prefect server (SHARED_API), so its home starts no server of its own; `srdi status` is given none, so it
+    reads what the home's warehouse recorded, as on a home whose server is down (the shared server holds every test's
+    runs). `shared` overrides that choice; `extra` comes last."""
+    import os
+    e = {k: v for k, v in os.environ.items() if k not in ("PREFECT_API_URL", "SRDI_HOME")}
+    e.update(PYTHONPATH=str(Path(__file__).resolve().parents[1]), DO_NOT_TRACK="1",
+             PREFECT_SERVER_ANALYTICS_ENABLED="false")
+    if shared if shared is not None else "status" not in args:
+        e.update(SHARED_API)
+    e.update(extra)
+    return e

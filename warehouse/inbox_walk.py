@@ -51,12 +51,13 @@ def walk(home: Home, rename: Rename | None = None) -> Iterator[Entry]:
         if reason is not None or not stat.S_ISDIR(st.st_mode):
             yield Entry(SKIP, top, name, st, reason=reason or ("root" if stat.S_ISREG(st.st_mode) else "special"))
             continue
-        bureau = None if has_undecodable_bytes(name) else resolve_bureau(name)
+        undecodable = has_undecodable_bytes(name)
+        bureau = None if undecodable else resolve_bureau(name)
         yield Entry(FOLDER, top, name, st, bureau)
         if bureau is not None:
             yield from _bureau_folder(home, top, bureau, rename)
             continue
-        reason = "undecodable_folder" if has_undecodable_bytes(name) else "unknown_folder"
+        reason = "undecodable_folder" if undecodable else "unknown_folder"
         for root, dirs, files in os.walk(top, followlinks=False):       # its files, pipes and links, to folders too
             dirs.sort()
             for n in [d for d in dirs if (Path(root) / d).is_symlink()] + sorted(files):

@@ -99,6 +99,14 @@ class Note:
     named: str | None = None  # with bureau None: the bureau the entry's name names, whose outbox gets it too
 
 
+@dataclass(frozen=True)
+class Unsettled:
+    """A file not read yet: saved less than the settle time ago, or with a modification time in the future."""
+    entry: Entry
+    left: float                           # seconds until it has been unchanged for the settle time
+    why: str                              # what the log says when it is left to the next run
+
+
 @dataclass
 class Scan:
     home: Home
@@ -112,8 +120,7 @@ class Scan:
     found: list[Submission] = field(default_factory=list)
     notes: list[Note] = field(default_factory=list)
     waiting: list[str] = field(default_factory=list)
-    future: list[tuple[Path, str, str, os.stat_result]] = field(default_factory=list)
-    settling: list[tuple[Path, str, str, os.stat_result]] = field(default_factory=list)   # changed < settle ago
+    unsettled: list[Unsettled] = field(default_factory=list)   # saved < settle ago, or an mtime in the future
 
     # ------------------------------------------------------------ what the scan saw
     def see(self, key: str, st: os.stat_result | None = None, first_seen: datetime | None = None,
@@ -210,11 +217,13 @@ def _regular_file(scan: Scan, e: Entry) -> None:
     entry = scan.see(path_key(rel), st)
     mtime = clock.from_timestamp(st.st_mtime)
     if mtime > scan.now:   # the sender's clock is ahead: how long it has been unchanged is srdi's to measure
-        if (scan.now - entry.changed_at).total_seconds() < scan.settle_seconds:
-            scan.future.append((path, rel, bureau, st))
-            return
-    elif (scan.now - mtime).total_seconds() < scan.settle_seconds:
-        scan.settling.append((path, rel, bureau, st))
+        left = scan.settle_seconds - (scan.now - entry.changed_at).total_seconds()
+        why = "的修改时间在未来，按系统时钟等待其不再变化，留待下次处理"
+    else:
+        left = scan.settle_seconds - (scan.now - mtime).total_seconds()
+        why = "仍在写入，留待下次处理"
+    if left > 0:
+        scan.unsettled.append(Unsettled(e, left, why))
         return
     _read(scan, path, rel, bureau, st, entry)
 
@@ -274,16 +283,15 @@ def _wait_to_settle(scan: Scan) -> None:
     by srdi's clock): when the settle time is short (at most FUTURE_WAIT_MAX) the scan waits out the rest once and
     reads each one still unchanged, so a clerk who saves a workbook and runs `srdi ingest` at once has it loaded;
     a longer settle time leaves them to the next run, each said in the log."""
-    if not scan.future and not scan.settling:
+    if not scan.unsettled:
         return
     if scan.settle_seconds > FUTURE_WAIT_MAX:
-        scan.waiting += [f"{rel} 仍在写入，留待下次处理" for _, rel, _, _ in scan.settling]
-        scan.waiting += [f"{rel} 的修改时间在未来，按系统时钟等待其不再变化，留待下次处理" for _, rel, _, _ in scan.future]
+        scan.waiting += [f"{u.entry.rel} {u.why}" for u in scan.unsettled]
         return
-    rest = [scan.settle_seconds - (scan.now - clock.from_timestamp(st.st_mtime)).total_seconds()
-            for _, _, _, st in scan.settling] + ([scan.settle_seconds] if scan.future else [])
-    time.sleep(min(max(max(rest), 0.0), scan.settle_seconds))
-    for path, rel, bureau, st in scan.future + scan.settling:
+    time.sleep(min(max(u.left for u in scan.unsettled), scan.settle_seconds))
+    for u in scan.unsettled:
+        path, rel, bureau, st = u.entry.path, u.entry.rel, u.entry.bureau, u.entry.st
+        assert bureau is not None and st is not None
         now = _lstat(path)
         if now is None or (now.st_size, now.st_mtime_ns, now.st_ino) != (st.st_size, st.st_mtime_ns, st.st_ino):
             scan.waiting.append(f"{rel} 仍在写入，留待下次处理")

@@ -16,7 +16,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.helpers import SHARED_API
+from tests.helpers import command_env
 from warehouse.home import Home
 
 pytestmark = pytest.mark.usefixtures("shared_api")
@@ -29,18 +29,10 @@ OWING = ["农业农村局", "工信局", "住建局", "商务局", "文广旅局
          "财政局", "银保监"]
 
 
-def env(**extra) -> dict:
-    """The commands' environment: no SRDI_HOME of the test process; their flows report to the session's shared
-    Prefect server (tests/helpers.py SHARED_API), so no home here starts a server of its own (that is
-    tests/e2e/test_embedded_server.py's subject)."""
-    e = {k: v for k, v in os.environ.items() if k not in ("PREFECT_API_URL", "SRDI_HOME")}
-    e.update(PYTHONPATH=str(ROOT), DO_NOT_TRACK="1", PREFECT_SERVER_ANALYTICS_ENABLED="false", **SHARED_API)
-    e.update(extra)
-    return e
 
 
 def srdi(*args: str, **kw) -> subprocess.CompletedProcess:
-    return subprocess.run([*SRDI, *args], cwd=kw.pop("cwd", ROOT), env=kw.pop("env", None) or env(),
+    return subprocess.run([*SRDI, *args], cwd=kw.pop("cwd", ROOT), env=kw.pop("env", None) or command_env(*args),
                           capture_output=True, text=True, timeout=kw.pop("timeout", 900), **kw)
 
 
@@ -111,7 +103,7 @@ def test_a_folder_that_is_not_a_home_stops_every_command_and_creates_nothing(tmp
     r = srdi("--home", str(other), *args)
     assert r.returncode == 2 and "不是 srdi 主目录" in r.stderr and "is not an srdi home" in r.stderr, r.stderr
     assert tree(other) == ["notes.txt"]
-    r = srdi(*args, env=env(SRDI_HOME=str(typo)))
+    r = srdi(*args, env=command_env(*args, SRDI_HOME=str(typo)))
     assert r.returncode == 2 and "SRDI_HOME" in r.stderr and not typo.exists()
 
 
@@ -120,8 +112,8 @@ def test_the_home_is_said_first_wherever_it_was_given(tmp_path):
     clean(srdi("init", "--home", str(home)))
     for args, e, source in ((["--home", str(home), "status"], None, "--home"),
                             (["status", "--home", str(home)], None, "--home"),
-                            (["status"], env(SRDI_HOME=str(home)), "SRDI_HOME"),
-                            (["status", "--home", str(home)], env(SRDI_HOME=str(tmp_path / "elsewhere")), "--home")):
+                            (["status"], command_env("status", SRDI_HOME=str(home)), "SRDI_HOME"),
+                            (["status", "--home", str(home)], command_env("status", SRDI_HOME=str(tmp_path / "elsewhere")), "--home")):
         r = srdi(*args, env=e)
         clean(r)
         assert r.stdout.splitlines()[0] == f"srdi status · 主目录 home: {home}（{source}）", args
@@ -222,7 +214,7 @@ def test_ingest_prints_one_line_per_batch_not_one_per_file(tmp_path):
     left out. The batch size is made 5 for the test (flows/pipeline.py: BATCH_SIZE, 400), through the real `main`."""
     home, files = share(tmp_path)
     code = "import sys, flows.pipeline; flows.pipeline.BATCH_SIZE = 5; from srdi.cli import main; sys.exit(main())"
-    r = subprocess.run([sys.executable, "-c", code, "ingest", "--home", str(home), "--settle", "0"], cwd=ROOT, env=env(),
+    r = subprocess.run([sys.executable, "-c", code, "ingest", "--home", str(home), "--settle", "0"], cwd=ROOT, env=command_env(),
                        capture_output=True, text=True, timeout=900)
     clean(r)
     batches = re.findall(r"^srdi ingest: 第 (\d+) 批完成：已处理 (\d+)/(\d+) 个文件", r.stderr, flags=re.M)
@@ -236,7 +228,7 @@ def test_ingest_shows_a_progress_bar_at_a_terminal(tmp_path):
     home, files = share(tmp_path)
     master, slave = pty.openpty()
     proc = subprocess.Popen([*SRDI, "ingest", "--home", str(home), "--settle", "0"], cwd=ROOT, stdin=slave, stdout=slave,
-                            stderr=slave, env=env(TERM="xterm-256color", COLUMNS="160"), close_fds=True)
+                            stderr=slave, env=command_env(TERM="xterm-256color", COLUMNS="160"), close_fds=True)
     os.close(slave)
     chunks = []
     while True:

@@ -135,11 +135,14 @@ def flow_runs(home: Home, api_url: str | None = None) -> list[tuple[str, str]]:
     holds whose `home` parameter names this home."""
     if api_url:
         from prefect.client.orchestration import get_client
+        from prefect.client.schemas.filters import FlowFilter, FlowFilterId
         from prefect.client.schemas.sorting import FlowRunSort
         with get_client(sync_client=True) as client:     # this test's runs are the newest on its worker's server
             runs = [r for r in client.read_flow_runs(sort=FlowRunSort.EXPECTED_START_TIME_DESC, limit=200)
                     if r.parameters.get("home") == str(home.root)]
-            names = {f: client.read_flow(f).name for f in {r.flow_id for r in runs}}
+            ids = list({r.flow_id for r in runs})
+            flows = client.read_flows(flow_filter=FlowFilter(id=FlowFilterId(any_=ids))) if ids else []
+            names = {f.id: f.name for f in flows}
         return [(names[r.flow_id], r.state.type.value if r.state else "") for r in sorted(runs, key=lambda r: r.created)]
     con = sqlite3.connect(home.root / ".prefect" / "prefect.db")
     try:

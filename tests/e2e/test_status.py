@@ -18,7 +18,7 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from samples.workbooks import task_rows, write_xlsx
-from tests.helpers import SHARED_API
+from tests.helpers import command_env
 from warehouse.home import Home
 
 pytestmark = pytest.mark.usefixtures("shared_api")
@@ -28,20 +28,10 @@ SRDI = [str(Path(sys.executable).with_name("srdi"))] if Path(sys.executable).wit
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 
 
-def env(**extra) -> dict:
-    """The commands' environment: no PREFECT_API_URL and no SRDI_HOME of the test process."""
-    e = {k: v for k, v in os.environ.items() if k not in ("PREFECT_API_URL", "SRDI_HOME")}
-    e.update(PYTHONPATH=str(ROOT), DO_NOT_TRACK="1", PREFECT_SERVER_ANALYTICS_ENABLED="false")
-    e.update(extra)
-    return e
-
-
 def srdi(*args: str, **kw) -> subprocess.CompletedProcess:
-    """The real command. Those that run flows report them to the session's shared Prefect server (tests/helpers.py
-    SHARED_API, the module's `shared_api`); `srdi status` is given no API, so it reads what the home's warehouse
-    recorded, as on a home whose server is not up (the shared server holds every test's runs)."""
-    default = env() if "status" in args else env(**SHARED_API)
-    return subprocess.run([*SRDI, *args], cwd=ROOT, env=kw.pop("env", None) or default, capture_output=True,
+    """The real command, in tests/helpers.py `command_env`'s environment: flows on the session's shared server,
+    `srdi status` with no API."""
+    return subprocess.run([*SRDI, *args], cwd=ROOT, env=kw.pop("env", None) or command_env(*args), capture_output=True,
                           text=True, timeout=kw.pop("timeout", 900), **kw)
 
 
@@ -305,7 +295,7 @@ def test_status_imports_no_prefect(demo_home):
     code = ("import sys, srdi.cli; rc = srdi.cli.main(['status', '--home', sys.argv[1]]); "
             "loaded = sorted(m for m in sys.modules if m.split('.')[0] in ('prefect', 'flows', 'tasks')); "
             "print(loaded, file=sys.stderr); sys.exit(rc or (3 if loaded else 0))")
-    r = subprocess.run([sys.executable, "-c", code, str(demo_home.root)], capture_output=True, text=True, env=env(),
+    r = subprocess.run([sys.executable, "-c", code, str(demo_home.root)], capture_output=True, text=True, env=command_env("status"),
                        cwd=ROOT, timeout=300)
     assert r.returncode == 0, r.stderr
 
@@ -318,7 +308,7 @@ def test_last_runs_come_from_the_prefect_api_when_one_is_up(home, prefect_server
     assert ingest(home=str(home.root), settle_seconds=0)["loaded"] == 1
     after = datetime.now(timezone.utc)
     api = PREFECT_API_URL.value()
-    r = srdi("status", "--home", str(home.root), "--format", "json", env=env(PREFECT_API_URL=api))
+    r = srdi("status", "--home", str(home.root), "--format", "json", env=command_env("status", PREFECT_API_URL=api))
     assert r.returncode == 0, r.stderr
     o = json.loads(r.stdout)
     assert o["runs_from"].startswith("Prefect API") and api in o["runs_from"]

@@ -28,7 +28,7 @@ import pytest
 
 from samples.workbooks import enterprise_form, task_rows, write_xlsx
 from tests.conftest import drop
-from tests.helpers import SHARED_API
+from tests.helpers import command_env
 from warehouse.home import Home
 
 pytestmark = pytest.mark.usefixtures("shared_api")
@@ -71,17 +71,9 @@ def build_share(folder: Path) -> dict[str, Path]:
     return files
 
 
-def env(zone: str) -> dict:
-    e = {k: v for k, v in os.environ.items() if k not in ("PREFECT_API_URL", "SRDI_HOME", "TZ")}
-    e.update(PYTHONPATH=str(ROOT), DO_NOT_TRACK="1", PREFECT_SERVER_ANALYTICS_ENABLED="false",
-             SRDI_TRUST_MTIME="1", TZ=zone)
-    return e
-
-
 def srdi_env(zone: str, *args: str) -> dict:
-    """Commands that run flows report them to the session's shared Prefect server (tests/helpers.py SHARED_API): no
-    home here starts a server of its own; `srdi status` is given none, so it reads what the warehouse recorded."""
-    return env(zone) if "status" in args else {**env(zone), **SHARED_API}
+    """A command's environment on a server in `zone` (tests/helpers.py command_env), the share's mtimes trusted."""
+    return command_env(*args, TZ=zone, SRDI_TRUST_MTIME="1")
 
 
 def srdi(zone: str, *args: str) -> subprocess.CompletedProcess:
@@ -310,6 +302,6 @@ def test_a_warehouse_from_before_keeps_its_instants(tmp_path, zone, naive):
     19275 since 1970-01-01; 19275 × 86400 + 22.5 × 3600), on a server in `zone`; converted on that server, it is
     that instant again, and the migration records the new schema version."""
     r = subprocess.run([sys.executable, "-c", MIGRATE, str(tmp_path / "old.duckdb"), naive], cwd=ROOT,
-                       env=env(zone), capture_output=True, text=True, timeout=300)
+                       env=srdi_env(zone), capture_output=True, text=True, timeout=300)
     assert r.returncode == 0, r.stderr
     assert r.stdout.strip() == "('TIMESTAMP WITH TIME ZONE', 1665441000.0)"
