@@ -35,16 +35,21 @@ def _env(extra: dict | None = None) -> dict:
     return env
 
 
-# small reading chunks, so that the reading step too is passed several times per run
-INGEST = [sys.executable, "-c",
-          "import sys; from flows.ingest import ingest; ingest(home=sys.argv[1], settle_seconds=0, chunk_size=4)"]
+# small reading chunks, so that the reading step too is passed several times per run. FLOW: the Prefect flow, its
+# tasks and retries (what an exception at a crash point is about); LIBRARY: the same pipeline called as a plain
+# function, no Prefect server (what a SIGKILL at a crash point is about: the warehouse and the share on disk)
+FLOW = [sys.executable, "-c",
+        "import sys; from flows.ingest import ingest; ingest(home=sys.argv[1], settle_seconds=0, chunk_size=4)"]
+LIBRARY = [sys.executable, "-c",
+           "import sys; from flows.pipeline import ingest_inbox; from warehouse.home import Home; "
+           "ingest_inbox(Home.resolve(sys.argv[1]).ensure(), settle_seconds=0, chunk_size=4)"]
 
 
 def ingest_process(home: Home, crash_at: str | None = None, kill_after: float | None = None,
-                   log: Path | None = None) -> int:
+                   log: Path | None = None, how: list[str] = FLOW) -> int:
     out = open(log, "wb") if log else subprocess.DEVNULL
     try:
-        proc = subprocess.Popen(INGEST + [str(home.root)], env=_env({"SRDI_CRASH_AT": crash_at} if crash_at else None),
+        proc = subprocess.Popen(how + [str(home.root)], env=_env({"SRDI_CRASH_AT": crash_at} if crash_at else None),
                                 stdout=out, stderr=subprocess.STDOUT, cwd=ROOT)
         if kill_after is not None:
             try:
@@ -111,10 +116,12 @@ KILLS = [(p, n) for p in POINTS for n in ((1,) if p == "before-publish-swap" els
 
 @pytest.mark.parametrize("point,nth", KILLS, ids=[f"{p}-{n}" for p, n in KILLS])
 def test_killed_at_a_crash_point_then_finished_equals_a_clean_run(pristine, clean, tmp_path, point, nth):
+    """The library, no Prefect server: a SIGKILL is about what is on disk, not about Prefect's bookkeeping (that is
+    test_dead_runs's); the flow is killed at random moments below."""
     home = fresh_home(pristine, tmp_path, "h")
-    rc = ingest_process(home, crash_at=f"{point}:{nth}")
+    rc = ingest_process(home, crash_at=f"{point}:{nth}", how=LIBRARY)
     assert rc == -signal.SIGKILL, f"the run did not pass {point} {nth} time(s)"
-    assert ingest_process(home) == 0
+    assert ingest_process(home, how=LIBRARY) == 0
     assert snapshot(home) == snapshot(clean)
     assert placement(home) == placement(clean)
 
@@ -137,7 +144,7 @@ def test_an_exception_at_a_crash_point_is_survived_by_the_same_run(pristine, cle
 def kill_while_working(home: Home, delay: float) -> bool:
     """Start an ingest, wait until it holds the writer lock (its imports are done and the work has begun), let it
     work `delay` seconds, then SIGKILL it. True when the kill landed mid-run: the process was still working."""
-    proc = subprocess.Popen(INGEST + [str(home.root)], env=_env(), stdout=subprocess.DEVNULL,
+    proc = subprocess.Popen(FLOW + [str(home.root)], env=_env(), stdout=subprocess.DEVNULL,
                             stderr=subprocess.DEVNULL, cwd=ROOT)
 
     def holds_lock() -> bool:
