@@ -302,10 +302,12 @@ class Command:
         if self.signum is None:
             self._drain(5.0)
         else:
+            # once more now that the flows have unwound (their engine may have set a run Crashed meanwhile), with
+            # what is left before the forced exit: a slow server gets all of it
             t = threading.Thread(target=self._cancel_runs, args=(self.signum,), daemon=True)
             t.start()
-            t.join(4.0)
-            self._drain(1.0)
+            t.join(max(0.5, self._time_left() - 1.5))
+            self._drain(min(1.0, max(0.1, self._time_left() - 0.5)))
         if self.signum is None:
             return False
         self._say_interrupted(self.signum)
@@ -349,6 +351,9 @@ class Command:
             return
         self._silence()
         threading.Thread(target=self._stop_children, daemon=True).start()
+        # the runs are set Cancelled from the start, while the flows unwind: on a slow server the calls may take
+        # seconds, and the forced exit below would otherwise cut them short and leave a run RUNNING
+        threading.Thread(target=self._cancel_runs, args=(signum,), daemon=True).start()
         timer = threading.Timer(STOP_DEADLINE, self._force_exit, args=(signum,))
         timer.daemon = True
         timer.start()
@@ -392,6 +397,12 @@ class Command:
             os.write(self._saved_err if self._saved_err is not None else 2, line.encode("utf-8"))
         except OSError:
             pass
+
+    def _time_left(self) -> float:
+        """Seconds until the forced exit (STOP_DEADLINE after the signal)."""
+        if self.stopped_at is None:
+            return STOP_DEADLINE
+        return STOP_DEADLINE - (datetime.now(timezone.utc) - self.stopped_at).total_seconds()
 
     def _force_exit(self, signum: int) -> None:
         self._say_interrupted(signum)
