@@ -62,6 +62,14 @@ def ingest_process(home: Home, crash_at: str | None = None, kill_after: float | 
             out.close()
 
 
+def finish_here(home: Home) -> dict:
+    """The next run, as the library in this test's process (its imports are paid once per test process, not once
+    per run); a run that is not killed needs no process of its own."""
+    from flows.pipeline import ingest_inbox
+    assert "SRDI_CRASH_AT" not in os.environ
+    return ingest_inbox(Home.resolve(home.root).ensure(), settle_seconds=0, chunk_size=4)
+
+
 def snapshot(home: Home) -> dict:
     """The warehouse's content with what legitimately differs between runs (times, absolute paths) left out."""
     con = duckdb.connect(str(home.warehouse), read_only=True)
@@ -111,6 +119,9 @@ def clean(pristine, tmp_path_factory):
     return home
 
 
+# the windows inside one file's filing-away step (tasks/intake/file_away.py): that step tries the file again itself;
+# an exception at any other window fails a Prefect task, which Prefect retries
+FILE_STEP_POINTS = {"after-outbox", "after-move"}
 KILLS = [(p, n) for p in POINTS for n in ((1,) if p == "before-publish-swap" else (1, 3))]
 
 
@@ -121,23 +132,25 @@ def test_killed_at_a_crash_point_then_finished_equals_a_clean_run(pristine, clea
     home = fresh_home(pristine, tmp_path, "h")
     rc = ingest_process(home, crash_at=f"{point}:{nth}", how=LIBRARY)
     assert rc == -signal.SIGKILL, f"the run did not pass {point} {nth} time(s)"
-    assert ingest_process(home, how=LIBRARY) == 0
+    finish_here(home)
     assert snapshot(home) == snapshot(clean)
     assert placement(home) == placement(clean)
 
 
 @pytest.mark.parametrize("point,nth", KILLS, ids=[f"{p}-{n}" for p, n in KILLS])
 def test_an_exception_at_a_crash_point_is_survived_by_the_same_run(pristine, clean, tmp_path, point, nth):
-    """The same windows, an exception instead of a kill: a file's own step tries it again, a task's is retried by
-    Prefect; the run itself ends as a clean run, and the next one has nothing to redo."""
+    """The same windows, an exception instead of a kill: a file's own step tries it again (the library does, so
+    these run without Prefect), a task's is retried by Prefect (these run the flow); the run itself ends as a clean
+    run, and the next one has nothing to redo."""
     home = fresh_home(pristine, tmp_path, "h")
     log = tmp_path / "run.log"
-    rc = ingest_process(home, crash_at=f"{point}:{nth}:raise", log=log)
+    rc = ingest_process(home, crash_at=f"{point}:{nth}:raise", log=log,
+                        how=LIBRARY if point in FILE_STEP_POINTS else FLOW)
     assert f"injected fault at {point} (pass {nth})" in log.read_text(errors="replace"), "the fault did not fire"
     assert rc == 0, log.read_text(errors="replace")[-3000:]
     assert snapshot(home) == snapshot(clean)
     assert placement(home) == placement(clean)
-    assert ingest_process(home) == 0
+    assert finish_here(home)["files"] == 0          # nothing left to redo
     assert snapshot(home) == snapshot(clean)
 
 
@@ -169,7 +182,7 @@ def test_killed_at_random_moments_several_times_then_finished_equals_a_clean_run
     # each run redoes only what the previous one left, so later runs are shorter: keep the delays inside the work
     landed = [kill_while_working(home, rng.uniform(0.05, 0.6)) for _ in range(4)]
     assert sum(landed) >= 3, f"kills that landed while the run was working: {landed}"
-    assert ingest_process(home) == 0
+    finish_here(home)
     assert snapshot(home) == snapshot(clean)
     assert placement(home) == placement(clean)
     sources = [s[5] for s in snapshot(home)["submissions"]]
