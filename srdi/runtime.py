@@ -12,8 +12,9 @@ flows report to, and how Ctrl-C ends it. Prefect and the operating system do the
    `prefect server stop`), `srdi serve` (which stops it and takes the database over) or a reboot. Its URL is kept in
    state/prefect-embedded.json, so a command finds it; a file lock makes two commands starting together start one.
 
-**Ctrl-C and SIGTERM** (`Command`): the first one silences the terminal, raises KeyboardInterrupt in the command,
-and when it has unwound sets the command's flow runs Cancelled through the API, prints one line and exits 130. The
+**Ctrl-C and SIGTERM** (`Command`): the first one silences the terminal, raises KeyboardInterrupt in the command
+and sets the command's flow runs Cancelled through the API (at once, and again when the command has unwound, with
+what is left of the 8 s: a slow server gets the time), prints one line and exits 130. The
 reading children die with their forkserver, which ends with the command (tasks/intake/isolate.py). A second Ctrl-C,
 or 8 s without an exit, ends the process at once. Every flow run a command creates carries the Prefect tag
 `srdi-command:<pid>-<start time>`: that is how it cancels its own runs only, and how the next command of the home

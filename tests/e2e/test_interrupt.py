@@ -274,20 +274,75 @@ def test_ctrl_c_inside_a_flow_run(tmp_path, command, args, running, names, share
     assert flow_runs(home, shared_api) == [(n, "CANCELLED") for n in names]
 
 
-def test_ctrl_c_during_a_rollup(tmp_path, sample_share, shared_api):
-    """On the session's shared server, busy with the other tests' runs: the command sets its runs Cancelled from the
-    signal on, not only after the flow has unwound (a slow server once left this rollup's run RUNNING)."""
+class SlowProxy:
+    """A TCP proxy in front of a Prefect API that holds each chunk a client sends for `delay` seconds: a slow, busy
+    server, made so at the moment the test chooses."""
+
+    def __init__(self, target_url: str):
+        import socket
+        from urllib.parse import urlsplit
+        up = urlsplit(target_url)
+        self.target = (up.hostname, up.port)
+        self.delay = 0.0
+        self.listener = socket.create_server(("127.0.0.1", 0))
+        self.url = f"http://127.0.0.1:{self.listener.getsockname()[1]}{up.path}"
+        threading.Thread(target=self._accept, daemon=True).start()
+
+    def _accept(self) -> None:
+        import socket
+        while True:
+            try:
+                client, _ = self.listener.accept()
+            except OSError:
+                return
+            upstream = socket.create_connection(self.target)
+            threading.Thread(target=self._pipe, args=(client, upstream, True), daemon=True).start()
+            threading.Thread(target=self._pipe, args=(upstream, client, False), daemon=True).start()
+
+    def _pipe(self, src, dst, slow: bool) -> None:
+        try:
+            while data := src.recv(65536):
+                if slow and self.delay:
+                    time.sleep(self.delay)
+                dst.sendall(data)
+        except OSError:
+            pass
+        finally:
+            for sock in (src, dst):
+                try:
+                    sock.close()
+                except OSError:
+                    pass
+
+    def close(self) -> None:
+        self.listener.close()
+
+
+def test_ctrl_c_during_a_rollup_on_a_slow_server(tmp_path, sample_share, shared_api):
+    """On a server that answers each call a second late from the Ctrl-C on (a busy site's server): the command still
+    stops with its one line and its rollup's run ends Cancelled, not RUNNING or Crashed. The runs are set Cancelled
+    from the signal on, while the flow unwinds (its engine's own calls are slow too); a Cancelled run cannot then be
+    set Crashed (Prefect's rule for terminal states)."""
     home = Home.resolve(tmp_path / "home").ensure()
     copy_share(sample_share, home.inbox)
     assert Run(home, "ingest", "--settle", "0", api_url=shared_api).proc.wait(timeout=HANG) == 0
-    # a rollup takes well under a second now: it waits before publishing, so the Ctrl-C comes while it runs
-    run = Run(home, "rollup", "quarterly", "--period", "2022Q3", api_url=shared_api,
-              extra_env={"SRDI_CRASH_AT": "before-publish-swap:1:pause"})
-    run.wait_until(lambda: run.running_flow_runs() >= 1, "the rollup's flow run RUNNING")
-    run.interrupt(signal.SIGINT)
+    proxy = SlowProxy(shared_api)
+    try:
+        # a rollup takes well under a second now: it waits before publishing, so the Ctrl-C comes while it runs
+        run = Run(home, "rollup", "quarterly", "--period", "2022Q3", api_url=proxy.url,
+                  extra_env={"SRDI_CRASH_AT": "before-publish-swap:1:pause"})
+        run.wait_until(lambda: running_in(home, shared_api) >= 1, "the rollup's flow run RUNNING")
+        proxy.delay = 1.0
+        run.interrupt(signal.SIGINT)
+    finally:
+        proxy.close()
     assert_stopped_cleanly(run, "rollup")
     assert flow_runs(home, shared_api)[-1] == ("quarterly-dispatch", "CANCELLED")
     assert not (home.reports / "2022Q3" / "季调度_2022Q3.xlsx").exists()
+
+
+def running_in(home: Home, api_url: str) -> int:
+    return sum(state == "RUNNING" for _, state in flow_runs(home, api_url))
 
 
 def test_sigkill_of_the_command_leaves_no_process_and_the_next_run_finishes(share_with_a_big_file):
