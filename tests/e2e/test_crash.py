@@ -20,7 +20,7 @@ from warehouse.home import Home
 from warehouse.lock import holder
 from samples.share import build_sample_share
 from tests.conftest import drop
-from tests.helpers import HANG, wait_until
+from tests.helpers import HANG, ingest_in_process, wait_until
 from samples.workbooks import enterprise_rows, task_rows, write_xlsx
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -45,17 +45,11 @@ LIBRARY = [sys.executable, "-c",
            "ingest_inbox(Home.resolve(sys.argv[1]).ensure(), settle_seconds=0, chunk_size=4)"]
 
 
-def ingest_process(home: Home, crash_at: str | None = None, kill_after: float | None = None,
-                   log: Path | None = None, how: list[str] = FLOW) -> int:
+def ingest_process(home: Home, crash_at: str | None = None, log: Path | None = None, how: list[str] = FLOW) -> int:
     out = open(log, "wb") if log else subprocess.DEVNULL
     try:
         proc = subprocess.Popen(how + [str(home.root)], env=_env({"SRDI_CRASH_AT": crash_at} if crash_at else None),
                                 stdout=out, stderr=subprocess.STDOUT, cwd=ROOT)
-        if kill_after is not None:
-            try:
-                proc.wait(timeout=kill_after)
-            except subprocess.TimeoutExpired:
-                proc.send_signal(signal.SIGKILL)
         return proc.wait(timeout=600)
     finally:
         if log:
@@ -65,9 +59,8 @@ def ingest_process(home: Home, crash_at: str | None = None, kill_after: float | 
 def finish_here(home: Home) -> dict:
     """The next run, as the library in this test's process (its imports are paid once per test process, not once
     per run); a run that is not killed needs no process of its own."""
-    from flows.pipeline import ingest_inbox
     assert "SRDI_CRASH_AT" not in os.environ
-    return ingest_inbox(Home.resolve(home.root).ensure(), settle_seconds=0, chunk_size=4)
+    return ingest_in_process(home, chunk_size=4)
 
 
 def snapshot(home: Home) -> dict:
