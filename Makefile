@@ -6,7 +6,12 @@ HOME_DIR ?= srdi-home
 export DO_NOT_TRACK := 1
 export PREFECT_SERVER_ANALYTICS_ENABLED := false
 
-.PHONY: demo test check lint unit integration e2e venv venv-test bench golden mutants clean
+.PHONY: demo test check lint unit integration e2e venv venv-test bench golden mutants weigh clean
+
+# every core (pytest-xdist), a file per worker (a module fixture, such as a share ingested once, is built once), the
+# files heaviest first (tests/tiers.py `heaviest_first`, from tests/file_seconds.json; xdist's own reordering, by
+# the number of tests, would start the long files with few tests last)
+PYTEST := $(BIN)/python -m pytest -q -n auto --dist loadfile --no-loadscope-reorder
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -21,21 +26,19 @@ venv-test: $(BIN)/python
 demo: venv
 	$(BIN)/srdi demo --home $(HOME_DIR)
 
-# Lint and type-check, then every test, in one pass on every core (pytest-xdist; each test file stays on one worker, so its module fixtures are
-# built once). No test times the wall clock (#21), so none needs the cores to itself: how long things take is
-# `make bench`'s.
+# Lint and type-check, then every test, in one pass ($(PYTEST)). No test times the wall clock (#21), so none needs
+# the cores to itself: how long things take is `make bench`'s.
 test: venv-test lint
-	$(BIN)/python -m pytest -q -n auto --dist loadfile
+	$(PYTEST)
 
 # The tests are in three tiers, one directory each (tests/tiers.py): tests/unit (pure functions, SQL on in-memory
 # DuckDB), tests/integration (real files and DuckDB files, reading children, the library without a Prefect server),
 # tests/e2e (the `srdi` command, a Prefect server and worker, `srdi serve`, signals, Chromium, PostgreSQL).
 
-# unit and integration (no Prefect server, no `srdi` command) on every core, a file per worker (a module fixture,
-# such as a share ingested once, is built once): the inner loop. Lint and type-check first ([tool.ruff] and
+# unit and integration (no Prefect server, no `srdi` command): the inner loop. Lint and type-check first ([tool.ruff] and
 # [tool.mypy] in pyproject.toml): a finding fails the check before any test runs.
 check: venv-test lint
-	$(BIN)/python -m pytest -q -n auto --dist loadfile tests/unit tests/integration
+	$(PYTEST) tests/unit tests/integration
 
 # ruff and mypy ([tool.ruff] and [tool.mypy] in pyproject.toml), zero findings: first in `make check` and in
 # `make test` (so CI, which runs `make test`, lints and type-checks too)
@@ -45,13 +48,13 @@ lint: venv-test
 
 # one tier at a time
 unit: venv-test
-	$(BIN)/python -m pytest -q -n auto tests/unit
+	$(PYTEST) tests/unit
 
 integration: venv-test
-	$(BIN)/python -m pytest -q -n auto --dist loadfile tests/integration
+	$(PYTEST) tests/integration
 
 e2e: venv-test
-	$(BIN)/python -m pytest -q -n auto --dist loadfile tests/e2e
+	$(PYTEST) tests/e2e
 
 # issue 6's, 12's and 21's figures against their targets (21's: how soon srdi stops, which no test asserts);
 # `make bench BENCH_ARGS=--quick` for a smoke run, `BENCH_ARGS=--stops-only` for 21's alone (docs/benchmarks.md)
@@ -71,6 +74,13 @@ mutants: venv-test
 	$(BIN)/python -m bench.mutants sample --per-module $(MUTANTS_SAMPLE) --seed $(MUTANTS_SEED) > mutants/sample.txt
 	$(BIN)/mutmut run --max-children $(MUTANTS_JOBS) $$(cat mutants/sample.txt) >/dev/null
 	$(BIN)/python -m bench.mutants report --names mutants/sample.txt
+
+# tests/file_seconds.json from a full run (each file's seconds of test time, the order `make test` runs them in);
+# a file missing from it still runs, weighed by its number of tests
+weigh: venv-test
+	$(PYTEST) --durations=0 -p no:cacheprovider > test-artifacts-durations.txt || true
+	$(BIN)/python -m tests.tiers < test-artifacts-durations.txt
+	rm -f test-artifacts-durations.txt
 
 clean:
 	rm -rf $(VENV) $(HOME_DIR) .pytest_cache test-artifacts mutants

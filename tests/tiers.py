@@ -17,20 +17,29 @@ trusting it:
   plugin: Prefect's settings read the environment when they are first built, and nothing has imported Prefect
   yet (checked at the session's start). Under pytest-xdist each worker is a fresh process configured the same way.
 
+The files run heaviest first (`heaviest_first`, from tests/file_seconds.json: each file's seconds of test time in a
+full run, written by `make weigh`): pytest-xdist's `--dist loadfile` hands a worker the next file when it has
+nearly run out, so a long file that started last would leave the other cores idle to the end.
+
 Every tier runs on every core (pytest-xdist, `-n auto`: see the Makefile), in one pass: no test's verdict depends on
 the wall clock (#21: tests wait for a condition with tests/helpers.py `wait_until`; tests/unit/test_no_stopwatch.py
 holds the suite to it; `make bench` measures the durations), so no test needs the cores to itself.
 """
 from __future__ import annotations
 
+import json
 import os
+import re
 import subprocess
 import sys
+from collections import Counter, defaultdict
 from pathlib import Path
 
 import pytest
 
 TESTS = Path(__file__).resolve().parent
+FILE_SECONDS = TESTS / "file_seconds.json"
+UNWEIGHED_SECONDS_PER_TEST = 0.5   # a file not yet in FILE_SECONDS: about what a test of the integration tier takes
 TIERS = ("unit", "integration", "e2e")
 E2E_ONLY_FIXTURES = {"prefect_server", "shared_api"}
 CLOSED_API = "http://127.0.0.1:9/api"   # port 9 (discard): nothing listens, a connection is refused at once
@@ -76,6 +85,39 @@ def pytest_collection_modifyitems(config, items):
     if wrong:
         raise WrongTier("a Prefect server is for tests/e2e only; use tests/helpers.py's in-process steps or move "
                         "the test:\n  " + "\n  ".join(wrong))
+    items[:] = heaviest_first(items)
+
+
+def _file_of(item) -> str:
+    return Path(item.path).resolve().relative_to(TESTS.parent).as_posix()
+
+
+def heaviest_first(items: list) -> list:
+    """The items, file by file, the files in descending order of their measured seconds (FILE_SECONDS; a file not
+    measured yet counts UNWEIGHED_SECONDS_PER_TEST per test), each file's tests in their own order. Longest
+    processing time first: with `--no-loadscope-reorder`, the order pytest-xdist hands the files to the workers."""
+    measured = json.loads(FILE_SECONDS.read_text(encoding="utf-8")) if FILE_SECONDS.exists() else {}
+    counts = Counter(_file_of(i) for i in items)
+    weight = {f: measured.get(f, n * UNWEIGHED_SECONDS_PER_TEST) for f, n in counts.items()}
+    first_seen = {f: k for k, f in enumerate(dict.fromkeys(_file_of(i) for i in items))}
+    return sorted(items, key=lambda i: (-weight[_file_of(i)], first_seen[_file_of(i)]))
+
+
+_DURATION = re.compile(r"^(\d+(?:\.\d+)?)s\s+(?:setup|call|teardown)\s+(\S+?)::")
+
+
+def weigh(lines) -> dict[str, float]:
+    """Seconds of test time per file, from `pytest --durations=0`'s lines (setup, call and teardown summed)."""
+    total: dict[str, float] = defaultdict(float)
+    for line in lines:
+        m = _DURATION.match(line.strip())
+        if m:
+            total[m.group(2)] += float(m.group(1))
+    return {f: round(s, 1) for f, s in sorted(total.items(), key=lambda kv: -kv[1])}
+
+
+if __name__ == "__main__":   # `make weigh`: pytest's --durations=0 output on stdin, tests/file_seconds.json out
+    FILE_SECONDS.write_text(json.dumps(weigh(sys.stdin), ensure_ascii=False, indent=1) + "\n", encoding="utf-8")
 
 
 class SubprocessInUnitTier(RuntimeError):
