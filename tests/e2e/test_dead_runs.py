@@ -77,8 +77,8 @@ def waiting_for_the_slot_is_shown(home: Home, serve: Serve, running) -> None:
 
 
 @pytest.mark.parametrize("victim", ["worker", "server"])
-def test_a_killed_worker_or_server_leaves_no_run_that_blocks_the_next_ingest(victim, tmp_path):
-    home = Home.resolve(tmp_path / "home").ensure()
+def test_a_killed_worker_or_server_leaves_no_run_that_blocks_the_next_ingest(victim, tmp_path, new_home):
+    home = new_home(tmp_path / "home")
     # every ingest of this serve stops before its commit and waits there (up to 10 minutes)
     serve = Serve(home, "--settle", "0.5", env=serve_env(home, SRDI_CRASH_AT="before-commit:1:pause")).wait_up()
     try:

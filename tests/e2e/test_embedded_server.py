@@ -81,8 +81,8 @@ def test_the_first_command_starts_prefects_server_the_next_use_it_and_srdi_stop_
     srdi(home, "stop")
 
 
-def test_two_commands_starting_together_start_one_server(tmp_path):
-    home = Home.resolve(tmp_path / "home").ensure()
+def test_two_commands_starting_together_start_one_server(tmp_path, new_home):
+    home = new_home(tmp_path / "home")
     with ThreadPoolExecutor(2) as pool:
         list(pool.map(lambda period: srdi(home, "templates", "--period", period), ["2022Q3", "2022Q4"]))
     assert len(servers_of(home)) == 1
@@ -90,9 +90,9 @@ def test_two_commands_starting_together_start_one_server(tmp_path):
     wait_until(lambda: not servers_of(home), HANG, "the embedded server gone")
 
 
-def test_a_killed_server_is_replaced_by_the_next_command(tmp_path):
+def test_a_killed_server_is_replaced_by_the_next_command(tmp_path, new_home):
     """SIGKILL leaves Prefect's pid file behind: the next command has Prefect clean it up and starts a new one."""
-    home = Home.resolve(tmp_path / "home").ensure()
+    home = new_home(tmp_path / "home")
     srdi(home, "templates", "--period", "2022Q3")
     pid = embedded_server(home)
     os.kill(pid, signal.SIGKILL)
@@ -103,9 +103,9 @@ def test_a_killed_server_is_replaced_by_the_next_command(tmp_path):
     srdi(home, "stop")
 
 
-def test_a_prefect_api_url_that_does_not_answer_is_said_and_the_homes_server_used(tmp_path):
+def test_a_prefect_api_url_that_does_not_answer_is_said_and_the_homes_server_used(tmp_path, new_home):
     from srdi.runtime import free_port
-    home = Home.resolve(tmp_path / "home").ensure()
+    home = new_home(tmp_path / "home")
     dead = f"http://127.0.0.1:{free_port()}/api"
     r = srdi(home, "templates", "--period", "2022Q3", extra={"PREFECT_API_URL": dead})
     assert f"PREFECT_API_URL（{dead}）无响应" in r.stderr
@@ -113,7 +113,7 @@ def test_a_prefect_api_url_that_does_not_answer_is_said_and_the_homes_server_use
     srdi(home, "stop")
 
 
-def test_a_port_someone_else_took_is_never_taken_for_the_homes_server(tmp_path):
+def test_a_port_someone_else_took_is_never_taken_for_the_homes_server(tmp_path, new_home):
     """Another program (another home's server, another account's) answers on the port the home's server was to use,
     as when it takes a free port between our look and the server's bind: the command does not send its runs
     there (it answers /health, but its process is not the home's server) and starts the home's server elsewhere."""
@@ -132,7 +132,7 @@ def test_a_port_someone_else_took_is_never_taken_for_the_homes_server(tmp_path):
     foreign = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Foreign)
     threading.Thread(target=foreign.serve_forever, daemon=True).start()
     taken = f"http://127.0.0.1:{foreign.server_address[1]}/api"
-    home = Home.resolve(tmp_path / "home").ensure()
+    home = new_home(tmp_path / "home")
     try:
         (home.state / "prefect-embedded.json").write_text(json.dumps({"api_url": taken}))
         srdi(home, "templates", "--period", "2022Q3")

@@ -187,10 +187,10 @@ def copy_share(share: Path, inbox: Path) -> None:
 
 
 @pytest.fixture
-def share_with_a_big_file(tmp_path, sample_share, enterprise_workbook_40k) -> Home:
+def share_with_a_big_file(tmp_path, sample_share, enterprise_workbook_40k, new_home) -> Home:
     """The demo share plus a 40,000-row 企业库 that takes its reading child several seconds: a fresh home of its own
     for each test, with copies of the files written once (the workbook once per session, tests/conftest.py)."""
-    home = Home.resolve(tmp_path / "home").ensure()
+    home = new_home(tmp_path / "home")
     copy_share(sample_share, home.inbox)
     shutil.copyfile(enterprise_workbook_40k, home.inbox / "工信局" / "工信局企业库2022Q2.xlsx")
     return home
@@ -364,8 +364,8 @@ def test_sigkill_of_the_command_leaves_no_process_and_the_next_run_finishes(shar
     assert [s for _, s in flow_runs(home)] == ["CRASHED", "COMPLETED"]   # … the next run did
 
 
-def test_sigkill_of_srdi_serve_stops_its_server_and_worker(tmp_path):
-    home = Home.resolve(tmp_path / "home").ensure()
+def test_sigkill_of_srdi_serve_stops_its_server_and_worker(tmp_path, new_home):
+    home = new_home(tmp_path / "home")
     port = free_port()
     run = Run(home, "serve", "--port", str(port))
     run.wait_until(lambda: (home.state / "prefect-server.json").exists(), "srdi serve came up")

@@ -18,14 +18,13 @@ from tests.conftest import drop
 from tests.e2e.test_schedules import _run, start_serve
 from tests.helpers import HANG, wait_until
 from tests.integration.test_mail import GONGXIN, OPS, attachments, body, smtp, with_mail  # noqa: F401
-from warehouse.home import Home
 
 pytest.importorskip("aiosmtpd.controller")
 
 
 @pytest.fixture
-def served_with_mail(tmp_path, smtp):
-    home = with_mail(Home.resolve(tmp_path / "home").ensure(), smtp.port)
+def served_with_mail(tmp_path, smtp, new_home):
+    home = with_mail(new_home(tmp_path / "home"), smtp.port)
     port = free_port()
     proc = start_serve(home, port)
     yield home, f"http://127.0.0.1:{port}/api", smtp

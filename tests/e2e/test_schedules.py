@@ -28,8 +28,8 @@ SCHEDULED = ("quarterly-dispatch", "midyear-meeting", "annual-summary")
 
 
 @pytest.fixture(scope="module")
-def served(tmp_path_factory):
-    home = Home.resolve(tmp_path_factory.mktemp("served")).ensure()
+def served(tmp_path_factory, new_home):
+    home = new_home(tmp_path_factory.mktemp("served"))
     build_sample_share(home.inbox)
     port = free_port()
     proc = start_serve(home, port)
@@ -111,9 +111,9 @@ def start_serve(home: Home, port: int) -> subprocess.Popen:
     return proc
 
 
-def test_ctrl_c_stops_server_and_worker_cleanly(tmp_path):
+def test_ctrl_c_stops_server_and_worker_cleanly(tmp_path, new_home):
     """Its own `srdi serve` (not the module's), so what it stops no other test relies on."""
-    home = Home.resolve(tmp_path / "home").ensure()
+    home = new_home(tmp_path / "home")
     port = free_port()
     proc = start_serve(home, port)
     url = f"http://127.0.0.1:{port}/api"

@@ -291,10 +291,10 @@ def wait_for(check, what: str, serve: Serve | None = None):
 
 
 @pytest.fixture(scope="module")
-def served(tmp_path_factory):
+def served(tmp_path_factory, new_home):
     """A home that ran one `srdi ingest` first (its embedded server then hands the database to serve's)."""
     from tests.helpers import embedded_server
-    home = Home.resolve(tmp_path_factory.mktemp("events") / "home").ensure()
+    home = new_home(tmp_path_factory.mktemp("events") / "home")
     env = serve_env(home)
     first = subprocess.run([sys.executable, "-m", "srdi.cli", "ingest", "--home", str(home.root)], cwd=ROOT, env=env,
                            capture_output=True, text=True, timeout=HANG)
@@ -406,9 +406,9 @@ def test_a_server_that_exits_at_start_is_said_in_one_line_with_its_reason(tmp_pa
     print("\n" + line)
 
 
-def test_a_worker_that_exits_is_said_in_one_line(tmp_path):
+def test_a_worker_that_exits_is_said_in_one_line(tmp_path, new_home):
     import json
-    home = Home.resolve(tmp_path / "home").ensure()
+    home = new_home(tmp_path / "home")
     serve = Serve(home, "--watch", "off").wait_up()
     try:
         worker = json.loads((home.state / "prefect-server.json").read_text())["worker_pid"]
