@@ -61,7 +61,7 @@ def new_home(migrated_prefect_db):
     server keeps it (<home>/.prefect, srdi/runtime.py and srdi serve)."""
     def make(path: Path) -> Home:
         home = Home.resolve(path).ensure()
-        (home.root / ".prefect").mkdir(exist_ok=True)
+        (home.root / ".prefect").mkdir(mode=0o700, exist_ok=True)    # as Prefect makes its home
         shutil.copyfile(migrated_prefect_db, home.root / ".prefect" / "prefect.db")
         return home
     return make
