@@ -211,32 +211,18 @@ class Services:
                 raise ServeError(f"Prefect 服务器 {timeout:.0f} 秒内没有响应 / the Prefect server did not answer "
                                  f"within {timeout:.0f} s (log: {self.log_of('server')})")
             time.sleep(0.25)
-        self.log(f"creating the process work pool {POOL}")
-        self.create_pool()
-        self.settle_dead_runs()
-        # the worker starts while prefect.yaml is deployed (both take seconds, mostly importing): it asks the pool
-        # for runs, and the deployments are there when `prefect deploy` returns, before serve says it is up
-        self.log("starting a worker and deploying prefect.yaml")
-        self.worker = self._spawn("worker", _prefect("worker", "start", "--pool", POOL, "--type", "process"))
+        self.log(f"creating the process work pool {POOL} and deploying prefect.yaml")
+        self._run("创建 work pool / creating the work pool",
+                  _prefect("work-pool", "create", POOL, "--type", "process", "--base-job-template", str(POOL_TEMPLATE),
+                           "--overwrite"))
         self._run("部署 prefect.yaml / deploying prefect.yaml", _prefect("--no-prompt", "deploy", "--all"))
-        from srdi.api_auth import write_private   # serve is up: other commands may use its server from now on
+        self.settle_dead_runs()
+        self.log("starting a worker")
+        self.worker = self._spawn("worker", _prefect("worker", "start", "--pool", POOL, "--type", "process"))
+        from srdi.api_auth import write_private
         write_private(state_file(self.home), json.dumps({"api_url": self.api_url, "server_pid": self.server.pid,
                                                           "worker_pid": self.worker.pid}))
         return self
-
-    def create_pool(self) -> None:
-        """The process work pool with srdi's job template (POOL_TEMPLATE), replacing one a previous serve created:
-        what `prefect work-pool create --overwrite` does, through the client of this process (no second Prefect
-        to import)."""
-        from prefect.client.orchestration import get_client
-        from prefect.client.schemas.actions import WorkPoolCreate
-        template = json.loads(POOL_TEMPLATE.read_text(encoding="utf-8"))
-        try:
-            with get_client(sync_client=True) as client:
-                client.create_work_pool(WorkPoolCreate(name=POOL, type="process", base_job_template=template),
-                                        overwrite=True)
-        except Exception as exc:
-            raise ServeError(f"创建 work pool 失败 / creating the work pool failed: {exc}") from exc
 
     def settle_dead_runs(self) -> None:
         """Before this serve's worker starts no worker of the home's pool runs: every run a killed worker or server
