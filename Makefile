@@ -78,9 +78,7 @@ mutants: venv-test
 # tests/file_seconds.json from a full run (each file's seconds of test time, the order `make test` runs them in);
 # a file missing from it still runs, weighed by its number of tests
 weigh: venv-test
-	$(PYTEST) --durations=0 -p no:cacheprovider > test-artifacts-durations.txt || true
-	$(BIN)/python -m tests.tiers < test-artifacts-durations.txt
-	rm -f test-artifacts-durations.txt
+	$(PYTEST) --durations=0 -p no:cacheprovider | $(BIN)/python -m tests.tiers
 
 clean:
 	rm -rf $(VENV) $(HOME_DIR) .pytest_cache test-artifacts mutants

@@ -30,6 +30,12 @@ def check_file(path: Path, bureau: str) -> Submission:
 HANG = 600.0            # seconds: the usual ceiling; generous on purpose (a busy 2-core machine is 10x slower)
 
 
+def peak_rss_bytes(pid: int | str = "self") -> int:
+    """A process's resident-memory high-water mark (VmHWM, /proc/<pid>/status) in bytes; OSError once it is gone."""
+    status = Path(f"/proc/{pid}/status").read_text()
+    return int(next(line for line in status.splitlines() if line.startswith("VmHWM:")).split()[1]) * 1024
+
+
 def wait_until(cond, ceiling: float = HANG, what: str = "the condition", *, alive=None, every: float = 0.05):
     """Calls `cond()` until it returns something truthy and returns that. Fails when `ceiling` seconds pass first
     (only a hang does) or when `alive()` (optional: e.g. `lambda: proc.poll() is None`) turns false first, naming

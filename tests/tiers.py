@@ -97,10 +97,10 @@ def heaviest_first(items: list) -> list:
     measured yet counts UNWEIGHED_SECONDS_PER_TEST per test), each file's tests in their own order. Longest
     processing time first: with `--no-loadscope-reorder`, the order pytest-xdist hands the files to the workers."""
     measured = json.loads(FILE_SECONDS.read_text(encoding="utf-8")) if FILE_SECONDS.exists() else {}
-    counts = Counter(_file_of(i) for i in items)
-    weight = {f: measured.get(f, n * UNWEIGHED_SECONDS_PER_TEST) for f, n in counts.items()}
-    first_seen = {f: k for k, f in enumerate(dict.fromkeys(_file_of(i) for i in items))}
-    return sorted(items, key=lambda i: (-weight[_file_of(i)], first_seen[_file_of(i)]))
+    files = [_file_of(i) for i in items]
+    counts = Counter(files)                                     # in the order each file is first seen
+    rank = {f: (-measured.get(f, n * UNWEIGHED_SECONDS_PER_TEST), k) for k, (f, n) in enumerate(counts.items())}
+    return [item for _, item in sorted(zip(files, items), key=lambda fi: rank[fi[0]])]
 
 
 _DURATION = re.compile(r"^(\d+(?:\.\d+)?)s\s+(?:setup|call|teardown)\s+(\S+?)::")

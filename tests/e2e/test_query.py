@@ -15,7 +15,7 @@ import duckdb
 import openpyxl
 import pytest
 
-from tests.helpers import HANG, after_home_line
+from tests.helpers import HANG, after_home_line, peak_rss_bytes
 
 from srdi.cli import main
 from tests.conftest import copy_db
@@ -147,8 +147,7 @@ def _peak_rss_mb(proc: subprocess.Popen) -> float:
     peak = 0.0
     while proc.poll() is None:
         try:
-            status = Path(f"/proc/{proc.pid}/status").read_text()
-            peak = max(peak, int(next(ln for ln in status.splitlines() if ln.startswith("VmHWM:")).split()[1]) / 1024)
+            peak = max(peak, peak_rss_bytes(proc.pid) / 2**20)
         except (OSError, StopIteration, ValueError):
             pass
         time.sleep(0.05)

@@ -22,7 +22,7 @@ from schemas.forms import ENTERPRISE
 from tasks.bureau import annotated_copy as ac
 from tasks.bureau.annotated_copy import AUTHOR, SUMMARY_SHEET, AnnotationSkipped, annotate_workbook
 from tests.conftest import drop
-from tests.helpers import q
+from tests.helpers import peak_rss_bytes, q
 from warehouse.lock import writer_lock
 
 FIELDS = [f.name for f in ENTERPRISE.fields]
@@ -231,17 +231,11 @@ def test_a_file_changed_after_hashing_is_held_not_read_as_the_hashed_bytes(tmp_p
     assert sub.held == CHANGED_WHILE_READ and sub.raw is None and sub.findings == [] and not sub.to_read
 
 
-def _peak_rss_since_reset() -> int:
-    """This process's resident-memory high-water mark (VmHWM) in bytes, since `_reset_peak_rss`."""
-    status = Path("/proc/self/status").read_text()
-    return int(next(line for line in status.splitlines() if line.startswith("VmHWM:")).split()[1]) * 1024
-
-
 def _reset_peak_rss() -> int:
-    """Set the high-water mark back to what is resident now (Linux: 5 into /proc/self/clear_refs), so that an
-    earlier test's peak in this process cannot hide this one's; returns it."""
+    """Set this process's high-water mark back to what is resident now (Linux: 5 into /proc/self/clear_refs), so
+    that an earlier test's peak in this process cannot hide this one's; returns it."""
     Path("/proc/self/clear_refs").write_text("5")
-    return _peak_rss_since_reset()
+    return peak_rss_bytes()
 
 
 BIG_FILE = 400 * 2**20     # 400 MB: over the default limit (100 MB)
@@ -257,7 +251,7 @@ def test_three_large_files_never_raise_the_ingests_memory(home, run_ingest):
     write_xlsx(drop(home, "工信局", "企业库2022Q2.xlsx"), enterprise_rows(5, seed=3))
     before = _reset_peak_rss()
     run_ingest(home)
-    peak = _peak_rss_since_reset()
+    peak = peak_rss_bytes()
     assert sorted(q(home, "SELECT status, count(*) FROM submissions GROUP BY 1")) == [("loaded", 1), ("rejected", 3)]
     assert q(home, "SELECT count(*) FROM validation_errors WHERE rule = 'file.too_large'") == [(3,)]
     assert peak - before < BIG_FILE * 3 // 4, (peak - before) / 2**20   # one file's bytes read whole pass this
