@@ -14,7 +14,8 @@ go to rollup_recompute, and every rollup says which still need computing again u
 
 Relations that several sections read (the state of every enterprise at the period's end, the recognitions up to
 it) are staged once per run as temporary tables `rollup_<name>` (rollups/stage_<name>.sql, `staged`), so each is
-computed once, not once per section that reads it.
+computed once, not once per section that reads it; before them, the identity views are snapshotted for the run
+(`identities_snapshot`).
 """
 from __future__ import annotations
 
@@ -193,6 +194,16 @@ def staged(con: duckdb.DuckDBPyConnection, params: dict, names: tuple[str, ...] 
     yield
     for name in names:
         con.execute(rollup_sql(f"drop_staged_{name}"))
+
+
+@contextlib.contextmanager
+def identities_snapshot(con: duckdb.DuckDBPyConnection):
+    """The identity views (enterprise_names, enterprise_history, …) as temporary tables of the same names while the
+    block runs (rollups/snapshot_identities.sql says why): computed once for every section, not once per statement
+    that names them. Dropped after the block; on an error, by the caller's rollback or the connection's end."""
+    con.execute(rollup_sql("snapshot_identities"))
+    yield
+    con.execute(rollup_sql("drop_identities_snapshot"))
 
 
 def select(con: duckdb.DuckDBPyConnection, name: str, params: dict,

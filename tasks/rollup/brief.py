@@ -203,7 +203,11 @@ class BriefWriter:
               total: list[str] | None = None) -> None:
         body = rows + ([total] if total else [])
         widths = self.widths([[h] + [r[i] for r in body] for i, h in enumerate(headers)])
-        t = self.doc.add_table(rows=1 + len(body), cols=len(headers))
+        # the header, the first body row and the total are laid out through python-docx; each further body row is a
+        # copy of the first (the same cells, widths and run properties) with its own texts: python-docx's per-cell
+        # calls took about 0.1 ms each, a second for the ten-year annual brief
+        shown = [headers] + body[:1] + ([total] if total else [])
+        t = self.doc.add_table(rows=len(shown), cols=len(headers))
         t.style = self.doc.styles["Table Grid"]
         t.alignment = WD_TABLE_ALIGNMENT.CENTER
         t.autofit = False
@@ -218,9 +222,9 @@ class BriefWriter:
         header.append(OxmlElement("w:tblHeader"))          # the header row again on every page the table runs onto
         for i, w in enumerate(widths):
             t.columns[i].width = Twips(w)
-        for r, values in enumerate([headers] + body):
+        for r, values in enumerate(shown):
             row = t.rows[r]
-            bold = r == 0 or (total is not None and r == len(body))
+            bold = r == 0 or (total is not None and r == len(shown) - 1)
             for i, (cell, v) in enumerate(zip(row.cells, values)):
                 cell.width = Twips(widths[i])
                 cell.vertical_alignment = WD_CELL_VERTICAL_ALIGNMENT.CENTER
@@ -232,6 +236,14 @@ class BriefWriter:
                 elif i in numeric:
                     p.alignment = WD_ALIGN_PARAGRAPH.RIGHT
                 self._run(p, v or "", TABLE_PT, HEADING_FONT if r == 0 else BODY_FONT, bold=bold and r != 0)
+        if len(body) - bool(total) > 1:
+            first = t.rows[1]._tr
+            for values in reversed(body[1:len(body) - bool(total)]):
+                tr = copy.deepcopy(first)
+                for tc, v in zip(tr.tc_lst, values):
+                    (run,) = tc.p_lst[0].r_lst
+                    run.text = v or ""          # CT_R's setter: w:t (space preserved), w:br for a newline, w:tab
+                first.addnext(tr)
         self.doc.add_paragraph()
 
     def save(self) -> bytes:

@@ -69,11 +69,11 @@ def compute(con, rp: RollupPeriod, cfg: RollupConfig, section: Section,
 
 def compute_all(con, rp: RollupPeriod, cfg: RollupConfig) -> dict[str, pl.DataFrame]:
     """Every section of this kind of rollup (schemas/sections.py, in its order: a section's `needs` first), in one
-    transaction, the shared relations staged once for all of them."""
+    transaction, the identity views snapshotted and the shared relations staged once for all of them."""
     log = run_logger()
     sections: dict[str, pl.DataFrame] = {}
     params = sql_params(rp, cfg)
-    with transaction(con), wr.staged(con, params):
+    with transaction(con), wr.identities_snapshot(con), wr.staged(con, params):
         for section in sections_for(rp.kind):
             sections[section.table] = out = compute(con, rp, cfg, section, sections, staged=True)
             log.info("%s %s: %d row(s) — %s", section.table, rp.period, out.height, wr.grain(section.sql, params))
