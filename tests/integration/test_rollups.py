@@ -582,6 +582,32 @@ def test_each_table_holds_one_row_per_key_of_its_stated_grain(rolled, kind, peri
         assert len(keys) == len(set(keys)), f"{s.table} {period}: key {s.key} repeats"
 
 
+def test_a_rollup_reads_the_identity_views_once_and_leaves_nothing_behind(rolled):
+    """compute_all snapshots the identity views as temporary tables of the same names (#23: computed once a run, not
+    once a statement): inside the snapshot the macros read it (emptied, the library's state is empty too), and after
+    the run no temporary table is left and the views answer as before."""
+    from tasks.rollup.compute import compute_all, load_rollup_config, resolve_period
+    from warehouse import rollups as wr
+    from warehouse.connection import connect, transaction
+    home, _, _ = rolled
+    state = "SELECT count(*) FROM enterprise_state_as_of('2022Q4')"
+    temporary = "SELECT table_name FROM duckdb_tables() WHERE temporary ORDER BY ALL"
+    with connect(home.writer_db) as con:
+        before = con.execute(state).fetchone()[0]
+        assert before > 0
+        with transaction(con), wr.identities_snapshot(con):
+            assert [r[0] for r in con.execute(temporary).fetchall()] == [
+                "enterprise_baseline_identities", "enterprise_history", "enterprise_names",
+                "enterprise_registry_identities"]
+            assert con.execute(state).fetchone()[0] == before
+            con.execute("DELETE FROM temp.enterprise_registry_identities")
+            assert con.execute(state).fetchone()[0] == 0       # the macro read the snapshot, not the view
+        cfg = load_rollup_config(home)
+        compute_all(con, resolve_period("quarterly", "2022Q4", cfg.time_zone), cfg)
+        assert con.execute(temporary).fetchall() == []
+        assert con.execute(state).fetchone()[0] == before
+
+
 # ---------------------------------------------------------------- data tests in production (#20 item 4)
 
 def _files(folder: Path) -> dict[str, bytes]:
