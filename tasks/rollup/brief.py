@@ -53,6 +53,7 @@ TABLE_PT = 10.5                                                             # �
 LATIN_FONT = "Times New Roman"                                              # digits and Latin letters
 CELL_PADDING_PT = 2 * 5.4                                                   # Word's default cell margins, both sides
 NUMERALS = "一二三四五六七八九十"
+W_TC, W_P, W_R = qn("w:tc"), qn("w:p"), qn("w:r")
 
 
 def brief_path(home: Home, rp: RollupPeriod) -> Path:
@@ -240,9 +241,10 @@ class BriefWriter:
             first = t.rows[1]._tr
             for values in reversed(body[1:len(body) - bool(total)]):
                 tr = copy.deepcopy(first)
-                for tc, v in zip(tr.tc_lst, values):
-                    (run,) = tc.p_lst[0].r_lst
-                    run.text = v or ""          # CT_R's setter: w:t (space preserved), w:br for a newline, w:tab
+                for tc, v in zip(tr.iterchildren(W_TC), values):
+                    # the cell's one run (lxml's find: python-docx's p_lst and r_lst are XPath queries);
+                    # CT_R's text setter: w:t (spaces preserved), w:br for a newline, w:tab
+                    tc.find(W_P).find(W_R).text = v or ""
                 first.addnext(tr)
         self.doc.add_paragraph()
 
