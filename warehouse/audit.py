@@ -8,9 +8,10 @@ Each rollup table's model (warehouse/sql/models/<table>.toml, read by schemas/se
 * `accepted_values`  a column's codes: a list, or a catalogue of schemas/labels.py (find_unaccepted_values.sql);
 * `relationships`    a column whose values the same column of another table of the same run holds (find_orphans.sql);
 
-and three invariants across tables (check_*.sql): each bureau that owes a report appears once in compliance; the
-ladder counts equal the enterprises listed; each rewards ledger amount adds up (from 0 to its standard when payable,
-0 otherwise). A failure is a `RollupAuditFailed`, whose message is one line in Chinese and English naming the table,
+A table's not_null and accepted_values tests are first counted together in one scan (count_failures.sql); each test
+that counts a row is then run alone to name its offending rows. Then three invariants across tables (check_*.sql):
+each bureau that owes a report appears once in compliance; the ladder counts equal the enterprises listed; each
+rewards ledger amount adds up (from 0 to its standard when payable, 0 otherwise). A failure is a `RollupAuditFailed`, whose message is one line in Chinese and English naming the table,
 the test and a few offending keys.
 
 The rows are polars frames registered under fixed names (`audit_rows`, `audit_parent`, `audit_<table>`) on the
@@ -74,6 +75,24 @@ def _columns(names: tuple[str, ...]) -> str:
     return ", ".join(f"CAST({identifier(n)} AS VARCHAR)" for n in names)
 
 
+def _screen(con: duckdb.DuckDBPyConnection, model: Section) -> set[tuple[str, str]]:
+    """(test, column) of each not_null and accepted_values test of `model` that some new row fails: one query for all
+    of them (audit/count_failures.sql)."""
+    tests, counts, params = [], [], {}
+    for column in model.not_null:
+        tests.append(("not_null", column))
+        counts.append(f"count(*) FILTER (WHERE {identifier(column)} IS NULL)")
+    for n, (column, accepted) in enumerate(model.tests.accepted_values):
+        tests.append(("accepted_values", column))
+        counts.append(f"count(*) FILTER (WHERE {identifier(column)} IS NOT NULL"
+                      f" AND NOT list_contains($accepted_{n}, CAST({identifier(column)} AS VARCHAR)))")
+        params[f"accepted_{n}"] = [str(v) for v in accepted]
+    if not tests:
+        return set()
+    (found,) = con.execute(sql("audit/count_failures").replace("{counts}", ", ".join(counts)), params).fetchall()
+    return {t for t, count in zip(tests, found) if count}
+
+
 def audit_table(con: duckdb.DuckDBPyConnection, model: Section, rows: pl.DataFrame,
                 tables: dict[str, pl.DataFrame]) -> list[Failure]:
     """`model`'s declared tests on its new `rows`; `tables`: the run's other new rows (relationships)."""
@@ -86,11 +105,14 @@ def audit_table(con: duckdb.DuckDBPyConnection, model: Section, rows: pl.DataFra
     key = _columns(model.key)
     with _registered(con, {"audit_rows": rows}):
         check(f"unique ({', '.join(model.key)})", _rows(con, "find_duplicate_keys", columns=key))
+        failing = _screen(con, model)
         for column in model.not_null:
-            check(f"not_null({column})", _rows(con, "find_nulls", column=column, columns=key))
+            if ("not_null", column) in failing:
+                check(f"not_null({column})", _rows(con, "find_nulls", column=column, columns=key))
         for column, accepted in model.tests.accepted_values:
-            check(f"accepted_values({column})", _rows(con, "find_unaccepted_values",
-                                                      {"accepted": [str(v) for v in accepted]}, column=column))
+            if ("accepted_values", column) in failing:
+                check(f"accepted_values({column})", _rows(con, "find_unaccepted_values",
+                                                          {"accepted": [str(v) for v in accepted]}, column=column))
         for column, parent in model.tests.relationships:
             if parent in tables:                   # a table this kind of rollup computes
                 with _registered(con, {"audit_parent": tables[parent]}):
