@@ -207,7 +207,7 @@ class BriefWriter:
         # the header, the first body row and the total are laid out through python-docx; each further body row is a
         # copy of the first (the same cells, widths and run properties) with its own texts: python-docx's per-cell
         # calls took about 0.1 ms each, a second for the ten-year annual brief
-        shown = [headers] + body[:1] + ([total] if total else [])
+        shown = [headers] + rows[:1] + ([total] if total else [])
         t = self.doc.add_table(rows=len(shown), cols=len(headers))
         t.style = self.doc.styles["Table Grid"]
         t.alignment = WD_TABLE_ALIGNMENT.CENTER
@@ -237,9 +237,9 @@ class BriefWriter:
                 elif i in numeric:
                     p.alignment = WD_ALIGN_PARAGRAPH.RIGHT
                 self._run(p, v or "", TABLE_PT, HEADING_FONT if r == 0 else BODY_FONT, bold=bold and r != 0)
-        if len(body) - bool(total) > 1:
+        if len(rows) > 1:
             first = t.rows[1]._tr
-            for values in reversed(body[1:len(body) - bool(total)]):
+            for values in reversed(rows[1:]):
                 tr = copy.deepcopy(first)
                 for tc, v in zip(tr.iterchildren(W_TC), values):
                     # the cell's one run (lxml's find: python-docx's p_lst and r_lst are XPath queries);

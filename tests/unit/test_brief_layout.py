@@ -25,3 +25,26 @@ def test_columns_sum_to_the_text_width_whether_they_fit_or_not():
     # the short columns keep at least four characters (or what they need) and the long one takes the rest
     per_em = TABLE_PT * 20
     assert wide[0] >= 2 * per_em and wide[1] >= 4 * per_em and wide[2] > total / 2
+
+
+def test_every_body_row_shows_its_own_texts_in_order_as_the_first_is_laid_out():
+    """Rows after the first are copies of the first laid-out row (#23): each keeps its own texts (a line break, a
+    leading space, an empty cell), in order, with the first row's alignment and no bold; the total row stays bold."""
+    from docx.enum.text import WD_ALIGN_PARAGRAPH
+    w = BriefWriter("标题")
+    rows = [["1", "工信局", "甲"], ["2", "商务局", "第一行\n第二行"], ["3", " 人社局", ""], ["4", "农业农村局", "丁"]]
+    w.table(["序号", "单位", "说明"], rows, numeric={0}, total=["合计", "", "4"])
+    (table,) = w.doc.tables
+    assert [[c.text for c in r.cells] for r in table.rows] == [["序号", "单位", "说明"], *rows, ["合计", "", "4"]]
+    body = table.rows[1:-1]
+    assert {r.cells[0].paragraphs[0].alignment for r in body} == {WD_ALIGN_PARAGRAPH.RIGHT}
+    assert {bool(run.bold) for r in body for c in r.cells for run in c.paragraphs[0].runs} == {False}
+    assert all(run.bold for c in table.rows[-1].cells[:1] for run in c.paragraphs[0].runs)
+    assert {c.width for r in body for c in r.cells[:1]} == {table.rows[1].cells[0].width}
+
+
+def test_a_table_of_one_row_and_a_total_has_each_once():
+    w = BriefWriter("标题")
+    w.table(["单位", "金额"], [["工信局", "10"]], total=["合计", "10"])
+    (table,) = w.doc.tables
+    assert [[c.text for c in r.cells] for r in table.rows] == [["单位", "金额"], ["工信局", "10"], ["合计", "10"]]
