@@ -14,8 +14,8 @@ go to rollup_recompute, and every rollup says which still need computing again u
 
 Relations that several sections read (the state of every enterprise at the period's end, the recognitions up to
 it) are staged once per run as temporary tables `rollup_<name>` (rollups/stage_<name>.sql, `staged`), so each is
-computed once, not once per section that reads it; before them, the identity views are snapshotted for the run
-(`identities_snapshot`).
+computed once, not once per section that reads it; for a whole run, the identity views are snapshotted before them
+(RUN_STAGED: rollups/stage_identities.sql).
 """
 from __future__ import annotations
 
@@ -36,6 +36,9 @@ _PARAM = re.compile(r"\$([A-Za-z_]\w*)")
 
 # Staged relations: temporary tables rollup_<name>, one per file rollups/stage_<name>.sql, that section SQL reads
 STAGED = ("state", "recognitions")
+# Staged first for a whole rollup run (`staged(con, params, RUN_STAGED)`): the identity views snapshotted as temporary
+# tables of their own names (rollups/stage_identities.sql says why), then the staged relations, which read them
+RUN_STAGED = ("identities", *STAGED)
 _STAGED_NAME = re.compile(r"\brollup_(" + "|".join(STAGED) + r")\b")
 
 # The layout of the rollup tables (their models' columns and keys: `rollup_ddl`). Bump it whenever a model changes a
@@ -185,7 +188,8 @@ def staged_names(name: str) -> tuple[str, ...]:
 
 @contextlib.contextmanager
 def staged(con: duckdb.DuckDBPyConnection, params: dict, names: tuple[str, ...] = STAGED):
-    """The staged relations `names` as temporary tables rollup_<name> while the block runs, each computed once from
+    """The staged relations `names` as temporary tables rollup_<name> (the identities: the views' own names, see
+    RUN_STAGED) while the block runs, each computed once from
     the writer's data and `params` (rollups/stage_<name>.sql); dropped after it. On an error they are left to the
     caller's transaction (whose rollback drops them) or to the connection's end."""
     for name in names:
@@ -194,16 +198,6 @@ def staged(con: duckdb.DuckDBPyConnection, params: dict, names: tuple[str, ...] 
     yield
     for name in names:
         con.execute(rollup_sql(f"drop_staged_{name}"))
-
-
-@contextlib.contextmanager
-def identities_snapshot(con: duckdb.DuckDBPyConnection):
-    """The identity views (enterprise_names, enterprise_history, …) as temporary tables of the same names while the
-    block runs (rollups/snapshot_identities.sql says why): computed once for every section, not once per statement
-    that names them. Dropped after the block; on an error, by the caller's rollback or the connection's end."""
-    con.execute(rollup_sql("snapshot_identities"))
-    yield
-    con.execute(rollup_sql("drop_identities_snapshot"))
 
 
 def select(con: duckdb.DuckDBPyConnection, name: str, params: dict,

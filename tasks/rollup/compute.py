@@ -73,7 +73,7 @@ def compute_all(con, rp: RollupPeriod, cfg: RollupConfig) -> dict[str, pl.DataFr
     log = run_logger()
     sections: dict[str, pl.DataFrame] = {}
     params = sql_params(rp, cfg)
-    with transaction(con), wr.identities_snapshot(con), wr.staged(con, params):
+    with transaction(con), wr.staged(con, params, wr.RUN_STAGED):
         for section in sections_for(rp.kind):
             sections[section.table] = out = compute(con, rp, cfg, section, sections, staged=True)
             log.info("%s %s: %d row(s) — %s", section.table, rp.period, out.height, wr.grain(section.sql, params))

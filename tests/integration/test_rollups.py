@@ -595,7 +595,7 @@ def test_a_rollup_reads_the_identity_views_once_and_leaves_nothing_behind(rolled
     with connect(home.writer_db) as con:
         before = con.execute(state).fetchone()[0]
         assert before > 0
-        with transaction(con), wr.identities_snapshot(con):
+        with transaction(con), wr.staged(con, {}, ("identities",)):
             assert [r[0] for r in con.execute(temporary).fetchall()] == [
                 "enterprise_baseline_identities", "enterprise_history", "enterprise_names",
                 "enterprise_registry_identities"]

@@ -5,7 +5,7 @@
 -- as a temporary table of this connection, which DuckDB reads before the view of the same name (the temporary
 -- catalog comes first on the search path, inside view and macro bodies too): one computation, and every section
 -- of the run reads the same snapshot. Read inside the rollup's transaction, so the copies equal the views; dropped
--- at the end of the run (drop_identities_snapshot.sql), or by the transaction's rollback.
+-- at the end of the run (drop_staged_identities.sql), or by the transaction's rollback.
 CREATE TEMP TABLE enterprise_names AS SELECT * FROM main.enterprise_names;
 CREATE TEMP TABLE enterprise_registry_identities AS SELECT * FROM main.enterprise_registry_identities;
 CREATE TEMP TABLE enterprise_baseline_identities AS SELECT * FROM main.enterprise_baseline_identities;
