@@ -211,18 +211,30 @@ class Services:
                 raise ServeError(f"Prefect 服务器 {timeout:.0f} 秒内没有响应 / the Prefect server did not answer "
                                  f"within {timeout:.0f} s (log: {self.log_of('server')})")
             time.sleep(0.25)
-        self.log(f"creating the process work pool {POOL} and deploying prefect.yaml")
-        self._run("创建 work pool / creating the work pool",
-                  _prefect("work-pool", "create", POOL, "--type", "process", "--base-job-template", str(POOL_TEMPLATE),
-                           "--overwrite"))
-        self._run("部署 prefect.yaml / deploying prefect.yaml", _prefect("--no-prompt", "deploy", "--all"))
+        self.log(f"creating the process work pool {POOL}, starting a worker and deploying prefect.yaml")
+        self.create_pool()
         self.settle_dead_runs()
-        self.log("starting a worker")
+        # the worker starts (2–3 s of imports) while prefect.yaml is deployed: it finds the deployments' runs once
+        # they exist; a deploy that fails stops it with the rest (`stop`)
         self.worker = self._spawn("worker", _prefect("worker", "start", "--pool", POOL, "--type", "process"))
+        self._run("部署 prefect.yaml / deploying prefect.yaml", _prefect("--no-prompt", "deploy", "--all"))
         from srdi.api_auth import write_private
         write_private(state_file(self.home), json.dumps({"api_url": self.api_url, "server_pid": self.server.pid,
                                                           "worker_pid": self.worker.pid}))
         return self
+
+    def create_pool(self) -> None:
+        """The process work pool with srdi's job template, created or overwritten through Prefect's client (what
+        `prefect work-pool create --overwrite` does, without starting a second Python for it)."""
+        from prefect.client.orchestration import get_client
+        from prefect.client.schemas.actions import WorkPoolCreate
+        template = json.loads(POOL_TEMPLATE.read_text(encoding="utf-8"))
+        try:
+            with get_client(sync_client=True) as client:
+                client.create_work_pool(WorkPoolCreate(name=POOL, type="process", base_job_template=template),
+                                        overwrite=True)
+        except Exception as exc:
+            raise ServeError(f"创建 work pool 失败 / creating the work pool failed: {exc}") from exc
 
     def settle_dead_runs(self) -> None:
         """Before this serve's worker starts no worker of the home's pool runs: every run a killed worker or server

@@ -89,10 +89,15 @@ def embedded_server(home) -> str | None:
     return url if url and _serves(home, url) else None
 
 
+def _pid_file(home) -> Path:
+    """Where `prefect server start --background` records its server's pid (Prefect's SERVER_PID_FILE_NAME)."""
+    return Path(prefect_env(home)["PREFECT_HOME"]) / "server.pid"
+
+
 def _server_pid(home) -> int | None:
     """The pid `prefect server start --background` recorded in the home's Prefect home, if that process runs."""
     try:
-        pid = int((Path(prefect_env(home)["PREFECT_HOME"]) / "server.pid").read_text())
+        pid = int(_pid_file(home).read_text())
         return pid if b"prefect.server.api.server" in Path(f"/proc/{pid}/cmdline").read_bytes() else None
     except (OSError, ValueError):
         return None
@@ -134,6 +139,14 @@ def _prefect(home, *args: str) -> subprocess.CompletedProcess:
                           stdin=subprocess.DEVNULL, capture_output=True, text=True, start_new_session=True)
 
 
+def _server_stop(home) -> None:
+    """Prefect's `prefect server stop`: stops the server its pid file names and removes the file (a stale one too).
+    Without the pid file the command only says "No server running in the background.", after 2–3 s of starting
+    Prefect: then it is not run."""
+    if _pid_file(home).exists():
+        _prefect(home, "server", "stop")
+
+
 @contextmanager
 def _locked(path: Path):
     path.parent.mkdir(parents=True, exist_ok=True)
@@ -159,7 +172,7 @@ def start_embedded(home) -> str:
                 return url
         except (OSError, ValueError, KeyError, TypeError, RuntimeError):
             pass
-        _prefect(home, "server", "stop")      # Prefect's own cleanup of a pid file a killed server left
+        _server_stop(home)                    # Prefect's own cleanup of a pid file a killed server left
         why = ""
         for _attempt in range(3):             # a port taken between our look and Prefect's bind: another port
             port = free_port()
@@ -171,14 +184,14 @@ def start_embedded(home) -> str:
                 return url
             last = [line for line in (r.stderr + r.stdout).splitlines() if line.strip()]
             why = last[-1] if r.returncode and last else f"port {port} was taken before the server could listen on it"
-            _prefect(home, "server", "stop")
+            _server_stop(home)
         raise RuntimeError(f"prefect server start --background failed: {why}")
 
 
 def stop_embedded(home) -> bool:
     """Stop the home's embedded server (`prefect server stop`). True if one was running."""
     was = embedded_server(home) is not None
-    _prefect(home, "server", "stop")
+    _server_stop(home)
     embedded_file(home).unlink(missing_ok=True)
     return was
 
