@@ -1,7 +1,9 @@
 """Crash points for the crash-safety tests. `SRDI_CRASH_AT=name:n` SIGKILLs this process the n-th time the
 pipeline passes `name`; `SRDI_CRASH_AT=name:n:raise` raises InjectedFault there instead, once (the n-th pass
 only), the way an unexpected exception in that step would; `SRDI_CRASH_AT=name:n:pause` waits there (up to 10
-minutes), so that a test can interrupt a step that would otherwise end before its signal came. Unset (always,
+minutes), so that a test can interrupt a step that would otherwise end before its signal came; once it waits, the
+process writes its pid to the file SRDI_CRASH_PAUSED names, if set (what was running before the pause, logging
+included, is over: a test that kills around a paused run knows what it kills). Unset (always,
 outside those tests), a crash point does nothing."""
 from __future__ import annotations
 
@@ -36,6 +38,10 @@ def crash_point(name: str) -> None:
             raise InjectedFault(f"injected fault at {name} (pass {_COUNTS[name]})")
     elif mode == "pause":
         if _COUNTS[name] == int(nth or 1):
+            marker = os.environ.get("SRDI_CRASH_PAUSED")
+            if marker:
+                with open(marker, "a") as f:
+                    f.write(f"{os.getpid()}\n")
             deadline = time.monotonic() + 600
             while time.monotonic() < deadline:
                 time.sleep(0.05)

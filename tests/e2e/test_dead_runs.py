@@ -79,16 +79,21 @@ def waiting_for_the_slot_is_shown(home: Home, serve: Serve, running) -> None:
 @pytest.mark.parametrize("victim", ["worker", "server"])
 def test_a_killed_worker_or_server_leaves_no_run_that_blocks_the_next_ingest(victim, tmp_path, new_home):
     home = new_home(tmp_path / "home")
-    # every ingest of this serve stops before its commit and waits there (up to 10 minutes)
-    serve = Serve(home, "--settle", "0.5", env=serve_env(home, SRDI_CRASH_AT="before-commit:1:pause")).wait_up()
+    # every ingest of this serve stops before its commit and waits there (up to 10 minutes), and says so in `marker`:
+    # the kill lands on a run that is paused, not on one still finishing (and logging) its checks, whose next line
+    # to a dead worker's pipe would end it by itself (Prefect's console handler exits on a broken pipe)
+    marker = tmp_path / "paused"
+    serve = Serve(home, "--settle", "0.5", env=serve_env(home, SRDI_CRASH_AT="before-commit:1:pause",
+                                                          SRDI_CRASH_PAUSED=str(marker))).wait_up()
     try:
         first = workbook(home.root / "clerk" / f"{BUREAU}任务进展2022Q1.xlsx", 3)
         (home.inbox / BUREAU).mkdir(parents=True, exist_ok=True)
         shutil.move(first, home.inbox / BUREAU / first.name)          # the inbox trigger starts the ingest
         running = wait_for(lambda: _runs(home, serve.url, "RUNNING"), "the ingest running", serve)
         (killed_run,) = running
-        wait_for(lambda: holder(home).pid and alive(holder(home).pid), "the ingest holding the writer lock", serve)
-        paused = holder(home).pid
+        wait_for(marker.exists, "the ingest paused before its commit", serve)
+        paused = int(marker.read_text().split()[0])
+        assert holder(home).pid == paused and alive(paused), "the paused ingest holds the writer lock"
         if victim == "worker":
             waiting_for_the_slot_is_shown(home, serve, killed_run)
         pids = json.loads((home.state / "prefect-server.json").read_text())
