@@ -3,6 +3,7 @@ exception at every window instead: after a final run the warehouse equals a clea
 accounted for exactly once."""
 from __future__ import annotations
 
+import json
 import os
 import random
 import shutil
@@ -35,25 +36,78 @@ def _env(extra: dict | None = None) -> dict:
     return env
 
 
-# small reading chunks, so that the reading step too is passed several times per run. FLOW: the Prefect flow, its
-# tasks and retries (what an exception at a crash point is about); LIBRARY: the same pipeline called as a plain
-# function, no Prefect server (what a SIGKILL at a crash point is about: the warehouse and the share on disk)
-FLOW = [sys.executable, "-c",
-        "import sys; from flows.ingest import ingest; ingest(home=sys.argv[1], settle_seconds=0, chunk_size=4)"]
-LIBRARY = [sys.executable, "-c",
-           "import sys; from flows.pipeline import ingest_inbox; from warehouse.home import Home; "
-           "ingest_inbox(Home.resolve(sys.argv[1]).ensure(), settle_seconds=0, chunk_size=4)"]
+# The ingest's runs, each a process of its own forked from one that imported the pipeline, Prefect and the readers'
+# libraries once (2–4 s of CPU for each new Python): each child is armed by its own SRDI_CRASH_AT, killed or ended as
+# a `python -c` of the same call would be (-9 for a SIGKILL, 1 and a traceback for an exception out of the run, 0),
+# its output in its own log. Nothing runs in the parent before a fork but imports: no thread, connection or
+# forkserver is shared with a child (each run's reading children come from a forkserver of the run's own).
+# "flow": the Prefect flow, its tasks and retries (what an exception at a crash point is about); "library": the same
+# pipeline called as a plain function, no Prefect server (what a SIGKILL at a crash point is about: the warehouse and
+# the share on disk). Small reading chunks, so that the reading step too is passed several times per run.
+# Requests on stdin, one JSON line each: {"how": "flow" | "library", "home", "crash_at", "log"}; back, the child's pid
+# at once, then its exit code.
+ZYGOTE = """
+import json, os, sys
+from flows.ingest import ingest
+from flows.pipeline import ingest_inbox
+from warehouse.home import Home
+print("ready", flush=True)
+for line in sys.stdin:
+    req = json.loads(line)
+    pid = os.fork()
+    if pid == 0:
+        out = os.open(req["log"] or os.devnull, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o644)
+        os.dup2(out, 1)
+        os.dup2(out, 2)
+        os.dup2(os.open(os.devnull, os.O_RDONLY), 0)
+        if req["crash_at"]:
+            os.environ["SRDI_CRASH_AT"] = req["crash_at"]
+        if req["how"] == "flow":
+            ingest(home=req["home"], settle_seconds=0, chunk_size=4)
+        else:
+            ingest_inbox(Home.resolve(req["home"]).ensure(), settle_seconds=0, chunk_size=4)
+        raise SystemExit(0)
+    print(pid, flush=True)
+    _, status = os.waitpid(pid, 0)
+    print(os.waitstatus_to_exitcode(status), flush=True)
+"""
 
 
-def ingest_process(home: Home, crash_at: str | None = None, log: Path | None = None, how: list[str] = FLOW) -> int:
-    out = open(log, "wb") if log else subprocess.DEVNULL
-    try:
-        proc = subprocess.Popen(how + [str(home.root)], env=_env({"SRDI_CRASH_AT": crash_at} if crash_at else None),
-                                stdout=out, stderr=subprocess.STDOUT, cwd=ROOT)
-        return proc.wait(timeout=600)
-    finally:
-        if log:
-            out.close()
+class Zygote:
+    def __init__(self):
+        self.proc = subprocess.Popen([sys.executable, "-c", ZYGOTE], env=_env(), cwd=ROOT, text=True,
+                                     stdin=subprocess.PIPE, stdout=subprocess.PIPE)
+        assert self.proc.stdout.readline().strip() == "ready", "the zygote did not start"
+
+    def start(self, how: str, home: Home, crash_at: str | None = None, log: Path | None = None) -> int:
+        """A run in a child of its own, started: its pid (`ended` gives its exit code)."""
+        self.proc.stdin.write(json.dumps({"how": how, "home": str(home.root), "crash_at": crash_at,
+                                          "log": str(log) if log else None}) + "\n")
+        self.proc.stdin.flush()
+        return self._answer()
+
+    def ended(self) -> int:
+        return self._answer()
+
+    def run(self, how: str, home: Home, crash_at: str | None = None, log: Path | None = None) -> int:
+        self.start(how, home, crash_at, log)
+        return self.ended()
+
+    def _answer(self) -> int:
+        answer = self.proc.stdout.readline()
+        assert answer, "the zygote ended"
+        return int(answer)
+
+    def close(self) -> None:
+        self.proc.stdin.close()
+        self.proc.wait(timeout=HANG)
+
+
+@pytest.fixture(scope="module")
+def zygote(prefect_server):
+    z = Zygote()
+    yield z
+    z.close()
 
 
 def finish_here(home: Home) -> dict:
@@ -106,9 +160,9 @@ def fresh_home(pristine: Path, tmp_path: Path, name: str) -> Home:
 
 
 @pytest.fixture(scope="module")
-def clean(pristine, tmp_path_factory):
+def clean(pristine, tmp_path_factory, zygote):
     home = fresh_home(pristine, tmp_path_factory.mktemp("clean"), "h")
-    assert ingest_process(home) == 0
+    assert zygote.run("flow", home) == 0
     return home
 
 
@@ -119,11 +173,11 @@ KILLS = [(p, n) for p in POINTS for n in ((1,) if p == "before-publish-swap" els
 
 
 @pytest.mark.parametrize("point,nth", KILLS, ids=[f"{p}-{n}" for p, n in KILLS])
-def test_killed_at_a_crash_point_then_finished_equals_a_clean_run(pristine, clean, tmp_path, point, nth):
+def test_killed_at_a_crash_point_then_finished_equals_a_clean_run(pristine, clean, zygote, tmp_path, point, nth):
     """The library, no Prefect server: a SIGKILL is about what is on disk, not about Prefect's bookkeeping (that is
     test_dead_runs's); the flow is killed at random moments below."""
     home = fresh_home(pristine, tmp_path, "h")
-    rc = ingest_process(home, crash_at=f"{point}:{nth}", how=LIBRARY)
+    rc = zygote.run("library", home, crash_at=f"{point}:{nth}")
     assert rc == -signal.SIGKILL, f"the run did not pass {point} {nth} time(s)"
     finish_here(home)
     assert snapshot(home) == snapshot(clean)
@@ -131,14 +185,13 @@ def test_killed_at_a_crash_point_then_finished_equals_a_clean_run(pristine, clea
 
 
 @pytest.mark.parametrize("point,nth", KILLS, ids=[f"{p}-{n}" for p, n in KILLS])
-def test_an_exception_at_a_crash_point_is_survived_by_the_same_run(pristine, clean, tmp_path, point, nth):
+def test_an_exception_at_a_crash_point_is_survived_by_the_same_run(pristine, clean, zygote, tmp_path, point, nth):
     """The same windows, an exception instead of a kill: a file's own step tries it again (the library does, so
     these run without Prefect), a task's is retried by Prefect (these run the flow); the run itself ends as a clean
     run, and the next one has nothing to redo."""
     home = fresh_home(pristine, tmp_path, "h")
     log = tmp_path / "run.log"
-    rc = ingest_process(home, crash_at=f"{point}:{nth}:raise", log=log,
-                        how=LIBRARY if point in FILE_STEP_POINTS else FLOW)
+    rc = zygote.run("library" if point in FILE_STEP_POINTS else "flow", home, crash_at=f"{point}:{nth}:raise", log=log)
     assert f"injected fault at {point} (pass {nth})" in log.read_text(errors="replace"), "the fault did not fire"
     assert rc == 0, log.read_text(errors="replace")[-3000:]
     assert snapshot(home) == snapshot(clean)
@@ -147,33 +200,40 @@ def test_an_exception_at_a_crash_point_is_survived_by_the_same_run(pristine, cle
     assert snapshot(home) == snapshot(clean)
 
 
-def kill_while_working(home: Home, delay: float) -> bool:
-    """Start an ingest, wait until it holds the writer lock (its imports are done and the work has begun), let it
-    work `delay` seconds, then SIGKILL it. True when the kill landed mid-run: the process was still working."""
-    proc = subprocess.Popen(FLOW + [str(home.root)], env=_env(), stdout=subprocess.DEVNULL,
-                            stderr=subprocess.DEVNULL, cwd=ROOT)
+def running(pid: int) -> bool:
+    """The process exists and has not ended (a child that ended stays a zombie until the zygote reaps it)."""
+    try:
+        return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0] != "Z"
+    except (OSError, IndexError):
+        return False
+
+
+def kill_while_working(zygote: Zygote, home: Home, delay: float) -> bool:
+    """Start an ingest (the flow), wait until it holds the writer lock (the work has begun), let it work `delay`
+    seconds, then SIGKILL it. True when the kill landed mid-run: the process was still working."""
+    pid = zygote.start("flow", home)
 
     def holds_lock() -> bool:
         try:
-            return holder(home).pid == proc.pid
+            return holder(home).pid == pid
         except OSError:
             return False
     try:
-        wait_until(holds_lock, HANG, "the ingest holds the writer lock", alive=lambda: proc.poll() is None, every=0.02)
+        wait_until(holds_lock, HANG, "the ingest holds the writer lock", alive=lambda: running(pid), every=0.02)
     except AssertionError:
         pass                                   # it ended first: the caller sees the kill did not land mid-run
     time.sleep(delay)
-    landed = proc.poll() is None
-    proc.send_signal(signal.SIGKILL)
-    proc.wait(timeout=HANG)
+    landed = running(pid)
+    os.kill(pid, signal.SIGKILL)
+    zygote.ended()
     return landed
 
 
-def test_killed_at_random_moments_several_times_then_finished_equals_a_clean_run(pristine, clean, tmp_path):
+def test_killed_at_random_moments_several_times_then_finished_equals_a_clean_run(pristine, clean, zygote, tmp_path):
     rng = random.Random(20221)
     home = fresh_home(pristine, tmp_path, "h")
     # each run redoes only what the previous one left, so later runs are shorter: keep the delays inside the work
-    landed = [kill_while_working(home, rng.uniform(0.05, 0.6)) for _ in range(4)]
+    landed = [kill_while_working(zygote, home, rng.uniform(0.05, 0.6)) for _ in range(4)]
     assert sum(landed) >= 3, f"kills that landed while the run was working: {landed}"
     finish_here(home)
     assert snapshot(home) == snapshot(clean)
