@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 import os
 import random
+import select
 import shutil
 import signal
 import subprocess
@@ -75,28 +76,33 @@ for line in sys.stdin:
 
 class Zygote:
     def __init__(self):
-        self.proc = subprocess.Popen([sys.executable, "-c", ZYGOTE], env=_env(), cwd=ROOT, text=True,
-                                     stdin=subprocess.PIPE, stdout=subprocess.PIPE)
-        assert self.proc.stdout.readline().strip() == "ready", "the zygote did not start"
+        self.proc = subprocess.Popen([sys.executable, "-c", ZYGOTE], env=_env(), cwd=ROOT,
+                                     stdin=subprocess.PIPE, stdout=subprocess.PIPE, bufsize=0)
+        assert self._line() == "ready", "the zygote did not start"
 
     def start(self, how: str, home: Home, crash_at: str | None = None, log: Path | None = None) -> int:
         """A run in a child of its own, started: its pid (`ended` gives its exit code)."""
         self.proc.stdin.write(json.dumps({"how": how, "home": str(home.root), "crash_at": crash_at,
-                                          "log": str(log) if log else None}) + "\n")
-        self.proc.stdin.flush()
-        return self._answer()
+                                          "log": str(log) if log else None}).encode() + b"\n")
+        return int(self._line())
 
     def ended(self) -> int:
-        return self._answer()
+        return int(self._line())
 
     def run(self, how: str, home: Home, crash_at: str | None = None, log: Path | None = None) -> int:
         self.start(how, home, crash_at, log)
         return self.ended()
 
-    def _answer(self) -> int:
-        answer = self.proc.stdout.readline()
-        assert answer, "the zygote ended"
-        return int(answer)
+    def _line(self) -> str:
+        """The zygote's next line, read from its pipe a byte at a time (nothing buffered that `select` cannot see),
+        within the ceiling only a hang reaches."""
+        fd, line = self.proc.stdout.fileno(), b""
+        while not line.endswith(b"\n"):
+            assert select.select([fd], [], [], HANG)[0], "no answer from the zygote: a run hangs"
+            byte = os.read(fd, 1)
+            assert byte, "the zygote ended"
+            line += byte
+        return line.decode().strip()
 
     def close(self) -> None:
         self.proc.stdin.close()
