@@ -117,6 +117,14 @@ def stop_embedded_servers(under) -> list[int]:
     return stopped
 
 
+def alive(pid: int) -> bool:
+    """The process exists and has not ended: not a zombie (a process that ended stays one until its parent reaps it)."""
+    try:
+        return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0] != "Z"
+    except (OSError, IndexError):
+        return False
+
+
 def owner_token(pid: int | None = None) -> str:
     """pid:start time of a process (/proc/<pid>/stat field 22): who a test's mark belongs to."""
     import os

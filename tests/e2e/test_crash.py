@@ -22,7 +22,7 @@ from warehouse.home import Home
 from warehouse.lock import holder
 from samples.share import build_sample_share
 from tests.conftest import drop
-from tests.helpers import HANG, ingest_in_process, wait_until
+from tests.helpers import HANG, alive, ingest_in_process, wait_until
 from samples.workbooks import enterprise_rows, task_rows, write_xlsx
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -206,14 +206,6 @@ def test_an_exception_at_a_crash_point_is_survived_by_the_same_run(pristine, cle
     assert snapshot(home) == snapshot(clean)
 
 
-def running(pid: int) -> bool:
-    """The process exists and has not ended (a child that ended stays a zombie until the zygote reaps it)."""
-    try:
-        return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0] != "Z"
-    except (OSError, IndexError):
-        return False
-
-
 def kill_while_working(zygote: Zygote, home: Home, delay: float) -> bool:
     """Start an ingest (the flow), wait until it holds the writer lock (the work has begun), let it work `delay`
     seconds, then SIGKILL it. True when the kill landed mid-run: the process was still working."""
@@ -225,11 +217,11 @@ def kill_while_working(zygote: Zygote, home: Home, delay: float) -> bool:
         except OSError:
             return False
     try:
-        wait_until(holds_lock, HANG, "the ingest holds the writer lock", alive=lambda: running(pid), every=0.02)
+        wait_until(holds_lock, HANG, "the ingest holds the writer lock", alive=lambda: alive(pid), every=0.02)
     except AssertionError:
         pass                                   # it ended first: the caller sees the kill did not land mid-run
     time.sleep(delay)
-    landed = running(pid)
+    landed = alive(pid)                     # still working (a run that ended is a zombie until the zygote reaps it)
     os.kill(pid, signal.SIGKILL)
     zygote.ended()
     return landed

@@ -21,17 +21,10 @@ import pytest
 
 from tests.e2e.serve_api import served_settings
 from tests.e2e.test_serve_events import BUREAU, Serve, receipts, serve_env, wait_for, workbook
-from tests.helpers import HANG, wait_until
+from tests.helpers import HANG, alive, wait_until
 from warehouse.home import Home
 from warehouse.lock import holder
 
-
-def alive(pid: int) -> bool:
-    """The process exists and is not a zombie (one whose parent has not yet reaped it has ended)."""
-    try:
-        return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0] != "Z"
-    except (OSError, IndexError):
-        return False
 
 ROOT = Path(__file__).resolve().parents[2]
 
