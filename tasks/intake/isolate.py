@@ -21,6 +21,7 @@ forkserver end when the reading process does (it drops its copy of the forkserve
 """
 from __future__ import annotations
 
+import contextlib
 import io
 import multiprocessing as mp
 import multiprocessing.connection as mpc
@@ -30,6 +31,7 @@ import signal
 import sys
 import tempfile
 import time
+import types
 import zipfile
 from dataclasses import dataclass
 from pathlib import Path
@@ -254,6 +256,21 @@ def any_file_in(inbox: Path) -> bool:
     return False
 
 
+@contextlib.contextmanager
+def _main_module_not_run():
+    """While a child starts: multiprocessing has every child of the forkserver run the parent's main module first
+    (as `__mp_main__`, so that what it defines can be unpickled). What our children run lives in modules the
+    forkserver preloads, and the main module of a flow run on a worker is Prefect's (`python -m prefect.engine`):
+    each reading child and pool child imported Prefect again, 1.3–1.5 s of CPU each (0.2 s otherwise). For the
+    start, multiprocessing sees a main module with no file and no name to run (its `get_preparation_data`)."""
+    main = sys.modules["__main__"]
+    sys.modules["__main__"] = types.ModuleType("__main__")
+    try:
+        yield
+    finally:
+        sys.modules["__main__"] = main
+
+
 def _pool_child(initializer, initargs) -> None:
     """A child of `child_pool`: dies with the forkserver like a reading child, leaves Ctrl-C to the command."""
     _die_with_parent()
@@ -270,8 +287,11 @@ def child_pool(workers: int | None = None, initializer=None, initargs: tuple = (
     reading children do. The caller shuts it down (a `with` block)."""
     from concurrent.futures import ProcessPoolExecutor
     workers = workers or Limits.from_env().workers
-    return ProcessPoolExecutor(max(1, workers), mp_context=_context(), initializer=_pool_child,
+    pool = ProcessPoolExecutor(max(1, workers), mp_context=_context(), initializer=_pool_child,
                                initargs=(initializer, initargs))
+    with _main_module_not_run():   # the pool starts all its children at the first task (a forkserver's pool does)
+        pool.submit(os.getpid).result()
+    return pool
 
 
 # ------------------------------------------------------------------------------------------ the parent
@@ -298,7 +318,8 @@ class _Reader:
         self.err_path = os.path.join(tmpdir, f"reader{n}.err")
         self.conn, child = ctx.Pipe()
         self.proc = ctx.Process(target=_serve, args=(child, self.err_path), daemon=True, name=f"srdi-reader-{n}")
-        self.proc.start()
+        with _main_module_not_run():
+            self.proc.start()
         child.close()
         self.chunk: list[Submission] | None = None
         self.started = 0.0
