@@ -289,8 +289,12 @@ def child_pool(workers: int | None = None, initializer=None, initargs: tuple = (
     workers = workers or Limits.from_env().workers
     pool = ProcessPoolExecutor(max(1, workers), mp_context=_context(), initializer=_pool_child,
                                initargs=(initializer, initargs))
-    with _main_module_not_run():   # the pool starts all its children at the first task (a forkserver's pool does)
-        pool.submit(os.getpid).result()
+    try:
+        with _main_module_not_run():   # the pool starts all its children at its first task (a forkserver's pool does)
+            pool.submit(os.getpid).result()
+    except BaseException:
+        pool.shutdown(wait=False, cancel_futures=True)
+        raise
     return pool
 
 
