@@ -303,6 +303,11 @@ class Command:
     def __enter__(self) -> "Command":
         global _current
         if self.own_process:
+            # polars installs a SIGINT handler of its own when it is first imported, with SA_RESTART: from then on a
+            # Ctrl-C no longer interrupts the main thread's wait (for a task, a child), so the command went on until
+            # that wait ended by itself (pola-rs/polars#21739; seen with a reading child held at work). Imported
+            # here, before ours is installed, it is replaced by ours, which interrupts the wait.
+            import polars  # noqa: F401
             for sig in (signal.SIGINT, signal.SIGTERM):
                 self._old[sig] = signal.signal(sig, self._on_signal)
         _current = self

@@ -4,7 +4,11 @@ only), the way an unexpected exception in that step would; `SRDI_CRASH_AT=name:n
 minutes), so that a test can interrupt a step that would otherwise end before its signal came; once it waits, the
 process writes its pid to the file SRDI_CRASH_PAUSED names, if set (what was running before the pause, logging
 included, is over: a test that kills around a paused run knows what it kills). Unset (always,
-outside those tests), a crash point does nothing."""
+outside those tests), a crash point does nothing.
+
+POINTS are the windows between the ingest's steps, each killed and raised at by tests/e2e/test_crash.py. One more
+point, `reading`, is inside each reading child before it checks a chunk (tasks/intake/isolate.py): in pause mode it
+holds a child at work for as long as a test needs to interrupt the command around it (tests/e2e/test_interrupt.py)."""
 from __future__ import annotations
 
 import os

@@ -38,6 +38,7 @@ from pathlib import Path
 from typing import Any
 
 from tasks.intake.submission import Submission
+from warehouse.crash_points import crash_point
 
 
 def _env_float(name: str, default: float) -> float:
@@ -183,6 +184,7 @@ def _serve(conn, err_path: str) -> None:
             return
         if chunk is None:
             return
+        crash_point("reading")   # the interruption tests stop a command while its child is here (pause mode)
         reply: tuple[str, list[Submission] | str]
         try:
             reply = ("ok", check_chunk(chunk))

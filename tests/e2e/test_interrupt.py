@@ -58,10 +58,15 @@ def left_behind(mark: str, home: Home | None = None) -> list[str]:
 class Run:
     """A real `srdi` process in its own process group; stdout and stderr read as they come."""
 
-    def __init__(self, home: Home, *args: str, api_url: str | None = None, extra_env: dict | None = None):
+    def __init__(self, home: Home, *args: str, api_url: str | None = None, extra_env: dict | None = None,
+                 hold_reading: bool = False):
         self.mark = uuid.uuid4().hex
+        # with `hold_reading`, each reading child waits at the `reading` crash point (warehouse/crash_points.py) once
+        # it has its files, and writes its pid to `held`: a child at work for as long as the test needs
+        self.held = home.root.parent / f"{self.mark}.reading"
+        held = {"SRDI_CRASH_AT": "reading:1:pause", "SRDI_CRASH_PAUSED": str(self.held)} if hold_reading else {}
         env = dict(os.environ, PYTHONPATH=str(ROOT), DO_NOT_TRACK="1", PREFECT_SERVER_ANALYTICS_ENABLED="false",
-                   TEST_MARK=self.mark, **(extra_env or {}))
+                   TEST_MARK=self.mark, **held, **(extra_env or {}))
         env.pop("PREFECT_API_URL", None)
         if api_url:
             env["PREFECT_API_URL"] = api_url
@@ -96,10 +101,15 @@ class Run:
             return 0
 
     def reading(self) -> bool:
-        """A reading child is at work: a child of multiprocessing's forkserver carries our mark."""
+        """A reading child is at work (held there: `hold_reading`): a child of multiprocessing's forkserver that
+        carries our mark has its files and said so."""
+        try:
+            said = {int(line) for line in self.held.read_text().split()}
+        except (OSError, ValueError):
+            return False
         procs = {pid: cmdline(pid) for pid in marked(self.mark)}
         servers = {pid for pid, c in procs.items() if "multiprocessing.forkserver" in c}
-        return any(_ppid(pid) in servers for pid in procs)
+        return any(pid in said and _ppid(pid) in servers for pid in procs)
 
     def forkserver_starting(self) -> bool:
         return any("multiprocessing.forkserver" in cmdline(pid) for pid in marked(self.mark))
@@ -187,12 +197,12 @@ def copy_share(share: Path, inbox: Path) -> None:
 
 
 @pytest.fixture
-def share_with_a_big_file(tmp_path, sample_share, enterprise_workbook_40k, new_home) -> Home:
-    """The demo share plus a 40,000-row 企业库 that takes its reading child several seconds: a fresh home of its own
-    for each test, with copies of the files written once (the workbook once per session, tests/conftest.py)."""
+def share(tmp_path, sample_share, new_home) -> Home:
+    """A fresh home of its own for each test, its inbox a copy of the demo share (written once for the module). A
+    command to interrupt while it reads runs with `hold_reading`: its reading children wait, at work, for the
+    signal (how soon a command stops while a child really reads a 40,000-row workbook is `make bench`'s)."""
     home = new_home(tmp_path / "home")
     copy_share(sample_share, home.inbox)
-    shutil.copyfile(enterprise_workbook_40k, home.inbox / "工信局" / "工信局企业库2022Q2.xlsx")
     return home
 
 
@@ -212,17 +222,15 @@ def next_run_finishes(home: Home, files: int, api_url: str | None = None) -> Non
 
 
 @pytest.mark.parametrize("moment", ["reading", "forkserver_starting"])
-def test_ctrl_c_during_an_ingest(share_with_a_big_file, moment, shared_api):
+def test_ctrl_c_during_an_ingest(share, moment, shared_api):
     """The issue's case: it took 79 s, printed 5 tracebacks, left 3 flow runs RUNNING and orphaned the server and
-    the forkserver. Ctrl-C while a child reads the big workbook, and while the forkserver is still starting (for
+    the forkserver. Ctrl-C while a child reads (held there: `hold_reading`), and while the forkserver is still starting (for
     seconds it imports the readers' libraries, in the command's process group). The command reports to the session's
     shared server: what happens on the home's own server is the subject of the SIGKILL and second-Ctrl-C tests."""
-    home = share_with_a_big_file
+    home = share
     files = len(inbox_files(home))
-    run = Run(home, "ingest", "--settle", "0", api_url=shared_api)
+    run = Run(home, "ingest", "--settle", "0", api_url=shared_api, hold_reading=True)
     run.wait_until(getattr(run, moment), moment.replace("_", " "))
-    if moment == "reading":
-        time.sleep(0.5)
     run.interrupt(signal.SIGINT)
     assert_stopped_cleanly(run, "ingest")
     assert flow_runs(home, shared_api) == [("ingest", "CANCELLED")]
@@ -231,15 +239,14 @@ def test_ctrl_c_during_an_ingest(share_with_a_big_file, moment, shared_api):
     assert [s for _, s in flow_runs(home, shared_api)] == ["CANCELLED", "COMPLETED"]
 
 
-def test_sigterm_during_an_ingest_on_a_shared_api(share_with_a_big_file, prefect_server):
+def test_sigterm_during_an_ingest_on_a_shared_api(share, prefect_server):
     """SIGTERM (a service manager stopping it) with the session's Prefect server as the API the run reports to."""
     from prefect.client.orchestration import get_client
     from prefect.settings import PREFECT_API_URL
-    home = share_with_a_big_file
+    home = share
     api = PREFECT_API_URL.value()
-    run = Run(home, "ingest", "--settle", "0", api_url=api)
+    run = Run(home, "ingest", "--settle", "0", api_url=api, hold_reading=True)
     run.wait_until(run.reading, "a reading child at work")
-    time.sleep(0.5)
     run.interrupt(signal.SIGTERM)
     assert_stopped_cleanly(run, "ingest")
     with get_client(sync_client=True) as client:
@@ -345,12 +352,11 @@ def running_in(home: Home, api_url: str) -> int:
     return sum(state == "RUNNING" for _, state in flow_runs(home, api_url))
 
 
-def test_sigkill_of_the_command_leaves_no_process_and_the_next_run_finishes(share_with_a_big_file):
-    home = share_with_a_big_file
+def test_sigkill_of_the_command_leaves_no_process_and_the_next_run_finishes(share):
+    home = share
     files = len(inbox_files(home))
-    run = Run(home, "ingest", "--settle", "0")
+    run = Run(home, "ingest", "--settle", "0", hold_reading=True)
     run.wait_until(run.reading, "a reading child at work")
-    time.sleep(0.5)
     before = [cmdline(p) for p in marked(run.mark)]
     server = background_server(home)
     run.interrupt(signal.SIGKILL)
@@ -378,14 +384,13 @@ def test_sigkill_of_srdi_serve_stops_its_server_and_worker(tmp_path, new_home):
     assert not healthy(url)
 
 
-def test_a_second_ctrl_c_stops_at_once_and_the_next_run_settles_the_rest(share_with_a_big_file):
+def test_a_second_ctrl_c_stops_at_once_and_the_next_run_settles_the_rest(share):
     """Ctrl-C twice: no waiting for the Prefect API; everything is killed, the one line still printed. The run that
     could not be told is settled by the next command."""
-    home = share_with_a_big_file
+    home = share
     files = len(inbox_files(home))
-    run = Run(home, "ingest", "--settle", "0")
+    run = Run(home, "ingest", "--settle", "0", hold_reading=True)
     run.wait_until(run.reading, "a reading child at work")
-    time.sleep(0.5)
     os.killpg(run.proc.pid, signal.SIGINT)
     time.sleep(0.05)
     try:
