@@ -133,8 +133,8 @@ def rules_template(tmp_path_factory) -> Path:
 @pytest.fixture(scope="session")
 def enterprise_workbook_40k(tmp_path_factory) -> Path:
     """A valid 40,000-row 企业库 (tests/integration/test_reader_limits.py, big_enterprise_workbook), written once per session:
-    writing it takes 15 s or more, and tests/integration/test_reader_limits.py and tests/e2e/test_interrupt.py need it in several
-    tests. A test copies it and never changes it: checked at the session's end."""
+    writing it takes 7–15 s, and tests/integration/test_reader_limits.py needs it in several tests. A test copies it
+    and never changes it: checked at the session's end."""
     from tests.integration.test_reader_limits import big_enterprise_workbook
     path = big_enterprise_workbook(tmp_path_factory.mktemp("template-workbook") / "企业库2022Q2.xlsx", 40_000)
     digest = _sha256(path)
