@@ -191,3 +191,36 @@ def test_measure_a_60_mb_workbook(tmp_path, monkeypatch):
     print(f"\n{path.stat().st_size / 2**20:.1f} MB workbook: read, normalised and validated, peak RSS of the reading "
           f"child {max(peaks):.0f} MB; errors {len(errors(sub))}")
     assert errors(sub) == []
+
+
+MAIN = """
+import os, sys
+if __name__ == "__mp_main__":           # multiprocessing running this module again in a child
+    with open(os.environ["MAIN_RAN_IN"], "a") as f:
+        f.write(f"{os.getpid()}\\n")
+elif __name__ == "__main__":
+    from pathlib import Path
+    from tasks.intake.isolate import check_isolated, child_pool
+    from tests.integration.test_reader_limits import submission
+    (sub,) = check_isolated([submission(Path(sys.argv[1]))])
+    assert sub.norm is not None, sub.findings
+    with child_pool(workers=1) as pool:
+        assert pool.submit(os.getpid).result() != os.getpid()
+    print("done")
+"""
+
+
+def test_no_child_runs_the_parents_main_module_again(tmp_path):
+    """A flow run on a worker is `python -m prefect.engine`: a reading child or pool child that ran the parent's
+    main module again (what multiprocessing does by default) imported Prefect in every child. Here the parent is
+    `python -m` a module that notes each time it runs as a child's main module."""
+    (tmp_path / "parent_main.py").write_text(MAIN, encoding="utf-8")
+    book = tmp_path / "企业库2022Q2.xlsx"
+    from samples.workbooks import write_xlsx
+    write_xlsx(book, enterprise_rows(3, 1))
+    ran = tmp_path / "ran"
+    env = dict(os.environ, PYTHONPATH=os.pathsep.join([str(tmp_path), str(ROOT)]), MAIN_RAN_IN=str(ran))
+    r = subprocess.run([sys.executable, "-m", "parent_main", str(book)], cwd=ROOT, env=env, capture_output=True,
+                       text=True, timeout=HANG)
+    assert r.returncode == 0 and r.stdout.strip() == "done", r.stderr[-3000:]
+    assert not ran.exists(), f"children that ran the parent's main module: {ran.read_text().split()}"
