@@ -299,6 +299,7 @@ class Command:
         self._old: dict = {}
         self._lock = threading.Lock()
         self._saved_err: int | None = None
+        self._wakeup: tuple[int, int, int] | None = None    # (read end, write end, the wakeup fd before ours)
 
     def __enter__(self) -> "Command":
         global _current
@@ -310,14 +311,42 @@ class Command:
             import polars  # noqa: F401
             for sig in (signal.SIGINT, signal.SIGTERM):
                 self._old[sig] = signal.signal(sig, self._on_signal)
+            self._watch_signals()
         _current = self
         return self
+
+    def _watch_signals(self) -> None:
+        """While a flow runs, Prefect's engine puts its own handler on SIGTERM (prefect.utilities.engine
+        `capture_sigterm`): it raises in the flow, then waits for the flow's running tasks to end before it hands the
+        signal on to ours. A task waiting for a reading child waited on, and with no stop of ours begun (children
+        stopped, runs cancelled, the forced exit), a SIGTERM could leave the command running for as long as the read
+        took. So every signal also reaches a pipe, written at the C level whichever Python handler is installed
+        (`signal.set_wakeup_fd`), that a thread watches: a SIGTERM that went to Prefect's handler instead of ours
+        begins the command's stop at once; Prefect's handling of its flow goes on beside it."""
+        read_end, write_end = os.pipe()
+        os.set_blocking(write_end, False)
+        self._wakeup = (read_end, write_end, signal.set_wakeup_fd(write_end, warn_on_full_buffer=False))
+
+        def watch() -> None:
+            while True:
+                try:
+                    got = os.read(read_end, 64)
+                except OSError:
+                    return
+                if not got:
+                    return
+                if signal.SIGTERM in got and signal.getsignal(signal.SIGTERM) is not self._on_signal:
+                    self._begin_stop(signal.SIGTERM)
+        threading.Thread(target=watch, name="srdi-signals", daemon=True).start()
 
     def __exit__(self, exc_type, exc, tb) -> bool:
         global _current
         _current = None
         for sig, old in self._old.items():
             signal.signal(sig, old if old is not None else signal.SIG_DFL)
+        if self._wakeup is not None:
+            signal.set_wakeup_fd(self._wakeup[2])
+            os.close(self._wakeup[1])      # the watching thread's read ends
         if self.signum is None:
             self._drain(5.0)
         else:
@@ -360,14 +389,22 @@ class Command:
     # ---- Ctrl-C and SIGTERM
 
     def _on_signal(self, signum: int, frame: FrameType | None) -> None:
+        earlier = self._begin_stop(signum)
+        if earlier is not None:
+            if signum == signal.SIGINT:
+                self._force_exit(earlier)   # a second Ctrl-C: no more waiting
+            return
+        raise KeyboardInterrupt
+
+    def _begin_stop(self, signum: int) -> int | None:
+        """The command's stop, once, whoever sees the signal first (our handler, or the thread that watches for a
+        SIGTERM that Prefect's handler took): None when this call began it, else the signal that did."""
         with self._lock:
             earlier = self.signum
             if earlier is None:
                 self.signum, self.stopped_at = signum, datetime.now(timezone.utc)
         if earlier is not None:
-            if signum == signal.SIGINT:
-                self._force_exit(earlier)   # a second Ctrl-C: no more waiting
-            return
+            return earlier
         self._silence()
         threading.Thread(target=self._stop_children, daemon=True).start()
         # the runs are set Cancelled from the start, while the flows unwind: on a slow server the calls may take
@@ -376,11 +413,12 @@ class Command:
         timer = threading.Timer(STOP_DEADLINE, self._force_exit, args=(signum,))
         timer.daemon = True
         timer.start()
-        raise KeyboardInterrupt
+        return None
 
     def _stop_children(self) -> None:
-        """SIGTERM to the command's children (the forkserver, its reading children, a pool), again until the command
-        ends, so that a task waiting for a child returns now (a stopped child fails no file: tasks/intake/isolate.py).
+        """SIGTERM to the command's children (the reading children, a pool; the forkserver ignores it and ends with
+        the command), again until the command ends, so that a task waiting for a child returns now (a stopped child
+        fails no file: tasks/intake/isolate.py).
         No Prefect server is among them: the embedded one is started in a session of its own and is not ours."""
         import time
         while True:

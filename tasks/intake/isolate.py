@@ -197,13 +197,20 @@ _CTX = None
 
 
 def _python_ignoring_ctrl_c() -> str | None:
-    """This Python, behind a two-line launcher that starts it with SIGINT ignored (which Python then keeps).
+    """This Python, behind a two-line launcher that starts it with SIGINT and SIGTERM ignored (which Python then
+    keeps).
 
     multiprocessing starts the forkserver and its resource tracker in the command's process group, where a Ctrl-C
     at the terminal reaches them too; for seconds while the forkserver starts (importing polars, pandera,
     calamine) it would die of one with a traceback on the terminal, before it ignores SIGINT itself. Started
     ignoring it, neither ever sees one, nor do the reading children forked from it: the command stops them with
-    SIGTERM. None (plain Python) where a launcher cannot run, e.g. a temporary folder mounted noexec."""
+    SIGTERM (each child takes SIGTERM's default back: `_serve`). The forkserver ignores SIGTERM too, so that a
+    SIGTERM to the whole process group (a service manager's stop) or the command's own SIGTERMs to its children
+    end each reading child by that signal, which the reading step takes for an interruption: had the forkserver
+    died of it first, the kernel would have killed its children with SIGKILL (`_die_with_parent`), which reads as
+    the system's out-of-memory killer and has the chunk read again, file by file. The forkserver and the resource
+    tracker end when the command does (their pipe from it closes). None (plain Python) where a launcher cannot
+    run, e.g. a temporary folder mounted noexec."""
     import atexit
     import shlex
     import shutil
@@ -212,11 +219,11 @@ def _python_ignoring_ctrl_c() -> str | None:
     atexit.register(shutil.rmtree, folder, True)
     launcher = os.path.join(folder, "python")
     with open(launcher, "w", encoding="utf-8") as f:
-        f.write(f"#!/bin/sh\ntrap '' INT\nexec {shlex.quote(sys.executable)} \"$@\"\n")
+        f.write(f"#!/bin/sh\ntrap '' INT TERM\nexec {shlex.quote(sys.executable)} \"$@\"\n")
     os.chmod(launcher, 0o700)
     try:
-        ok = subprocess.run([launcher, "-S", "-c", "import signal, sys; sys.exit(signal.getsignal(signal.SIGINT) "
-                                                   "is not signal.SIG_IGN)"], timeout=30).returncode == 0
+        ok = subprocess.run([launcher, "-S", "-c", "import signal as s, sys; sys.exit(not s.getsignal(s.SIGINT) "
+                                                   "is s.getsignal(s.SIGTERM) is s.SIG_IGN)"], timeout=30).returncode == 0
     except (OSError, subprocess.SubprocessError):
         ok = False
     return launcher if ok else None
