@@ -14,6 +14,10 @@ When a workbook cannot be built (an exception nobody foresaw), `write_feedback_t
 text file (…_回执_N.txt or …_错误清单_N.txt), so the bureau still hears what became of its file. And an entry
 of the inbox srdi will not process gets a note, `write_note` (…_未处理说明.txt), in the bureau's outbox or in
 `_未处理/` when its folder names no bureau.
+
+The workbooks' writers (openpyxl, which imports numpy, and xlsxwriter: 0.2–0.3 s of CPU) are imported when a
+workbook is written, not with this module: an ingest that files nothing away, or only writes notes, never needs
+them. The outbox pool's children have them from their forkserver (tasks/intake/isolate.py preloads them).
 """
 from __future__ import annotations
 
@@ -21,9 +25,6 @@ from datetime import datetime
 from pathlib import Path
 
 from schemas import clock
-from tasks.bureau.annotated_copy import AnnotationSkipped, annotate_workbook
-from tasks.bureau.error_list import write_error_workbook
-from tasks.bureau.receipt import comparison_line, comparisons, receipt_data, write_receipt
 from tasks.run_log import run_logger
 from warehouse.atomic_write import write_text
 from warehouse.home import Home
@@ -52,6 +53,9 @@ def write_feedback(data, home: Home, ids: list[int], source: Path | None) -> Non
     gone: no annotated copy then).
 
     `data`: a FeedbackData covering `ids` (or a DuckDB connection, to fetch it for this file alone)."""
+    from tasks.bureau.annotated_copy import AnnotationSkipped, annotate_workbook
+    from tasks.bureau.error_list import write_error_workbook
+    from tasks.bureau.receipt import receipt_data, write_receipt
     data, subs = _feedback_subject(data, ids)
     if not subs:
         return
@@ -90,6 +94,7 @@ def _when(t: datetime | None, tz: str | None) -> str:
 
 def write_feedback_text(data, home: Home, ids: list[int]) -> Path | None:
     """The feedback of one dropped file as a short text file, for when its workbook could not be built."""
+    from tasks.bureau.receipt import comparison_line, comparisons
     data, subs = _feedback_subject(data, ids)
     if not subs:
         return None

@@ -234,8 +234,10 @@ def _context():
     if _CTX is None:
         ctx = mp.get_context("forkserver")
         # what the children run, imported once by the forkserver: the checks (polars, pandera, calamine) and the
-        # outbox pool's writers (xlsxwriter, openpyxl: 0.24 s a child otherwise)
-        ctx.set_forkserver_preload(["tasks.intake.isolate", "tasks.intake.check_batch", "tasks.intake.feedback_pool"])
+        # outbox pool's writers (xlsxwriter, openpyxl: 0.24 s a child otherwise; tasks.bureau.outbox imports them
+        # only when it writes a workbook)
+        ctx.set_forkserver_preload(["tasks.intake.isolate", "tasks.intake.check_batch", "tasks.intake.feedback_pool",
+                                    "tasks.bureau.annotated_copy", "tasks.bureau.error_list", "tasks.bureau.receipt"])
         launcher = _python_ignoring_ctrl_c()
         if launcher:
             ctx.set_executable(launcher)

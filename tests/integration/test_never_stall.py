@@ -174,14 +174,14 @@ def future_mtime(home, mp):
 
 def feedback_fails(home, mp):
     write_xlsx(drop(home, "工信局", "工信局任务2022Q2.xlsx"), task_rows("工信局", 4))
-    import tasks.bureau.outbox as outbox
-    real = outbox.write_receipt
+    import tasks.bureau.receipt as receipt_module   # tasks.bureau.outbox imports write_receipt when it writes one
+    real = receipt_module.write_receipt
 
     def broken(path, receipt):
         if receipt.bureau == "工信局":
             raise TypeError("a workbook nobody could build")
         return real(path, receipt)
-    mp.setattr(outbox, "write_receipt", broken)
+    mp.setattr(receipt_module, "write_receipt", broken)
 
     def check(home, summary):
         assert outcome(home, "工信局/%")[0][0] == "loaded"
