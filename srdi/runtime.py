@@ -328,15 +328,14 @@ class Command:
         self._wakeup = (read_end, write_end, signal.set_wakeup_fd(write_end, warn_on_full_buffer=False))
 
         def watch() -> None:
-            while True:
-                try:
-                    got = os.read(read_end, 64)
-                except OSError:
-                    return
-                if not got:
-                    return
-                if signal.SIGTERM in got and signal.getsignal(signal.SIGTERM) is not self._on_signal:
-                    self._begin_stop(signal.SIGTERM)
+            try:
+                while got := os.read(read_end, 64):       # b"" once __exit__ closes the write end
+                    if signal.SIGTERM in got and signal.getsignal(signal.SIGTERM) is not self._on_signal:
+                        self._begin_stop(signal.SIGTERM)
+            except OSError:
+                pass
+            finally:
+                os.close(read_end)
         threading.Thread(target=watch, name="srdi-signals", daemon=True).start()
 
     def __exit__(self, exc_type, exc, tb) -> bool:
@@ -346,7 +345,7 @@ class Command:
             signal.signal(sig, old if old is not None else signal.SIG_DFL)
         if self._wakeup is not None:
             signal.set_wakeup_fd(self._wakeup[2])
-            os.close(self._wakeup[1])      # the watching thread's read ends
+            os.close(self._wakeup[1])      # the watching thread reads the end and closes its end
         if self.signum is None:
             self._drain(5.0)
         else:
