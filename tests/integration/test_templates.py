@@ -18,6 +18,7 @@ from tasks.bureau.templates import (
     read_prefill, registry_prefill, task_rows, template_name, write_all,
 )
 from tests.conftest import drop
+from warehouse.home import Home
 from samples.workbooks import credit_code, enterprise_rows as factory_enterprise_rows, write_xlsx
 from tests.helpers import check_file, q, templates_in_process
 
@@ -36,6 +37,13 @@ def validations_by_column(ws) -> dict[str, list]:
         for rng in str(dv.sqref).split():
             out.setdefault("".join(ch for ch in rng.split(":")[0] if ch.isalpha()), []).append(dv)
     return out
+
+
+@pytest.fixture
+def home(tmp_path) -> Home:
+    """A new home with no writer database yet (not the shared fixture's prepared one): its templates are prefilled
+    from the Annex 1 registry CSV alone, which is what these tests read."""
+    return Home.resolve(tmp_path / "home").ensure()
 
 
 @pytest.fixture
