@@ -196,7 +196,7 @@ def _serve(conn, err_path: str) -> None:
 _CTX = None
 
 
-def _python_ignoring_ctrl_c() -> str | None:
+def _python_ignoring_stop_signals() -> str | None:
     """This Python, behind a two-line launcher that starts it with SIGINT and SIGTERM ignored (which Python then
     keeps).
 
@@ -222,8 +222,9 @@ def _python_ignoring_ctrl_c() -> str | None:
         f.write(f"#!/bin/sh\ntrap '' INT TERM\nexec {shlex.quote(sys.executable)} \"$@\"\n")
     os.chmod(launcher, 0o700)
     try:
-        ok = subprocess.run([launcher, "-S", "-c", "import signal as s, sys; sys.exit(not s.getsignal(s.SIGINT) "
-                                                   "is s.getsignal(s.SIGTERM) is s.SIG_IGN)"], timeout=30).returncode == 0
+        ok = subprocess.run([launcher, "-S", "-c", "import signal as s, sys; "
+                             "sys.exit({s.getsignal(s.SIGINT), s.getsignal(s.SIGTERM)} != {s.SIG_IGN})"],
+                            timeout=30).returncode == 0
     except (OSError, subprocess.SubprocessError):
         ok = False
     return launcher if ok else None
@@ -238,7 +239,7 @@ def _context():
         # only when it writes a workbook)
         ctx.set_forkserver_preload(["tasks.intake.isolate", "tasks.intake.check_batch", "tasks.intake.feedback_pool",
                                     "tasks.bureau.annotated_copy", "tasks.bureau.error_list", "tasks.bureau.receipt"])
-        launcher = _python_ignoring_ctrl_c()
+        launcher = _python_ignoring_stop_signals()
         if launcher:
             ctx.set_executable(launcher)
         _CTX = ctx
