@@ -143,14 +143,19 @@ def enterprise_workbook_40k(tmp_path_factory) -> Path:
 
 
 @pytest.fixture
-def home(tmp_path, warehouse_template) -> Home:
+def empty_home(tmp_path) -> Home:
+    """A new home, as `srdi init` lays it out: no writer database yet."""
+    return Home.resolve(tmp_path / "home").ensure()
+
+
+@pytest.fixture
+def home(empty_home, warehouse_template) -> Home:
     """A home as its first ingest leaves the writer database before it reads a file (prepare_warehouse: the schema,
     the reference data, the Annex 1 registry), copied from the session's template rather than laid out again (0.2 s
     of DDL a home). What a new home's first run does to an empty folder is the e2e tests' (the newcomer's README,
     test_crash's fresh homes)."""
-    home = Home.resolve(tmp_path / "home").ensure()
-    copy_db(warehouse_template, home.writer_db)
-    return home
+    copy_db(warehouse_template, empty_home.writer_db)
+    return empty_home
 
 
 @pytest.fixture

@@ -40,10 +40,10 @@ def validations_by_column(ws) -> dict[str, list]:
 
 
 @pytest.fixture
-def home(tmp_path) -> Home:
+def home(empty_home) -> Home:
     """A new home with no writer database yet (not the shared fixture's prepared one): its templates are prefilled
     from the Annex 1 registry CSV alone, which is what these tests read."""
-    return Home.resolve(tmp_path / "home").ensure()
+    return empty_home
 
 
 @pytest.fixture
