@@ -3,6 +3,7 @@ PYTHON ?= python3
 VENV   ?= .venv
 BIN    := $(VENV)/bin
 HOME_DIR ?= srdi-home
+NAIVE  := $(VENV)-naive/bin/python
 export DO_NOT_TRACK := 1
 export PREFECT_SERVER_ANALYTICS_ENABLED := false
 
@@ -58,8 +59,16 @@ e2e: venv-test
 
 # issue 6's, 12's and 21's figures against their targets (21's: how soon srdi stops, which no test asserts);
 # `make bench BENCH_ARGS=--quick` for a smoke run, `BENCH_ARGS=--stops-only` for 21's alone (docs/benchmarks.md)
-bench: venv-test
-	$(BIN)/python -m bench.run $(BENCH_ARGS)
+bench: venv-test $(NAIVE)
+	SRDI_NAIVE_PYTHON=$(NAIVE) $(BIN)/python -m bench.run $(BENCH_ARGS)
+
+# bench/naive.py, the naive pandas + openpyxl script srdi is measured against (#23), in a venv of its own: with
+# pandas beside srdi, `import pandera` imports it too (0.4–0.5 s more in every reading forkserver and test worker),
+# which production, without pandas, never does; so neither the tests nor the bench's srdi figures have pandas
+$(NAIVE): bench/naive-requirements.txt
+	$(PYTHON) -m venv $(VENV)-naive
+	$(VENV)-naive/bin/pip install --quiet -r bench/naive-requirements.txt
+	touch $(NAIVE)
 
 # issue 21: the share of mutmut's mutants of schemas/ and the intake's normalisers that the fast tests kill, per
 # module (pyproject.toml [tool.mutmut], bench/mutants.py, MUTANTS21.md). First a run of one mutant, which writes every
@@ -81,7 +90,7 @@ weigh: venv-test
 	$(PYTEST) --durations=0 -p no:cacheprovider | $(BIN)/python -m tests.tiers
 
 clean:
-	rm -rf $(VENV) $(HOME_DIR) .pytest_cache test-artifacts mutants
+	rm -rf $(VENV) $(VENV)-naive $(HOME_DIR) .pytest_cache test-artifacts mutants
 
 # Rewrite tests/golden/*.json from the fixture share (review the diff before committing).
 golden: venv-test

@@ -36,6 +36,9 @@ from datetime import datetime
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
+# bench/naive.py runs in a venv of its own (the Makefile's $(NAIVE), with pandas): srdi's own venv has no pandas,
+# as production has none (with pandas installed, `import pandera` imports it too)
+NAIVE_PYTHON = os.environ.get("SRDI_NAIVE_PYTHON") or sys.executable
 TARGETS = {
     "marginal_over_bare": ("≤ 1.5", lambda v: v <= 1.5),
     "naive_over_marginal": ("≥ 8", lambda v: v >= 8),
@@ -455,7 +458,7 @@ def bench_workload(name: str, data: Path, work: Path, reps: int, *, naive: bool,
         if naive:
             db = work / f"naive-{name}.duckdb"
             db.unlink(missing_ok=True)
-            nv = timed([sys.executable, "-m", "bench.naive", str(share / "inbox"), str(db)], logs / f"{rep}-naive.log")
+            nv = timed([NAIVE_PYTHON, "-m", "bench.naive", str(share / "inbox"), str(db)], logs / f"{rep}-naive.log")
             if nv.rc != 0:
                 raise SystemExit(f"naive script failed; see {logs}/{rep}-naive.log")
             db.unlink(missing_ok=True)

@@ -106,7 +106,7 @@ def precheck(sub: Submission, limits: Limits) -> None:
 
 def check_chunk(chunk: list[Submission]) -> list[Submission]:
     """read → normalise → validate for a chunk of files (runs in the child). Imported here, not at the top: the
-    checks need pandera (with pandas: 0.9 s to import), which only the children use (the forkserver preloads it)."""
+    checks need pandera (0.3 s to import), which only the children use (the forkserver preloads it)."""
     from tasks.intake.check_batch import check_many
     return check_many(chunk)
 

@@ -221,3 +221,27 @@ def test_the_readme_layout_names_every_top_level_package():
     for pkg in (*PACKAGES, "tests"):
         assert re.search(rf"^{pkg}/", layout, flags=re.M), f"README's layout section misses {pkg}/"
     assert (ROOT / "docs" / "architecture.md").exists()
+
+
+def _third_party_imports(path: Path) -> set[str]:
+    tree = parse(path)
+    found = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Import):
+            found |= {a.name.split(".")[0] for a in node.names}
+        elif isinstance(node, ast.ImportFrom) and not node.level and node.module:
+            found.add(node.module.split(".")[0])
+    return found
+
+
+def test_the_tests_run_pandera_as_production_does_without_pandas():
+    """Production installs no pandas, and with pandas installed `import pandera` imports it too (0.4–0.5 s in each
+    reading forkserver and test worker) and takes another path through pandera's own setup. So the product imports
+    no pandas, and neither the product's dependencies nor the test extras list it: only the naive script of
+    `make bench` has it, in a venv of its own (bench/naive-requirements.txt)."""
+    import tomllib
+    project = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))["project"]
+    listed = [*project["dependencies"], *project["optional-dependencies"]["test"]]
+    assert not [r for r in listed if re.match(r"pandas\b", r)], "pandas is listed in pyproject.toml"
+    users = [str(p.relative_to(ROOT)) for p in python_files(PRODUCT + ("samples",)) if "pandas" in _third_party_imports(p)]
+    assert not users, f"the product imports pandas: {users}"
