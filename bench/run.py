@@ -460,7 +460,8 @@ def bench_workload(name: str, data: Path, work: Path, reps: int, *, naive: bool,
             db.unlink(missing_ok=True)
             nv = timed([NAIVE_PYTHON, "-m", "bench.naive", str(share / "inbox"), str(db)], logs / f"{rep}-naive.log")
             if nv.rc != 0:
-                raise SystemExit(f"naive script failed; see {logs}/{rep}-naive.log")
+                raise SystemExit(f"naive script failed; see {logs}/{rep}-naive.log (it runs in {NAIVE_PYTHON}: "
+                                 "`make bench` gives it a venv with pandas, .venv-naive, as SRDI_NAIVE_PYTHON)")
             db.unlink(missing_ok=True)
             fig.add("naive_s", nv.seconds)
             fig.add("naive_cpu_s", nv.cpu_s)
