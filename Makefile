@@ -4,12 +4,13 @@ VENV   ?= .venv
 BIN    := $(VENV)/bin
 HOME_DIR ?= srdi-home
 NAIVE  := $(VENV)-naive/bin/python
+NAIVE_READY := $(VENV)-naive/installed
 export DO_NOT_TRACK := 1
 export PREFECT_SERVER_ANALYTICS_ENABLED := false
 # Python's default: each module compiled once, into __pycache__/ (git-ignored), not again by every process. Where the
 # environment says otherwise (PYTHONDONTWRITEBYTECODE, as some machines set), each test worker and each `srdi`
 # command compiled srdi's modules again, and pytest rewrote every test file again: collecting the suite took 10.5 s
-# of CPU per worker instead of 4.7 s
+# in each worker instead of 4.7 s
 unexport PYTHONDONTWRITEBYTECODE
 
 .PHONY: demo test check lint unit integration e2e venv venv-test bench golden mutants weigh clean
@@ -64,16 +65,16 @@ e2e: venv-test
 
 # issue 6's, 12's and 21's figures against their targets (21's: how soon srdi stops, which no test asserts);
 # `make bench BENCH_ARGS=--quick` for a smoke run, `BENCH_ARGS=--stops-only` for 21's alone (docs/benchmarks.md)
-bench: venv-test $(NAIVE)
+bench: venv-test $(NAIVE_READY)
 	SRDI_NAIVE_PYTHON=$(NAIVE) $(BIN)/python -m bench.run $(BENCH_ARGS)
 
 # bench/naive.py, the naive pandas + openpyxl script srdi is measured against (#23), in a venv of its own: with
 # pandas beside srdi, `import pandera` imports it too (0.4–0.5 s more in every reading forkserver and test worker),
 # which production, without pandas, never does; so neither the tests nor the bench's srdi figures have pandas
-$(NAIVE): bench/naive-requirements.txt
+$(NAIVE_READY): bench/naive-requirements.txt
 	$(PYTHON) -m venv $(VENV)-naive
 	$(VENV)-naive/bin/pip install --quiet -r bench/naive-requirements.txt
-	touch $(NAIVE)
+	touch $(NAIVE_READY)
 
 # issue 21: the share of mutmut's mutants of schemas/ and the intake's normalisers that the fast tests kill, per
 # module (pyproject.toml [tool.mutmut], bench/mutants.py, MUTANTS21.md). First a run of one mutant, which writes every
