@@ -330,13 +330,18 @@ class Command:
         def watch() -> None:
             try:
                 while got := os.read(read_end, 64):       # b"" once __exit__ closes the write end
-                    if signal.SIGTERM in got and signal.getsignal(signal.SIGTERM) is not self._on_signal:
+                    if signal.SIGTERM in got and not self._handles(signal.SIGTERM):
                         self._begin_stop(signal.SIGTERM)
             except OSError:
                 pass
             finally:
                 os.close(read_end)
         threading.Thread(target=watch, name="srdi-signals", daemon=True).start()
+
+    def _handles(self, sig: int) -> bool:
+        """Whether our handler is the one installed for `sig` (not Prefect's, say). Compared with ==: each access to
+        a bound method makes a new object, so `is` never holds."""
+        return signal.getsignal(sig) == self._on_signal
 
     def __exit__(self, exc_type, exc, tb) -> bool:
         global _current
