@@ -230,10 +230,23 @@ def _python_ignoring_stop_signals() -> str | None:
     return launcher if ok else None
 
 
+class _Process(mp.context.ForkServerProcess):
+    """A child of the forkserver that never runs the parent's main module (`_main_module_not_run`), whoever starts
+    it: a reading child, or a pool child, which a pool starts when a task finds no idle child, not with the pool."""
+
+    def start(self) -> None:
+        with _main_module_not_run():
+            super().start()
+
+
+class _Context(mp.context.ForkServerContext):
+    Process = _Process
+
+
 def _context():
     global _CTX
     if _CTX is None:
-        ctx = mp.get_context("forkserver")
+        ctx = _Context()        # the forkserver is multiprocessing's one per process, as mp.get_context's is
         # what the children run, imported once by the forkserver: the checks (polars, pandera, calamine) and the
         # outbox pool's writers (xlsxwriter, openpyxl: 0.24 s a child otherwise; tasks.bureau.outbox imports them
         # only when it writes a workbook)
@@ -302,8 +315,8 @@ def child_pool(workers: int | None = None, initializer=None, initargs: tuple = (
     pool = ProcessPoolExecutor(max(1, workers), mp_context=_context(), initializer=_pool_child,
                                initargs=(initializer, initargs))
     try:
-        with _main_module_not_run():   # the pool starts all its children at its first task (a forkserver's pool does)
-            pool.submit(os.getpid).result()
+        pool.submit(os.getpid).result()     # its first child started now (a forkserver's pool starts the others
+                                            # when a task finds no idle child)
     except BaseException:
         pool.shutdown(wait=False, cancel_futures=True)
         raise
@@ -334,8 +347,7 @@ class _Reader:
         self.err_path = os.path.join(tmpdir, f"reader{n}.err")
         self.conn, child = ctx.Pipe()
         self.proc = ctx.Process(target=_serve, args=(child, self.err_path), daemon=True, name=f"srdi-reader-{n}")
-        with _main_module_not_run():
-            self.proc.start()
+        self.proc.start()
         child.close()
         self.chunk: list[Submission] | None = None
         self.started = 0.0

@@ -204,16 +204,26 @@ elif __name__ == "__main__":
     from tests.integration.test_reader_limits import submission
     (sub,) = check_isolated([submission(Path(sys.argv[1]))])
     assert sub.norm is not None, sub.findings
-    with child_pool(workers=1) as pool:
-        assert pool.submit(os.getpid).result() != os.getpid()
+    import subprocess
+    flag = Path(os.environ["MAIN_RAN_IN"] + ".go")
+    with child_pool(workers=2) as pool:
+        # the pool's first child starts with the pool; the second only when a task finds no idle child: here,
+        # while the first child waits for the flag
+        first = pool.submit(subprocess.run, ["sh", "-c", f"until [ -e '{flag}' ]; do sleep 0.05; done"])
+        second = pool.submit(os.getpid)
+        assert second.result() != os.getpid()
+        flag.touch()
+        assert first.result().returncode == 0
     print("done")
 """
 
 
 def test_no_child_runs_the_parents_main_module_again(tmp_path):
     """A flow run on a worker is `python -m prefect.engine`: a reading child or pool child that ran the parent's
-    main module again (what multiprocessing does by default) imported Prefect in every child. Here the parent is
-    `python -m` a module that notes each time it runs as a child's main module."""
+    main module again (what multiprocessing does by default) imported Prefect in every child, and a script without
+    a `__main__` guard ran its whole ingest again in the child, which then waited for ever for the writer lock its
+    parent held. Here the parent is `python -m` a module that notes each time it runs as a child's main module; the
+    pool's second child is started by a task, as a large batch's outbox starts it."""
     (tmp_path / "parent_main.py").write_text(MAIN, encoding="utf-8")
     book = tmp_path / "企业库2022Q2.xlsx"
     from samples.workbooks import write_xlsx
