@@ -5,8 +5,11 @@ it (the file stays in the inbox, the others are filed)."""
 from __future__ import annotations
 
 import datetime as dt
+import os
 import re
 import shutil
+import subprocess
+import sys
 from pathlib import Path
 
 import openpyxl
@@ -16,6 +19,7 @@ import tasks.intake.file_away as file_away
 import tasks.intake.feedback_pool as feedback_pool
 from samples.workbooks import enterprise_rows, task_rows, write_xlsx
 from tests.conftest import drop
+from tests.helpers import HANG
 from warehouse.home import Home
 
 BUREAUS = ("工信局", "农业农村局", "商务局", "财政局")
@@ -125,3 +129,28 @@ def test_a_child_that_cannot_write_leaves_its_file_answered_by_the_step(tmp_path
     sent = sorted(p.stem for p in (share / "财政局").glob("*.xlsx"))
     answered = {p.name.split("_回执_")[0] for p in (home.outbox / "财政局").glob("*_回执_*.xlsx")}
     assert set(sent) <= answered
+
+
+SCRIPT = """
+from flows.pipeline import ingest_inbox
+from warehouse.home import Home
+
+summary = ingest_inbox(Home.resolve({home!r}), 0, False)
+print("files", summary["files"], "loaded", summary["loaded"], "rejected", summary["rejected"])
+"""
+
+
+def test_a_script_without_a_main_guard_ingests_a_large_batch_and_ends(tmp_path):
+    """docs/architecture.md: a script may call the library. Written as people write scripts, with no
+    `if __name__ == "__main__":`, its large batch's outbox pool starts a second child while it works: that child must
+    not run the script again (it did, and waited for ever for the writer lock the script held)."""
+    home = Home.resolve(tmp_path / "home").ensure()
+    copy_in(make_share(tmp_path / "share"), home)
+    script = tmp_path / "my_ingest.py"
+    script.write_text(SCRIPT.format(home=str(home.root)), encoding="utf-8")
+    root = Path(__file__).resolve().parents[2]
+    r = subprocess.run([sys.executable, str(script)], cwd=root, capture_output=True, text=True, timeout=HANG,
+                       env={**os.environ, "PYTHONPATH": str(root)})
+    assert r.returncode == 0, r.stderr[-3000:]
+    assert r.stdout.split() == ["files", str(FILES), "loaded", str(FILES - 2), "rejected", "2"], r.stdout
+    assert not [p for p in home.inbox.rglob("*") if p.is_file()]
