@@ -30,6 +30,7 @@ import re
 import signal
 import sys
 import tempfile
+import threading
 import time
 import types
 import zipfile
@@ -281,19 +282,25 @@ def any_file_in(inbox: Path) -> bool:
     return False
 
 
+_MAIN_SWAP = threading.Lock()
+
+
 @contextlib.contextmanager
 def _main_module_not_run():
     """While a child starts: multiprocessing has every child of the forkserver run the parent's main module first
     (as `__mp_main__`, so that what it defines can be unpickled). What our children run lives in modules the
     forkserver preloads, and the main module of a flow run on a worker is Prefect's (`python -m prefect.engine`):
     each reading child and pool child imported Prefect again, 1.3–1.5 s of CPU each (0.2 s otherwise). For the
-    start, multiprocessing sees a main module with no file and no name to run (its `get_preparation_data`)."""
-    main = sys.modules["__main__"]
-    sys.modules["__main__"] = types.ModuleType("__main__")
-    try:
-        yield
-    finally:
-        sys.modules["__main__"] = main
+    start, multiprocessing sees a main module with no file and no name to run (its `get_preparation_data`).
+    One start at a time: the flow's chunks start their readers from several threads, and two overlapping swaps
+    could restore each other's stand-in and leave it as the process's main module for good."""
+    with _MAIN_SWAP:
+        main = sys.modules["__main__"]
+        sys.modules["__main__"] = types.ModuleType("__main__")
+        try:
+            yield
+        finally:
+            sys.modules["__main__"] = main
 
 
 def _pool_child(initializer, initargs) -> None:
