@@ -135,10 +135,13 @@ def main(argv: list[str] | None = None) -> int:
         return _reader_gone()
     except Exception as exc:
         from srdi.api_auth import CredentialError
+        from srdi.runtime import ServerStartError
+        name = getattr(args, "command", "") if "args" in locals() else ""
         if isinstance(exc, CredentialError):      # one line with the fix, never a traceback (issue #24)
-            print(f"srdi {getattr(args, 'command', '') if 'args' in locals() else ''}: {exc}".replace("srdi : ", "srdi: "),
-                  file=sys.stderr, flush=True)
+            print(f"srdi {name}: {exc}".replace("srdi : ", "srdi: "), file=sys.stderr, flush=True)
             return EXIT_CREDENTIAL
+        if isinstance(exc, ServerStartError):     # one line with the reason and what to do; nothing ran
+            return _server_not_started(name, getattr(args, "home", None) if "args" in locals() else None, exc)
         from warehouse.disk import is_disk_problem
         if not is_disk_problem(exc):
             raise
@@ -153,6 +156,16 @@ def main(argv: list[str] | None = None) -> int:
 
 EXIT_STORAGE = 4     # what `srdi ingest` returns when a full disk stopped its batch
 EXIT_CREDENTIAL = 5  # the home's API credential cannot be trusted (srdi/api_auth.py)
+EXIT_SERVER = 6      # the home's embedded Prefect server could not be started (srdi/runtime.py)
+
+
+def _server_not_started(command: str, home: str | None, exc: Exception) -> int:
+    prefect_home = os.environ.get("PREFECT_HOME") or (f"{home}/.prefect" if home else "<home>/.prefect")
+    print(f"srdi {command}: 无法启动本 home 的 Prefect 服务器，本次未运行 / could not start the home's Prefect server; "
+          f"nothing ran: {exc}. 处理后重试；要看服务器自己的报错，可在前台运行 / fix it and run the command again; to see "
+          f"the server's own error, run it in the foreground: PREFECT_HOME={prefect_home} prefect server start",
+          file=sys.stderr, flush=True)
+    return EXIT_SERVER
 
 
 def _disk_problem(command: str, exc: BaseException) -> int:

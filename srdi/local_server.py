@@ -24,7 +24,7 @@ import time
 from datetime import datetime
 from pathlib import Path
 
-from srdi.runtime import descendants, free_port, healthy, running_server, serve_file, stop_embedded
+from srdi.runtime import descendants, failure_reason, free_port, healthy, running_server, serve_file, stop_embedded
 from warehouse.home import Home
 
 REPO = Path(__file__).resolve().parents[1]
@@ -60,9 +60,8 @@ def die_with_parent():
 
 
 def server_failure(log: Path, fallback: str) -> str:
-    """The reason a Prefect server or worker stopped, from its log since its last start: the exception it ended
-    with, else a line saying what is wrong (a port in use …), else `fallback`."""
-    import re
+    """The reason a Prefect server or worker stopped, from its log since its last start (srdi/runtime.py
+    `failure_reason`), else `fallback`."""
     try:
         with open(log, "rb") as f:
             f.seek(0, os.SEEK_END)
@@ -70,14 +69,7 @@ def server_failure(log: Path, fallback: str) -> str:
             text = f.read().decode("utf-8", "replace")
     except OSError:
         return fallback
-    lines = [line.strip() for line in text.split(LOG_MARK)[-1].splitlines()]
-    exception = re.compile(r"^(?:[A-Za-z_][\w]*\.)*[A-Za-z_]\w*(?:Error|Exception|Exit|Interrupt|Failure)\b:?\s*(.*)$")
-    telling = ("already in use", "address in use", "permission denied", "no such file", "not found", "error")
-    noise = ("application startup failed", "server stopped", "background on this error", "traceback")
-    found = [line for line in reversed(lines) if exception.match(line)] or [
-        line for line in reversed(lines)
-        if line and any(k in line.lower() for k in telling) and not any(n in line.lower() for n in noise)]
-    return found[0][:300] if found else fallback
+    return failure_reason(text.split(LOG_MARK)[-1], fallback)
 
 
 def _signal_all(pids, sig, group: bool = False) -> None:

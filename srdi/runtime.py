@@ -48,6 +48,25 @@ QUIET = {"DO_NOT_TRACK": "1", "PREFECT_SERVER_ANALYTICS_ENABLED": "false",
 
 # ------------------------------------------------------------------------------------ which server
 
+class ServerStartError(RuntimeError):
+    """The home's embedded Prefect server could not be started, or did not answer: the command says why in one line
+    (srdi/cli.py) and runs nothing."""
+
+
+def failure_reason(text: str, fallback: str) -> str:
+    """Why a Prefect command, server or worker failed, from what it printed: the exception it ended with, else a line
+    saying what is wrong (a port in use …), else `fallback`."""
+    import re
+    lines = [line.strip() for line in text.splitlines()]
+    exception = re.compile(r"^(?:[A-Za-z_][\w]*\.)*[A-Za-z_]\w*(?:Error|Exception|Exit|Interrupt|Failure)\b:?\s*(.*)$")
+    telling = ("already in use", "address in use", "permission denied", "no such file", "not found", "error")
+    noise = ("application startup failed", "server stopped", "background on this error", "traceback")
+    found = [line for line in reversed(lines) if exception.match(line)] or [
+        line for line in reversed(lines)
+        if line and any(k in line.lower() for k in telling) and not any(n in line.lower() for n in noise)]
+    return found[0][:300] if found else fallback
+
+
 def healthy(url: str, timeout: float = 1.0) -> bool:
     try:
         with urllib.request.urlopen(f"{url.rstrip('/')}/health", timeout=timeout) as r:
@@ -182,10 +201,12 @@ def start_embedded(home) -> str:
                 write_private(embedded_file(home), json.dumps({
                     "api_url": url, "started_at": datetime.now(timezone.utc).isoformat(timespec="seconds")}))
                 return url
-            last = [line for line in (r.stderr + r.stdout).splitlines() if line.strip()]
-            why = last[-1] if r.returncode and last else f"port {port} was taken before the server could listen on it"
             _server_stop(home)
-        raise RuntimeError(f"prefect server start --background failed: {why}")
+            if r.returncode and "already in use" not in r.stdout + r.stderr:   # not a port taken meanwhile: say it
+                why = failure_reason(r.stderr + "\n" + r.stdout, f"exit code {r.returncode}")
+                break
+            why = f"the server ended before it answered on port {port} (three ports tried)"
+        raise ServerStartError(f"prefect server start --background: {why}")
 
 
 def stop_embedded(home) -> bool:
@@ -227,8 +248,7 @@ def wait_for_ours(home, url: str, ceiling: float = 180.0) -> bool:
         if _server_pid(home) is None:
             return False
         if time.monotonic() > deadline:
-            raise RuntimeError(f"the Prefect server at {url} did not answer within {ceiling:.0f} s; "
-                               f"`srdi stop` then run the command again")
+            raise ServerStartError(f"the Prefect server at {url} did not answer within {ceiling:.0f} s")
         time.sleep(0.1)
     return True
 
@@ -239,8 +259,7 @@ def wait_for(url: str, ceiling: float = 180.0) -> None:
     deadline = time.monotonic() + ceiling
     while not healthy(url):
         if time.monotonic() > deadline:
-            raise RuntimeError(f"the Prefect server at {url} did not answer within {ceiling:.0f} s; "
-                               f"`srdi stop` then run the command again")
+            raise ServerStartError(f"the Prefect server at {url} did not answer within {ceiling:.0f} s")
         time.sleep(0.1)
 
 
