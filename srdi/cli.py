@@ -156,7 +156,7 @@ def main(argv: list[str] | None = None) -> int:
 
 EXIT_STORAGE = 4     # what `srdi ingest` returns when a full disk stopped its batch
 EXIT_CREDENTIAL = 5  # the home's API credential cannot be trusted (srdi/api_auth.py)
-EXIT_SERVER = 6      # the home's embedded Prefect server could not be started (srdi/runtime.py)
+EXIT_SERVER = 7      # the home's embedded Prefect server could not be started (srdi/runtime.py); 6 is a rollup's failed data test (srdi/commands/rollup.py)
 
 
 def _server_not_started(command: str, home: str | None, exc: Exception) -> int:

@@ -145,14 +145,14 @@ def test_a_port_someone_else_took_is_never_taken_for_the_homes_server(tmp_path, 
 
 def test_a_server_that_cannot_start_is_said_in_one_line_and_nothing_runs(tmp_path):
     """The home's Prefect home is unusable (here a file where its folder should be): the command says why in one
-    line, with what to run to see the server's own error, exits 6, and leaves nothing running or changed."""
+    line, with what to run to see the server's own error, exits 7, and leaves nothing running or changed."""
     home = Home.resolve(tmp_path / "home").ensure()
     (home.root / ".prefect").write_text("not a folder", encoding="utf-8")
     (home.inbox / "工信局").mkdir()
     (home.inbox / "工信局" / "工信局企业库2022Q3.xlsx").write_bytes(b"kept as it is")
     r = subprocess.run([sys.executable, "-m", "srdi.cli", "ingest", "--home", str(home.root)], cwd=ROOT, env=env(),
                        capture_output=True, text=True, timeout=HANG)
-    assert r.returncode == 6, r.stdout + r.stderr
+    assert r.returncode == 7, r.stdout + r.stderr
     assert "Traceback" not in r.stderr and len(r.stderr.strip().splitlines()) == 1, r.stderr
     assert "无法启动本 home 的 Prefect 服务器" in r.stderr and "Not a directory" in r.stderr, r.stderr
     assert f"PREFECT_HOME={home.root / '.prefect'} prefect server start" in r.stderr, r.stderr
