@@ -160,10 +160,11 @@ EXIT_SERVER = 7      # the home's embedded Prefect server could not be started (
 
 
 def _server_not_started(command: str, home: str | None, exc: Exception) -> int:
-    prefect_home = os.environ.get("PREFECT_HOME") or (f"{home}/.prefect" if home else "<home>/.prefect")
+    from srdi.runtime import prefect_home
+    where = prefect_home(home or "<home>")
     print(f"srdi {command}: 无法启动本 home 的 Prefect 服务器，本次未运行 / could not start the home's Prefect server; "
           f"nothing ran: {exc}. 处理后重试；要看服务器自己的报错，可在前台运行 / fix it and run the command again; to see "
-          f"the server's own error, run it in the foreground: PREFECT_HOME={prefect_home} prefect server start",
+          f"the server's own error, run it in the foreground: PREFECT_HOME={where} prefect server start",
           file=sys.stderr, flush=True)
     return EXIT_SERVER
 

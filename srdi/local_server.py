@@ -24,7 +24,7 @@ import time
 from datetime import datetime
 from pathlib import Path
 
-from srdi.runtime import descendants, failure_reason, free_port, healthy, running_server, serve_file, stop_embedded
+from srdi.runtime import descendants, failure_reason, free_port, prefect_home, healthy, running_server, serve_file, stop_embedded
 from warehouse.home import Home
 
 REPO = Path(__file__).resolve().parents[1]
@@ -147,7 +147,7 @@ class Services:
                         DO_NOT_TRACK="1", PREFECT_SERVER_ANALYTICS_ENABLED="false",
                         # yearly schedules (半年例会, 年度总结) need runs created more than 100 days ahead
                         PREFECT_SERVER_SERVICES_SCHEDULER_MAX_SCHEDULED_TIME="P400D",
-                        PREFECT_HOME=os.environ.get("PREFECT_HOME", str(self.home.root / ".prefect")),
+                        PREFECT_HOME=prefect_home(self.home.root),
                         PYTHONPATH=os.pathsep.join(p for p in (str(REPO), os.environ.get("PYTHONPATH", "")) if p))
         self.env.setdefault("PREFECT_WORKER_QUERY_SECONDS", WORKER_QUERY_SECONDS)
         self.env.update(auth)      # the server requires it; the deploy commands, the worker and its runs send it

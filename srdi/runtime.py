@@ -144,11 +144,17 @@ def _serves(home, url: str) -> bool:
     return False
 
 
+def prefect_home(root) -> str:
+    """The Prefect home of the srdi home at `root`: PREFECT_HOME when set, else <home>/.prefect (its database, the
+    embedded server's pid file)."""
+    return os.environ.get("PREFECT_HOME") or str(Path(root) / ".prefect")
+
+
 def prefect_env(home) -> dict[str, str]:
     """The environment of Prefect's own commands for this home: its Prefect home, quiet, the home's credential."""
     from srdi import api_auth
     env = {k: v for k, v in os.environ.items() if k not in ("PREFECT_API_URL", "PREFECT_API_AUTH_STRING")}
-    env.update(QUIET, PREFECT_HOME=os.environ.get("PREFECT_HOME") or str(Path(home.root) / ".prefect"))
+    env.update(QUIET, PREFECT_HOME=prefect_home(home.root))
     env.update(api_auth.server_env(home.state))
     return env
 
@@ -224,7 +230,7 @@ def use_prefect(home, say=None) -> str | None:
     from srdi import api_auth
     for k, v in QUIET.items():
         os.environ.setdefault(k, v)
-    os.environ.setdefault("PREFECT_HOME", str(Path(home.root) / ".prefect"))
+    os.environ["PREFECT_HOME"] = prefect_home(home.root)
     named = os.environ.get("PREFECT_API_URL")
     if named:
         if healthy(named, timeout=2.0):

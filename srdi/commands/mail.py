@@ -40,10 +40,10 @@ def run(args) -> int:
         return 2 if problem and args.action == "send" and "有误" in problem else 0
     import os
 
-    from srdi.runtime import QUIET
+    from srdi.runtime import QUIET, prefect_home
     for k, v in QUIET.items():        # Prefect is imported (flows/, tasks/), never started: no telemetry, home's state
         os.environ.setdefault(k, v)
-    os.environ.setdefault("PREFECT_HOME", str(home.root / ".prefect"))
+    os.environ["PREFECT_HOME"] = prefect_home(home.root)
     from flows.mail import send_now
     result = send_now(home)
     if result["busy"]:

@@ -2,9 +2,9 @@
 from __future__ import annotations
 
 import os
-from pathlib import Path
 
 from srdi.prefect_env import QUIET
+from srdi.runtime import prefect_home
 from warehouse.home import Home
 
 
@@ -27,7 +27,7 @@ def run(args) -> int:
     home = Home.resolve(args.home)
     for k, v in QUIET.items():
         os.environ.setdefault(k, v)
-    os.environ.setdefault("PREFECT_HOME", str(Path(home.root) / ".prefect"))
+    os.environ["PREFECT_HOME"] = prefect_home(home.root)
     from srdi.api_auth import use
     use(home.ensure().state)      # before Prefect is imported: serve's server requires it, its clients send it
     from srdi.local_server import serve
