@@ -31,12 +31,11 @@ def annual_summary(home: str | None = None, period: str | None = None, lock: Wri
 ROLLUPS = {"quarterly": quarterly_dispatch, "midyear": midyear_meeting, "annual": annual_summary}
 
 
-def _subflow(kind: str, where: Home, period: str) -> dict:
-    return ROLLUPS[kind](home=str(where.root), period=period)
-
-
 @flow(name="backfill-rollups", log_prints=True)
 def backfill(kind: str, start: str, end: str, home: str | None = None,
-             on_progress: OnProgress | None = None) -> list[dict]:
-    """Every period of `kind` from start to end, oldest first, each as its own rollup run (a subflow run)."""
-    return backfill_rollups(kind, start, end, Home.resolve(home).ensure(), rollup=_subflow, on_progress=on_progress)
+             on_progress: OnProgress | None = None, lock: WriterLock | None = None) -> list[dict]:
+    """Every period of `kind` from start to end, oldest first, each as its own rollup run (a subflow run). `lock`:
+    the writer lock a caller in this process holds (the CLI), handed to each run; else each run takes it."""
+    def subflow(kind: str, where: Home, period: str) -> dict:
+        return ROLLUPS[kind](home=str(where.root), period=period, lock=lock)
+    return backfill_rollups(kind, start, end, Home.resolve(home).ensure(), rollup=subflow, on_progress=on_progress)

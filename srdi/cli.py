@@ -18,10 +18,9 @@ import pkgutil
 import sys
 
 import srdi.commands
+from srdi.exits import Exit
 from warehouse.home import DEFAULT_HOME, Home
 
-EXIT_INTERRUPTED = 130
-EXIT_USAGE = 2
 HOME_HELP = f"the srdi home folder (default: $SRDI_HOME, else ./{DEFAULT_HOME}); before or after the command"
 EPILOG = (f"Global options go before or after the command: `srdi --home DIR ingest` = `srdi ingest --home DIR` "
           f"(SRDI_HOME means the same; default ./{DEFAULT_HOME}). Start with `srdi init`; `srdi status` shows the "
@@ -31,7 +30,7 @@ EPILOG = (f"Global options go before or after the command: `srdi --home DIR inge
 class _Parser(argparse.ArgumentParser):
     def error(self, message):     # argparse's own exit code 2, with one line of help on where to look
         self.print_usage(sys.stderr)
-        self.exit(EXIT_USAGE, f"{self.prog}: error: {message}\n{self.prog}: 参数有误，用法见 / see `{self.prog} --help`\n")
+        self.exit(Exit.USAGE, f"{self.prog}: error: {message}\n{self.prog}: 参数有误，用法见 / see `{self.prog} --help`\n")
 
 
 def _global_options(p: argparse.ArgumentParser) -> None:
@@ -101,7 +100,7 @@ def prepare_home(args) -> int | None:
     existed = home.is_home()
     if policy in ("existing", "optional") and not existed:
         sys.stderr.write(not_a_home(args.command, home, source))
-        return EXIT_USAGE
+        return Exit.USAGE
     args.home = str(home.root)
     args.home_existed = existed
     _say_home(args, home, source, existed)
@@ -125,7 +124,7 @@ def main(argv: list[str] | None = None) -> int:
         if not getattr(args, "supervised", False):
             return args.func(args)
         from srdi.runtime import Command
-        code = EXIT_INTERRUPTED
+        code = Exit.INTERRUPTED
         with Command(args.command, own_process=own_process):
             code = args.func(args)
         return code
@@ -139,7 +138,7 @@ def main(argv: list[str] | None = None) -> int:
         name = getattr(args, "command", "") if "args" in locals() else ""
         if isinstance(exc, CredentialError):      # one line with the fix, never a traceback (issue #24)
             print(f"srdi {name}: {exc}".replace("srdi : ", "srdi: "), file=sys.stderr, flush=True)
-            return EXIT_CREDENTIAL
+            return Exit.CREDENTIAL
         if isinstance(exc, ServerStartError):     # one line with the reason and what to do; nothing ran
             return _server_not_started(name, getattr(args, "home", None) if "args" in locals() else None, exc)
         from warehouse.disk import is_disk_problem
@@ -151,12 +150,7 @@ def main(argv: list[str] | None = None) -> int:
             raise
         # a Ctrl-C outside a supervised run (while starting up, or in `srdi query`): one line, no traceback
         os.write(2, "srdi: 已中断 / interrupted\n".encode("utf-8"))
-        return EXIT_INTERRUPTED
-
-
-EXIT_STORAGE = 4     # what `srdi ingest` returns when a full disk stopped its batch
-EXIT_CREDENTIAL = 5  # the home's API credential cannot be trusted (srdi/api_auth.py)
-EXIT_SERVER = 7      # the home's embedded Prefect server could not be started (srdi/runtime.py); 6 is a rollup's failed data test (srdi/commands/rollup.py)
+        return Exit.INTERRUPTED
 
 
 def _server_not_started(command: str, home: str | None, exc: Exception) -> int:
@@ -166,7 +160,7 @@ def _server_not_started(command: str, home: str | None, exc: Exception) -> int:
           f"nothing ran: {exc}. 处理后重试；要看服务器自己的报错，可在前台运行 / fix it and run the command again; to see "
           f"the server's own error, run it in the foreground: PREFECT_HOME={where} prefect server start",
           file=sys.stderr, flush=True)
-    return EXIT_SERVER
+    return Exit.SERVER
 
 
 def _disk_problem(command: str, exc: BaseException) -> int:
@@ -174,7 +168,7 @@ def _disk_problem(command: str, exc: BaseException) -> int:
     exit 4, no traceback."""
     from warehouse.disk import disk_problem_line
     print(f"srdi {command}: {disk_problem_line(exc)}".replace("srdi : ", "srdi: "), file=sys.stderr, flush=True)
-    return EXIT_STORAGE
+    return Exit.STORAGE
 
 
 def _reader_gone() -> int:
@@ -185,7 +179,7 @@ def _reader_gone() -> int:
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
     except (OSError, ValueError):
         pass
-    return 141
+    return Exit.PIPE_CLOSED
 
 
 def entry() -> int:
@@ -210,7 +204,7 @@ def entry() -> int:
             stream.flush()
         except (OSError, ValueError):
             pass
-    os._exit(code if isinstance(code, int) else 1)
+    os._exit(code if isinstance(code, int) else Exit.FAILED)
 
 
 if __name__ == "__main__":

@@ -24,6 +24,7 @@ import time
 from datetime import datetime
 from pathlib import Path
 
+from srdi.exits import Exit
 from srdi.runtime import descendants, failure_reason, free_port, prefect_home, healthy, running_server, serve_file, stop_embedded
 from warehouse.home import Home
 
@@ -84,7 +85,7 @@ def _signal_all(pids, sig, group: bool = False) -> None:
 class ServeError(Exception):
     """A failure `srdi serve` reports in one line (the reason and the fix); `code` is its exit code."""
 
-    def __init__(self, message: str, code: int = 1):
+    def __init__(self, message: str, code: int = Exit.FAILED):
         super().__init__(message)
         self.code = code
 
@@ -186,13 +187,13 @@ class Services:
         reason = server_failure(log, "")
         label = {"server": "Prefect 服务器 / the Prefect server", "worker": "worker / the worker"}[name]
         if "already in use" in reason.lower() or "address in use" in reason.lower():
-            return ServeError(f"{label}: {port_message(self.port)}", code=2)
+            return ServeError(f"{label}: {port_message(self.port)}", code=Exit.USAGE)
         return ServeError(f"{label} 已退出 / exited ({how}){': ' + reason if reason else ''}; 看过日志后请重新运行 "
                           f"srdi serve / see {log}, then run srdi serve again")
 
     def start(self, timeout: float = 180.0) -> "Services":
         if not port_free(self.port):
-            raise ServeError(port_message(self.port), code=2)
+            raise ServeError(port_message(self.port), code=Exit.USAGE)
         self.log(f"starting the Prefect server on {self.api_url} (database under {self.env['PREFECT_HOME']})")
         self.server = self._spawn("server", _prefect("server", "start", "--host", "127.0.0.1", "--port", str(self.port)))
         deadline = time.monotonic() + timeout
@@ -321,7 +322,7 @@ def serve(home: Home, port: int | None = None, watch: str = "auto", settle: floa
     if url:
         print(f"srdi serve: 此 home 已有 srdi serve 在运行（{url.removesuffix('/api')}）/ "
               f"srdi serve is already running for this home at {url.removesuffix('/api')}", file=sys.stderr)
-        return 2
+        return Exit.USAGE
     services = Services(home, port)
     watcher = None
 

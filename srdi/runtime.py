@@ -36,9 +36,10 @@ from datetime import datetime, timedelta, timezone
 from pathlib import Path
 from types import FrameType
 
+from srdi.exits import Exit
+
 TAG = "srdi-command:"      # + pid-start time of the command that created the flow run
 STOP_DEADLINE = 8.0        # seconds from Ctrl-C to a forced exit: inside the 10 s the command promises
-EXIT_INTERRUPTED = 130
 QUIET = {"DO_NOT_TRACK": "1", "PREFECT_SERVER_ANALYTICS_ENABLED": "false",
          "UVICORN_ACCESS_LOG": "false",     # Prefect's background server writes to a pipe nobody reads
          # a flow run from plain Python with no API set gets Prefect's temporary server: on a busy 2-core machine
@@ -389,7 +390,7 @@ class Command:
             return False
         self._say_interrupted(self.signum)
         if self.own_process:
-            os._exit(EXIT_INTERRUPTED)
+            os._exit(Exit.INTERRUPTED)
         return True
 
     # ---- before the first flow
@@ -492,7 +493,7 @@ class Command:
 
     def _force_exit(self, signum: int) -> None:
         self._say_interrupted(signum)
-        os._exit(EXIT_INTERRUPTED)
+        os._exit(Exit.INTERRUPTED)
 
     def _drain(self, timeout: float) -> None:
         """Send Prefect's queued logs and events before the command ends (as Prefect's own harness does)."""

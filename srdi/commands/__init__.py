@@ -3,6 +3,11 @@
 
 import sys
 
+from srdi.exits import Exit
+
+# the --wait of every command that writes (srdi/commands/_writer.py)
+WAIT_HELP = "seconds to wait for another running ingest, rollup, backfill, templates or publish (default 600)"
+
 
 def quarter_check(command: str):
     """The `check_args` of a command whose --period names a quarter (status, templates): the period in any accepted
@@ -14,6 +19,6 @@ def quarter_check(command: str):
                 args.period = parse_period(args.period, "quarter")
             except ValueError as exc:
                 print(f"srdi {command}: {exc}", file=sys.stderr)
-                return 2
+                return Exit.USAGE
         return None
     return check

@@ -13,6 +13,8 @@ import sys
 import tempfile
 from pathlib import Path
 
+from srdi.exits import Exit
+
 
 def build_reference_warehouse(root: Path) -> Path:
     """A fresh demo under root; returns its published warehouse. Prefect is imported only here."""
@@ -34,7 +36,7 @@ def cmd_docs(args) -> int:
             db = Home.resolve(args.home).warehouse
             if not db.exists():
                 print(f"srdi docs: no published warehouse at {db}", file=sys.stderr)
-                return 2
+                return Exit.USAGE
         else:
             from srdi.prefect_env import quiet_prefect
             home = Home.resolve(Path(tmp) / "home").ensure()
@@ -50,13 +52,13 @@ def cmd_docs(args) -> int:
         if old != text:
             sys.stderr.writelines(difflib.unified_diff(old.splitlines(True), text.splitlines(True), str(out), "generated"))
             print(f"srdi docs: {out} is out of date; run `srdi docs`", file=sys.stderr)
-            return 1
+            return Exit.FAILED
         print(f"{out} is up to date")
         return 0
     out.parent.mkdir(parents=True, exist_ok=True)
     out.write_text(text, encoding="utf-8")
     print(f"{'unchanged' if old == text else 'wrote'} {out}")
-    return 1 if missing else 0
+    return Exit.FAILED if missing else 0
 
 
 def register(subparsers) -> None:

@@ -4,6 +4,8 @@ from __future__ import annotations
 import os
 import sys
 
+from srdi.commands import WAIT_HELP
+from srdi.exits import Exit
 from srdi.prefect_env import quiet_prefect, run_flow
 from warehouse.home import Home
 
@@ -20,7 +22,7 @@ def register(sub) -> None:
                    help="seconds a file must be unchanged before it is read (default 2: a file still being copied waits)")
     p.add_argument("--runner", choices=("thread", "dask"), default=None,
                    help="task runner: thread (default) or dask (a local cluster, or $SRDI_DASK_ADDRESS)")
-    p.add_argument("--wait", type=float, default=None, help="seconds to wait for another running ingest or rollup (default 600)")
+    p.add_argument("--wait", type=float, default=None, help=WAIT_HELP)
     p.set_defaults(func=run, supervised=True)
 
 
@@ -29,7 +31,7 @@ def run(args) -> int:
     quiet_prefect(home.root)
     from flows.ingest import ingest
     from srdi.commands._progress import IngestProgress
-    from srdi.commands._writer import writer_lock_for
+    from srdi.commands._writer import gave_up, writer_lock_for
     from warehouse.lock import WriterBusy
     try:
         flow = ingest
@@ -41,13 +43,12 @@ def run(args) -> int:
                 summary = run_flow(flow, home=str(home.root), settle_seconds=args.settle, lock=lock,
                                    on_progress=progress.update)
     except WriterBusy as exc:
-        print(f"srdi ingest: 另一个入库或汇总任务正在写入，本次未运行 / {exc}", file=sys.stderr)
-        return 3
+        return gave_up("ingest", exc)
     print_ingest(summary, home)
     print_mail(home)
     if summary.get("storage_error"):
         print(f"srdi ingest: {summary['storage_error']}", file=sys.stderr)
-        return 4
+        return Exit.STORAGE
     return 0
 
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
+from srdi.exits import Exit
 from warehouse.home import CONFIG_NAME, Home
 
 # what a home holds: a folder with only these may become one (a share copied in before `srdi init`)
@@ -60,7 +61,7 @@ def run(args) -> int:
     existed = home.is_home()
     if home.root.exists() and not home.root.is_dir():
         print(f"srdi init: {home.root} 是一个文件，不是文件夹 / is a file, not a folder", file=sys.stderr)
-        return 2
+        return Exit.USAGE
     foreign = [] if existed else _foreign_entries(home.root)
     if foreign:
         shown = "、".join(foreign[:5]) + ("…" if len(foreign) > 5 else "")
@@ -68,7 +69,7 @@ def run(args) -> int:
               f"如 --home {home.root / 'srdi-home'}。\n"
               f"srdi init: {home.root} already holds other files ({', '.join(foreign[:5])}); no home was made there. "
               f"Name a new or empty folder, e.g. --home {home.root / 'srdi-home'}.", file=sys.stderr)
-        return 2
+        return Exit.USAGE
     home.ensure()
     added = []
     for bureau in bureaus():

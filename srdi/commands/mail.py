@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import sys
 
+from srdi.exits import Exit
 from warehouse.home import Home
 
 
@@ -37,7 +38,7 @@ def run(args) -> int:
             print(problem, file=sys.stderr if args.action == "send" else sys.stdout)
         for line in status_lines(mail_spool.summary(home)):
             print(line)
-        return 2 if problem and args.action == "send" and "有误" in problem else 0
+        return Exit.USAGE if problem and args.action == "send" and "有误" in problem else 0
     import os
 
     from srdi.runtime import QUIET, prefect_home
@@ -52,7 +53,7 @@ def run(args) -> int:
     print(f"邮件：已发送 {result['sent']} 封，仍在队列中 {result['waiting']} 封，放弃 {result['failed']} 封")
     for e in result["errors"][:5]:
         print(f"  ⚠ {e}")
-    return 1 if result["errors"] else 0
+    return Exit.FAILED if result["errors"] else 0
 
 
 def status_lines(s: dict) -> list[str]:

@@ -5,6 +5,7 @@ import os
 import sys
 import threading
 
+from srdi.exits import Exit
 from warehouse.home import Home
 
 
@@ -43,7 +44,7 @@ def _give_up(seconds: float) -> None:
     os.write(2, (f"srdi query: 查询超过 {seconds:g} 秒仍未完成且无法中断（可能在等待一个管道或无响应的磁盘），已放弃，"
                  f"未写入结果 / the query ran longer than {seconds:g}s and could not be interrupted (a pipe or a hung "
                  f"disk?): given up, nothing written\n").encode("utf-8"))
-    os._exit(2)
+    os._exit(Exit.USAGE)
 
 
 def choose_query(args) -> int | None:
@@ -61,7 +62,7 @@ def choose_query(args) -> int | None:
         args.sql, args.params = query.sql, bind(query, parse_params(args.param))
     except QueryError as exc:
         print(f"srdi query: {exc}", file=sys.stderr)
-        return 2
+        return Exit.USAGE
     return None
 
 
@@ -77,7 +78,7 @@ def run(args) -> int:
                   allow_files=args.allow_files, params=getattr(args, "params", None))
     except QueryError as exc:
         print(f"srdi query: {exc}", file=sys.stderr)
-        return 2
+        return Exit.USAGE
     finally:
         if watchdog is not None:
             watchdog.cancel()

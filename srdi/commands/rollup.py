@@ -8,11 +8,12 @@ from __future__ import annotations
 
 import sys
 
+from srdi.commands import WAIT_HELP
+from srdi.exits import Exit
 from srdi.prefect_env import quiet_prefect, run_flow
 from warehouse.home import Home
 
 KINDS = ("quarterly", "midyear", "annual")
-EXIT_AUDIT = 6   # a rollup's data test failed (tasks/rollup/audit.py): nothing of that period stored or published
 PERIOD_HELP = ("quarterly: 2022Q2, 2022-Q2, 2022年第二季度, 2022年二季度, 2022年2季度; midyear: 2022H1, 2022年上半年; "
                "annual: 2022, 2022年")
 
@@ -64,7 +65,7 @@ def _check_config(command: str, home: Home) -> int | None:
         load(home.rollup_config)
     except (ConfigError, OSError, UnicodeDecodeError) as exc:
         print(f"srdi {command}: 汇总规则文件有误，本次未计算 / the rules file is not valid: {exc}", file=sys.stderr)
-        return 2
+        return Exit.USAGE
     return None
 
 
@@ -76,10 +77,10 @@ def check_rollup(args) -> int | None:
         args.period = check_period(args.kind, args.period)
     except ValueError as exc:
         print(f"srdi rollup: {exc}", file=sys.stderr)
-        return 2
+        return Exit.USAGE
     if _not_ended([args.period]) and not args.force:
         print(_future_message("rollup", [args.period], False), file=sys.stderr)
-        return 2
+        return Exit.USAGE
     return None
 
 
@@ -92,18 +93,17 @@ def cmd_rollup(args) -> int:
         print(_future_message("rollup", [args.period], True))
     quiet_prefect(home.root)
     from flows.rollups import ROLLUPS
-    from srdi.commands._writer import writer_lock_for
+    from srdi.commands._writer import gave_up, writer_lock_for
     from warehouse.audit import RollupAuditFailed
     from warehouse.lock import WriterBusy
     try:
         with writer_lock_for("rollup", home, args.wait) as lock:     # taken once, handed to the run
             _print(run_flow(ROLLUPS[args.kind], home=str(home.root), period=args.period, lock=lock))
     except WriterBusy as exc:
-        print(f"srdi rollup: 另一个入库或汇总任务正在写入，本次未运行 / {exc}", file=sys.stderr)
-        return 3
+        return gave_up("rollup", exc)
     except RollupAuditFailed as exc:         # one line: nothing stored, the previous pack stays
         print(f"srdi rollup: {exc}", file=sys.stderr)
-        return EXIT_AUDIT
+        return Exit.AUDIT
     return 0
 
 
@@ -113,11 +113,11 @@ def check_backfill(args) -> int | None:
         args.periods = periods_between(args.kind, args.start, args.end)
     except ValueError as exc:
         print(f"srdi backfill: {exc}", file=sys.stderr)
-        return 2
+        return Exit.USAGE
     future = _not_ended(args.periods)
     if future and not args.force:
         print(_future_message("backfill", future, False), file=sys.stderr)
-        return 2
+        return Exit.USAGE
     return None
 
 
@@ -135,14 +135,19 @@ def cmd_backfill(args) -> int:
     from srdi.commands._progress import BackfillProgress
     from schemas.labels import KIND, period
     print(f"补算{KIND[args.kind]}：{'、'.join(period(p) for p in periods)}", flush=True)
+    from srdi.commands._writer import gave_up, writer_lock_for
     from warehouse.audit import RollupAuditFailed
+    from warehouse.lock import WriterBusy
     try:
-        with BackfillProgress(periods) as progress:      # each period's rollup takes the writer lock in its own run
+        # taken once for the whole range (as for one rollup), handed to each period's run
+        with writer_lock_for("backfill", home, args.wait) as lock, BackfillProgress(periods) as progress:
             results = run_flow(backfill, kind=args.kind, start=periods[0], end=periods[-1], home=str(home.root),
-                               on_progress=progress.update)
+                               on_progress=progress.update, lock=lock)
+    except WriterBusy as exc:
+        return gave_up("backfill", exc)
     except RollupAuditFailed as exc:         # the periods before it are stored; this one and the rest are not
         print(f"srdi backfill: {exc}", file=sys.stderr)
-        return EXIT_AUDIT
+        return Exit.AUDIT
     for result in results:
         _print(result)
     return 0
@@ -156,8 +161,7 @@ def register(sub) -> None:
     p.add_argument("kind", choices=KINDS)
     p.add_argument("--period", default=None, help=f"default: the period just ended. {PERIOD_HELP}")
     p.add_argument("--force", action="store_true", help="compute a period that has not ended yet (says so)")
-    p.add_argument("--wait", type=float, default=None,
-                   help="seconds to wait for a running ingest or rollup (default 600)")
+    p.add_argument("--wait", type=float, default=None, help=WAIT_HELP)
     p.set_defaults(func=cmd_rollup, check_args=check_rollup, supervised=True)
 
     p = sub.add_parser("backfill", help="run a rollup for every period in a range, oldest first",
@@ -167,5 +171,6 @@ def register(sub) -> None:
     p.add_argument("--from", dest="start", required=True, help="first period, e.g. 2022Q1 or 2022年第一季度")
     p.add_argument("--to", dest="end", required=True, help="last period, e.g. 2022Q4 or 2022年第四季度")
     p.add_argument("--force", action="store_true", help="include periods that have not ended yet (says so)")
+    p.add_argument("--wait", type=float, default=None, help=WAIT_HELP)
     p.set_defaults(func=cmd_backfill, check_args=check_backfill, supervised=True)
 

@@ -3,8 +3,8 @@ from __future__ import annotations
 
 import argparse
 
+from srdi.commands import WAIT_HELP, quarter_check
 from srdi.prefect_env import quiet_prefect, run_flow
-from srdi.commands import quarter_check
 from warehouse.home import Home
 
 
@@ -16,15 +16,21 @@ def register(subparsers) -> None:
                                           "still read as that quarter.")
     p.add_argument("--period", default=None,
                    help="quarter, e.g. 2022Q3, 2022-Q3, 2022年第三季度, 2022年三季度 or 2022年3季度 (default: the current quarter)")
+    p.add_argument("--wait", type=float, default=None, help=WAIT_HELP)
     p.set_defaults(func=run, check_args=quarter_check("templates"), supervised=True)
-
 
 
 def run(args: argparse.Namespace) -> int:
     home = Home.resolve(args.home)
     quiet_prefect(home.root)
     from flows.templates import write_templates
-    info = run_flow(write_templates, home=str(home.root), period=args.period)
+    from srdi.commands._writer import gave_up, writer_lock_for
+    from warehouse.lock import WriterBusy
+    try:
+        with writer_lock_for("templates", home, args.wait) as lock:     # taken once, handed to the run
+            info = run_flow(write_templates, home=str(home.root), period=args.period, lock=lock)
+    except WriterBusy as exc:
+        return gave_up("templates", exc)
     from schemas.labels import period
     source = "数据库" if info["source"] == "warehouse" else "附件1（尚无入库数据）"
     print(f"{period(info['period'])}填报模板（企业名单取自{source}）：已生成 {len(info['written'])} 个")

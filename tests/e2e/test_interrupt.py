@@ -267,22 +267,30 @@ def hold_writer_lock(home: Home):
     return fd
 
 
-@pytest.mark.parametrize("command,args,running,names", [
-    ("templates", ["--period", "2022Q3"], 1, ["templates"]),
-    ("backfill", ["--kind", "quarterly", "--from", "2022Q2", "--to", "2022Q3"], 2, ["backfill-rollups", "quarterly-dispatch"]),
-    ("demo", [], 2, ["demo", "ingest"]),
+@pytest.mark.parametrize("command,args,hold,running,names", [
+    ("templates", ["--period", "2022Q3"], "lock", 0, []),
+    ("backfill", ["--kind", "quarterly", "--from", "2022Q2", "--to", "2022Q3"], "pause", 2,
+     ["backfill-rollups", "quarterly-dispatch"]),
+    ("demo", [], "lock", 2, ["demo", "ingest"]),
 ], ids=["templates", "backfill", "demo"])
-def test_ctrl_c_inside_a_flow_run(tmp_path, command, args, running, names, shared_api):
-    """Each flow waits for the writer lock inside its run (this test holds it): Ctrl-C lands in a running flow, and
-    a subflow; every one of them ends Cancelled (on the session's shared server)."""
+def test_ctrl_c_inside_a_flow_run(tmp_path, command, args, hold, running, names, shared_api):
+    """Ctrl-C lands in a running flow and a subflow (every one of them ends Cancelled, on the session's shared
+    server), or in a command still waiting for the writer lock before its flow (none is started). Held there by
+    the writer lock this test holds (the demo's ingest waits for it inside its run; `srdi templates` before its
+    run), or by a pause before the first period's publish (a backfill takes the lock before its runs)."""
     home = Home.resolve(tmp_path / "home").ensure()
-    fd = hold_writer_lock(home)
+    fd = hold_writer_lock(home) if hold == "lock" else None
+    pause = {"SRDI_CRASH_AT": "before-publish-swap:1:pause"} if hold == "pause" else None
     try:
-        run = Run(home, command, *args, api_url=shared_api)
-        run.wait_until(lambda: run.running_flow_runs() >= running, f"{running} flow run(s) RUNNING")
+        run = Run(home, command, *args, api_url=shared_api, extra_env=pause)
+        if running:
+            run.wait_until(lambda: run.running_flow_runs() >= running, f"{running} flow run(s) RUNNING")
+        else:
+            run.wait_until(lambda: "写入锁被占用" in run.text(), "the command waiting for the writer lock")
         run.interrupt(signal.SIGINT)
     finally:
-        os.close(fd)
+        if fd is not None:
+            os.close(fd)
     assert_stopped_cleanly(run, command)
     assert flow_runs(home, shared_api) == [(n, "CANCELLED") for n in names]
 

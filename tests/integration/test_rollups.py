@@ -655,11 +655,12 @@ def test_a_rollup_whose_data_test_fails_stores_publishes_and_writes_nothing(tmp_
     # the command: one line, exit 6 (the library is run in process here, on the lock the command holds; tests/e2e
     # run the flow under Prefect)
     from flows.pipeline import compute_rollup
+    from srdi.exits import Exit
     monkeypatch.setattr(cli_rollup, "run_flow", lambda flow, home, period, lock=None:
                         compute_rollup("quarterly", Home.resolve(home), period, lock=lock))
     monkeypatch.setattr(cli_rollup, "quiet_prefect", lambda home: None)   # no Prefect server: this tier has none
     code = main(["rollup", "quarterly", "--period", "2022Q2", "--home", str(home.root)])
     err = capsys.readouterr().err
-    assert code == cli_rollup.EXIT_AUDIT == 6
+    assert code == Exit.AUDIT == 6
     assert [line for line in err.splitlines() if "汇总数据检查未通过" in line] == [f"srdi rollup: {message}"]
     assert _files(home.reports) == before["reports"]

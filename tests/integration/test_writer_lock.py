@@ -101,6 +101,37 @@ def test_past_wait_it_leaves_with_exit_3_and_moves_nothing(home, ingest_command,
     assert (home.inbox / "财政局" / "任务2022Q2.xlsx").exists()
 
 
+@pytest.mark.parametrize("argv", [
+    ["ingest", "--settle", "0"],
+    ["rollup", "quarterly", "--period", "2022Q3"],
+    ["backfill", "--kind", "quarterly", "--from", "2022Q2", "--to", "2022Q3"],
+    ["templates", "--period", "2022Q3"],
+    ["publish"],
+], ids=lambda argv: argv[0])
+def test_every_command_that_writes_gives_up_past_wait_in_one_line_with_exit_3(home, monkeypatch, capsys, argv):
+    """Each takes the writer lock itself before any flow, with --wait: past it, one line and exit 3, no flow run and
+    no traceback. (`srdi templates` and `srdi backfill` took it inside their flow runs: a traceback, exit 1, and a
+    waiting line that pointed to a --wait they did not have.)"""
+    import importlib
+
+    import srdi.cli
+    from srdi.exits import Exit
+    module = importlib.import_module(f"srdi.commands.{'rollup' if argv[0] == 'backfill' else argv[0]}")
+    flows_run = []
+    if hasattr(module, "run_flow"):
+        monkeypatch.setattr(module, "run_flow", lambda flow, **kw: flows_run.append(flow))
+        monkeypatch.setattr(module, "quiet_prefect", lambda root: None)
+    with writer_lock(home, command="srdi templates"):
+        code = srdi.cli.main([*argv, "--home", str(home.root), "--wait", "0.3"])
+    err = capsys.readouterr().err
+    assert code == Exit.WRITER_BUSY == 3, err
+    assert flows_run == [] and "Traceback" not in err
+    said = [line for line in err.splitlines() if "写入" in line]
+    assert said[0].startswith(f"srdi {argv[0]}: 写入锁被占用：srdi templates，") and "最多等待 0.3 秒（--wait 可改）" in said[0]
+    assert said[1].startswith(f"srdi {argv[0]}: 另一个入库或汇总任务正在写入，本次未运行 / srdi templates (pid ")
+    assert len(said) == 2
+
+
 def test_a_run_handed_no_lock_takes_it_itself_and_a_lock_is_not_reentrant(home):
     """A run without a caller's lock (a scheduled flow run) takes it; within one process a second acquisition waits
     like any other (the lock is handed down, never taken twice)."""
