@@ -18,6 +18,7 @@ from samples.share import build_sample_share
 from schemas.periods import period_from_name, period_label
 from schemas.text_width import terminal_width
 from warehouse.home import Home
+from warehouse.lock import WriterLock
 
 # The demo share is written today; each file gets the arrival date of its quarter (the stamp in its properties),
 # so the compliance section reads as it would have in 2022, not as four years late.
@@ -59,13 +60,15 @@ def run_demo(where: Home, *, ingest=ingest_inbox, templates=make_templates, roll
 
 
 @flow(name="demo")
-def demo(home: str | None = None) -> dict:
+def demo(home: str | None = None, lock: WriterLock | None = None) -> dict:
+    """`lock`: the writer lock a caller in this process holds (the CLI), handed to each subflow run; else each
+    takes it."""
     where = Home.resolve(home).ensure()
     root = str(where.root)
     ran = run_demo(where, build=build_demo_share,
-                   ingest=lambda w, **kw: ingest(home=root, **kw),
-                   templates=lambda w, period: write_templates(home=root, period=period),
-                   rollup=lambda kind, w, period: ROLLUPS[kind](home=root, period=period))
+                   ingest=lambda w, **kw: ingest(home=root, lock=lock, **kw),
+                   templates=lambda w, period: write_templates(home=root, period=period, lock=lock),
+                   rollup=lambda kind, w, period: ROLLUPS[kind](home=root, period=period, lock=lock))
     templates, packs = ran["templates"], ran["packs"]
     return {"ingest": ran["ingest"], "warehouse": str(where.warehouse), "inbox": str(where.inbox),
             "archive": str(where.archive), "rejected": str(where.rejected), "outbox": str(where.outbox),

@@ -6,7 +6,7 @@ import sys
 from srdi.exits import Exit
 
 # the --wait of every command that writes (srdi/commands/_writer.py)
-WAIT_HELP = "seconds to wait for another running ingest, rollup, backfill, templates or publish (default 600)"
+WAIT_HELP = "seconds to wait for another running ingest, rollup, backfill, templates, publish or demo (default 600)"
 
 
 def quarter_check(command: str):

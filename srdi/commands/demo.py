@@ -1,6 +1,7 @@
 """`srdi demo`: build a sample share from the policy and run the pipeline on it."""
 from __future__ import annotations
 
+from srdi.commands import WAIT_HELP
 from srdi.commands.ingest import print_ingest
 from srdi.commands.status import pad
 from srdi.prefect_env import quiet_prefect, run_flow
@@ -10,6 +11,7 @@ from warehouse.sql import load as sql
 
 def register(sub) -> None:
     p = sub.add_parser("demo", help="build a sample share from the policy and run the pipeline on it (creates the home)")
+    p.add_argument("--wait", type=float, default=None, help=WAIT_HELP)
     p.set_defaults(func=run, supervised=True, home_policy="create")
 
 
@@ -17,7 +19,13 @@ def run(args) -> int:
     home = Home.resolve(args.home).ensure()
     quiet_prefect(home.root)
     from samples.demo import demo
-    info = run_flow(demo, home=str(home.root))
+    from srdi.commands._writer import gave_up, writer_lock_for
+    from warehouse.lock import WriterBusy
+    try:
+        with writer_lock_for("demo", home, args.wait) as lock:     # taken once, handed to each of its runs
+            info = run_flow(demo, home=str(home.root), lock=lock)
+    except WriterBusy as exc:
+        return gave_up("demo", exc)
     print_ingest(info["ingest"], home)
     print()
     print("各项文件的位置：")

@@ -271,13 +271,13 @@ def hold_writer_lock(home: Home):
     ("templates", ["--period", "2022Q3"], "lock", 0, []),
     ("backfill", ["--kind", "quarterly", "--from", "2022Q2", "--to", "2022Q3"], "pause", 2,
      ["backfill-rollups", "quarterly-dispatch"]),
-    ("demo", [], "lock", 2, ["demo", "ingest"]),
+    ("demo", [], "pause", 2, ["demo", "ingest"]),
 ], ids=["templates", "backfill", "demo"])
 def test_ctrl_c_inside_a_flow_run(tmp_path, command, args, hold, running, names, shared_api):
     """Ctrl-C lands in a running flow and a subflow (every one of them ends Cancelled, on the session's shared
     server), or in a command still waiting for the writer lock before its flow (none is started). Held there by
-    the writer lock this test holds (the demo's ingest waits for it inside its run; `srdi templates` before its
-    run), or by a pause before the first period's publish (a backfill takes the lock before its runs)."""
+    the writer lock this test holds (`srdi templates` waits for it before its run), or by a pause before the first
+    publish (the backfill's first period's, the demo's ingest's): each command takes the lock before its runs."""
     home = Home.resolve(tmp_path / "home").ensure()
     fd = hold_writer_lock(home) if hold == "lock" else None
     pause = {"SRDI_CRASH_AT": "before-publish-swap:1:pause"} if hold == "pause" else None

@@ -107,6 +107,7 @@ def test_past_wait_it_leaves_with_exit_3_and_moves_nothing(home, ingest_command,
     ["backfill", "--kind", "quarterly", "--from", "2022Q2", "--to", "2022Q3"],
     ["templates", "--period", "2022Q3"],
     ["publish"],
+    ["demo"],
 ], ids=lambda argv: argv[0])
 def test_every_command_that_writes_gives_up_past_wait_in_one_line_with_exit_3(home, monkeypatch, capsys, argv):
     """Each takes the writer lock itself before any flow, with --wait: past it, one line and exit 3, no flow run and
