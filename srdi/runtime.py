@@ -184,9 +184,10 @@ def _locked(path: Path):
         os.close(fd)
 
 
-def start_embedded(home) -> str:
-    """The home's embedded server's API URL, started now with `prefect server start --background` if none answers.
-    It may still be migrating a new database: `wait_for` waits until it answers."""
+def start_embedded(home, port: int | None = None) -> str:
+    """The home's embedded server's API URL, started now with `prefect server start --background` if none answers,
+    on `port` when given (else a free one). It may still be migrating a new database: `wait_for` waits until it
+    answers."""
     from srdi.api_auth import write_private
     with _locked(Path(home.state) / "prefect-embedded.lock"):
         url = embedded_server(home)
@@ -200,8 +201,8 @@ def start_embedded(home) -> str:
             pass
         _server_stop(home)                    # Prefect's own cleanup of a pid file a killed server left
         why = ""
-        for _attempt in range(3):             # a port taken between our look and Prefect's bind: another port
-            port = free_port()
+        for attempt in range(1 if port else 3):     # a port taken between our look and Prefect's bind: another port
+            port = port if port and attempt == 0 else free_port()
             r = _prefect(home, "server", "start", "--background", "--no-ui", "--host", "127.0.0.1", "--port", str(port))
             url = f"http://127.0.0.1:{port}/api"
             if r.returncode == 0 and wait_for_ours(home, url):
@@ -212,7 +213,7 @@ def start_embedded(home) -> str:
             if r.returncode and "already in use" not in r.stdout + r.stderr:   # not a port taken meanwhile: say it
                 why = failure_reason(r.stderr + "\n" + r.stdout, f"exit code {r.returncode}")
                 break
-            why = f"the server ended before it answered on port {port} (three ports tried)"
+            why = f"the server ended before it answered on port {port}" + ("" if attempt == 0 else " (three ports tried)")
         raise ServerStartError(f"prefect server start --background: {why}")
 
 
@@ -406,6 +407,15 @@ class Command:
         self.flows_started = True
         if self.api_url is None or self.home is None:
             return
+        if not healthy(self.api_url) and _server_pid(self.home) is None and running_server(self.home) is None:
+            # the home's embedded server went away since this command chose it (`srdi stop`, a kill) while the
+            # command waited for the writer lock: started again on the port this process's Prefect is set to
+            print(f"srdi {self.name}: 本 home 的 Prefect 服务器已停止，重新启动 / the home's Prefect server stopped "
+                  f"while this command waited: starting it again", file=sys.stderr, flush=True)
+            url = start_embedded(self.home, port=int(self.api_url.rsplit(":", 1)[1].split("/")[0]))
+            if url != self.api_url:       # another command started it first, on another port
+                raise ServerStartError(f"the home's Prefect server now answers at {url}, not at {self.api_url} where "
+                                       f"this command's runs report: run the command again")
         wait_for(self.api_url)
         try:
             from srdi.dead_runs import settle

@@ -103,6 +103,30 @@ def test_a_killed_server_is_replaced_by_the_next_command(tmp_path, new_home):
     srdi(home, "stop")
 
 
+def test_a_server_stopped_while_a_command_waits_for_the_writer_lock_is_started_again_on_its_port(tmp_path, new_home):
+    """`srdi stop` while a command waits for another run's writer lock: once the lock is free the command starts the
+    home's server again, on the port its Prefect is set to, says so, and runs. (It waited in silence for the
+    stopped server, three minutes, then gave up.)"""
+    from warehouse.lock import writer_lock
+    home = new_home(tmp_path / "home")
+    srdi(home, "templates", "--period", "2022Q3")
+    url = api_url(home)
+    err = tmp_path / "stderr"
+    with writer_lock(home, command="test holder"):
+        with open(err, "wb") as out:
+            waiting = subprocess.Popen([sys.executable, "-m", "srdi.cli", "templates", "--period", "2022Q4", "--home",
+                                        str(home.root)], cwd=ROOT, env=env(), stdout=subprocess.DEVNULL, stderr=out)
+        wait_until(lambda: "写入锁被占用" in err.read_text(errors="replace"), HANG, "the command waiting for the lock",
+                   alive=lambda: waiting.poll() is None)
+        assert "已停止" in srdi(home, "stop").stdout
+        wait_until(lambda: not servers_of(home), HANG, "the embedded server gone")
+    assert waiting.wait(timeout=HANG) == 0, err.read_text(errors="replace")
+    assert "Prefect 服务器已停止，重新启动" in err.read_text(errors="replace")
+    assert api_url(home) == url and len(servers_of(home)) == 1 and embedded_server(home) in servers_of(home)
+    assert list((home.outbox).rglob("*_2022Q4_模板.xlsx"))
+    srdi(home, "stop")
+
+
 def test_a_prefect_api_url_that_does_not_answer_is_said_and_the_homes_server_used(tmp_path, new_home):
     from srdi.runtime import free_port
     home = new_home(tmp_path / "home")
