@@ -52,9 +52,16 @@ class Holder:
                 parts.append(f"自 {self.since} 起")
         return "，".join(parts)
 
-    def english(self) -> str:
-        return (f"{self.command or 'another srdi run'} (pid {self.pid or '?'}, user {self.user or '?'}, "
-                f"since {self.since or '?'})")
+    def english(self, tz: str) -> str:
+        """srdi ingest (pid 1234, user alice, since 2026-05-01 16:00 Asia/Shanghai): the start in the programme's zone
+        `tz`, as `chinese` gives it."""
+        since = self.since or "?"
+        if self.since:
+            try:
+                since = f"{clock.shown(datetime.fromisoformat(self.since), tz)} {tz}"
+            except ValueError:
+                pass
+        return f"{self.command or 'another srdi run'} (pid {self.pid or '?'}, user {self.user or '?'}, since {since})"
 
 
 def holder(home: Home) -> Holder:
@@ -121,8 +128,8 @@ def writer_lock(home: Home, wait_seconds: float | None = None, *, command: str |
                     told = True
                     on_wait(waiting_line(holder(home), wait_seconds, home.time_zone))
                 if time.monotonic() >= deadline:
-                    raise WriterBusy(f"{holder(home).english()} holds {home.lock_file}; "
-                                     f"waited {wait_seconds:.0f}s") from None
+                    raise WriterBusy(f"{holder(home).english(home.time_zone)} holds {home.lock_file}; "
+                                     f"waited {wait_seconds:g} s") from None
                 time.sleep(0.2)
         os.ftruncate(fd, 0)
         os.write(fd, (json.dumps(_me(command), ensure_ascii=False) + "\n").encode("utf-8"))

@@ -9,6 +9,7 @@ import getpass
 import io
 import json
 import os
+import re
 import threading
 import time
 from datetime import datetime, timedelta
@@ -168,10 +169,14 @@ def test_the_waiting_line_shows_the_holders_start_in_the_programmes_zone(home, s
         # the holder's line, as a holder that started at 08:00 UTC writes it
         home.lock_file.write_text(json.dumps({"command": "srdi rollup", "pid": 4321, "user": "alice",
                                               "since": "2026-05-01T08:00:00+00:00"}) + "\n", encoding="utf-8")
-        with pytest.raises(WriterBusy):
+        with pytest.raises(WriterBusy) as gave_up:
             with writer_lock_for("ingest", home, 0.3):
                 pass
     line = capsys.readouterr().err.splitlines()[0]
     assert line == (f"srdi ingest: 写入锁被占用：srdi rollup，进程 4321，用户 alice，{shown}正在写入；本次运行等待其结束，"
                     f"最多等待 0.3 秒（--wait 可改），Ctrl-C 取消")
     assert "UTC" not in line
+    # the line it gives up with (srdi/commands/_writer.py gave_up) names the same start, in the same zone
+    start, zone = re.search(r"自 (.+)（(.+)）起", shown).groups()
+    assert str(gave_up.value) == (f"srdi rollup (pid 4321, user alice, since {start} {zone}) holds {home.lock_file}; "
+                                  f"waited 0.3 s")
