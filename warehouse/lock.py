@@ -38,30 +38,33 @@ class Holder:
     user: str | None = None
     since: str | None = None      # ISO 8601, UTC
 
+    def _since(self, tz: str) -> tuple[str, str | None] | None:
+        """The start in the programme's zone `tz` (clock.shown) and the zone; one that is not an ISO 8601 instant as
+        written, with no zone; None when unknown."""
+        if not self.since:
+            return None
+        try:
+            return clock.shown(datetime.fromisoformat(self.since), tz), tz
+        except ValueError:
+            return self.since, None
+
     def chinese(self, tz: str) -> str:
         """srdi ingest，进程 1234，用户 alice，自 2026-05-01 16:00（Asia/Shanghai）起: the start in the programme's
-        zone `tz` (clock.shown), the zone named; a start that is not an ISO 8601 instant is shown as written."""
+        zone `tz`, the zone named."""
         parts = [self.command or "另一个 srdi 运行"]
         parts.append(f"进程 {self.pid}" if self.pid else "进程未知")
         if self.user:
             parts.append(f"用户 {self.user}")
-        if self.since:
-            try:
-                parts.append(f"自 {clock.shown(datetime.fromisoformat(self.since), tz)}（{tz}）起")
-            except ValueError:
-                parts.append(f"自 {self.since} 起")
+        since = self._since(tz)
+        if since:
+            parts.append(f"自 {since[0]}（{since[1]}）起" if since[1] else f"自 {since[0]} 起")
         return "，".join(parts)
 
     def english(self, tz: str) -> str:
-        """srdi ingest (pid 1234, user alice, since 2026-05-01 16:00 Asia/Shanghai): the start in the programme's zone
-        `tz`, as `chinese` gives it."""
-        since = self.since or "?"
-        if self.since:
-            try:
-                since = f"{clock.shown(datetime.fromisoformat(self.since), tz)} {tz}"
-            except ValueError:
-                pass
-        return f"{self.command or 'another srdi run'} (pid {self.pid or '?'}, user {self.user or '?'}, since {since})"
+        """srdi ingest (pid 1234, user alice, since 2026-05-01 16:00 Asia/Shanghai): as `chinese` says it."""
+        since = self._since(tz)
+        shown = " ".join(part for part in since if part) if since else "?"
+        return f"{self.command or 'another srdi run'} (pid {self.pid or '?'}, user {self.user or '?'}, since {shown})"
 
 
 def holder(home: Home) -> Holder:
