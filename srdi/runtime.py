@@ -109,6 +109,11 @@ def embedded_server(home) -> str | None:
     return url if url and _serves(home, url) else None
 
 
+def _port(url: str) -> int:
+    """The port of an API URL srdi made (http://127.0.0.1:<port>/api)."""
+    return int(url.rsplit(":", 1)[1].split("/")[0])
+
+
 def _pid_file(home) -> Path:
     """Where `prefect server start --background` records its server's pid (Prefect's SERVER_PID_FILE_NAME)."""
     return Path(prefect_env(home)["PREFECT_HOME"]) / "server.pid"
@@ -131,7 +136,7 @@ def _serves(home, url: str) -> bool:
     pid = _server_pid(home)
     if pid is None:
         return False
-    port = int(url.rsplit(":", 1)[1].split("/")[0])
+    port = _port(url)
     try:
         mine = {os.readlink(f"/proc/{pid}/fd/{fd}") for fd in os.listdir(f"/proc/{pid}/fd")}
         for table in ("/proc/net/tcp", "/proc/net/tcp6"):
@@ -412,7 +417,7 @@ class Command:
             # command waited for the writer lock: started again on the port this process's Prefect is set to
             print(f"srdi {self.name}: 本 home 的 Prefect 服务器已停止，重新启动 / the home's Prefect server stopped "
                   f"while this command waited: starting it again", file=sys.stderr, flush=True)
-            url = start_embedded(self.home, port=int(self.api_url.rsplit(":", 1)[1].split("/")[0]))
+            url = start_embedded(self.home, port=_port(self.api_url))
             if url != self.api_url:       # another command started it first, on another port
                 raise ServerStartError(f"the home's Prefect server now answers at {url}, not at {self.api_url} where "
                                        f"this command's runs report: run the command again")
