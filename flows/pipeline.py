@@ -30,6 +30,7 @@ from tasks.intake.load import load_submissions, skip_duplicates
 from tasks.intake.summarise import publish_ingest_summary, summarise_ingest
 from tasks.run_log import run_logger
 from tasks.storage import prepare_warehouse, publish_warehouse
+from warehouse.connection import kept_open
 from warehouse.home import Home
 from warehouse.lock import WriterLock, writer_lock
 
@@ -106,12 +107,14 @@ def _say_waiting(line: str) -> None:
 @contextlib.contextmanager
 def writing(where: Home, command: str, lock: WriterLock | None = None, wait_seconds: float | None = None):
     """The writer lock for this run: the one the caller already holds (`lock`), else taken here, once; a run that
-    has to wait says so at once (the run's log), naming who holds it and for how long it will wait."""
+    has to wait says so at once (the run's log), naming who holds it and for how long it will wait. Under it, the
+    run's steps share one instance of the writer's database (warehouse/connection.py kept_open)."""
     if lock is not None:
         lock.check(where)
-        yield lock
+        with kept_open(where.writer_db):
+            yield lock
         return
-    with writer_lock(where, wait_seconds, command=command, on_wait=_say_waiting) as held:
+    with writer_lock(where, wait_seconds, command=command, on_wait=_say_waiting) as held, kept_open(where.writer_db):
         yield held
 
 
