@@ -1,6 +1,7 @@
-"""Exactly once under retries and faults, in process (no Prefect server, the reading step in this process): every task called twice changes nothing the second time; an exception at every crash point and in
-every step ends with the warehouse and the share of a clean run, each file once in `submissions` and every
-stored_path present. tests/e2e/test_crash.py does the same with SIGKILL and with exceptions in the real flow."""
+"""Exactly once under retries and faults, in process (no Prefect server: flows/pipeline.py `ingest_inbox`, the
+ingest flow's story, each step its task's own function): every task called twice changes nothing the second time;
+an exception at every crash point and in every step ends with the warehouse and the share of a clean run, each
+file once in `submissions` and every stored_path present. tests/e2e/test_crash.py does the same with SIGKILL and with exceptions in the real flow."""
 from __future__ import annotations
 
 import os
@@ -17,29 +18,14 @@ from tasks.intake.file_away import file_away, finish_interrupted
 from tasks.intake.load import load_submissions, skip_duplicates
 from tasks.storage import prepare_warehouse, publish_warehouse
 from tests.conftest import drop
+from tests.helpers import ingest_in_process
 from warehouse import crash_points
 from warehouse.connection import connect
-from warehouse.crash_points import POINTS, InjectedFault, crash_point
+from warehouse.crash_points import POINTS, InjectedFault
 from warehouse.home import Home
 
 
-# ---------------------------------------------------------------- the ingest, step by step, in this process
-
-def run_in_process(home: Home, settle: float = 0.0, trust_mtime: bool = False) -> dict:
-    """The steps of flows/ingest.py in their order, each task's own function (no Prefect retries, so an exception
-    that leaves a task ends the run, as a flow run that failed), the reading step in this process."""
-    prepare_warehouse.fn(home)
-    finish_interrupted.fn(home)
-    found = discover_submissions.fn(home, settle, trust_mtime)
-    batch = skip_duplicates.fn(home, found)
-    crash_point("before-check")
-    batch = check_many(batch)
-    batch = load_submissions.fn(home, batch)
-    filed = file_away.fn(home, [s for s in batch if not s.deferred and not s.held])
-    publish_warehouse.fn(home)
-    return {"found": found, "batch": batch, "filed": filed,
-            "held": [s for s in batch if s.held], "deferred": [s for s in batch if s.deferred]}
-
+# ---------------------------------------------------------------- what a run leaves
 
 def writer_rows(home: Home, sql: str, params=None) -> list[tuple]:
     with connect(home.writer_db, read_only=True) as con:
@@ -115,7 +101,7 @@ def share(pristine, tmp_path) -> tuple[Home, int]:
 @pytest.fixture(scope="module")
 def clean(pristine, tmp_path_factory) -> dict:
     home, n = copy_of(pristine, tmp_path_factory.mktemp("clean") / "home")
-    run_in_process(home)
+    ingest_in_process(home)
     assert_accounted_for(home, n)
     statuses = sorted(r[0] for r in writer_rows(home, "SELECT status FROM submissions"))
     assert statuses == ["duplicate", "loaded", "loaded", "loaded", "rejected", "superseded"]
@@ -166,8 +152,8 @@ def test_a_second_load_of_committed_files_in_a_new_run_inserts_nothing(share, cl
     batch = load_submissions.fn(home, check_many(skip_duplicates.fn(home, discover_submissions.fn(home, 0))))
     assert writer_rows(home, "SELECT count(*) FROM submissions WHERE NOT moved")[0][0] == n
     # the next run: finish_interrupted files them, discovery finds nothing new
-    result = run_in_process(home)
-    assert result["found"] == [] and len(batch) == n
+    result = ingest_in_process(home)
+    assert result["files"] == 0 and len(batch) == n
     assert snapshot(home) == clean
     assert_accounted_for(home, n)
 
@@ -197,12 +183,12 @@ def test_an_exception_at_a_crash_point_then_the_next_run_equals_a_clean_run(shar
     home, n = share
     monkeypatch.setenv("SRDI_CRASH_AT", f"{point}:{nth}:raise")
     try:
-        run_in_process(home)
+        ingest_in_process(home)
     except InjectedFault:
         pass   # outside any file (before the reading step, before the publish swap): the run fails as a whole
     assert crash_points._COUNTS.get(point, 0) >= nth, f"the run did not pass {point} {nth} time(s)"
     monkeypatch.delenv("SRDI_CRASH_AT")
-    run_in_process(home)
+    ingest_in_process(home)
     assert snapshot(home) == clean
     assert_accounted_for(home, n)
 
@@ -212,7 +198,7 @@ def test_an_exception_inside_one_files_step_does_not_stop_the_run(share, clean, 
     """In a file's own step the exception is that file's: tried again at once, and the same run ends clean."""
     home, n = share
     monkeypatch.setenv("SRDI_CRASH_AT", f"{point}:2:raise")
-    result = run_in_process(home)
+    result = ingest_in_process(home)
     assert crash_points._COUNTS[point] >= 2
     assert result["held"] == [] and result["deferred"] == []
     assert snapshot(home) == clean
@@ -249,7 +235,7 @@ def test_an_exception_once_in_any_step_is_retried_and_the_run_ends_clean(share, 
     home, n = share
     module, name, when = STEPS[step]
     state = _once(monkeypatch, importlib.import_module(module), name, when)
-    result = run_in_process(home)
+    result = ingest_in_process(home)
     assert state["fired"] == 1
     assert result["held"] == []
     assert snapshot(home) == clean
@@ -259,7 +245,7 @@ def test_an_exception_once_in_any_step_is_retried_and_the_run_ends_clean(share, 
 def test_finish_interrupted_retries_a_file_that_failed_once(share, clean, monkeypatch):
     home, n = share
     monkeypatch.setattr(fa, "_move", lambda src, dst: (_ for _ in ()).throw(PermissionError(13, "denied", str(dst))))
-    result = run_in_process(home)
+    result = ingest_in_process(home)
     assert len(result["held"]) == n                     # each file alone could not be moved: each held, committed
     monkeypatch.undo()
     state = _once(monkeypatch, fa, "_move")
