@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import contextlib
 import hashlib
+import logging
 import os
 import threading
 from functools import cache
@@ -80,19 +81,29 @@ class _Kept:
             if self.con is not None:
                 try:
                     return _session(self.con.cursor())
-                except (duckdb.FatalException, duckdb.ConnectionException):
-                    self.close()
+                except (duckdb.FatalException, duckdb.ConnectionException) as broken:
+                    _log.warning("%s: the run's instance no longer answers (%s); opening the file again", self.path, broken)
+                    self.close(quiet=True)
             self.con = con = _open(self.path)
             return _session(con.cursor())
 
-    def close(self) -> None:
+    def close(self, quiet: bool = False) -> None:
+        """Close the instance (DuckDB checkpoints it). A failure is raised, as a connection's own close would raise
+        it, unless `quiet`: the instance is already broken, or the run is ending on an error of its own, which is the
+        one to report; then it is logged."""
         con, self.con = self.con, None
-        if con is not None:
-            with contextlib.suppress(duckdb.Error):
-                con.close()
+        if con is None:
+            return
+        try:
+            con.close()
+        except duckdb.Error as failed:
+            if not quiet:
+                raise
+            _log.warning("%s: closing the run's instance failed: %s", self.path, failed)
 
 
 _KEPT: dict[str, _Kept] = {}
+_log = logging.getLogger(__name__)
 _KEPT_GUARD = threading.Lock()
 
 
@@ -105,14 +116,16 @@ def kept_open(path: Path | str):
     with _KEPT_GUARD:
         kept = _KEPT.setdefault(key, _Kept(key))
         kept.users += 1
+    failed = True
     try:
         yield
+        failed = False
     finally:
         with _KEPT_GUARD:
             kept.users -= 1
             if not kept.users:
                 del _KEPT[key]
-                kept.close()
+                kept.close(quiet=failed)
 
 
 def connect_memory() -> duckdb.DuckDBPyConnection:

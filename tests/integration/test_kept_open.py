@@ -58,9 +58,9 @@ def test_inside_a_run_a_read_only_connect_reads_what_the_run_committed(tmp_path)
         assert con.execute("SELECT count(*) FROM t").fetchone() == (2,)
 
 
-def test_a_kept_instance_that_stopped_working_is_opened_again(tmp_path):
+def test_a_kept_instance_that_stopped_working_is_opened_again_and_said(tmp_path, caplog):
     """A fatal error (a full disk during a commit) invalidates an instance for good: the next connect of the run opens
-    the file again, as a connect of its own would, instead of failing every later step."""
+    the file again, as a connect of its own would, instead of failing every later step; the log says so."""
     db = tmp_path / "w.duckdb"
     with kept_open(db):
         with connect(db) as con:
@@ -68,6 +68,7 @@ def test_a_kept_instance_that_stopped_working_is_opened_again(tmp_path):
         connection._KEPT[str(db.resolve())].con.close()      # the instance no longer answers
         with connect(db) as con:
             assert con.execute("SELECT v FROM t").fetchone() == (1,)
+    assert "no longer answers" in caplog.text and str(db) in caplog.text, caplog.text
 
 
 def test_a_read_only_connect_of_a_missing_file_still_fails_inside_a_run(tmp_path):
