@@ -1,6 +1,6 @@
 """What the clerk meant (issue #11): each rule on a workbook built on disk the way a hurried clerk makes it
-(openpyxl, xlsxwriter, xlwt, CSV bytes as Excel and WPS write them), run through the ingest's own steps in this
-process, and checked three ways: what the warehouse holds, what the receipt (or error list) says, and what the
+(openpyxl, xlsxwriter, xlwt, CSV bytes as Excel and WPS write them), run through the ingest flow's story in this
+process (flows/pipeline.py `ingest_inbox`, no Prefect server), and checked three ways: what the warehouse holds, what the receipt (or error list) says, and what the
 next quarter's template carries.
 
 Expected values are worked out by hand from the workbook each test writes, never read back from the code.
@@ -8,9 +8,9 @@ Expected values are worked out by hand from the workbook each test writes, never
 from __future__ import annotations
 
 import csv
-import hashlib
 import io
 import re
+from dataclasses import dataclass
 from datetime import date, datetime
 from pathlib import Path
 
@@ -20,24 +20,18 @@ import xlsxwriter
 import xlwt
 
 from samples.workbooks import arrive, credit_code, enterprise_form, task_form, write_xlsx
-from tests.helpers import column_of
+from tests.helpers import column_of, ingest_in_process
+from schemas.findings import Finding
 from schemas.forms import ENTERPRISE, TASK
-from schemas.periods import period_from_name
-from schemas.reference import resolve_bureau
 from tasks.bureau import templates as tb
 from tasks.bureau.templates import FIRST_DATA, read_prefill, template_name, write_all
-from tasks.intake.check_batch import check_many
-from tasks.intake.file_away import file_away
-from tasks.intake.load import load_submissions, skip_duplicates
-from tasks.intake.submission import Submission
-from tasks.storage import prepare_warehouse
 from tests.conftest import copy_db, drop
 from warehouse.connection import connect
 
 ROOT = Path(__file__).resolve().parents[2]
 
 
-# ---------------------------------------------------------------- the ingest's steps, in this process
+# ---------------------------------------------------------------- the ingest, in this process
 
 _TEMPLATE: dict[str, Path] = {}
 
@@ -47,28 +41,31 @@ def _warehouse_template(warehouse_template):
     _TEMPLATE["warehouse"] = warehouse_template
 
 
-def intake(home, *files: Path) -> list[Submission]:
-    """read → normalise → validate → load → outbox → archive for `files` (in the inbox), as the ingest flow runs
-    them, without Prefect or reading children: the period from the name, the bureau from the folder."""
+@dataclass
+class Filed:
+    """One dropped file as the ingest answered it: its outcome, the period it was read as, and its findings as
+    stored (validation_errors)."""
+    outcome: str
+    period: str | None
+    findings: list[Finding]
+
+
+def intake(home, *files: Path) -> list[Filed]:
+    """The ingest as the flow runs it (flows/pipeline.py `ingest_inbox`, no Prefect server), each file's arrival its
+    modification time (samples.workbooks.arrive); then each of `files` (in the inbox), in their order, as answered."""
     if not home.writer_db.exists():   # a new home: start from what prepare_warehouse leaves (built once per session)
         copy_db(_TEMPLATE["warehouse"], home.writer_db)
-    prepare_warehouse.fn(home)
-    subs = []
+    summary = ingest_in_process(home, trust_mtime=True)
+    assert not summary["held"] and not summary["deferred"], summary
+    answered = {r["file"]: r for r in summary["results"]}
+    out = []
     for p in files:
-        data = p.read_bytes()
-        named = period_from_name(p.stem)
-        sub = Submission(path=p, rel=str(p.relative_to(home.inbox)), bureau=resolve_bureau(p.parent.name),
-                         period=named if isinstance(named, str) else None, sha256=hashlib.sha256(data).hexdigest(),
-                         size_bytes=len(data), received_at=datetime.fromtimestamp(p.stat().st_mtime), data=data)
-        if named is None:
-            sub.add_finding("period.missing")
-        elif isinstance(named, list):
-            sub.add_finding("period.ambiguous", periods="、".join(named))
-        subs.append(sub)
-    subs = skip_duplicates.fn(home, subs)
-    subs = check_many(subs)
-    subs = load_submissions.fn(home, subs)
-    return file_away.fn(home, subs)
+        r = answered[str(p.relative_to(home.inbox))]
+        rows = db(home, """SELECT severity, rule, message, fix, sheet, excel_row, excel_col, field, value
+                           FROM validation_errors WHERE submission_id IN (SELECT unnest(?)) ORDER BY ALL""",
+                  [r["submission_ids"]])
+        out.append(Filed(r["outcome"], r["period"], [Finding(*row) for row in rows]))
+    return out
 
 
 def db(home, sql: str, params=None) -> list[tuple]:
