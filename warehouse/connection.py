@@ -82,7 +82,8 @@ class _Kept:
                 try:
                     return _session(self.con.cursor())
                 except (duckdb.FatalException, duckdb.ConnectionException) as broken:
-                    _log.warning("%s: the run's instance no longer answers (%s); opening the file again", self.path, broken)
+                    _log.warning("%s: the run's instance no longer answers (%s); opening the file again",
+                                 self.path, broken)
                     self.close(quiet=True)
             self.con = con = _open(self.path)
             return _session(con.cursor())

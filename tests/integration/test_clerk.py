@@ -1,7 +1,7 @@
 """What the clerk meant (issue #11): each rule on a workbook built on disk the way a hurried clerk makes it
 (openpyxl, xlsxwriter, xlwt, CSV bytes as Excel and WPS write them), run through the ingest flow's story in this
-process (flows/pipeline.py `ingest_inbox`, no Prefect server), and checked three ways: what the warehouse holds, what the receipt (or error list) says, and what the
-next quarter's template carries.
+process (flows/pipeline.py `ingest_inbox`, no Prefect server), and checked three ways: what the warehouse holds,
+what the receipt (or error list) says, and what the next quarter's template carries.
 
 Expected values are worked out by hand from the workbook each test writes, never read back from the code.
 """

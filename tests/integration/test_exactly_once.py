@@ -1,7 +1,8 @@
 """Exactly once under retries and faults, in process (no Prefect server: flows/pipeline.py `ingest_inbox`, the
 ingest flow's story, each step its task's own function): every task called twice changes nothing the second time;
 an exception at every crash point and in every step ends with the warehouse and the share of a clean run, each
-file once in `submissions` and every stored_path present. tests/e2e/test_crash.py does the same with SIGKILL and with exceptions in the real flow."""
+file once in `submissions` and every stored_path present. tests/e2e/test_crash.py does the same with SIGKILL and
+with exceptions in the real flow."""
 from __future__ import annotations
 
 import os
