@@ -28,6 +28,7 @@ from schemas.periods import RollupPeriod
 from schemas.rollup_config import load
 from schemas.sections import BY_TABLE, SECTIONS, TABLES
 from tasks.rollup.compute import compute
+from tasks.rollup.inputs import sql_params
 from tests.unit.test_rule_sql import ANNEX1, NEW, con, given, registry, submission  # noqa: F401 (con: the fixture)
 from warehouse import rollups as wr
 from warehouse.sql import load as sql
@@ -70,7 +71,8 @@ def enters(con, name: str, period: str, sid: int, team: str | None = None) -> No
 
 
 def run(con, table: str, period: str, as_of: date = date(2030, 1, 1), cfg=None, kind: str | None = None) -> pl.DataFrame:
-    """`table`'s rows for `period`, computed as the flow computes them: the sections it needs first."""
+    """`table`'s rows for `period`, computed as the flow computes them (tasks/rollup/compute.py compute_all): the
+    identities and the shared relations staged once for the run, then the sections it needs first."""
     kind = kind or ("quarterly" if "Q" in period else "midyear" if "H" in period else "annual")
     rp = RollupPeriod.of(kind, period, as_of=as_of)
     cfg = cfg or load()
@@ -80,8 +82,9 @@ def run(con, table: str, period: str, as_of: date = date(2030, 1, 1), cfg=None, 
         for n in section.needs:
             if n not in out:
                 need(BY_TABLE[n])
-        out[section.table] = compute(con, rp, cfg, section, out)
-    need(BY_TABLE[table])
+        out[section.table] = compute(con, rp, cfg, section, out, staged=True)
+    with wr.staged(con, sql_params(rp, cfg), wr.RUN_STAGED):
+        need(BY_TABLE[table])
     return out[table]
 
 
