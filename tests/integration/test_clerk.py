@@ -43,11 +43,12 @@ def _warehouse_template(warehouse_template):
 
 @dataclass
 class Filed:
-    """One dropped file as the ingest answered it: its outcome, the period it was read as, and its findings as
-    stored (validation_errors)."""
+    """One dropped file as the ingest answered it: its outcome, the period it was read as, its findings as stored
+    (validation_errors) and, for a duplicate, the submission it repeats (submissions.duplicate_of)."""
     outcome: str
     period: str | None
     findings: list[Finding]
+    duplicate_of: int | None
 
 
 def intake(home, *files: Path) -> list[Filed]:
@@ -64,7 +65,9 @@ def intake(home, *files: Path) -> list[Filed]:
         rows = db(home, """SELECT severity, rule, message, fix, sheet, excel_row, excel_col, field, value
                            FROM validation_errors WHERE submission_id IN (SELECT unnest(?)) ORDER BY ALL""",
                   [r["submission_ids"]])
-        out.append(Filed(r["outcome"], r["period"], [Finding(*row) for row in rows]))
+        (duplicate_of,) = db(home, "SELECT max(duplicate_of) FROM submissions WHERE submission_id IN (SELECT unnest(?))",
+                             [r["submission_ids"]])[0]
+        out.append(Filed(r["outcome"], r["period"], [Finding(*row) for row in rows], duplicate_of))
     return out
 
 
