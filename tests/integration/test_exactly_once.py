@@ -154,7 +154,7 @@ def test_a_second_load_of_committed_files_in_a_new_run_inserts_nothing(share, cl
     assert writer_rows(home, "SELECT count(*) FROM submissions WHERE NOT moved")[0][0] == n
     # the next run: finish_interrupted files them, discovery finds nothing new
     result = ingest_in_process(home)
-    assert result["files"] == 0 and len(batch) == n
+    assert (result["files"], result["held"], result["deferred"]) == (0, [], []) and len(batch) == n
     assert snapshot(home) == clean
     assert_accounted_for(home, n)
 
