@@ -111,10 +111,9 @@ def writing(where: Home, command: str, lock: WriterLock | None = None, wait_seco
     run's steps share one instance of the writer's database (warehouse/connection.py kept_open)."""
     if lock is not None:
         lock.check(where)
-        with kept_open(where.writer_db):
-            yield lock
-        return
-    with writer_lock(where, wait_seconds, command=command, on_wait=_say_waiting) as held, kept_open(where.writer_db):
+    taken = contextlib.nullcontext(lock) if lock is not None else \
+        writer_lock(where, wait_seconds, command=command, on_wait=_say_waiting)
+    with taken as held, kept_open(where.writer_db):
         yield held
 
 

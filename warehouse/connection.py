@@ -54,7 +54,7 @@ def connect(path: Path | str, read_only: bool = False) -> duckdb.DuckDBPyConnect
     """A connection to the database at `path`: inside `kept_open(path)`, a cursor of the one instance kept for the run
     (read-only requests too: the run that keeps it holds the writer lock, and only reads through them); else its
     own instance."""
-    kept = _KEPT.get(str(Path(path).resolve()))
+    kept = _KEPT.get(str(Path(path).resolve())) if _KEPT else None     # no path resolved outside a run
     if kept is not None and (not read_only or Path(path).exists()):
         return kept.cursor()
     return _open(path, read_only)

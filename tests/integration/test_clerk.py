@@ -60,14 +60,16 @@ def intake(home, *files: Path) -> list[Filed]:
     assert not summary["held"] and not summary["deferred"], summary
     answered = {r["file"]: r for r in summary["results"]}
     out = []
-    for p in files:
-        r = answered[str(p.relative_to(home.inbox))]
-        rows = db(home, """SELECT severity, rule, message, fix, sheet, excel_row, excel_col, field, value
-                           FROM validation_errors WHERE submission_id IN (SELECT unnest(?)) ORDER BY ALL""",
-                  [r["submission_ids"]])
-        (duplicate_of,) = db(home, "SELECT max(duplicate_of) FROM submissions WHERE submission_id IN (SELECT unnest(?))",
-                             [r["submission_ids"]])[0]
-        out.append(Filed(r["outcome"], r["period"], [Finding(*row) for row in rows], duplicate_of))
+    with connect(home.writer_db, read_only=True) as con:     # one connection for every file's two reads
+        for p in files:
+            r = answered[str(p.relative_to(home.inbox))]
+            ids = [r["submission_ids"]]
+            rows = con.execute("""SELECT severity, rule, message, fix, sheet, excel_row, excel_col, field, value
+                                  FROM validation_errors WHERE submission_id IN (SELECT unnest(?)) ORDER BY ALL""",
+                               ids).fetchall()
+            (duplicate_of,) = con.execute("SELECT max(duplicate_of) FROM submissions "
+                                          "WHERE submission_id IN (SELECT unnest(?))", ids).fetchone()
+            out.append(Filed(r["outcome"], r["period"], [Finding(*row) for row in rows], duplicate_of))
     return out
 
 
