@@ -2,6 +2,7 @@
 a deployment run computes a pack; each rollup's next scheduled run is what its cron and timezone say."""
 from __future__ import annotations
 
+import json
 import os
 import signal
 import subprocess
@@ -14,7 +15,7 @@ import pytest
 import yaml
 
 from srdi.runtime import free_port, healthy
-from tests.helpers import HANG, wait_until
+from tests.helpers import HANG, alive, wait_until
 from warehouse.home import Home
 from samples.share import build_sample_share
 
@@ -111,16 +112,18 @@ def start_serve(home: Home, port: int) -> subprocess.Popen:
     return proc
 
 
-def test_ctrl_c_stops_server_and_worker_cleanly(tmp_path, new_home):
-    """Its own `srdi serve` (not the module's), so what it stops no other test relies on."""
-    home = new_home(tmp_path / "home")
-    port = free_port()
-    proc = start_serve(home, port)
-    url = f"http://127.0.0.1:{port}/api"
-    assert healthy(url)
+def test_ctrl_c_stops_server_and_worker_cleanly(served):
+    """The module's `srdi serve`, stopped: this test is the module's last (pytest runs a module's tests in the order
+    they are written), so what it stops no other test relies on; alone, it stops the serve its fixture started. A
+    serve of its own would cost a Prefect server, a worker and a deploy (13–15 s of CPU) for the same check."""
+    home, url, proc = served
+    assert proc.poll() is None and healthy(url)
+    pids = json.loads((home.state / "prefect-server.json").read_text())
     proc.send_signal(signal.SIGINT)
     assert proc.wait(timeout=HANG) == 0
     assert not healthy(url)
     assert not (home.state / "prefect-server.json").exists()
+    wait_until(lambda: not alive(pids["server_pid"]) and not alive(pids["worker_pid"]), HANG,
+               "serve's server and worker gone")
     out = proc.stdout.read()
     assert "Traceback" not in out, out
