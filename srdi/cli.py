@@ -141,6 +141,10 @@ def main(argv: list[str] | None = None) -> int:
             return Exit.CREDENTIAL
         if isinstance(exc, ServerStartError):     # one line with the reason and what to do; nothing ran
             return _server_not_started(name, getattr(args, "home", None) if "args" in locals() else None, exc)
+        from warehouse.lock import WriterBusy
+        if isinstance(exc, WriterBusy):           # waited for the writer lock past --wait: one line, nothing ran
+            from srdi.commands._writer import gave_up
+            return gave_up(name, exc)
         from warehouse.disk import is_disk_problem
         if not is_disk_problem(exc):
             raise

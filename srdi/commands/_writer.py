@@ -1,7 +1,8 @@
 """The writer lock as a command takes it: once per run, before the flow starts (a busy writer is then told plainly,
 before Prefect is involved), handed to the flow run (flows/pipeline.py), and a command that has to wait says so at
 once, on one line, naming whom it waits for and for how long (--wait, default 600 s). Every command that writes takes
-it so (ingest, rollup, backfill, templates, publish, demo): one that gives up says so in one line, exit 3, nothing run."""
+it so (ingest, rollup, backfill, templates, publish, demo): one that gives up says so in one line, exit 3, nothing run
+(`gave_up`, which srdi/cli.py `main` calls for every command: the rule in one place)."""
 from __future__ import annotations
 
 import sys

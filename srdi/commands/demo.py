@@ -19,13 +19,9 @@ def run(args) -> int:
     home = Home.resolve(args.home).ensure()
     quiet_prefect(home.root)
     from samples.demo import demo
-    from srdi.commands._writer import gave_up, writer_lock_for
-    from warehouse.lock import WriterBusy
-    try:
-        with writer_lock_for("demo", home, args.wait) as lock:     # taken once, handed to each of its runs
-            info = run_flow(demo, home=str(home.root), lock=lock)
-    except WriterBusy as exc:
-        return gave_up("demo", exc)
+    from srdi.commands._writer import writer_lock_for
+    with writer_lock_for("demo", home, args.wait) as lock:     # taken once, handed to each of its runs
+        info = run_flow(demo, home=str(home.root), lock=lock)
     print_ingest(info["ingest"], home)
     print()
     print("各项文件的位置：")

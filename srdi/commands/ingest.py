@@ -31,19 +31,15 @@ def run(args) -> int:
     quiet_prefect(home.root)
     from flows.ingest import ingest
     from srdi.commands._progress import IngestProgress
-    from srdi.commands._writer import gave_up, writer_lock_for
-    from warehouse.lock import WriterBusy
-    try:
-        flow = ingest
-        if args.runner or os.environ.get("SRDI_TASK_RUNNER"):
-            from flows.task_runners import make_task_runner
-            flow = ingest.with_options(task_runner=make_task_runner(args.runner))
-        with writer_lock_for("ingest", home, args.wait) as lock:     # taken once, handed to the run
-            with IngestProgress() as progress:
-                summary = run_flow(flow, home=str(home.root), settle_seconds=args.settle, lock=lock,
-                                   on_progress=progress.update)
-    except WriterBusy as exc:
-        return gave_up("ingest", exc)
+    from srdi.commands._writer import writer_lock_for
+    flow = ingest
+    if args.runner or os.environ.get("SRDI_TASK_RUNNER"):
+        from flows.task_runners import make_task_runner
+        flow = ingest.with_options(task_runner=make_task_runner(args.runner))
+    with writer_lock_for("ingest", home, args.wait) as lock:     # taken once, handed to the run
+        with IngestProgress() as progress:
+            summary = run_flow(flow, home=str(home.root), settle_seconds=args.settle, lock=lock,
+                               on_progress=progress.update)
     print_ingest(summary, home)
     print_mail(home)
     if summary.get("storage_error"):

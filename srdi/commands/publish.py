@@ -20,7 +20,7 @@ def register(sub) -> None:
 
 
 def run(args) -> int:
-    from srdi.commands._writer import gave_up, writer_lock_for
+    from srdi.commands._writer import writer_lock_for
     from warehouse.lock import WriterBusy
     from warehouse.publish import publish
     home = Home.resolve(args.home)
@@ -31,11 +31,9 @@ def run(args) -> int:
     try:
         with writer_lock_for("publish", home, args.wait):
             path = publish(home)
-    except WriterBusy as exc:
-        return gave_up("publish", exc)
     except Exception as exc:
         from warehouse.disk import disk_problem_line, is_disk_problem
-        if not is_disk_problem(exc):
+        if isinstance(exc, WriterBusy) or not is_disk_problem(exc):     # srdi/cli.py says a busy writer
             raise
         print(f"srdi publish: {disk_problem_line(exc, '发布分析副本', ('原来的分析副本未被改动', 'the analyst copy was left as it was'))}",
               file=sys.stderr)

@@ -93,14 +93,11 @@ def cmd_rollup(args) -> int:
         print(_future_message("rollup", [args.period], True))
     quiet_prefect(home.root)
     from flows.rollups import ROLLUPS
-    from srdi.commands._writer import gave_up, writer_lock_for
+    from srdi.commands._writer import writer_lock_for
     from warehouse.audit import RollupAuditFailed
-    from warehouse.lock import WriterBusy
     try:
         with writer_lock_for("rollup", home, args.wait) as lock:     # taken once, handed to the run
             _print(run_flow(ROLLUPS[args.kind], home=str(home.root), period=args.period, lock=lock))
-    except WriterBusy as exc:
-        return gave_up("rollup", exc)
     except RollupAuditFailed as exc:         # one line: nothing stored, the previous pack stays
         print(f"srdi rollup: {exc}", file=sys.stderr)
         return Exit.AUDIT
@@ -135,16 +132,13 @@ def cmd_backfill(args) -> int:
     from srdi.commands._progress import BackfillProgress
     from schemas.labels import KIND, period
     print(f"补算{KIND[args.kind]}：{'、'.join(period(p) for p in periods)}", flush=True)
-    from srdi.commands._writer import gave_up, writer_lock_for
+    from srdi.commands._writer import writer_lock_for
     from warehouse.audit import RollupAuditFailed
-    from warehouse.lock import WriterBusy
     try:
         # taken once for the whole range (as for one rollup), handed to each period's run
         with writer_lock_for("backfill", home, args.wait) as lock, BackfillProgress(periods) as progress:
             results = run_flow(backfill, kind=args.kind, start=periods[0], end=periods[-1], home=str(home.root),
                                on_progress=progress.update, lock=lock)
-    except WriterBusy as exc:
-        return gave_up("backfill", exc)
     except RollupAuditFailed as exc:         # the periods before it are stored; this one and the rest are not
         print(f"srdi backfill: {exc}", file=sys.stderr)
         return Exit.AUDIT

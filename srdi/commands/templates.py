@@ -24,13 +24,9 @@ def run(args: argparse.Namespace) -> int:
     home = Home.resolve(args.home)
     quiet_prefect(home.root)
     from flows.templates import write_templates
-    from srdi.commands._writer import gave_up, writer_lock_for
-    from warehouse.lock import WriterBusy
-    try:
-        with writer_lock_for("templates", home, args.wait) as lock:     # taken once, handed to the run
-            info = run_flow(write_templates, home=str(home.root), period=args.period, lock=lock)
-    except WriterBusy as exc:
-        return gave_up("templates", exc)
+    from srdi.commands._writer import writer_lock_for
+    with writer_lock_for("templates", home, args.wait) as lock:     # taken once, handed to the run
+        info = run_flow(write_templates, home=str(home.root), period=args.period, lock=lock)
     from schemas.labels import period
     source = "数据库" if info["source"] == "warehouse" else "附件1（尚无入库数据）"
     print(f"{period(info['period'])}填报模板（企业名单取自{source}）：已生成 {len(info['written'])} 个")

@@ -91,10 +91,11 @@ def test_a_second_ingest_says_at_once_whom_it_waits_for_then_runs(home, ingest_c
 
 
 def test_past_wait_it_leaves_with_exit_3_and_moves_nothing(home, ingest_command, capsys):
-    cmd, calls = ingest_command
+    import srdi.cli
+    _, calls = ingest_command
     write_xlsx(drop(home, "财政局", "任务2022Q2.xlsx"), task_rows("财政局", 1))
     with writer_lock(home, command="srdi templates"):
-        code = cmd.run(args(home, 0.3))
+        code = srdi.cli.main(["ingest", "--home", str(home.root), "--settle", "0", "--wait", "0.3"])
     err = capsys.readouterr().err.splitlines()
     assert code == 3 and calls == []
     assert err[0].startswith("srdi ingest: 写入锁被占用：srdi templates，") and "最多等待 0.3 秒" in err[0]
