@@ -21,7 +21,6 @@ def register(sub) -> None:
 
 def run(args) -> int:
     from srdi.commands._writer import writer_lock_for
-    from warehouse.lock import WriterBusy
     from warehouse.publish import publish
     home = Home.resolve(args.home)
     if not home.writer_db.exists():
@@ -33,7 +32,7 @@ def run(args) -> int:
             path = publish(home)
     except Exception as exc:
         from warehouse.disk import disk_problem_line, is_disk_problem
-        if isinstance(exc, WriterBusy) or not is_disk_problem(exc):     # srdi/cli.py says a busy writer
+        if not is_disk_problem(exc):          # a busy writer too: srdi/cli.py says it
             raise
         print(f"srdi publish: {disk_problem_line(exc, '发布分析副本', ('原来的分析副本未被改动', 'the analyst copy was left as it was'))}",
               file=sys.stderr)
